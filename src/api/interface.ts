@@ -1,0 +1,54 @@
+/**
+ * What the API needs from the rest of the node. The node wires real implementations; the API
+ * owns HTTP, JSON shapes, paging and caching only.
+ */
+import type {LedgerReader} from "../store/types.js";
+import type {ResultCodes} from "../tx/types.js";
+
+export interface SubmitOutcome {
+  /**
+   * PENDING: admitted, not yet in a ledger (async submit). DUPLICATE: already known.
+   * ERROR: rejected at admission (400, with codes). SUCCESS / FAILED: included in a ledger.
+   * TRY_AGAIN_LATER: queue full (503).
+   */
+  status: "PENDING" | "DUPLICATE" | "ERROR" | "SUCCESS" | "FAILED" | "TRY_AGAIN_LATER";
+  hash: string;
+  ledger?: number;
+  envelopeXdr?: string;
+  resultXdr?: string;
+  resultCodes?: ResultCodes;
+  /** For malformed input: a human message (mapped to 400 transaction_malformed). */
+  error?: string;
+}
+
+export interface TxSubmitter {
+  /** `wait`: resolve when the tx is in a ledger (POST /transactions); else at admission. */
+  submit(envelopeBase64: string, wait: boolean): Promise<SubmitOutcome>;
+}
+
+export interface Friendbot {
+  /** Creates and funds `address` from the root account; resolves when the ledger closes. */
+  fund(address: string): Promise<SubmitOutcome>;
+}
+
+export interface FeeStatsSource {
+  /** Per recent ledger: max fee bids per operation of the included txs, and capacity usage 0..1. */
+  recentFees(): {ledger: number; baseFee: number; feesPerOp: bigint[]; capacityUsage: number}[];
+}
+
+export interface NodeInfo {
+  networkPassphrase: string;
+  coreVersion: string;
+  horizonVersion: string;
+  protocolVersion: number;
+}
+
+export interface ApiModules {
+  reader: LedgerReader;
+  submitter: TxSubmitter;
+  friendbot: Friendbot | null;
+  feeStats: FeeStatsSource;
+  info: NodeInfo;
+  /** Prometheus text exposition for GET /metrics */
+  metricsText(): Promise<string>;
+}

@@ -1,0 +1,84 @@
+/**
+ * Records the store keeps for the API (msgpackr values in LMDB) and the read contract the API
+ * uses. Ids follow Horizon's TOID: (ledger << 32) | (txIndex << 12) | opIndex, as decimal strings.
+ */
+import type {AccountEntry, AccountId, DataEntry, LedgerHeader} from "../ledger/types.js";
+import type {Operation, ResultCodes} from "../tx/types.js";
+
+export interface StoredTx {
+  hash: string;
+  ledger: number;
+  /** 1-based apply order within the ledger */
+  index: number;
+  /** TOID of (ledger, index, 0), the paging token */
+  id: string;
+  /** Unix seconds of the ledger close */
+  closedAt: number;
+  sourceAccount: AccountId;
+  sourceAccountSequence: bigint;
+  feeAccount: AccountId;
+  feeCharged: bigint;
+  maxFee: bigint;
+  operationCount: number;
+  /** base64 */
+  envelopeXdr: string;
+  resultXdr: string;
+  resultCodes: ResultCodes;
+  memoType: "none" | "text" | "id" | "hash" | "return";
+  /** Horizon's memo field: text as UTF-8 string, id as decimal, hash/return as base64; absent for none. */
+  memo?: string;
+  /** base64 signatures of the envelope (inner tx) */
+  signatures: string[];
+  validAfter?: number;
+  validBefore?: number;
+  successful: boolean;
+  feeBump?: {innerHash: string; innerSignatures: string[]; innerMaxFee: bigint};
+}
+
+export interface StoredOp {
+  /** TOID of (ledger, txIndex, opIndex 1-based) */
+  id: string;
+  ledger: number;
+  txIndex: number;
+  opIndex: number;
+  txHash: string;
+  closedAt: number;
+  /** Effective source: the op source or else the tx source. */
+  sourceAccount: AccountId;
+  op: Operation;
+  transactionSuccessful: boolean;
+}
+
+export interface PageQuery {
+  /** Paging token (exclusive). Absent: from the start (asc) or the end (desc). */
+  cursor?: string;
+  limit: number;
+  order: "asc" | "desc";
+}
+
+export interface OpFilter {
+  account?: AccountId;
+  ledger?: number;
+  txHash?: string;
+  /** Only create_account, payment, path payments, account_merge (Horizon's /payments). */
+  paymentsOnly?: boolean;
+}
+
+export interface TxFilter {
+  account?: AccountId;
+  ledger?: number;
+}
+
+/** Read side of the store, used by the API. All reads are synchronous against LMDB. */
+export interface LedgerReader {
+  latestHeader(): LedgerHeader;
+  header(seq: number): LedgerHeader | undefined;
+  /** Ledgers paged by sequence (cursor = TOID of (seq, 0, 0) or the sequence itself). */
+  headers(page: PageQuery): LedgerHeader[];
+  account(id: AccountId): AccountEntry | undefined;
+  dataEntries(id: AccountId): DataEntry[];
+  tx(hash: string): StoredTx | undefined;
+  txs(page: PageQuery, filter: TxFilter): StoredTx[];
+  op(id: string): StoredOp | undefined;
+  ops(page: PageQuery, filter: OpFilter): StoredOp[];
+}

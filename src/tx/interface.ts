@@ -1,0 +1,71 @@
+/**
+ * Contract of tx/: what the worker pool, the herder and the store rely on.
+ * Implementations: frame.ts (decode), verify.ts (signature crypto), check.ts (admission),
+ * ../ledger/close.ts (apply a tx set and produce the next header).
+ */
+import type {AccountId, LedgerEntry, LedgerHeader, LedgerStateReader, NetworkConfig, EntryKey} from "../ledger/types.js";
+import type {AppliedTx, DecoratedSignature, Memo, Operation, ResultCodes, VerifiedSignature} from "./types.js";
+
+export interface TimeBounds {
+  minTime: bigint;
+  /** 0 = no upper bound */
+  maxTime: bigint;
+}
+
+/** A decoded transaction envelope (v0, v1 or fee-bump). */
+export interface TxFrame {
+  /** The envelope bytes exactly as submitted. */
+  readonly envelopeXdr: Buffer;
+  /** Hash that identifies the tx: the outer (fee-bump) hash for fee-bumps, as Stellar does. */
+  readonly hash: Buffer;
+  readonly hashHex: string;
+  readonly isFeeBump: boolean;
+  /** Account paying the fee: the fee-bump's fee source, else the tx source. */
+  readonly feeSource: AccountId;
+  /** Source of the (inner) transaction, whose seqNum is consumed. */
+  readonly sourceAccount: AccountId;
+  readonly seqNum: bigint;
+  /** Total fee bid in stroops (the outer fee for fee-bumps). */
+  readonly maxFee: bigint;
+  readonly operations: Operation[];
+  readonly memo: Memo;
+  readonly timeBounds: TimeBounds | null;
+  /** Signatures over the inner tx hash. */
+  readonly signatures: DecoratedSignature[];
+  /** Signatures over the fee-bump hash (empty unless isFeeBump). */
+  readonly feeBumpSignatures: DecoratedSignature[];
+  /** Hash of the inner tx (equal to `hash` unless isFeeBump). */
+  readonly innerHash: Buffer;
+  /** Filled by signature verification (worker) before admission; checked against weights at apply. */
+  verified: VerifiedSignature[];
+  verifiedFeeBump: VerifiedSignature[];
+}
+
+/** Context for admission checks against the last closed ledger plus the queue. */
+export interface CheckContext {
+  header: LedgerHeader;
+  config: NetworkConfig;
+  /** Unix seconds used for time bounds (the next close time estimate). */
+  closeTime: number;
+  /** Number of txs of the same source account already queued ahead of this one. */
+  queuedAhead: number;
+  /** Fees already committed by queued txs of the same fee source (for balance check). */
+  queuedFees: bigint;
+}
+
+/** Admission verdict: null when valid; else the codes (and result XDR) Horizon returns with 400. */
+export interface CheckFailure {
+  resultCodes: ResultCodes;
+  resultXdr: Buffer;
+}
+
+export interface LedgerCloseResult {
+  header: LedgerHeader;
+  /** Final value of every entry written by this ledger (null = deleted). */
+  changes: Map<EntryKey, LedgerEntry | null>;
+  /** Frames in apply order, and what applying each produced (same order, index 1-based). */
+  frames: TxFrame[];
+  applied: AppliedTx[];
+}
+
+export type {LedgerStateReader};
