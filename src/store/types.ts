@@ -32,7 +32,8 @@ export interface StoredTx {
   validAfter?: number;
   validBefore?: number;
   successful: boolean;
-  feeBump?: {innerHash: string; innerSignatures: string[]; innerMaxFee: bigint};
+  /** Fee-bumps only: the inner tx (its own max fee is read from envelopeXdr). */
+  feeBump?: {innerHash: string; innerSignatures: string[]};
 }
 
 export interface StoredOp {
