@@ -1,0 +1,157 @@
+/**
+ * `diamante` command line: init a network, start a node, make keys, show the root key.
+ * Bad flags get a one-line message and exit code 2; nothing is written.
+ */
+import {parseArgs} from "node:util";
+import {Keypair} from "@stellar/stellar-base";
+import {Node, initNetwork} from "../node/node.js";
+import {defaultNodeOptions} from "../node/options.js";
+import {rootKeypair} from "../ledger/genesis.js";
+import {DEFAULT_PASSPHRASE, STROOPS_PER_DIAM} from "../ledger/options.js";
+
+const USAGE = `diamante <command> [flags]
+
+Commands:
+  start      start a node (creates the network first when --data is empty)
+  init       create a network in --data and exit
+  keys       print a new random keypair
+  root-key   print the root account key of a network (public on test networks)
+  help       this text
+
+Flags (start, init):
+  --data DIR             data folder (default ./data)
+  --passphrase TEXT      network passphrase (default "${DEFAULT_PASSPHRASE}")
+  --total-coins DIAM     genesis supply held by root (default 100000000000)
+  --base-reserve STROOPS base reserve (default 5000000 = 0.5 DIAM)
+  --base-fee STROOPS     minimum fee per operation (default 100)
+  --max-tx-set-size N    operations per ledger (default 20000)
+Flags (start):
+  --port N               API port (default 8000; 0 = any free port)
+  --host ADDR            API address (default 0.0.0.0)
+  --close-interval MS    time between ledger closes (default 1000)
+  --verify-threads N     signature worker threads (default cores - 1; 0 = main thread)
+  --no-friendbot         do not serve /friendbot
+  --check-invariants     check coin conservation after every ledger
+  --log-level LEVEL      pino level (default info)
+`;
+
+class UsageError extends Error {}
+
+function intFlag(v: string | undefined, name: string, min: number, max: number): number | undefined {
+  if (v === undefined) return undefined;
+  if (!/^\d+$/.test(v)) throw new UsageError(`--${name} must be a whole number, got "${v}"`);
+  const n = Number(v);
+  if (n < min || n > max) throw new UsageError(`--${name} must be between ${min} and ${max}, got ${n}`);
+  return n;
+}
+
+function coinsFlag(v: string | undefined): bigint | undefined {
+  if (v === undefined) return undefined;
+  if (!/^\d{1,11}$/.test(v) || BigInt(v) === 0n) throw new UsageError(`--total-coins must be 1 to 99999999999 DIAM, got "${v}"`);
+  return BigInt(v) * STROOPS_PER_DIAM;
+}
+
+const FLAGS = {
+  data: {type: "string"},
+  passphrase: {type: "string"},
+  "total-coins": {type: "string"},
+  "base-reserve": {type: "string"},
+  "base-fee": {type: "string"},
+  "max-tx-set-size": {type: "string"},
+  port: {type: "string"},
+  host: {type: "string"},
+  "close-interval": {type: "string"},
+  "verify-threads": {type: "string"},
+  "no-friendbot": {type: "boolean"},
+  "check-invariants": {type: "boolean"},
+  "log-level": {type: "string"},
+  help: {type: "boolean", short: "h"},
+} as const;
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (!command || command === "help" || command === "--help" || command === "-h") {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  let values;
+  try {
+    ({values} = parseArgs({args: rest, options: FLAGS, strict: true, allowPositionals: false}));
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  if (values.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  const genesis = {
+    passphrase: values.passphrase,
+    totalCoins: coinsFlag(values["total-coins"]),
+    baseReserve: intFlag(values["base-reserve"], "base-reserve", 1, 2 ** 31 - 1),
+    baseFee: intFlag(values["base-fee"], "base-fee", 1, 2 ** 31 - 1),
+    maxTxSetSize: intFlag(values["max-tx-set-size"], "max-tx-set-size", 1, 1_000_000),
+  };
+  const dataDir = values.data ?? defaultNodeOptions.dataDir;
+  switch (command) {
+    case "init": {
+      const meta = initNetwork(dataDir, stripUndefined(genesis));
+      process.stdout.write(`network "${meta.passphrase}" in ${dataDir}\nroot account ${rootKeypair(meta.passphrase).publicKey()}\n`);
+      return 0;
+    }
+    case "start": {
+      const node = new Node({
+        dataDir,
+        port: intFlag(values.port, "port", 0, 65535) ?? defaultNodeOptions.port,
+        host: values.host ?? defaultNodeOptions.host,
+        closeIntervalMs: intFlag(values["close-interval"], "close-interval", 10, 3_600_000) ?? defaultNodeOptions.closeIntervalMs,
+        verifyThreads: intFlag(values["verify-threads"], "verify-threads", 0, 64) ?? defaultNodeOptions.verifyThreads,
+        friendbot: !values["no-friendbot"],
+        checkInvariants: values["check-invariants"] ?? false,
+        logLevel: values["log-level"] ?? defaultNodeOptions.logLevel,
+        genesis: {...defaultNodeOptions.genesis, ...stripUndefined(genesis)},
+      });
+      await node.start();
+      const stop = (signal: string) => {
+        node.log.info({signal}, "stopping");
+        node.stop().then(
+          () => process.exit(0),
+          () => process.exit(1),
+        );
+      };
+      process.once("SIGINT", () => stop("SIGINT"));
+      process.once("SIGTERM", () => stop("SIGTERM"));
+      return -1;
+    }
+    case "keys": {
+      const kp = Keypair.random();
+      process.stdout.write(`public ${kp.publicKey()}\nsecret ${kp.secret()}\n`);
+      return 0;
+    }
+    case "root-key": {
+      const kp = rootKeypair(values.passphrase ?? DEFAULT_PASSPHRASE);
+      process.stdout.write(`public ${kp.publicKey()}\nsecret ${kp.secret()}\n`);
+      return 0;
+    }
+    default:
+      throw new UsageError(`unknown command "${command}"; see \`diamante help\``);
+  }
+}
+
+function stripUndefined<T extends object>(o: T): Partial<{[K in keyof T]: Exclude<T[K], undefined>}> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<{[K in keyof T]: Exclude<T[K], undefined>}>;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code >= 0) process.exitCode = code;
+  },
+  (e: unknown) => {
+    if (e instanceof UsageError) {
+      process.stderr.write(`diamante: ${e.message}\n`);
+      process.exitCode = 2;
+    } else {
+      process.stderr.write(`diamante: ${(e as Error).stack ?? String(e)}\n`);
+      process.exitCode = 1;
+    }
+  },
+);

@@ -1,0 +1,136 @@
+/**
+ * The herder's side of SCP: implements the SCP driver (values, timers, signing, flooding) and
+ * hands externalized values back to the herder. A standalone node runs the same code with the
+ * quorum set {threshold 1, validators [self]}: nomination and the ballot protocol still run, they
+ * just need no one else.
+ */
+import type {Logger} from "pino";
+import {SCP} from "../scp/scp.js";
+import type {SCPDriver, TimerKind, ValueValidity} from "../scp/interface.js";
+import type {Envelope, QuorumSet, Statement} from "../scp/types.js";
+import {quorumSetHash} from "../scp/quorum.js";
+import {defaultTimeoutMs} from "../scp/options.js";
+import {statementBytes} from "../scp/encode.js";
+import type {NodeKey} from "../util/node-key.js";
+import {decodeScpValue, encodeScpValue, SCP_VALUE_BYTES, type TxSet} from "./tx-set.js";
+import type {Herder} from "./herder.js";
+
+/** How far ahead of this node's clock a proposed close time may be (Stellar allows 60 s). */
+const MAX_CLOSE_TIME_DRIFT_S = 60;
+
+export interface ConsensusOptions {
+  quorumSet: QuorumSet;
+  networkId: Buffer;
+}
+
+export class Consensus implements SCPDriver {
+  readonly scp: SCP;
+  private readonly qsets = new Map<string, QuorumSet>();
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+  /** Envelopes to flood to peers; the overlay subscribes. */
+  private readonly outbox: Array<(e: Envelope) => void> = [];
+
+  constructor(
+    private readonly opts: ConsensusOptions,
+    private readonly modules: {herder: Herder; nodeKey: NodeKey; log: Logger},
+  ) {
+    this.qsets.set(quorumSetHash(opts.quorumSet).toString("hex"), opts.quorumSet);
+    this.scp = new SCP(modules.nodeKey.publicKey, opts.quorumSet, this);
+  }
+
+  onEnvelope(cb: (e: Envelope) => void): void {
+    this.outbox.push(cb);
+  }
+
+  /** Nominates the tx set for `slot`. The previous ledger's hash seeds leader selection. */
+  propose(slot: number, txSet: TxSet, closeTime: number): void {
+    const value = encodeScpValue({txSetHash: Buffer.from(txSet.hashHex, "hex"), closeTime});
+    this.scp.nominate(slot, value, Buffer.from(txSet.prevHash, "hex"));
+  }
+
+  stop(): void {
+    for (const t of this.timers.values()) clearTimeout(t);
+    this.timers.clear();
+  }
+
+  // ---- SCPDriver
+
+  signEnvelope(statement: Statement): Buffer {
+    return this.modules.nodeKey.sign(statementBytes(this.opts.networkId, statement));
+  }
+
+  verifyEnvelope(envelope: Envelope): boolean {
+    return this.modules.nodeKey.verifyFrom(
+      envelope.statement.nodeId,
+      statementBytes(this.opts.networkId, envelope.statement),
+      envelope.signature,
+    );
+  }
+
+  emitEnvelope(envelope: Envelope): void {
+    for (const cb of this.outbox) cb(envelope);
+  }
+
+  getQuorumSet(hash: Buffer): QuorumSet | undefined {
+    return this.qsets.get(hash.toString("hex"));
+  }
+
+  validateValue(slotIndex: number, value: Buffer, nomination: boolean): ValueValidity {
+    if (value.length !== SCP_VALUE_BYTES) return "invalid";
+    const lcl = this.modules.herder.lastClosed();
+    if (slotIndex !== lcl.seq + 1) return nomination ? "invalid" : "maybe_valid";
+    const v = decodeScpValue(value);
+    if (v.closeTime < lcl.closeTime) return "invalid";
+    if (v.closeTime > Date.now() / 1000 + MAX_CLOSE_TIME_DRIFT_S) return "invalid";
+    const set = this.modules.herder.txSet(v.txSetHash.toString("hex"));
+    if (!set) return "maybe_valid";
+    return set.prevHash === lcl.hash ? "valid" : "invalid";
+  }
+
+  /**
+   * Of the confirmed candidates, the tx set with the most operations wins (ties: larger hash);
+   * the close time is the latest proposed. Every node computes the same from the same candidates.
+   */
+  combineCandidates(_slotIndex: number, values: Buffer[]): Buffer {
+    let best: {set: TxSet | undefined; hash: Buffer} | undefined;
+    let closeTime = 0;
+    for (const value of values) {
+      const v = decodeScpValue(value);
+      closeTime = Math.max(closeTime, v.closeTime);
+      const set = this.modules.herder.txSet(v.txSetHash.toString("hex"));
+      const ops = set?.ops ?? -1;
+      const bestOps = best?.set?.ops ?? -1;
+      if (!best || ops > bestOps || (ops === bestOps && Buffer.compare(v.txSetHash, best.hash) > 0)) {
+        best = {set, hash: Buffer.from(v.txSetHash)};
+      }
+    }
+    if (!best) return values[0];
+    return encodeScpValue({txSetHash: best.hash, closeTime});
+  }
+
+  valueExternalized(slotIndex: number, value: Buffer): void {
+    const v = decodeScpValue(value);
+    this.modules.herder.externalized(slotIndex, v.txSetHash.toString("hex"), v.closeTime);
+    this.scp.purgeSlots(slotIndex - 2);
+  }
+
+  setupTimer(slotIndex: number, timer: TimerKind, delayMs: number, callback: (() => void) | null): void {
+    const key = slotIndex + ":" + timer;
+    const old = this.timers.get(key);
+    if (old) clearTimeout(old);
+    this.timers.delete(key);
+    if (callback) {
+      this.timers.set(
+        key,
+        setTimeout(() => {
+          this.timers.delete(key);
+          callback();
+        }, delayMs),
+      );
+    }
+  }
+
+  computeTimeoutMs(round: number): number {
+    return defaultTimeoutMs(round);
+  }
+}

@@ -1,0 +1,377 @@
+/**
+ * The herder turns submitted envelopes into closed ledgers. It owns, on the main thread:
+ * admission (verdict from the signature pool, checks against the last closed ledger and the queue,
+ * durable record of the acknowledged envelope), the queue, the ledger timer, driving SCP for each
+ * slot, applying the externalized tx set, the one LMDB commit per ledger, and telling waiting
+ * submitters and listeners about it.
+ */
+import type {Logger} from "pino";
+import type {LedgerHeader, NetworkConfig} from "../ledger/types.js";
+import type {LedgerStore} from "../store/ledger-store.js";
+import {ledgerCommit} from "../store/records.js";
+import type {Metrics} from "../metrics/metrics.js";
+import type {SignatureVerifier} from "../verify/interface.js";
+import type {SubmitOutcome, TxSubmitter, FeeStatsSource} from "../api/interface.js";
+import type {LedgerCloseResult, TxFrame} from "../tx/interface.js";
+import {decodeTxFrame} from "../tx/frame.js";
+import {checkValid} from "../tx/check.js";
+import {closeLedger} from "../ledger/close.js";
+import {TxQueue, feeOps, type QueuedTx} from "./tx-queue.js";
+import {defaultHerderOptions, type HerderOptions} from "./options.js";
+import {makeTxSet, type TxSet} from "./tx-set.js";
+import type {Consensus} from "./consensus.js";
+
+/** Admission of one envelope: the immediate answer, and for admitted txs the ledger outcome. */
+export interface Admission {
+  outcome: SubmitOutcome;
+  included?: Promise<SubmitOutcome>;
+}
+
+export interface ClosedLedger {
+  header: LedgerHeader;
+  result: LedgerCloseResult;
+  closeMs: number;
+}
+
+interface Waiter {
+  promise: Promise<SubmitOutcome>;
+  resolve: (o: SubmitOutcome) => void;
+}
+
+/** Envelopes larger than this are not transactions we could apply (Stellar's limit is 100 ops). */
+const MAX_ENVELOPE_BYTES = 64 * 1024;
+/** Fee statistics cover the last 5 ledgers, as Horizon's /fee_stats does. */
+const FEE_STATS_LEDGERS = 5;
+
+export class Herder implements TxSubmitter, FeeStatsSource {
+  readonly queue: TxQueue;
+  private readonly opts: HerderOptions;
+  private readonly waiters = new Map<string, Waiter>();
+  private readonly txSets = new Map<string, TxSet>();
+  private readonly listeners: Array<(c: ClosedLedger) => void> = [];
+  private readonly feeHistory: Array<{ledger: number; baseFee: number; feesPerOp: bigint[]; capacityUsage: number}> = [];
+  private timer: NodeJS.Timeout | null = null;
+  private running = false;
+  private lastTrigger = 0;
+  private consensus: Consensus | null = null;
+
+  constructor(
+    opts: Partial<HerderOptions>,
+    private readonly modules: {
+      store: LedgerStore;
+      verifier: SignatureVerifier;
+      config: NetworkConfig;
+      metrics: Metrics;
+      log: Logger;
+    },
+  ) {
+    this.opts = {...defaultHerderOptions, ...opts};
+    const {config} = modules;
+    this.queue = new TxQueue(config.maxTxSetSize * this.opts.queueLedgers, this.opts.maxPendingPerAccount);
+  }
+
+  setConsensus(c: Consensus): void {
+    this.consensus = c;
+  }
+
+  onLedgerClosed(cb: (c: ClosedLedger) => void): void {
+    this.listeners.push(cb);
+  }
+
+  get closeIntervalMs(): number {
+    return this.opts.closeIntervalMs;
+  }
+
+  /** Re-admits envelopes acknowledged before a restart, then starts the ledger timer. */
+  async start(): Promise<void> {
+    await this.replayPending();
+    this.running = true;
+    this.scheduleNext();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+  }
+
+  // ---- submission
+
+  async submit(envelopeBase64: string, wait: boolean): Promise<SubmitOutcome> {
+    const envelope = decodeBase64(envelopeBase64);
+    if (!envelope) return {status: "ERROR", hash: "", error: "tx is not valid base64", envelopeXdr: envelopeBase64};
+    const adm = await this.admit(envelope);
+    if (!wait || !adm.included) return adm.outcome;
+    return adm.included;
+  }
+
+  async admit(envelope: Buffer, persist = true): Promise<Admission> {
+    const b64 = () => envelope.toString("base64");
+    if (envelope.length === 0 || envelope.length > MAX_ENVELOPE_BYTES) {
+      this.modules.metrics.queueRejected.inc({reason: "malformed"});
+      return {outcome: {status: "ERROR", hash: "", error: "envelope is empty or too large", envelopeXdr: b64()}};
+    }
+    let verdict;
+    try {
+      verdict = await this.modules.verifier.verify(envelope);
+    } catch {
+      this.modules.metrics.queueRejected.inc({reason: "verify_busy"});
+      return {outcome: {status: "TRY_AGAIN_LATER", hash: ""}};
+    }
+    if (!verdict.ok) {
+      this.modules.metrics.queueRejected.inc({reason: "malformed"});
+      return {outcome: {status: "ERROR", hash: "", error: verdict.error.message, envelopeXdr: b64()}};
+    }
+    const frame = decodeTxFrame(envelope, this.modules.config.networkId);
+    frame.verified = verdict.verified;
+    frame.verifiedFeeBump = verdict.verifiedFeeBump;
+    return this.admitFrame(frame, persist);
+  }
+
+  /** Synchronous part of admission: nothing can interleave between the checks and the enqueue. */
+  private async admitFrame(frame: TxFrame, persist: boolean): Promise<Admission> {
+    const {store, metrics} = this.modules;
+    const hash = frame.hashHex;
+    if (this.queue.has(hash)) {
+      return {outcome: {status: "DUPLICATE", hash}, included: this.waiterFor(hash).promise};
+    }
+    const done = store.tx(hash);
+    if (done) {
+      const o: SubmitOutcome = {
+        status: done.successful ? "SUCCESS" : "FAILED",
+        hash,
+        ledger: done.ledger,
+        envelopeXdr: done.envelopeXdr,
+        resultXdr: done.resultXdr,
+        resultCodes: done.resultCodes,
+      };
+      return {outcome: {status: "DUPLICATE", hash}, included: Promise.resolve(o)};
+    }
+    const failure = checkValid(frame, store, {
+      header: store.latestHeader(),
+      config: this.modules.config,
+      closeTime: this.nextCloseTime(),
+      queuedAhead: this.queue.pendingFor(frame.sourceAccount),
+      queuedFees: this.queue.queuedFees(frame.feeSource),
+    });
+    if (failure) {
+      metrics.queueRejected.inc({reason: failure.resultCodes.transaction});
+      return {
+        outcome: {
+          status: "ERROR",
+          hash,
+          envelopeXdr: frame.envelopeXdr.toString("base64"),
+          resultXdr: failure.resultXdr.toString("base64"),
+          resultCodes: failure.resultCodes,
+        },
+      };
+    }
+    const added = this.queue.add(frame, performance.now());
+    if (added !== "added") {
+      metrics.queueRejected.inc({reason: added});
+      return {outcome: {status: "TRY_AGAIN_LATER", hash}};
+    }
+    metrics.queueLength.set(this.queue.size);
+    const included = this.waiterFor(hash).promise;
+    if (persist) await store.addPending(hash, frame.envelopeXdr);
+    return {outcome: {status: "PENDING", hash}, included};
+  }
+
+  private waiterFor(hash: string): Waiter {
+    let w = this.waiters.get(hash);
+    if (!w) {
+      let resolve!: (o: SubmitOutcome) => void;
+      const promise = new Promise<SubmitOutcome>((r) => (resolve = r));
+      w = {promise, resolve};
+      this.waiters.set(hash, w);
+    }
+    return w;
+  }
+
+  private settle(hash: string, o: SubmitOutcome): void {
+    const w = this.waiters.get(hash);
+    if (w) {
+      this.waiters.delete(hash);
+      w.resolve(o);
+    }
+  }
+
+  /**
+   * Envelopes acknowledged before a crash or stop and not yet in a ledger. They were checked once;
+   * they are checked again against today's ledger (some may have become invalid) and queued in
+   * sequence order.
+   */
+  private async replayPending(): Promise<void> {
+    const {store, log} = this.modules;
+    const pending = store.pendingEnvelopes();
+    if (pending.length === 0) return;
+    const frames: Array<{frame: TxFrame; envelope: Buffer}> = [];
+    for (const p of pending) {
+      try {
+        frames.push({frame: decodeTxFrame(p.envelope, this.modules.config.networkId), envelope: p.envelope});
+      } catch {
+        await store.removePending(p.hash);
+      }
+    }
+    frames.sort((a, b) => (a.frame.seqNum < b.frame.seqNum ? -1 : a.frame.seqNum > b.frame.seqNum ? 1 : 0));
+    let requeued = 0;
+    for (const {frame, envelope} of frames) {
+      const adm = await this.admit(envelope, false);
+      if (adm.outcome.status === "PENDING") requeued++;
+      else if (adm.outcome.status !== "DUPLICATE" || store.tx(frame.hashHex)) await store.removePending(frame.hashHex);
+    }
+    log.info({pending: pending.length, requeued}, "replayed acknowledged transactions");
+  }
+
+  // ---- ledger timer and consensus
+
+  /** Unix seconds for the next close: never before the last one (close times do not go back). */
+  nextCloseTime(): number {
+    const last = this.modules.store.latestHeader().closeTime;
+    return Math.max(last, Math.floor(Date.now() / 1000));
+  }
+
+  private scheduleNext(): void {
+    if (!this.running) return;
+    const due = this.lastTrigger + this.opts.closeIntervalMs;
+    const delay = Math.max(0, due - performance.now());
+    this.timer = setTimeout(() => this.triggerNextLedger(), delay);
+  }
+
+  /** Proposes the next ledger's tx set to consensus. */
+  private triggerNextLedger(): void {
+    this.timer = null;
+    if (!this.running || !this.consensus) return;
+    this.lastTrigger = performance.now();
+    const lcl = this.modules.store.latestHeader();
+    const {config} = this.modules;
+    const sel = this.queue.select(config.maxTxSetSize, config.baseFee);
+    const txSet = makeTxSet(lcl.hash, sel.txs.map((q) => q.frame), sel.ops, sel.baseFeeCharged);
+    this.txSets.set(txSet.hashHex, txSet);
+    try {
+      this.consensus.propose(lcl.seq + 1, txSet, this.nextCloseTime());
+    } catch (e) {
+      this.modules.log.error({err: e, slot: lcl.seq + 1}, "consensus refused to nominate");
+    }
+    // A standalone quorum externalizes inside propose(); otherwise the close reschedules.
+    if (this.modules.store.latestHeader().seq === lcl.seq) this.scheduleNext();
+  }
+
+  lastClosed(): LedgerHeader {
+    return this.modules.store.latestHeader();
+  }
+
+  /** A tx set this node built or received, by hash (consensus validates values against these). */
+  txSet(hashHex: string): TxSet | undefined {
+    return this.txSets.get(hashHex);
+  }
+
+  /** Called by consensus when a slot externalizes: apply, commit, notify. */
+  externalized(slot: number, txSetHashHex: string, closeTime: number): void {
+    const {store, metrics, log, config} = this.modules;
+    const prev = store.latestHeader();
+    if (slot !== prev.seq + 1) {
+      log.warn({slot, lcl: prev.seq}, "externalized slot is not the next ledger; ignored");
+      return;
+    }
+    const set = this.txSets.get(txSetHashHex);
+    if (!set) {
+      log.error({slot, txSet: txSetHashHex}, "externalized tx set is unknown");
+      return;
+    }
+    const t0 = performance.now();
+    const result = closeLedger(store, prev, set.frames, {
+      closeTime,
+      config,
+      baseFeeCharged: set.baseFeeCharged,
+      checkInvariants: this.opts.checkInvariants,
+    });
+    const t1 = performance.now();
+    const commit = ledgerCommit(result);
+    store.commitLedger(commit, result.frames.map((f) => f.hashHex));
+    const t2 = performance.now();
+    this.txSets.clear();
+
+    const now = performance.now();
+    let failed = 0;
+    const feesPerOp: bigint[] = [];
+    result.frames.forEach((frame, i) => {
+      const applied = result.applied[i];
+      const q = this.queue.remove(frame.hashHex);
+      if (q) metrics.submitToConfirmSeconds.observe((now - q.admittedAt) / 1000);
+      if (!applied.successful) failed++;
+      feesPerOp.push(frame.maxFee / BigInt(feeOps(frame)));
+      this.settle(frame.hashHex, {
+        status: applied.successful ? "SUCCESS" : "FAILED",
+        hash: frame.hashHex,
+        ledger: result.header.seq,
+        envelopeXdr: frame.envelopeXdr.toString("base64"),
+        resultXdr: applied.resultXdr.toString("base64"),
+        resultCodes: applied.resultCodes,
+      });
+    });
+    this.dropStale(result.header);
+
+    this.feeHistory.push({
+      ledger: result.header.seq,
+      baseFee: set.baseFeeCharged,
+      feesPerOp,
+      capacityUsage: set.ops / config.maxTxSetSize,
+    });
+    if (this.feeHistory.length > FEE_STATS_LEDGERS) this.feeHistory.shift();
+
+    metrics.ledgersClosed.inc();
+    metrics.ledgerSeq.set(result.header.seq);
+    metrics.txsApplied.inc({result: "success"}, result.frames.length - failed);
+    metrics.txsApplied.inc({result: "failed"}, failed);
+    metrics.opsApplied.inc(result.header.opCount);
+    metrics.applySeconds.observe((t1 - t0) / 1000);
+    metrics.commitSeconds.observe((t2 - t1) / 1000);
+    metrics.closeSeconds.observe((t2 - t0) / 1000);
+    metrics.queueLength.set(this.queue.size);
+    const closeMs = t2 - t0;
+    log.info({seq: result.header.seq, txs: result.frames.length, failed, ms: Math.round(closeMs)}, "ledger closed");
+    for (const l of this.listeners) {
+      try {
+        l({header: result.header, result, closeMs});
+      } catch (e) {
+        log.error({err: e}, "ledger listener failed");
+      }
+    }
+    this.scheduleNext();
+  }
+
+  /** Queued txs that the new ledger made unappliable (their sequence number is used). */
+  private dropStale(header: LedgerHeader): void {
+    const {store, config} = this.modules;
+    const stale: QueuedTx[] = this.queue.stale((a) => store.account(a)?.seqNum);
+    for (const q of stale) {
+      this.queue.remove(q.frame.hashHex);
+      void store.removePending(q.frame.hashHex);
+      const failure = checkValid(q.frame, store, {
+        header,
+        config,
+        closeTime: header.closeTime,
+        queuedAhead: 0,
+        queuedFees: 0n,
+      });
+      this.settle(q.frame.hashHex, {
+        status: "ERROR",
+        hash: q.frame.hashHex,
+        envelopeXdr: q.frame.envelopeXdr.toString("base64"),
+        resultXdr: failure?.resultXdr.toString("base64"),
+        resultCodes: failure?.resultCodes ?? {transaction: "tx_bad_seq"},
+      });
+    }
+  }
+
+  recentFees() {
+    return this.feeHistory;
+  }
+}
+
+function decodeBase64(s: string): Buffer | undefined {
+  const t = s.trim();
+  if (t.length === 0 || t.length % 4 !== 0 || !/^[A-Za-z0-9+/]+={0,2}$/.test(t)) return undefined;
+  return Buffer.from(t, "base64");
+}

@@ -1,0 +1,206 @@
+/**
+ * Transactions admitted and waiting for a ledger. Per source account they are kept in sequence
+ * order (admission only accepts the next sequence number), deduplicated by hash, bounded in total
+ * and per account. Selection for a ledger applies Stellar's surge pricing: when more operations wait
+ * than a ledger holds, the highest fee per operation goes first, an account's txs stay in order, and
+ * everyone included pays the lowest included fee per operation.
+ */
+import type {AccountId} from "../ledger/types.js";
+import type {TxFrame} from "../tx/interface.js";
+
+export interface QueuedTx {
+  frame: TxFrame;
+  ops: number;
+  /** performance.now() at admission, for the submit→confirm histogram */
+  admittedAt: number;
+}
+
+export interface TxSelection {
+  txs: QueuedTx[];
+  ops: number;
+  /** Fee per operation everyone in the set pays: the base fee, or the surge price when full. */
+  baseFeeCharged: number;
+}
+
+export type AddResult = "added" | "duplicate" | "queue_full" | "account_full";
+
+/** Fee-bumps pay for one extra operation, as in Stellar. */
+export function feeOps(frame: TxFrame): number {
+  return frame.operations.length + (frame.isFeeBump ? 1 : 0);
+}
+
+/** a's fee per op compared with b's, without division: a.fee × b.ops vs b.fee × a.ops. */
+function compareFeeRate(a: QueuedTx, b: QueuedTx): number {
+  const l = a.frame.maxFee * BigInt(feeOps(b.frame));
+  const r = b.frame.maxFee * BigInt(feeOps(a.frame));
+  return l === r ? 0 : l > r ? 1 : -1;
+}
+
+export class TxQueue {
+  private readonly byHash = new Map<string, QueuedTx>();
+  private readonly byAccount = new Map<AccountId, QueuedTx[]>();
+  private readonly feesByFeeSource = new Map<AccountId, bigint>();
+  private opCount = 0;
+
+  constructor(
+    private readonly maxOps: number,
+    private readonly maxPerAccount: number,
+  ) {}
+
+  get size(): number {
+    return this.byHash.size;
+  }
+
+  get ops(): number {
+    return this.opCount;
+  }
+
+  has(hashHex: string): boolean {
+    return this.byHash.has(hashHex);
+  }
+
+  /** Txs of `account` waiting, in sequence order. */
+  pendingFor(account: AccountId): number {
+    return this.byAccount.get(account)?.length ?? 0;
+  }
+
+  queuedFees(feeSource: AccountId): bigint {
+    return this.feesByFeeSource.get(feeSource) ?? 0n;
+  }
+
+  /** Admission has already checked that the tx's sequence number follows the account's queue. */
+  canAdd(frame: TxFrame): AddResult {
+    if (this.byHash.has(frame.hashHex)) return "duplicate";
+    if (this.opCount + feeOps(frame) > this.maxOps) return "queue_full";
+    if (this.pendingFor(frame.sourceAccount) >= this.maxPerAccount) return "account_full";
+    return "added";
+  }
+
+  add(frame: TxFrame, admittedAt: number): AddResult {
+    const verdict = this.canAdd(frame);
+    if (verdict !== "added") return verdict;
+    const q: QueuedTx = {frame, ops: feeOps(frame), admittedAt};
+    this.byHash.set(frame.hashHex, q);
+    let list = this.byAccount.get(frame.sourceAccount);
+    if (!list) this.byAccount.set(frame.sourceAccount, (list = []));
+    list.push(q);
+    this.feesByFeeSource.set(frame.feeSource, this.queuedFees(frame.feeSource) + frame.maxFee);
+    this.opCount += q.ops;
+    return "added";
+  }
+
+  /** Removes a tx (applied, or no longer valid). Later txs of the same account stay queued. */
+  remove(hashHex: string): QueuedTx | undefined {
+    const q = this.byHash.get(hashHex);
+    if (!q) return undefined;
+    this.byHash.delete(hashHex);
+    const list = this.byAccount.get(q.frame.sourceAccount);
+    if (list) {
+      const i = list.indexOf(q);
+      if (i >= 0) list.splice(i, 1);
+      if (list.length === 0) this.byAccount.delete(q.frame.sourceAccount);
+    }
+    const fees = this.queuedFees(q.frame.feeSource) - q.frame.maxFee;
+    if (fees > 0n) this.feesByFeeSource.set(q.frame.feeSource, fees);
+    else this.feesByFeeSource.delete(q.frame.feeSource);
+    this.opCount -= q.ops;
+    return q;
+  }
+
+  /**
+   * Txs whose sequence number is now at or below their account's: they can never apply.
+   * `currentSeq` gives each account's sequence number in the new last closed ledger.
+   */
+  stale(currentSeq: (account: AccountId) => bigint | undefined): QueuedTx[] {
+    const out: QueuedTx[] = [];
+    for (const [account, list] of this.byAccount) {
+      const seq = currentSeq(account);
+      for (const q of list) if (seq === undefined || q.frame.seqNum <= seq) out.push(q);
+    }
+    return out;
+  }
+
+  /**
+   * Picks the txs for the next ledger, at most `maxOps` operations. Without contention every
+   * account's queue goes in whole. Under contention, account heads compete by fee per operation
+   * (ties by hash, so every node picks the same set from the same queue).
+   */
+  select(maxOps: number, baseFee: number): TxSelection {
+    if (this.opCount <= maxOps) {
+      const txs: QueuedTx[] = [];
+      for (const list of this.byAccount.values()) txs.push(...list);
+      return {txs, ops: this.opCount, baseFeeCharged: baseFee};
+    }
+    const heads: Array<{list: QueuedTx[]; at: number}> = [];
+    for (const list of this.byAccount.values()) heads.push({list, at: 0});
+    const better = (x: QueuedTx, y: QueuedTx) => {
+      const c = compareFeeRate(x, y);
+      return c !== 0 ? c > 0 : x.frame.hashHex < y.frame.hashHex;
+    };
+    const heap = new MaxHeap<{list: QueuedTx[]; at: number}>((a, b) => better(a.list[a.at], b.list[b.at]));
+    for (const h of heads) heap.push(h);
+    const txs: QueuedTx[] = [];
+    let ops = 0;
+    let lowest: QueuedTx | undefined;
+    while (heap.size > 0) {
+      const h = heap.pop() as {list: QueuedTx[]; at: number};
+      const q = h.list[h.at];
+      // An account's later txs cannot go ahead of one that did not fit.
+      if (ops + q.ops > maxOps) continue;
+      txs.push(q);
+      ops += q.ops;
+      if (!lowest || compareFeeRate(q, lowest) < 0) lowest = q;
+      if (h.at + 1 < h.list.length) heap.push({list: h.list, at: h.at + 1});
+    }
+    let surge = baseFee;
+    if (lowest) {
+      const rate = Number(lowest.frame.maxFee / BigInt(lowest.ops));
+      surge = Math.max(baseFee, rate);
+    }
+    return {txs, ops, baseFeeCharged: surge};
+  }
+}
+
+/** Binary max-heap over a "greater than" predicate. */
+class MaxHeap<T> {
+  private readonly items: T[] = [];
+  constructor(private readonly greater: (a: T, b: T) => boolean) {}
+
+  get size(): number {
+    return this.items.length;
+  }
+
+  push(x: T): void {
+    const a = this.items;
+    a.push(x);
+    let i = a.length - 1;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (!this.greater(a[i], a[p])) break;
+      [a[i], a[p]] = [a[p], a[i]];
+      i = p;
+    }
+  }
+
+  pop(): T | undefined {
+    const a = this.items;
+    if (a.length === 0) return undefined;
+    const top = a[0];
+    const last = a.pop() as T;
+    if (a.length > 0) {
+      a[0] = last;
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let m = i;
+        if (l < a.length && this.greater(a[l], a[m])) m = l;
+        if (r < a.length && this.greater(a[r], a[m])) m = r;
+        if (m === i) break;
+        [a[i], a[m]] = [a[m], a[i]];
+        i = m;
+      }
+    }
+    return top;
+  }
+}

@@ -1,0 +1,146 @@
+/**
+ * One Node wires the subsystems in dependency order (store → metrics → verifier → herder/SCP →
+ * API) and stops them in reverse. Only the CLI and tests construct it.
+ */
+import {join} from "node:path";
+import {pino, type Logger} from "pino";
+import {LedgerStore, type NetworkMeta} from "../store/ledger-store.js";
+import {createMetrics, type Metrics} from "../metrics/metrics.js";
+import {InThreadVerifier} from "../verify/in-thread.js";
+import {VerifyPool} from "../verify/pool.js";
+import type {SignatureVerifier} from "../verify/interface.js";
+import {Herder} from "../herder/herder.js";
+import {Consensus} from "../herder/consensus.js";
+import {RootFriendbot} from "../herder/friendbot.js";
+import {ApiServer} from "../api/server.js";
+import {networkConfig} from "../ledger/options.js";
+import {genesisLedger, rootKeypair} from "../ledger/genesis.js";
+import {entryKey, type NetworkConfig} from "../ledger/types.js";
+import {singletonQuorumSet} from "../scp/quorum.js";
+import {NodeKey} from "../util/node-key.js";
+import {defaultNodeOptions, type GenesisOptions, type NodeOptions} from "./options.js";
+
+export const VERSION = "diamante-0.1.0";
+
+/** Creates the network in `dataDir` unless it already holds one; returns what it holds. */
+export function initNetwork(dataDir: string, g: Partial<GenesisOptions> = {}): NetworkMeta {
+  const store = new LedgerStore({dir: dataDir});
+  try {
+    if (store.isInitialized()) {
+      const meta = store.networkMeta();
+      if (g.passphrase !== undefined && g.passphrase !== meta.passphrase) {
+        throw new Error(`data folder ${dataDir} holds network "${meta.passphrase}", not "${g.passphrase}"`);
+      }
+      return meta;
+    }
+    const config = networkConfig(g.passphrase, {
+      baseFee: g.baseFee,
+      baseReserve: g.baseReserve,
+      maxTxSetSize: g.maxTxSetSize,
+    });
+    const genesis = genesisLedger(config, g.totalCoins ?? defaultNodeOptions.genesis.totalCoins);
+    const meta: NetworkMeta = {
+      passphrase: config.passphrase,
+      baseFee: config.baseFee,
+      baseReserve: config.baseReserve,
+      maxTxSetSize: config.maxTxSetSize,
+      protocolVersion: config.protocolVersion,
+      totalCoins: genesis.header.totalCoins,
+      createdAt: genesis.header.closeTime,
+    };
+    store.initialize(meta, genesis.header, genesis.entries, entryKey);
+    return meta;
+  } finally {
+    void store.close();
+  }
+}
+
+export function configOf(meta: NetworkMeta): NetworkConfig {
+  return networkConfig(meta.passphrase, {
+    baseFee: meta.baseFee,
+    baseReserve: meta.baseReserve,
+    maxTxSetSize: meta.maxTxSetSize,
+    protocolVersion: meta.protocolVersion,
+  });
+}
+
+export class Node {
+  readonly opts: NodeOptions;
+  readonly log: Logger;
+  readonly metrics: Metrics;
+  store!: LedgerStore;
+  herder!: Herder;
+  consensus!: Consensus;
+  api!: ApiServer;
+  config!: NetworkConfig;
+  private verifier!: SignatureVerifier;
+  port = 0;
+
+  constructor(opts: Partial<NodeOptions> & {dataDir: string}) {
+    this.opts = {...defaultNodeOptions, ...opts, genesis: {...defaultNodeOptions.genesis, ...opts.genesis}};
+    this.log = pino({level: this.opts.logLevel, base: undefined});
+    this.metrics = createMetrics();
+  }
+
+  async start(): Promise<void> {
+    const o = this.opts;
+    const meta = initNetwork(o.dataDir, o.genesis);
+    this.config = configOf(meta);
+    this.store = new LedgerStore({dir: o.dataDir});
+    const nodeKey = NodeKey.loadOrCreate(join(o.dataDir, "node.key"));
+
+    this.verifier =
+      o.verifyThreads === 0
+        ? new InThreadVerifier(this.config.networkId, this.store)
+        : new VerifyPool(
+            {networkId: new Uint8Array(this.config.networkId), dataDir: o.dataDir},
+            {threads: o.verifyThreads},
+            this.metrics,
+          );
+
+    this.herder = new Herder(
+      {closeIntervalMs: o.closeIntervalMs, checkInvariants: o.checkInvariants},
+      {store: this.store, verifier: this.verifier, config: this.config, metrics: this.metrics, log: this.log},
+    );
+    this.consensus = new Consensus(
+      {quorumSet: singletonQuorumSet(nodeKey.publicKey), networkId: this.config.networkId},
+      {herder: this.herder, nodeKey, log: this.log},
+    );
+    this.herder.setConsensus(this.consensus);
+
+    const friendbot = o.friendbot
+      ? new RootFriendbot(rootKeypair(this.config.passphrase), {herder: this.herder, store: this.store, config: this.config})
+      : null;
+    this.api = new ApiServer(
+      {port: o.port, host: o.host},
+      {
+        reader: this.store,
+        submitter: this.herder,
+        friendbot,
+        feeStats: this.herder,
+        info: {
+          networkPassphrase: this.config.passphrase,
+          coreVersion: VERSION,
+          horizonVersion: VERSION,
+          protocolVersion: this.config.protocolVersion,
+        },
+        metricsText: () => this.metrics.registry.metrics(),
+      },
+    );
+    this.herder.onLedgerClosed(() => this.api.ledgerClosed());
+    await this.herder.start();
+    this.port = await this.api.start();
+    this.log.info(
+      {port: this.port, data: o.dataDir, passphrase: this.config.passphrase, node: nodeKey.publicKey, lcl: this.store.latestHeader().seq},
+      "node started",
+    );
+  }
+
+  async stop(): Promise<void> {
+    await this.api?.stop();
+    this.consensus?.stop();
+    await this.herder?.stop();
+    await this.verifier?.close();
+    await this.store?.close();
+  }
+}

@@ -1,0 +1,47 @@
+import {DEFAULT_BASE_FEE, DEFAULT_BASE_RESERVE, DEFAULT_MAX_TX_SET_SIZE, DEFAULT_PASSPHRASE, DEFAULT_TOTAL_COINS} from "../ledger/options.js";
+import {defaultHerderOptions} from "../herder/options.js";
+import {defaultVerifyPoolOptions} from "../verify/options.js";
+
+/** What `diamante init` fixes for the life of a network. */
+export interface GenesisOptions {
+  passphrase: string;
+  /** Stroops held by the root account at genesis. */
+  totalCoins: bigint;
+  baseFee: number;
+  baseReserve: number;
+  maxTxSetSize: number;
+}
+
+export interface NodeOptions {
+  dataDir: string;
+  /** API port; 0 picks a free one. */
+  port: number;
+  host: string;
+  closeIntervalMs: number;
+  /** Signature worker threads; 0 verifies on the main thread. */
+  verifyThreads: number;
+  /** Serve /friendbot (never on a public network). */
+  friendbot: boolean;
+  checkInvariants: boolean;
+  logLevel: string;
+  genesis: GenesisOptions;
+}
+
+export const defaultNodeOptions: NodeOptions = {
+  dataDir: "./data",
+  /** Horizon's customary port. */
+  port: 8000,
+  host: "0.0.0.0",
+  closeIntervalMs: defaultHerderOptions.closeIntervalMs,
+  verifyThreads: defaultVerifyPoolOptions.threads,
+  friendbot: true,
+  checkInvariants: false,
+  logLevel: "info",
+  genesis: {
+    passphrase: DEFAULT_PASSPHRASE,
+    totalCoins: DEFAULT_TOTAL_COINS,
+    baseFee: DEFAULT_BASE_FEE,
+    baseReserve: DEFAULT_BASE_RESERVE,
+    maxTxSetSize: DEFAULT_MAX_TX_SET_SIZE,
+  },
+};

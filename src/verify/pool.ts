@@ -1,0 +1,99 @@
+/**
+ * Piscina pool for signature verification. Envelopes are gathered into batches (by count or by
+ * `maxBatchDelayMs`, whichever comes first), packed into one buffer that is transferred, not copied,
+ * and verified by workers that read signers from the last closed ledger through a read-only LMDB
+ * environment of their own.
+ */
+import {Piscina} from "piscina";
+import type {Metrics} from "../metrics/metrics.js";
+import type {SignatureVerifier, Verdict} from "./interface.js";
+import {defaultVerifyPoolOptions, type VerifyPoolOptions} from "./options.js";
+import {packBatch} from "./verdict.js";
+import {DiamanteError} from "../util/errors.js";
+
+export interface VerifyWorkerData {
+  networkId: Uint8Array;
+  dataDir: string;
+}
+
+interface Waiting {
+  envelope: Buffer;
+  resolve: (v: Verdict) => void;
+  reject: (e: Error) => void;
+}
+
+export class VerifyPool implements SignatureVerifier {
+  private readonly pool: Piscina;
+  private readonly opts: VerifyPoolOptions;
+  private batch: Waiting[] = [];
+  private timer: NodeJS.Timeout | null = null;
+  private pending = 0;
+
+  constructor(
+    workerData: VerifyWorkerData,
+    opts: Partial<VerifyPoolOptions> = {},
+    private readonly metrics?: Metrics,
+  ) {
+    this.opts = {...defaultVerifyPoolOptions, ...opts};
+    this.pool = new Piscina({
+      filename: new URL("../../workers/verify-worker.js", import.meta.url).href,
+      minThreads: this.opts.threads,
+      maxThreads: this.opts.threads,
+      workerData,
+      // Keep at most a few batches queued per thread; the rest wait in `batch` on the main thread.
+      maxQueue: "auto",
+    });
+  }
+
+  /** True when callers should stop submitting until some work drains. */
+  get needsDrain(): boolean {
+    return this.pending >= this.opts.maxPending;
+  }
+
+  verify(envelope: Buffer): Promise<Verdict> {
+    if (this.needsDrain) {
+      this.metrics?.verifyDropped.inc();
+      return Promise.reject(new DiamanteError("verify_pool_full", "signature verification queue is full"));
+    }
+    this.pending++;
+    return new Promise<Verdict>((resolve, reject) => {
+      this.batch.push({envelope, resolve, reject});
+      if (this.batch.length >= this.opts.maxBatch) this.flush();
+      else if (this.timer === null) this.timer = setTimeout(() => this.flush(), this.opts.maxBatchDelayMs);
+    });
+  }
+
+  private flush(): void {
+    if (this.timer !== null) {
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
+    const items = this.batch;
+    if (items.length === 0) return;
+    this.batch = [];
+    const packed = packBatch(items.map((w) => w.envelope));
+    const queuedAt = performance.now();
+    this.metrics?.verifyBatchSize.observe(items.length);
+    this.metrics?.verifyQueueLength.set(this.pool.queueSize);
+    this.pool
+      .run(packed, {transferList: [packed.bytes.buffer as ArrayBuffer, packed.offsets.buffer as ArrayBuffer]})
+      .then(
+        (res: {verdicts: Verdict[]; runMs: number}) => {
+          const total = (performance.now() - queuedAt) / 1000;
+          this.metrics?.verifyRunSeconds.observe(res.runMs / 1000);
+          this.metrics?.verifyWaitSeconds.observe(Math.max(0, total - res.runMs / 1000));
+          this.pending -= items.length;
+          items.forEach((w, i) => w.resolve(res.verdicts[i]));
+        },
+        (err: Error) => {
+          this.pending -= items.length;
+          for (const w of items) w.reject(err);
+        },
+      );
+  }
+
+  async close(): Promise<void> {
+    this.flush();
+    await this.pool.destroy();
+  }
+}

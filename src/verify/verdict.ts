@@ -1,0 +1,50 @@
+/**
+ * The pure work of a verification task, shared by the in-thread verifier and the pool's workers.
+ */
+import type {LedgerStateReader} from "../ledger/types.js";
+import {decodeTxFrame} from "../tx/frame.js";
+import {verifyFrameSignatures} from "../tx/verify.js";
+import {DiamanteError} from "../util/errors.js";
+import type {Verdict} from "./interface.js";
+
+export function verdictFor(envelope: Buffer, networkId: Buffer, reader: LedgerStateReader): Verdict {
+  try {
+    const frame = decodeTxFrame(envelope, networkId);
+    verifyFrameSignatures(frame, reader);
+    return {ok: true, hashHex: frame.hashHex, verified: frame.verified, verifiedFeeBump: frame.verifiedFeeBump};
+  } catch (e) {
+    if (e instanceof DiamanteError) return {ok: false, error: e.toData()};
+    return {ok: false, error: {code: "tx_malformed", message: (e as Error).message}};
+  }
+}
+
+/** A batch as sent to a worker: envelopes packed back to back in one transferable buffer. */
+export interface VerifyBatch {
+  bytes: Uint8Array;
+  /** offsets[i]..offsets[i+1] is envelope i; length = count + 1 */
+  offsets: Uint32Array;
+}
+
+export function packBatch(envelopes: Buffer[]): VerifyBatch {
+  let total = 0;
+  for (const e of envelopes) total += e.length;
+  const bytes = new Uint8Array(total);
+  const offsets = new Uint32Array(envelopes.length + 1);
+  let at = 0;
+  envelopes.forEach((e, i) => {
+    offsets[i] = at;
+    bytes.set(e, at);
+    at += e.length;
+  });
+  offsets[envelopes.length] = at;
+  return {bytes, offsets};
+}
+
+export function verifyBatch(batch: VerifyBatch, networkId: Buffer, reader: LedgerStateReader): Verdict[] {
+  const out: Verdict[] = [];
+  const buf = Buffer.from(batch.bytes.buffer, batch.bytes.byteOffset, batch.bytes.byteLength);
+  for (let i = 0; i + 1 < batch.offsets.length; i++) {
+    out.push(verdictFor(buf.subarray(batch.offsets[i], batch.offsets[i + 1]), networkId, reader));
+  }
+  return out;
+}
