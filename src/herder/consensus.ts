@@ -10,10 +10,17 @@ import type {SCPDriver, TimerKind, ValueValidity} from "../scp/interface.js";
 import type {Envelope, QuorumSet, Statement} from "../scp/types.js";
 import {quorumSetHash} from "../scp/quorum.js";
 import {defaultTimeoutMs} from "../scp/options.js";
-import {statementBytes} from "../scp/encode.js";
+import {encodeStatement} from "../scp/codec.js";
 import type {NodeKey} from "../util/node-key.js";
 import {decodeScpValue, encodeScpValue, SCP_VALUE_BYTES, type TxSet} from "./tx-set.js";
 import type {Herder} from "./herder.js";
+
+/** Stellar's ENVELOPE_TYPE_SCP: signatures cover networkId ‖ type ‖ statement XDR. */
+const ENVELOPE_TYPE_SCP = Buffer.from([0, 0, 0, 1]);
+
+function statementBytes(networkId: Buffer, statement: Statement): Buffer {
+  return Buffer.concat([networkId, ENVELOPE_TYPE_SCP, encodeStatement(statement)]);
+}
 
 /** How far ahead of this node's clock a proposed close time may be (Stellar allows 60 s). */
 const MAX_CLOSE_TIME_DRIFT_S = 60;
