@@ -39,6 +39,13 @@ export interface TxFrame {
   /** Filled by signature verification (worker) before admission; checked against weights at apply. */
   verified: VerifiedSignature[];
   verifiedFeeBump: VerifiedSignature[];
+  /** Fee bid of the inner tx (fee-bumps only; equal to maxFee otherwise). Added for fee-bump rate checks and the store. */
+  readonly innerMaxFee?: bigint;
+  /**
+   * Set when the envelope uses a feature this node does not apply (non-trivial precondV2 fields,
+   * Soroban data): admission answers tx_not_supported. Added by tx/frame.ts.
+   */
+  readonly notSupported?: string;
 }
 
 /** Context for admission checks against the last closed ledger plus the queue. */

@@ -91,6 +91,8 @@ export interface VerifiedSignature {
 export interface ResultCodes {
   transaction: string;
   operations?: string[];
+  /** Fee-bumps: codes of the inner tx (Horizon's `inner_transaction`). Added for fee-bump results. */
+  innerTransaction?: ResultCodes;
 }
 
 /** What applying one transaction produced. */

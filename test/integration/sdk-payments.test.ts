@@ -186,7 +186,7 @@ describe("payments through @stellar/stellar-sdk", () => {
     assert.equal(first.records[0].sequence, 1);
     const second = await first.next();
     assert.equal(second.records[0].sequence, 3);
-    assert.equal(second.records[0].prev_hash, (await n.server.ledgers().ledger(2).call()).hash);
+    assert.equal(second.records[0].prev_hash, ((await n.server.ledgers().ledger(2).call()) as unknown as {hash: string}).hash);
 
     const ops = await n.server.operations().forAccount(alice.publicKey()).order("asc").call();
     assert.ok(ops.records.length >= 2);
