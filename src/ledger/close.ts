@@ -1,0 +1,211 @@
+/**
+ * Closing a ledger: apply a tx set to the last closed state and produce the next header.
+ * Pure and deterministic: no clock, no randomness, and no dependence on Map insertion order or
+ * on the order `frames` arrive in; the same set over the same state gives the same hashes.
+ *
+ * Apply order (a function of the set only): txs are grouped by source account and sorted by
+ * seqNum (then hash); accounts are ranked by sha256(txSetHash ‖ accountId); round k applies the
+ * k-th tx of every account in that rank. As Stellar's classic order, this keeps each account's
+ * txs in sequence while no submitter can choose to go first.
+ */
+import {createHash} from "node:crypto";
+import type {LedgerCloseResult, TxFrame} from "../tx/interface.js";
+import type {AppliedTx, ResultCodes} from "../tx/types.js";
+import {applyTransaction, feeToCharge, opParticipants, type TxEnv} from "../tx/apply.js";
+import {buildTxResult, TxCode} from "../tx/results.js";
+import {LedgerTxn} from "./state.js";
+import {LedgerError, LedgerErrorCode} from "./errors.js";
+import {headerHash, stateHashOf} from "./header.js";
+import type {AccountEntry, EntryKey, LedgerEntry, LedgerHeader, LedgerStateReader, NetworkConfig} from "./types.js";
+import {accountKey} from "./types.js";
+
+export interface CloseParams {
+  /** Unix seconds agreed by consensus for this ledger. */
+  closeTime: number;
+  config: NetworkConfig;
+  /** Per-operation fee charged (surge pricing); defaults to config.baseFee. */
+  baseFeeCharged?: number;
+  checkInvariants?: boolean;
+}
+
+/** sha256 over the previous header hash and the set's tx hashes in byte order. */
+export function txSetHashOf(prevHashHex: string, frames: TxFrame[]): Buffer {
+  const hashes = frames.map((f) => f.hash).sort(Buffer.compare);
+  const h = createHash("sha256").update(Buffer.from(prevHashHex, "hex"));
+  for (const x of hashes) h.update(x);
+  return h.digest();
+}
+
+/** The apply order described above. `frames` must be free of duplicates. */
+export function applyOrder(frames: TxFrame[], txSetHash: Buffer): TxFrame[] {
+  const byAccount = new Map<string, TxFrame[]>();
+  for (const f of frames) {
+    const list = byAccount.get(f.sourceAccount);
+    if (list === undefined) byAccount.set(f.sourceAccount, [f]);
+    else list.push(f);
+  }
+  const accounts = [...byAccount.keys()].map((id) => ({
+    id,
+    rank: createHash("sha256").update(txSetHash).update(id, "utf8").digest("hex"),
+  }));
+  accounts.sort((a, b) => (a.rank < b.rank ? -1 : a.rank > b.rank ? 1 : a.id < b.id ? -1 : 1));
+  const queues = accounts.map(({id}) =>
+    byAccount.get(id)!.sort((a, b) => (a.seqNum < b.seqNum ? -1 : a.seqNum > b.seqNum ? 1 : Buffer.compare(a.hash, b.hash))),
+  );
+  const out: TxFrame[] = [];
+  for (let round = 0; out.length < frames.length; round++) {
+    for (const q of queues) if (round < q.length) out.push(q[round]!);
+  }
+  return out;
+}
+
+function dedupe(frames: TxFrame[]): TxFrame[] {
+  const seen = new Set<string>();
+  const out: TxFrame[] = [];
+  for (const f of frames) {
+    if (seen.has(f.hashHex)) continue;
+    seen.add(f.hashHex);
+    out.push(f);
+  }
+  return out;
+}
+
+export function closeLedger(root: LedgerStateReader, prev: LedgerHeader, frames: TxFrame[], params: CloseParams): LedgerCloseResult {
+  const {config, closeTime} = params;
+  const seq = prev.seq + 1;
+  const unique = dedupe(frames);
+  const txSetHash = txSetHashOf(prev.hash, unique);
+  const ordered = applyOrder(unique, txSetHash);
+  const ltx = new LedgerTxn(root);
+  const chargeBase = params.baseFeeCharged ?? config.baseFee;
+
+  // Phase 1: every fee first, so no tx of the set can spend what pays another's fee.
+  let feePool = prev.feePool;
+  const charged: bigint[] = [];
+  const feeSourceMissing: boolean[] = [];
+  for (const f of ordered) {
+    const acc = ltx.loadAccount(f.feeSource);
+    if (acc === undefined) {
+      charged.push(0n);
+      feeSourceMissing.push(true);
+      continue;
+    }
+    let fee = feeToCharge(f, chargeBase);
+    // As stellar-core: never charge more than the balance (the fee may dip into the reserve).
+    if (fee > acc.balance) fee = acc.balance > 0n ? acc.balance : 0n;
+    acc.balance -= fee;
+    feePool += fee;
+    charged.push(fee);
+    feeSourceMissing.push(false);
+  }
+
+  // Phase 2: apply in order.
+  const env: TxEnv = {ledgerSeq: seq, closeTime, baseFee: config.baseFee, baseReserve: BigInt(config.baseReserve)};
+  const applied: AppliedTx[] = [];
+  const resultsHash = createHash("sha256");
+  let failed = 0;
+  let opCount = 0;
+  for (let i = 0; i < ordered.length; i++) {
+    const f = ordered[i]!;
+    const fee = charged[i]!;
+    let resultXdr: Buffer;
+    let resultCodes: ResultCodes;
+    let successful: boolean;
+    if (feeSourceMissing[i] && f.isFeeBump) {
+      const r = buildTxResult(fee, {code: TxCode.NoAccount, ops: null}, {innerHash: f.innerHash, outer: TxCode.NoAccount});
+      resultXdr = r.xdr.toXDR();
+      resultCodes = r.resultCodes;
+      successful = false;
+    } else {
+      const {outcome, success} = applyTransaction(f, ltx, env);
+      const r = buildTxResult(fee, outcome, f.isFeeBump ? {innerHash: f.innerHash} : null);
+      resultXdr = r.xdr.toXDR();
+      resultCodes = r.resultCodes;
+      successful = success;
+    }
+    if (!successful) failed++;
+    opCount += f.operations.length;
+    resultsHash.update(f.hash).update(resultXdr);
+    applied.push({
+      hashHex: f.hashHex,
+      index: i + 1,
+      successful,
+      feeCharged: fee,
+      resultXdr,
+      resultCodes,
+      opParticipants: opParticipants(f),
+    });
+  }
+
+  const changes = ltx.changes();
+  for (const e of changes.values()) if (e !== null) e.lastModifiedLedger = seq;
+
+  const header: LedgerHeader = {
+    seq,
+    prevHash: prev.hash,
+    hash: "",
+    txSetHash: txSetHash.toString("hex"),
+    txResultsHash: resultsHash.digest("hex"),
+    stateHash: stateHashOf(changes),
+    closeTime,
+    totalCoins: prev.totalCoins,
+    feePool,
+    baseFee: config.baseFee,
+    baseReserve: config.baseReserve,
+    maxTxSetSize: config.maxTxSetSize,
+    protocolVersion: config.protocolVersion,
+    idPool: prev.idPool,
+    txCount: ordered.length,
+    failedTxCount: failed,
+    opCount,
+  };
+  header.hash = headerHash(header);
+  if (params.checkInvariants) checkCloseInvariants(root, prev, header, changes);
+  return {header, changes, frames: ordered, applied};
+}
+
+function violation(message: string, meta: Record<string, unknown>): never {
+  throw new LedgerError(LedgerErrorCode.InvariantViolation, message, meta);
+}
+
+/**
+ * Invariants over what one ledger changed: coins are conserved (balance deltas + fee pool delta
+ * = 0, total unchanged), no balance is negative, and each account's numSubEntries moved exactly
+ * with its signers and data entries.
+ */
+export function checkCloseInvariants(
+  root: LedgerStateReader,
+  prev: LedgerHeader,
+  header: LedgerHeader,
+  changes: Map<EntryKey, LedgerEntry | null>,
+): void {
+  let delta = header.feePool - prev.feePool;
+  const subDelta = new Map<string, number>();
+  const bump = (id: string, n: number): void => {
+    subDelta.set(id, (subDelta.get(id) ?? 0) + n);
+  };
+  for (const [key, now] of changes) {
+    const before = root.getEntry(key);
+    // Created and deleted within this ledger: nothing to account for.
+    if (now === null && before === undefined) continue;
+    if ((now ?? before)!.type === "account") {
+      const a = now as AccountEntry | null;
+      const b = before as AccountEntry | undefined;
+      const id = (a ?? b)!.accountId;
+      if (a !== null && a.balance < 0n) violation("negative balance", {account: id, balance: a.balance.toString()});
+      if (a !== null && a.numSubEntries < a.signers.length) violation("numSubEntries below signer count", {account: id});
+      delta += (a?.balance ?? 0n) - (b?.balance ?? 0n);
+      // Expected change of numSubEntries from signers, checked below against the data entries.
+      bump(id, (a?.numSubEntries ?? 0) - (b?.numSubEntries ?? 0) - ((a?.signers.length ?? 0) - (b?.signers.length ?? 0)));
+    } else {
+      const id = (now ?? before)!.accountId;
+      const created = now !== null && before === undefined ? 1 : 0;
+      const deleted = now === null && before !== undefined ? 1 : 0;
+      bump(id, -(created - deleted));
+      if (changes.get(accountKey(id)) === undefined && created !== deleted) violation("data entry changed without its account", {account: id, key});
+    }
+  }
+  if (delta !== 0n) violation("coins not conserved", {delta: delta.toString(), ledger: header.seq});
+  if (header.totalCoins !== prev.totalCoins) violation("total coins changed", {ledger: header.seq});
+  for (const [id, d] of subDelta) if (d !== 0) violation("numSubEntries mismatch", {account: id, off: d});
+}

@@ -1,0 +1,140 @@
+/**
+ * Fixed-order canonical encoding of ledger entries and headers, used only for hashing
+ * (stateHash, header hash). Deliberately not msgpack: msgpack's output depends on number sizes
+ * and key order chosen by the encoder version, and a hash must never change with a library.
+ *
+ * Layout: big-endian, u32 lengths before strings/bytes, int64 as 8 bytes two's complement,
+ * a tag byte before each entry kind, fields in the order written below (never reorder: append).
+ */
+import type {AccountEntry, DataEntry, LedgerEntry, LedgerHeader} from "./types.js";
+
+const ENTRY_TAG_ACCOUNT = 1;
+const ENTRY_TAG_DATA = 2;
+
+export class CanonicalWriter {
+  private buf: Buffer;
+  private pos = 0;
+
+  constructor(initialSize = 256) {
+    this.buf = Buffer.allocUnsafe(initialSize);
+  }
+
+  private ensure(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    let size = this.buf.length * 2;
+    while (size < this.pos + n) size *= 2;
+    const next = Buffer.allocUnsafe(size);
+    this.buf.copy(next, 0, 0, this.pos);
+    this.buf = next;
+  }
+
+  u8(v: number): this {
+    this.ensure(1);
+    this.buf.writeUInt8(v, this.pos);
+    this.pos += 1;
+    return this;
+  }
+
+  u32(v: number): this {
+    this.ensure(4);
+    this.buf.writeUInt32BE(v >>> 0, this.pos);
+    this.pos += 4;
+    return this;
+  }
+
+  i64(v: bigint): this {
+    this.ensure(8);
+    this.buf.writeBigInt64BE(v, this.pos);
+    this.pos += 8;
+    return this;
+  }
+
+  u64(v: bigint): this {
+    this.ensure(8);
+    this.buf.writeBigUInt64BE(v, this.pos);
+    this.pos += 8;
+    return this;
+  }
+
+  bytes(v: Uint8Array): this {
+    this.u32(v.length);
+    this.ensure(v.length);
+    this.buf.set(v, this.pos);
+    this.pos += v.length;
+    return this;
+  }
+
+  str(v: string): this {
+    return this.bytes(Buffer.from(v, "utf8"));
+  }
+
+  optStr(v: string | null): this {
+    if (v === null) return this.u8(0);
+    return this.u8(1).str(v);
+  }
+
+  result(): Buffer {
+    return this.buf.subarray(0, this.pos);
+  }
+}
+
+function writeAccount(w: CanonicalWriter, a: AccountEntry): void {
+  w.u8(ENTRY_TAG_ACCOUNT)
+    .str(a.accountId)
+    .i64(a.balance)
+    .i64(a.seqNum)
+    .u32(a.numSubEntries)
+    .optStr(a.inflationDest)
+    .u32(a.flags)
+    .str(a.homeDomain)
+    .u8(a.thresholds.master)
+    .u8(a.thresholds.low)
+    .u8(a.thresholds.med)
+    .u8(a.thresholds.high)
+    .u32(a.signers.length);
+  for (const s of a.signers) w.str(s.key).u32(s.weight);
+  w.i64(a.buyingLiabilities).i64(a.sellingLiabilities).u32(a.seqLedger).u64(a.seqTime).u32(a.lastModifiedLedger);
+}
+
+function writeData(w: CanonicalWriter, d: DataEntry): void {
+  w.u8(ENTRY_TAG_DATA).str(d.accountId).str(d.name).bytes(d.value).u32(d.lastModifiedLedger);
+}
+
+export function writeEntry(w: CanonicalWriter, e: LedgerEntry): void {
+  switch (e.type) {
+    case "account":
+      writeAccount(w, e);
+      return;
+    case "data":
+      writeData(w, e);
+      return;
+  }
+}
+
+export function encodeEntry(e: LedgerEntry): Buffer {
+  const w = new CanonicalWriter();
+  writeEntry(w, e);
+  return w.result();
+}
+
+/** Every header field but `hash`, in declaration order of LedgerHeader. */
+export function encodeHeader(h: LedgerHeader): Buffer {
+  const w = new CanonicalWriter(256);
+  w.u32(h.seq)
+    .str(h.prevHash)
+    .str(h.txSetHash)
+    .str(h.txResultsHash)
+    .str(h.stateHash)
+    .u64(BigInt(h.closeTime))
+    .i64(h.totalCoins)
+    .i64(h.feePool)
+    .u32(h.baseFee)
+    .u32(h.baseReserve)
+    .u32(h.maxTxSetSize)
+    .u32(h.protocolVersion)
+    .u64(h.idPool)
+    .u32(h.txCount)
+    .u32(h.failedTxCount)
+    .u32(h.opCount);
+  return w.result();
+}

@@ -1,0 +1,216 @@
+/**
+ * Transaction validation shared by admission (check.ts) and apply (ledger/close.ts), following
+ * stellar-core's commonValid stages:
+ *   Invalid            — no effect beyond the fee: unsupported, no ops, time bounds, fee, no source, bad seq
+ *   InvalidUpdateSeq   — seqNum is consumed: tx source lacks the low threshold (tx_bad_auth)
+ *   InvalidPostAuth    — seqNum consumed, one-time signers removed: insufficient balance
+ *   MaybeValid         — go on to operation signatures and the operations
+ */
+import {StrKey} from "@stellar/stellar-base";
+import type {LedgerTxn} from "../ledger/state.js";
+import type {AccountEntry, AccountId, LedgerStateReader} from "../ledger/types.js";
+import {accountKey} from "../ledger/types.js";
+import type {TxFrame} from "./interface.js";
+import type {Operation} from "./types.js";
+import {SignatureChecker} from "./auth.js";
+import {TxCode, opBadAuth, opNoSourceAccount, isOpSuccess, type OpResult, type TxOutcome} from "./results.js";
+import {applyOperation, checkOperation, defaultOpResult, operationThreshold} from "./ops/index.js";
+import {availableBalance, INT64_MAX} from "./ops/context.js";
+
+export enum Validity {
+  Invalid = 0,
+  InvalidUpdateSeq = 1,
+  InvalidPostAuth = 2,
+  MaybeValid = 3,
+}
+
+/** The ledger a tx is checked against or applied in. */
+export interface TxEnv {
+  /** Sequence of the ledger being closed (last closed + 1 at admission). */
+  ledgerSeq: number;
+  closeTime: number;
+  baseFee: number;
+  baseReserve: bigint;
+}
+
+export interface CommonValidOptions {
+  applying: boolean;
+  /** Check the fee bid against baseFee × ops (regular txs; never a fee-bump's inner tx). */
+  checkFee: boolean;
+  queuedAhead: number;
+  /** Fee the source must be able to pay from its available balance (admission only), else null. */
+  feeToPay: bigint | null;
+}
+
+function getAccount(reader: LedgerStateReader, id: AccountId): AccountEntry | undefined {
+  const e = reader.getEntry(accountKey(id));
+  return e !== undefined && e.type === "account" ? e : undefined;
+}
+
+/** Minimum fee: baseFee per operation, one more for a fee-bump's own envelope. */
+export function minFee(frame: TxFrame, baseFee: number): bigint {
+  const ops = Math.max(1, frame.operations.length) + (frame.isFeeBump ? 1 : 0);
+  return BigInt(baseFee) * BigInt(ops);
+}
+
+/** Fee actually charged for a ledger whose base fee is `baseFee`: the bid, capped at base × ops. */
+export function feeToCharge(frame: TxFrame, baseFee: number): bigint {
+  const ops = frame.operations.length + (frame.isFeeBump ? 1 : 0);
+  const full = BigInt(baseFee) * BigInt(ops);
+  return frame.maxFee < full ? frame.maxFee : full;
+}
+
+export function commonValid(
+  frame: TxFrame,
+  reader: LedgerStateReader,
+  env: TxEnv,
+  checker: SignatureChecker,
+  opts: CommonValidOptions,
+): {validity: Validity; code: TxCode} {
+  const invalid = (code: TxCode): {validity: Validity; code: TxCode} => ({validity: Validity.Invalid, code});
+  if (frame.notSupported !== undefined) return invalid(TxCode.NotSupported);
+  if (frame.operations.length === 0) return invalid(TxCode.MissingOperation);
+  const tb = frame.timeBounds;
+  if (tb !== null) {
+    const t = BigInt(env.closeTime);
+    if (tb.minTime !== 0n && t < tb.minTime) return invalid(TxCode.TooEarly);
+    if (tb.maxTime !== 0n && t > tb.maxTime) return invalid(TxCode.TooLate);
+  }
+  if (opts.checkFee && (frame.innerMaxFee ?? frame.maxFee) < BigInt(env.baseFee) * BigInt(frame.operations.length)) {
+    return invalid(TxCode.InsufficientFee);
+  }
+  const source = getAccount(reader, frame.sourceAccount);
+  if (source === undefined) return invalid(TxCode.NoAccount);
+  if (frame.seqNum === INT64_MAX || frame.seqNum !== source.seqNum + 1n + BigInt(opts.queuedAhead)) return invalid(TxCode.BadSeq);
+  if (!checker.checkAccount(source, "low")) return {validity: Validity.InvalidUpdateSeq, code: TxCode.BadAuth};
+  if (opts.feeToPay !== null && availableBalance(source, env.baseReserve) < opts.feeToPay) {
+    return {validity: Validity.InvalidPostAuth, code: TxCode.InsufficientBalance};
+  }
+  return {validity: Validity.MaybeValid, code: TxCode.Success};
+}
+
+function effectiveSource(frame: TxFrame, op: Operation): AccountId {
+  return op.source ?? frame.sourceAccount;
+}
+
+/**
+ * Signature check of one operation's source (stellar-core's OperationFrame::checkSignature with
+ * forApply = false): an explicit source that does not exist must at least have signed with its
+ * master key. Null when authorized.
+ */
+export function checkOperationSignature(frame: TxFrame, op: Operation, reader: LedgerStateReader, checker: SignatureChecker): OpResult | null {
+  const id = effectiveSource(frame, op);
+  const acc = getAccount(reader, id);
+  if (acc !== undefined) return checker.checkAccount(acc, operationThreshold(op)) ? null : opBadAuth();
+  if (op.source === null) return opNoSourceAccount();
+  return checker.checkNoAccount(id) ? null : opBadAuth();
+}
+
+/** Every account that had to authorize the inner tx: its source and each op source. */
+function sourceAccounts(frame: TxFrame): AccountId[] {
+  const ids = new Set<AccountId>([frame.sourceAccount]);
+  for (const op of frame.operations) if (op.source !== null) ids.add(op.source);
+  return [...ids];
+}
+
+/** Pre-auth signers are one-time: Stellar removes the one matching this tx from every source account. */
+function removeOneTimeSigner(ltx: LedgerTxn, accounts: AccountId[], txHash: Buffer): void {
+  const key = StrKey.encodePreAuthTx(txHash);
+  for (const id of accounts) {
+    const view = ltx.getAccount(id);
+    if (view === undefined || !view.signers.some((s) => s.key === key)) continue;
+    const acc = ltx.loadAccount(id)!;
+    acc.signers = acc.signers.filter((s) => s.key !== key);
+    acc.numSubEntries -= 1;
+  }
+}
+
+/** Accounts each operation touches (source first), for the API's per-account indexes. */
+export function opParticipants(frame: TxFrame): AccountId[][] {
+  return frame.operations.map((op) => {
+    const src = effectiveSource(frame, op);
+    const out = [src];
+    if ((op.type === "create_account" || op.type === "payment" || op.type === "account_merge") && op.destination !== src) out.push(op.destination);
+    return out;
+  });
+}
+
+export interface ApplyOutcome {
+  outcome: TxOutcome;
+  success: boolean;
+}
+
+/**
+ * Applies one (inner) transaction whose fee was already charged: re-validates against the current
+ * state, consumes the seqNum from stage InvalidUpdateSeq on, then applies every operation in its
+ * own layer (later operations still run after a failure so each reports its code, as stellar-core
+ * does); any failure rolls back all operations of the tx.
+ */
+export function applyTransaction(frame: TxFrame, ltx: LedgerTxn, env: TxEnv): ApplyOutcome {
+  const txLtx = ltx.child();
+  if (frame.isFeeBump) removeOneTimeSigner(txLtx, [frame.feeSource], frame.hash);
+  const checker = new SignatureChecker(frame.signatures, frame.verified, frame.innerHash);
+  const cv = commonValid(frame, txLtx, env, checker, {applying: true, checkFee: !frame.isFeeBump, queuedAhead: 0, feeToPay: null});
+  if (cv.validity >= Validity.InvalidUpdateSeq) {
+    const src = txLtx.loadAccount(frame.sourceAccount)!;
+    src.seqNum = frame.seqNum;
+    src.seqLedger = env.ledgerSeq;
+    src.seqTime = BigInt(env.closeTime);
+  }
+  let failure: TxOutcome | null = cv.validity === Validity.MaybeValid ? null : {code: cv.code, ops: null};
+  if (cv.validity >= Validity.InvalidPostAuth) {
+    if (failure === null) {
+      const results = frame.operations.map((op) => checkOperationSignature(frame, op, txLtx, checker));
+      if (results.some((r) => r !== null)) {
+        failure = {code: TxCode.Failed, ops: results.map((r, i) => r ?? defaultOpResult(frame.operations[i]!))};
+      } else if (!checker.allUsed()) {
+        failure = {code: TxCode.BadAuthExtra, ops: null};
+      }
+    }
+    removeOneTimeSigner(txLtx, sourceAccounts(frame), frame.innerHash);
+  }
+  txLtx.commit();
+  if (failure !== null) return {outcome: failure, success: false};
+
+  const opsLtx = ltx.child();
+  const results: OpResult[] = [];
+  let success = true;
+  const closeTime = BigInt(env.closeTime);
+  for (const op of frame.operations) {
+    const source = effectiveSource(frame, op);
+    const opLtx = opsLtx.child();
+    let res: OpResult;
+    if (opLtx.getEntry(accountKey(source)) === undefined) res = opNoSourceAccount();
+    else res = applyOperation(op, {ltx: opLtx, source, ledgerSeq: env.ledgerSeq, closeTime, baseReserve: env.baseReserve});
+    if (isOpSuccess(res)) opLtx.commit();
+    else {
+      opLtx.rollback();
+      success = false;
+    }
+    results.push(res);
+  }
+  if (success) opsLtx.commit();
+  else opsLtx.rollback();
+  return {outcome: {code: success ? TxCode.Success : TxCode.Failed, ops: results}, success};
+}
+
+/**
+ * Admission checks of the inner tx (stellar-core's checkValid): common checks, then each
+ * operation's signature and stateless validity, stopping at the first failing operation, then
+ * unused signatures.
+ */
+export function checkInner(frame: TxFrame, reader: LedgerStateReader, env: TxEnv, opts: CommonValidOptions): TxOutcome {
+  const checker = new SignatureChecker(frame.signatures, frame.verified, frame.innerHash);
+  const cv = commonValid(frame, reader, env, checker, opts);
+  if (cv.validity !== Validity.MaybeValid) return {code: cv.code, ops: null};
+  const ops = frame.operations;
+  for (let i = 0; i < ops.length; i++) {
+    const op = ops[i]!;
+    const bad = checkOperationSignature(frame, op, reader, checker) ?? checkOperation(op, effectiveSource(frame, op));
+    if (bad !== null) {
+      return {code: TxCode.Failed, ops: ops.map((o, j) => (j === i ? bad : defaultOpResult(o)))};
+    }
+  }
+  if (!checker.allUsed()) return {code: TxCode.BadAuthExtra, ops: null};
+  return {code: TxCode.Success, ops: ops.map(defaultOpResult)};
+}

@@ -1,0 +1,10 @@
+export {decodeTxFrame, decodeAsset, muxedToAccountId, signerKeyToString} from "./frame.js";
+export {verifyFrameSignatures, verifyEd25519, verifyHashX, candidateKeys, matchSignatures, authAccounts} from "./verify.js";
+export {SignatureChecker, neededThreshold, type ThresholdLevel} from "./auth.js";
+export {checkValid} from "./check.js";
+export {applyTransaction, commonValid, checkInner, feeToCharge, minFee, opParticipants, Validity, type TxEnv} from "./apply.js";
+export {buildTxResult, resultCodesOf, TxCode, TX_CODE_HORIZON, OP_SUCCESS, type OpResult, type TxOutcome} from "./results.js";
+export {operationThreshold, checkOperation, applyOperation, defaultOpResult, type OpContext} from "./ops/index.js";
+export {TxError, TxErrorCode} from "./errors.js";
+export {compareSignerKeys, accountIdFromRaw} from "./keys.js";
+export type {TxFrame, CheckContext, CheckFailure, LedgerCloseResult, TimeBounds} from "./interface.js";
