@@ -1,0 +1,122 @@
+/** Horizon's account resource, from the account entry and its data entries. */
+import type {AccountEntry, DataEntry} from "../../ledger/types.js";
+import {formatAmount} from "./amount.js";
+import {link, pagedLink, templatedLink, type Link} from "./links.js";
+import {isoTime} from "./time.js";
+
+export interface SignerRecord {
+  weight: number;
+  key: string;
+  type: string;
+}
+
+export interface AccountRecord {
+  _links: {
+    self: Link;
+    transactions: Link;
+    operations: Link;
+    payments: Link;
+    effects: Link;
+    offers: Link;
+    trades: Link;
+    data: Link;
+  };
+  id: string;
+  account_id: string;
+  sequence: string;
+  sequence_ledger: number;
+  sequence_time: string;
+  subentry_count: number;
+  home_domain?: string;
+  inflation_destination?: string;
+  last_modified_ledger: number;
+  last_modified_time: string | null;
+  thresholds: {low_threshold: number; med_threshold: number; high_threshold: number};
+  flags: {auth_required: boolean; auth_revocable: boolean; auth_immutable: boolean; auth_clawback_enabled: boolean};
+  balances: {balance: string; buying_liabilities: string; selling_liabilities: string; asset_type: "native"}[];
+  signers: SignerRecord[];
+  data: Record<string, string>;
+  num_sponsoring: number;
+  num_sponsored: number;
+  paging_token: string;
+}
+
+/** Signer kind from the StrKey version letter, with Horizon's names. */
+export function signerType(key: string): string {
+  switch (key[0]) {
+    case "G":
+      return "ed25519_public_key";
+    case "T":
+      return "preauth_tx";
+    case "X":
+      return "sha256_hash";
+    case "P":
+      return "ed25519_signed_payload";
+    default:
+      return "unknown";
+  }
+}
+
+/**
+ * `lastModifiedTime` is the close time of the ledger that last wrote the entry, null when that
+ * header is not at hand. The master key is listed after the extra signers with the master
+ * weight, as Horizon lists it; `data` must always be present (even empty) because the SDK reads
+ * `data_attr['config.memo_required']` from every payment destination before submitting.
+ */
+export function accountRecord(
+  a: AccountEntry,
+  data: DataEntry[],
+  lastModifiedTime: number | null,
+  base: string,
+): AccountRecord {
+  const self = `/accounts/${a.accountId}`;
+  const signers: SignerRecord[] = a.signers.map((s) => ({weight: s.weight, key: s.key, type: signerType(s.key)}));
+  if (!a.signers.some((s) => s.key === a.accountId)) {
+    signers.push({weight: a.thresholds.master, key: a.accountId, type: signerType(a.accountId)});
+  }
+  const dataMap: Record<string, string> = {};
+  for (const d of data) dataMap[d.name] = Buffer.from(d.value).toString("base64");
+  const rec: AccountRecord = {
+    _links: {
+      self: link(base, self),
+      transactions: pagedLink(base, self + "/transactions"),
+      operations: pagedLink(base, self + "/operations"),
+      payments: pagedLink(base, self + "/payments"),
+      effects: pagedLink(base, self + "/effects"),
+      offers: pagedLink(base, self + "/offers"),
+      trades: pagedLink(base, self + "/trades"),
+      data: templatedLink(base, self + "/data/{key}"),
+    },
+    id: a.accountId,
+    account_id: a.accountId,
+    sequence: a.seqNum.toString(),
+    sequence_ledger: a.seqLedger,
+    sequence_time: a.seqTime.toString(),
+    subentry_count: a.numSubEntries,
+    last_modified_ledger: a.lastModifiedLedger,
+    last_modified_time: lastModifiedTime === null ? null : isoTime(lastModifiedTime),
+    thresholds: {low_threshold: a.thresholds.low, med_threshold: a.thresholds.med, high_threshold: a.thresholds.high},
+    flags: {
+      auth_required: (a.flags & 1) !== 0,
+      auth_revocable: (a.flags & 2) !== 0,
+      auth_immutable: (a.flags & 4) !== 0,
+      auth_clawback_enabled: (a.flags & 8) !== 0,
+    },
+    balances: [
+      {
+        balance: formatAmount(a.balance),
+        buying_liabilities: formatAmount(a.buyingLiabilities),
+        selling_liabilities: formatAmount(a.sellingLiabilities),
+        asset_type: "native",
+      },
+    ],
+    signers,
+    data: dataMap,
+    num_sponsoring: 0,
+    num_sponsored: 0,
+    paging_token: a.accountId,
+  };
+  if (a.homeDomain !== "") rec.home_domain = a.homeDomain;
+  if (a.inflationDest !== null) rec.inflation_destination = a.inflationDest;
+  return rec;
+}

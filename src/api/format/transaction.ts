@@ -1,0 +1,108 @@
+/** Horizon's transaction resource, from the stored transaction. */
+import {xdr} from "@stellar/stellar-base";
+import type {StoredTx} from "../../store/types.js";
+import {link, pagedLink, type Link} from "./links.js";
+import {isoTime} from "./time.js";
+
+export interface TransactionRecord {
+  _links: {
+    self: Link;
+    account: Link;
+    ledger: Link;
+    operations: Link;
+    effects: Link;
+    precedes: Link;
+    succeeds: Link;
+    transaction: Link;
+  };
+  id: string;
+  paging_token: string;
+  successful: boolean;
+  hash: string;
+  ledger: number;
+  created_at: string;
+  source_account: string;
+  source_account_sequence: string;
+  fee_account: string;
+  fee_charged: string;
+  max_fee: string;
+  operation_count: number;
+  envelope_xdr: string;
+  result_xdr: string;
+  result_meta_xdr: string;
+  fee_meta_xdr: string;
+  memo_type: StoredTx["memoType"];
+  memo?: string;
+  signatures: string[];
+  valid_after?: string;
+  valid_before?: string;
+  preconditions?: {timebounds: {min_time: string; max_time?: string}};
+  fee_bump_transaction?: {hash: string; signatures: string[]};
+  inner_transaction?: {hash: string; signatures: string[]; max_fee: string};
+}
+
+/** The inner transaction's fee bid of a fee-bump envelope; only fee-bumps pay for this decode. */
+export function innerMaxFee(envelopeXdr: string): string {
+  const env = xdr.TransactionEnvelope.fromXDR(envelopeXdr, "base64");
+  if (env.switch() !== xdr.EnvelopeType.envelopeTypeTxFeeBump()) return "0";
+  return env.feeBump().tx().innerTx().v1().tx().fee().toString();
+}
+
+/**
+ * Horizon's transaction `id` is the hash; the TOID is only the paging token. For fee-bumps the
+ * top-level hash, signatures and max_fee are the outer envelope's and the inner ones are listed
+ * under `inner_transaction`, as Horizon does.
+ */
+export function transactionRecord(tx: StoredTx, base: string): TransactionRecord {
+  const self = `/transactions/${tx.hash}`;
+  const rec: TransactionRecord = {
+    _links: {
+      self: link(base, self),
+      account: link(base, `/accounts/${tx.sourceAccount}`),
+      ledger: link(base, `/ledgers/${tx.ledger}`),
+      operations: pagedLink(base, self + "/operations"),
+      effects: pagedLink(base, self + "/effects"),
+      precedes: link(base, `/transactions?order=asc&cursor=${tx.id}`),
+      succeeds: link(base, `/transactions?order=desc&cursor=${tx.id}`),
+      transaction: link(base, self),
+    },
+    id: tx.hash,
+    paging_token: tx.id,
+    successful: tx.successful,
+    hash: tx.hash,
+    ledger: tx.ledger,
+    created_at: isoTime(tx.closedAt),
+    source_account: tx.sourceAccount,
+    source_account_sequence: tx.sourceAccountSequence.toString(),
+    fee_account: tx.feeAccount,
+    fee_charged: tx.feeCharged.toString(),
+    max_fee: tx.maxFee.toString(),
+    operation_count: tx.operationCount,
+    envelope_xdr: tx.envelopeXdr,
+    result_xdr: tx.resultXdr,
+    result_meta_xdr: "",
+    fee_meta_xdr: "",
+    memo_type: tx.memoType,
+    signatures: tx.signatures,
+  };
+  if (tx.memoType !== "none" && tx.memo !== undefined) rec.memo = tx.memo;
+  if (tx.validAfter !== undefined || tx.validBefore !== undefined) {
+    const minTime = tx.validAfter ?? 0;
+    rec.valid_after = isoTime(minTime);
+    const timebounds: {min_time: string; max_time?: string} = {min_time: String(minTime)};
+    if (tx.validBefore !== undefined && tx.validBefore !== 0) {
+      rec.valid_before = isoTime(tx.validBefore);
+      timebounds.max_time = String(tx.validBefore);
+    }
+    rec.preconditions = {timebounds};
+  }
+  if (tx.feeBump !== undefined) {
+    rec.fee_bump_transaction = {hash: tx.hash, signatures: tx.signatures};
+    rec.inner_transaction = {
+      hash: tx.feeBump.innerHash,
+      signatures: tx.feeBump.innerSignatures,
+      max_fee: innerMaxFee(tx.envelopeXdr),
+    };
+  }
+  return rec;
+}
