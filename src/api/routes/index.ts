@@ -1,0 +1,37 @@
+import {accountRoutes} from "./accounts.js";
+import type {Route} from "./context.js";
+import {feeStatsRoutes} from "./fee-stats.js";
+import {friendbotRoutes} from "./friendbot.js";
+import {ledgerRoutes} from "./ledgers.js";
+import {metricsRoutes} from "./metrics.js";
+import {operationRoutes} from "./operations.js";
+import {rootRoutes} from "./root.js";
+import {submitRoutes} from "./submit.js";
+import {transactionRoutes} from "./transactions.js";
+
+export {
+  jsonReply,
+  HAL_CONTENT_TYPE,
+  JSON_CONTENT_TYPE,
+  type Reply,
+  type RouteContext,
+  type RequestBody,
+  type GetRoute,
+  type PostRoute,
+  type Route,
+} from "./context.js";
+export {filteredPage, type FilteredPage} from "./collections.js";
+export {includedReply, asyncReply, envelopeParam} from "./submit.js";
+
+/** Every route the API serves, in Horizon's paths. */
+export const apiRoutes: Route[] = [
+  ...rootRoutes,
+  ...ledgerRoutes,
+  ...transactionRoutes,
+  ...operationRoutes,
+  ...accountRoutes,
+  ...feeStatsRoutes,
+  ...friendbotRoutes,
+  ...metricsRoutes,
+  ...submitRoutes,
+];

@@ -1,0 +1,273 @@
+/**
+ * The Horizon-compatible HTTP server on uWebSockets.js. It owns sockets, body limits, the GET
+ * cache and the mapping of failures to problem+json; what each path answers lives in routes/.
+ *
+ * uWS rules this file keeps: the request object is only valid inside the synchronous callback
+ * (everything is copied out first); `onAborted` is registered on every response, and nothing is
+ * written after an abort or twice; writes are corked so status, headers and body leave in one
+ * syscall.
+ */
+import uws from "@trufflesuite/uws-js-unofficial";
+import type {HttpRequest, HttpResponse, TemplatedApp, us_listen_socket} from "@trufflesuite/uws-js-unofficial";
+import {ApiError, ApiErrorCode, notFound} from "./errors.js";
+import {PROBLEM_CONTENT_TYPE, problemRecord, problemStatus} from "./format/problem.js";
+import type {ApiModules} from "./interface.js";
+import {resolveApiOptions, type ApiOptions} from "./options.js";
+import {ResponseCache} from "./cache.js";
+import {apiRoutes} from "./routes/index.js";
+import type {GetRoute, PostRoute, Reply, RequestBody, RouteContext} from "./routes/context.js";
+
+const STATUS_TEXT: Record<number, string> = {
+  200: "OK",
+  201: "Created",
+  204: "No Content",
+  400: "Bad Request",
+  404: "Not Found",
+  409: "Conflict",
+  413: "Payload Too Large",
+  500: "Internal Server Error",
+  503: "Service Unavailable",
+  504: "Gateway Timeout",
+};
+
+/** Per-response flags: whether the client went away, and whether an answer was written. */
+interface ResponseState {
+  aborted: boolean;
+  done: boolean;
+}
+
+/** `close()` exists on the native app (it closes every open connection) but not in its typings. */
+type ClosableApp = TemplatedApp & {close?: () => void};
+
+export function problemReply(err: ApiError): Reply {
+  const reply: Reply = {
+    status: problemStatus(err.code),
+    contentType: PROBLEM_CONTENT_TYPE,
+    body: JSON.stringify(problemRecord(err.code, err.message, err.meta.extras)),
+  };
+  if (err.meta.headers !== undefined) reply.headers = err.meta.headers;
+  return reply;
+}
+
+function paramCount(pattern: string): number {
+  return pattern.split("/").filter((s) => s.startsWith(":")).length;
+}
+
+function decodeParam(raw: string): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return raw;
+  }
+}
+
+export class ApiServer {
+  private readonly opts: ApiOptions;
+  private readonly cache: ResponseCache;
+  private app: ClosableApp | null = null;
+  private listenSocket: us_listen_socket | null = null;
+  private boundPort = 0;
+
+  constructor(
+    opts: Partial<ApiOptions>,
+    private readonly modules: ApiModules,
+  ) {
+    this.opts = resolveApiOptions(opts);
+    this.cache = new ResponseCache(this.opts.cacheMaxEntries);
+  }
+
+  /** Binds and starts serving; resolves with the bound port (useful with port 0). */
+  start(): Promise<number> {
+    if (this.listenSocket !== null) return Promise.resolve(this.boundPort);
+    const app: ClosableApp = uws.App();
+    for (const route of apiRoutes) {
+      if (route.method === "get") app.get(route.pattern, (res, req) => this.onGet(route, res, req));
+      else app.post(route.pattern, (res, req) => this.onPost(route, res, req));
+    }
+    app.options("/*", (res, req) => this.onPreflight(res, req));
+    app.any("/*", (res) => {
+      const state = this.track(res);
+      this.send(res, state, problemReply(notFound()));
+    });
+    this.app = app;
+    return new Promise((resolve, reject) => {
+      app.listen(this.opts.host, this.opts.port, (socket) => {
+        if (socket === false) {
+          this.app = null;
+          reject(new Error(`api: cannot listen on ${this.opts.host}:${this.opts.port}`));
+          return;
+        }
+        this.listenSocket = socket;
+        this.boundPort = uws.us_socket_local_port(socket);
+        resolve(this.boundPort);
+      });
+    });
+  }
+
+  /** Stops accepting, then closes open connections; in-flight handlers see an abort and write nothing. */
+  stop(): Promise<void> {
+    if (this.listenSocket !== null) uws.us_listen_socket_close(this.listenSocket);
+    this.listenSocket = null;
+    this.app?.close?.();
+    this.app = null;
+    this.cache.clear();
+    return Promise.resolve();
+  }
+
+  /** Called by the node after each ledger close, once the new ledger is readable. */
+  ledgerClosed(): void {
+    this.cache.clear();
+  }
+
+  get port(): number {
+    return this.boundPort;
+  }
+
+  cacheStats(): {entries: number; hits: number; misses: number} {
+    return this.cache.stats();
+  }
+
+  private track(res: HttpResponse): ResponseState {
+    const state: ResponseState = {aborted: false, done: false};
+    res.onAborted(() => {
+      state.aborted = true;
+    });
+    return state;
+  }
+
+  private context(req: HttpRequest, params: number, path: string, query: string): RouteContext {
+    const values: string[] = [];
+    for (let i = 0; i < params; i++) values.push(decodeParam(req.getParameter(i)));
+    const host = req.getHeader("host");
+    const base = this.opts.publicUrl ?? (host !== "" ? `http://${host}` : `http://${this.opts.host}:${this.boundPort}`);
+    return {
+      modules: this.modules,
+      opts: this.opts,
+      base: base.replace(/\/+$/, ""),
+      params: values,
+      query: new URLSearchParams(query),
+      path,
+      accept: req.getHeader("accept").toLowerCase(),
+    };
+  }
+
+  private onGet(route: GetRoute, res: HttpResponse, req: HttpRequest): void {
+    const state = this.track(res);
+    const path = req.getUrl();
+    const query = req.getQuery() ?? "";
+    const ctx = this.context(req, paramCount(route.pattern), path, query);
+    // Links embed the origin and the data route varies on Accept, so both are part of the key.
+    const key = route.cacheable ? `${ctx.base} ${ctx.accept.includes("octet-stream") ? "raw" : "json"} ${path}?${query}` : null;
+    if (key !== null) {
+      const hit = this.cache.get(key);
+      if (hit !== undefined) {
+        this.send(res, state, hit);
+        return;
+      }
+    }
+    const epoch = this.cache.epoch;
+    this.run(res, state, () => route.handle(ctx), (reply) => {
+      if (key !== null && reply.status < 500) this.cache.set(key, epoch, reply);
+    });
+  }
+
+  private onPost(route: PostRoute, res: HttpResponse, req: HttpRequest): void {
+    const state = this.track(res);
+    const path = req.getUrl();
+    const ctx = this.context(req, paramCount(route.pattern), path, req.getQuery() ?? "");
+    const contentType = req.getHeader("content-type").toLowerCase();
+    const declared = Number(req.getHeader("content-length"));
+    if (Number.isFinite(declared) && declared > this.opts.maxBodyBytes) {
+      this.send(res, state, this.tooLarge());
+      return;
+    }
+    this.readBody(res, state, (bytes) => {
+      const body: RequestBody = {bytes, contentType};
+      this.run(res, state, () => route.handle(ctx, body));
+    });
+  }
+
+  private onPreflight(res: HttpResponse, req: HttpRequest): void {
+    const state = this.track(res);
+    const requested = req.getHeader("access-control-request-headers");
+    this.send(res, state, {
+      status: 204,
+      contentType: "",
+      body: "",
+      headers: [
+        ["Access-Control-Allow-Methods", "GET, POST, OPTIONS"],
+        ["Access-Control-Allow-Headers", requested !== "" ? requested : "*"],
+        ["Access-Control-Max-Age", "86400"],
+      ],
+    });
+  }
+
+  /**
+   * Collects the body up to `maxBodyBytes`. uWS hands out chunks whose memory is reused after
+   * the callback, so each chunk is copied. Past the cap the request is answered 413 at once and
+   * the rest of the body is dropped.
+   */
+  private readBody(res: HttpResponse, state: ResponseState, onBody: (bytes: Buffer) => void): void {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let over = false;
+    res.onData((chunk, isLast) => {
+      if (over) return;
+      size += chunk.byteLength;
+      if (size > this.opts.maxBodyBytes) {
+        over = true;
+        this.send(res, state, this.tooLarge());
+        return;
+      }
+      chunks.push(Buffer.from(new Uint8Array(chunk)));
+      if (isLast) onBody(Buffer.concat(chunks, size));
+    });
+  }
+
+  private tooLarge(): Reply {
+    return problemReply(
+      new ApiError(ApiErrorCode.REQUEST_ENTITY_TOO_LARGE, `Request bodies are limited to ${this.opts.maxBodyBytes} bytes.`),
+    );
+  }
+
+  /** Runs a handler, sync or async; any failure becomes a problem reply, never a crash. */
+  private run(res: HttpResponse, state: ResponseState, handler: () => Reply | Promise<Reply>, onReply?: (r: Reply) => void): void {
+    let out: Reply | Promise<Reply>;
+    try {
+      out = handler();
+    } catch (err) {
+      this.send(res, state, this.errorReply(err));
+      return;
+    }
+    if (out instanceof Promise) {
+      out.then(
+        (reply) => {
+          onReply?.(reply);
+          this.send(res, state, reply);
+        },
+        (err: unknown) => this.send(res, state, this.errorReply(err)),
+      );
+    } else {
+      onReply?.(out);
+      this.send(res, state, out);
+    }
+  }
+
+  private errorReply(err: unknown): Reply {
+    if (err instanceof ApiError) return problemReply(err);
+    this.opts.logger.error({err}, "api handler failed");
+    return problemReply(new ApiError(ApiErrorCode.SERVER_ERROR, "The server failed to answer this request; the failure is logged."));
+  }
+
+  private send(res: HttpResponse, state: ResponseState, reply: Reply): void {
+    if (state.aborted || state.done) return;
+    state.done = true;
+    res.cork(() => {
+      res.writeStatus(`${reply.status} ${STATUS_TEXT[reply.status] ?? ""}`);
+      if (reply.contentType !== "") res.writeHeader("Content-Type", reply.contentType);
+      res.writeHeader("Access-Control-Allow-Origin", "*");
+      if (reply.headers !== undefined) for (const [k, v] of reply.headers) res.writeHeader(k, v);
+      res.end(reply.body);
+    });
+  }
+}
