@@ -1,0 +1,579 @@
+/**
+ * End-to-end benchmark against the real node in another process: fund K accounts from root,
+ * pre-sign N payments, fire them at POST /transactions_async with autocannon while polling the
+ * newest ledger, then read back which ledger held each transaction and report submit→ledger
+ * latency, accepted TPS and committed TPS.
+ *
+ *   node dist/native-bench/e2e.js [--accounts K] [--payments N] [--connections C]
+ *     [--close-interval MS] [--commit-wait MS] [--cpu-prof] [--node-arg=--flag ...]
+ */
+import {createHash} from "node:crypto";
+import {existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync} from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import {performance} from "node:perf_hooks";
+import {parseArgs} from "node:util";
+import autocannon from "autocannon";
+import * as hdr from "hdr-histogram-js";
+import sodium from "sodium-native";
+import {Account, Asset, Keypair, Operation, TimeoutInfinite, TransactionBuilder, xdr} from "@stellar/stellar-base";
+import {readCpuProfile, topSelfTime} from "./cpu-profile.js";
+import {BenchError, BenchErrorCode} from "./errors.js";
+import {field, getJson, getRecord, pageRecords, postForm, sleep} from "./horizon-http.js";
+import {isEntryPoint} from "./measure.js";
+import {logTail, NODE_MAIN, startNode, stopNode} from "./node-process.js";
+import {defaultE2eOptions, MAX_OPS_PER_TX, type E2eOptions} from "./options.js";
+import {appendResults, formatNumber, markdownTable, textTable} from "./report.js";
+
+/** Concurrent GETs when reading account sequences after funding. */
+const ACCOUNT_FETCH_CONCURRENCY = 16;
+/** Horizon's largest page. */
+const PAGE_LIMIT = 200;
+/** Functions listed from the CPU profile. */
+const PROFILE_TOP = 15;
+/** Error bodies kept per HTTP status as examples when submissions are refused. */
+const ERROR_SAMPLES_PER_STATUS = 2;
+
+export interface E2eResult {
+  skipped?: string;
+  text: string;
+  markdown: string;
+}
+
+interface LedgerSeen {
+  /** performance.now() when this sequence was first seen by the poller. */
+  seenAt: number;
+  /** True when the poller never saw this ledger as the newest (it jumped past it). */
+  inferred: boolean;
+  closedAt: string;
+  txCount: number;
+}
+
+interface BenchAccount {
+  keypair: Keypair;
+  /** libsodium 64-byte secret key, for fast signing of the pre-signed payments. */
+  secretKey: Buffer;
+  sequence: string;
+}
+
+export function parseE2eFlags(argv: string[]): E2eOptions {
+  const {values} = parseArgs({
+    args: argv,
+    options: {
+      accounts: {type: "string"},
+      payments: {type: "string"},
+      connections: {type: "string"},
+      "close-interval": {type: "string"},
+      "commit-wait": {type: "string"},
+      "send-timeout": {type: "string"},
+      fee: {type: "string"},
+      "cpu-prof": {type: "boolean"},
+      "node-arg": {type: "string", multiple: true},
+    },
+    allowPositionals: false,
+    strict: true,
+  });
+  const int = (v: string | undefined, name: string, fallback: number, min: number): number => {
+    if (v === undefined) return fallback;
+    if (!/^\d+$/.test(v) || Number(v) < min) {
+      throw new BenchError(BenchErrorCode.BadFlag, `--${name} must be a whole number ≥ ${min}, got "${v}"`);
+    }
+    return Number(v);
+  };
+  const d = defaultE2eOptions;
+  return {
+    ...d,
+    accounts: int(values.accounts, "accounts", d.accounts, 2),
+    payments: int(values.payments, "payments", d.payments, 1),
+    connections: int(values.connections, "connections", d.connections, 1),
+    closeIntervalMs: int(values["close-interval"], "close-interval", d.closeIntervalMs, 10),
+    commitWaitMs: int(values["commit-wait"], "commit-wait", d.commitWaitMs, 0),
+    sendTimeoutMs: int(values["send-timeout"], "send-timeout", d.sendTimeoutMs, 1_000),
+    fee: int(values.fee, "fee", d.fee, 1),
+    cpuProf: values["cpu-prof"] ?? false,
+    nodeArgs: values["node-arg"] ?? [],
+  };
+}
+
+function seed(label: string): Buffer {
+  return createHash("sha256").update(label).digest();
+}
+
+function benchAccount(i: number): BenchAccount {
+  const s = seed(`diamante bench account ${i}`);
+  const pk = Buffer.alloc(sodium.crypto_sign_PUBLICKEYBYTES);
+  const sk = Buffer.alloc(sodium.crypto_sign_SECRETKEYBYTES);
+  sodium.crypto_sign_seed_keypair(pk, sk, s);
+  return {keypair: Keypair.fromRawEd25519Seed(s), secretKey: sk, sequence: "0"};
+}
+
+/** Runs `work` over `items` with at most `limit` in flight. */
+async function forEachLimited<T>(items: T[], limit: number, work: (item: T, i: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      await work(items[i], i);
+    }
+  };
+  await Promise.all(Array.from({length: Math.min(limit, items.length)}, lane));
+}
+
+async function newestLedger(baseUrl: string): Promise<Record<string, unknown>> {
+  const page = await getRecord(baseUrl, "/ledgers?order=desc&limit=1");
+  const records = pageRecords(page, "GET /ledgers?order=desc&limit=1");
+  if (records.length === 0) throw new BenchError(BenchErrorCode.NodeBadResponse, "no ledgers listed");
+  return records[0];
+}
+
+async function accountSequence(baseUrl: string, id: string): Promise<string | undefined> {
+  const {status, body} = await getJson(baseUrl, `/accounts/${id}`);
+  if (status === 404) return undefined;
+  if (status !== 200 || body === null || typeof body !== "object") {
+    throw new BenchError(BenchErrorCode.NodeBadResponse, `GET /accounts/${id} answered ${status}`, {
+      body: JSON.stringify(body).slice(0, 500),
+    });
+  }
+  return field(body as Record<string, unknown>, "sequence", `account ${id}`);
+}
+
+/** Creates the bench accounts from root, 100 create_account ops per tx, and reads their sequences. */
+async function fundAccounts(
+  baseUrl: string,
+  passphrase: string,
+  accounts: BenchAccount[],
+  opts: E2eOptions,
+): Promise<void> {
+  const root = Keypair.master(passphrase);
+  const rootSeq = await accountSequence(baseUrl, root.publicKey());
+  if (rootSeq === undefined) {
+    throw new BenchError(BenchErrorCode.NodeBadResponse, "root account (Keypair.master(passphrase)) not found");
+  }
+  const rootAccount = new Account(root.publicKey(), rootSeq);
+  for (let start = 0; start < accounts.length; start += MAX_OPS_PER_TX) {
+    const builder = new TransactionBuilder(rootAccount, {
+      fee: String(opts.fee),
+      networkPassphrase: passphrase,
+    }).setTimeout(TimeoutInfinite);
+    for (const a of accounts.slice(start, start + MAX_OPS_PER_TX)) {
+      builder.addOperation(
+        Operation.createAccount({destination: a.keypair.publicKey(), startingBalance: opts.startingBalance}),
+      );
+    }
+    const tx = builder.build();
+    tx.sign(root);
+    const {status, body} = await postForm(baseUrl, "/transactions_async", {tx: tx.toXDR()});
+    if (status !== 201) {
+      throw new BenchError(BenchErrorCode.NodeBadResponse, `funding tx refused: ${status}`, {
+        body: JSON.stringify(body).slice(0, 800),
+      });
+    }
+  }
+  const lastSeq = rootAccount.sequenceNumber();
+  const deadline = Date.now() + opts.commitWaitMs;
+  while ((await accountSequence(baseUrl, root.publicKey())) !== lastSeq) {
+    if (Date.now() > deadline) {
+      throw new BenchError(BenchErrorCode.WaitTimedOut, `funding txs not committed within ${opts.commitWaitMs} ms`);
+    }
+    await sleep(100);
+  }
+  const missing: string[] = [];
+  await forEachLimited(accounts, ACCOUNT_FETCH_CONCURRENCY, async (a) => {
+    const seq = await accountSequence(baseUrl, a.keypair.publicKey());
+    if (seq === undefined) missing.push(a.keypair.publicKey());
+    else a.sequence = seq;
+  });
+  if (missing.length > 0) {
+    throw new BenchError(BenchErrorCode.NodeBadResponse, `${missing.length} funded accounts do not exist`, {
+      first: missing[0],
+    });
+  }
+}
+
+interface PreSigned {
+  bodies: string[];
+  hashes: string[];
+}
+
+/**
+ * Pre-signs the payments round-robin over the accounts, each paying 1 stroop to the next one.
+ * Request i uses account i mod K, so one account's txs sit K requests apart in consecutive
+ * sequence order. Signed with libsodium directly: stellar-base's pure-JS signing would take
+ * longer than the run itself at 30k txs.
+ */
+function preSignPayments(passphrase: string, accounts: BenchAccount[], count: number, fee: number): PreSigned {
+  const sources = accounts.map((a) => new Account(a.keypair.publicKey(), a.sequence));
+  const bodies: string[] = [];
+  const hashes: string[] = [];
+  const signature = Buffer.alloc(sodium.crypto_sign_BYTES);
+  for (let i = 0; i < count; i++) {
+    const a = i % accounts.length;
+    const tx = new TransactionBuilder(sources[a], {fee: String(fee), networkPassphrase: passphrase})
+      .addOperation(
+        Operation.payment({
+          destination: accounts[(a + 1) % accounts.length].keypair.publicKey(),
+          asset: Asset.native(),
+          amount: "0.0000001",
+        }),
+      )
+      .setTimeout(TimeoutInfinite)
+      .build();
+    const txHash = tx.hash();
+    sodium.crypto_sign_detached(signature, txHash, accounts[a].secretKey);
+    tx.addDecoratedSignature(
+      new xdr.DecoratedSignature({hint: accounts[a].keypair.signatureHint(), signature: Buffer.from(signature)}),
+    );
+    bodies.push(`tx=${encodeURIComponent(tx.toXDR())}`);
+    hashes.push(txHash.toString("hex"));
+  }
+  return {bodies, hashes};
+}
+
+/** Polls the newest ledger every `pollMs`, recording when each sequence is first seen. */
+class LedgerPoller {
+  readonly seen = new Map<number, LedgerSeen>();
+  newest = 0;
+  errors = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
+
+  constructor(
+    private readonly baseUrl: string,
+    private readonly pollMs: number,
+  ) {}
+
+  async pollOnce(): Promise<void> {
+    try {
+      const rec = await newestLedger(this.baseUrl);
+      const now = performance.now();
+      const seq = Number(field(rec, "sequence", "newest ledger"));
+      if (seq <= this.newest) return;
+      // Ledgers closed between two polls are credited to this poll: an upper bound on their time.
+      for (let s = this.newest === 0 ? seq : this.newest + 1; s < seq; s++) {
+        this.seen.set(s, {seenAt: now, inferred: true, closedAt: "", txCount: -1});
+      }
+      const ok = Number(rec.successful_transaction_count ?? 0);
+      const failed = Number(rec.failed_transaction_count ?? 0);
+      this.seen.set(seq, {seenAt: now, inferred: false, closedAt: String(rec.closed_at ?? ""), txCount: ok + failed});
+      this.newest = seq;
+    } catch {
+      this.errors++;
+    }
+  }
+
+  start(): void {
+    const tick = async (): Promise<void> => {
+      if (this.stopped) return;
+      const started = performance.now();
+      await this.pollOnce();
+      if (!this.stopped) this.timer = setTimeout(tick, Math.max(0, this.pollMs - (performance.now() - started)));
+    };
+    void tick();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.timer !== undefined) clearTimeout(this.timer);
+  }
+}
+
+interface SendOutcome {
+  accepted: Set<string>;
+  statusCounts: Map<number, number>;
+  /** Up to ERROR_SAMPLES_PER_STATUS bodies per non-201 status. */
+  errorSamples: Map<number, string[]>;
+  firstSendAt: number;
+  lastReplyAt: number;
+  httpLatencyP50: number;
+  httpLatencyP99: number;
+  connectionErrors: number;
+  timeouts: number;
+  stoppedEarly: boolean;
+}
+
+async function sendAll(baseUrl: string, signed: PreSigned, submitAt: Float64Array, opts: E2eOptions): Promise<SendOutcome> {
+  const total = signed.bodies.length;
+  const outcome: SendOutcome = {
+    accepted: new Set(),
+    statusCounts: new Map(),
+    errorSamples: new Map(),
+    firstSendAt: Number.NaN,
+    lastReplyAt: Number.NaN,
+    httpLatencyP50: Number.NaN,
+    httpLatencyP99: Number.NaN,
+    connectionErrors: 0,
+    timeouts: 0,
+    stoppedEarly: false,
+  };
+  let next = 0;
+  const connections = Math.min(opts.connections, total);
+  const sample = (status: number, body: string): void => {
+    const list = outcome.errorSamples.get(status) ?? [];
+    if (list.length < ERROR_SAMPLES_PER_STATUS) list.push(body.slice(0, 400));
+    outcome.errorSamples.set(status, list);
+  };
+  const result = await new Promise<autocannon.Result>((resolve, reject) => {
+    const instance = autocannon(
+      {
+        url: `${baseUrl}/transactions_async`,
+        connections,
+        pipelining: 1,
+        amount: total,
+        timeout: 30,
+        requests: [
+          {
+            method: "POST",
+            headers: {"content-type": "application/x-www-form-urlencoded"},
+            setupRequest: (req) => {
+              const i = next++;
+              // autocannon builds each request just before writing it; `amount` makes this the last
+              // body a connection asks for, but stay safe: past the end, ask for the root instead.
+              if (i >= total) return {...req, method: "GET", path: "/", body: undefined};
+              const now = performance.now();
+              if (i === 0) outcome.firstSendAt = now;
+              submitAt[i] = now;
+              return {...req, body: signed.bodies[i]};
+            },
+            onResponse: (status, body) => {
+              outcome.lastReplyAt = performance.now();
+              outcome.statusCounts.set(status, (outcome.statusCounts.get(status) ?? 0) + 1);
+              if (status === 201) {
+                try {
+                  const hash = (JSON.parse(body) as {hash?: unknown}).hash;
+                  if (typeof hash === "string") outcome.accepted.add(hash);
+                  else sample(status, body);
+                } catch {
+                  sample(status, body);
+                }
+              } else {
+                sample(status, body);
+              }
+            },
+          },
+        ],
+      },
+      (err, res) => (err ? reject(err) : resolve(res)),
+    );
+    const guard = setTimeout(() => {
+      outcome.stoppedEarly = true;
+      instance.stop();
+    }, opts.sendTimeoutMs);
+    instance.once("done", () => clearTimeout(guard));
+  });
+  outcome.httpLatencyP50 = result.latency.p50;
+  outcome.httpLatencyP99 = result.latency.p99;
+  outcome.connectionErrors = result.errors;
+  outcome.timeouts = result.timeouts;
+  return outcome;
+}
+
+/** Every tx of ledger `seq` (failed ones too), following the cursor across pages. */
+async function ledgerTransactions(baseUrl: string, seq: number): Promise<{hash: string; successful: boolean}[]> {
+  const out: {hash: string; successful: boolean}[] = [];
+  let cursor = "";
+  for (;;) {
+    const q = `/ledgers/${seq}/transactions?order=asc&limit=${PAGE_LIMIT}&include_failed=true${cursor ? `&cursor=${cursor}` : ""}`;
+    const records = pageRecords(await getRecord(baseUrl, q), `GET ${q}`);
+    for (const r of records) out.push({hash: field(r, "hash", q), successful: r.successful !== false});
+    if (records.length < PAGE_LIMIT) return out;
+    cursor = encodeURIComponent(field(records[records.length - 1], "paging_token", q));
+  }
+}
+
+function statusSummary(counts: Map<number, number>): string {
+  return [...counts.entries()].sort((a, b) => a[0] - b[0]).map(([s, n]) => `${s}×${n}`).join(", ") || "none";
+}
+
+/** V8 pseudo-frames and pool waits that are time not spent working; shown as one idle share. */
+const IDLE_FRAMES = /^\((idle)\)$|^atomicsWaitLoop /;
+
+/** Thread of a profile from its name, CPU.<date>.<time>.<pid>.<thread>.<seq>.cpuprofile: 0 is main. */
+function threadLabel(file: string): string {
+  const thread = file.split(".")[4];
+  return thread === "0" ? "main thread" : `worker thread ${thread ?? "?"}`;
+}
+
+function profileSummary(dir: string): {text: string; markdown: string} {
+  const files = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith(".cpuprofile")).sort() : [];
+  if (files.length === 0) {
+    const msg = `no .cpuprofile was written in ${dir} (the node must exit normally on SIGTERM for V8 to write it)`;
+    return {text: msg, markdown: msg};
+  }
+  const header = ["#", "self", "share", "function"];
+  const text: string[] = [];
+  const markdown: string[] = [];
+  for (const f of files) {
+    const all = topSelfTime(readCpuProfile(path.join(dir, f)), Number.MAX_SAFE_INTEGER);
+    const idle = all.filter((t) => IDLE_FRAMES.test(t.frame)).reduce((sum, t) => sum + t.share, 0);
+    const rows = all
+      .filter((t) => !IDLE_FRAMES.test(t.frame))
+      .slice(0, PROFILE_TOP)
+      .map((t, i) => [String(i + 1), `${t.selfMs.toFixed(0)} ms`, `${(t.share * 100).toFixed(1)}%`, t.frame]);
+    const title = `Where the time goes, node ${threadLabel(f)} (top ${PROFILE_TOP} by self time; idle ${(idle * 100).toFixed(0)}%)`;
+    text.push(`${title}:\n${textTable(header, rows)}`);
+    markdown.push(`${title}:\n\n${markdownTable(header, rows)}`);
+  }
+  return {text: text.join("\n\n"), markdown: markdown.join("\n\n")};
+}
+
+/** `error_result_xdr` of a refusal, decoded to its result code name (e.g. txBadSeq). */
+function refusalCode(body: string): string {
+  try {
+    const b64 = (JSON.parse(body) as {error_result_xdr?: unknown}).error_result_xdr;
+    if (typeof b64 !== "string") return "";
+    return ` [${xdr.TransactionResult.fromXDR(b64, "base64").result().switch().name}]`;
+  } catch {
+    return "";
+  }
+}
+
+export async function runE2eBench(opts: E2eOptions = defaultE2eOptions): Promise<E2eResult> {
+  if (!existsSync(NODE_MAIN)) {
+    const msg = `e2e skipped: ${NODE_MAIN} does not exist yet (build the node with \`npx tsc -p .\`).`;
+    return {skipped: msg, text: msg, markdown: `### End-to-end\n\n${msg}\n`};
+  }
+  const tmp = mkdtempSync(path.join(os.tmpdir(), "diamante-bench-e2e-"));
+  const dataDir = path.join(tmp, "data");
+  const logPath = path.join(tmp, "node.log");
+  const profDir = path.join(tmp, "cpu-prof");
+  if (opts.cpuProf) mkdirSync(profDir);
+  const phases: string[] = [];
+  let node: Awaited<ReturnType<typeof startNode>> | undefined;
+  let poller: LedgerPoller | undefined;
+  try {
+    let t = performance.now();
+    node = await startNode({
+      dataDir,
+      logPath,
+      closeIntervalMs: opts.closeIntervalMs,
+      startTimeoutMs: opts.startTimeoutMs,
+      cpuProfDir: opts.cpuProf ? profDir : undefined,
+      extraArgs: opts.nodeArgs,
+    });
+    const passphrase = field(node.root, "network_passphrase", "GET /");
+    phases.push(`start ${(performance.now() - t).toFixed(0)} ms`);
+
+    t = performance.now();
+    const accounts = Array.from({length: opts.accounts}, (_, i) => benchAccount(i));
+    await fundAccounts(node.baseUrl, passphrase, accounts, opts);
+    phases.push(`fund ${opts.accounts} accounts ${(performance.now() - t).toFixed(0)} ms`);
+
+    t = performance.now();
+    const signed = preSignPayments(passphrase, accounts, opts.payments, opts.fee);
+    const indexByHash = new Map(signed.hashes.map((h, i) => [h, i]));
+    phases.push(`pre-sign ${opts.payments} payments ${(performance.now() - t).toFixed(0)} ms`);
+
+    poller = new LedgerPoller(node.baseUrl, opts.pollMs);
+    await poller.pollOnce();
+    const startLedger = poller.newest;
+    poller.start();
+
+    const submitAt = new Float64Array(opts.payments).fill(Number.NaN);
+    const sent = await sendAll(node.baseUrl, signed, submitAt, opts);
+    const sendSeconds = (sent.lastReplyAt - sent.firstSendAt) / 1000;
+
+    // Drain: wait until the ledgers after the start hold as many txs as were accepted.
+    const drainStart = performance.now();
+    const committedSoFar = (): number => {
+      let n = 0;
+      for (const [seq, l] of poller!.seen) if (seq > startLedger && l.txCount > 0) n += l.txCount;
+      return n;
+    };
+    while (committedSoFar() < sent.accepted.size && performance.now() - drainStart < opts.commitWaitMs) {
+      await sleep(opts.pollMs * 5);
+    }
+    const drainTimedOut = committedSoFar() < sent.accepted.size;
+    poller.stop();
+    await poller.pollOnce();
+
+    // Read back which ledger held each tx.
+    const histogram = hdr.build({lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: 3});
+    const perLedger: {seq: number; count: number}[] = [];
+    let committed = 0;
+    let committedOk = 0;
+    let foreign = 0;
+    let inferredLedgers = 0;
+    let firstSeq = 0;
+    let lastSeq = 0;
+    for (let seq = startLedger + 1; seq <= poller.newest; seq++) {
+      const seen = poller.seen.get(seq);
+      if (seen === undefined) continue;
+      const txs = await ledgerTransactions(node.baseUrl, seq);
+      let mine = 0;
+      for (const tx of txs) {
+        const i = indexByHash.get(tx.hash);
+        if (i === undefined) {
+          foreign++;
+          continue;
+        }
+        mine++;
+        committed++;
+        if (tx.successful) committedOk++;
+        if (!Number.isNaN(submitAt[i])) histogram.recordValue(Math.max(1, Math.round((seen.seenAt - submitAt[i]) * 1000)));
+      }
+      if (mine > 0) {
+        if (firstSeq === 0) firstSeq = seq;
+        lastSeq = seq;
+        if (seen.inferred) inferredLedgers++;
+        perLedger.push({seq, count: mine});
+      }
+    }
+    const before = poller.seen.get(firstSeq - 1);
+    const last = poller.seen.get(lastSeq);
+    const spanSeconds = before !== undefined && last !== undefined ? (last.seenAt - before.seenAt) / 1000 : Number.NaN;
+    const counts = perLedger.map((l) => l.count).sort((a, b) => a - b);
+
+    const ms = (us: number): string => `${(us / 1000).toFixed(0)} ms`;
+    const rows: string[][] = [
+      ["payments submitted", formatNumber(opts.payments), `${opts.accounts} accounts, ${Math.min(opts.connections, opts.payments)} connections, pipelining 1`],
+      ["HTTP statuses", statusSummary(sent.statusCounts), `conn errors ${sent.connectionErrors}, timeouts ${sent.timeouts}${sent.stoppedEarly ? ", STOPPED at send timeout" : ""}`],
+      ["accepted (201)", formatNumber(sent.accepted.size), ""],
+      ["accepted TPS", formatNumber(sent.accepted.size / sendSeconds), `201s over the ${sendSeconds.toFixed(2)} s send window`],
+      ["submit HTTP latency p50 / p99", `${sent.httpLatencyP50} / ${sent.httpLatencyP99} ms`, "autocannon, per request"],
+      ["committed", formatNumber(committed), `${committedOk} successful, ${committed - committedOk} failed${drainTimedOut ? `; drain TIMED OUT after ${opts.commitWaitMs} ms` : ""}`],
+      ["committed TPS", formatNumber(committed / spanSeconds), `over ${spanSeconds.toFixed(2)} s: ledgers ${firstSeq}..${lastSeq} (${perLedger.length} with bench txs)`],
+      ["txs per ledger min / median / max", counts.length > 0 ? `${counts[0]} / ${counts[counts.length >> 1]} / ${counts[counts.length - 1]}` : "n/a", `close interval ${opts.closeIntervalMs} ms`],
+      ["submit→ledger p50", ms(histogram.getValueAtPercentile(50)), `first-seen by a ${opts.pollMs} ms poll`],
+      ["submit→ledger p99", ms(histogram.getValueAtPercentile(99)), `${histogram.totalCount} txs timed`],
+      ["submit→ledger max", ms(histogram.maxValue), inferredLedgers > 0 ? `${inferredLedgers} ledgers closed between polls (upper bound)` : ""],
+    ];
+    if (foreign > 0) rows.push(["non-bench txs in those ledgers", String(foreign), ""]);
+    if (poller.errors > 0) rows.push(["ledger poll errors", String(poller.errors), ""]);
+    const header = ["end-to-end", "value", "detail"];
+    let text = `\n== End-to-end: ${opts.payments} payments via POST /transactions_async ==\n${textTable(header, rows)}`;
+    let markdown = `### End-to-end: ${opts.payments} payments via POST /transactions_async (${new Date().toISOString()})\n\n${markdownTable(header, rows)}\n`;
+    text += `\n  Setup: ${phases.join("; ")}.`;
+    markdown += `\nSetup: ${phases.join("; ")}.\n`;
+    const samples = [...sent.errorSamples.entries()].flatMap(([status, bodies]) => bodies.map((b) => `${status}: ${b}${refusalCode(b)}`));
+    if (samples.length > 0) {
+      text += `\n  Sample refusals:\n${samples.map((e) => `    ${e}`).join("\n")}`;
+      markdown += `\nSample refusals:\n\n${samples.map((e) => `    ${e}`).join("\n")}\n`;
+    }
+
+    const how = await stopNode(node.child);
+    node = undefined;
+    text += `\n  Node stopped: ${how}.`;
+    if (opts.cpuProf) {
+      const prof = profileSummary(profDir);
+      text += `\n\n${prof.text}`;
+      markdown += `\n${prof.markdown}\n`;
+    }
+    return {text: `${text}\n`, markdown};
+  } catch (err) {
+    if (err instanceof BenchError && err.meta !== undefined) {
+      const log = (err.meta as {log?: unknown}).log;
+      if (typeof log !== "string") (err.meta as Record<string, unknown>).log = logTail(logPath);
+    }
+    throw err;
+  } finally {
+    poller?.stop();
+    if (node !== undefined) await stopNode(node.child);
+    rmSync(tmp, {recursive: true, force: true});
+  }
+}
+
+if (isEntryPoint(import.meta.url)) {
+  const result = await runE2eBench(parseE2eFlags(process.argv.slice(2)));
+  console.log(result.text);
+  appendResults(result.markdown);
+}
