@@ -524,13 +524,15 @@ export async function runE2eBench(opts: E2eOptions = defaultE2eOptions): Promise
     const counts = perLedger.map((l) => l.count).sort((a, b) => a - b);
 
     const ms = (us: number): string => `${(us / 1000).toFixed(0)} ms`;
+    // Counts are exact; only rates are rounded to three significant digits.
+    const count = (n: number): string => n.toLocaleString("en-US");
     const rows: string[][] = [
-      ["payments submitted", formatNumber(opts.payments), `${opts.accounts} accounts, ${Math.min(opts.connections, opts.payments)} connections, pipelining 1`],
+      ["payments submitted", count(opts.payments), `${opts.accounts} accounts, ${Math.min(opts.connections, opts.payments)} connections, pipelining 1`],
       ["HTTP statuses", statusSummary(sent.statusCounts), `conn errors ${sent.connectionErrors}, timeouts ${sent.timeouts}${sent.stoppedEarly ? ", STOPPED at send timeout" : ""}`],
-      ["accepted (201)", formatNumber(sent.accepted.size), ""],
+      ["accepted (201)", count(sent.accepted.size), ""],
       ["accepted TPS", formatNumber(sent.accepted.size / sendSeconds), `201s over the ${sendSeconds.toFixed(2)} s send window`],
       ["submit HTTP latency p50 / p99", `${sent.httpLatencyP50} / ${sent.httpLatencyP99} ms`, "autocannon, per request"],
-      ["committed", formatNumber(committed), `${committedOk} successful, ${committed - committedOk} failed${drainTimedOut ? `; drain TIMED OUT after ${opts.commitWaitMs} ms` : ""}`],
+      ["committed", count(committed), `${committedOk} successful, ${committed - committedOk} failed${drainTimedOut ? `; drain TIMED OUT after ${opts.commitWaitMs} ms` : ""}`],
       ["committed TPS", formatNumber(committed / spanSeconds), `over ${spanSeconds.toFixed(2)} s: ledgers ${firstSeq}..${lastSeq} (${perLedger.length} with bench txs)`],
       ["txs per ledger min / median / max", counts.length > 0 ? `${counts[0]} / ${counts[counts.length >> 1]} / ${counts[counts.length - 1]}` : "n/a", `close interval ${opts.closeIntervalMs} ms`],
       ["submit→ledger p50", ms(histogram.getValueAtPercentile(50)), `first-seen by a ${opts.pollMs} ms poll`],
@@ -545,6 +547,15 @@ export async function runE2eBench(opts: E2eOptions = defaultE2eOptions): Promise
     text += `\n  Setup: ${phases.join("; ")}.`;
     markdown += `\nSetup: ${phases.join("; ")}.\n`;
     const samples = [...sent.errorSamples.entries()].flatMap(([status, bodies]) => bodies.map((b) => `${status}: ${b}${refusalCode(b)}`));
+    const busy = sent.statusCounts.get(503) ?? 0;
+    const refused = sent.statusCounts.get(400) ?? 0;
+    if (busy > 0 && refused > 0) {
+      const why =
+        "A refused (503) tx leaves a gap in its account's sequence, so that account's later pre-signed " +
+        "txs are refused as tx_bad_seq (400): the 400s follow from the 503s.";
+      text += `\n  ${why}`;
+      markdown += `\n${why}\n`;
+    }
     if (samples.length > 0) {
       text += `\n  Sample refusals:\n${samples.map((e) => `    ${e}`).join("\n")}`;
       markdown += `\nSample refusals:\n\n${samples.map((e) => `    ${e}`).join("\n")}\n`;
