@@ -41,6 +41,15 @@ export function encodeEnvelope(envelope: Envelope): Buffer {
 
 /** Decodes an envelope; throws on malformed input (the overlay drops the peer frame). */
 export function decodeEnvelope(bytes: Buffer): Envelope {
+  try {
+    return decodeEnvelopeUnchecked(bytes);
+  } catch (err) {
+    if (err instanceof ScpError) throw err;
+    throw new ScpError(ScpErrorCode.MalformedEnvelope, `undecodable SCP envelope: ${(err as Error).message}`);
+  }
+}
+
+function decodeEnvelopeUnchecked(bytes: Buffer): Envelope {
   const [st, sig] = packr.unpack(bytes) as [unknown[], Uint8Array];
   const [nodeId, slotIndex, qh, pl] = st as [string, number, Uint8Array, unknown[]];
   const bufs = (a: unknown): Buffer[] => (a as Uint8Array[]).map((x) => Buffer.from(x));

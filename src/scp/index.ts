@@ -24,6 +24,7 @@ export {
   befouledNodes,
   checkQuorumSetSanity,
   findClosestVBlocking,
+  findDisjointQuorums,
   greatestQuorumWithin,
   hasQuorumIntersection,
   isDispensableSet,

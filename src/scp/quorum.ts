@@ -249,12 +249,15 @@ export function minimalQuorums(fbas: Fbas, opts: AnalysisOptions = {}): MinimalQ
       return;
     }
     if (committed.size > 0) {
-      const reach = greatestQuorumWithin([...committed, ...remaining], qsetOf, deleted);
-      for (const c of committed) if (!reach.has(c)) return;
-      if (isQuorumInFbas(fbas, committed, deleted)) {
-        if (isMinimal(committed)) found.push(new Set(committed));
+      // A committed set that already contains a quorum is either that quorum or has only
+      // non-minimal supersets.
+      const inner = greatestQuorumWithin(committed, qsetOf, deleted);
+      if (inner.size > 0) {
+        if (inner.size === committed.size && isMinimal(committed)) found.push(new Set(committed));
         return;
       }
+      const reach = greatestQuorumWithin([...committed, ...remaining], qsetOf, deleted);
+      for (const c of committed) if (!reach.has(c)) return;
     }
     if (remaining.length === 0) return;
     const pick = pickNeeded(fbas, committed, remaining, deleted) ?? remaining[0]!;
@@ -361,4 +364,27 @@ export function befouledNodes(fbas: Fbas, illBehaved: ReadonlySet<NodeId>): Set<
 /** Whitepaper "intact": not befouled given the ill-behaved nodes. */
 export function isIntact(fbas: Fbas, illBehaved: ReadonlySet<NodeId>, node: NodeId): boolean {
   return !befouledNodes(fbas, illBehaved).has(node);
+}
+
+/**
+ * Fast, incomplete search for two disjoint quorums: for each node, shrink the greatest quorum
+ * to a minimal quorum around it, then look for a quorum in the rest. A returned pair is a real
+ * witness against quorum intersection; undefined proves nothing (use `hasQuorumIntersection`
+ * where the network is small enough). Costs O(n²) fixpoints, so it suits crawled networks of
+ * hundreds of nodes whose exact analysis is too slow.
+ */
+export function findDisjointQuorums(fbas: Fbas): [Set<NodeId>, Set<NodeId>] | undefined {
+  const qsetOf = (n: NodeId) => fbas.get(n);
+  const greatest = greatestQuorumWithin(fbas.keys(), qsetOf);
+  for (const root of greatest) {
+    let cur = greatest;
+    for (const n of [...greatest]) {
+      if (n === root || !cur.has(n)) continue;
+      const smaller = greatestQuorumWithin([...cur].filter((m) => m !== n), qsetOf);
+      if (smaller.has(root)) cur = smaller;
+    }
+    const rest = greatestQuorumWithin([...fbas.keys()].filter((m) => !cur.has(m)), qsetOf);
+    if (rest.size > 0) return [cur, rest];
+  }
+  return undefined;
 }
