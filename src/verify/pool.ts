@@ -16,6 +16,12 @@ export interface VerifyWorkerData {
   dataDir: string;
 }
 
+/**
+ * Two batches per thread in flight: one running, one waiting in the worker's port, so a worker
+ * never idles between batches; more would only move the queue where it cannot be measured.
+ */
+const IN_FLIGHT_PER_THREAD = 2;
+
 interface Waiting {
   envelope: Buffer;
   resolve: (v: Verdict) => void;
@@ -28,6 +34,10 @@ export class VerifyPool implements SignatureVerifier {
   private batch: Waiting[] = [];
   private timer: NodeJS.Timeout | null = null;
   private pending = 0;
+  /** Batches closed but not yet handed to a worker: the queue stays on this side, bounded by maxPending. */
+  private readonly ready: Waiting[][] = [];
+  private inFlight = 0;
+  private readonly maxInFlight: number;
 
   constructor(
     workerData: VerifyWorkerData,
@@ -40,9 +50,8 @@ export class VerifyPool implements SignatureVerifier {
       minThreads: this.opts.threads,
       maxThreads: this.opts.threads,
       workerData,
-      // Keep at most a few batches queued per thread; the rest wait in `batch` on the main thread.
-      maxQueue: "auto",
     });
+    this.maxInFlight = this.opts.threads * IN_FLIGHT_PER_THREAD;
   }
 
   /** True when callers should stop submitting until some work drains. */
@@ -68,28 +77,40 @@ export class VerifyPool implements SignatureVerifier {
       clearTimeout(this.timer);
       this.timer = null;
     }
-    const items = this.batch;
-    if (items.length === 0) return;
-    this.batch = [];
-    const packed = packBatch(items.map((w) => w.envelope));
-    const queuedAt = performance.now();
-    this.metrics?.verifyBatchSize.observe(items.length);
-    this.metrics?.verifyQueueLength.set(this.pool.queueSize);
-    this.pool
-      .run(packed, {transferList: [packed.bytes.buffer as ArrayBuffer, packed.offsets.buffer as ArrayBuffer]})
-      .then(
-        (res: {verdicts: Verdict[]; runMs: number}) => {
-          const total = (performance.now() - queuedAt) / 1000;
-          this.metrics?.verifyRunSeconds.observe(res.runMs / 1000);
-          this.metrics?.verifyWaitSeconds.observe(Math.max(0, total - res.runMs / 1000));
+    if (this.batch.length > 0) {
+      this.ready.push(this.batch);
+      this.batch = [];
+    }
+    this.dispatch();
+  }
+
+  private dispatch(): void {
+    while (this.inFlight < this.maxInFlight && this.ready.length > 0) {
+      const items = this.ready.shift() as Waiting[];
+      this.inFlight++;
+      const packed = packBatch(items.map((w) => w.envelope));
+      const queuedAt = performance.now();
+      this.metrics?.verifyBatchSize.observe(items.length);
+      this.metrics?.verifyQueueLength.set(this.ready.length);
+      this.pool
+        .run(packed, {transferList: [packed.bytes.buffer as ArrayBuffer, packed.offsets.buffer as ArrayBuffer]})
+        .then(
+          (res: {verdicts: Verdict[]; runMs: number}) => {
+            const total = (performance.now() - queuedAt) / 1000;
+            this.metrics?.verifyRunSeconds.observe(res.runMs / 1000);
+            this.metrics?.verifyWaitSeconds.observe(Math.max(0, total - res.runMs / 1000));
+            items.forEach((w, i) => w.resolve(res.verdicts[i]));
+          },
+          (err: Error) => {
+            for (const w of items) w.reject(err);
+          },
+        )
+        .finally(() => {
           this.pending -= items.length;
-          items.forEach((w, i) => w.resolve(res.verdicts[i]));
-        },
-        (err: Error) => {
-          this.pending -= items.length;
-          for (const w of items) w.reject(err);
-        },
-      );
+          this.inFlight--;
+          this.dispatch();
+        });
+    }
   }
 
   async close(): Promise<void> {
