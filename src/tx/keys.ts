@@ -39,8 +39,11 @@ export type SignerKind = "ed25519" | "pre_auth_tx" | "hash_x" | "signed_payload"
 /** Kind and raw bytes of a signer StrKey, or null if the string is not a signer key. */
 export function decodeSignerKey(key: string): {kind: SignerKind; raw: Buffer} | null {
   switch (key[0]) {
-    case "G":
+    case "G": {
+      const cached = rawKeys.get(key);
+      if (cached !== undefined) return {kind: "ed25519", raw: cached};
       return StrKey.isValidEd25519PublicKey(key) ? {kind: "ed25519", raw: rawFromAccountId(key)} : null;
+    }
     case "T":
       return decodeOrNull(() => ({kind: "pre_auth_tx", raw: StrKey.decodePreAuthTx(key)}));
     case "X":
