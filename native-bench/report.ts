@@ -21,7 +21,9 @@ export function formatNumber(value: number): string {
 
 export function formatRatio(value: number): string {
   if (!Number.isFinite(value)) return "n/a";
-  return value >= 10 ? `${value.toFixed(0)}x` : `${value.toFixed(2)}x`;
+  if (value >= 10) return `${value.toFixed(0)}x`;
+  // Below 0.01 two decimals would print 0.00x; keep two significant digits instead.
+  return value >= 0.01 ? `${value.toFixed(2)}x` : `${Number(value.toPrecision(2))}x`;
 }
 
 interface Row {
