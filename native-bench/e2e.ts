@@ -68,6 +68,7 @@ export function parseE2eFlags(argv: string[]): E2eOptions {
       "send-timeout": {type: "string"},
       fee: {type: "string"},
       "cpu-prof": {type: "boolean"},
+      "cpu-prof-dir": {type: "string"},
       "node-arg": {type: "string", multiple: true},
     },
     allowPositionals: false,
@@ -90,7 +91,8 @@ export function parseE2eFlags(argv: string[]): E2eOptions {
     commitWaitMs: int(values["commit-wait"], "commit-wait", d.commitWaitMs, 0),
     sendTimeoutMs: int(values["send-timeout"], "send-timeout", d.sendTimeoutMs, 1_000),
     fee: int(values.fee, "fee", d.fee, 1),
-    cpuProf: values["cpu-prof"] ?? false,
+    cpuProf: (values["cpu-prof"] ?? false) || values["cpu-prof-dir"] !== undefined,
+    cpuProfDir: values["cpu-prof-dir"],
     nodeArgs: values["node-arg"] ?? [],
   };
 }
@@ -435,8 +437,9 @@ export async function runE2eBench(opts: E2eOptions = defaultE2eOptions): Promise
   const tmp = mkdtempSync(path.join(os.tmpdir(), "diamante-bench-e2e-"));
   const dataDir = path.join(tmp, "data");
   const logPath = path.join(tmp, "node.log");
-  const profDir = path.join(tmp, "cpu-prof");
-  if (opts.cpuProf) mkdirSync(profDir);
+  // Profiles go to the temp dir (removed after the run) unless --cpu-prof-dir keeps them.
+  const profDir = opts.cpuProfDir ?? path.join(tmp, "cpu-prof");
+  if (opts.cpuProf) mkdirSync(profDir, {recursive: true});
   const phases: string[] = [];
   let node: Awaited<ReturnType<typeof startNode>> | undefined;
   let poller: LedgerPoller | undefined;

@@ -47,6 +47,8 @@ export interface E2eOptions {
   startingBalance: string;
   /** Start the node under `--cpu-prof` and print where its time goes. */
   cpuProf: boolean;
+  /** Keep the node's .cpuprofile files here instead of a temporary folder. */
+  cpuProfDir?: string;
   /** Extra node flags, appended after the standard ones. */
   nodeArgs: string[];
 }

@@ -52,6 +52,8 @@ export class Herder implements TxSubmitter, FeeStatsSource {
   private readonly feeHistory: Array<{ledger: number; baseFee: number; feesPerOp: bigint[]; capacityUsage: number}> = [];
   private timer: NodeJS.Timeout | null = null;
   private running = false;
+  /** A ledger is applied and its LMDB commit is in flight: no new ledger, no state change visible yet. */
+  private closing = false;
   private lastTrigger = 0;
   private consensus: Consensus | null = null;
 
@@ -241,7 +243,7 @@ export class Herder implements TxSubmitter, FeeStatsSource {
   /** Proposes the next ledger's tx set to consensus. */
   private triggerNextLedger(): void {
     this.timer = null;
-    if (!this.running || !this.consensus) return;
+    if (!this.running || !this.consensus || this.closing) return;
     this.lastTrigger = performance.now();
     const lcl = this.modules.store.latestHeader();
     const {config} = this.modules;
@@ -253,8 +255,8 @@ export class Herder implements TxSubmitter, FeeStatsSource {
     } catch (e) {
       this.modules.log.error({err: e, slot: lcl.seq + 1}, "consensus refused to nominate");
     }
-    // A standalone quorum externalizes inside propose(); otherwise the close reschedules.
-    if (this.modules.store.latestHeader().seq === lcl.seq) this.scheduleNext();
+    // A standalone quorum externalizes inside propose(); the end of the close reschedules.
+    if (!this.closing) this.scheduleNext();
   }
 
   lastClosed(): LedgerHeader {
@@ -266,12 +268,17 @@ export class Herder implements TxSubmitter, FeeStatsSource {
     return this.txSets.get(hashHex);
   }
 
-  /** Called by consensus when a slot externalizes: apply, commit, notify. */
+  /**
+   * Called by consensus when a slot externalizes: apply (synchronous, deterministic), then one
+   * LMDB commit off the main thread; only once it is durable are submitters told, the queue
+   * trimmed and the next ledger started. Until then admission keeps checking against the
+   * previous ledger plus the queue, which still holds the applied txs: the same view.
+   */
   externalized(slot: number, txSetHashHex: string, closeTime: number): void {
-    const {store, metrics, log, config} = this.modules;
+    const {store, log, config} = this.modules;
     const prev = store.latestHeader();
-    if (slot !== prev.seq + 1) {
-      log.warn({slot, lcl: prev.seq}, "externalized slot is not the next ledger; ignored");
+    if (this.closing || slot !== prev.seq + 1) {
+      log.warn({slot, lcl: prev.seq, closing: this.closing}, "externalized slot is not the next ledger; ignored");
       return;
     }
     const set = this.txSets.get(txSetHashHex);
@@ -288,17 +295,31 @@ export class Herder implements TxSubmitter, FeeStatsSource {
     });
     const t1 = performance.now();
     const commit = ledgerCommit(result);
-    store.commitLedger(commit, result.frames.map((f) => f.hashHex));
-    const t2 = performance.now();
+    this.closing = true;
     this.txSets.clear();
+    store.commitLedger(commit, result.frames.map((f) => f.hashHex)).then(
+      () => {
+        this.closing = false;
+        this.finishClose(result, set, t0, t1);
+      },
+      (err: unknown) => {
+        // The ledger is not on disk and the queue still holds its txs: stop closing ledgers
+        // rather than diverge from what is stored. A restart resumes from the last commit.
+        log.fatal({err, slot}, "ledger commit failed; ledger closing stopped");
+        this.running = false;
+      },
+    );
+  }
 
-    const now = performance.now();
+  private finishClose(result: LedgerCloseResult, set: TxSet, t0: number, t1: number): void {
+    const {metrics, log, config} = this.modules;
+    const t2 = performance.now();
     let failed = 0;
     const feesPerOp: bigint[] = [];
     result.frames.forEach((frame, i) => {
       const applied = result.applied[i];
       const q = this.queue.remove(frame.hashHex);
-      if (q) metrics.submitToConfirmSeconds.observe((now - q.admittedAt) / 1000);
+      if (q) metrics.submitToConfirmSeconds.observe((t2 - q.admittedAt) / 1000);
       if (!applied.successful) failed++;
       feesPerOp.push(frame.maxFee / BigInt(feeOps(frame)));
       this.settle(frame.hashHex, {
@@ -330,7 +351,10 @@ export class Herder implements TxSubmitter, FeeStatsSource {
     metrics.closeSeconds.observe((t2 - t0) / 1000);
     metrics.queueLength.set(this.queue.size);
     const closeMs = t2 - t0;
-    log.info({seq: result.header.seq, txs: result.frames.length, failed, ms: Math.round(closeMs)}, "ledger closed");
+    log.info(
+      {seq: result.header.seq, txs: result.frames.length, failed, applyMs: Math.round(t1 - t0), ms: Math.round(closeMs)},
+      "ledger closed",
+    );
     for (const l of this.listeners) {
       try {
         l({header: result.header, result, closeMs});

@@ -6,15 +6,17 @@
  *   meta     "network" → NetworkMeta, "lcl" → last closed ledger sequence
  *   entries  EntryKey ("a:G…", "d:G…:name") → LedgerEntry
  *   headers  seq → LedgerHeader
- *   txs      hash → StoredTx
- *   ops      [ledger, txIndex, opIndex] → StoredOp
- *   idx      ["t", ledger, txIndex] → hash             all transactions in order
- *            ["at", account, ledger, txIndex] → hash   an account's transactions
- *            ["ao", account, ledger, txIndex, opIndex]  an account's operations
- *            ["p", ledger, txIndex, opIndex]            payments
- *            ["ap", account, ledger, txIndex, opIndex]  an account's payments
+ *   txs      hash → StoredTx (with its operations: operation records are built on read)
+ *   idx      ["t", ledger, txIndex] → hash                  all transactions in order
+ *            ["a", account, ledger, txIndex, opIndex] → 1|0 an account's operations (1: a payment);
+ *                                                           opIndex 0: in the tx, in none of its ops
  *   pending  hash → envelope bytes: admitted, acknowledged and not yet in a ledger, so a crash
  *            loses no acknowledged transaction (replayed into the queue at start).
+ *
+ * A payment costs 7 writes per ledger: two accounts, the tx, its "t" and two "a" index entries,
+ * and the pending removal. A ledger's writes are issued in one event turn as asynchronous puts:
+ * lmdb-js commits everything queued in a turn as one transaction on its write thread, so the
+ * B-tree work and the fsync leave the main thread and the ledger is still all-or-nothing.
  */
 import {open, type Database, type RootDatabase} from "lmdb";
 import {join} from "node:path";
@@ -22,7 +24,7 @@ import {mkdirSync} from "node:fs";
 import type {AccountEntry, AccountId, DataEntry, EntryKey, LedgerEntry, LedgerHeader, LedgerStateReader} from "../ledger/types.js";
 import {accountKey} from "../ledger/types.js";
 import type {LedgerReader, OpFilter, PageQuery, StoredOp, StoredTx, TxFilter} from "./types.js";
-import {parseToid} from "./toid.js";
+import {parseToid, toidString} from "./toid.js";
 import {StoreError, StoreErrorCode} from "./errors.js";
 
 /** What a data folder records about its network, checked at every start. */
@@ -36,14 +38,21 @@ export interface NetworkMeta {
   createdAt: number;
 }
 
+/** One row of the per-account index. */
+export interface AccountIndexEntry {
+  account: AccountId;
+  ledger: number;
+  txIndex: number;
+  /** 1-based; 0 when the account is in the tx but in none of its operations */
+  opIndex: number;
+  payment: boolean;
+}
+
 export interface LedgerCommit {
   header: LedgerHeader;
   changes: Map<EntryKey, LedgerEntry | null>;
   txs: StoredTx[];
-  ops: StoredOp[];
-  /** account → [ledger, txIndex] pairs to index under "at" */
-  txParticipants: Array<[AccountId, StoredTx]>;
-  opParticipants: Array<[AccountId, StoredOp]>;
+  participants: AccountIndexEntry[];
 }
 
 export interface StoreOptions {
@@ -52,7 +61,7 @@ export interface StoreOptions {
   readOnly?: boolean;
 }
 
-const PAYMENT_TYPES = new Set([
+export const PAYMENT_TYPES: ReadonlySet<string> = new Set([
   "create_account",
   "payment",
   "path_payment_strict_receive",
@@ -64,6 +73,23 @@ export function isPaymentOp(op: StoredOp): boolean {
   return PAYMENT_TYPES.has(op.op.type);
 }
 
+/** The operation record of `tx`'s operation `opIndex` (1-based). */
+export function storedOp(tx: StoredTx, opIndex: number): StoredOp | undefined {
+  const op = tx.operations[opIndex - 1];
+  if (op === undefined) return undefined;
+  return {
+    id: toidString(tx.ledger, tx.index, opIndex),
+    ledger: tx.ledger,
+    txIndex: tx.index,
+    opIndex,
+    txHash: tx.hash,
+    closedAt: tx.closedAt,
+    sourceAccount: op.source ?? tx.sourceAccount,
+    op,
+    transactionSuccessful: tx.successful,
+  };
+}
+
 /** Upper bound element for array-key ranges: sorts after every number. */
 const MAX = Infinity;
 
@@ -73,7 +99,6 @@ export class LedgerStore implements LedgerReader, LedgerStateReader {
   private readonly entries: Database;
   private readonly headersDb: Database<LedgerHeader, number>;
   private readonly txsDb: Database<StoredTx, string>;
-  private readonly opsDb: Database<StoredOp, number[]>;
   private readonly idx: Database;
   private readonly pendingDb: Database<Buffer, string>;
   private lcl: LedgerHeader | undefined;
@@ -90,7 +115,6 @@ export class LedgerStore implements LedgerReader, LedgerStateReader {
     this.entries = this.root.openDB({name: "entries"});
     this.headersDb = this.root.openDB({name: "headers"});
     this.txsDb = this.root.openDB({name: "txs"});
-    this.opsDb = this.root.openDB({name: "ops"});
     this.idx = this.root.openDB({name: "idx"});
     this.pendingDb = this.root.openDB({name: "pending", encoding: "binary"});
     const seq = this.metaDb.get("lcl") as number | undefined;
@@ -124,10 +148,12 @@ export class LedgerStore implements LedgerReader, LedgerStateReader {
   }
 
   /**
-   * One atomic write per ledger: entries, header, transactions, operations, indexes, and removal of
-   * the pending envelopes the ledger settled. Synchronous: when it returns, the ledger is durable.
+   * One atomic write per ledger: entries, header, transactions, indexes, and removal of the
+   * pending envelopes the ledger settled. Resolves once committed; until then readers, including
+   * `latestHeader()`, see the previous ledger, so the caller must not close another ledger or
+   * release its submitters before this resolves.
    */
-  commitLedger(c: LedgerCommit, settledPending: Iterable<string>): void {
+  commitLedger(c: LedgerCommit, settledPending: Iterable<string>): Promise<void> {
     const prev = this.latestHeader();
     if (c.header.seq !== prev.seq + 1) {
       throw new StoreError(StoreErrorCode.BAD_SEQUENCE, "ledger committed out of sequence", {
@@ -135,29 +161,21 @@ export class LedgerStore implements LedgerReader, LedgerStateReader {
         got: c.header.seq,
       });
     }
-    this.root.transactionSync(() => {
-      for (const [key, entry] of c.changes) {
-        if (entry === null) this.entries.remove(key);
-        else this.entries.put(key, entry);
-      }
-      this.headersDb.put(c.header.seq, c.header);
-      for (const tx of c.txs) {
-        this.txsDb.put(tx.hash, tx);
-        this.idx.put(["t", tx.ledger, tx.index], tx.hash);
-      }
-      for (const op of c.ops) {
-        this.opsDb.put([op.ledger, op.txIndex, op.opIndex], op);
-        if (isPaymentOp(op)) this.idx.put(["p", op.ledger, op.txIndex, op.opIndex], null);
-      }
-      for (const [account, tx] of c.txParticipants) this.idx.put(["at", account, tx.ledger, tx.index], tx.hash);
-      for (const [account, op] of c.opParticipants) {
-        this.idx.put(["ao", account, op.ledger, op.txIndex, op.opIndex], null);
-        if (isPaymentOp(op)) this.idx.put(["ap", account, op.ledger, op.txIndex, op.opIndex], null);
-      }
-      for (const hash of settledPending) this.pendingDb.remove(hash);
-      this.metaDb.put("lcl", c.header.seq);
+    // Every write below is queued in this one event turn, hence one LMDB transaction.
+    for (const [key, entry] of c.changes) {
+      if (entry === null) void this.entries.remove(key);
+      else void this.entries.put(key, entry);
+    }
+    void this.headersDb.put(c.header.seq, c.header);
+    for (const tx of c.txs) {
+      void this.txsDb.put(tx.hash, tx);
+      void this.idx.put(["t", tx.ledger, tx.index], tx.hash);
+    }
+    for (const p of c.participants) void this.idx.put(["a", p.account, p.ledger, p.txIndex, p.opIndex], p.payment ? 1 : 0);
+    for (const hash of settledPending) void this.pendingDb.remove(hash);
+    return this.metaDb.put("lcl", c.header.seq).then(() => {
+      this.lcl = c.header;
     });
-    this.lcl = c.header;
   }
 
   /** Records an admitted envelope; resolves once it is on disk (then it may be acknowledged). */
@@ -225,55 +243,103 @@ export class LedgerStore implements LedgerReader, LedgerStateReader {
     return this.txsDb.get(hash);
   }
 
+  private txAt(ledger: number, txIndex: number): StoredTx | undefined {
+    const hash = this.idx.get(["t", ledger, txIndex]) as string | undefined;
+    return hash === undefined ? undefined : this.txsDb.get(hash);
+  }
+
   txs(page: PageQuery, filter: TxFilter): StoredTx[] {
-    let prefix: unknown[];
-    if (filter.account !== undefined) prefix = ["at", filter.account];
-    else prefix = ["t"];
     const cursor = page.cursor !== undefined ? parseToid(page.cursor) : undefined;
-    let lo: unknown[] = [...prefix];
-    let hi: unknown[] = [...prefix, MAX];
-    if (filter.ledger !== undefined) {
-      lo = [...prefix, filter.ledger];
-      hi = [...prefix, filter.ledger, MAX];
-    }
-    const keys = this.scan(lo, hi, cursor ? [...prefix, cursor.ledger, cursor.txIndex] : undefined, page);
+    const asc = page.order === "asc";
     const out: StoredTx[] = [];
-    for (const hash of keys.values) {
-      const tx = this.txsDb.get(hash as string);
+    if (filter.account === undefined) {
+      const [lo, hi] = ledgerBounds(["t"], filter.ledger);
+      const res = this.scan(lo, hi, cursor ? ["t", cursor.ledger, cursor.txIndex] : undefined, page);
+      for (const hash of res.values) {
+        const tx = this.txsDb.get(hash as string);
+        if (tx) out.push(tx);
+      }
+      return out;
+    }
+    // An account's txs are the distinct (ledger, txIndex) of its rows in the "a" index.
+    const prefix = ["a", filter.account];
+    const [lo, hi] = ledgerBounds(prefix, filter.ledger);
+    let start: unknown[] = asc ? lo : hi;
+    if (cursor) {
+      const c = asc ? [...prefix, cursor.ledger, cursor.txIndex, MAX] : [...prefix, cursor.ledger, cursor.txIndex, -1];
+      if (asc ? compareKeys(c, lo) > 0 : compareKeys(c, hi) < 0) start = c;
+    }
+    let last = "";
+    for (const {key} of this.idx.getRange({start, end: asc ? hi : lo, reverse: !asc} as never)) {
+      const k = key as unknown as [string, string, number, number, number];
+      const id = k[2] + ":" + k[3];
+      if (id === last) continue;
+      last = id;
+      const tx = this.txAt(k[2], k[3]);
       if (tx) out.push(tx);
+      if (out.length === page.limit) break;
     }
     return out;
   }
 
   op(id: string): StoredOp | undefined {
     const t = parseToid(id);
-    if (!t) return undefined;
-    return this.opsDb.get([t.ledger, t.txIndex, t.opIndex]);
+    if (!t || t.opIndex === 0) return undefined;
+    const tx = this.txAt(t.ledger, t.txIndex);
+    return tx ? storedOp(tx, t.opIndex) : undefined;
   }
 
   ops(page: PageQuery, filter: OpFilter): StoredOp[] {
     const cursor = page.cursor !== undefined ? parseToid(page.cursor) : undefined;
-    const cur = cursor ? [cursor.ledger, cursor.txIndex, cursor.opIndex] : undefined;
+    const asc = page.order === "asc";
+    const keep = (op: StoredOp) => !filter.paymentsOnly || isPaymentOp(op);
+    const after = (op: StoredOp) => {
+      if (!cursor) return true;
+      const c = compareKeys([op.ledger, op.txIndex, op.opIndex], [cursor.ledger, cursor.txIndex, cursor.opIndex]);
+      return asc ? c > 0 : c < 0;
+    };
+    const out: StoredOp[] = [];
+    const take = (tx: StoredTx): boolean => {
+      const n = tx.operations.length;
+      for (let k = 0; k < n; k++) {
+        const op = storedOp(tx, asc ? k + 1 : n - k) as StoredOp;
+        if (after(op) && keep(op)) out.push(op);
+        if (out.length === page.limit) return true;
+      }
+      return false;
+    };
     if (filter.txHash !== undefined) {
       const tx = this.tx(filter.txHash);
-      if (!tx) return [];
-      const res = this.scanDb(this.opsDb as Database, [tx.ledger, tx.index], [tx.ledger, tx.index, MAX], cur, page);
-      return this.onlyPayments(res.values as StoredOp[], filter);
+      if (tx) take(tx);
+      return out;
     }
     if (filter.account === undefined) {
-      if (filter.paymentsOnly) {
-        const prefix = ["p"];
-        const [lo, hi] = this.ledgerBounds(prefix, filter.ledger);
-        const res = this.scan(lo, hi, cur ? [...prefix, ...cur] : undefined, page);
-        return this.opsAt(res.keys, prefix.length);
+      const [lo, hi] = ledgerBounds(["t"], filter.ledger);
+      let start: unknown[] = asc ? lo : hi;
+      if (cursor) {
+        // Start at the cursor's own tx: some of its operations may still be ahead of the cursor.
+        const c = asc ? ["t", cursor.ledger, cursor.txIndex] : ["t", cursor.ledger, cursor.txIndex, MAX];
+        if (asc ? compareKeys(c, lo) > 0 : compareKeys(c, hi) < 0) start = c;
       }
-      const [lo, hi] = this.ledgerBounds([], filter.ledger);
-      return this.scanDb(this.opsDb as Database, lo, hi, cur, page).values as StoredOp[];
+      for (const {value} of this.idx.getRange({start, end: asc ? hi : lo, reverse: !asc} as never)) {
+        const tx = this.txsDb.get(value as string);
+        if (tx && take(tx)) break;
+      }
+      return out;
     }
-    const prefix = [filter.paymentsOnly ? "ap" : "ao", filter.account];
-    const [lo, hi] = this.ledgerBounds(prefix, filter.ledger);
-    const res = this.scan(lo, hi, cur ? [...prefix, ...cur] : undefined, page);
-    return this.opsAt(res.keys, prefix.length);
+    const prefix = ["a", filter.account];
+    const [lo, hi] = ledgerBounds(prefix, filter.ledger);
+    const res = this.scanFiltered(lo, hi, cursor ? [...prefix, cursor.ledger, cursor.txIndex, cursor.opIndex] : undefined, page, (k, v) => {
+      const key = k as [string, string, number, number, number];
+      return key[4] !== 0 && (!filter.paymentsOnly || v === 1);
+    });
+    for (const k of res.keys) {
+      const key = k as [string, string, number, number, number];
+      const tx = this.txAt(key[2], key[3]);
+      const op = tx ? storedOp(tx, key[4]) : undefined;
+      if (op) out.push(op);
+    }
+    return out;
   }
 
   close(): Promise<void> {
@@ -282,48 +348,43 @@ export class LedgerStore implements LedgerReader, LedgerStateReader {
 
   // ---- helpers
 
-  private onlyPayments(ops: StoredOp[], filter: OpFilter): StoredOp[] {
-    return filter.paymentsOnly ? ops.filter(isPaymentOp) : ops;
-  }
-
-  private ledgerBounds(prefix: unknown[], ledger: number | undefined): [unknown[], unknown[]] {
-    if (ledger === undefined) return [[...prefix], [...prefix, MAX]];
-    return [[...prefix, ledger], [...prefix, ledger, MAX]];
-  }
-
-  private opsAt(keys: unknown[][], skip: number): StoredOp[] {
-    const out: StoredOp[] = [];
-    for (const k of keys) {
-      const op = this.opsDb.get(k.slice(skip) as number[]);
-      if (op) out.push(op);
-    }
-    return out;
-  }
-
   private scan(lo: unknown[], hi: unknown[], cursor: unknown[] | undefined, page: PageQuery): {keys: unknown[][]; values: unknown[]} {
-    return this.scanDb(this.idx, lo, hi, cursor, page);
+    return this.scanFiltered(lo, hi, cursor, page, () => true);
   }
 
   /**
-   * A page of [lo, hi) in key order, strictly after (asc) or before (desc) `cursor`. The cursor is
-   * clamped into the range so a token from another listing cannot escape the prefix.
+   * A page of [lo, hi) of the index in key order, strictly after (asc) or before (desc) `cursor`,
+   * keeping rows that pass `keep`. The cursor is clamped into the range, so a token from another
+   * listing cannot escape the prefix.
    */
-  private scanDb(db: Database, lo: unknown[], hi: unknown[], cursor: unknown[] | undefined, page: PageQuery): {keys: unknown[][]; values: unknown[]} {
+  private scanFiltered(
+    lo: unknown[],
+    hi: unknown[],
+    cursor: unknown[] | undefined,
+    page: PageQuery,
+    keep: (key: unknown[], value: unknown) => boolean,
+  ): {keys: unknown[][]; values: unknown[]} {
     const keys: unknown[][] = [];
     const values: unknown[] = [];
     const asc = page.order === "asc";
     const range = asc
-      ? {start: cursor && compareKeys(cursor, lo) > 0 ? cursor : lo, end: hi, limit: page.limit + 1}
-      : {start: cursor && compareKeys(cursor, hi) < 0 ? cursor : hi, end: lo, reverse: true, limit: page.limit + 1};
-    for (const {key, value} of db.getRange(range as never)) {
+      ? {start: cursor && compareKeys(cursor, lo) > 0 ? cursor : lo, end: hi}
+      : {start: cursor && compareKeys(cursor, hi) < 0 ? cursor : hi, end: lo, reverse: true};
+    for (const {key, value} of this.idx.getRange(range as never)) {
       const k = key as unknown as unknown[];
       if (cursor && compareKeys(k, cursor) === 0) continue;
+      if (!keep(k, value)) continue;
       keys.push(k);
       values.push(value);
       if (keys.length === page.limit) break;
     }
     return {keys, values};
   }
+}
+
+function ledgerBounds(prefix: unknown[], ledger: number | undefined): [unknown[], unknown[]] {
+  if (ledger === undefined) return [[...prefix], [...prefix, MAX]];
+  return [[...prefix, ledger], [...prefix, ledger, MAX]];
 }
 
 /** Element-wise order of array keys of numbers and strings, as LMDB's ordered-binary sorts them. */

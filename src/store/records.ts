@@ -5,8 +5,8 @@
 import type {AccountId} from "../ledger/types.js";
 import type {LedgerCloseResult, TxFrame} from "../tx/interface.js";
 import type {AppliedTx, Memo} from "../tx/types.js";
-import type {LedgerCommit} from "./ledger-store.js";
-import type {StoredOp, StoredTx} from "./types.js";
+import {PAYMENT_TYPES, type AccountIndexEntry, type LedgerCommit} from "./ledger-store.js";
+import type {StoredTx} from "./types.js";
 import {toidString} from "./toid.js";
 
 export function memoFields(memo: Memo): {memoType: StoredTx["memoType"]; memo?: string} {
@@ -45,6 +45,7 @@ function storedTx(frame: TxFrame, applied: AppliedTx, ledger: number, closedAt: 
       Buffer.from(s.signature).toString("base64"),
     ),
     successful: applied.successful,
+    operations: frame.operations,
   };
   if (tb) {
     tx.validAfter = Number(tb.minTime);
@@ -59,39 +60,33 @@ function storedTx(frame: TxFrame, applied: AppliedTx, ledger: number, closedAt: 
   return tx;
 }
 
-/** Builds the store commit for a closed ledger: records plus per-account index entries. */
+/** Builds the store commit for a closed ledger: tx records plus per-account index entries. */
 export function ledgerCommit(result: LedgerCloseResult): LedgerCommit {
   const {header} = result;
   const txs: StoredTx[] = [];
-  const ops: StoredOp[] = [];
-  const txParticipants: Array<[AccountId, StoredTx]> = [];
-  const opParticipants: Array<[AccountId, StoredOp]> = [];
+  const participants: AccountIndexEntry[] = [];
   for (let i = 0; i < result.frames.length; i++) {
     const frame = result.frames[i];
     const applied = result.applied[i];
     const tx = storedTx(frame, applied, header.seq, header.closeTime);
     txs.push(tx);
-    const txAccounts = new Set<AccountId>([frame.sourceAccount, frame.feeSource]);
+    const seen = new Set<AccountId>();
     frame.operations.forEach((op, j) => {
-      const stored: StoredOp = {
-        id: toidString(header.seq, applied.index, j + 1),
-        ledger: header.seq,
-        txIndex: applied.index,
-        opIndex: j + 1,
-        txHash: frame.hashHex,
-        closedAt: header.closeTime,
-        sourceAccount: op.source ?? frame.sourceAccount,
-        op,
-        transactionSuccessful: applied.successful,
-      };
-      ops.push(stored);
-      const accounts = new Set<AccountId>([stored.sourceAccount, ...(applied.opParticipants[j] ?? [])]);
-      for (const a of accounts) {
-        opParticipants.push([a, stored]);
-        txAccounts.add(a);
-      }
+      const source = op.source ?? frame.sourceAccount;
+      const payment = PAYMENT_TYPES.has(op.type);
+      const accounts = applied.opParticipants[j] ?? [];
+      if (!accounts.includes(source)) participants.push({account: source, ledger: header.seq, txIndex: applied.index, opIndex: j + 1, payment});
+      for (const a of accounts) participants.push({account: a, ledger: header.seq, txIndex: applied.index, opIndex: j + 1, payment});
+      seen.add(source);
+      for (const a of accounts) seen.add(a);
     });
-    for (const a of txAccounts) txParticipants.push([a, tx]);
+    // Accounts in the tx but in none of its operations (a fee-bump's fee source, an op-less source).
+    for (const a of [frame.sourceAccount, frame.feeSource]) {
+      if (!seen.has(a)) {
+        seen.add(a);
+        participants.push({account: a, ledger: header.seq, txIndex: applied.index, opIndex: 0, payment: false});
+      }
+    }
   }
-  return {header, changes: result.changes, txs, ops, txParticipants, opParticipants};
+  return {header, changes: result.changes, txs, participants};
 }

@@ -32,6 +32,8 @@ export interface StoredTx {
   validAfter?: number;
   validBefore?: number;
   successful: boolean;
+  /** The tx's operations, in order (operation records are built from these). */
+  operations: Operation[];
   /** Fee-bumps only: the inner tx (its own max fee is read from envelopeXdr). */
   feeBump?: {innerHash: string; innerSignatures: string[]};
 }

@@ -230,6 +230,7 @@ describe("transactionRecord", () => {
       memoType: "none",
       signatures: ["c2ln"],
       successful: true,
+      operations: [{source: null, type: "bump_sequence", bumpTo: 10n}],
       ...patch,
     };
   }

@@ -177,6 +177,7 @@ export class MemoryLedger implements LedgerReader {
         memoType: tx.memo.type,
         signatures: tx.signatures.map((s) => s.signature().toString("base64")),
         successful,
+        operations: tx.toEnvelope().v1().tx().operations().map(sdkOperation),
       };
       if (tx.memo.type === "text") stored.memo = String(tx.memo.value);
       if (tx.timeBounds !== undefined) {
