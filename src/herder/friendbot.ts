@@ -34,7 +34,8 @@ export class RootFriendbot implements Friendbot {
     const rootId = this.root.publicKey();
     const entry = store.account(rootId);
     if (!entry) throw new Error("root account is missing");
-    const seq = entry.seqNum + BigInt(herder.queue.pendingFor(rootId));
+    const last = herder.queue.lastSeq(rootId);
+    const seq = last !== undefined && last > entry.seqNum ? last : entry.seqNum;
     const tx = new TransactionBuilder(new Account(rootId, seq.toString()), {
       fee: String(config.baseFee),
       networkPassphrase: config.passphrase,

@@ -149,11 +149,12 @@ export class Herder implements TxSubmitter, FeeStatsSource {
       };
       return {outcome: {status: "DUPLICATE", hash}, included: Promise.resolve(o)};
     }
+    const source = store.account(frame.sourceAccount);
     const failure = checkValid(frame, store, {
       header: store.latestHeader(),
       config: this.modules.config,
       closeTime: this.nextCloseTime(),
-      queuedAhead: this.queue.pendingFor(frame.sourceAccount),
+      queuedAhead: source ? this.queue.queuedAhead(frame.sourceAccount, source.seqNum) : 0,
       queuedFees: this.queue.queuedFees(frame.feeSource),
     });
     if (failure) {

@@ -64,6 +64,23 @@ export class TxQueue {
     return this.byAccount.get(account)?.length ?? 0;
   }
 
+  /** Sequence number of `account`'s last queued tx, if any. */
+  lastSeq(account: AccountId): bigint | undefined {
+    const list = this.byAccount.get(account);
+    return list && list.length > 0 ? list[list.length - 1].frame.seqNum : undefined;
+  }
+
+  /**
+   * How many of `account`'s queued txs are still ahead of a state in which its sequence number is
+   * `currentSeq`. Counting from the last queued sequence number rather than the queue length keeps
+   * admission right while a ledger commit is in flight: LMDB may already show the new sequence
+   * numbers while the queue still holds the txs that produced them.
+   */
+  queuedAhead(account: AccountId, currentSeq: bigint): number {
+    const last = this.lastSeq(account);
+    return last !== undefined && last > currentSeq ? Number(last - currentSeq) : 0;
+  }
+
   queuedFees(feeSource: AccountId): bigint {
     return this.feesByFeeSource.get(feeSource) ?? 0n;
   }

@@ -94,3 +94,16 @@ describe("TxQueue", () => {
     assert.equal(q.ops, 2);
   });
 });
+
+describe("TxQueue.queuedAhead", () => {
+  it("counts from the last queued sequence number, whatever state the reader sees", () => {
+    const q = new TxQueue(100, 10);
+    for (const s of [11n, 12n, 13n]) q.add(frame("A", s, 100n), 0);
+    // Before the ledger holding 11 and 12 is visible the account is at 10; after, at 12.
+    assert.equal(q.queuedAhead("A", 10n), 3);
+    assert.equal(q.queuedAhead("A", 12n), 1);
+    assert.equal(q.queuedAhead("A", 13n), 0);
+    assert.equal(q.queuedAhead("B", 5n), 0);
+    assert.equal(q.lastSeq("A"), 13n);
+  });
+});
