@@ -104,7 +104,17 @@ export class Herder implements TxSubmitter, FeeStatsSource {
     if (!envelope) return {status: "ERROR", hash: "", error: "tx is not valid base64", envelopeXdr: envelopeBase64};
     const adm = await this.admit(envelope);
     if (!wait || !adm.included) return adm.outcome;
-    return adm.included;
+    // As Horizon: a submitter is not held forever; past the timeout it gets the admission answer
+    // (the API turns a still-pending tx into 504 timeout) and the tx stays queued.
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<SubmitOutcome>((resolve) => {
+      timer = setTimeout(() => resolve(adm.outcome), this.opts.submitTimeoutMs);
+    });
+    try {
+      return await Promise.race([adm.included, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   async admit(envelope: Buffer, persist = true): Promise<Admission> {
@@ -127,6 +137,8 @@ export class Herder implements TxSubmitter, FeeStatsSource {
     const frame = decodeTxFrame(envelope, this.modules.config.networkId);
     frame.verified = verdict.verified;
     frame.verifiedFeeBump = verdict.verifiedFeeBump;
+    frame.triedKeys = verdict.triedKeys;
+    frame.triedFeeBumpKeys = verdict.triedFeeBumpKeys;
     return this.admitFrame(frame, persist);
   }
 

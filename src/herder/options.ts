@@ -7,6 +7,8 @@ export interface HerderOptions {
   maxPendingPerAccount: number;
   /** Check ledger invariants (coins conserved, no negative balance) after every close. */
   checkInvariants: boolean;
+  /** Longest POST /transactions waits for the including ledger before answering 504. */
+  submitTimeoutMs: number;
 }
 
 export const defaultHerderOptions: HerderOptions = {
@@ -27,4 +29,6 @@ export const defaultHerderOptions: HerderOptions = {
   maxPendingPerAccount: 500,
   /** Off in production: the delta check costs one pass over the changed entries per ledger. */
   checkInvariants: false,
+  /** 30 s, Horizon's submission timeout: many ledgers at any sane close interval. */
+  submitTimeoutMs: 30_000,
 };

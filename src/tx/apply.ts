@@ -153,7 +153,7 @@ export interface ApplyOutcome {
 export function applyTransaction(frame: TxFrame, ltx: LedgerTxn, env: TxEnv): ApplyOutcome {
   const txLtx = ltx.child();
   if (frame.isFeeBump) removeOneTimeSigner(txLtx, [frame.feeSource], frame.hash);
-  const checker = new SignatureChecker(frame.signatures, frame.verified, frame.innerHash);
+  const checker = new SignatureChecker(frame.signatures, frame.verified, frame.innerHash, frame.triedKeys);
   const cv = commonValid(frame, txLtx, env, checker, {applying: true, checkFee: !frame.isFeeBump, queuedAhead: 0, feeToPay: null});
   if (cv.validity >= Validity.InvalidUpdateSeq) {
     const src = txLtx.loadAccount(frame.sourceAccount)!;
@@ -204,7 +204,7 @@ export function applyTransaction(frame: TxFrame, ltx: LedgerTxn, env: TxEnv): Ap
  * unused signatures.
  */
 export function checkInner(frame: TxFrame, reader: LedgerStateReader, env: TxEnv, opts: CommonValidOptions): TxOutcome {
-  const checker = new SignatureChecker(frame.signatures, frame.verified, frame.innerHash);
+  const checker = new SignatureChecker(frame.signatures, frame.verified, frame.innerHash, frame.triedKeys);
   const cv = commonValid(frame, reader, env, checker, opts);
   if (cv.validity !== Validity.MaybeValid) return {code: cv.code, ops: null};
   const ops = frame.operations;

@@ -22,12 +22,16 @@ export class SignatureChecker {
   private readonly used: boolean[];
   private readonly verifiedKey: (string | undefined)[];
   private readonly onTheSpot = new Map<string, boolean>();
+  private readonly tried: ReadonlySet<string>;
 
+  /** `tried`: keys the workers already checked every signature against (see TxFrame.triedKeys). */
   constructor(
     private readonly signatures: DecoratedSignature[],
     verified: VerifiedSignature[],
     private readonly contentsHash: Buffer,
+    tried: Iterable<string> = [],
   ) {
+    this.tried = new Set(tried);
     this.used = new Array<boolean>(signatures.length).fill(false);
     this.verifiedKey = new Array<string | undefined>(signatures.length);
     for (const v of verified) if (v.index >= 0 && v.index < signatures.length) this.verifiedKey[v.index] = v.key;
@@ -36,6 +40,7 @@ export class SignatureChecker {
   private signedBy(i: number, key: string, kind: "ed25519" | "hash_x", raw: Buffer): boolean {
     const known = this.verifiedKey[i];
     if (known !== undefined) return known === key;
+    if (this.tried.has(key)) return false;
     const sig = this.signatures[i]!;
     if (sig.hint.length !== 4 || hintOf(sig.hint) !== hintOf(raw)) return false;
     const memo = i + ":" + key;

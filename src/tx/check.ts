@@ -41,7 +41,7 @@ export function checkValid(frame: TxFrame, reader: LedgerStateReader, ctx: Check
   if (frame.maxFee < outerMin || frame.maxFee * innerMin < innerFee * outerMin) return outer(TxCode.InsufficientFee);
   const feeSource = reader.getEntry(accountKey(frame.feeSource));
   if (feeSource === undefined || feeSource.type !== "account") return outer(TxCode.NoAccount);
-  const checker = new SignatureChecker(frame.feeBumpSignatures, frame.verifiedFeeBump, frame.hash);
+  const checker = new SignatureChecker(frame.feeBumpSignatures, frame.verifiedFeeBump, frame.hash, frame.triedFeeBumpKeys);
   if (!checker.checkAccount(feeSource, "low")) return outer(TxCode.BadAuth);
   if (availableBalance(feeSource, env.baseReserve) < frame.maxFee + ctx.queuedFees) return outer(TxCode.InsufficientBalance);
   if (!checker.allUsed()) return outer(TxCode.BadAuthExtra);

@@ -39,6 +39,12 @@ export interface TxFrame {
   /** Filled by signature verification (worker) before admission; checked against weights at apply. */
   verified: VerifiedSignature[];
   verifiedFeeBump: VerifiedSignature[];
+  /**
+   * Signer keys the verification already tried against `signatures` (resp. `feeBumpSignatures`):
+   * a signature not in `verified` was not made by any of them, so it is never verified again.
+   */
+  triedKeys?: string[];
+  triedFeeBumpKeys?: string[];
   /** Fee bid of the inner tx (fee-bumps only; equal to maxFee otherwise). Added for fee-bump rate checks and the store. */
   readonly innerMaxFee?: bigint;
   /**

@@ -96,8 +96,20 @@ export function authAccounts(frame: TxFrame): string[] {
  * `frame.verifiedFeeBump` (signatures over the fee-bump hash, fee source keys only).
  */
 export function verifyFrameSignatures(frame: TxFrame, reader: LedgerStateReader): void {
-  frame.verified = matchSignatures(frame.signatures, candidateKeys(authAccounts(frame), reader), frame.innerHash);
-  frame.verifiedFeeBump = frame.isFeeBump
-    ? matchSignatures(frame.feeBumpSignatures, candidateKeys([frame.feeSource], reader), frame.hash)
-    : [];
+  const inner = candidateKeys(authAccounts(frame), reader);
+  frame.verified = matchSignatures(frame.signatures, inner, frame.innerHash);
+  frame.triedKeys = keysOf(inner);
+  if (frame.isFeeBump) {
+    const outer = candidateKeys([frame.feeSource], reader);
+    frame.verifiedFeeBump = matchSignatures(frame.feeBumpSignatures, outer, frame.hash);
+    frame.triedFeeBumpKeys = keysOf(outer);
+  } else {
+    frame.verifiedFeeBump = [];
+  }
+}
+
+function keysOf(byHint: Map<number, CandidateKey[]>): string[] {
+  const out: string[] = [];
+  for (const list of byHint.values()) for (const c of list) out.push(c.key);
+  return out;
 }

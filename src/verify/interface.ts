@@ -8,7 +8,14 @@ import type {VerifiedSignature} from "../tx/types.js";
 
 /** What the worker found for one envelope. Plain data: it crosses a thread boundary. */
 export type Verdict =
-  | {ok: true; hashHex: string; verified: VerifiedSignature[]; verifiedFeeBump: VerifiedSignature[]}
+  | {
+      ok: true;
+      hashHex: string;
+      verified: VerifiedSignature[];
+      verifiedFeeBump: VerifiedSignature[];
+      triedKeys: string[];
+      triedFeeBumpKeys: string[];
+    }
   | {ok: false; error: ErrorData};
 
 export interface SignatureVerifier {

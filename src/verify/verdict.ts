@@ -11,7 +11,14 @@ export function verdictFor(envelope: Buffer, networkId: Buffer, reader: LedgerSt
   try {
     const frame = decodeTxFrame(envelope, networkId);
     verifyFrameSignatures(frame, reader);
-    return {ok: true, hashHex: frame.hashHex, verified: frame.verified, verifiedFeeBump: frame.verifiedFeeBump};
+    return {
+      ok: true,
+      hashHex: frame.hashHex,
+      verified: frame.verified,
+      verifiedFeeBump: frame.verifiedFeeBump,
+      triedKeys: frame.triedKeys ?? [],
+      triedFeeBumpKeys: frame.triedFeeBumpKeys ?? [],
+    };
   } catch (e) {
     if (e instanceof DiamanteError) return {ok: false, error: e.toData()};
     return {ok: false, error: {code: "tx_malformed", message: (e as Error).message}};
