@@ -5,9 +5,10 @@
  */
 import {Keypair} from "@stellar/stellar-base";
 import {createHash} from "node:crypto";
-import type {AccountEntry, LedgerEntry, LedgerHeader, NetworkConfig} from "./types.js";
+import type {LedgerEntry, LedgerHeader, NetworkConfig} from "./types.js";
 import {entryKey} from "./types.js";
 import {headerHash, stateHashOf, ZERO_HASH_HEX} from "./header.js";
+import {newAccountEntry} from "./entries.js";
 
 export const GENESIS_LEDGER_SEQ = 1;
 
@@ -27,23 +28,7 @@ function emptyHash(...parts: Buffer[]): string {
  * and all thresholds 0, as Stellar's genesis.
  */
 export function genesisLedger(config: NetworkConfig, totalCoins: bigint): {header: LedgerHeader; entries: LedgerEntry[]} {
-  const root: AccountEntry = {
-    type: "account",
-    accountId: rootKeypair(config.passphrase).publicKey(),
-    balance: totalCoins,
-    seqNum: 0n,
-    numSubEntries: 0,
-    inflationDest: null,
-    flags: 0,
-    homeDomain: "",
-    thresholds: {master: 1, low: 0, med: 0, high: 0},
-    signers: [],
-    buyingLiabilities: 0n,
-    sellingLiabilities: 0n,
-    seqLedger: 0,
-    seqTime: 0n,
-    lastModifiedLedger: GENESIS_LEDGER_SEQ,
-  };
+  const root = newAccountEntry(rootKeypair(config.passphrase).publicKey(), totalCoins, 0n, GENESIS_LEDGER_SEQ);
   const entries: LedgerEntry[] = [root];
   const header: LedgerHeader = {
     seq: GENESIS_LEDGER_SEQ,

@@ -19,3 +19,4 @@ export {
 } from "./options.js";
 export {accountKey, dataKey, entryKey} from "./types.js";
 export type {AccountEntry, DataEntry, LedgerEntry, LedgerHeader, LedgerStateReader, NetworkConfig, EntryKey, AccountId, Signer, Thresholds} from "./types.js";
+export {newAccountEntry} from "./entries.js";

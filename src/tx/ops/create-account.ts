@@ -1,5 +1,5 @@
 import {xdr} from "@stellar/stellar-base";
-import type {AccountEntry} from "../../ledger/types.js";
+import {newAccountEntry} from "../../ledger/entries.js";
 import {accountKey} from "../../ledger/types.js";
 import type {Operation} from "../types.js";
 import {opInner, type OpResult} from "../results.js";
@@ -37,23 +37,7 @@ export function applyCreateAccount(op: CreateAccountOp, ctx: OpContext): OpResul
     return result("op_underfunded", xdr.CreateAccountResult.createAccountUnderfunded());
   }
   src.balance -= op.startingBalance;
-  const account: AccountEntry = {
-    type: "account",
-    accountId: op.destination,
-    balance: op.startingBalance,
-    seqNum: startingSeqNum(ctx.ledgerSeq),
-    numSubEntries: 0,
-    inflationDest: null,
-    flags: 0,
-    homeDomain: "",
-    thresholds: {master: 1, low: 0, med: 0, high: 0},
-    signers: [],
-    buyingLiabilities: 0n,
-    sellingLiabilities: 0n,
-    seqLedger: 0,
-    seqTime: 0n,
-    lastModifiedLedger: ctx.ledgerSeq,
-  };
+  const account = newAccountEntry(op.destination, op.startingBalance, startingSeqNum(ctx.ledgerSeq), ctx.ledgerSeq);
   ctx.ltx.put(account);
   return createAccountSuccess();
 }
