@@ -8,7 +8,7 @@
  *     [--close-interval MS] [--commit-wait MS] [--cpu-prof] [--node-arg=--flag ...]
  */
 import {createHash} from "node:crypto";
-import {existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync} from "node:fs";
+import {existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync} from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import {performance} from "node:perf_hooks";
@@ -96,6 +96,23 @@ export function parseE2eFlags(argv: string[]): E2eOptions {
     nodeArgs: values["node-arg"] ?? [],
   };
 }
+
+/** utime + stime of a process from /proc (Linux), in seconds; NaN where unavailable. */
+function processCpuSeconds(pid: number | undefined): number {
+  if (pid === undefined) return Number.NaN;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // Fields after the parenthesised command name; utime and stime are the 14th and 15th fields.
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    const ticks = Number(fields[11]) + Number(fields[12]);
+    return ticks / CLOCK_TICKS_PER_SECOND;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** USER_HZ on Linux is 100 on every mainstream architecture. */
+const CLOCK_TICKS_PER_SECOND = 100;
 
 function seed(label: string): Buffer {
   return createHash("sha256").update(label).digest();
@@ -472,6 +489,8 @@ export async function runE2eBench(opts: E2eOptions = defaultE2eOptions): Promise
     poller.start();
 
     const submitAt = new Float64Array(opts.payments).fill(Number.NaN);
+    const nodeCpuBefore = processCpuSeconds(node.child.pid);
+    const benchCpuBefore = process.cpuUsage();
     const sent = await sendAll(node.baseUrl, signed, submitAt, opts);
     const sendSeconds = (sent.lastReplyAt - sent.firstSendAt) / 1000;
 
@@ -486,6 +505,11 @@ export async function runE2eBench(opts: E2eOptions = defaultE2eOptions): Promise
       await sleep(opts.pollMs * 5);
     }
     const drainTimedOut = committedSoFar() < sent.accepted.size;
+    // CPU spent from the first send until everything committed: the node's own cost per tx, apart
+    // from the load generator's, which shares the same cores.
+    const nodeCpu = processCpuSeconds(node.child.pid) - nodeCpuBefore;
+    const benchCpuUs = process.cpuUsage(benchCpuBefore);
+    const benchCpu = (benchCpuUs.user + benchCpuUs.system) / 1e6;
     poller.stop();
     await poller.pollOnce();
 
@@ -542,6 +566,14 @@ export async function runE2eBench(opts: E2eOptions = defaultE2eOptions): Promise
       ["submit→ledger p99", ms(histogram.getValueAtPercentile(99)), `${histogram.totalCount} txs timed`],
       ["submit→ledger max", ms(histogram.maxValue), inferredLedgers > 0 ? `${inferredLedgers} ledgers closed between polls (upper bound)` : ""],
     ];
+    if (Number.isFinite(nodeCpu) && committed > 0) {
+      const perTx = (nodeCpu * 1e6) / committed;
+      rows.push([
+        "node CPU per committed tx",
+        `${perTx.toFixed(0)} µs`,
+        `all node threads; ${nodeCpu.toFixed(1)} s node vs ${benchCpu.toFixed(1)} s load generator; ${os.cpus().length} cores → ${formatNumber((os.cpus().length * 1e6) / perTx)} tx/s if the node had them alone`,
+      ]);
+    }
     if (foreign > 0) rows.push(["non-bench txs in those ledgers", String(foreign), ""]);
     if (poller.errors > 0) rows.push(["ledger poll errors", String(poller.errors), ""]);
     const header = ["end-to-end", "value", "detail"];

@@ -134,12 +134,7 @@ export class Herder implements TxSubmitter, FeeStatsSource {
       this.modules.metrics.queueRejected.inc({reason: "malformed"});
       return {outcome: {status: "ERROR", hash: "", error: verdict.error.message, envelopeXdr: b64()}};
     }
-    const frame = decodeTxFrame(envelope, this.modules.config.networkId);
-    frame.verified = verdict.verified;
-    frame.verifiedFeeBump = verdict.verifiedFeeBump;
-    frame.triedKeys = verdict.triedKeys;
-    frame.triedFeeBumpKeys = verdict.triedFeeBumpKeys;
-    return this.admitFrame(frame, persist);
+    return this.admitFrame(verdict.frame, persist);
   }
 
   /** Synchronous part of admission: nothing can interleave between the checks and the enqueue. */

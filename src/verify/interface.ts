@@ -4,19 +4,13 @@
  * one test suite runs on both.
  */
 import type {ErrorData} from "../util/errors.js";
-import type {VerifiedSignature} from "../tx/types.js";
+import type {TxFrame} from "../tx/interface.js";
 
-/** What the worker found for one envelope. Plain data: it crosses a thread boundary. */
-export type Verdict =
-  | {
-      ok: true;
-      hashHex: string;
-      verified: VerifiedSignature[];
-      verifiedFeeBump: VerifiedSignature[];
-      triedKeys: string[];
-      triedFeeBumpKeys: string[];
-    }
-  | {ok: false; error: ErrorData};
+/**
+ * What verification found for one envelope: the decoded frame with `verified` (and the keys tried)
+ * filled in, so the main thread neither decodes nor verifies again; or why it could not be decoded.
+ */
+export type Verdict = {ok: true; frame: TxFrame} | {ok: false; error: ErrorData};
 
 export interface SignatureVerifier {
   /** Decode, hash and verify one envelope's signatures against the signers of the last closed ledger. */

@@ -8,7 +8,7 @@ import {Piscina} from "piscina";
 import type {Metrics} from "../metrics/metrics.js";
 import type {SignatureVerifier, Verdict} from "./interface.js";
 import {defaultVerifyPoolOptions, type VerifyPoolOptions} from "./options.js";
-import {packBatch} from "./verdict.js";
+import {packBatch, unpackVerdicts} from "./verdict.js";
 import {DiamanteError} from "../util/errors.js";
 
 export interface VerifyWorkerData {
@@ -95,11 +95,12 @@ export class VerifyPool implements SignatureVerifier {
       this.pool
         .run(packed, {transferList: [packed.bytes.buffer as ArrayBuffer, packed.offsets.buffer as ArrayBuffer]})
         .then(
-          (res: {verdicts: Verdict[]; runMs: number}) => {
+          (res: {packed: Uint8Array; runMs: number}) => {
             const total = (performance.now() - queuedAt) / 1000;
             this.metrics?.verifyRunSeconds.observe(res.runMs / 1000);
             this.metrics?.verifyWaitSeconds.observe(Math.max(0, total - res.runMs / 1000));
-            items.forEach((w, i) => w.resolve(res.verdicts[i]));
+            const verdicts = unpackVerdicts(res.packed, items.map((w) => w.envelope));
+            items.forEach((w, i) => w.resolve(verdicts[i]));
           },
           (err: Error) => {
             for (const w of items) w.reject(err);

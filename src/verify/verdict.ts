@@ -6,19 +6,13 @@ import {decodeTxFrame} from "../tx/frame.js";
 import {verifyFrameSignatures} from "../tx/verify.js";
 import {DiamanteError} from "../util/errors.js";
 import type {Verdict} from "./interface.js";
+import {Packr} from "msgpackr";
 
 export function verdictFor(envelope: Buffer, networkId: Buffer, reader: LedgerStateReader): Verdict {
   try {
     const frame = decodeTxFrame(envelope, networkId);
     verifyFrameSignatures(frame, reader);
-    return {
-      ok: true,
-      hashHex: frame.hashHex,
-      verified: frame.verified,
-      verifiedFeeBump: frame.verifiedFeeBump,
-      triedKeys: frame.triedKeys ?? [],
-      triedFeeBumpKeys: frame.triedFeeBumpKeys ?? [],
-    };
+    return {ok: true, frame};
   } catch (e) {
     if (e instanceof DiamanteError) return {ok: false, error: e.toData()};
     return {ok: false, error: {code: "tx_malformed", message: (e as Error).message}};
@@ -46,6 +40,28 @@ export function packBatch(envelopes: Buffer[]): VerifyBatch {
   offsets[envelopes.length] = at;
   return {bytes, offsets};
 }
+
+/**
+ * Verdicts of a batch as one msgpackr buffer, frames without their envelope bytes (the main thread
+ * has them). Unpacking a frame costs about half of decoding the XDR again (measured ~10 µs vs
+ * ~20 µs), and one buffer per batch is transferred rather than cloned.
+ */
+export function packVerdicts(verdicts: Verdict[]): Uint8Array {
+  for (const v of verdicts) if (v.ok) (v.frame as {envelopeXdr: Buffer | undefined}).envelopeXdr = undefined;
+  return verdictPackr.pack(verdicts);
+}
+
+/** Inverse of packVerdicts: reattaches each frame's envelope from the batch that was sent. */
+export function unpackVerdicts(bytes: Uint8Array, envelopes: Buffer[]): Verdict[] {
+  // Unpacking from a Buffer makes every binary field a Buffer (from a bare Uint8Array, they are not).
+  const verdicts = verdictPackr.unpack(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)) as Verdict[];
+  verdicts.forEach((v, i) => {
+    if (v.ok) (v.frame as {envelopeXdr: Buffer}).envelopeXdr = envelopes[i];
+  });
+  return verdicts;
+}
+
+const verdictPackr = new Packr({useRecords: true});
 
 export function verifyBatch(batch: VerifyBatch, networkId: Buffer, reader: LedgerStateReader): Verdict[] {
   const out: Verdict[] = [];

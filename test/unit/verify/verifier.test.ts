@@ -59,21 +59,24 @@ for (const [name, make] of implementations) {
       const verdict = await impl.v.verify(payment(config.passphrase, [root]));
       assert.equal(verdict.ok, true);
       if (!verdict.ok) return;
-      assert.deepEqual(verdict.verified, [{index: 0, key: root.publicKey()}]);
-      assert.equal(verdict.hashHex.length, 64);
+      assert.deepEqual(verdict.frame.verified, [{index: 0, key: root.publicKey()}]);
+      assert.equal(verdict.frame.hashHex.length, 64);
+      assert.equal(verdict.frame.sourceAccount, root.publicKey());
+      assert.ok(Buffer.isBuffer(verdict.frame.hash) && Buffer.isBuffer(verdict.frame.envelopeXdr));
+      assert.equal(typeof verdict.frame.seqNum, "bigint");
     });
 
     it("verifies nothing for a signature over another network's hash", async () => {
       const verdict = await impl.v.verify(payment("Other Network", [root]));
       assert.equal(verdict.ok, true);
-      if (verdict.ok) assert.deepEqual(verdict.verified, []);
+      if (verdict.ok) assert.deepEqual(verdict.frame.verified, []);
     });
 
     it("ignores a signature by a key that is not a signer", async () => {
       const stranger = Keypair.random();
       const verdict = await impl.v.verify(payment(config.passphrase, [stranger, root]));
       assert.equal(verdict.ok, true);
-      if (verdict.ok) assert.deepEqual(verdict.verified, [{index: 1, key: root.publicKey()}]);
+      if (verdict.ok) assert.deepEqual(verdict.frame.verified, [{index: 1, key: root.publicKey()}]);
     });
 
     it("reports malformed envelopes as tx_malformed", async () => {
@@ -89,7 +92,7 @@ for (const [name, make] of implementations) {
       const verdicts = await Promise.all(all.map((e) => impl.v.verify(e)));
       verdicts.forEach((v, i) => {
         assert.equal(v.ok, true);
-        if (v.ok) assert.equal(v.verified.length, i % 2 === 0 ? 1 : 0, `envelope ${i}`);
+        if (v.ok) assert.equal(v.frame.verified.length, i % 2 === 0 ? 1 : 0, `envelope ${i}`);
       });
     });
   });
