@@ -38,6 +38,17 @@ export interface E2eResult {
   skipped?: string;
   text: string;
   markdown: string;
+  /** The headline figures of this run, for medians over several runs. */
+  figures?: E2eFigures;
+}
+
+export interface E2eFigures {
+  acceptedTps: number;
+  committedTps: number;
+  p50Ms: number;
+  p99Ms: number;
+  /** NaN where /proc is not readable */
+  nodeCpuUsPerTx: number;
 }
 
 interface LedgerSeen {
@@ -604,7 +615,14 @@ export async function runE2eBench(opts: E2eOptions = defaultE2eOptions): Promise
       text += `\n\n${prof.text}`;
       markdown += `\n${prof.markdown}\n`;
     }
-    return {text: `${text}\n`, markdown};
+    const figures: E2eFigures = {
+      acceptedTps: sent.accepted.size / sendSeconds,
+      committedTps: committed / spanSeconds,
+      p50Ms: histogram.getValueAtPercentile(50) / 1000,
+      p99Ms: histogram.getValueAtPercentile(99) / 1000,
+      nodeCpuUsPerTx: committed > 0 ? (nodeCpu * 1e6) / committed : Number.NaN,
+    };
+    return {text: `${text}\n`, markdown, figures};
   } catch (err) {
     if (err instanceof BenchError && err.meta !== undefined) {
       const log = (err.meta as {log?: unknown}).log;
