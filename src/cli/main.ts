@@ -8,6 +8,7 @@ import {Node, initNetwork} from "../node/node.js";
 import {defaultNodeOptions} from "../node/options.js";
 import {rootKeypair} from "../ledger/genesis.js";
 import {DEFAULT_PASSPHRASE, STROOPS_PER_DIAM} from "../ledger/options.js";
+import {DiamanteError} from "../util/errors.js";
 
 const USAGE = `diamante <command> [flags]
 
@@ -149,6 +150,9 @@ main(process.argv.slice(2)).then(
     if (e instanceof UsageError) {
       process.stderr.write(`diamante: ${e.message}\n`);
       process.exitCode = 2;
+    } else if (e instanceof DiamanteError) {
+      process.stderr.write(`diamante: ${e.message} (${e.code})\n`);
+      process.exitCode = 1;
     } else {
       process.stderr.write(`diamante: ${(e as Error).stack ?? String(e)}\n`);
       process.exitCode = 1;

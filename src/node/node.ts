@@ -5,6 +5,7 @@
 import {join} from "node:path";
 import {pino, type Logger} from "pino";
 import {LedgerStore, type NetworkMeta} from "../store/ledger-store.js";
+import {StoreError, StoreErrorCode} from "../store/errors.js";
 import {createMetrics, type Metrics} from "../metrics/metrics.js";
 import {InThreadVerifier} from "../verify/in-thread.js";
 import {VerifyPool} from "../verify/pool.js";
@@ -29,7 +30,11 @@ export function initNetwork(dataDir: string, g: Partial<GenesisOptions> = {}): N
     if (store.isInitialized()) {
       const meta = store.networkMeta();
       if (g.passphrase !== undefined && g.passphrase !== meta.passphrase) {
-        throw new Error(`data folder ${dataDir} holds network "${meta.passphrase}", not "${g.passphrase}"`);
+        throw new StoreError(StoreErrorCode.NETWORK_MISMATCH, `data folder ${dataDir} holds network "${meta.passphrase}", not "${g.passphrase}"`, {
+          dataDir,
+          stored: meta.passphrase,
+          asked: g.passphrase,
+        });
       }
       return meta;
     }

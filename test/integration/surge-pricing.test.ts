@@ -15,7 +15,7 @@ describe("surge pricing", () => {
 
   before(async () => {
     n = await startNode({
-      closeIntervalMs: 400,
+      closeIntervalMs: 700,
       genesis: {
         passphrase: "Surge Test Network ; 2026",
         totalCoins: 10n ** 17n,
