@@ -3,6 +3,7 @@
  * TransactionBuilder, real account entries, and a LedgerReader with the store's paging rules
  * (exclusive cursor, asc/desc, limit). `closeLedger` appends a ledger the way the node would.
  */
+import {newAccountEntry} from "../../../src/ledger/entries.js";
 import {createHash} from "node:crypto";
 import {
   Account,
@@ -119,21 +120,9 @@ export class MemoryLedger implements LedgerReader {
 
   setAccount(id: string, balance: bigint, seqNum: bigint, patch: Partial<AccountEntry> = {}): AccountEntry {
     const entry: AccountEntry = {
-      type: "account",
-      accountId: id,
-      balance,
-      seqNum,
-      numSubEntries: 0,
-      inflationDest: null,
-      flags: 0,
-      homeDomain: "",
-      thresholds: {master: 1, low: 0, med: 0, high: 0},
-      signers: [],
-      buyingLiabilities: 0n,
-      sellingLiabilities: 0n,
+      ...newAccountEntry(id, balance, seqNum, this.latestHeader().seq),
       seqLedger: this.latestHeader().seq,
       seqTime: BigInt(this.latestHeader().closeTime),
-      lastModifiedLedger: this.latestHeader().seq,
       ...patch,
     };
     this.accounts.set(id, entry);

@@ -2,22 +2,12 @@
  * Seeded random run: mixed valid and invalid transactions over many ledgers from genesis,
  * checking conservation and determinism. The seed is printed on failure.
  */
+import {prng} from "../../helpers/prng.js";
 import {test} from "node:test";
 import assert from "node:assert/strict";
 import {Asset, Keypair, Operation, type xdr} from "@stellar/stellar-base";
 import {TestLedger} from "../tx/harness.js";
 
-/** mulberry32: small, fast, good enough to drive a test. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const LEDGERS = 25;
 const TXS_PER_LEDGER = 60;

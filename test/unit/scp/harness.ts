@@ -7,17 +7,9 @@ export function testKeypair(i: number): Keypair {
   return Keypair.fromRawEd25519Seed(hash(Buffer.from(`diamante-scp-test-node-${i}`)));
 }
 
-/** mulberry32: small seeded PRNG for reproducible delivery orders. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import {prng} from "../../helpers/prng.js";
+
+export {prng};
 
 interface Timer {
   at: number;
