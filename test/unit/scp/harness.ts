@@ -1,13 +1,12 @@
 import {Keypair, hash} from "@stellar/stellar-base";
 import {SCP, defaultTimeoutMs, encodeStatement, quorumSetHash} from "../../../src/scp/index.js";
 import type {Envelope, NodeId, QuorumSet, SCPDriver, Statement, TimerKind} from "../../../src/scp/index.js";
+import {prng} from "../../helpers/prng.js";
 
 /** Deterministic keypair per index, so leader order is reproducible across runs. */
 export function testKeypair(i: number): Keypair {
   return Keypair.fromRawEd25519Seed(hash(Buffer.from(`diamante-scp-test-node-${i}`)));
 }
-
-import {prng} from "../../helpers/prng.js";
 
 export {prng};
 
