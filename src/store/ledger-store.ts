@@ -189,15 +189,21 @@ export class LedgerStore implements LedgerReader, LedgerStateReader {
     }
     for (const p of c.participants) void this.idx.put(["a", p.account, p.ledger, p.txIndex, p.opIndex], p.payment ? 1 : 0);
     for (const hash of settledPending) void this.pendingDb.remove(hash);
-    return this.metaDb.put("lcl", c.header.seq).then(() => {
-      for (const [key, entry] of c.changes) if (this.cache.has(key)) this.cache.set(key, entry);
-      this.lcl = c.header;
-    });
+    // Committed is visible; flushed is durable (lmdb-js overlaps the fsync with later work).
+    // Submitters are answered only after the flush, so not even power loss loses an answered tx.
+    return this.metaDb
+      .put("lcl", c.header.seq)
+      .then(() => this.root.flushed)
+      .then(() => {
+        for (const [key, entry] of c.changes) if (this.cache.has(key)) this.cache.set(key, entry);
+        this.lcl = c.header;
+      });
   }
 
-  /** Records an admitted envelope; resolves once it is on disk (then it may be acknowledged). */
+  /** Records an admitted envelope; resolves once it is flushed to disk (then it may be acknowledged). */
   async addPending(hashHex: string, envelope: Buffer): Promise<void> {
     await this.pendingDb.put(hashHex, envelope);
+    await this.root.flushed;
   }
 
   /** Drops a pending envelope that can no longer be applied (e.g. its sequence number was used). */
