@@ -200,10 +200,15 @@ export class LedgerStore implements LedgerReader, LedgerStateReader {
       });
   }
 
-  /** Records an admitted envelope; resolves once it is flushed to disk (then it may be acknowledged). */
+  /**
+   * Records an admitted envelope; resolves once committed (then it may be acknowledged). A
+   * committed write survives the process being killed at any instant; waiting for the fsync as
+   * well would also cover power loss, but measured ~15% fewer admissions per second here
+   * (tuning/README.md), so async acknowledgements stop at the commit. Ledgers, which answer
+   * POST /transactions, do wait for the flush.
+   */
   async addPending(hashHex: string, envelope: Buffer): Promise<void> {
     await this.pendingDb.put(hashHex, envelope);
-    await this.root.flushed;
   }
 
   /** Drops a pending envelope that can no longer be applied (e.g. its sequence number was used). */
