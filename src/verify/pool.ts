@@ -31,11 +31,14 @@ interface Waiting {
 export class VerifyPool implements SignatureVerifier {
   private readonly pool: Piscina;
   private readonly opts: VerifyPoolOptions;
-  private batch: Waiting[] = [];
+  /**
+   * Envelopes not yet handed to a worker, oldest first. While every worker is busy they pile up
+   * here and leave as full batches: cutting batches by the timer alone sent tasks of ~3 envelopes
+   * under load, and the per-task round trip, not the crypto, capped throughput.
+   */
+  private waiting: Waiting[] = [];
   private timer: NodeJS.Timeout | null = null;
   private pending = 0;
-  /** Batches closed but not yet handed to a worker: the queue stays on this side, bounded by maxPending. */
-  private readonly ready: Waiting[][] = [];
   private inFlight = 0;
   private readonly maxInFlight: number;
 
@@ -66,32 +69,36 @@ export class VerifyPool implements SignatureVerifier {
     }
     this.pending++;
     return new Promise<Verdict>((resolve, reject) => {
-      this.batch.push({envelope, resolve, reject});
-      if (this.batch.length >= this.opts.maxBatch) this.flush();
-      else if (this.timer === null) this.timer = setTimeout(() => this.flush(), this.opts.maxBatchDelayMs);
+      this.waiting.push({envelope, resolve, reject});
+      if (this.waiting.length >= this.opts.maxBatch) this.dispatch(false);
+      else this.armTimer();
     });
   }
 
-  private flush(): void {
-    if (this.timer !== null) {
-      clearTimeout(this.timer);
-      this.timer = null;
+  private armTimer(): void {
+    if (this.timer === null && this.waiting.length > 0) {
+      this.timer = setTimeout(() => {
+        this.timer = null;
+        this.dispatch(true);
+      }, this.opts.maxBatchDelayMs);
     }
-    if (this.batch.length > 0) {
-      this.ready.push(this.batch);
-      this.batch = [];
-    }
-    this.dispatch();
   }
 
-  private dispatch(): void {
-    while (this.inFlight < this.maxInFlight && this.ready.length > 0) {
-      const items = this.ready.shift() as Waiting[];
+  /**
+   * Hands batches to free workers: full ones always; a partial one only when `partial` (its
+   * oldest envelope has waited maxBatchDelayMs, or a worker just came free).
+   */
+  private dispatch(partial: boolean): void {
+    while (
+      this.inFlight < this.maxInFlight &&
+      (this.waiting.length >= this.opts.maxBatch || (partial && this.waiting.length > 0))
+    ) {
+      const items = this.waiting.splice(0, this.opts.maxBatch);
       this.inFlight++;
       const packed = packBatch(items.map((w) => w.envelope));
       const queuedAt = performance.now();
       this.metrics?.verifyBatchSize.observe(items.length);
-      this.metrics?.verifyQueueLength.set(this.ready.length);
+      this.metrics?.verifyQueueLength.set(this.waiting.length);
       this.pool
         .run(packed, {transferList: [packed.bytes.buffer as ArrayBuffer, packed.offsets.buffer as ArrayBuffer]})
         .then(
@@ -109,13 +116,19 @@ export class VerifyPool implements SignatureVerifier {
         .finally(() => {
           this.pending -= items.length;
           this.inFlight--;
-          this.dispatch();
+          this.dispatch(true);
         });
+    }
+    if (this.waiting.length === 0 && this.timer !== null) {
+      clearTimeout(this.timer);
+      this.timer = null;
+    } else {
+      this.armTimer();
     }
   }
 
   async close(): Promise<void> {
-    this.flush();
+    this.dispatch(true);
     await this.pool.destroy();
   }
 }
