@@ -122,6 +122,17 @@ function processCpuSeconds(pid: number | undefined): number {
   }
 }
 
+/** Steal and total jiffies of all CPUs from /proc/stat (Linux); undefined elsewhere. */
+function hostSteal(): {steal: number; total: number} | undefined {
+  try {
+    const cpu = readFileSync("/proc/stat", "utf8").split("\n")[0].trim().split(/\s+/).slice(1).map(Number);
+    // user nice system idle iowait irq softirq steal …
+    return {steal: cpu[7] ?? 0, total: cpu.slice(0, 8).reduce((a, b) => a + b, 0)};
+  } catch {
+    return undefined;
+  }
+}
+
 /** USER_HZ on Linux is 100 on every mainstream architecture. */
 const CLOCK_TICKS_PER_SECOND = 100;
 
@@ -501,6 +512,7 @@ export async function runE2eBench(opts: E2eOptions = defaultE2eOptions): Promise
 
     const submitAt = new Float64Array(opts.payments).fill(Number.NaN);
     const nodeCpuBefore = processCpuSeconds(node.child.pid);
+    const stealBefore = hostSteal();
     const benchCpuBefore = process.cpuUsage();
     const sent = await sendAll(node.baseUrl, signed, submitAt, opts);
     const sendSeconds = (sent.lastReplyAt - sent.firstSendAt) / 1000;
@@ -521,6 +533,9 @@ export async function runE2eBench(opts: E2eOptions = defaultE2eOptions): Promise
     const nodeCpu = processCpuSeconds(node.child.pid) - nodeCpuBefore;
     const benchCpuUs = process.cpuUsage(benchCpuBefore);
     const benchCpu = (benchCpuUs.user + benchCpuUs.system) / 1e6;
+    const stealAfter = hostSteal();
+    const stealShare =
+      stealBefore && stealAfter ? (stealAfter.steal - stealBefore.steal) / Math.max(1, stealAfter.total - stealBefore.total) : Number.NaN;
     poller.stop();
     await poller.pollOnce();
 
@@ -583,6 +598,13 @@ export async function runE2eBench(opts: E2eOptions = defaultE2eOptions): Promise
         "node CPU per committed tx",
         `${perTx.toFixed(0)} µs`,
         `all node threads; ${nodeCpu.toFixed(1)} s node vs ${benchCpu.toFixed(1)} s load generator; ${os.cpus().length} cores → ${formatNumber((os.cpus().length * 1e6) / perTx)} tx/s if the node had them alone`,
+      ]);
+    }
+    if (Number.isFinite(stealShare)) {
+      rows.push([
+        "host CPU steal during the run",
+        `${(stealShare * 100).toFixed(0)}%`,
+        "share of this VM's CPU time taken by the hypervisor (/proc/stat): figures scale with what is left",
       ]);
     }
     if (foreign > 0) rows.push(["non-bench txs in those ledgers", String(foreign), ""]);
