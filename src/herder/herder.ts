@@ -20,6 +20,7 @@ import {TxQueue, feeOps, type QueuedTx} from "./tx-queue.js";
 import {defaultHerderOptions, type HerderOptions} from "./options.js";
 import {makeTxSet, type TxSet} from "./tx-set.js";
 import type {Consensus} from "./consensus.js";
+import {DiamanteError} from "../util/errors.js";
 
 /** Admission of one envelope: the immediate answer, and for admitted txs the ledger outcome. */
 export interface Admission {
@@ -80,10 +81,6 @@ export class Herder implements TxSubmitter, FeeStatsSource {
     this.listeners.push(cb);
   }
 
-  get closeIntervalMs(): number {
-    return this.opts.closeIntervalMs;
-  }
-
   /** Re-admits envelopes acknowledged before a restart, then starts the ledger timer. */
   async start(): Promise<void> {
     await this.replayPending();
@@ -126,7 +123,9 @@ export class Herder implements TxSubmitter, FeeStatsSource {
     let verdict;
     try {
       verdict = await this.modules.verifier.verify(envelope);
-    } catch {
+    } catch (err) {
+      // A full verification queue is back-pressure; anything else (a worker died) is logged.
+      if (!(err instanceof DiamanteError && err.code === "verify_pool_full")) this.modules.log.error({err}, "signature verification failed");
       this.modules.metrics.queueRejected.inc({reason: "verify_busy"});
       return {outcome: {status: "TRY_AGAIN_LATER", hash: ""}};
     }
