@@ -44,6 +44,6 @@ export class RootFriendbot implements Friendbot {
       .setTimeout(0)
       .build();
     tx.sign(this.root);
-    return herder.admit(tx.toEnvelope().toXDR());
+    return herder.admit(tx.toEnvelope().toXDR(), {wait: true});
   }
 }

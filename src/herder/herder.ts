@@ -22,9 +22,10 @@ import {makeTxSet, type TxSet} from "./tx-set.js";
 import type {Consensus} from "./consensus.js";
 import {DiamanteError} from "../util/errors.js";
 
-/** Admission of one envelope: the immediate answer, and for admitted txs the ledger outcome. */
+/** Admission of one envelope: the immediate answer and, when asked for, the ledger outcome. */
 export interface Admission {
   outcome: SubmitOutcome;
+  /** Present when admit() was called with `wait` and the tx is (or will be) in a ledger. */
   included?: Promise<SubmitOutcome>;
 }
 
@@ -99,7 +100,7 @@ export class Herder implements TxSubmitter, FeeStatsSource {
   async submit(envelopeBase64: string, wait: boolean): Promise<SubmitOutcome> {
     const envelope = decodeBase64(envelopeBase64);
     if (!envelope) return {status: "ERROR", hash: "", error: "tx is not valid base64", envelopeXdr: envelopeBase64};
-    const adm = await this.admit(envelope);
+    const adm = await this.admit(envelope, {wait});
     if (!wait || !adm.included) return adm.outcome;
     // As Horizon: a submitter is not held forever; past the timeout it gets the admission answer
     // (the API turns a still-pending tx into 504 timeout) and the tx stays queued.
@@ -114,7 +115,12 @@ export class Herder implements TxSubmitter, FeeStatsSource {
     }
   }
 
-  async admit(envelope: Buffer, persist = true): Promise<Admission> {
+  /**
+   * `wait`: also return a promise of the ledger outcome (registered before any ledger can settle
+   * the tx; async submitters skip it, so settling costs them nothing). `persist`: record the
+   * envelope as pending (false only when replaying records that already exist).
+   */
+  async admit(envelope: Buffer, {wait = false, persist = true}: {wait?: boolean; persist?: boolean} = {}): Promise<Admission> {
     const b64 = () => envelope.toString("base64");
     if (envelope.length === 0 || envelope.length > MAX_ENVELOPE_BYTES) {
       this.modules.metrics.queueRejected.inc({reason: "malformed"});
@@ -133,15 +139,15 @@ export class Herder implements TxSubmitter, FeeStatsSource {
       this.modules.metrics.queueRejected.inc({reason: "malformed"});
       return {outcome: {status: "ERROR", hash: "", error: verdict.error.message, envelopeXdr: b64()}};
     }
-    return this.admitFrame(verdict.frame, persist);
+    return this.admitFrame(verdict.frame, persist, wait);
   }
 
   /** Synchronous part of admission: nothing can interleave between the checks and the enqueue. */
-  private async admitFrame(frame: TxFrame, persist: boolean): Promise<Admission> {
+  private async admitFrame(frame: TxFrame, persist: boolean, wait: boolean): Promise<Admission> {
     const {store, metrics} = this.modules;
     const hash = frame.hashHex;
     if (this.queue.has(hash)) {
-      return {outcome: {status: "DUPLICATE", hash}, included: this.waiterFor(hash).promise};
+      return {outcome: {status: "DUPLICATE", hash}, included: wait ? this.waiterFor(hash).promise : undefined};
     }
     const done = store.tx(hash);
     if (done) {
@@ -181,7 +187,7 @@ export class Herder implements TxSubmitter, FeeStatsSource {
       return {outcome: {status: "TRY_AGAIN_LATER", hash}};
     }
     metrics.queueLength.set(this.queue.size);
-    const included = this.waiterFor(hash).promise;
+    const included = wait ? this.waiterFor(hash).promise : undefined;
     if (persist) await store.addPending(hash, frame.envelopeXdr);
     return {outcome: {status: "PENDING", hash}, included};
   }
@@ -225,7 +231,7 @@ export class Herder implements TxSubmitter, FeeStatsSource {
     frames.sort((a, b) => (a.frame.seqNum < b.frame.seqNum ? -1 : a.frame.seqNum > b.frame.seqNum ? 1 : 0));
     let requeued = 0;
     for (const {frame, envelope} of frames) {
-      const adm = await this.admit(envelope, false);
+      const adm = await this.admit(envelope, {persist: false});
       if (adm.outcome.status === "PENDING") requeued++;
       else if (adm.outcome.status !== "DUPLICATE" || store.tx(frame.hashHex)) await store.removePending(frame.hashHex);
     }
@@ -329,6 +335,7 @@ export class Herder implements TxSubmitter, FeeStatsSource {
       if (q) metrics.submitToConfirmSeconds.observe((t2 - q.admittedAt) / 1000);
       if (!applied.successful) failed++;
       feesPerOp.push(frame.maxFee / BigInt(feeOps(frame)));
+      if (!this.waiters.has(frame.hashHex)) return;
       this.settle(frame.hashHex, {
         status: applied.successful ? "SUCCESS" : "FAILED",
         hash: frame.hashHex,
@@ -379,6 +386,7 @@ export class Herder implements TxSubmitter, FeeStatsSource {
     for (const q of stale) {
       this.queue.remove(q.frame.hashHex);
       void store.removePending(q.frame.hashHex);
+      if (!this.waiters.has(q.frame.hashHex)) continue;
       const failure = checkValid(q.frame, store, {
         header,
         config,
