@@ -1,11 +1,13 @@
 /**
  * Transaction sets and the consensus value that names one. The value SCP agrees on is 40 bytes:
- * sha256 of the tx set (32) ‖ close time in unix seconds (uint64 BE). A tx set's hash covers the
- * previous ledger hash, the fee per operation it charges and its tx hashes in sorted order, so the
- * same set proposed on top of another ledger is another value.
+ * sha256 of the tx set (32) ‖ close time in unix seconds (uint64 BE). A tx set's hash is the
+ * ledger header's tx set hash (previous ledger hash and sorted tx hashes) extended with the fee per
+ * operation it charges, so the same set proposed on top of another ledger, or at another surge
+ * price, is another value.
  */
 import {createHash} from "node:crypto";
 import type {TxFrame} from "../tx/interface.js";
+import {txSetHashOf} from "../ledger/close.js";
 import {HerderError, HerderErrorCode} from "./errors.js";
 
 export interface TxSet {
@@ -24,14 +26,11 @@ export interface ScpValue {
 export const SCP_VALUE_BYTES = 40;
 
 export function makeTxSet(prevHash: string, frames: TxFrame[], ops: number, baseFeeCharged: number): TxSet {
-  const hashes = frames.map((f) => f.hash).sort(Buffer.compare);
-  const h = createHash("sha256");
-  h.update(Buffer.from(prevHash, "hex"));
+  // The header's tx set hash (over the previous hash and the sorted tx hashes) plus the fee.
   const fee = Buffer.alloc(4);
   fee.writeUInt32BE(baseFeeCharged >>> 0);
-  h.update(fee);
-  for (const x of hashes) h.update(x);
-  return {hashHex: h.digest("hex"), prevHash, frames, ops, baseFeeCharged};
+  const hashHex = createHash("sha256").update(txSetHashOf(prevHash, frames)).update(fee).digest("hex");
+  return {hashHex, prevHash, frames, ops, baseFeeCharged};
 }
 
 export function encodeScpValue(v: ScpValue): Buffer {

@@ -22,6 +22,22 @@ async function rejection(server: Horizon.Server, tx: Parameters<Horizon.Server["
   assert.fail("submission was accepted but should have been rejected");
 }
 
+/** A one-payment tx from `source` to `destination`, signed by `signer`. */
+function payment(
+  source: Account,
+  signer: Keypair,
+  destination: string,
+  amount: string,
+  networkPassphrase: string,
+): ReturnType<TransactionBuilder["build"]> {
+  const tx = new TransactionBuilder(source, {fee: "100", networkPassphrase})
+    .addOperation(Operation.payment({destination, asset: Asset.native(), amount}))
+    .setTimeout(60)
+    .build();
+  tx.sign(signer);
+  return tx;
+}
+
 function nativeBalance(acc: Horizon.AccountResponse): string {
   const b = acc.balances.find((x) => x.asset_type === "native");
   assert.ok(b, "account has a native balance");
@@ -87,11 +103,7 @@ describe("payments through @stellar/stellar-sdk", () => {
   it("rejects a stale sequence number with tx_bad_seq", async () => {
     const src = await n.server.loadAccount(alice.publicKey());
     const stale = new Account(alice.publicKey(), (BigInt(src.sequence) - 1n).toString());
-    const tx = new TransactionBuilder(stale, {fee: "100", networkPassphrase: passphrase})
-      .addOperation(Operation.payment({destination: bob.publicKey(), asset: Asset.native(), amount: "1"}))
-      .setTimeout(60)
-      .build();
-    tx.sign(alice);
+    const tx = payment(stale, alice, bob.publicKey(), "1", passphrase);
     const r = await rejection(n.server, tx);
     assert.equal(r.status, 400);
     assert.equal(r.data.extras?.result_codes?.transaction, "tx_bad_seq");
@@ -104,11 +116,7 @@ describe("payments through @stellar/stellar-sdk", () => {
     const src = await n.server.loadAccount(alice.publicKey());
     const before = nativeBalance(src);
     const seqBefore = BigInt(src.sequence); // the builder advances src's sequence in place
-    const tx = new TransactionBuilder(src, {fee: "100", networkPassphrase: passphrase})
-      .addOperation(Operation.payment({destination: bob.publicKey(), asset: Asset.native(), amount: "50000"}))
-      .setTimeout(60)
-      .build();
-    tx.sign(alice);
+    const tx = payment(src, alice, bob.publicKey(), "50000", passphrase);
     const r = await rejection(n.server, tx);
     assert.equal(r.status, 400);
     assert.equal(r.data.extras?.result_codes?.transaction, "tx_failed");
@@ -121,11 +129,7 @@ describe("payments through @stellar/stellar-sdk", () => {
 
   it("rejects a tx signed for another network with tx_bad_auth", async () => {
     const src = await n.server.loadAccount(alice.publicKey());
-    const tx = new TransactionBuilder(src, {fee: "100", networkPassphrase: "Some Other Network ; 2026"})
-      .addOperation(Operation.payment({destination: bob.publicKey(), asset: Asset.native(), amount: "1"}))
-      .setTimeout(60)
-      .build();
-    tx.sign(alice);
+    const tx = payment(src, alice, bob.publicKey(), "1", "Some Other Network ; 2026");
     const r = await rejection(n.server, tx);
     assert.equal(r.status, 400);
     assert.equal(r.data.extras?.result_codes?.transaction, "tx_bad_auth");
