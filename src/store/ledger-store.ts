@@ -10,6 +10,7 @@
  *   idx      ["t", ledger, txIndex] → hash                  all transactions in order
  *            ["a", account, ledger, txIndex, opIndex] → 1|0 an account's operations (1: a payment);
  *                                                           opIndex 0: in the tx, in none of its ops
+ *            ["i", innerHash] → fee-bump hash               fee-bumps by their inner tx's hash
  *   pending  hash → envelope bytes: admitted, acknowledged and not yet in a ledger, so a crash
  *            loses no acknowledged transaction (replayed into the queue at start).
  *
@@ -186,6 +187,7 @@ export class LedgerStore implements LedgerReader, LedgerStateReader {
     for (const tx of c.txs) {
       void this.txsDb.put(tx.hash, tx);
       void this.idx.put(["t", tx.ledger, tx.index], tx.hash);
+      if (tx.feeBump) void this.idx.put(["i", tx.feeBump.innerHash], tx.hash);
     }
     for (const p of c.participants) void this.idx.put(["a", p.account, p.ledger, p.txIndex, p.opIndex], p.payment ? 1 : 0);
     for (const hash of settledPending) void this.pendingDb.remove(hash);
@@ -278,8 +280,12 @@ export class LedgerStore implements LedgerReader, LedgerStateReader {
     return out;
   }
 
+  /** By hash, or by the inner hash of a fee-bump (the fee-bump is returned, as Horizon does). */
   tx(hash: string): StoredTx | undefined {
-    return this.txsDb.get(hash);
+    const tx = this.txsDb.get(hash) as StoredTx | undefined;
+    if (tx !== undefined) return tx;
+    const outer = this.idx.get(["i", hash]) as string | undefined;
+    return outer === undefined ? undefined : this.txsDb.get(outer);
   }
 
   private txAt(ledger: number, txIndex: number): StoredTx | undefined {
