@@ -77,7 +77,29 @@ describe("surge pricing", () => {
     }
     for (const r of records) assert.equal(r.rec.successful, true);
 
-    const stats = (await (await fetch(n.url + "/fee_stats")).json()) as {last_ledger_base_fee: string};
-    assert.equal(typeof stats.last_ledger_base_fee, "string");
+    // /fee_stats covers the last 5 ledgers, read right after the second ledger of bids closed: the
+    // bids were 100..500, the surge ledger charged 300 per operation and the next one 100.
+    const stats = (await (await fetch(n.url + "/fee_stats")).json()) as {
+      last_ledger: string;
+      last_ledger_base_fee: string;
+      fee_charged: {min: string; max: string};
+      max_fee: {min: string; max: string};
+    };
+    const lastBidLedger = Math.max(...records.map((r) => r.rec.ledger));
+    assert.ok(Number(stats.last_ledger) >= lastBidLedger, `fee_stats at ledger ${stats.last_ledger}, bids in ${first}..${lastBidLedger}`);
+    assert.ok(Number(stats.last_ledger) - first < 5, "the surge ledger is still inside the 5-ledger window");
+    assert.equal(stats.last_ledger_base_fee, "100");
+    assert.equal(stats.max_fee.max, "500");
+    assert.equal(stats.max_fee.min, "100");
+    assert.equal(stats.fee_charged.max, "300");
+    assert.equal(stats.fee_charged.min, "100");
+
+    // The node's own counters saw the same ledgers: 6 friendbot creations and the 5 payments
+    // succeeded, none failed, and the sequence gauge is at least the last bid ledger.
+    const text = await (await fetch(n.url + "/metrics")).text();
+    const value = (line: RegExp): number => Number(line.exec(text)?.[1]);
+    assert.equal(value(/^diamante_ledger_txs_applied_total\{result="success"\} (\d+)$/m), 11);
+    assert.equal(value(/^diamante_ledger_txs_applied_total\{result="failed"\} (\d+)$/m), 0);
+    assert.ok(value(/^diamante_ledger_sequence (\d+)$/m) >= lastBidLedger);
   });
 });

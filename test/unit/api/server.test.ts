@@ -2,6 +2,7 @@ import {after, before, describe, it} from "node:test";
 import assert from "node:assert/strict";
 import {Horizon, NotFoundError, AccountRequiresMemoError} from "@stellar/stellar-sdk";
 import {ApiServer} from "../../../src/api/server.js";
+import {createMetrics} from "../../../src/metrics/metrics.js";
 import type {ApiModules, Friendbot, SubmitOutcome, TxSubmitter} from "../../../src/api/interface.js";
 import {
   Account,
@@ -76,6 +77,8 @@ describe("ApiServer against the SDK and fetch", () => {
   let server: ApiServer;
   let submitter: FakeSubmitter;
   let base = "";
+  /** A real registry: /metrics must serve its current values, never a cached page. */
+  const metrics = createMetrics();
   let sdk: Horizon.Server;
   let funded = 0;
   let paymentHashes: string[] = [];
@@ -137,7 +140,7 @@ describe("ApiServer against the SDK and fetch", () => {
         ],
       },
       info: {networkPassphrase: PASSPHRASE, coreVersion: "diamante-core test", horizonVersion: "aurora test", protocolVersion: 21},
-      metricsText: async () => "# HELP diamante_api_requests_total Requests\ndiamante_api_requests_total 3\n",
+      metricsText: () => metrics.registry.metrics(),
     };
     server = new ApiServer({host: "127.0.0.1", port: 0, logger: {error: (...a: unknown[]) => logged.push(a), warn: () => {}}}, modules);
     submitter = new FakeSubmitter(ledger, () => server.ledgerClosed());
@@ -456,7 +459,10 @@ describe("ApiServer against the SDK and fetch", () => {
     const r = await fetch(base + "/metrics");
     assert.equal(r.status, 200);
     assert.match(r.headers.get("content-type") ?? "", /^text\/plain/);
-    assert.match(await r.text(), /diamante_api_requests_total 3/);
+    const closed = (text: string): number => Number(/^diamante_ledger_closed_total (\d+)$/m.exec(text)?.[1]);
+    const before = closed(await r.text());
+    metrics.ledgersClosed.inc(2);
+    assert.equal(closed(await (await fetch(base + "/metrics")).text()), before + 2, "the second read shows the new count");
     assert.equal(r.headers.get("access-control-allow-origin"), "*");
     const problem = await fetch(base + "/nowhere");
     assert.equal(problem.headers.get("access-control-allow-origin"), "*");

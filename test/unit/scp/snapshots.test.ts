@@ -2,6 +2,7 @@ import {describe, it} from "node:test";
 import assert from "node:assert/strict";
 import {readFileSync, readdirSync} from "node:fs";
 import {join} from "node:path";
+import {fileURLToPath} from "node:url";
 import {
   checkQuorumSetSanity,
   findDisjointQuorums,
@@ -14,11 +15,22 @@ import {
   type StellarbeatNode,
 } from "../../../src/scp/index.js";
 
-const DIR = "/work/shared/fbas-snapshots";
+/**
+ * CI checks the shared folder out beside the repository, so the snapshots are at
+ * `../shared/fbas-snapshots` from the repository root. This file runs as
+ * dist/test/unit/scp/snapshots.test.js, four levels below the root.
+ */
+const DIR = fileURLToPath(new URL("../../../../../shared/fbas-snapshots/", import.meta.url));
 const load = (name: string): Fbas => parseStellarbeatNodes(JSON.parse(readFileSync(join(DIR, name), "utf8")) as StellarbeatNode[]);
 const files = readdirSync(DIR).filter((f) => f.endsWith(".json")).sort();
 
 describe("stellarbeat snapshots", () => {
+  it("finds the snapshot files (an empty folder would leave the checks below with nothing to check)", () => {
+    for (const f of ["stellar_2018-05-10.json", "stellar_2018-06-01.json", "stellar_2019-09-17.json", "stellar_2020-01-16_edited.json"]) {
+      assert.ok(files.includes(f), `${f} in ${DIR}`);
+    }
+  });
+
   for (const f of files) {
     it(`${f}: validators parse, quorum sets are sane, a non-empty greatest quorum exists`, () => {
       const fbas = load(f);
