@@ -60,6 +60,18 @@ export function feeToCharge(frame: TxFrame, baseFee: number): bigint {
   return frame.maxFee < full ? frame.maxFee : full;
 }
 
+/**
+ * stellar-core's isBadSeq. `current` is the sequence number the tx must follow (the account's,
+ * advanced past the txs queued ahead). A sequence number equal to the starting sequence of an
+ * account created in this ledger (ledgerSeq << 32) is never valid, so a tx can not be replayed
+ * against an account that was merged and created again.
+ */
+export function isBadSeq(frame: TxFrame, env: TxEnv, current: bigint): boolean {
+  if (frame.seqNum === BigInt(env.ledgerSeq) << 32n) return true;
+  if (current === INT64_MAX) return true;
+  return current + 1n !== frame.seqNum;
+}
+
 export function commonValid(
   frame: TxFrame,
   reader: LedgerStateReader,
@@ -81,7 +93,7 @@ export function commonValid(
   }
   const source = getAccount(reader, frame.sourceAccount);
   if (source === undefined) return invalid(TxCode.NoAccount);
-  if (frame.seqNum === INT64_MAX || frame.seqNum !== source.seqNum + 1n + BigInt(opts.queuedAhead)) return invalid(TxCode.BadSeq);
+  if (isBadSeq(frame, env, source.seqNum + BigInt(opts.queuedAhead))) return invalid(TxCode.BadSeq);
   if (!checker.checkAccount(source, "low")) return {validity: Validity.InvalidUpdateSeq, code: TxCode.BadAuth};
   if (opts.feeToPay !== null && availableBalance(source, env.baseReserve) < opts.feeToPay) {
     return {validity: Validity.InvalidPostAuth, code: TxCode.InsufficientBalance};
