@@ -18,15 +18,16 @@ export function checkBumpSequence(op: BumpSequenceOp): OpResult | null {
   return null;
 }
 
-/** Raises the source's seqNum to bumpTo; a lower or equal target is a successful no-op. */
+/**
+ * Raises the source's seqNum to bumpTo. seqLedger/seqTime are updated even when the target is not
+ * higher (CAP-21): the op still counts as a sequence update for min_seq_age / min_seq_ledger_gap.
+ */
 export function applyBumpSequence(op: BumpSequenceOp, ctx: OpContext): OpResult {
   const bad = checkBumpSequence(op);
   if (bad) return bad;
   const src = ctx.ltx.loadAccount(ctx.source)!;
-  if (op.bumpTo > src.seqNum) {
-    src.seqNum = op.bumpTo;
-    src.seqLedger = ctx.ledgerSeq;
-    src.seqTime = ctx.closeTime;
-  }
+  src.seqLedger = ctx.ledgerSeq;
+  src.seqTime = ctx.closeTime;
+  if (op.bumpTo > src.seqNum) src.seqNum = op.bumpTo;
   return bumpSequenceSuccess();
 }
