@@ -23,7 +23,7 @@ function statementBytes(networkId: Buffer, statement: Statement): Buffer {
 }
 
 /** How far ahead of this node's clock a proposed close time may be (Stellar allows 60 s). */
-const MAX_CLOSE_TIME_DRIFT_S = 60;
+export const MAX_CLOSE_TIME_DRIFT_S = 60;
 
 export interface ConsensusOptions {
   quorumSet: QuorumSet;
@@ -87,7 +87,8 @@ export class Consensus implements SCPDriver {
     const lcl = this.modules.herder.lastClosed();
     if (slotIndex !== lcl.seq + 1) return nomination ? "invalid" : "maybe_valid";
     const v = decodeScpValue(value);
-    if (v.closeTime < lcl.closeTime) return "invalid";
+    // As stellar-core: every ledger closes strictly later than the one before it.
+    if (v.closeTime <= lcl.closeTime) return "invalid";
     if (v.closeTime > Date.now() / 1000 + MAX_CLOSE_TIME_DRIFT_S) return "invalid";
     const set = this.modules.herder.txSet(v.txSetHash.toString("hex"));
     if (!set) return "maybe_valid";

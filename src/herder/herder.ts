@@ -19,7 +19,7 @@ import {closeLedger} from "../ledger/close.js";
 import {TxQueue, feeOps, type QueuedTx} from "./tx-queue.js";
 import {defaultHerderOptions, type HerderOptions} from "./options.js";
 import {makeTxSet, type TxSet} from "./tx-set.js";
-import type {Consensus} from "./consensus.js";
+import {MAX_CLOSE_TIME_DRIFT_S, type Consensus} from "./consensus.js";
 import {DiamanteError} from "../util/errors.js";
 
 /** Admission of one envelope: the immediate answer and, when asked for, the ledger outcome. */
@@ -240,10 +240,13 @@ export class Herder implements TxSubmitter, FeeStatsSource {
 
   // ---- ledger timer and consensus
 
-  /** Unix seconds for the next close: never before the last one (close times do not go back). */
+  /**
+   * Unix seconds for the next close: max(now, last + 1), as stellar-core. Close times strictly
+   * increase, so with ledgers closing faster than one a second they run ahead of the wall clock.
+   */
   nextCloseTime(): number {
     const last = this.modules.store.latestHeader().closeTime;
-    return Math.max(last, Math.floor(Date.now() / 1000));
+    return Math.max(last + 1, Math.floor(Date.now() / 1000));
   }
 
   private scheduleNext(): void {
@@ -257,6 +260,13 @@ export class Herder implements TxSubmitter, FeeStatsSource {
   private triggerNextLedger(): void {
     this.timer = null;
     if (!this.running || !this.consensus || this.closing) return;
+    // Sub-second intervals push close times ahead of the clock; a value further ahead than peers
+    // accept would be refused, so wait until the clock catches up to within the allowed drift.
+    const aheadS = this.nextCloseTime() - Math.floor(Date.now() / 1000) - MAX_CLOSE_TIME_DRIFT_S;
+    if (aheadS > 0) {
+      this.timer = setTimeout(() => this.triggerNextLedger(), aheadS * 1000);
+      return;
+    }
     this.lastTrigger = performance.now();
     const lcl = this.modules.store.latestHeader();
     const {config} = this.modules;
