@@ -17,7 +17,7 @@ import {filteredPage} from "../../../src/api/routes/collections.js";
 import type {AccountEntry, LedgerHeader} from "../../../src/ledger/types.js";
 import type {StoredOp, StoredTx} from "../../../src/store/types.js";
 import type {Operation} from "../../../src/tx/types.js";
-import {PASSPHRASE} from "./memory-ledger.js";
+import {PASSPHRASE} from "./store-ledger.js";
 
 const BASE = "http://h:8000";
 const A = Keypair.fromRawEd25519Seed(Buffer.alloc(32, 7)).publicKey();

@@ -1,21 +1,10 @@
 import {after, before, describe, it} from "node:test";
 import assert from "node:assert/strict";
-import {Horizon, NotFoundError, AccountRequiresMemoError} from "@stellar/stellar-sdk";
+import {Horizon, NotFoundError, AccountRequiresMemoError, xdr} from "@stellar/stellar-sdk";
 import {ApiServer} from "../../../src/api/server.js";
 import {createMetrics} from "../../../src/metrics/metrics.js";
 import type {ApiModules, Friendbot, SubmitOutcome, TxSubmitter} from "../../../src/api/interface.js";
-import {
-  Account,
-  buildTx,
-  FAILED_RESULT_XDR,
-  Keypair,
-  Memo,
-  MemoryLedger,
-  PASSPHRASE,
-  SdkAsset,
-  SdkOperation,
-  TransactionBuilder,
-} from "./memory-ledger.js";
+import {buildTx, Keypair, Memo, PASSPHRASE, SdkAsset, SdkOperation, StoreLedger, TransactionBuilder} from "./store-ledger.js";
 
 /** Parsed JSON navigated by key; leaves are compared with assert, arrays are cast where iterated. */
 interface Loose {
@@ -26,19 +15,25 @@ function records(page: Loose): {hash: string; successful: boolean; transaction_s
   return page._embedded.records as unknown as {hash: string; successful: boolean; transaction_successful: boolean}[];
 }
 
-const root = Keypair.fromRawEd25519Seed(Buffer.alloc(32, 1));
+/** What an admission rejection carries: a tx_failed result with one op_underfunded. */
+const FAILED_RESULT_XDR = new xdr.TransactionResult({
+  feeCharged: new xdr.Int64(100),
+  result: xdr.TransactionResultResult.txFailed([xdr.OperationResult.opInner(xdr.OperationResultTr.payment(xdr.PaymentResult.paymentUnderfunded()))]),
+  ext: new xdr.TransactionResultExt(0),
+}).toXDR("base64");
+
 const alice = Keypair.fromRawEd25519Seed(Buffer.alloc(32, 2));
 const bob = Keypair.fromRawEd25519Seed(Buffer.alloc(32, 3));
 const carol = Keypair.fromRawEd25519Seed(Buffer.alloc(32, 4));
 
-/** Submitter that applies, fails or holds submissions on demand, closing ledgers like the node. */
+/** Submitter that applies (through a real ledger close), rejects or holds submissions on demand. */
 class FakeSubmitter implements TxSubmitter {
   mode: "apply" | "reject" | "hold" = "apply";
   calls = 0;
   held: ((o: SubmitOutcome) => void) | null = null;
 
   constructor(
-    private readonly ledger: MemoryLedger,
+    private readonly ledger: StoreLedger,
     private readonly closed: () => void,
   ) {}
 
@@ -50,7 +45,6 @@ class FakeSubmitter implements TxSubmitter {
     } catch (err) {
       return {status: "ERROR", hash: "", error: (err as Error).message};
     }
-    if ("innerTransaction" in tx) return {status: "ERROR", hash: "", error: "fee-bumps not expected here"};
     const hash = tx.hash().toString("hex");
     if (this.mode === "reject") {
       return {
@@ -63,16 +57,15 @@ class FakeSubmitter implements TxSubmitter {
     }
     if (this.mode === "hold") return new Promise((resolve) => (this.held = resolve));
     if (!wait) return {status: "PENDING", hash};
-    const header = this.ledger.closeLedger([tx]);
-    const src = this.ledger.account(tx.source);
-    if (src !== undefined) this.ledger.setAccount(tx.source, src.balance - 100n, BigInt(tx.sequence));
+    const r = await this.ledger.close([tx]);
     this.closed();
-    return {status: "SUCCESS", hash, ledger: header.seq};
+    return {status: r.applied[0]!.successful ? "SUCCESS" : "FAILED", hash, ledger: r.header.seq};
   }
 }
 
-describe("ApiServer against the SDK and fetch", () => {
-  const ledger = new MemoryLedger();
+describe("ApiServer against the SDK and fetch, over a real store", () => {
+  const ledger = StoreLedger.create();
+  const root = ledger.root;
   const logged: unknown[] = [];
   let server: ApiServer;
   let submitter: FakeSubmitter;
@@ -85,52 +78,54 @@ describe("ApiServer against the SDK and fetch", () => {
   let failedHash = "";
 
   before(async () => {
-    const rootAcc = new Account(root.publicKey(), "4294967296");
-    ledger.setAccount(root.publicKey(), 1_000_000_000_000_000n, 4294967296n);
-    const create = buildTx(root, rootAcc, [
-      SdkOperation.createAccount({destination: alice.publicKey(), startingBalance: "1000"}),
-      SdkOperation.createAccount({destination: bob.publicKey(), startingBalance: "500"}),
-      SdkOperation.createAccount({destination: carol.publicKey(), startingBalance: "10"}),
+    // Ledger 2: root creates alice, bob and carol.
+    await ledger.close([
+      buildTx(root, ledger.source(root), [
+        SdkOperation.createAccount({destination: alice.publicKey(), startingBalance: "1000"}),
+        SdkOperation.createAccount({destination: bob.publicKey(), startingBalance: "500"}),
+        SdkOperation.createAccount({destination: carol.publicKey(), startingBalance: "10"}),
+      ]),
     ]);
-    ledger.closeLedger([create]);
-    const aliceAcc = new Account(alice.publicKey(), String(2n << 32n));
+    // Ledger 3: twelve payments alice → bob.
+    const aliceAcc = ledger.source(alice);
     const payments = Array.from({length: 12}, (_, i) =>
       buildTx(alice, aliceAcc, [SdkOperation.payment({destination: bob.publicKey(), asset: SdkAsset.native(), amount: String(i + 1)})], {
         memo: Memo.text(`pay ${i + 1}`),
       }),
     );
     paymentHashes = payments.map((t) => t.hash().toString("hex"));
-    ledger.closeLedger(payments);
-    const failing = buildTx(alice, aliceAcc, [SdkOperation.payment({destination: bob.publicKey(), asset: SdkAsset.native(), amount: "99999"})]);
+    await ledger.close(payments);
+    // Ledger 4: a payment alice cannot afford (charged, failed).
+    const failing = buildTx(alice, ledger.source(alice), [SdkOperation.payment({destination: bob.publicKey(), asset: SdkAsset.native(), amount: "99999"})]);
     failedHash = failing.hash().toString("hex");
-    ledger.closeLedger([{failedTx: failing}]);
-    ledger.setAccount(alice.publicKey(), 10_000_000_000n - 780_000_000n - 1300n, BigInt(aliceAcc.sequenceNumber()), {
-      lastModifiedLedger: 4,
-      thresholds: {master: 5, low: 1, med: 2, high: 3},
-      signers: [{key: carol.publicKey(), weight: 1}],
-      flags: 0b1010,
-      homeDomain: "alice.example",
-    });
-    ledger.setAccount(bob.publicKey(), 5_000_000_000n + 780_000_000n, 3n << 32n);
-    ledger.setAccount(carol.publicKey(), 100_000_000n, 2n << 32n);
-    ledger.setData(alice.publicKey(), "hello", Buffer.from("world"));
-    ledger.setData(carol.publicKey(), "config.memo_required", Buffer.from("1"));
+    const l4 = await ledger.close([failing]);
+    assert.equal(l4.applied[0]!.successful, false);
+    // Ledger 5: alice's options and data; carol requires memos.
+    await ledger.close([
+      buildTx(alice, ledger.source(alice), [
+        SdkOperation.setOptions({
+          masterWeight: 5,
+          lowThreshold: 1,
+          medThreshold: 2,
+          highThreshold: 3,
+          signer: {ed25519PublicKey: carol.publicKey(), weight: 1},
+          setFlags: 0b1010 as never,
+          homeDomain: "alice.example",
+        }),
+        SdkOperation.manageData({name: "hello", value: "world"}),
+      ]),
+      buildTx(carol, ledger.source(carol), [SdkOperation.manageData({name: "config.memo_required", value: "1"})]),
+    ]);
 
     const friendbot: Friendbot = {
       async fund(address: string): Promise<SubmitOutcome> {
         funded++;
-        const tx = buildTx(root, new Account(root.publicKey(), ledger.account(root.publicKey())!.seqNum.toString()), [
-          SdkOperation.createAccount({destination: address, startingBalance: "10000"}),
-        ]);
-        return submitter.submit(tx.toEnvelope().toXDR("base64"), true).then((o) => {
-          ledger.setAccount(address, 100_000_000_000n, BigInt(o.ledger ?? 0) << 32n);
-          server.ledgerClosed();
-          return o;
-        });
+        const tx = buildTx(root, ledger.source(root), [SdkOperation.createAccount({destination: address, startingBalance: "10000"})]);
+        return submitter.submit(tx.toEnvelope().toXDR("base64"), true);
       },
     };
     const modules: ApiModules = {
-      reader: ledger,
+      reader: ledger.store,
       submitter: {submit: (e, w) => submitter.submit(e, w)},
       friendbot,
       feeStats: {
@@ -139,7 +134,7 @@ describe("ApiServer against the SDK and fetch", () => {
           {ledger: 4, baseFee: 100, feesPerOp: [100n, 250n], capacityUsage: 0.002},
         ],
       },
-      info: {networkPassphrase: PASSPHRASE, coreVersion: "diamante-core test", horizonVersion: "aurora test", protocolVersion: 21},
+      info: {networkPassphrase: PASSPHRASE, coreVersion: "diamante-core test", horizonVersion: "aurora test", protocolVersion: ledger.config.protocolVersion},
       metricsText: () => metrics.registry.metrics(),
     };
     server = new ApiServer({host: "127.0.0.1", port: 0, logger: {error: (...a: unknown[]) => logged.push(a), warn: () => {}}}, modules);
@@ -152,6 +147,7 @@ describe("ApiServer against the SDK and fetch", () => {
 
   after(async () => {
     await server.stop();
+    await ledger.dispose();
   });
 
   async function getJson(path: string): Promise<{status: number; type: string | null; body: Loose}> {
@@ -163,9 +159,9 @@ describe("ApiServer against the SDK and fetch", () => {
     const {status, body} = await getJson("/");
     assert.equal(status, 200);
     assert.equal(body.network_passphrase, PASSPHRASE);
-    assert.equal(body.history_latest_ledger, ledger.latestHeader().seq);
+    assert.equal(body.history_latest_ledger, ledger.store.latestHeader().seq);
     assert.equal(body.history_elder_ledger, 1);
-    assert.equal(body.current_protocol_version, 21);
+    assert.equal(body.current_protocol_version, ledger.config.protocolVersion);
     assert.match(String(body.history_latest_ledger_closed_at), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
     assert.equal(body._links.account.templated, true);
   });
@@ -175,7 +171,9 @@ describe("ApiServer against the SDK and fetch", () => {
     const entry = ledger.account(alice.publicKey())!;
     assert.equal(acc.sequenceNumber(), entry.seqNum.toString());
     const native = acc.balances.find((b) => b.asset_type === "native");
-    assert.equal(native?.balance, "921.9998700");
+    // 1000 - (1 + … + 12) paid, 12 + 1 + 2 operations' fees of 100 stroops.
+    assert.equal(native?.balance, "921.9998500");
+    assert.equal(entry.balance, 9_219_998_500n);
     assert.equal(acc.thresholds.high_threshold, 3);
     assert.deepEqual(acc.flags, {auth_required: false, auth_revocable: true, auth_immutable: false, auth_clawback_enabled: true});
     assert.deepEqual(
@@ -186,7 +184,7 @@ describe("ApiServer against the SDK and fetch", () => {
       ],
     );
     assert.equal(acc.home_domain, "alice.example");
-    assert.equal(acc.last_modified_time, new Date((ledger.header(4)!.closeTime) * 1000).toISOString().replace(".000Z", "Z"));
+    assert.equal(acc.last_modified_time, new Date((ledger.store.header(entry.lastModifiedLedger)!.closeTime) * 1000).toISOString().replace(".000Z", "Z"));
     // The SDK keeps the `data` field as data_attr because `_links.data` exists.
     assert.equal(acc.data_attr.hello, Buffer.from("world").toString("base64"));
     const value = await acc.data({key: "hello"} as unknown as {value: string});
@@ -260,7 +258,7 @@ describe("ApiServer against the SDK and fetch", () => {
 
   it("serves ledgers and operations collections", async () => {
     const page = await sdk.ledgers().order("desc").limit(2).call();
-    assert.deepEqual(page.records.map((l) => l.sequence), [ledger.latestHeader().seq, ledger.latestHeader().seq - 1]);
+    assert.deepEqual(page.records.map((l) => l.sequence), [ledger.store.latestHeader().seq, ledger.store.latestHeader().seq - 1]);
     const l3 = await sdk.ledgers().ledger(3).call();
     assert.equal((l3 as unknown as {successful_transaction_count: number}).successful_transaction_count, 12);
     assert.equal((l3 as unknown as {total_coins: string}).total_coins, "100000000.0000000");
@@ -359,7 +357,7 @@ describe("ApiServer against the SDK and fetch", () => {
     const tx = buildTx(alice, src, [SdkOperation.payment({destination: bob.publicKey(), asset: SdkAsset.native(), amount: "7.5"})]);
     const res = await sdk.submitTransaction(tx);
     assert.equal(res.hash, tx.hash().toString("hex"));
-    assert.equal(res.ledger, ledger.latestHeader().seq);
+    assert.equal(res.ledger, ledger.store.latestHeader().seq);
     assert.equal(res.successful, true);
     const after = await sdk.loadAccount(alice.publicKey());
     assert.equal(after.sequenceNumber(), src.sequenceNumber(), "the cache was cleared by ledgerClosed()");
@@ -419,8 +417,8 @@ describe("ApiServer against the SDK and fetch", () => {
   it("serves a cached body until ledgerClosed(), then the new state", async () => {
     const path = `/accounts/${bob.publicKey()}`;
     const before = await getJson(path);
-    const entry = ledger.account(bob.publicKey())!;
-    ledger.setAccount(bob.publicKey(), entry.balance + 10_000_000n, entry.seqNum);
+    // A ledger committed but not yet signalled to the API.
+    await ledger.close([buildTx(root, ledger.source(root), [SdkOperation.payment({destination: bob.publicKey(), asset: SdkAsset.native(), amount: "1"})])]);
     const cached = await getJson(path);
     assert.equal(cached.body.balances[0].balance, before.body.balances[0].balance, "state written but no close signalled yet");
     server.ledgerClosed();
@@ -432,7 +430,7 @@ describe("ApiServer against the SDK and fetch", () => {
 
   it("reports fee stats computed from recent fees", async () => {
     const stats = await sdk.feeStats();
-    assert.equal(stats.last_ledger, String(ledger.latestHeader().seq));
+    assert.equal(stats.last_ledger, String(ledger.store.latestHeader().seq));
     assert.equal(stats.last_ledger_base_fee, "100");
     assert.equal(stats.ledger_capacity_usage, "0.01");
     assert.equal(stats.max_fee.max, "250");
@@ -472,8 +470,8 @@ describe("ApiServer against the SDK and fetch", () => {
   });
 
   it("turns a throwing handler into a 500 without leaking or crashing", async () => {
-    const original = ledger.op.bind(ledger);
-    ledger.op = () => {
+    const original = ledger.store.op.bind(ledger.store);
+    ledger.store.op = () => {
       throw new Error("disk on fire");
     };
     try {
@@ -483,7 +481,7 @@ describe("ApiServer against the SDK and fetch", () => {
       assert.ok(!JSON.stringify(r.body).includes("disk on fire"));
       assert.ok(logged.length > 0, "the failure was logged");
     } finally {
-      ledger.op = original;
+      ledger.store.op = original;
     }
     assert.equal((await getJson("/operations/12884905985")).status, 200, "500s are not cached");
   });
