@@ -60,8 +60,13 @@ export interface ChildNode {
   exited: Promise<number | null>;
 }
 
+export interface SpawnOptions {
+  /** Called with every JSON log line the node writes, for as long as it runs. */
+  onLog?: (record: Record<string, unknown>) => void;
+}
+
 /** Runs `diamante start` in a child process and resolves once it logs its port. */
-export function spawnNode(dataDir: string, extra: string[] = []): Promise<ChildNode> {
+export function spawnNode(dataDir: string, extra: string[] = [], opts: SpawnOptions = {}): Promise<ChildNode> {
   const proc = spawn(
     process.execPath,
     [CLI, "start", "--data", dataDir, "--port", "0", "--host", "127.0.0.1", "--close-interval", "200", ...extra],
@@ -82,14 +87,16 @@ export function spawnNode(dataDir: string, extra: string[] = []): Promise<ChildN
       while ((nl = buf.indexOf("\n")) >= 0) {
         const line = buf.slice(0, nl);
         buf = buf.slice(nl + 1);
+        let rec: {msg?: string; port?: number};
         try {
-          const rec = JSON.parse(line) as {msg?: string; port?: number};
-          if (rec.msg === "node started" && rec.port) {
-            clearTimeout(timer);
-            resolve({proc, port: rec.port, url: `http://127.0.0.1:${rec.port}`, exited});
-          }
+          rec = JSON.parse(line) as {msg?: string; port?: number};
         } catch {
-          // not a log line
+          continue; // not a log line
+        }
+        opts.onLog?.(rec);
+        if (rec.msg === "node started" && rec.port) {
+          clearTimeout(timer);
+          resolve({proc, port: rec.port, url: `http://127.0.0.1:${rec.port}`, exited});
         }
       }
     });
