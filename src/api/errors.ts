@@ -14,6 +14,8 @@ export enum ApiErrorCode {
   SERVER_ERROR = "server_error",
   SERVICE_UNAVAILABLE = "service_unavailable",
   TIMEOUT = "timeout",
+  /** POST /transactions waited its full time and the tx is not in a ledger yet (it may still be). */
+  TRANSACTION_SUBMISSION_TIMEOUT = "transaction_submission_timeout",
 }
 
 export type ProblemExtras = Record<string, unknown>;

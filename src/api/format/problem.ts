@@ -16,6 +16,7 @@ const PROBLEM_STATUS: Record<ApiErrorCode, {status: number; title: string}> = {
   [ApiErrorCode.SERVER_ERROR]: {status: 500, title: "Internal Server Error"},
   [ApiErrorCode.SERVICE_UNAVAILABLE]: {status: 503, title: "Service Unavailable"},
   [ApiErrorCode.TIMEOUT]: {status: 504, title: "Timeout"},
+  [ApiErrorCode.TRANSACTION_SUBMISSION_TIMEOUT]: {status: 504, title: "Transaction Submission Timeout"},
 };
 
 export interface Problem {

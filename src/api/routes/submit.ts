@@ -6,7 +6,8 @@
 import {ApiError, ApiErrorCode, invalidField} from "../errors.js";
 import {transactionRecord} from "../format/transaction.js";
 import type {SubmitOutcome} from "../interface.js";
-import {JSON_CONTENT_TYPE, jsonReply, type PostRoute, type Reply, type RequestBody, type RouteContext} from "./context.js";
+import type {ResultCodes} from "../../tx/types.js";
+import {jsonReply, type PostRoute, type Reply, type RequestBody, type RouteContext} from "./context.js";
 
 /**
  * Seconds a client should wait after TRY_AGAIN_LATER: about one ledger close (Stellar targets
@@ -47,6 +48,27 @@ function malformed(envelope: string, error: string): ApiError {
   });
 }
 
+/** Horizon's `extras.result_codes`: flat and snake_case; a fee-bump's inner codes sit beside the outer one. */
+export interface HorizonResultCodes {
+  transaction: string;
+  inner_transaction?: string;
+  operations?: string[];
+}
+
+/**
+ * The node keeps a fee-bump's inner outcome nested; Horizon reports the outer code as
+ * `transaction`, the inner code as `inner_transaction` and the inner operations' codes as
+ * `operations` (protocols/horizon TransactionResultCodes).
+ */
+export function horizonResultCodes(codes: ResultCodes): HorizonResultCodes {
+  const out: HorizonResultCodes = {transaction: codes.transaction};
+  const inner = codes.innerTransaction;
+  if (inner !== undefined) out.inner_transaction = inner.transaction;
+  const ops = inner !== undefined ? inner.operations : codes.operations;
+  if (ops !== undefined) out.operations = ops;
+  return out;
+}
+
 function failed(envelope: string, outcome: SubmitOutcome, ctx: RouteContext): ApiError {
   // Codes of an included transaction may only be in the store when the submitter omits them.
   const stored = outcome.status === "FAILED" ? ctx.modules.reader.tx(outcome.hash) : undefined;
@@ -57,7 +79,7 @@ function failed(envelope: string, outcome: SubmitOutcome, ctx: RouteContext): Ap
     {
       extras: {
         envelope_xdr: outcome.envelopeXdr ?? envelope,
-        result_codes: resultCodes,
+        result_codes: horizonResultCodes(resultCodes),
         result_xdr: outcome.resultXdr ?? stored?.resultXdr ?? "",
       },
     },
@@ -99,9 +121,9 @@ export function includedReply(ctx: RouteContext, envelope: string, outcome: Subm
       if (tx !== undefined && tx.successful) return jsonReply(200, transactionRecord(tx, ctx.base));
       if (tx !== undefined) throw failed(envelope, {...outcome, status: "FAILED", resultCodes: tx.resultCodes, resultXdr: tx.resultXdr}, ctx);
       throw new ApiError(
-        ApiErrorCode.TIMEOUT,
-        "The transaction is known but not in a ledger yet; poll /transactions/{hash}, or resubmit the same envelope.",
-        {extras: {hash: outcome.hash}},
+        ApiErrorCode.TRANSACTION_SUBMISSION_TIMEOUT,
+        "The submission timed out before the transaction was in a ledger; it may still be included: poll /transactions/{extras.hash} before resubmitting.",
+        {extras: {hash: outcome.hash, envelope_xdr: outcome.envelopeXdr ?? envelope}},
       );
     }
   }
@@ -119,9 +141,14 @@ export function asyncReply(envelope: string, outcome: SubmitOutcome): Reply {
   if (outcome.error !== undefined) throw malformed(envelope, outcome.error);
   // Already decided in a ledger: from the client's view it was accepted, like PENDING.
   const status = outcome.status === "SUCCESS" || outcome.status === "FAILED" ? "PENDING" : outcome.status;
-  const body: {tx_status: string; hash: string; error_result_xdr?: string} = {tx_status: status, hash: outcome.hash};
-  if (status === "ERROR" && outcome.resultXdr !== undefined) body.error_result_xdr = outcome.resultXdr;
-  const reply = jsonReply(ASYNC_STATUS[status], body, JSON_CONTENT_TYPE);
+  const body: {tx_status: string; hash: string; errorResultXdr?: string; error_result_xdr?: string} = {tx_status: status, hash: outcome.hash};
+  if (status === "ERROR" && outcome.resultXdr !== undefined) {
+    // `errorResultXdr` is the spelling Horizon answered with first and the Java, Swift and Python
+    // SDKs read; Horizon 22 added `error_result_xdr` (the JS SDK's), so both carry the result.
+    body.errorResultXdr = outcome.resultXdr;
+    body.error_result_xdr = outcome.resultXdr;
+  }
+  const reply = jsonReply(ASYNC_STATUS[status], body);
   if (status === "TRY_AGAIN_LATER") reply.headers = [["Retry-After", RETRY_AFTER_SECONDS]];
   return reply;
 }
