@@ -105,6 +105,7 @@ export function closeLedger(root: LedgerStateReader, prev: LedgerHeader, frames:
   const resultsHash = createHash("sha256");
   let failed = 0;
   let opCount = 0;
+  let successfulOpCount = 0;
   for (let i = 0; i < ordered.length; i++) {
     const f = ordered[i]!;
     const fee = charged[i]!;
@@ -125,6 +126,7 @@ export function closeLedger(root: LedgerStateReader, prev: LedgerHeader, frames:
     }
     if (!successful) failed++;
     opCount += f.operations.length;
+    if (successful) successfulOpCount += f.operations.length;
     resultsHash.update(f.hash).update(resultXdr);
     applied.push({
       hashHex: f.hashHex,
@@ -158,6 +160,7 @@ export function closeLedger(root: LedgerStateReader, prev: LedgerHeader, frames:
     txCount: ordered.length,
     failedTxCount: failed,
     opCount,
+    successfulOpCount,
   };
   header.hash = headerHash(header);
   if (params.checkInvariants) checkCloseInvariants(root, prev, header, changes);

@@ -98,6 +98,12 @@ export interface LedgerHeader {
   txCount: number;
   failedTxCount: number;
   opCount: number;
+  /**
+   * Operations of the successful transactions (Horizon's ledger `operation_count`; `opCount` is
+   * its `tx_set_operation_count`). Not part of the header hash; absent in headers written
+   * before it existed.
+   */
+  successfulOpCount?: number;
 }
 
 export interface NetworkConfig {

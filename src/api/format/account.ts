@@ -24,8 +24,8 @@ export interface AccountRecord {
   id: string;
   account_id: string;
   sequence: string;
-  sequence_ledger: number;
-  sequence_time: string;
+  sequence_ledger?: number;
+  sequence_time?: string;
   subentry_count: number;
   home_domain?: string;
   inflation_destination?: string;
@@ -71,7 +71,8 @@ export function accountRecord(
 ): AccountRecord {
   const self = `/accounts/${a.accountId}`;
   const signers: SignerRecord[] = a.signers.map((s) => ({weight: s.weight, key: s.key, type: signerType(s.key)}));
-  if (!a.signers.some((s) => s.key === a.accountId)) {
+  // A master key of weight 0 cannot sign; Horizon leaves it out.
+  if (a.thresholds.master > 0 && !a.signers.some((s) => s.key === a.accountId)) {
     signers.push({weight: a.thresholds.master, key: a.accountId, type: signerType(a.accountId)});
   }
   const dataMap: Record<string, string> = {};
@@ -90,8 +91,6 @@ export function accountRecord(
     id: a.accountId,
     account_id: a.accountId,
     sequence: a.seqNum.toString(),
-    sequence_ledger: a.seqLedger,
-    sequence_time: a.seqTime.toString(),
     subentry_count: a.numSubEntries,
     last_modified_ledger: a.lastModifiedLedger,
     last_modified_time: lastModifiedTime === null ? null : isoTime(lastModifiedTime),
@@ -116,6 +115,9 @@ export function accountRecord(
     num_sponsored: 0,
     paging_token: a.accountId,
   };
+  // As Horizon (omitempty): an account whose sequence never moved since CAP-21 has neither.
+  if (a.seqLedger !== 0) rec.sequence_ledger = a.seqLedger;
+  if (a.seqTime !== 0n) rec.sequence_time = a.seqTime.toString();
   if (a.homeDomain !== "") rec.home_domain = a.homeDomain;
   if (a.inflationDest !== null) rec.inflation_destination = a.inflationDest;
   return rec;

@@ -33,7 +33,7 @@ export function ledgerPagingToken(seq: number): string {
 /**
  * `txCount` counts every applied transaction and `failedTxCount` the failed among them, so the
  * successful count is their difference. Horizon's `operation_count` counts operations of
- * successful transactions only; the header keeps one count, reported for both fields.
+ * successful transactions only, `tx_set_operation_count` all of the set's.
  */
 export function ledgerRecord(h: LedgerHeader, base: string): LedgerRecord {
   const self = `/ledgers/${h.seq}`;
@@ -52,7 +52,7 @@ export function ledgerRecord(h: LedgerHeader, base: string): LedgerRecord {
     sequence: h.seq,
     successful_transaction_count: Math.max(0, h.txCount - h.failedTxCount),
     failed_transaction_count: h.failedTxCount,
-    operation_count: h.opCount,
+    operation_count: h.successfulOpCount ?? h.opCount,
     tx_set_operation_count: h.opCount,
     closed_at: isoTime(h.closeTime),
     total_coins: formatAmount(h.totalCoins),
