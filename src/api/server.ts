@@ -8,6 +8,7 @@
  * syscall.
  */
 import uws from "@trufflesuite/uws-js-unofficial";
+import {gzipSync} from "node:zlib";
 import type {HttpRequest, HttpResponse, TemplatedApp, us_listen_socket} from "@trufflesuite/uws-js-unofficial";
 import {ApiError, ApiErrorCode, notFound} from "./errors.js";
 import {PROBLEM_CONTENT_TYPE, problemRecord, problemStatus} from "./format/problem.js";
@@ -30,11 +31,26 @@ const STATUS_TEXT: Record<number, string> = {
   504: "Gateway Timeout",
 };
 
-/** Per-response flags: whether the client went away, and whether an answer was written. */
+/** Per-response flags: whether the client went away, whether an answer was written, and whether it may be gzipped. */
 interface ResponseState {
   aborted: boolean;
   done: boolean;
+  gzip: boolean;
 }
+
+/**
+ * Bodies at least this large are gzipped for clients that accept it: a 200-record page is
+ * ~300 KB of JSON and shrinks about 10x, while below ~1 KB (one TCP segment) compression only
+ * costs CPU. Compressed bodies are kept with the cached reply, so each is compressed once.
+ */
+const GZIP_MIN_BYTES = 1024;
+
+/** As Horizon: no client or proxy may reuse an answer, since any ledger close can change it. */
+const COMMON_HEADERS: [string, string][] = [
+  ["Access-Control-Allow-Origin", "*"],
+  ["Access-Control-Expose-Headers", "Date, Latest-Ledger"],
+  ["Cache-Control", "no-cache, no-store, max-age=0"],
+];
 
 /** `close()` exists on the native app (it closes every open connection) but not in its typings. */
 type ClosableApp = TemplatedApp & {close?: () => void};
@@ -81,8 +97,12 @@ export class ApiServer {
     if (this.listenSocket !== null) return Promise.resolve(this.boundPort);
     const app: ClosableApp = uws.App();
     for (const route of apiRoutes) {
-      if (route.method === "get") app.get(route.pattern, (res, req) => this.onGet(route, res, req));
-      else app.post(route.pattern, (res, req) => this.onPost(route, res, req));
+      // A trailing slash names the same route, as Horizon strips it.
+      const patterns = route.pattern === "/" ? ["/"] : [route.pattern, route.pattern + "/"];
+      for (const pattern of patterns) {
+        if (route.method === "get") app.get(pattern, (res, req) => this.onGet(route, res, req));
+        else app.post(pattern, (res, req) => this.onPost(route, res, req));
+      }
     }
     app.options("/*", (res, req) => this.onPreflight(res, req));
     app.any("/*", (res) => {
@@ -127,8 +147,9 @@ export class ApiServer {
     return this.cache.stats();
   }
 
-  private track(res: HttpResponse): ResponseState {
-    const state: ResponseState = {aborted: false, done: false};
+  private track(res: HttpResponse, req?: HttpRequest): ResponseState {
+    const gzip = req !== undefined && /\bgzip\b/.test(req.getHeader("accept-encoding"));
+    const state: ResponseState = {aborted: false, done: false, gzip};
     res.onAborted(() => {
       state.aborted = true;
     });
@@ -138,6 +159,7 @@ export class ApiServer {
   private context(req: HttpRequest, params: number, path: string, query: string): RouteContext {
     const values: string[] = [];
     for (let i = 0; i < params; i++) values.push(decodeParam(req.getParameter(i)));
+    const trimmed = path.length > 1 ? path.replace(/\/+$/, "") : path;
     const host = req.getHeader("host");
     const base = this.opts.publicUrl ?? (host !== "" ? `http://${host}` : `http://${this.opts.host}:${this.boundPort}`);
     return {
@@ -146,14 +168,14 @@ export class ApiServer {
       base: base.replace(/\/+$/, ""),
       params: values,
       query: new URLSearchParams(query),
-      path,
+      path: trimmed,
       accept: req.getHeader("accept").toLowerCase(),
     };
   }
 
   private onGet(route: GetRoute, res: HttpResponse, req: HttpRequest): void {
-    const state = this.track(res);
-    const path = req.getUrl();
+    const state = this.track(res, req);
+    const path = req.getUrl().replace(/(.)\/+$/, "$1");
     const query = req.getQuery() ?? "";
     const ctx = this.context(req, paramCount(route.pattern), path, query);
     // Links embed the origin and the data route varies on Accept, so both are part of the key.
@@ -166,13 +188,16 @@ export class ApiServer {
       }
     }
     const epoch = this.cache.epoch;
+    // Read before the handler, so the header never names a ledger newer than the answer.
+    const latest = String(this.modules.reader.latestHeader().seq);
     this.run(res, state, () => route.handle(ctx), (reply) => {
+      reply.headers = [...(reply.headers ?? []), ["Latest-Ledger", latest]];
       if (key !== null && reply.status < 500) this.cache.set(key, epoch, reply);
     });
   }
 
   private onPost(route: PostRoute, res: HttpResponse, req: HttpRequest): void {
-    const state = this.track(res);
+    const state = this.track(res, req);
     const path = req.getUrl();
     const ctx = this.context(req, paramCount(route.pattern), path, req.getQuery() ?? "");
     const contentType = req.getHeader("content-type").toLowerCase();
@@ -262,12 +287,22 @@ export class ApiServer {
   private send(res: HttpResponse, state: ResponseState, reply: Reply): void {
     if (state.aborted || state.done) return;
     state.done = true;
+    let body = reply.body;
+    const gzip = state.gzip && body.length >= GZIP_MIN_BYTES;
+    if (gzip) {
+      reply.gzipped ??= gzipSync(body);
+      body = reply.gzipped;
+    }
     res.cork(() => {
       res.writeStatus(`${reply.status} ${STATUS_TEXT[reply.status] ?? ""}`);
       if (reply.contentType !== "") res.writeHeader("Content-Type", reply.contentType);
-      res.writeHeader("Access-Control-Allow-Origin", "*");
+      for (const [k, v] of COMMON_HEADERS) res.writeHeader(k, v);
+      if (gzip) {
+        res.writeHeader("Content-Encoding", "gzip");
+        res.writeHeader("Vary", "Accept-Encoding");
+      }
       if (reply.headers !== undefined) for (const [k, v] of reply.headers) res.writeHeader(k, v);
-      res.end(reply.body);
+      res.end(body);
     });
   }
 }

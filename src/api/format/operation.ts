@@ -4,8 +4,9 @@ import {OPERATION_TYPE_I, type Asset} from "../../tx/types.js";
 import {formatAmount} from "./amount.js";
 import {link, type Link} from "./links.js";
 import {isoTime} from "./time.js";
+import type {TransactionRecord} from "./transaction.js";
 
-type FieldValue = string | number | boolean | number[] | string[];
+type FieldValue = string | number | boolean | number[] | string[] | TransactionRecord;
 
 export interface OperationRecord {
   _links: {self: Link; transaction: Link; effects: Link; succeeds: Link; precedes: Link};

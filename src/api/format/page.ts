@@ -14,14 +14,14 @@ export interface PageRecord<T> {
 function pageHref(path: string, cursor: string, limit: number, order: string, extra: [string, string][]): string {
   const q = new URLSearchParams();
   q.set("cursor", cursor);
-  for (const [k, v] of extra) q.set(k, v);
+  for (const [k, v] of extra) q.append(k, v);
   q.set("limit", String(limit));
   q.set("order", order);
   return `${path}?${q.toString()}`;
 }
 
 export interface PageLinkOptions {
-  /** Query parameters to carry into the links besides cursor/limit/order (e.g. include_failed). */
+  /** Query parameters to carry into the links besides cursor/limit/order (every other one the request had). */
   extra?: [string, string][];
   /**
    * Where `next` resumes when it is not the last record's token: a filtered scan may have

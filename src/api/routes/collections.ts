@@ -5,9 +5,9 @@
 import type {OpFilter, PageQuery, StoredOp, StoredTx, TxFilter} from "../../store/types.js";
 import {operationRecord} from "../format/operation.js";
 import {pageRecord} from "../format/page.js";
-import {transactionRecord} from "../format/transaction.js";
+import {transactionRecord, type TransactionRecord} from "../format/transaction.js";
 import {jsonReply, type Reply, type RouteContext} from "./context.js";
-import {includeFailed, pageQuery} from "./params.js";
+import {carriedParams, includeFailed, joinTransactions, pageQuery} from "./params.js";
 
 /**
  * Rounds of `limit` records a filtered page may scan. Failed transactions are rare, so one
@@ -61,7 +61,7 @@ export function transactionsPage(ctx: RouteContext, filter: TxFilter): Reply {
     ctx.path,
     page,
     records.map((tx) => transactionRecord(tx, ctx.base)),
-    {extra: withFailed ? [["include_failed", "true"]] : [], nextCursor: lastScanned},
+    {extra: carriedParams(ctx), nextCursor: lastScanned},
   );
   return jsonReply(200, body);
 }
@@ -70,6 +70,7 @@ export function transactionsPage(ctx: RouteContext, filter: TxFilter): Reply {
 export function operationsPage(ctx: RouteContext, filter: OpFilter): Reply {
   const page = pageQuery(ctx);
   const withFailed = filter.txHash !== undefined || includeFailed(ctx);
+  const join = joinTransactions(ctx);
   const reader = ctx.modules.reader;
   const {records, lastScanned} = filteredPage<StoredOp>(
     (p) => reader.ops(p, filter),
@@ -77,13 +78,27 @@ export function operationsPage(ctx: RouteContext, filter: OpFilter): Reply {
     (op) => withFailed || op.transactionSuccessful,
     (op) => op.id,
   );
-  const extra: [string, string][] = withFailed && filter.txHash === undefined ? [["include_failed", "true"]] : [];
+  // join=transactions embeds each operation's transaction (the SDK's transaction_attr); one
+  // read per distinct transaction of the page.
+  const txs = new Map<string, TransactionRecord | undefined>();
+  const embedded = (hash: string): TransactionRecord | undefined => {
+    if (!txs.has(hash)) {
+      const tx = reader.tx(hash);
+      txs.set(hash, tx === undefined ? undefined : transactionRecord(tx, ctx.base));
+    }
+    return txs.get(hash);
+  };
   const body = pageRecord(
     ctx.base,
     ctx.path,
     page,
-    records.map((op) => operationRecord(op, ctx.base)),
-    {extra, nextCursor: lastScanned},
+    records.map((op) => {
+      const rec = operationRecord(op, ctx.base);
+      const tx = join ? embedded(op.txHash) : undefined;
+      if (tx !== undefined) rec.transaction = tx;
+      return rec;
+    }),
+    {extra: carriedParams(ctx), nextCursor: lastScanned},
   );
   return jsonReply(200, body);
 }

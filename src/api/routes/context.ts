@@ -14,6 +14,8 @@ export interface Reply {
   contentType: string;
   body: string | Buffer;
   headers?: [string, string][];
+  /** `body` gzipped, made on first use for a client that accepts gzip and kept with a cached reply. */
+  gzipped?: Buffer;
 }
 
 export interface RouteContext {

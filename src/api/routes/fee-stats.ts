@@ -1,5 +1,5 @@
 import {feeStatsRecord} from "../format/fee-stats.js";
-import {JSON_CONTENT_TYPE, jsonReply, type GetRoute} from "./context.js";
+import {jsonReply, type GetRoute} from "./context.js";
 
 export const feeStatsRoutes: GetRoute[] = [
   {
@@ -9,7 +9,7 @@ export const feeStatsRoutes: GetRoute[] = [
     handle(ctx) {
       const latest = ctx.modules.reader.latestHeader();
       const record = feeStatsRecord(latest.seq, latest.baseFee, ctx.modules.feeStats.recentFees());
-      return jsonReply(200, record, JSON_CONTENT_TYPE);
+      return jsonReply(200, record);
     },
   },
 ];

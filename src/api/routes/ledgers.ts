@@ -3,7 +3,7 @@ import {ledgerRecord} from "../format/ledger.js";
 import {pageRecord} from "../format/page.js";
 import {operationsPage, transactionsPage} from "./collections.js";
 import {jsonReply, type GetRoute} from "./context.js";
-import {ledgerSeqParam, pageQuery} from "./params.js";
+import {carriedParams, ledgerSeqParam, pageQuery} from "./params.js";
 
 export const ledgerRoutes: GetRoute[] = [
   {
@@ -13,7 +13,7 @@ export const ledgerRoutes: GetRoute[] = [
     handle(ctx) {
       const page = pageQuery(ctx);
       const records = ctx.modules.reader.headers(page).map((h) => ledgerRecord(h, ctx.base));
-      return jsonReply(200, pageRecord(ctx.base, ctx.path, page, records));
+      return jsonReply(200, pageRecord(ctx.base, ctx.path, page, records, {extra: carriedParams(ctx)}));
     },
   },
   {

@@ -10,6 +10,12 @@ import type {RouteContext} from "./context.js";
 
 /** Largest ledger sequence a TOID can carry (the sign bit of the int64 stays clear). */
 const MAX_LEDGER_SEQ = 2 ** 31 - 1;
+/** Largest transaction and operation parts of a TOID (20 and 12 bits). */
+const MAX_TOID_TX = 0xfffff;
+const MAX_TOID_OP = 0xfff;
+/** Spellings Go's strconv.ParseBool accepts, which is how Horizon reads boolean parameters. */
+const TRUE_WORDS: ReadonlySet<string> = new Set(["1", "t", "T", "TRUE", "true", "True"]);
+const FALSE_WORDS: ReadonlySet<string> = new Set(["0", "f", "F", "FALSE", "false", "False"]);
 
 export function pageQuery(ctx: RouteContext): PageQuery {
   const q = ctx.query;
@@ -34,8 +40,9 @@ export function pageQuery(ctx: RouteContext): PageQuery {
   const cursor = q.get("cursor");
   if (cursor !== null && cursor !== "") {
     if (cursor === "now") {
-      // "now": the position just past the latest ledger, so asc pages start with what comes next.
-      page.cursor = toid(Math.min(ctx.modules.reader.latestHeader().seq + 1, MAX_LEDGER_SEQ), 0, 0);
+      // "now": after everything in the latest ledger, as Horizon's toid(latest, 0xFFFFF, 0xFFF);
+      // the first ledger after it, whose own token is toid(latest + 1, 0, 0), is not skipped.
+      page.cursor = toid(ctx.modules.reader.latestHeader().seq, MAX_TOID_TX, MAX_TOID_OP);
     } else {
       if (parseToid(cursor) === undefined) throw invalidField("cursor", "cursor must be a paging token");
       page.cursor = cursor;
@@ -47,9 +54,17 @@ export function pageQuery(ctx: RouteContext): PageQuery {
 /** Horizon's `include_failed`: failed transactions and their operations are hidden unless asked for. */
 export function includeFailed(ctx: RouteContext): boolean {
   const v = ctx.query.get("include_failed");
-  if (v === null || v === "" || v === "false") return false;
-  if (v === "true") return true;
+  if (v === null || v === "" || FALSE_WORDS.has(v)) return false;
+  if (TRUE_WORDS.has(v)) return true;
   throw invalidField("include_failed", "include_failed must be true or false");
+}
+
+/** Horizon's `join` on operations and payments: only `transactions` exists. */
+export function joinTransactions(ctx: RouteContext): boolean {
+  const v = ctx.query.get("join");
+  if (v === null || v === "") return false;
+  if (v === "transactions") return true;
+  throw invalidField("join", "Accepted values: transactions");
 }
 
 export function accountIdParam(raw: string, field = "account_id"): string {
@@ -58,8 +73,9 @@ export function accountIdParam(raw: string, field = "account_id"): string {
 }
 
 export function txHashParam(raw: string): string {
-  if (!/^[0-9a-fA-F]{64}$/.test(raw)) throw invalidField("tx_id", "hash must be 64 hexadecimal characters");
-  return raw.toLowerCase();
+  // As Horizon: hashes are lowercase hex; an uppercase one names no transaction.
+  if (!/^[0-9a-f]{64}$/.test(raw)) throw invalidField("tx_id", "Transaction hash must be a hex-encoded, lowercase SHA-256 hash");
+  return raw;
 }
 
 export function ledgerSeqParam(raw: string): number {
@@ -72,4 +88,17 @@ export function ledgerSeqParam(raw: string): number {
 export function operationIdParam(raw: string): string {
   if (parseToid(raw) === undefined) throw invalidField("id", "operation id must be a decimal id");
   return raw;
+}
+
+/** The paging parameters, which page links set themselves; every other parameter is carried over. */
+const PAGING_PARAMS: ReadonlySet<string> = new Set(["cursor", "limit", "order"]);
+
+/**
+ * The request's other query parameters, decoded, for page links to encode again: a filter or
+ * join the client gave applies to the next and previous pages too.
+ */
+export function carriedParams(ctx: RouteContext): [string, string][] {
+  const out: [string, string][] = [];
+  for (const [k, v] of ctx.query) if (!PAGING_PARAMS.has(k)) out.push([k, v]);
+  return out;
 }

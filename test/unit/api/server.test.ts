@@ -408,7 +408,7 @@ describe("ApiServer against the SDK and fetch, over a real store", () => {
         body: "tx=" + encodeURIComponent(tx.toEnvelope().toXDR("base64")),
       });
       assert.equal(rejected.status, 400);
-      assert.deepEqual(await rejected.json(), {tx_status: "ERROR", hash: res.hash, error_result_xdr: FAILED_RESULT_XDR});
+      assert.deepEqual(await rejected.json(), {tx_status: "ERROR", hash: res.hash, errorResultXdr: FAILED_RESULT_XDR, error_result_xdr: FAILED_RESULT_XDR});
     } finally {
       submitter.mode = "apply";
     }
