@@ -103,15 +103,13 @@ export class VerifyPool implements SignatureVerifier {
         .run(packed, {transferList: [packed.bytes.buffer as ArrayBuffer, packed.offsets.buffer as ArrayBuffer]})
         .then(
           (res: {packed: Uint8Array; runMs: number}) => {
-            const total = (performance.now() - queuedAt) / 1000;
-            this.metrics?.verifyRunSeconds.observe(res.runMs / 1000);
-            this.metrics?.verifyWaitSeconds.observe(Math.max(0, total - res.runMs / 1000));
-            const verdicts = unpackVerdicts(res.packed, items.map((w) => w.envelope));
-            items.forEach((w, i) => w.resolve(verdicts[i]));
+            try {
+              this.resolveBatch(items, res, queuedAt);
+            } catch (err) {
+              this.failBatch(items, err);
+            }
           },
-          (err: Error) => {
-            for (const w of items) w.reject(err);
-          },
+          (err: unknown) => this.failBatch(items, err),
         )
         .finally(() => {
           this.pending -= items.length;
@@ -125,6 +123,30 @@ export class VerifyPool implements SignatureVerifier {
     } else {
       this.armTimer();
     }
+  }
+
+  private resolveBatch(items: Waiting[], res: {packed: Uint8Array; runMs: number}, queuedAt: number): void {
+    const total = (performance.now() - queuedAt) / 1000;
+    this.metrics?.verifyRunSeconds.observe(res.runMs / 1000);
+    this.metrics?.verifyWaitSeconds.observe(Math.max(0, total - res.runMs / 1000));
+    const verdicts = unpackVerdicts(res.packed, items.map((w) => w.envelope));
+    if (verdicts.length !== items.length) {
+      throw new DiamanteError("verify_batch_mismatch", "worker answered a batch with the wrong number of verdicts", {
+        sent: items.length,
+        got: verdicts.length,
+      });
+    }
+    items.forEach((w, i) => w.resolve(verdicts[i]!));
+  }
+
+  /**
+   * Settles every envelope of a batch that failed anywhere (worker, transfer, unpacking, even a
+   * metric): rejecting one already resolved is a no-op, so no submitter is left waiting.
+   */
+  private failBatch(items: Waiting[], err: unknown): void {
+    const e = err instanceof Error ? err : new Error(String(err));
+    this.metrics?.verifyFailed.inc(items.length);
+    for (const w of items) w.reject(e);
   }
 
   async close(): Promise<void> {
