@@ -10,6 +10,9 @@ import {rootKeypair} from "../ledger/genesis.js";
 import {DEFAULT_PASSPHRASE, STROOPS_PER_DIAM} from "../ledger/options.js";
 import {DiamanteError} from "../util/errors.js";
 
+/** Exit code of a node that stopped because a ledger could not be committed (restart it). */
+const EXIT_FATAL = 3;
+
 const USAGE = `diamante <command> [flags]
 
 Commands:
@@ -112,6 +115,11 @@ async function main(argv: string[]): Promise<number> {
         genesis: {...defaultNodeOptions.genesis, ...stripUndefined(genesis)},
       });
       await node.start();
+      // Fail stop: exit non-zero so a supervisor restarts the node from its last durable ledger.
+      node.onFatal((err) => {
+        node.log.fatal({err}, "exiting: ledger closing stopped after a failed commit");
+        process.exit(EXIT_FATAL);
+      });
       const stop = (signal: string) => {
         node.log.info({signal}, "stopping");
         node.stop().then(

@@ -58,6 +58,9 @@ export class Herder implements TxSubmitter, FeeStatsSource {
   private closing = false;
   private lastTrigger = 0;
   private consensus: Consensus | null = null;
+  /** Set when a ledger could not be committed: the node has stopped and only waits to exit. */
+  private failure: Error | null = null;
+  private readonly fatalListeners: Array<(err: Error) => void> = [];
 
   constructor(
     opts: Partial<HerderOptions>,
@@ -80,6 +83,19 @@ export class Herder implements TxSubmitter, FeeStatsSource {
 
   onLedgerClosed(cb: (c: ClosedLedger) => void): void {
     this.listeners.push(cb);
+  }
+
+  /**
+   * Called once if the node can no longer close ledgers (a ledger commit failed). The process is
+   * expected to exit so a supervisor restarts it from the last durable ledger.
+   */
+  onFatal(cb: (err: Error) => void): void {
+    this.fatalListeners.push(cb);
+  }
+
+  /** The error that stopped ledger closing, if any. */
+  get failed(): Error | null {
+    return this.failure;
   }
 
   /** Re-admits envelopes acknowledged before a restart, then starts the ledger timer. */
@@ -122,6 +138,11 @@ export class Herder implements TxSubmitter, FeeStatsSource {
    */
   async admit(envelope: Buffer, {wait = false, persist = true}: {wait?: boolean; persist?: boolean} = {}): Promise<Admission> {
     const b64 = () => envelope.toString("base64");
+    if (this.failure !== null) {
+      // Nothing admitted now could be applied: the answer is 503, as for a node that is down.
+      this.modules.metrics.queueRejected.inc({reason: "node_failed"});
+      return {outcome: {status: "TRY_AGAIN_LATER", hash: ""}};
+    }
     if (envelope.length === 0 || envelope.length > MAX_ENVELOPE_BYTES) {
       this.modules.metrics.queueRejected.inc({reason: "malformed"});
       return {outcome: {status: "ERROR", hash: "", error: "envelope is empty or too large", envelopeXdr: b64()}};
@@ -325,13 +346,32 @@ export class Herder implements TxSubmitter, FeeStatsSource {
         this.closing = false;
         this.finishClose(result, set, t0, t1);
       },
-      (err: unknown) => {
-        // The ledger is not on disk and the queue still holds its txs: stop closing ledgers
-        // rather than diverge from what is stored. A restart resumes from the last commit.
-        log.fatal({err, slot}, "ledger commit failed; ledger closing stopped");
-        this.running = false;
-      },
+      (err: unknown) => this.failStop(err, slot),
     );
+  }
+
+  /**
+   * The ledger is not on disk and the queue still holds its txs: stop closing ledgers rather than
+   * diverge from what is stored, refuse submissions (503), answer every waiting submitter the
+   * same, and tell the process to exit. A restart resumes from the last commit and replays the
+   * acknowledged envelopes.
+   */
+  private failStop(err: unknown, slot: number): void {
+    const {log, metrics} = this.modules;
+    this.failure = err instanceof Error ? err : new Error(String(err));
+    this.running = false;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    metrics.ledgerCommitFailed.inc();
+    log.fatal({err, slot, waiting: this.waiters.size}, "ledger commit failed; the node stops closing ledgers and must be restarted");
+    for (const hash of [...this.waiters.keys()]) this.settle(hash, {status: "TRY_AGAIN_LATER", hash});
+    for (const cb of this.fatalListeners) {
+      try {
+        cb(this.failure);
+      } catch (e) {
+        log.error({err: e}, "fatal listener failed");
+      }
+    }
   }
 
   private finishClose(result: LedgerCloseResult, set: TxSet, t0: number, t1: number): void {

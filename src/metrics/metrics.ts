@@ -73,7 +73,19 @@ export function createMetrics(registry = new Registry()) {
       buckets: [1, 4, 16, 32, 64, 128, 256, 512],
       ...r,
     }),
-    verifyDropped: new Counter({name: "diamante_verify_pool_dropped_total", help: "Batches refused: pool queue full", ...r}),
+    verifyDropped: new Counter({name: "diamante_verify_pool_dropped_total", help: "Envelopes refused: pool queue full", ...r}),
+    verifyFailed: new Counter({
+      name: "diamante_verify_pool_failed_total",
+      help: "Envelopes whose verification batch failed (worker error, bad answer)",
+      ...r,
+    }),
+    queueDropped: new Counter({
+      name: "diamante_herder_queue_dropped_total",
+      help: "Queued transactions dropped without being applied, by reason",
+      labelNames: ["reason"] as const,
+      ...r,
+    }),
+    ledgerCommitFailed: new Counter({name: "diamante_store_commit_failed_total", help: "Ledger commits that failed", ...r}),
   };
 }
 

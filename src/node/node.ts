@@ -141,6 +141,11 @@ export class Node {
     );
   }
 
+  /** Called once if the node can no longer close ledgers; see Herder.onFatal. */
+  onFatal(cb: (err: Error) => void): void {
+    this.herder.onFatal(cb);
+  }
+
   async stop(): Promise<void> {
     await this.api?.stop();
     this.consensus?.stop();
