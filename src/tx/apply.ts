@@ -38,7 +38,7 @@ export interface CommonValidOptions {
   /** Check the fee bid against baseFee × ops (regular txs; never a fee-bump's inner tx). */
   checkFee: boolean;
   queuedAhead: number;
-  /** Fee the source must be able to pay from its available balance (admission only), else null. */
+  /** Fee the source must be able to pay from its available balance (0 at apply: fee charged), else null. */
   feeToPay: bigint | null;
 }
 
@@ -166,7 +166,14 @@ export function applyTransaction(frame: TxFrame, ltx: LedgerTxn, env: TxEnv): Ap
   const txLtx = ltx.child();
   if (frame.isFeeBump) removeOneTimeSigner(txLtx, [frame.feeSource], frame.hash);
   const checker = new SignatureChecker(frame.signatures, frame.verified, frame.innerHash, frame.triedKeys);
-  const cv = commonValid(frame, txLtx, env, checker, {applying: true, checkFee: !frame.isFeeBump, queuedAhead: 0, feeToPay: null});
+  // The fee is already charged: as stellar-core, the source must still hold its reserve (feeToPay
+  // 0), unless a fee-bump paid for it.
+  const cv = commonValid(frame, txLtx, env, checker, {
+    applying: true,
+    checkFee: !frame.isFeeBump,
+    queuedAhead: 0,
+    feeToPay: frame.isFeeBump ? null : 0n,
+  });
   if (cv.validity >= Validity.InvalidUpdateSeq) {
     const src = txLtx.loadAccount(frame.sourceAccount)!;
     src.seqNum = frame.seqNum;
