@@ -18,7 +18,7 @@ import {checkValid} from "../tx/check.js";
 import {closeLedger} from "../ledger/close.js";
 import {TxQueue, feeOps, type QueuedTx} from "./tx-queue.js";
 import {defaultHerderOptions, type HerderOptions} from "./options.js";
-import {makeTxSet, type TxSet} from "./tx-set.js";
+import {makeTxSet, trimInvalid, type TrimmedTx, type TxSet} from "./tx-set.js";
 import {MAX_CLOSE_TIME_DRIFT_S, type Consensus} from "./consensus.js";
 import {DiamanteError} from "../util/errors.js";
 
@@ -291,11 +291,13 @@ export class Herder implements TxSubmitter, FeeStatsSource {
     this.lastTrigger = performance.now();
     const lcl = this.modules.store.latestHeader();
     const {config} = this.modules;
+    const closeTime = this.nextCloseTime();
+    this.dropInvalid(trimInvalid(this.queue.accountQueues(), this.modules.store, {header: lcl, config, closeTime}));
     const sel = this.queue.select(config.maxTxSetSize, config.baseFee);
     const txSet = makeTxSet(lcl.hash, sel.txs.map((q) => q.frame), sel.ops, sel.baseFeeCharged);
     this.txSets.set(txSet.hashHex, txSet);
     try {
-      this.consensus.propose(lcl.seq + 1, txSet, this.nextCloseTime());
+      this.consensus.propose(lcl.seq + 1, txSet, closeTime);
     } catch (e) {
       this.modules.log.error({err: e, slot: lcl.seq + 1}, "consensus refused to nominate");
     }
@@ -429,10 +431,41 @@ export class Herder implements TxSubmitter, FeeStatsSource {
     this.scheduleNext();
   }
 
+  /**
+   * Txs left out of a set being built because they are no longer valid: dropped from the queue
+   * (as stellar-core bans them), never charged; a waiting submitter gets the failure's codes.
+   */
+  private dropInvalid(trimmed: TrimmedTx[]): void {
+    if (trimmed.length === 0) return;
+    const {store, metrics, log} = this.modules;
+    const byCode: Record<string, number> = {};
+    for (const {q, failure} of trimmed) {
+      const code = failure.resultCodes.innerTransaction?.transaction ?? failure.resultCodes.transaction;
+      byCode[code] = (byCode[code] ?? 0) + 1;
+      metrics.queueDropped.inc({reason: code});
+      this.queue.remove(q.frame.hashHex);
+      void store.removePending(q.frame.hashHex);
+      log.debug({tx: q.frame.hashHex, code}, "queued tx no longer valid; left out of the tx set");
+      this.settle(q.frame.hashHex, {
+        status: "ERROR",
+        hash: q.frame.hashHex,
+        envelopeXdr: q.frame.envelopeXdr.toString("base64"),
+        resultXdr: failure.resultXdr.toString("base64"),
+        resultCodes: failure.resultCodes,
+      });
+    }
+    metrics.queueLength.set(this.queue.size);
+    log.info({dropped: trimmed.length, codes: byCode}, "queued txs no longer valid were dropped when building the tx set");
+  }
+
   /** Queued txs that the new ledger made unappliable (their sequence number is used). */
   private dropStale(header: LedgerHeader): void {
     const {store, config} = this.modules;
     const stale: QueuedTx[] = this.queue.stale((a) => store.account(a)?.seqNum);
+    if (stale.length > 0) {
+      this.modules.metrics.queueDropped.inc({reason: "stale"}, stale.length);
+      this.modules.log.info({dropped: stale.length, ledger: header.seq}, "queued txs whose sequence number was used were dropped");
+    }
     for (const q of stale) {
       this.queue.remove(q.frame.hashHex);
       void store.removePending(q.frame.hashHex);

@@ -81,6 +81,11 @@ export class TxQueue {
     return last !== undefined && last > currentSeq ? Number(last - currentSeq) : 0;
   }
 
+  /** Each account's queued txs, in sequence order. */
+  accountQueues(): IterableIterator<readonly QueuedTx[]> {
+    return this.byAccount.values();
+  }
+
   queuedFees(feeSource: AccountId): bigint {
     return this.feesByFeeSource.get(feeSource) ?? 0n;
   }

@@ -9,6 +9,10 @@ import {createHash} from "node:crypto";
 import type {TxFrame} from "../tx/interface.js";
 import {txSetHashOf} from "../ledger/close.js";
 import {HerderError, HerderErrorCode} from "./errors.js";
+import type {LedgerHeader, LedgerStateReader, NetworkConfig} from "../ledger/types.js";
+import type {CheckFailure} from "../tx/interface.js";
+import {checkValid} from "../tx/check.js";
+import type {QueuedTx} from "./tx-queue.js";
 
 export interface TxSet {
   hashHex: string;
@@ -45,4 +49,41 @@ export function decodeScpValue(b: Buffer): ScpValue {
     throw new HerderError(HerderErrorCode.BAD_VALUE, "consensus value has the wrong length", {length: b.length});
   }
   return {txSetHash: b.subarray(0, 32), closeTime: Number(b.readBigUInt64BE(32))};
+}
+
+/** A queued tx that can no longer go into a ledger, and why (the codes its submitter gets). */
+export interface TrimmedTx {
+  q: QueuedTx;
+  failure: CheckFailure;
+}
+
+/**
+ * stellar-core's trimming of a candidate set (TxSetUtils::trimInvalid): each account's queued
+ * txs, in sequence order, are checked again against the last closed ledger as the set is built:
+ * sequence number after the account's txs kept so far, time bounds at the close time proposed,
+ * and the fee source's available balance after the fees of its txs already kept. A tx that fails
+ * is left out, and so is every later tx of its account (their sequence no longer follows).
+ */
+export function trimInvalid(
+  accountQueues: Iterable<readonly QueuedTx[]>,
+  reader: LedgerStateReader,
+  ctx: {header: LedgerHeader; config: NetworkConfig; closeTime: number},
+): TrimmedTx[] {
+  const fees = new Map<string, bigint>();
+  const out: TrimmedTx[] = [];
+  for (const list of accountQueues) {
+    let kept = 0;
+    for (const q of list) {
+      const feeSource = q.frame.feeSource;
+      const before = fees.get(feeSource) ?? 0n;
+      const failure = checkValid(q.frame, reader, {...ctx, queuedAhead: kept, queuedFees: before});
+      if (failure !== null) {
+        out.push({q, failure});
+        continue;
+      }
+      kept++;
+      fees.set(feeSource, before + q.frame.maxFee);
+    }
+  }
+  return out;
 }
