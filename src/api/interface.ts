@@ -33,7 +33,7 @@ export interface Friendbot {
 
 export interface FeeStatsSource {
   /** Per recent ledger: max fee bids per operation of the included txs, and capacity usage 0..1. */
-  recentFees(): {ledger: number; baseFee: number; feesPerOp: bigint[]; capacityUsage: number}[];
+  recentFees(): {ledger: number; baseFee: bigint; feesPerOp: bigint[]; capacityUsage: number}[];
 }
 
 export interface NodeInfo {

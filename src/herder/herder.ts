@@ -51,7 +51,7 @@ export class Herder implements TxSubmitter, FeeStatsSource {
   private readonly waiters = new Map<string, Waiter>();
   private readonly txSets = new Map<string, TxSet>();
   private readonly listeners: Array<(c: ClosedLedger) => void> = [];
-  private readonly feeHistory: Array<{ledger: number; baseFee: number; feesPerOp: bigint[]; capacityUsage: number}> = [];
+  private readonly feeHistory: Array<{ledger: number; baseFee: bigint; feesPerOp: bigint[]; capacityUsage: number}> = [];
   private timer: NodeJS.Timeout | null = null;
   private running = false;
   /** A ledger is applied and its LMDB commit is in flight: no new ledger, no state change visible yet. */

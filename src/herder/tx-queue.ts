@@ -18,8 +18,8 @@ export interface QueuedTx {
 export interface TxSelection {
   txs: QueuedTx[];
   ops: number;
-  /** Fee per operation everyone in the set pays: the base fee, or the surge price when full. */
-  baseFeeCharged: number;
+  /** Fee per operation everyone in the set pays: the base fee, or the surge price when full (int64). */
+  baseFeeCharged: bigint;
 }
 
 export type AddResult = "added" | "duplicate" | "queue_full" | "account_full";
@@ -151,7 +151,7 @@ export class TxQueue {
     if (this.opCount <= maxOps) {
       const txs: QueuedTx[] = [];
       for (const list of this.byAccount.values()) txs.push(...list);
-      return {txs, ops: this.opCount, baseFeeCharged: baseFee};
+      return {txs, ops: this.opCount, baseFeeCharged: BigInt(baseFee)};
     }
     const heads: Array<{list: QueuedTx[]; at: number}> = [];
     for (const list of this.byAccount.values()) heads.push({list, at: 0});
@@ -174,10 +174,11 @@ export class TxQueue {
       if (!lowest || compareFeeRate(q, lowest) < 0) lowest = q;
       if (h.at + 1 < h.list.length) heap.push({list: h.list, at: h.at + 1});
     }
-    let surge = baseFee;
+    // Fee bids are int64: the rate stays a bigint (a Number would round bids above 2^53).
+    let surge = BigInt(baseFee);
     if (lowest) {
-      const rate = Number(lowest.frame.maxFee / BigInt(lowest.ops));
-      surge = Math.max(baseFee, rate);
+      const rate = lowest.frame.maxFee / BigInt(lowest.ops);
+      if (rate > surge) surge = rate;
     }
     return {txs, ops, baseFeeCharged: surge};
   }

@@ -19,7 +19,8 @@ export interface TxSet {
   prevHash: string;
   frames: TxFrame[];
   ops: number;
-  baseFeeCharged: number;
+  /** Fee per operation charged (int64, as Stellar's generalized tx set base fee). */
+  baseFeeCharged: bigint;
 }
 
 export interface ScpValue {
@@ -29,10 +30,11 @@ export interface ScpValue {
 
 export const SCP_VALUE_BYTES = 40;
 
-export function makeTxSet(prevHash: string, frames: TxFrame[], ops: number, baseFeeCharged: number): TxSet {
-  // The header's tx set hash (over the previous hash and the sorted tx hashes) plus the fee.
-  const fee = Buffer.alloc(4);
-  fee.writeUInt32BE(baseFeeCharged >>> 0);
+export function makeTxSet(prevHash: string, frames: TxFrame[], ops: number, baseFeeCharged: bigint): TxSet {
+  // The header's tx set hash (over the previous hash and the sorted tx hashes) plus the fee, all
+  // 64 bits of it: two sets charging different fees are never the same value.
+  const fee = Buffer.alloc(8);
+  fee.writeBigInt64BE(baseFeeCharged);
   const hashHex = createHash("sha256").update(txSetHashOf(prevHash, frames)).update(fee).digest("hex");
   return {hashHex, prevHash, frames, ops, baseFeeCharged};
 }

@@ -23,8 +23,8 @@ export interface CloseParams {
   /** Unix seconds agreed by consensus for this ledger. */
   closeTime: number;
   config: NetworkConfig;
-  /** Per-operation fee charged (surge pricing); defaults to config.baseFee. */
-  baseFeeCharged?: number;
+  /** Per-operation fee charged (surge pricing, int64); defaults to config.baseFee. */
+  baseFeeCharged?: bigint;
   checkInvariants?: boolean;
 }
 
@@ -77,7 +77,7 @@ export function closeLedger(root: LedgerStateReader, prev: LedgerHeader, frames:
   const txSetHash = txSetHashOf(prev.hash, unique);
   const ordered = applyOrder(unique, txSetHash);
   const ltx = new LedgerTxn(root);
-  const chargeBase = params.baseFeeCharged ?? config.baseFee;
+  const chargeBase = params.baseFeeCharged ?? BigInt(config.baseFee);
 
   // Phase 1: every fee first, so no tx of the set can spend what pays another's fee.
   let feePool = prev.feePool;

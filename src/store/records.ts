@@ -48,8 +48,8 @@ function storedTx(frame: TxFrame, applied: AppliedTx, ledger: number, closedAt: 
     operations: frame.operations,
   };
   if (tb) {
-    tx.validAfter = Number(tb.minTime);
-    if (tb.maxTime > 0n) tx.validBefore = Number(tb.maxTime);
+    tx.validAfter = tb.minTime;
+    if (tb.maxTime > 0n) tx.validBefore = tb.maxTime;
   }
   if (frame.isFeeBump) {
     tx.feeBump = {

@@ -29,8 +29,9 @@ export interface StoredTx {
   memo?: string;
   /** base64 signatures of the envelope (inner tx) */
   signatures: string[];
-  validAfter?: number;
-  validBefore?: number;
+  /** Time bounds, unix seconds (uint64: never a JS number). */
+  validAfter?: bigint;
+  validBefore?: bigint;
   successful: boolean;
   /** The tx's operations, in order (operation records are built from these). */
   operations: Operation[];

@@ -54,9 +54,9 @@ export function minFee(frame: TxFrame, baseFee: number): bigint {
 }
 
 /** Fee actually charged for a ledger whose base fee is `baseFee`: the bid, capped at base × ops. */
-export function feeToCharge(frame: TxFrame, baseFee: number): bigint {
+export function feeToCharge(frame: TxFrame, baseFee: bigint): bigint {
   const ops = frame.operations.length + (frame.isFeeBump ? 1 : 0);
-  const full = BigInt(baseFee) * BigInt(ops);
+  const full = baseFee * BigInt(ops);
   return frame.maxFee < full ? frame.maxFee : full;
 }
 

@@ -23,7 +23,7 @@ export function checkValid(frame: TxFrame, reader: LedgerStateReader, ctx: Check
     baseFee: ctx.header.baseFee,
     baseReserve: BigInt(ctx.header.baseReserve),
   };
-  const fee = feeToCharge(frame, env.baseFee);
+  const fee = feeToCharge(frame, BigInt(env.baseFee));
   if (!frame.isFeeBump) {
     const outcome = checkInner(frame, reader, env, {
       applying: false,

@@ -87,12 +87,12 @@ export function transactionRecord(tx: StoredTx, base: string): TransactionRecord
   };
   if (tx.memoType !== "none" && tx.memo !== undefined) rec.memo = tx.memo;
   if (tx.validAfter !== undefined || tx.validBefore !== undefined) {
-    const minTime = tx.validAfter ?? 0;
+    const minTime = tx.validAfter ?? 0n;
     rec.valid_after = isoTime(minTime);
-    const timebounds: {min_time: string; max_time?: string} = {min_time: String(minTime)};
-    if (tx.validBefore !== undefined && tx.validBefore !== 0) {
+    const timebounds: {min_time: string; max_time?: string} = {min_time: minTime.toString()};
+    if (tx.validBefore !== undefined && tx.validBefore !== 0n) {
       rec.valid_before = isoTime(tx.validBefore);
-      timebounds.max_time = String(tx.validBefore);
+      timebounds.max_time = tx.validBefore.toString();
     }
     rec.preconditions = {timebounds};
   }

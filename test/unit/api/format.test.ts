@@ -87,8 +87,8 @@ describe("fee stats", () => {
 
   it("charges each bid at most its ledger's base fee", () => {
     const s = feeStatsRecord(5, 100, [
-      {ledger: 4, baseFee: 100, feesPerOp: [100n, 1000n], capacityUsage: 0.5},
-      {ledger: 5, baseFee: 200, feesPerOp: [5000n], capacityUsage: 1},
+      {ledger: 4, baseFee: 100n, feesPerOp: [100n, 1000n], capacityUsage: 0.5},
+      {ledger: 5, baseFee: 200n, feesPerOp: [5000n], capacityUsage: 1},
     ]);
     assert.equal(s.max_fee.max, "5000");
     assert.equal(s.fee_charged.max, "200");
@@ -259,7 +259,7 @@ describe("transactionRecord", () => {
   });
 
   it("prints time bounds, omits a none memo and links to neighbours", () => {
-    const rec = transactionRecord(stored("", {validAfter: 1_700_000_000, validBefore: 1_700_000_060}), BASE);
+    const rec = transactionRecord(stored("", {validAfter: 1_700_000_000n, validBefore: 1_700_000_060n}), BASE);
     assert.equal(rec.paging_token, toid(7, 2, 0));
     assert.equal("memo" in rec, false);
     assert.equal(rec.valid_after, "2023-11-14T22:13:20Z");
@@ -267,7 +267,7 @@ describe("transactionRecord", () => {
     assert.deepEqual(rec.preconditions, {timebounds: {min_time: "1700000000", max_time: "1700000060"}});
     assert.equal(rec._links.precedes.href, `${BASE}/transactions?order=asc&cursor=${toid(7, 2, 0)}`);
     assert.equal(rec._links.operations.href, `${BASE}/transactions/${"bb".repeat(32)}/operations{?cursor,limit,order}`);
-    const open = transactionRecord(stored("", {validAfter: 0}), BASE);
+    const open = transactionRecord(stored("", {validAfter: 0n}), BASE);
     assert.equal(open.valid_before, undefined);
     assert.deepEqual(open.preconditions, {timebounds: {min_time: "0"}});
     const none = transactionRecord(stored(""), BASE);

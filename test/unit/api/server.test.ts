@@ -130,8 +130,8 @@ describe("ApiServer against the SDK and fetch, over a real store", () => {
       friendbot,
       feeStats: {
         recentFees: () => [
-          {ledger: 3, baseFee: 100, feesPerOp: Array.from({length: 12}, () => 100n), capacityUsage: 0.012},
-          {ledger: 4, baseFee: 100, feesPerOp: [100n, 250n], capacityUsage: 0.002},
+          {ledger: 3, baseFee: 100n, feesPerOp: Array.from({length: 12}, () => 100n), capacityUsage: 0.012},
+          {ledger: 4, baseFee: 100n, feesPerOp: [100n, 250n], capacityUsage: 0.002},
         ],
       },
       info: {networkPassphrase: PASSPHRASE, coreVersion: "diamante-core test", horizonVersion: "aurora test", protocolVersion: ledger.config.protocolVersion},

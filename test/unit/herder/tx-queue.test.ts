@@ -39,7 +39,7 @@ describe("TxQueue", () => {
     const sel = q.select(10, 100);
     assert.equal(sel.txs.length, 3);
     assert.equal(sel.ops, 5);
-    assert.equal(sel.baseFeeCharged, 100);
+    assert.equal(sel.baseFeeCharged, 100n);
   });
 
   it("under contention picks the highest fee per op, keeps each account in order, charges the lowest included rate", () => {
@@ -54,7 +54,7 @@ describe("TxQueue", () => {
     // C (300/op) then B (200/op) fill 3 ops; A's head (100/op) would not fit, so A2 cannot go either.
     assert.deepEqual(picked, [c1.hashHex, b1.hashHex]);
     assert.equal(sel.ops, 3);
-    assert.equal(sel.baseFeeCharged, 200);
+    assert.equal(sel.baseFeeCharged, 200n);
   });
 
   it("an account's later tx never goes without its predecessor", () => {
