@@ -21,7 +21,7 @@ import {readCpuProfile, topSelfTime} from "./cpu-profile.js";
 import {BenchError, BenchErrorCode} from "./errors.js";
 import {field, getJson, getRecord, pageRecords, postForm, sleep} from "./horizon-http.js";
 import {isEntryPoint} from "./measure.js";
-import {logTail, NODE_MAIN, startNode, stopNode} from "./node-process.js";
+import {logTail, NODE_MAIN, rssBytes, startNode, stopNode} from "./node-process.js";
 import {defaultE2eOptions, MAX_OPS_PER_TX, type E2eOptions} from "./options.js";
 import {appendResults, formatNumber, markdownTable, textTable} from "./report.js";
 
@@ -49,6 +49,8 @@ export interface E2eFigures {
   p99Ms: number;
   /** NaN where /proc is not readable */
   nodeCpuUsPerTx: number;
+  /** Node RSS once the load is committed, bytes; NaN where /proc is not readable. */
+  nodeRssBytes: number;
 }
 
 interface LedgerSeen {
@@ -60,7 +62,7 @@ interface LedgerSeen {
   txCount: number;
 }
 
-interface BenchAccount {
+export interface BenchAccount {
   keypair: Keypair;
   /** libsodium 64-byte secret key, for fast signing of the pre-signed payments. */
   secretKey: Buffer;
@@ -109,7 +111,7 @@ export function parseE2eFlags(argv: string[]): E2eOptions {
 }
 
 /** utime + stime of a process from /proc (Linux), in seconds; NaN where unavailable. */
-function processCpuSeconds(pid: number | undefined): number {
+export function processCpuSeconds(pid: number | undefined): number {
   if (pid === undefined) return Number.NaN;
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
@@ -140,7 +142,7 @@ function seed(label: string): Buffer {
   return createHash("sha256").update(label).digest();
 }
 
-function benchAccount(i: number): BenchAccount {
+export function benchAccount(i: number): BenchAccount {
   const s = seed(`diamante bench account ${i}`);
   const pk = Buffer.alloc(sodium.crypto_sign_PUBLICKEYBYTES);
   const sk = Buffer.alloc(sodium.crypto_sign_SECRETKEYBYTES);
@@ -149,7 +151,7 @@ function benchAccount(i: number): BenchAccount {
 }
 
 /** Runs `work` over `items` with at most `limit` in flight. */
-async function forEachLimited<T>(items: T[], limit: number, work: (item: T, i: number) => Promise<void>): Promise<void> {
+export async function forEachLimited<T>(items: T[], limit: number, work: (item: T, i: number) => Promise<void>): Promise<void> {
   let next = 0;
   const lane = async (): Promise<void> => {
     while (next < items.length) {
@@ -167,7 +169,7 @@ async function newestLedger(baseUrl: string): Promise<Record<string, unknown>> {
   return records[0];
 }
 
-async function accountSequence(baseUrl: string, id: string): Promise<string | undefined> {
+export async function accountSequence(baseUrl: string, id: string): Promise<string | undefined> {
   const {status, body} = await getJson(baseUrl, `/accounts/${id}`);
   if (status === 404) return undefined;
   if (status !== 200 || body === null || typeof body !== "object") {
@@ -179,7 +181,7 @@ async function accountSequence(baseUrl: string, id: string): Promise<string | un
 }
 
 /** Creates the bench accounts from root, 100 create_account ops per tx, and reads their sequences. */
-async function fundAccounts(
+export async function fundAccounts(
   baseUrl: string,
   passphrase: string,
   accounts: BenchAccount[],
@@ -231,7 +233,7 @@ async function fundAccounts(
   }
 }
 
-interface PreSigned {
+export interface PreSigned {
   bodies: string[];
   hashes: string[];
 }
@@ -318,7 +320,7 @@ class LedgerPoller {
   }
 }
 
-interface SendOutcome {
+export interface SendOutcome {
   accepted: Set<string>;
   statusCounts: Map<number, number>;
   /** Up to ERROR_SAMPLES_PER_STATUS bodies per non-201 status. */
@@ -332,7 +334,7 @@ interface SendOutcome {
   stoppedEarly: boolean;
 }
 
-async function sendAll(baseUrl: string, signed: PreSigned, submitAt: Float64Array, opts: E2eOptions): Promise<SendOutcome> {
+export async function sendAll(baseUrl: string, signed: PreSigned, submitAt: Float64Array, opts: E2eOptions): Promise<SendOutcome> {
   const total = signed.bodies.length;
   const outcome: SendOutcome = {
     accepted: new Set(),
@@ -469,12 +471,13 @@ function refusalCode(body: string): string {
 }
 
 export async function runE2eBench(opts: E2eOptions = defaultE2eOptions): Promise<E2eResult> {
-  if (!existsSync(NODE_MAIN)) {
-    const msg = `e2e skipped: ${NODE_MAIN} does not exist yet (build the node with \`npx tsc -p .\`).`;
+  const nodeMain = opts.nodeMain ?? NODE_MAIN;
+  if (!existsSync(nodeMain)) {
+    const msg = `e2e skipped: ${nodeMain} does not exist yet (build the node with \`npx tsc -p .\`).`;
     return {skipped: msg, text: msg, markdown: `### End-to-end\n\n${msg}\n`};
   }
   const tmp = mkdtempSync(path.join(os.tmpdir(), "diamante-bench-e2e-"));
-  const dataDir = path.join(tmp, "data");
+  const dataDir = opts.dataDir ?? path.join(tmp, "data");
   const logPath = path.join(tmp, "node.log");
   // Profiles go to the temp dir (removed after the run) unless --cpu-prof-dir keeps them.
   const profDir = opts.cpuProfDir ?? path.join(tmp, "cpu-prof");
@@ -491,6 +494,7 @@ export async function runE2eBench(opts: E2eOptions = defaultE2eOptions): Promise
       startTimeoutMs: opts.startTimeoutMs,
       cpuProfDir: opts.cpuProf ? profDir : undefined,
       extraArgs: opts.nodeArgs,
+      nodeMain,
     });
     const passphrase = field(node.root, "network_passphrase", "GET /");
     phases.push(`start ${(performance.now() - t).toFixed(0)} ms`);
@@ -531,6 +535,7 @@ export async function runE2eBench(opts: E2eOptions = defaultE2eOptions): Promise
     // CPU spent from the first send until everything committed: the node's own cost per tx, apart
     // from the load generator's, which shares the same cores.
     const nodeCpu = processCpuSeconds(node.child.pid) - nodeCpuBefore;
+    const nodeRss = rssBytes(node.child.pid);
     const benchCpuUs = process.cpuUsage(benchCpuBefore);
     const benchCpu = (benchCpuUs.user + benchCpuUs.system) / 1e6;
     const stealAfter = hostSteal();
@@ -607,11 +612,13 @@ export async function runE2eBench(opts: E2eOptions = defaultE2eOptions): Promise
         "share of this VM's CPU time taken by the hypervisor (/proc/stat): figures scale with what is left",
       ]);
     }
+    if (Number.isFinite(nodeRss)) rows.push(["node RSS after the load", `${formatNumber(nodeRss / 2 ** 20)} MiB`, "resident memory of the node process (/proc)"]);
     if (foreign > 0) rows.push(["non-bench txs in those ledgers", String(foreign), ""]);
     if (poller.errors > 0) rows.push(["ledger poll errors", String(poller.errors), ""]);
     const header = ["end-to-end", "value", "detail"];
-    let text = `\n== End-to-end: ${opts.payments} payments via POST /transactions_async ==\n${textTable(header, rows)}`;
-    let markdown = `### End-to-end: ${opts.payments} payments via POST /transactions_async (${new Date().toISOString()})\n\n${markdownTable(header, rows)}\n`;
+    const title = `End-to-end${opts.label ? ` (${opts.label})` : ""}: ${opts.payments} payments via POST /transactions_async`;
+    let text = `\n== ${title} ==\n${textTable(header, rows)}`;
+    let markdown = `### ${title} (${new Date().toISOString()})\n\n${markdownTable(header, rows)}\n`;
     text += `\n  Setup: ${phases.join("; ")}.`;
     markdown += `\nSetup: ${phases.join("; ")}.\n`;
     const samples = [...sent.errorSamples.entries()].flatMap(([status, bodies]) => bodies.map((b) => `${status}: ${b}${refusalCode(b)}`));
@@ -643,6 +650,7 @@ export async function runE2eBench(opts: E2eOptions = defaultE2eOptions): Promise
       p50Ms: histogram.getValueAtPercentile(50) / 1000,
       p99Ms: histogram.getValueAtPercentile(99) / 1000,
       nodeCpuUsPerTx: committed > 0 ? (nodeCpu * 1e6) / committed : Number.NaN,
+      nodeRssBytes: nodeRss,
     };
     return {text: `${text}\n`, markdown, figures};
   } catch (err) {

@@ -27,6 +27,8 @@ export interface NodeProcessOptions {
   /** When set, the node runs under `--cpu-prof` writing into this folder. */
   cpuProfDir?: string;
   extraArgs: string[];
+  /** The node's CLI entry point; NODE_MAIN (this build) unless another build is compared. */
+  nodeMain?: string;
 }
 
 export interface RunningNode {
@@ -59,7 +61,7 @@ export async function startNode(opts: NodeProcessOptions): Promise<RunningNode> 
   const port = await freePort();
   const args = [
     ...(opts.cpuProfDir !== undefined ? ["--cpu-prof", `--cpu-prof-dir=${opts.cpuProfDir}`] : []),
-    NODE_MAIN,
+    opts.nodeMain ?? NODE_MAIN,
     "start",
     "--port",
     String(port),
@@ -103,6 +105,24 @@ export async function startNode(opts: NodeProcessOptions): Promise<RunningNode> 
     args: args.join(" "),
     log: logTail(opts.logPath),
   });
+}
+
+/** Resident set size of a process from /proc (Linux), in bytes; NaN elsewhere. */
+export function rssBytes(pid: number | undefined): number {
+  if (pid === undefined) return Number.NaN;
+  try {
+    const line = readFileSync(`/proc/${pid}/status`, "utf8").split("\n").find((l) => l.startsWith("VmRSS:"));
+    return line === undefined ? Number.NaN : Number(line.split(/\s+/)[1]) * 1024;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** The node CLI of another build's dist/ folder (e.g. `--baseline-dist ../baseline/dist`). */
+export function nodeMainOf(distDir: string): string {
+  const main = path.resolve(distDir, "src", "cli", "main.js");
+  if (!existsSync(main)) throw new BenchError(BenchErrorCode.BadFlag, `${main} does not exist: give the dist/ folder of a built checkout`);
+  return main;
 }
 
 /** SIGTERM, then SIGKILL after the grace period. Resolves to how it ended. */

@@ -51,6 +51,12 @@ export interface E2eOptions {
   cpuProfDir?: string;
   /** Extra node flags, appended after the standard ones. */
   nodeArgs: string[];
+  /** CLI of the build under test; this checkout's build when unset. */
+  nodeMain?: string;
+  /** What this run is, in its title ("baseline build", "1,000,000 accounts"). */
+  label?: string;
+  /** Run on this existing data folder (kept afterwards) instead of a fresh network. */
+  dataDir?: string;
 }
 
 export const defaultE2eOptions: E2eOptions = {

@@ -1,32 +1,59 @@
 /**
- * `npm run bench`: micro benchmarks, then the end-to-end run against the node (skipped with a
- * message when dist/src/cli/main.js is not built). Prints tables and rewrites RESULTS.md.
- * Flags after `--` go to the e2e run (e.g. `npm run bench -- --payments 5000 --cpu-prof`);
- * `--micro-only` / `--e2e-only` pick one half; `--e2e-runs N` (default 3) repeats the end-to-end
- * run and reports medians, since one run on a shared 2-core box varies by ±15%.
+ * `npm run bench`: micro benchmarks, the end-to-end run (optionally alternating with a baseline
+ * build), disk per committed payment with and without history retention, a ledger of 1M accounts
+ * and the kill -9 soak. Prints tables and rewrites RESULTS.md. Flags after `--`:
+ *   --micro-only | --e2e-only          one part only
+ *   --skip-micro --skip-e2e --skip-disk --skip-accounts --skip-soak
+ *   --e2e-runs N (3)                   end-to-end repeats; medians reported (one run varies ±15%)
+ *   --baseline-dist DIR                also run the node of another build's dist/, alternating
+ *   --disk-payments N (1,000,000) --disk-chunk N (100,000) --retention LEDGERS (100)
+ *   --scale-accounts M (1,000,000) --scale-payments N (30,000)
+ *   --soak-kills N (20)
+ * and the end-to-end flags of e2e.ts (e.g. `--payments 5000 --cpu-prof`).
  */
 import {performance} from "node:perf_hooks";
 import {runE2eBench, parseE2eFlags, type E2eFigures} from "./e2e.js";
 import {median, relativeSpread} from "./measure.js";
 import {machineInfo, machineMarkdown} from "./machine.js";
 import {runMicroBenches} from "./micro/index.js";
-import {appendResults, markdownTable, RESULTS_PATH, sectionMarkdown, sectionText, startResults, textTable} from "./report.js";
+import {nodeMainOf} from "./node-process.js";
+import {appendResults, formatNumber, formatRatio, markdownTable, RESULTS_PATH, sectionMarkdown, sectionText, startResults, textTable} from "./report.js";
+import {parseScaleFlags, runAccountsBench, runDiskBench, withoutScaleFlags} from "./scale.js";
+import {defaultSoakOptions, runSoak} from "./soak.js";
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
-  const microOnly = args.includes("--micro-only");
-  const e2eOnly = args.includes("--e2e-only");
-  const runsAt = args.indexOf("--e2e-runs");
-  const e2eRuns = runsAt >= 0 ? Number(args[runsAt + 1]) : 3;
+  const has = (flag: string): boolean => args.includes(flag);
+  const valueOf = (flag: string): string | undefined => {
+    const at = args.indexOf(flag);
+    return at >= 0 ? args[at + 1] : undefined;
+  };
+  const microOnly = has("--micro-only");
+  const e2eOnly = has("--e2e-only");
+  const e2eRuns = Number(valueOf("--e2e-runs") ?? 3);
   if (!Number.isInteger(e2eRuns) || e2eRuns < 1) throw new Error("--e2e-runs takes a whole number ≥ 1");
-  const rest = args.filter((a, i) => a !== "--micro-only" && a !== "--e2e-only" && i !== runsAt && i !== runsAt + 1);
+  const soakKills = Number(valueOf("--soak-kills") ?? defaultSoakOptions.kills);
+  if (!Number.isInteger(soakKills) || soakKills < 0) throw new Error("--soak-kills takes a whole number ≥ 0");
+  const baselineDist = valueOf("--baseline-dist");
+  const baselineMain = baselineDist === undefined ? undefined : nodeMainOf(baselineDist);
+  const own = new Set(["--micro-only", "--e2e-only", "--skip-micro", "--skip-e2e", "--skip-soak"]);
+  const ownWithValue = new Set(["--e2e-runs", "--soak-kills", "--baseline-dist"]);
+  const rest = withoutScaleFlags(args).filter((a, i, all) => !own.has(a) && !ownWithValue.has(a) && !ownWithValue.has(all[i - 1]));
   const e2eOptions = parseE2eFlags(rest);
+  const scale = parseScaleFlags(args, e2eOptions);
+  const only = microOnly || e2eOnly;
+  const runMicro = !e2eOnly && !has("--skip-micro");
+  const runE2e = !microOnly && !has("--skip-e2e");
+  const runDisk = !only && !scale.skipDisk;
+  const runAccounts = !only && !scale.skipAccounts;
+  const runSoakPart = !only && !has("--skip-soak") && soakKills > 0;
   const started = performance.now();
+  const print = (s: string): void => console.log(s);
 
   console.log(`Diamante Net benchmarks\n${machineMarkdown(machineInfo())}`);
   startResults("Diamante Net benchmark results");
 
-  if (!e2eOnly) {
+  if (runMicro) {
     appendResults("## Micro benchmarks");
     await runMicroBenches((section) => {
       console.log(sectionText(section));
@@ -34,30 +61,69 @@ async function main(): Promise<void> {
     });
   }
 
-  if (!microOnly) {
-    appendResults("## End-to-end");
+  /** A failed part is reported in the results and the exit code; the other parts still run. */
+  const part = async (title: string, body: () => Promise<void>): Promise<void> => {
+    appendResults(`## ${title}`);
     try {
-      const figures: E2eFigures[] = [];
-      for (let r = 0; r < e2eRuns; r++) {
-        const e2e = await runE2eBench(e2eOptions);
-        console.log(e2e.text);
-        appendResults(e2e.markdown);
-        if (e2e.figures) figures.push(e2e.figures);
-        if (e2e.skipped) break;
-      }
-      if (figures.length > 1) {
-        const summary = e2eSummary(figures);
-        console.log(`\n== End-to-end, median of ${figures.length} runs ==\n${textTable(summary.header, summary.rows)}`);
-        appendResults(`### End-to-end, median of ${figures.length} runs\n\n${markdownTable(summary.header, summary.rows)}\n`);
-      }
+      await body();
     } catch (err) {
-      // Keep the micro figures: report the e2e failure in the results instead of losing the run.
       const meta = err instanceof Error && "meta" in err ? JSON.stringify((err as {meta: unknown}).meta, null, 2) : "";
-      const msg = `e2e failed: ${err instanceof Error ? err.message : String(err)}`;
+      const msg = `${title} failed: ${err instanceof Error ? err.message : String(err)}`;
       console.error(`\n${msg}\n${meta}`);
       appendResults(`${msg}\n\n\`\`\`\n${meta}\n\`\`\``);
       process.exitCode = 1;
     }
+  };
+
+  if (runE2e) {
+    await part("End-to-end", async () => {
+      const builds: {label: string; nodeMain?: string}[] = baselineMain
+        ? [{label: "baseline", nodeMain: baselineMain}, {label: "current"}]
+        : [{label: ""}];
+      const figures = new Map<string, E2eFigures[]>(builds.map((b) => [b.label, []]));
+      for (let r = 0; r < e2eRuns; r++) {
+        // Builds alternate run by run, so a neighbour's burst on the shared box hits both alike.
+        for (const b of builds) {
+          const e2e = await runE2eBench({...e2eOptions, label: b.label ? `${b.label} build` : undefined, nodeMain: b.nodeMain});
+          console.log(e2e.text);
+          appendResults(e2e.markdown);
+          if (e2e.skipped) return;
+          if (e2e.figures) figures.get(b.label)!.push(e2e.figures);
+        }
+      }
+      for (const b of builds) {
+        const f = figures.get(b.label)!;
+        if (f.length < 2 && !baselineMain) continue;
+        const summary = e2eSummary(f);
+        const title = `End-to-end${b.label ? ` (${b.label} build)` : ""}, median of ${f.length} runs`;
+        console.log(`\n== ${title} ==\n${textTable(summary.header, summary.rows)}`);
+        appendResults(`### ${title}\n\n${markdownTable(summary.header, summary.rows)}\n`);
+      }
+      if (baselineMain) {
+        const tps = (label: string): number => median(figures.get(label)!.map((f) => f.committedTps));
+        const cpu = (label: string): number => median(figures.get(label)!.map((f) => f.nodeCpuUsPerTx));
+        const rows = [
+          ["committed TPS, baseline build", formatNumber(tps("baseline")), baselineMain],
+          ["committed TPS, current build", formatNumber(tps("current")), "this checkout"],
+          ["current / baseline", formatRatio(tps("current") / tps("baseline")), `medians of ${e2eRuns} alternating runs each`],
+          ["node CPU per tx, current / baseline", formatRatio(cpu("current") / cpu("baseline")), "below 1: cheaper per payment"],
+        ];
+        const header = ["before and after", "value", "detail"];
+        console.log(`\n== Payment TPS, baseline vs current ==\n${textTable(header, rows)}`);
+        appendResults(`### Payment TPS, baseline vs current\n\n${markdownTable(header, rows)}\n`);
+      }
+    });
+  }
+
+  if (runDisk) await part("Disk per committed payment", async () => appendResults((await runDiskBench(scale, print)).markdown));
+  if (runAccounts) await part("Ledger of many accounts", async () => appendResults((await runAccountsBench(scale, print)).markdown));
+  if (runSoakPart) {
+    await part("kill -9 soak", async () => {
+      const report = await runSoak({...defaultSoakOptions, kills: soakKills}, print);
+      console.log(report.text);
+      appendResults(report.markdown);
+      if (!report.ok) throw new Error("an acknowledged tx was missing, a header chain broke or ledgers stopped closing after a restart");
+    });
   }
 
   console.log(`\nDone in ${((performance.now() - started) / 1000).toFixed(0)} s. Results written to ${RESULTS_PATH}`);
