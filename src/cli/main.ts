@@ -9,6 +9,7 @@ import {defaultNodeOptions} from "../node/options.js";
 import {rootKeypair} from "../ledger/genesis.js";
 import {DEFAULT_PASSPHRASE, STROOPS_PER_DIAM} from "../ledger/options.js";
 import {DiamanteError} from "../util/errors.js";
+import {dbStats, formatDbStats} from "../store/stats.js";
 
 /** Exit code of a node that stopped because a ledger could not be committed (restart it). */
 const EXIT_FATAL = 3;
@@ -20,6 +21,8 @@ Commands:
   init       create a network in --data and exit
   keys       print a new random keypair
   root-key   print the root account key of a network (public on test networks)
+  db stats   file size, live and free pages, bytes per record of each table of --data
+             (works on a stopped node's folder)
   help       this text
 
 Flags (start, init):
@@ -37,6 +40,8 @@ Flags (start):
   --no-friendbot         do not serve /friendbot
   --check-invariants     check coin conservation after every ledger
   --log-level LEVEL      pino level (default info)
+  --history-retention N  ledgers of transaction history to keep; older transactions and
+                         operations are pruned in the background (default 0 = keep all)
 `;
 
 class UsageError extends Error {}
@@ -69,6 +74,7 @@ const FLAGS = {
   "no-friendbot": {type: "boolean"},
   "check-invariants": {type: "boolean"},
   "log-level": {type: "string"},
+  "history-retention": {type: "string"},
   help: {type: "boolean", short: "h"},
 } as const;
 
@@ -79,8 +85,9 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   let values;
+  let positionals: string[];
   try {
-    ({values} = parseArgs({args: rest, options: FLAGS, strict: true, allowPositionals: false}));
+    ({values, positionals} = parseArgs({args: rest, options: FLAGS, strict: true, allowPositionals: command === "db"}));
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
@@ -112,6 +119,7 @@ async function main(argv: string[]): Promise<number> {
         friendbot: !values["no-friendbot"],
         checkInvariants: values["check-invariants"] ?? false,
         logLevel: values["log-level"] ?? defaultNodeOptions.logLevel,
+        historyRetention: intFlag(values["history-retention"], "history-retention", 0, 2 ** 32 - 1) ?? defaultNodeOptions.historyRetention,
         genesis: {...defaultNodeOptions.genesis, ...stripUndefined(genesis)},
       });
       await node.start();
@@ -130,6 +138,11 @@ async function main(argv: string[]): Promise<number> {
       process.once("SIGINT", () => stop("SIGINT"));
       process.once("SIGTERM", () => stop("SIGTERM"));
       return -1;
+    }
+    case "db": {
+      if (positionals.length !== 1 || positionals[0] !== "stats") throw new UsageError(`unknown db command "${positionals.join(" ")}"; try \`diamante db stats --data DIR\``);
+      process.stdout.write(formatDbStats(await dbStats(dataDir)));
+      return 0;
     }
     case "keys": {
       const kp = Keypair.random();

@@ -91,7 +91,7 @@ export class Node {
     const o = this.opts;
     const meta = initNetwork(o.dataDir, o.genesis);
     this.config = configOf(meta);
-    this.store = new LedgerStore({dir: o.dataDir});
+    this.store = new LedgerStore({dir: o.dataDir, historyRetention: o.historyRetention});
     const nodeKey = NodeKey.loadOrCreate(join(o.dataDir, "node.key"));
 
     this.verifier =

@@ -1,6 +1,7 @@
 import {DEFAULT_BASE_FEE, DEFAULT_BASE_RESERVE, DEFAULT_MAX_TX_SET_SIZE, DEFAULT_PASSPHRASE, DEFAULT_TOTAL_COINS} from "../ledger/options.js";
 import {defaultHerderOptions} from "../herder/options.js";
 import {defaultVerifyPoolOptions} from "../verify/options.js";
+import {defaultStoreOptions} from "../store/options.js";
 
 /** What `diamante init` fixes for the life of a network. */
 export interface GenesisOptions {
@@ -24,6 +25,8 @@ export interface NodeOptions {
   friendbot: boolean;
   checkInvariants: boolean;
   logLevel: string;
+  /** Ledgers of transaction history to keep (Horizon's HISTORY_RETENTION_COUNT); 0 keeps all. */
+  historyRetention: number;
   genesis: GenesisOptions;
 }
 
@@ -37,6 +40,7 @@ export const defaultNodeOptions: NodeOptions = {
   friendbot: true,
   checkInvariants: false,
   logLevel: "info",
+  historyRetention: defaultStoreOptions.historyRetention,
   genesis: {
     passphrase: DEFAULT_PASSPHRASE,
     totalCoins: DEFAULT_TOTAL_COINS,

@@ -1,32 +1,42 @@
 /**
- * The node's LMDB store: one environment, one small database per concern, one write transaction
- * per ledger close. Values are msgpackr (bigints and buffers round-trip). Reads are synchronous.
+ * The node's LMDB store: one environment, one repository per concern, one write transaction per
+ * ledger close. Reads are synchronous.
  *
- * Databases and keys (arrays sort element by element, so every index is a range scan):
- *   meta     "network" → NetworkMeta, "lcl" → last closed ledger sequence
- *   entries  EntryKey ("a:G…", "d:G…:name") → LedgerEntry
- *   headers  seq → LedgerHeader
- *   txs      hash → StoredTx (with its operations: operation records are built on read)
- *   idx      ["t", ledger, txIndex] → hash                  all transactions in order
- *            ["a", account, ledger, txIndex, opIndex] → 1|0 an account's operations (1: a payment);
- *                                                           opIndex 0: in the tx, in none of its ops
- *            ["i", innerHash] → fee-bump hash               fee-bumps by their inner tx's hash
- *   pending  hash → envelope bytes: admitted, acknowledged and not yet in a ledger, so a crash
- *            loses no acknowledged transaction (replayed into the queue at start).
+ *   meta       "network" → NetworkMeta, "lcl" → last closed ledger sequence
+ *   entries    ledger state (entries-repo.ts)
+ *   headers    every ledger's header (headers-repo.ts)
+ *   txs, hashes, accounts, ledgerIdx   transaction history and its indexes (history-repo.ts)
+ *   pending    admitted, acknowledged, not yet in a ledger (pending-repo.ts)
  *
- * A payment costs 7 writes per ledger: two accounts, the tx, its "t" and two "a" index entries,
- * and the pending removal. A ledger's writes are issued in one event turn as asynchronous puts:
- * lmdb-js commits everything queued in a turn as one transaction on its write thread, so the
- * B-tree work and the fsync leave the main thread and the ledger is still all-or-nothing.
+ * A ledger is committed as one explicit batch (`root.batch`): lmdb-js runs it as one LMDB write
+ * transaction on its write thread, so the B-tree work and the fsync leave the main thread and
+ * the ledger is all-or-nothing.
+ *
+ * Every read sees the last closed ledger: between the moment a ledger is handed to LMDB and the
+ * moment it is durable (when `latestHeader()` moves on), reads go through a read transaction
+ * opened before the commit, so neither a cache miss nor a history page can see the next ledger
+ * early. That snapshot is released as soon as the commit resolves; no read transaction outlives
+ * a close, so LMDB can reuse the pages old ledgers freed.
  */
-import {open, type Database, type RootDatabase} from "lmdb";
+import {open, type Database, type RootDatabase, type Transaction} from "lmdb";
 import {join} from "node:path";
 import {mkdirSync} from "node:fs";
 import type {AccountEntry, AccountId, DataEntry, EntryKey, LedgerEntry, LedgerHeader, LedgerStateReader} from "../ledger/types.js";
 import {accountKey} from "../ledger/types.js";
+import {networkIdOf} from "../ledger/options.js";
+import {decodeTxFrame} from "../tx/frame.js";
 import type {LedgerReader, OpFilter, PageQuery, StoredOp, StoredTx, TxFilter} from "./types.js";
 import {parseToid, toidString} from "./toid.js";
 import {StoreError, StoreErrorCode} from "./errors.js";
+import {EntriesRepo} from "./entries-repo.js";
+import {HeadersRepo} from "./headers-repo.js";
+import {PendingRepo} from "./pending-repo.js";
+import {HistoryRepo, MAX, compareKeys, ledgerBounds, type AccountIndexEntry, type CommittedTx, type TxKey, type TxRecord} from "./history-repo.js";
+import {PRUNE_CHUNK_TXS, defaultStoreOptions, type StoreOptions} from "./options.js";
+import {storedTxOf} from "./records.js";
+import {collectStats, type DbStats} from "./stats.js";
+
+export type {StoreOptions, AccountIndexEntry, CommittedTx};
 
 /** What a data folder records about its network, checked at every start. */
 export interface NetworkMeta {
@@ -39,27 +49,11 @@ export interface NetworkMeta {
   createdAt: number;
 }
 
-/** One row of the per-account index. */
-export interface AccountIndexEntry {
-  account: AccountId;
-  ledger: number;
-  txIndex: number;
-  /** 1-based; 0 when the account is in the tx but in none of its operations */
-  opIndex: number;
-  payment: boolean;
-}
-
 export interface LedgerCommit {
   header: LedgerHeader;
   changes: Map<EntryKey, LedgerEntry | null>;
-  txs: StoredTx[];
+  txs: CommittedTx[];
   participants: AccountIndexEntry[];
-}
-
-export interface StoreOptions {
-  /** Data folder; the LMDB file is `<dir>/ledger.mdb`. */
-  dir: string;
-  readOnly?: boolean;
 }
 
 export const PAYMENT_TYPES: ReadonlySet<string> = new Set([
@@ -92,24 +86,27 @@ export function storedOp(tx: StoredTx, opIndex: number): StoredOp | undefined {
 }
 
 /**
+ * The set of tables and keys (each record has its own codec version on top). Layout 1 (one
+ * "idx" table, txs by hash as msgpack objects with base64 XDR) had no marker.
+ */
+const STORE_LAYOUT = 2;
+
+/**
  * Entries kept decoded in memory: an LMDB get plus msgpack decode costs ~7 µs here and admission
  * and apply read each payment's accounts 4-5 times. 100k entries (~60 MB) hold every account an
  * active network touches within minutes; beyond that the oldest are dropped.
  */
 const ENTRY_CACHE_MAX = 100_000;
 
-/** Upper bound element for array-key ranges: sorts after every number. */
-const MAX = Infinity;
-
 export class LedgerStore implements LedgerReader, LedgerStateReader {
   private readonly root: RootDatabase;
   private readonly metaDb: Database;
-  private readonly entries: Database;
-  private readonly headersDb: Database<LedgerHeader, number>;
-  private readonly txsDb: Database<StoredTx, string>;
-  private readonly idx: Database;
-  private readonly pendingDb: Database<Buffer, string>;
+  readonly entries: EntriesRepo;
+  readonly headersRepo: HeadersRepo;
+  readonly history: HistoryRepo;
+  readonly pending: PendingRepo;
   private lcl: LedgerHeader | undefined;
+  private networkId: Buffer | undefined;
   /**
    * Decoded entries of the last closed ledger (null: known absent). Updated when a commit
    * resolves, so readers see one ledger's state until the next is durable. Never mutated by
@@ -118,24 +115,51 @@ export class LedgerStore implements LedgerReader, LedgerStateReader {
   private readonly cache = new Map<EntryKey, LedgerEntry | null>();
   /** Off for read-only opens (workers): they never see commits, so a cache would go stale. */
   private readonly caching: boolean;
+  /** The last closed ledger as LMDB held it when the next one was handed over; null outside a commit. */
+  private snapshot: Transaction | null = null;
+  private readonly retention: number;
+  /** The prune chunk in flight, if any. */
+  private pruning: Promise<void> | null = null;
+  /** Where pruning stopped inside a ledger (txs up to this index are gone). */
+  private pruneCursor: {ledger: number; afterTx: number} | null = null;
+  private closed = false;
+  private readonly file: string;
 
   constructor(opts: StoreOptions) {
     if (!opts.readOnly) mkdirSync(opts.dir, {recursive: true});
+    const retention = opts.historyRetention ?? defaultStoreOptions.historyRetention;
+    if (!Number.isSafeInteger(retention) || retention < 0) {
+      throw new StoreError(StoreErrorCode.BAD_OPTION, `history retention must be a whole number of ledgers ≥ 0, got ${retention}`, {
+        historyRetention: String(retention),
+      });
+    }
+    this.retention = retention;
     this.caching = !opts.readOnly;
+    this.file = join(opts.dir, "ledger.mdb");
     this.root = open({
-      path: join(opts.dir, "ledger.mdb"),
+      path: this.file,
       readOnly: opts.readOnly ?? false,
       // Up to 16 GiB of map; LMDB reserves address space, not disk.
       mapSize: 16 * 1024 ** 3,
     });
     this.metaDb = this.root.openDB({name: "meta"});
-    this.entries = this.root.openDB({name: "entries"});
-    this.headersDb = this.root.openDB({name: "headers"});
-    this.txsDb = this.root.openDB({name: "txs"});
-    this.idx = this.root.openDB({name: "idx"});
-    this.pendingDb = this.root.openDB({name: "pending", encoding: "binary"});
+    this.entries = new EntriesRepo(this.root);
+    this.headersRepo = new HeadersRepo(this.root);
+    this.history = new HistoryRepo(this.root);
+    this.pending = new PendingRepo(this.root);
     const seq = this.metaDb.get("lcl") as number | undefined;
-    if (seq !== undefined) this.lcl = this.headersDb.get(seq);
+    if (seq !== undefined) {
+      const layout = (this.metaDb.get("layout") as number | undefined) ?? 1;
+      if (layout !== STORE_LAYOUT) {
+        void this.root.close();
+        throw new StoreError(
+          StoreErrorCode.LAYOUT_MISMATCH,
+          `data folder ${opts.dir} has store layout ${layout}; this build reads layout ${STORE_LAYOUT}: start it on a new --data folder`,
+          {dir: opts.dir, layout, expected: STORE_LAYOUT},
+        );
+      }
+      this.lcl = this.headersRepo.get(seq);
+    }
   }
 
   isInitialized(): boolean {
@@ -157,8 +181,9 @@ export class LedgerStore implements LedgerReader, LedgerStateReader {
     }
     this.root.transactionSync(() => {
       this.metaDb.put("network", meta);
-      for (const e of entries) this.entries.put(keyOf(e), e);
-      this.headersDb.put(header.seq, header);
+      this.metaDb.put("layout", STORE_LAYOUT);
+      for (const e of entries) this.entries.write(keyOf(e), e);
+      this.headersRepo.write(header);
       this.metaDb.put("lcl", header.seq);
     });
     this.lcl = header;
@@ -166,9 +191,9 @@ export class LedgerStore implements LedgerReader, LedgerStateReader {
 
   /**
    * One atomic write per ledger: entries, header, transactions, indexes, and removal of the
-   * pending envelopes the ledger settled. Resolves once committed; until then readers, including
-   * `latestHeader()`, see the previous ledger, so the caller must not close another ledger or
-   * release its submitters before this resolves.
+   * pending envelopes the ledger settled. Resolves once committed and flushed; until then every
+   * read, including `latestHeader()`, sees the previous ledger, so the caller must not close
+   * another ledger or release its submitters before this resolves.
    */
   commitLedger(c: LedgerCommit, settledPending: Iterable<string>): Promise<void> {
     const prev = this.latestHeader();
@@ -178,28 +203,36 @@ export class LedgerStore implements LedgerReader, LedgerStateReader {
         got: c.header.seq,
       });
     }
-    // Every write below is queued in this one event turn, hence one LMDB transaction.
-    for (const [key, entry] of c.changes) {
-      if (entry === null) void this.entries.remove(key);
-      else void this.entries.put(key, entry);
-    }
-    void this.headersDb.put(c.header.seq, c.header);
-    for (const tx of c.txs) {
-      void this.txsDb.put(tx.hash, tx);
-      void this.idx.put(["t", tx.ledger, tx.index], tx.hash);
-      if (tx.feeBump) void this.idx.put(["i", tx.feeBump.innerHash], tx.hash);
-    }
-    for (const p of c.participants) void this.idx.put(["a", p.account, p.ledger, p.txIndex, p.opIndex], p.payment ? 1 : 0);
-    for (const hash of settledPending) void this.pendingDb.remove(hash);
+    // Taken before the batch is queued: LMDB applies it later on the write thread.
+    const snapshot = this.root.useReadTransaction();
+    this.snapshot = snapshot;
+    const release = () => {
+      this.snapshot = null;
+      snapshot.done();
+    };
+    const committed = this.root.batch(() => {
+      for (const [key, entry] of c.changes) this.entries.write(key, entry);
+      this.headersRepo.write(c.header);
+      this.history.write(c.header.seq, c.txs, c.participants);
+      for (const hash of settledPending) void this.pending.remove(hash);
+      void this.metaDb.put("lcl", c.header.seq);
+    });
     // Committed is visible; flushed is durable (lmdb-js overlaps the fsync with later work).
     // Submitters are answered only after the flush, so not even power loss loses an answered tx.
-    return this.metaDb
-      .put("lcl", c.header.seq)
+    return committed
       .then(() => this.root.flushed)
-      .then(() => {
-        for (const [key, entry] of c.changes) if (this.cache.has(key)) this.cache.set(key, entry);
-        this.lcl = c.header;
-      });
+      .then(
+        () => {
+          for (const [key, entry] of c.changes) if (this.cache.has(key)) this.cache.set(key, entry);
+          this.lcl = c.header;
+          release();
+          this.schedulePrune();
+        },
+        (err: unknown) => {
+          release();
+          throw err;
+        },
+      );
   }
 
   /**
@@ -210,18 +243,57 @@ export class LedgerStore implements LedgerReader, LedgerStateReader {
    * POST /transactions, do wait for the flush.
    */
   async addPending(hashHex: string, envelope: Buffer): Promise<void> {
-    await this.pendingDb.put(hashHex, envelope);
+    await this.pending.put(hashHex, envelope);
   }
 
   /** Drops a pending envelope that can no longer be applied (e.g. its sequence number was used). */
   async removePending(hashHex: string): Promise<void> {
-    await this.pendingDb.remove(hashHex);
+    await this.pending.remove(hashHex);
   }
 
   pendingEnvelopes(): Array<{hash: string; envelope: Buffer}> {
-    const out: Array<{hash: string; envelope: Buffer}> = [];
-    for (const {key, value} of this.pendingDb.getRange()) out.push({hash: key, envelope: value});
-    return out;
+    return this.pending.all();
+  }
+
+  // ---- history retention
+
+  /** The oldest ledger whose history is still stored (undefined when there is none). */
+  oldestHistoryLedger(): number | undefined {
+    return this.history.oldestLedger(this.snapshot ?? undefined);
+  }
+
+  /** Resolves when no prune chunk is running and none is due (tests and shutdown). */
+  async prunedUpToDate(): Promise<void> {
+    while (this.pruning) await this.pruning;
+  }
+
+  private schedulePrune(): void {
+    if (this.retention === 0 || this.pruning || this.closed || !this.lcl) return;
+    this.pruning = new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.pruneChunk());
+  }
+
+  /** One chunk of at most PRUNE_CHUNK_TXS transactions, in its own write transaction; then the next. */
+  private async pruneChunk(): Promise<void> {
+    try {
+      const lcl = this.lcl as LedgerHeader;
+      const keepFrom = lcl.seq - this.retention + 1;
+      const oldest = this.history.oldestLedger();
+      if (this.closed || oldest === undefined || oldest >= keepFrom) {
+        this.pruning = null;
+        return;
+      }
+      const afterTx = this.pruneCursor && this.pruneCursor.ledger === oldest ? this.pruneCursor.afterTx : 0;
+      let next: number | null = null;
+      await this.root.batch(() => {
+        next = this.history.prune(oldest, afterTx, PRUNE_CHUNK_TXS);
+      });
+      this.pruneCursor = next === null ? null : {ledger: oldest, afterTx: next};
+    } catch (err) {
+      // Pruning is housekeeping: a failure leaves history longer than asked, never a ledger wrong.
+      this.pruning = null;
+      throw err;
+    }
+    this.pruning = new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.pruneChunk());
   }
 
   // ---- LedgerStateReader
@@ -229,7 +301,7 @@ export class LedgerStore implements LedgerReader, LedgerStateReader {
   getEntry(key: EntryKey): LedgerEntry | undefined {
     const hit = this.cache.get(key);
     if (hit !== undefined) return hit ?? undefined;
-    const e = this.entries.get(key) as LedgerEntry | undefined;
+    const e = this.entries.get(key, this.snapshot ?? undefined);
     if (this.caching) this.cacheSet(key, e ?? null);
     return e;
   }
@@ -249,20 +321,11 @@ export class LedgerStore implements LedgerReader, LedgerStateReader {
   }
 
   header(seq: number): LedgerHeader | undefined {
-    return this.headersDb.get(seq);
+    return this.headersRepo.get(seq, this.snapshot ?? undefined);
   }
 
   headers(page: PageQuery): LedgerHeader[] {
-    let cursorSeq: number | undefined;
-    if (page.cursor !== undefined) {
-      const t = parseToid(page.cursor);
-      cursorSeq = t ? t.ledger : undefined;
-    }
-    const asc = page.order === "asc";
-    const range = asc
-      ? {start: cursorSeq === undefined ? 0 : cursorSeq + 1, limit: page.limit}
-      : {start: cursorSeq === undefined ? Number.MAX_SAFE_INTEGER : cursorSeq - 1, reverse: true, limit: page.limit};
-    return [...this.headersDb.getRange(range).map(({value}) => value)];
+    return this.headersRepo.page(page, this.snapshot ?? undefined);
   }
 
   account(id: AccountId): AccountEntry | undefined {
@@ -271,56 +334,50 @@ export class LedgerStore implements LedgerReader, LedgerStateReader {
   }
 
   dataEntries(id: AccountId): DataEntry[] {
-    const prefix = "d:" + id + ":";
-    const out: DataEntry[] = [];
-    for (const {key, value} of this.entries.getRange({start: prefix})) {
-      if (typeof key !== "string" || !key.startsWith(prefix)) break;
-      out.push(value as DataEntry);
-    }
-    return out;
+    return this.entries.dataEntries(id, this.snapshot ?? undefined);
   }
 
   /** By hash, or by the inner hash of a fee-bump (the fee-bump is returned, as Horizon does). */
   tx(hash: string): StoredTx | undefined {
-    const tx = this.txsDb.get(hash) as StoredTx | undefined;
-    if (tx !== undefined) return tx;
-    const outer = this.idx.get(["i", hash]) as string | undefined;
-    return outer === undefined ? undefined : this.txsDb.get(outer);
+    if (!/^[0-9a-f]{64}$/.test(hash)) return undefined;
+    const rec = this.history.txByHash(Buffer.from(hash, "hex"), this.snapshot ?? undefined);
+    return rec ? this.storedTx(rec) : undefined;
   }
 
   private txAt(ledger: number, txIndex: number): StoredTx | undefined {
-    const hash = this.idx.get(["t", ledger, txIndex]) as string | undefined;
-    return hash === undefined ? undefined : this.txsDb.get(hash);
+    const rec = this.history.txAt(ledger, txIndex, this.snapshot ?? undefined);
+    return rec ? this.storedTx(rec) : undefined;
+  }
+
+  private storedTx(rec: TxRecord): StoredTx {
+    if (!this.networkId) this.networkId = networkIdOf(this.networkMeta().passphrase);
+    return storedTxOf(decodeTxFrame(rec.envelope, this.networkId), rec);
   }
 
   txs(page: PageQuery, filter: TxFilter): StoredTx[] {
+    const txn = this.snapshot ?? undefined;
     const cursor = page.cursor !== undefined ? parseToid(page.cursor) : undefined;
     const asc = page.order === "asc";
     const out: StoredTx[] = [];
     if (filter.account === undefined) {
-      const [lo, hi] = ledgerBounds(["t"], filter.ledger);
-      const res = this.scan(lo, hi, cursor ? ["t", cursor.ledger, cursor.txIndex] : undefined, page);
-      for (const hash of res.values) {
-        const tx = this.txsDb.get(hash as string);
-        if (tx) out.push(tx);
+      const [lo, hi] = ledgerBounds([], filter.ledger);
+      const c: TxKey | undefined = cursor ? [cursor.ledger, cursor.txIndex] : undefined;
+      for (const rec of this.history.scanTxs(lo as [number], hi, c, asc, txn)) {
+        out.push(this.storedTx(rec));
+        if (out.length === page.limit) break;
       }
       return out;
     }
-    // An account's txs are the distinct (ledger, txIndex) of its rows in the "a" index.
-    const prefix = ["a", filter.account];
+    // An account's txs are the distinct (ledger, txIndex) of its rows in the account index.
+    const prefix = [filter.account];
     const [lo, hi] = ledgerBounds(prefix, filter.ledger);
-    let start: unknown[] = asc ? lo : hi;
-    if (cursor) {
-      const c = asc ? [...prefix, cursor.ledger, cursor.txIndex, MAX] : [...prefix, cursor.ledger, cursor.txIndex, -1];
-      if (asc ? compareKeys(c, lo) > 0 : compareKeys(c, hi) < 0) start = c;
-    }
+    const c = cursor ? (asc ? [...prefix, cursor.ledger, cursor.txIndex, MAX] : [...prefix, cursor.ledger, cursor.txIndex, -1]) : undefined;
     let last = "";
-    for (const {key} of this.idx.getRange({start, end: asc ? hi : lo, reverse: !asc} as never)) {
-      const k = key as unknown as [string, string, number, number, number];
-      const id = k[2] + ":" + k[3];
+    for (const {key} of this.history.scanAccount(lo, hi, c, asc, txn)) {
+      const id = key[1] + ":" + key[2];
       if (id === last) continue;
       last = id;
-      const tx = this.txAt(k[2], k[3]);
+      const tx = this.txAt(key[1], key[2]);
       if (tx) out.push(tx);
       if (out.length === page.limit) break;
     }
@@ -335,6 +392,7 @@ export class LedgerStore implements LedgerReader, LedgerStateReader {
   }
 
   ops(page: PageQuery, filter: OpFilter): StoredOp[] {
+    const txn = this.snapshot ?? undefined;
     const cursor = page.cursor !== undefined ? parseToid(page.cursor) : undefined;
     const asc = page.order === "asc";
     const keep = (op: StoredOp) => !filter.paymentsOnly || isPaymentOp(op);
@@ -359,88 +417,36 @@ export class LedgerStore implements LedgerReader, LedgerStateReader {
       return out;
     }
     if (filter.account === undefined) {
-      const [lo, hi] = ledgerBounds(["t"], filter.ledger);
-      let start: unknown[] = asc ? lo : hi;
-      if (cursor) {
-        // Start at the cursor's own tx: some of its operations may still be ahead of the cursor.
-        const c = asc ? ["t", cursor.ledger, cursor.txIndex] : ["t", cursor.ledger, cursor.txIndex, MAX];
-        if (asc ? compareKeys(c, lo) > 0 : compareKeys(c, hi) < 0) start = c;
-      }
-      for (const {value} of this.idx.getRange({start, end: asc ? hi : lo, reverse: !asc} as never)) {
-        const tx = this.txsDb.get(value as string);
-        if (tx && take(tx)) break;
+      const [lo, hi] = ledgerBounds([], filter.ledger);
+      // Start at the cursor's own tx (inclusive): some of its operations may still be ahead of the cursor.
+      let c: TxKey | undefined;
+      if (cursor) c = asc ? [cursor.ledger, cursor.txIndex - 1 + 0.5] : [cursor.ledger, cursor.txIndex + 0.5];
+      for (const rec of this.history.scanTxs(lo as [number], hi, c, asc, txn)) {
+        if (take(this.storedTx(rec))) break;
       }
       return out;
     }
-    const prefix = ["a", filter.account];
+    const prefix = [filter.account];
     const [lo, hi] = ledgerBounds(prefix, filter.ledger);
-    const res = this.scanFiltered(lo, hi, cursor ? [...prefix, cursor.ledger, cursor.txIndex, cursor.opIndex] : undefined, page, (k, v) => {
-      const key = k as [string, string, number, number, number];
-      return key[4] !== 0 && (!filter.paymentsOnly || v === 1);
-    });
-    for (const k of res.keys) {
-      const key = k as [string, string, number, number, number];
-      const tx = this.txAt(key[2], key[3]);
-      const op = tx ? storedOp(tx, key[4]) : undefined;
+    const c = cursor ? [...prefix, cursor.ledger, cursor.txIndex, cursor.opIndex] : undefined;
+    for (const {key, payment} of this.history.scanAccount(lo, hi, c, asc, txn)) {
+      if (key[3] === 0 || (filter.paymentsOnly && !payment)) continue;
+      const tx = this.txAt(key[1], key[2]);
+      const op = tx ? storedOp(tx, key[3]) : undefined;
       if (op) out.push(op);
+      if (out.length === page.limit) break;
     }
     return out;
   }
 
-  close(): Promise<void> {
-    return this.root.close();
+  /** What `diamante db stats` prints, for this open store. */
+  stats(): DbStats {
+    return collectStats(this.root, this.file);
   }
 
-  // ---- helpers
-
-  private scan(lo: unknown[], hi: unknown[], cursor: unknown[] | undefined, page: PageQuery): {keys: unknown[][]; values: unknown[]} {
-    return this.scanFiltered(lo, hi, cursor, page, () => true);
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.prunedUpToDate().catch(() => undefined);
+    await this.root.close();
   }
-
-  /**
-   * A page of [lo, hi) of the index in key order, strictly after (asc) or before (desc) `cursor`,
-   * keeping rows that pass `keep`. The cursor is clamped into the range, so a token from another
-   * listing cannot escape the prefix.
-   */
-  private scanFiltered(
-    lo: unknown[],
-    hi: unknown[],
-    cursor: unknown[] | undefined,
-    page: PageQuery,
-    keep: (key: unknown[], value: unknown) => boolean,
-  ): {keys: unknown[][]; values: unknown[]} {
-    const keys: unknown[][] = [];
-    const values: unknown[] = [];
-    const asc = page.order === "asc";
-    const range = asc
-      ? {start: cursor && compareKeys(cursor, lo) > 0 ? cursor : lo, end: hi}
-      : {start: cursor && compareKeys(cursor, hi) < 0 ? cursor : hi, end: lo, reverse: true};
-    for (const {key, value} of this.idx.getRange(range as never)) {
-      const k = key as unknown as unknown[];
-      if (cursor && compareKeys(k, cursor) === 0) continue;
-      if (!keep(k, value)) continue;
-      keys.push(k);
-      values.push(value);
-      if (keys.length === page.limit) break;
-    }
-    return {keys, values};
-  }
-}
-
-function ledgerBounds(prefix: unknown[], ledger: number | undefined): [unknown[], unknown[]] {
-  if (ledger === undefined) return [[...prefix], [...prefix, MAX]];
-  return [[...prefix, ledger], [...prefix, ledger, MAX]];
-}
-
-/** Element-wise order of array keys of numbers and strings, as LMDB's ordered-binary sorts them. */
-function compareKeys(a: unknown[], b: unknown[]): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    const x = a[i];
-    const y = b[i];
-    if (x === y) continue;
-    if (typeof x === "number" && typeof y === "number") return x < y ? -1 : 1;
-    return String(x) < String(y) ? -1 : 1;
-  }
-  return a.length - b.length;
 }

@@ -4,8 +4,9 @@
  */
 import type {AccountId} from "../ledger/types.js";
 import type {LedgerCloseResult, TxFrame} from "../tx/interface.js";
-import type {AppliedTx, Memo} from "../tx/types.js";
-import {PAYMENT_TYPES, type AccountIndexEntry, type LedgerCommit} from "./ledger-store.js";
+import type {Memo, ResultCodes} from "../tx/types.js";
+import {PAYMENT_TYPES, type LedgerCommit} from "./ledger-store.js";
+import type {AccountIndexEntry, CommittedTx} from "./history-repo.js";
 import type {StoredTx} from "./types.js";
 import {toidString} from "./toid.js";
 
@@ -23,28 +24,41 @@ export function memoFields(memo: Memo): {memoType: StoredTx["memoType"]; memo?: 
   }
 }
 
-function storedTx(frame: TxFrame, applied: AppliedTx, ledger: number, closedAt: number): StoredTx {
+/** What the history keeps of an applied tx besides its envelope. */
+export interface AppliedFields {
+  ledger: number;
+  index: number;
+  closedAt: number;
+  feeCharged: bigint;
+  successful: boolean;
+  resultCodes: ResultCodes;
+  /** TransactionResult XDR */
+  result: Buffer;
+}
+
+/** The API's record of a tx: its decoded envelope plus what applying it produced. */
+export function storedTxOf(frame: TxFrame, a: AppliedFields): StoredTx {
   const tb = frame.timeBounds;
   const tx: StoredTx = {
     hash: frame.hashHex,
-    ledger,
-    index: applied.index,
-    id: toidString(ledger, applied.index, 0),
-    closedAt,
+    ledger: a.ledger,
+    index: a.index,
+    id: toidString(a.ledger, a.index, 0),
+    closedAt: a.closedAt,
     sourceAccount: frame.sourceAccount,
     sourceAccountSequence: frame.seqNum,
     feeAccount: frame.feeSource,
-    feeCharged: applied.feeCharged,
+    feeCharged: a.feeCharged,
     maxFee: frame.maxFee,
     operationCount: frame.operations.length,
     envelopeXdr: frame.envelopeXdr.toString("base64"),
-    resultXdr: applied.resultXdr.toString("base64"),
-    resultCodes: applied.resultCodes,
+    resultXdr: a.result.toString("base64"),
+    resultCodes: a.resultCodes,
     ...memoFields(frame.memo),
     signatures: (frame.isFeeBump ? frame.feeBumpSignatures : frame.signatures).map((s) =>
       Buffer.from(s.signature).toString("base64"),
     ),
-    successful: applied.successful,
+    successful: a.successful,
     operations: frame.operations,
   };
   if (tb) {
@@ -63,12 +77,23 @@ function storedTx(frame: TxFrame, applied: AppliedTx, ledger: number, closedAt: 
 /** Builds the store commit for a closed ledger: tx records plus per-account index entries. */
 export function ledgerCommit(result: LedgerCloseResult): LedgerCommit {
   const {header} = result;
-  const txs: StoredTx[] = [];
+  const txs: CommittedTx[] = [];
   const participants: AccountIndexEntry[] = [];
   for (let i = 0; i < result.frames.length; i++) {
     const frame = result.frames[i];
     const applied = result.applied[i];
-    const tx = storedTx(frame, applied, header.seq, header.closeTime);
+    const tx: CommittedTx = {
+      ledger: header.seq,
+      index: applied.index,
+      closedAt: header.closeTime,
+      feeCharged: applied.feeCharged,
+      successful: applied.successful,
+      resultCodes: applied.resultCodes,
+      envelope: frame.envelopeXdr,
+      result: applied.resultXdr,
+      hash: frame.hash,
+    };
+    if (frame.isFeeBump) tx.innerHash = frame.innerHash;
     txs.push(tx);
     const seen = new Set<AccountId>();
     frame.operations.forEach((op, j) => {

@@ -1,0 +1,35 @@
+/** Ledger state entries: EntryKey ("a:G…", "d:G…:name") → [1, LedgerEntry]. */
+import type {Database, RootDatabase, Transaction} from "lmdb";
+import type {DataEntry, EntryKey, LedgerEntry} from "../ledger/types.js";
+import {fieldsOf} from "./codec.js";
+
+const VERSIONS = [1] as const;
+
+export class EntriesRepo {
+  readonly db: Database<unknown, EntryKey>;
+
+  constructor(root: RootDatabase) {
+    this.db = root.openDB({name: "entries"});
+  }
+
+  get(key: EntryKey, txn?: Transaction): LedgerEntry | undefined {
+    const raw = this.db.get(key, txn ? {transaction: txn} : undefined);
+    return raw === undefined ? undefined : (fieldsOf("entries", raw, VERSIONS).fields[0] as LedgerEntry);
+  }
+
+  /** Inside a write batch. */
+  write(key: EntryKey, entry: LedgerEntry | null): void {
+    if (entry === null) void this.db.remove(key);
+    else void this.db.put(key, [1, entry]);
+  }
+
+  dataEntries(accountId: string, txn?: Transaction): DataEntry[] {
+    const prefix = "d:" + accountId + ":";
+    const out: DataEntry[] = [];
+    for (const {key, value} of this.db.getRange({start: prefix, transaction: txn})) {
+      if (typeof key !== "string" || !key.startsWith(prefix)) break;
+      out.push(fieldsOf("entries", value, VERSIONS).fields[0] as DataEntry);
+    }
+    return out;
+  }
+}

@@ -1,0 +1,225 @@
+/**
+ * Transaction history and its indexes, in four databases:
+ *   txs        [ledger, txIndex] → [1, closedAt, feeCharged, successful, resultCodes, envelope, result]
+ *              Keys grow with the ledger, so inserts append to the B-tree's last page (no splits
+ *              in the middle, pages stay full) and pruning deletes from its first pages.
+ *              Envelope and result are XDR bytes; hash, source, memo, signatures and operations are
+ *              decoded from the envelope on read, not stored twice.
+ *   hashes     kind byte ‖ 32-byte hash → [ledger, txIndex]; kind 0: the tx's own hash, kind 1: the
+ *              inner tx hash of a fee-bump (Horizon finds a fee-bump by either).
+ *   accounts   [account, ledger, txIndex, opIndex] → 1|0: an account's operations (1: a payment);
+ *              opIndex 0: in the tx, in none of its operations.
+ *   ledgerIdx  ledger → [1, hash-key rows, account rows]: the index keys the ledger wrote, so
+ *              pruning deletes exactly them without decoding a single envelope.
+ */
+import type {Database, RootDatabase, Transaction} from "lmdb";
+import type {AccountId} from "../ledger/types.js";
+import type {ResultCodes} from "../tx/types.js";
+import {accountIdFromRaw, rawFromAccountId} from "../tx/keys.js";
+import {appendPut, fieldsOf} from "./codec.js";
+
+const VERSIONS = [1] as const;
+/** Upper bound element for array-key ranges: sorts after every number. */
+export const MAX = Infinity;
+
+export const HASH_OWN = 0;
+export const HASH_INNER = 1;
+
+/** One transaction as the history keeps it. */
+export interface TxRecord {
+  ledger: number;
+  /** 1-based apply order */
+  index: number;
+  closedAt: number;
+  feeCharged: bigint;
+  successful: boolean;
+  resultCodes: ResultCodes;
+  envelope: Buffer;
+  result: Buffer;
+}
+
+/** A transaction to commit: its record and the hashes it is found by. */
+export interface CommittedTx extends TxRecord {
+  hash: Buffer;
+  /** Fee-bumps only */
+  innerHash?: Buffer;
+}
+
+/** One row of the per-account index. */
+export interface AccountIndexEntry {
+  account: AccountId;
+  ledger: number;
+  txIndex: number;
+  /** 1-based; 0 when the account is in the tx but in none of its operations */
+  opIndex: number;
+  payment: boolean;
+}
+
+export type TxKey = [ledger: number, txIndex: number];
+type AccountKey = [account: string, ledger: number, txIndex: number, opIndex: number];
+
+const HASH_ROW = 33;
+/** txIndex u32 ‖ opIndex u16 ‖ raw account id */
+const ACCOUNT_ROW = 38;
+
+export function hashKey(kind: number, hash: Buffer): Buffer {
+  const k = Buffer.allocUnsafe(HASH_ROW);
+  k[0] = kind;
+  hash.copy(k, 1);
+  return k;
+}
+
+function decodeTx(key: TxKey, raw: unknown): TxRecord {
+  const {fields} = fieldsOf("txs", raw, VERSIONS);
+  const [closedAt, feeCharged, successful, resultCodes, envelope, result] = fields as [number, bigint, boolean, ResultCodes, Buffer, Buffer];
+  return {ledger: key[0], index: key[1], closedAt, feeCharged, successful, resultCodes, envelope, result};
+}
+
+export class HistoryRepo {
+  readonly txs: Database<unknown, TxKey>;
+  readonly hashes: Database<TxKey, Buffer>;
+  readonly accounts: Database<number, AccountKey>;
+  readonly ledgerIdx: Database<unknown, number>;
+
+  constructor(root: RootDatabase) {
+    this.txs = root.openDB({name: "txs"});
+    this.hashes = root.openDB({name: "hashes", keyEncoding: "binary"});
+    this.accounts = root.openDB({name: "accounts"});
+    this.ledgerIdx = root.openDB({name: "ledgerIdx"});
+  }
+
+  /** Inside a write batch: a ledger's transactions and their index rows. */
+  /**
+   * Keys of txs and ledgerIdx only grow (the sequence is checked before a commit and txs come in
+   * apply order), so they are appended: pages are filled, not split in half.
+   */
+  write(ledger: number, txs: CommittedTx[], participants: AccountIndexEntry[]): void {
+    if (txs.length === 0 && participants.length === 0) return;
+    const hashRows = Buffer.allocUnsafe(HASH_ROW * txs.reduce((n, t) => n + (t.innerHash ? 2 : 1), 0));
+    let h = 0;
+    for (const t of txs) {
+      const key: TxKey = [t.ledger, t.index];
+      appendPut(this.txs, key, [1, t.closedAt, t.feeCharged, t.successful, t.resultCodes, t.envelope, t.result]);
+      const own = hashKey(HASH_OWN, t.hash);
+      void this.hashes.put(own, key);
+      own.copy(hashRows, h);
+      h += HASH_ROW;
+      if (t.innerHash) {
+        const inner = hashKey(HASH_INNER, t.innerHash);
+        void this.hashes.put(inner, key);
+        inner.copy(hashRows, h);
+        h += HASH_ROW;
+      }
+    }
+    const accountRows = Buffer.allocUnsafe(ACCOUNT_ROW * participants.length);
+    participants.forEach((p, i) => {
+      void this.accounts.put([p.account, p.ledger, p.txIndex, p.opIndex], p.payment ? 1 : 0);
+      accountRows.writeUInt32BE(p.txIndex, i * ACCOUNT_ROW);
+      accountRows.writeUInt16BE(p.opIndex, i * ACCOUNT_ROW + 4);
+      rawFromAccountId(p.account).copy(accountRows, i * ACCOUNT_ROW + 6);
+    });
+    appendPut(this.ledgerIdx, ledger, [1, hashRows, accountRows]);
+  }
+
+  /**
+   * Inside a write batch: deletes the history of `ledger`'s transactions with index in
+   * (afterTx, afterTx + maxTxs]. Returns the last index handled, or null when the ledger is done
+   * (its index record is then deleted too).
+   */
+  prune(ledger: number, afterTx: number, maxTxs: number): number | null {
+    const rawIdx = this.ledgerIdx.get(ledger);
+    if (rawIdx === undefined) return null;
+    const [hashRows, accountRows] = fieldsOf("ledgerIdx", rawIdx, VERSIONS).fields as [Buffer, Buffer];
+    const lastTx = afterTx + maxTxs;
+    let more = false;
+    for (let off = 0; off < hashRows.length; off += HASH_ROW) {
+      const key = Buffer.from(hashRows.subarray(off, off + HASH_ROW));
+      const at = this.hashes.get(key);
+      if (!at || at[0] !== ledger) continue;
+      if (at[1] <= afterTx) continue;
+      if (at[1] > lastTx) {
+        more = true;
+        continue;
+      }
+      void this.hashes.remove(key);
+    }
+    for (const key of this.txs.getKeys({start: [ledger, afterTx + 1], end: [ledger, lastTx + 1]})) void this.txs.remove(key);
+    for (let off = 0; off < accountRows.length; off += ACCOUNT_ROW) {
+      const txIndex = accountRows.readUInt32BE(off);
+      if (txIndex <= afterTx) continue;
+      if (txIndex > lastTx) {
+        more = true;
+        continue;
+      }
+      const account = accountIdFromRaw(accountRows.subarray(off + 6, off + ACCOUNT_ROW));
+      void this.accounts.remove([account, ledger, txIndex, accountRows.readUInt16BE(off + 4)]);
+    }
+    if (more) return lastTx;
+    void this.ledgerIdx.remove(ledger);
+    return null;
+  }
+
+  /** The oldest ledger that still has history, if any. */
+  oldestLedger(txn?: Transaction): number | undefined {
+    for (const key of this.ledgerIdx.getKeys({limit: 1, transaction: txn})) return key;
+    return undefined;
+  }
+
+  txAt(ledger: number, txIndex: number, txn?: Transaction): TxRecord | undefined {
+    const key: TxKey = [ledger, txIndex];
+    const raw = this.txs.get(key, txn ? {transaction: txn} : undefined);
+    return raw === undefined ? undefined : decodeTx(key, raw);
+  }
+
+  /** By its own hash, else by the inner hash of a fee-bump (the fee-bump is returned). */
+  txByHash(hash: Buffer, txn?: Transaction): TxRecord | undefined {
+    const opts = txn ? {transaction: txn} : undefined;
+    const at = this.hashes.get(hashKey(HASH_OWN, hash), opts) ?? this.hashes.get(hashKey(HASH_INNER, hash), opts);
+    return at === undefined ? undefined : this.txAt(at[0], at[1], txn);
+  }
+
+  /**
+   * Transactions in [lo, hi) of the txs table, strictly after (asc) or before (desc) the
+   * (ledger, txIndex) cursor, clamped into the range.
+   */
+  *scanTxs(lo: TxKey | [number], hi: unknown[], cursor: TxKey | undefined, asc: boolean, txn?: Transaction): Generator<TxRecord> {
+    const range = asc
+      ? {start: cursor && compareKeys(cursor, lo) > 0 ? cursor : lo, end: hi, transaction: txn}
+      : {start: cursor && compareKeys(cursor, hi) < 0 ? cursor : hi, end: lo, reverse: true, transaction: txn};
+    for (const {key, value} of this.txs.getRange(range as never)) {
+      const k = key as unknown as TxKey;
+      if (cursor && compareKeys(k, cursor) === 0) continue;
+      yield decodeTx(k, value);
+    }
+  }
+
+  /** Rows of an account's index in [lo, hi), in key order, after/before `cursor` (exclusive). */
+  *scanAccount(lo: unknown[], hi: unknown[], cursor: unknown[] | undefined, asc: boolean, txn?: Transaction): Generator<{key: AccountKey; payment: boolean}> {
+    const range = asc
+      ? {start: cursor && compareKeys(cursor, lo) > 0 ? cursor : lo, end: hi, transaction: txn}
+      : {start: cursor && compareKeys(cursor, hi) < 0 ? cursor : hi, end: lo, reverse: true, transaction: txn};
+    for (const {key, value} of this.accounts.getRange(range as never)) {
+      const k = key as unknown as AccountKey;
+      if (cursor && compareKeys(k, cursor) === 0) continue;
+      yield {key: k, payment: value === 1};
+    }
+  }
+}
+
+export function ledgerBounds(prefix: unknown[], ledger: number | undefined): [unknown[], unknown[]] {
+  if (ledger === undefined) return [[...prefix, 0], [...prefix, MAX]];
+  return [[...prefix, ledger], [...prefix, ledger, MAX]];
+}
+
+/** Element-wise order of array keys of numbers and strings, as LMDB's ordered-binary sorts them. */
+export function compareKeys(a: readonly unknown[], b: readonly unknown[]): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a[i];
+    const y = b[i];
+    if (x === y) continue;
+    if (typeof x === "number" && typeof y === "number") return x < y ? -1 : 1;
+    return String(x) < String(y) ? -1 : 1;
+  }
+  return a.length - b.length;
+}

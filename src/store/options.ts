@@ -1,0 +1,23 @@
+export interface StoreOptions {
+  /** Data folder; the LMDB file is `<dir>/ledger.mdb`. */
+  dir: string;
+  readOnly?: boolean;
+  /**
+   * Ledgers of transaction history to keep (Horizon's HISTORY_RETENTION_COUNT); 0 keeps all.
+   * Older transactions, operations and their index rows are pruned in the background; state
+   * entries and headers are always kept.
+   */
+  historyRetention?: number;
+}
+
+export const defaultStoreOptions = {
+  /** Horizon's default: keep everything. */
+  historyRetention: 0,
+};
+
+/**
+ * Transactions pruned per write transaction. A payment's history is 4 deletes, so 500 txs are
+ * ~2,000 B-tree deletes: a few ms on the write thread, short enough that a ledger commit queued
+ * behind a prune chunk is not held up noticeably, while 5k payments/s are pruned in 10 chunks.
+ */
+export const PRUNE_CHUNK_TXS = 500;

@@ -1,0 +1,160 @@
+import {describe, it} from "node:test";
+import assert from "node:assert/strict";
+import {rmSync} from "node:fs";
+import {accountKey, type AccountEntry} from "../../../src/ledger/types.js";
+import {StoreError, StoreErrorCode} from "../../../src/store/errors.js";
+import {LedgerStore} from "../../../src/store/ledger-store.js";
+import {toidString} from "../../../src/store/toid.js";
+import {StoreFixture} from "./fixtures.js";
+
+describe("LedgerStore records", () => {
+  it("keeps envelope and result as XDR bytes, derives the rest from the envelope on read", async () => {
+    const f = new StoreFixture({accounts: 4});
+    try {
+      const {committed, frames, header} = f.closeLedger([{from: 0, to: 1}, {from: 2, to: 3}]);
+      await committed;
+      const raw = f.store.history.txs.get([header.seq, 2]) as unknown[];
+      assert.ok(Array.isArray(raw), "tx record is a versioned array");
+      assert.equal(raw[0], 1, "codec version");
+      assert.ok(raw.some((v) => Buffer.isBuffer(v) && v.equals(frames[1].envelopeXdr)), "envelope stored as bytes");
+      assert.ok(!raw.some((v) => typeof v === "string" && v.length > 40), "no base64 strings stored");
+
+      const tx = f.store.tx(frames[1].hashHex);
+      assert.ok(tx);
+      assert.equal(tx.hash, frames[1].hashHex);
+      assert.equal(tx.ledger, header.seq);
+      assert.equal(tx.index, 2);
+      assert.equal(tx.id, toidString(header.seq, 2, 0));
+      assert.equal(tx.sourceAccount, f.account(2));
+      assert.equal(tx.envelopeXdr, frames[1].envelopeXdr.toString("base64"));
+      assert.equal(tx.operations.length, 1);
+      const op = tx.operations[0];
+      assert.equal(op.type, "payment");
+      assert.equal(op.type === "payment" && op.destination, f.account(3));
+      assert.equal(tx.feeCharged, 100n);
+      assert.equal(tx.closedAt, header.closeTime);
+      assert.equal(f.store.tx("00".repeat(32)), undefined);
+      assert.equal(f.store.tx("not a hash"), undefined);
+    } finally {
+      await f.dispose();
+    }
+  });
+
+  it("pages transactions and operations by cursor, overall and per account", async () => {
+    const f = new StoreFixture({accounts: 5});
+    try {
+      for (let l = 0; l < 3; l++) await f.closeLedger(f.cyclePayments(l * 4, 4)).committed;
+      const all = f.store.txs({limit: 100, order: "asc"}, {});
+      assert.equal(all.length, 12);
+      const page1 = f.store.txs({limit: 5, order: "asc"}, {});
+      const page2 = f.store.txs({limit: 5, order: "asc", cursor: page1[4].id}, {});
+      assert.deepEqual([...page1, ...page2].map((t) => t.hash), all.slice(0, 10).map((t) => t.hash));
+      const desc = f.store.txs({limit: 3, order: "desc", cursor: all[5].id}, {});
+      assert.deepEqual(desc.map((t) => t.hash), [all[4], all[3], all[2]].map((t) => t.hash));
+      // Account 0 pays in payments 0, 5, 10 and is paid in 4, 9.
+      const mine = f.store.txs({limit: 100, order: "asc"}, {account: f.account(0)});
+      assert.deepEqual(mine.map((t) => t.hash), [0, 4, 5, 9, 10].map((i) => all[i].hash));
+      const ops = f.store.ops({limit: 2, order: "desc"}, {account: f.account(0), paymentsOnly: true});
+      assert.deepEqual(ops.map((o) => o.txHash), [all[10].hash, all[9].hash]);
+      const next = f.store.ops({limit: 10, order: "desc", cursor: ops[1].id}, {account: f.account(0)});
+      assert.deepEqual(next.map((o) => o.txHash), [5, 4, 0].map((i) => all[i].hash));
+      const inLedger = f.store.ops({limit: 10, order: "asc"}, {ledger: all[4].ledger});
+      assert.deepEqual(inLedger.map((o) => o.txHash), all.slice(4, 8).map((t) => t.hash));
+      const afterOp = f.store.ops({limit: 2, order: "asc", cursor: toidString(all[4].ledger, all[4].index, 1)}, {});
+      assert.deepEqual(afterOp.map((o) => o.txHash), [all[5].hash, all[6].hash]);
+      assert.equal(f.store.op(toidString(all[7].ledger, all[7].index, 1))?.txHash, all[7].hash);
+    } finally {
+      await f.dispose();
+    }
+  });
+
+  it("refuses a record of an unknown codec version with a clear error", async () => {
+    const f = new StoreFixture({accounts: 2});
+    try {
+      f.store.entries.db.putSync(accountKey(f.account(0)), [99, {type: "account"}]);
+      assert.throws(
+        () => f.store.entries.get(accountKey(f.account(0))),
+        (e: unknown) => e instanceof StoreError && e.code === StoreErrorCode.UNKNOWN_RECORD_VERSION && /version 99/.test(e.message),
+      );
+    } finally {
+      await f.dispose();
+    }
+  });
+
+  it("refuses a folder written with the previous layout, without touching it", async () => {
+    const f = new StoreFixture({accounts: 2});
+    const meta = f.store.networkMeta();
+    await f.store.close();
+    const {open} = await import("lmdb");
+    const root = open({path: f.dir + "/ledger.mdb"});
+    root.openDB({name: "meta"}).removeSync("layout");
+    await root.close();
+    try {
+      assert.throws(
+        () => new LedgerStore({dir: f.dir}),
+        (e: unknown) => e instanceof StoreError && e.code === StoreErrorCode.LAYOUT_MISMATCH && /layout 1; this build reads layout 2/.test(e.message),
+      );
+      const again = open({path: f.dir + "/ledger.mdb"});
+      assert.deepEqual(again.openDB({name: "meta"}).get("network"), meta);
+      assert.equal(again.openDB({name: "meta"}).get("layout"), undefined);
+      await again.close();
+    } finally {
+      rmSync(f.dir, {recursive: true, force: true});
+    }
+  });
+
+  it("refuses a negative or fractional history retention", () => {
+    for (const bad of [-1, 1.5, Number.NaN]) {
+      assert.throws(
+        () => new LedgerStore({dir: "/nonexistent/never-created", historyRetention: bad}),
+        (e: unknown) => e instanceof StoreError && e.code === StoreErrorCode.BAD_OPTION,
+      );
+    }
+  });
+});
+
+describe("LedgerStore reads during a commit", () => {
+  it("every read path sees exactly the last closed ledger until the next commit resolves", async () => {
+    const f = new StoreFixture({accounts: 60});
+    try {
+      await f.closeLedger(f.cyclePayments(0, 3)).committed;
+      const lcl = f.store.latestHeader();
+      const before = {
+        txs: f.store.txs({limit: 100, order: "desc"}, {}).map((t) => t.hash),
+        ops: f.store.ops({limit: 100, order: "desc"}, {account: f.account(4)}).map((o) => o.id),
+        headers: f.store.headers({limit: 100, order: "desc"}).map((h) => h.seq),
+      };
+      // Accounts 10..59 are paid in the next ledger and never read before: each loop turn reads a
+      // new one, so every one of those reads misses the cache and goes to LMDB.
+      const next = f.closeLedger([{from: 3, to: 4}, ...Array.from({length: 50}, (_, i) => ({from: 4, to: 10 + i}))]);
+      let fresh = 10;
+      const newTxKey: [number, number] = [next.header.seq, 1];
+      let sawNextInLmdb = 0;
+      let resolved = false;
+      void next.committed.then(() => (resolved = true));
+      while (!resolved) {
+        const inLmdb = f.store.history.txs.get(newTxKey) !== undefined;
+        assert.equal(f.store.latestHeader().seq, lcl.seq);
+        assert.equal(f.store.header(next.header.seq), undefined);
+        assert.deepEqual(f.store.headers({limit: 100, order: "desc"}).map((h) => h.seq), before.headers);
+        assert.equal(f.store.tx(next.frames[0].hashHex), undefined);
+        assert.deepEqual(f.store.txs({limit: 100, order: "desc"}, {}).map((t) => t.hash), before.txs);
+        assert.deepEqual(f.store.ops({limit: 100, order: "desc"}, {account: f.account(4)}).map((o) => o.id), before.ops);
+        assert.equal(f.store.op(toidString(next.header.seq, 1, 1)), undefined);
+        if (fresh < 60) {
+          const acc = f.store.account(f.account(fresh++)) as AccountEntry;
+          assert.equal(acc.balance, 1_000_000_000n, "an account as of the last closed ledger");
+          if (inLmdb) sawNextInLmdb++;
+        }
+        await new Promise((r) => setImmediate(r));
+      }
+      assert.ok(sawNextInLmdb > 0, "some cache misses ran while LMDB already held the next ledger");
+      assert.equal(f.store.latestHeader().seq, next.header.seq);
+      assert.equal(f.store.tx(next.frames[0].hashHex)?.ledger, next.header.seq);
+      assert.equal((f.store.account(f.account(10)) as AccountEntry).balance, 1_000_000_000n + 10_000_000n);
+      assert.equal((f.store.account(f.account(59)) as AccountEntry).balance, 1_000_000_000n + 10_000_000n);
+    } finally {
+      await f.dispose();
+    }
+  });
+});
