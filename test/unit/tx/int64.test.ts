@@ -3,7 +3,7 @@ import {test} from "node:test";
 import assert from "node:assert/strict";
 import {createHash} from "node:crypto";
 import {Keypair, Operation, TestLedger, TransactionBuilder} from "./harness.js";
-import {ledgerCommit} from "../../../src/store/records.js";
+import {ledgerCommit, storedTxOf} from "../../../src/store/records.js";
 import {transactionRecord} from "../../../src/api/format/transaction.js";
 import {TxQueue} from "../../../src/herder/tx-queue.js";
 import {makeTxSet} from "../../../src/herder/tx-set.js";
@@ -27,7 +27,7 @@ test("time bounds keep every bit of their uint64 values from envelope to API", (
   assert.deepEqual(frame.timeBounds, {minTime: 9_007_199_254_740_993n, maxTime: U64_MAX});
   const r = l.close([tx]);
   assert.equal(r.applied[0]!.resultCodes.transaction, "tx_too_early");
-  const st = ledgerCommit(r).txs[0]!;
+  const st = storedTxOf(frame, ledgerCommit(r).txs[0]!);
   assert.equal(st.validAfter, 9_007_199_254_740_993n);
   assert.equal(st.validBefore, U64_MAX);
   const rec = transactionRecord(st, "http://localhost");
