@@ -47,15 +47,18 @@ function getAccount(reader: LedgerStateReader, id: AccountId): AccountEntry | un
   return e !== undefined && e.type === "account" ? e : undefined;
 }
 
-/** Minimum fee: baseFee per operation, one more for a fee-bump's own envelope. */
+/**
+ * Minimum fee (stellar-core's min inclusion fee): baseFee × max(1, ops), where a fee-bump counts
+ * its inner tx's operations plus one; a fee-bump of a 0-operation tx therefore needs baseFee × 1.
+ */
 export function minFee(frame: TxFrame, baseFee: number): bigint {
-  const ops = Math.max(1, frame.operations.length) + (frame.isFeeBump ? 1 : 0);
+  const ops = Math.max(1, frame.operations.length + (frame.isFeeBump ? 1 : 0));
   return BigInt(baseFee) * BigInt(ops);
 }
 
 /** Fee actually charged for a ledger whose base fee is `baseFee`: the bid, capped at base × ops. */
 export function feeToCharge(frame: TxFrame, baseFee: bigint): bigint {
-  const ops = frame.operations.length + (frame.isFeeBump ? 1 : 0);
+  const ops = Math.max(1, frame.operations.length + (frame.isFeeBump ? 1 : 0));
   const full = baseFee * BigInt(ops);
   return frame.maxFee < full ? frame.maxFee : full;
 }

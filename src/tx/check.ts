@@ -8,12 +8,18 @@ import {accountKey} from "../ledger/types.js";
 import type {CheckContext, CheckFailure, TxFrame} from "./interface.js";
 import {SignatureChecker} from "./auth.js";
 import {buildTxResult, TxCode, type TxOutcome} from "./results.js";
-import {checkInner, feeToCharge, minFee, type TxEnv} from "./apply.js";
-import {availableBalance} from "./ops/context.js";
+import {checkInner, minFee, type TxEnv} from "./apply.js";
+import {availableBalance, INT64_MAX} from "./ops/context.js";
 
 function failure(fee: bigint, outcome: TxOutcome, feeBump: {innerHash: Buffer; outer?: TxCode} | null): CheckFailure {
   const r = buildTxResult(fee, outcome, feeBump);
   return {resultCodes: r.resultCodes, resultXdr: r.xdr.toXDR()};
+}
+
+/** A fee-bump refused for its bid, reporting `required` as the fee it would need (as stellar-core). */
+export function insufficientFeeFailure(frame: TxFrame, required: bigint): CheckFailure {
+  const code = TxCode.InsufficientFee;
+  return failure(required, {code, ops: null}, frame.isFeeBump ? {innerHash: frame.innerHash, outer: code} : null);
 }
 
 export function checkValid(frame: TxFrame, reader: LedgerStateReader, ctx: CheckContext): CheckFailure | null {
@@ -23,7 +29,8 @@ export function checkValid(frame: TxFrame, reader: LedgerStateReader, ctx: Check
     baseFee: ctx.header.baseFee,
     baseReserve: BigInt(ctx.header.baseReserve),
   };
-  const fee = feeToCharge(frame, BigInt(env.baseFee));
+  // As stellar-core, a rejected tx reports the fee it would need: its minimum fee.
+  const fee = minFee(frame, env.baseFee);
   if (!frame.isFeeBump) {
     const outcome = checkInner(frame, reader, env, {
       applying: false,
@@ -33,12 +40,17 @@ export function checkValid(frame: TxFrame, reader: LedgerStateReader, ctx: Check
     });
     return outcome.code === TxCode.Success ? null : failure(fee, outcome, null);
   }
-  const outer = (code: TxCode): CheckFailure => failure(fee, {code, ops: null}, {innerHash: frame.innerHash, outer: code});
+  const outer = (code: TxCode, charged = fee): CheckFailure => failure(charged, {code, ops: null}, {innerHash: frame.innerHash, outer: code});
   // Fee-bump: the outer bid covers ops + 1 at base fee, and bids at least the inner tx's rate.
-  const outerMin = minFee(frame, env.baseFee);
+  const outerMin = fee;
   const innerMin = BigInt(env.baseFee) * BigInt(Math.max(1, frame.operations.length));
   const innerFee = frame.innerMaxFee ?? 0n;
-  if (frame.maxFee < outerMin || frame.maxFee * innerMin < innerFee * outerMin) return outer(TxCode.InsufficientFee);
+  if (frame.maxFee < outerMin) return outer(TxCode.InsufficientFee);
+  if (frame.maxFee * innerMin < innerFee * outerMin) {
+    // The outer bid needed to match the inner rate, rounded up (int64 max if it does not fit).
+    const needed = (innerFee * outerMin + innerMin - 1n) / innerMin;
+    return outer(TxCode.InsufficientFee, needed > INT64_MAX ? INT64_MAX : needed);
+  }
   const feeSource = reader.getEntry(accountKey(frame.feeSource));
   if (feeSource === undefined || feeSource.type !== "account") return outer(TxCode.NoAccount);
   const checker = new SignatureChecker(frame.feeBumpSignatures, frame.verifiedFeeBump, frame.hash, frame.triedFeeBumpKeys);
