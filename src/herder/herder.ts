@@ -12,11 +12,11 @@ import {ledgerCommit} from "../store/records.js";
 import type {Metrics} from "../metrics/metrics.js";
 import type {SignatureVerifier} from "../verify/interface.js";
 import type {SubmitOutcome, TxSubmitter, FeeStatsSource} from "../api/interface.js";
-import type {LedgerCloseResult, TxFrame} from "../tx/interface.js";
+import type {CheckFailure, LedgerCloseResult, TxFrame} from "../tx/interface.js";
 import {decodeTxFrame} from "../tx/frame.js";
-import {checkValid} from "../tx/check.js";
+import {checkValid, insufficientFeeFailure} from "../tx/check.js";
 import {closeLedger} from "../ledger/close.js";
-import {TxQueue, feeOps, type QueuedTx} from "./tx-queue.js";
+import {TxQueue, feeOps, replaceByFeeMinimum, type QueuedTx} from "./tx-queue.js";
 import {defaultHerderOptions, type HerderOptions} from "./options.js";
 import {makeTxSet, trimInvalid, type TrimmedTx, type TxSet} from "./tx-set.js";
 import {MAX_CLOSE_TIME_DRIFT_S, type Consensus} from "./consensus.js";
@@ -182,6 +182,14 @@ export class Herder implements TxSubmitter, FeeStatsSource {
       };
       return {outcome: {status: "DUPLICATE", hash}, included: Promise.resolve(o)};
     }
+    const sameSeq = this.queue.atSeq(frame.sourceAccount, frame.seqNum);
+    if (sameSeq !== undefined) {
+      if (frame.isFeeBump) return this.replaceByFee(frame, sameSeq, persist, wait);
+      // The inner tx of a queued fee-bump is that fee-bump's duplicate.
+      if (sameSeq.frame.isFeeBump && sameSeq.frame.innerHash.equals(frame.hash)) {
+        return {outcome: {status: "DUPLICATE", hash}, included: wait ? this.waiterFor(sameSeq.frame.hashHex).promise : undefined};
+      }
+    }
     const source = store.account(frame.sourceAccount);
     const failure = checkValid(frame, store, {
       header: store.latestHeader(),
@@ -210,6 +218,59 @@ export class Herder implements TxSubmitter, FeeStatsSource {
     metrics.queueLength.set(this.queue.size);
     const included = wait ? this.waiterFor(hash).promise : undefined;
     if (persist) await store.addPending(hash, frame.envelopeXdr);
+    return {outcome: {status: "PENDING", hash}, included};
+  }
+
+  /**
+   * stellar-core's replace-by-fee: a fee-bump for a queued tx (same source and sequence number)
+   * takes its place when it bids at least FEE_MULTIPLIER times its fee per operation and is valid
+   * as if the txs ahead of it had applied. The replaced tx's waiting submitter gets the fee-bump's
+   * outcome: the fee-bump carries the same inner tx.
+   */
+  private async replaceByFee(frame: TxFrame, old: QueuedTx, persist: boolean, wait: boolean): Promise<Admission> {
+    const {store, metrics, log} = this.modules;
+    const hash = frame.hashHex;
+    const refuse = (f: CheckFailure): Admission => {
+      metrics.queueRejected.inc({reason: f.resultCodes.transaction});
+      return {
+        outcome: {
+          status: "ERROR",
+          hash,
+          envelopeXdr: frame.envelopeXdr.toString("base64"),
+          resultXdr: f.resultXdr.toString("base64"),
+          resultCodes: f.resultCodes,
+        },
+      };
+    };
+    const minimum = replaceByFeeMinimum(frame, old.frame);
+    if (minimum !== null) return refuse(insufficientFeeFailure(frame, minimum));
+    const source = store.account(frame.sourceAccount);
+    const ahead = source !== undefined && frame.seqNum - 1n > source.seqNum ? Number(frame.seqNum - 1n - source.seqNum) : 0;
+    const releasedFee = old.frame.feeSource === frame.feeSource ? old.frame.maxFee : 0n;
+    const failure = checkValid(frame, store, {
+      header: store.latestHeader(),
+      config: this.modules.config,
+      closeTime: this.nextCloseTime(),
+      queuedAhead: ahead,
+      queuedFees: this.queue.queuedFees(frame.feeSource) - releasedFee,
+    });
+    if (failure) return refuse(failure);
+    const replaced = this.queue.replace(old, frame, performance.now());
+    if (replaced !== "added") {
+      metrics.queueRejected.inc({reason: replaced});
+      return {outcome: {status: "TRY_AGAIN_LATER", hash}};
+    }
+    metrics.queueDropped.inc({reason: "replaced_by_fee"});
+    metrics.queueLength.set(this.queue.size);
+    log.debug({tx: old.frame.hashHex, by: hash}, "queued tx replaced by a fee-bump");
+    if (this.waiters.has(old.frame.hashHex)) {
+      void this.waiterFor(hash).promise.then((o) => this.settle(old.frame.hashHex, o));
+    }
+    const included = wait ? this.waiterFor(hash).promise : undefined;
+    if (persist) {
+      await store.addPending(hash, frame.envelopeXdr);
+      await store.removePending(old.frame.hashHex);
+    }
     return {outcome: {status: "PENDING", hash}, included};
   }
 

@@ -29,6 +29,24 @@ export function feeOps(frame: TxFrame): number {
   return frame.operations.length + (frame.isFeeBump ? 1 : 0);
 }
 
+/** Replace-by-fee: a fee-bump replaces a queued tx when it bids at least this multiple of its fee rate. */
+export const FEE_MULTIPLIER = 10n;
+
+/**
+ * stellar-core's canReplaceByFee: null when `next` bids at least FEE_MULTIPLIER times `old`'s fee
+ * per operation (operations counted as at least 1), else the smallest bid that would.
+ */
+export function replaceByFeeMinimum(next: TxFrame, old: TxFrame): bigint | null {
+  const newOps = BigInt(Math.max(1, feeOps(next)));
+  const oldOps = BigInt(Math.max(1, feeOps(old)));
+  const needed = old.maxFee * newOps * FEE_MULTIPLIER;
+  if (next.maxFee * oldOps >= needed) return null;
+  const min = (needed + oldOps - 1n) / oldOps;
+  return min > INT64_MAX ? INT64_MAX : min;
+}
+
+const INT64_MAX = 2n ** 63n - 1n;
+
 /** a's fee per op compared with b's, without division: a.fee × b.ops vs b.fee × a.ops. */
 function compareFeeRate(a: QueuedTx, b: QueuedTx): number {
   const l = a.frame.maxFee * BigInt(feeOps(b.frame));
@@ -111,6 +129,42 @@ export class TxQueue {
     return "added";
   }
 
+  /** The queued tx of `account` with sequence number `seq`, if any. */
+  atSeq(account: AccountId, seq: bigint): QueuedTx | undefined {
+    const list = this.byAccount.get(account);
+    if (!list || list.length === 0) return undefined;
+    const at = seq - list[0]!.frame.seqNum;
+    if (at < 0n || at >= BigInt(list.length)) return undefined;
+    const q = list[Number(at)]!;
+    return q.frame.seqNum === seq ? q : undefined;
+  }
+
+  /**
+   * Puts `frame` in the place of `old` (replace-by-fee): same account, same sequence number, so
+   * the account's order is unchanged. "queue_full" if the extra operations do not fit.
+   */
+  replace(old: QueuedTx, frame: TxFrame, admittedAt: number): AddResult {
+    const list = this.byAccount.get(old.frame.sourceAccount);
+    const i = list ? list.indexOf(old) : -1;
+    if (!list || i < 0) return "duplicate";
+    const ops = feeOps(frame);
+    if (this.opCount - old.ops + ops > this.maxOps) return "queue_full";
+    const q: QueuedTx = {frame, ops, admittedAt};
+    list[i] = q;
+    this.byHash.delete(old.frame.hashHex);
+    this.byHash.set(frame.hashHex, q);
+    this.releaseFee(old.frame);
+    this.feesByFeeSource.set(frame.feeSource, this.queuedFees(frame.feeSource) + frame.maxFee);
+    this.opCount += ops - old.ops;
+    return "added";
+  }
+
+  private releaseFee(frame: TxFrame): void {
+    const fees = this.queuedFees(frame.feeSource) - frame.maxFee;
+    if (fees > 0n) this.feesByFeeSource.set(frame.feeSource, fees);
+    else this.feesByFeeSource.delete(frame.feeSource);
+  }
+
   /** Removes a tx (applied, or no longer valid). Later txs of the same account stay queued. */
   remove(hashHex: string): QueuedTx | undefined {
     const q = this.byHash.get(hashHex);
@@ -122,9 +176,7 @@ export class TxQueue {
       if (i >= 0) list.splice(i, 1);
       if (list.length === 0) this.byAccount.delete(q.frame.sourceAccount);
     }
-    const fees = this.queuedFees(q.frame.feeSource) - q.frame.maxFee;
-    if (fees > 0n) this.feesByFeeSource.set(q.frame.feeSource, fees);
-    else this.feesByFeeSource.delete(q.frame.feeSource);
+    this.releaseFee(q.frame);
     this.opCount -= q.ops;
     return q;
   }
