@@ -3,7 +3,7 @@
  */
 import {describe, it, before, after} from "node:test";
 import assert from "node:assert/strict";
-import {Account, Asset, Keypair, Memo, Operation, TransactionBuilder, Horizon, NotFoundError} from "@stellar/stellar-sdk";
+import {Account, Asset, Keypair, Memo, Operation, TransactionBuilder, Horizon, NotFoundError, xdr} from "@stellar/stellar-sdk";
 import {startNode, type RunningNode} from "../helpers/node.js";
 
 interface HorizonFailure {
@@ -107,7 +107,8 @@ describe("payments through @stellar/stellar-sdk", () => {
     const r = await rejection(n.server, tx);
     assert.equal(r.status, 400);
     assert.equal(r.data.extras?.result_codes?.transaction, "tx_bad_seq");
-    assert.ok(r.data.extras?.result_xdr, "result_xdr is returned");
+    const result = xdr.TransactionResult.fromXDR(r.data.extras?.result_xdr ?? "", "base64");
+    assert.equal(result.result().switch().name, "txBadSeq", "result_xdr carries the same code");
     const after = await n.server.loadAccount(alice.publicKey());
     assert.equal(after.sequence, src.sequence, "a rejected tx consumes no sequence number");
   });

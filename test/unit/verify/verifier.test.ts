@@ -56,14 +56,18 @@ for (const [name, make] of implementations) {
     });
 
     it("finds the root key's signature on a valid envelope", async () => {
-      const verdict = await impl.v.verify(payment(config.passphrase, [root]));
+      const envelope = payment(config.passphrase, [root]);
+      const expectedHash = TransactionBuilder.fromXDR(envelope.toString("base64"), config.passphrase).hash();
+      const verdict = await impl.v.verify(envelope);
       assert.equal(verdict.ok, true);
       if (!verdict.ok) return;
       assert.deepEqual(verdict.frame.verified, [{index: 0, key: root.publicKey()}]);
-      assert.equal(verdict.frame.hashHex.length, 64);
+      assert.equal(verdict.frame.hashHex, expectedHash.toString("hex"));
+      assert.deepEqual(verdict.frame.hash, expectedHash);
       assert.equal(verdict.frame.sourceAccount, root.publicKey());
-      assert.ok(Buffer.isBuffer(verdict.frame.hash) && Buffer.isBuffer(verdict.frame.envelopeXdr));
-      assert.equal(typeof verdict.frame.seqNum, "bigint");
+      assert.deepEqual(verdict.frame.envelopeXdr, envelope);
+      // Account "0" gives the tx sequence 1, as a bigint (strict equality rejects the number 1).
+      assert.equal(verdict.frame.seqNum, 1n);
     });
 
     it("verifies nothing for a signature over another network's hash", async () => {
