@@ -10,6 +10,7 @@
  *   node dist/native-bench/scale.js [--disk-payments N] [--disk-chunk N] [--retention LEDGERS]
  *     [--scale-accounts M] [--scale-payments N] [--skip-disk] [--skip-accounts]
  */
+import {execFileSync} from "node:child_process";
 import {createHash} from "node:crypto";
 import {mkdtempSync, readdirSync, rmSync, statSync} from "node:fs";
 import os from "node:os";
@@ -22,7 +23,7 @@ import {accountSequence, benchAccount, forEachLimited, fundAccounts, runE2eBench
 import {BenchError, BenchErrorCode} from "./errors.js";
 import {field, getJson, postForm, sleep} from "./horizon-http.js";
 import {isEntryPoint} from "./measure.js";
-import {logTail, rssBytes, startNode, stopNode, type RunningNode} from "./node-process.js";
+import {logTail, NODE_MAIN, rssBytes, startNode, stopNode, type RunningNode} from "./node-process.js";
 import {defaultE2eOptions, MAX_OPS_PER_TX, type E2eOptions} from "./options.js";
 import {PaymentSigner} from "./payment-signer.js";
 import {appendResults, formatNumber, formatRatio, markdownTable, textTable} from "./report.js";
@@ -114,7 +115,16 @@ async function drained(baseUrl: string, waitMs: number): Promise<void> {
 const mb = (bytes: number): string => `${formatNumber(bytes / 2 ** 20)} MiB`;
 
 /** One disk run: N payments in chunks, the folder size after each, bytes per committed payment at the end. */
-async function diskRun(opts: ScaleOptions, retention: number): Promise<{rows: string[][]; bytesPerPayment: number; note: string}> {
+/** `diamante db stats` of the folder (live and free pages, bytes per record per table), where the build has it. */
+function dbStatsText(nodeMain: string, dataDir: string): string {
+  try {
+    return execFileSync(process.execPath, [nodeMain, "db", "stats", "--data", dataDir], {encoding: "utf8", stdio: ["ignore", "pipe", "pipe"]}).trimEnd();
+  } catch (err) {
+    return `(db stats unavailable: ${err instanceof Error ? err.message.split("\n")[0] : String(err)})`;
+  }
+}
+
+async function diskRun(opts: ScaleOptions, retention: number): Promise<{rows: string[][]; bytesPerPayment: number; note: string; stats: string}> {
   const tmp = mkdtempSync(path.join(os.tmpdir(), "diamante-bench-disk-"));
   const dataDir = path.join(tmp, "data");
   const e2e = opts.e2e;
@@ -166,7 +176,7 @@ async function diskRun(opts: ScaleOptions, retention: number): Promise<{rows: st
     const note = `${formatNumber(committed / seconds)} committed payments/s over the run`;
     await stopNode(node.child);
     node = undefined;
-    return {rows, bytesPerPayment, note};
+    return {rows, bytesPerPayment, note, stats: dbStatsText(e2e.nodeMain ?? NODE_MAIN, dataDir)};
   } catch (err) {
     if (err instanceof BenchError && err.meta !== undefined) (err.meta as Record<string, unknown>).log ??= logTail(path.join(tmp, "node.log"));
     throw err;
@@ -187,8 +197,8 @@ export async function runDiskBench(opts: ScaleOptions, print: (s: string) => voi
     let md: string;
     try {
       const r = await diskRun(opts, retention);
-      block = `\n== Disk per committed payment, ${label} ==\n${textTable(header, r.rows)}\n  ${r.note}`;
-      md = `### Disk per committed payment, ${label} (${new Date().toISOString()})\n\n${markdownTable(header, r.rows)}\n\n${r.note}\n`;
+      block = `\n== Disk per committed payment, ${label} ==\n${textTable(header, r.rows)}\n  ${r.note}\n  db stats at the end:\n${r.stats.replace(/^/gm, "    ")}`;
+      md = `### Disk per committed payment, ${label} (${new Date().toISOString()})\n\n${markdownTable(header, r.rows)}\n\n${r.note}; \`diamante db stats\` at the end:\n\n\`\`\`\n${r.stats}\n\`\`\`\n`;
       summary.push([label, `${formatNumber(r.bytesPerPayment)} B`, formatRatio(r.bytesPerPayment / 1024), "goal ≤ 1 KB (1.00x)"]);
     } catch (err) {
       const msg = `${label}: failed: ${err instanceof Error ? err.message : String(err)}`;
