@@ -13,7 +13,8 @@ import type {LedgerCloseResult, TxFrame} from "../tx/interface.js";
 import type {AppliedTx, ResultCodes} from "../tx/types.js";
 import {applyTransaction, feeToCharge, opParticipants, type TxEnv} from "../tx/apply.js";
 import {buildTxResult, TxCode} from "../tx/results.js";
-import {LedgerTxn} from "./state.js";
+import {cloneEntry, LedgerTxn} from "./state.js";
+import {entryDelta, type EntryDelta, type TxMeta} from "./meta.js";
 import {LedgerError, LedgerErrorCode} from "./errors.js";
 import {headerHash, stateHashOf} from "./header.js";
 import type {AccountEntry, EntryKey, LedgerEntry, LedgerHeader, LedgerStateReader, NetworkConfig} from "./types.js";
@@ -83,13 +84,16 @@ export function closeLedger(root: LedgerStateReader, prev: LedgerHeader, frames:
   let feePool = prev.feePool;
   const charged: bigint[] = [];
   const feeSourceMissing: boolean[] = [];
+  const feeDeltas: EntryDelta[][] = [];
   for (const f of ordered) {
     const acc = ltx.loadAccount(f.feeSource);
     if (acc === undefined) {
       charged.push(0n);
       feeSourceMissing.push(true);
+      feeDeltas.push([]);
       continue;
     }
+    const beforeFee = cloneEntry(acc);
     let fee = feeToCharge(f, chargeBase);
     // As stellar-core: never charge more than the balance (the fee may dip into the reserve).
     if (fee > acc.balance) fee = acc.balance > 0n ? acc.balance : 0n;
@@ -97,6 +101,7 @@ export function closeLedger(root: LedgerStateReader, prev: LedgerHeader, frames:
     feePool += fee;
     charged.push(fee);
     feeSourceMissing.push(false);
+    feeDeltas.push([entryDelta(beforeFee, acc)]);
   }
 
   // Phase 2: apply in order.
@@ -112,13 +117,15 @@ export function closeLedger(root: LedgerStateReader, prev: LedgerHeader, frames:
     let resultXdr: Buffer;
     let resultCodes: ResultCodes;
     let successful: boolean;
+    let meta: TxMeta = {fee: feeDeltas[i]!, before: [], operations: []};
     if (feeSourceMissing[i] && f.isFeeBump) {
       const r = buildTxResult(fee, {code: TxCode.NoAccount, ops: null}, {innerHash: f.innerHash, outer: TxCode.NoAccount});
       resultXdr = r.xdr.toXDR();
       resultCodes = r.resultCodes;
       successful = false;
     } else {
-      const {outcome, success} = applyTransaction(f, ltx, env);
+      const {outcome, success, meta: applyMeta} = applyTransaction(f, ltx, env);
+      meta = {fee: feeDeltas[i]!, ...applyMeta};
       const r = buildTxResult(fee, outcome, f.isFeeBump ? {innerHash: f.innerHash} : null);
       resultXdr = r.xdr.toXDR();
       resultCodes = r.resultCodes;
@@ -136,6 +143,7 @@ export function closeLedger(root: LedgerStateReader, prev: LedgerHeader, frames:
       resultXdr,
       resultCodes,
       opParticipants: opParticipants(f),
+      meta,
     });
   }
 

@@ -9,6 +9,7 @@ import {PAYMENT_TYPES, type LedgerCommit} from "./ledger-store.js";
 import type {AccountIndexEntry, CommittedTx} from "./history-repo.js";
 import type {StoredTx} from "./types.js";
 import {toidString} from "./toid.js";
+import {feeMetaXdr, transactionMetaXdr} from "../ledger/meta.js";
 
 export function memoFields(memo: Memo): {memoType: StoredTx["memoType"]; memo?: string} {
   switch (memo.type) {
@@ -61,6 +62,10 @@ export function storedTxOf(frame: TxFrame, a: AppliedFields): StoredTx {
     successful: a.successful,
     operations: frame.operations,
   };
+  if (applied.meta !== undefined) {
+    tx.resultMetaXdr = transactionMetaXdr(applied.meta, ledger).toString("base64");
+    tx.feeMetaXdr = feeMetaXdr(applied.meta, ledger).toString("base64");
+  }
   if (tb) {
     tx.validAfter = tb.minTime;
     if (tb.maxTime > 0n) tx.validBefore = tb.maxTime;

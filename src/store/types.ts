@@ -23,6 +23,9 @@ export interface StoredTx {
   /** base64 */
   envelopeXdr: string;
   resultXdr: string;
+  /** base64 TransactionMeta (v3) and fee-phase LedgerEntryChanges; absent in records written before meta was kept. */
+  resultMetaXdr?: string;
+  feeMetaXdr?: string;
   resultCodes: ResultCodes;
   memoType: "none" | "text" | "id" | "hash" | "return";
   /** Horizon's memo field: text as UTF-8 string, id as decimal, hash/return as base64; absent for none. */

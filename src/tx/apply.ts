@@ -8,6 +8,7 @@
  */
 import {StrKey} from "@stellar/stellar-base";
 import type {LedgerTxn} from "../ledger/state.js";
+import {layerDeltas, type EntryDelta, type TxMeta} from "../ledger/meta.js";
 import type {AccountEntry, AccountId, LedgerStateReader} from "../ledger/types.js";
 import {accountKey} from "../ledger/types.js";
 import type {TxFrame} from "./interface.js";
@@ -157,6 +158,8 @@ export function opParticipants(frame: TxFrame): AccountId[][] {
 export interface ApplyOutcome {
   outcome: TxOutcome;
   success: boolean;
+  /** What the tx changed before its operations, and what each operation changed (none if it failed). */
+  meta: Pick<TxMeta, "before" | "operations">;
 }
 
 /**
@@ -195,11 +198,13 @@ export function applyTransaction(frame: TxFrame, ltx: LedgerTxn, env: TxEnv): Ap
     }
     removeOneTimeSigner(txLtx, sourceAccounts(frame), frame.innerHash);
   }
+  const before = layerDeltas(txLtx, ltx);
   txLtx.commit();
-  if (failure !== null) return {outcome: failure, success: false};
+  if (failure !== null) return {outcome: failure, success: false, meta: {before, operations: []}};
 
   const opsLtx = ltx.child();
   const results: OpResult[] = [];
+  const opDeltas: EntryDelta[][] = [];
   let success = true;
   const closeTime = BigInt(env.closeTime);
   for (const op of frame.operations) {
@@ -208,8 +213,10 @@ export function applyTransaction(frame: TxFrame, ltx: LedgerTxn, env: TxEnv): Ap
     let res: OpResult;
     if (opLtx.getEntry(accountKey(source)) === undefined) res = opNoSourceAccount();
     else res = applyOperation(op, {ltx: opLtx, source, ledgerSeq: env.ledgerSeq, closeTime, baseReserve: env.baseReserve});
-    if (isOpSuccess(res)) opLtx.commit();
-    else {
+    if (isOpSuccess(res)) {
+      opDeltas.push(layerDeltas(opLtx, opsLtx));
+      opLtx.commit();
+    } else {
       opLtx.rollback();
       success = false;
     }
@@ -217,7 +224,8 @@ export function applyTransaction(frame: TxFrame, ltx: LedgerTxn, env: TxEnv): Ap
   }
   if (success) opsLtx.commit();
   else opsLtx.rollback();
-  return {outcome: {code: success ? TxCode.Success : TxCode.Failed, ops: results}, success};
+  // As stellar-core: a failed transaction's operations changed nothing, so it has no operation meta.
+  return {outcome: {code: success ? TxCode.Success : TxCode.Failed, ops: results}, success, meta: {before, operations: success ? opDeltas : []}};
 }
 
 /**

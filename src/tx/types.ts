@@ -2,6 +2,7 @@
  * The decoded, plain form of transactions and operations that the rest of the node uses
  * (queue, apply, store, API). Built once from the XDR envelope by `tx/frame.ts`.
  */
+import type {TxMeta} from "../ledger/meta.js";
 import type {AccountId} from "../ledger/types.js";
 
 export type Asset =
@@ -107,4 +108,6 @@ export interface AppliedTx {
   resultCodes: ResultCodes;
   /** Accounts touched by each operation (source, destination…), for the API's per-account indexes. */
   opParticipants: AccountId[][];
+  /** Entry changes of the fee phase, before the operations and per operation (result/fee meta). */
+  meta?: TxMeta;
 }

@@ -4,6 +4,7 @@ import {formatAmount} from "./amount.js";
 import {link, pagedLink, type Link} from "./links.js";
 import {isoTime} from "./time.js";
 import {toid} from "./toid.js";
+import {ledgerHeaderXdr} from "../../ledger/meta.js";
 
 export interface LedgerRecord {
   _links: {self: Link; transactions: Link; operations: Link; payments: Link; effects: Link};
@@ -61,6 +62,6 @@ export function ledgerRecord(h: LedgerHeader, base: string): LedgerRecord {
     base_reserve_in_stroops: h.baseReserve,
     max_tx_set_size: h.maxTxSetSize,
     protocol_version: h.protocolVersion,
-    header_xdr: "",
+    header_xdr: ledgerHeaderXdr(h).toXDR("base64"),
   };
 }

@@ -80,8 +80,8 @@ export function transactionRecord(tx: StoredTx, base: string): TransactionRecord
     operation_count: tx.operationCount,
     envelope_xdr: tx.envelopeXdr,
     result_xdr: tx.resultXdr,
-    result_meta_xdr: "",
-    fee_meta_xdr: "",
+    result_meta_xdr: tx.resultMetaXdr ?? "",
+    fee_meta_xdr: tx.feeMetaXdr ?? "",
     memo_type: tx.memoType,
     signatures: tx.signatures,
   };

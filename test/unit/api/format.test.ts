@@ -1,6 +1,6 @@
 import {describe, it} from "node:test";
 import assert from "node:assert/strict";
-import {Account, Keypair, Operation as SdkOperation, StrKey, TransactionBuilder} from "@stellar/stellar-sdk";
+import {Account, Keypair, Operation as SdkOperation, StrKey, TransactionBuilder, xdr} from "@stellar/stellar-sdk";
 import {formatAmount, INT64_MAX} from "../../../src/api/format/amount.js";
 import {parseToid, toid} from "../../../src/api/format/toid.js";
 import {isoTime} from "../../../src/api/format/time.js";
@@ -281,9 +281,9 @@ describe("ledgerRecord", () => {
       seq: 9,
       prevHash: "00".repeat(32),
       hash: "cd".repeat(32),
-      txSetHash: "",
-      txResultsHash: "",
-      stateHash: "",
+      txSetHash: "11".repeat(32),
+      txResultsHash: "22".repeat(32),
+      stateHash: "33".repeat(32),
       closeTime: 1_700_000_000,
       totalCoins: INT64_MAX,
       feePool: 300n,
@@ -295,8 +295,20 @@ describe("ledgerRecord", () => {
       txCount: 5,
       failedTxCount: 2,
       opCount: 7,
+      successfulOpCount: 4,
     };
     const rec = ledgerRecord(h, BASE);
+    assert.equal(rec.operation_count, 4);
+    assert.equal(rec.tx_set_operation_count, 7);
+    // header_xdr is a LedgerHeader the SDK decodes, with the header's own values.
+    const x = xdr.LedgerHeader.fromXDR(rec.header_xdr, "base64");
+    assert.equal(x.ledgerSeq(), 9);
+    assert.equal(x.previousLedgerHash().toString("hex"), h.prevHash);
+    assert.equal(x.scpValue().txSetHash().toString("hex"), h.txSetHash);
+    assert.equal(x.scpValue().closeTime().toString(), "1700000000");
+    assert.equal(x.totalCoins().toString(), INT64_MAX.toString());
+    assert.equal(x.feePool().toString(), "300");
+    assert.equal(x.ledgerVersion(), 21);
     assert.equal(rec.id, h.hash);
     assert.equal(rec.paging_token, toid(9, 0, 0));
     assert.equal(rec.successful_transaction_count, 3);

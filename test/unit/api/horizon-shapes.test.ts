@@ -150,6 +150,43 @@ describe("Horizon shapes over a real store", () => {
     }
   });
 
+  it("serves result_meta_xdr and fee_meta_xdr as the XDR stellar-core emits", async () => {
+    const txs = await sdk.transactions().forLedger(mixedLedger).includeFailed(true).call();
+    const ok = txs.records.find((t) => t.successful)!;
+    const meta = xdr.TransactionMeta.fromXDR(ok.result_meta_xdr, "base64");
+    assert.equal(meta.switch(), 3);
+    const v3 = meta.v3();
+    // Before the operations: alice's sequence number consumed.
+    const before = v3.txChangesBefore();
+    assert.deepEqual(before.map((c) => c.switch().name), ["ledgerEntryState", "ledgerEntryUpdated"]);
+    const seqBefore = BigInt(before[0]!.state().data().account().seqNum().toString());
+    const seqAfter = BigInt(before[1]!.updated().data().account().seqNum().toString());
+    assert.equal(seqAfter, seqBefore + 1n);
+    assert.equal(before[1]!.updated().lastModifiedLedgerSeq(), mixedLedger);
+    // CAP-21: the updated account carries seqLedger in AccountEntryExtensionV3.
+    assert.equal(before[1]!.updated().data().account().ext().v1().ext().v2().ext().v3().seqLedger(), mixedLedger);
+    // Each payment moved 1 and 2 DIAM from alice to bob.
+    const ops = v3.operations();
+    assert.equal(ops.length, 2);
+    const balanceDelta = (changes: xdr.LedgerEntryChange[], id: string): bigint => {
+      const of = (e: xdr.LedgerEntry) => (e.data().account().accountId().ed25519().equals(Keypair.fromPublicKey(id).rawPublicKey()) ? e : null);
+      const pre = changes.map((c) => (c.switch().name === "ledgerEntryState" ? of(c.state()) : null)).find((e) => e !== null)!;
+      const post = changes.map((c) => (c.switch().name === "ledgerEntryUpdated" ? of(c.updated()) : null)).find((e) => e !== null)!;
+      return BigInt(post.data().account().balance().toString()) - BigInt(pre.data().account().balance().toString());
+    };
+    assert.equal(balanceDelta(ops[0]!.changes(), bob.publicKey()), 10_000_000n);
+    assert.equal(balanceDelta(ops[0]!.changes(), alice.publicKey()), -10_000_000n);
+    assert.equal(balanceDelta(ops[1]!.changes(), bob.publicKey()), 20_000_000n);
+    assert.deepEqual(v3.txChangesAfter(), []);
+    // The fee phase: alice charged 200 stroops.
+    const fee = xdr.LedgerEntryChanges.fromXDR(ok.fee_meta_xdr, "base64");
+    assert.equal(balanceDelta(fee, alice.publicKey()), -200n);
+    // A failed transaction's operations left nothing, so it has no operation meta.
+    const failed = txs.records.find((t) => !t.successful)!;
+    assert.equal(xdr.TransactionMeta.fromXDR(failed.result_meta_xdr, "base64").v3().operations().length, 0);
+    assert.equal(balanceDelta(xdr.LedgerEntryChanges.fromXDR(failed.fee_meta_xdr, "base64"), bob.publicKey()), -100n);
+  });
+
   it("counts only successful transactions' operations in operation_count", async () => {
     const l = await getJson(`/ledgers/${mixedLedger}`);
     assert.equal(l.body.successful_transaction_count, 1);

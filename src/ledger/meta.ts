@@ -1,0 +1,196 @@
+/**
+ * Transaction meta: what applying a transaction changed, entry by entry, as stellar-core reports
+ * it to Horizon (`fee_meta_xdr`, `result_meta_xdr`) and as effects are derived from.
+ *
+ * Apply captures plain before/after snapshots (cheap copies of the entries a layer wrote); the
+ * XDR (`LedgerEntryChanges`, `TransactionMeta` v3, the version stellar-core emits for every
+ * transaction from protocol 20 on) is built from them once per ledger when records are made.
+ */
+import {Keypair, SignerKey, xdr} from "@stellar/stellar-base";
+import {cloneEntry, type LedgerTxn} from "./state.js";
+import type {AccountEntry, DataEntry, LedgerEntry, LedgerHeader, LedgerStateReader} from "./types.js";
+
+/** One entry's change: before (null: created) and after (null: removed). */
+export interface EntryDelta {
+  before: LedgerEntry | null;
+  after: LedgerEntry | null;
+}
+
+/** A transaction's meta in plain form. */
+export interface TxMeta {
+  /** Fee phase: the fee source before and after its fee was charged. */
+  fee: EntryDelta[];
+  /** Before the operations: sequence number consumed, one-time signers removed. */
+  before: EntryDelta[];
+  /** Per operation, in order; empty when the transaction failed (its operations left nothing). */
+  operations: EntryDelta[][];
+}
+
+/**
+ * What `layer` wrote relative to `parent`, with copies of both sides (later layers may mutate
+ * the parent's objects). Sorted by key so the meta does not depend on write order.
+ */
+export function layerDeltas(layer: LedgerTxn, parent: LedgerStateReader): EntryDelta[] {
+  const changes = layer.changes();
+  const keys = [...changes.keys()].sort();
+  const out: EntryDelta[] = [];
+  for (const key of keys) {
+    const after = changes.get(key) ?? null;
+    const before = parent.getEntry(key) ?? null;
+    if (before === null && after === null) continue;
+    out.push({before: before === null ? null : cloneEntry(before), after: after === null ? null : cloneEntry(after)});
+  }
+  return out;
+}
+
+/** A delta of one entry from two snapshots (the fee phase mutates one object in place). */
+export function entryDelta(before: LedgerEntry, after: LedgerEntry): EntryDelta {
+  return {before: cloneEntry(before), after: cloneEntry(after)};
+}
+
+function accountIdXdr(id: string): xdr.AccountId {
+  return Keypair.fromPublicKey(id).xdrAccountId();
+}
+
+function accountXdr(a: AccountEntry): xdr.AccountEntry {
+  const t = a.thresholds;
+  const signers = a.signers.map((s) => new xdr.Signer({key: SignerKey.decodeAddress(s.key), weight: s.weight}));
+  // Extensions as stellar-core grows them: v3 (sequence ledger and time, CAP-21) sits inside v2
+  // (sponsorship counts, one sponsor slot per signer) inside v1 (liabilities).
+  const needV3 = a.seqLedger !== 0 || a.seqTime !== 0n;
+  const needV1 = needV3 || a.buyingLiabilities !== 0n || a.sellingLiabilities !== 0n;
+  let ext = new xdr.AccountEntryExt(0);
+  if (needV1) {
+    let v1Ext = new xdr.AccountEntryExtensionV1Ext(0);
+    if (needV3) {
+      const v3 = new xdr.AccountEntryExtensionV3({
+        ext: new xdr.ExtensionPoint(0),
+        seqLedger: a.seqLedger,
+        seqTime: xdr.Uint64.fromString(a.seqTime.toString()),
+      });
+      const v2 = new xdr.AccountEntryExtensionV2({
+        numSponsored: 0,
+        numSponsoring: 0,
+        // SponsorshipDescriptor is an optional AccountID (null: not sponsored); the typings omit the null.
+        signerSponsoringIDs: a.signers.map(() => null as unknown as xdr.SponsorshipDescriptor),
+        ext: new xdr.AccountEntryExtensionV2Ext(3, v3),
+      });
+      v1Ext = new xdr.AccountEntryExtensionV1Ext(2, v2);
+    }
+    const v1 = new xdr.AccountEntryExtensionV1({
+      liabilities: new xdr.Liabilities({
+        buying: xdr.Int64.fromString(a.buyingLiabilities.toString()),
+        selling: xdr.Int64.fromString(a.sellingLiabilities.toString()),
+      }),
+      ext: v1Ext,
+    });
+    ext = new xdr.AccountEntryExt(1, v1);
+  }
+  return new xdr.AccountEntry({
+    accountId: accountIdXdr(a.accountId),
+    balance: xdr.Int64.fromString(a.balance.toString()),
+    seqNum: xdr.Int64.fromString(a.seqNum.toString()),
+    numSubEntries: a.numSubEntries,
+    inflationDest: a.inflationDest === null ? null : accountIdXdr(a.inflationDest),
+    flags: a.flags,
+    homeDomain: a.homeDomain,
+    thresholds: Buffer.from([t.master, t.low, t.med, t.high]),
+    signers,
+    ext,
+  });
+}
+
+function dataXdr(d: DataEntry): xdr.DataEntry {
+  return new xdr.DataEntry({
+    accountId: accountIdXdr(d.accountId),
+    dataName: d.name,
+    dataValue: Buffer.from(d.value),
+    ext: new xdr.DataEntryExt(0),
+  });
+}
+
+/** The XDR LedgerEntry of a node entry; `lastModified` overrides the entry's own (for post-states). */
+export function ledgerEntryXdr(e: LedgerEntry, lastModified = e.lastModifiedLedger): xdr.LedgerEntry {
+  const data = e.type === "account" ? xdr.LedgerEntryData.account(accountXdr(e)) : xdr.LedgerEntryData.data(dataXdr(e));
+  return new xdr.LedgerEntry({lastModifiedLedgerSeq: lastModified, data, ext: new xdr.LedgerEntryExt(0)});
+}
+
+export function ledgerKeyXdr(e: LedgerEntry): xdr.LedgerKey {
+  if (e.type === "account") return xdr.LedgerKey.account(new xdr.LedgerKeyAccount({accountId: accountIdXdr(e.accountId)}));
+  return xdr.LedgerKey.data(new xdr.LedgerKeyData({accountId: accountIdXdr(e.accountId), dataName: e.name}));
+}
+
+/**
+ * stellar-core's LedgerEntryChanges: an update is the state before then the entry after, a
+ * creation only the entry, a removal the state before then the key. Written entries carry the
+ * ledger that wrote them as lastModifiedLedgerSeq.
+ */
+export function entryChangesXdr(deltas: EntryDelta[], ledgerSeq: number): xdr.LedgerEntryChange[] {
+  const out: xdr.LedgerEntryChange[] = [];
+  for (const d of deltas) {
+    if (d.before === null) {
+      if (d.after !== null) out.push(xdr.LedgerEntryChange.ledgerEntryCreated(ledgerEntryXdr(d.after, ledgerSeq)));
+      continue;
+    }
+    out.push(xdr.LedgerEntryChange.ledgerEntryState(ledgerEntryXdr(d.before)));
+    if (d.after === null) out.push(xdr.LedgerEntryChange.ledgerEntryRemoved(ledgerKeyXdr(d.before)));
+    else out.push(xdr.LedgerEntryChange.ledgerEntryUpdated(ledgerEntryXdr(d.after, ledgerSeq)));
+  }
+  return out;
+}
+
+/** `fee_meta_xdr`: the fee phase's LedgerEntryChanges. */
+export function feeMetaXdr(meta: TxMeta, ledgerSeq: number): Buffer {
+  // LedgerEntryChanges is an XDR array: a 4-byte count, then each change.
+  const changes = entryChangesXdr(meta.fee, ledgerSeq);
+  const parts = changes.map((c) => c.toXDR());
+  const count = Buffer.alloc(4);
+  count.writeUInt32BE(changes.length);
+  return Buffer.concat([count, ...parts]);
+}
+
+/** `result_meta_xdr`: TransactionMeta v3 (no Soroban meta for classic transactions). */
+export function transactionMetaXdr(meta: TxMeta, ledgerSeq: number): Buffer {
+  const v3 = new xdr.TransactionMetaV3({
+    ext: new xdr.ExtensionPoint(0),
+    txChangesBefore: entryChangesXdr(meta.before, ledgerSeq),
+    operations: meta.operations.map((ops) => new xdr.OperationMeta({changes: entryChangesXdr(ops, ledgerSeq)})),
+    txChangesAfter: [],
+    sorobanMeta: null,
+  });
+  return new xdr.TransactionMeta(3, v3).toXDR();
+}
+
+function hashXdr(hex: string): Buffer {
+  return Buffer.from(hex, "hex");
+}
+
+/**
+ * Horizon's `header_xdr`: the header as an XDR LedgerHeader. The node's own hash chain is over
+ * its canonical encoding (header.ts), so this is a view of the same fields, not what is hashed;
+ * the state hash fills bucketListHash, the field that commits to state in Stellar.
+ */
+export function ledgerHeaderXdr(h: LedgerHeader): xdr.LedgerHeader {
+  return new xdr.LedgerHeader({
+    ledgerVersion: h.protocolVersion,
+    previousLedgerHash: hashXdr(h.prevHash),
+    scpValue: new xdr.StellarValue({
+      txSetHash: hashXdr(h.txSetHash),
+      closeTime: xdr.Uint64.fromString(String(h.closeTime)),
+      upgrades: [],
+      ext: xdr.StellarValueExt.stellarValueBasic(),
+    }),
+    txSetResultHash: hashXdr(h.txResultsHash),
+    bucketListHash: hashXdr(h.stateHash),
+    ledgerSeq: h.seq,
+    totalCoins: xdr.Int64.fromString(h.totalCoins.toString()),
+    feePool: xdr.Int64.fromString(h.feePool.toString()),
+    inflationSeq: 0,
+    idPool: xdr.Uint64.fromString(h.idPool.toString()),
+    baseFee: h.baseFee,
+    baseReserve: h.baseReserve,
+    maxTxSetSize: h.maxTxSetSize,
+    skipList: [Buffer.alloc(32), Buffer.alloc(32), Buffer.alloc(32), Buffer.alloc(32)],
+    ext: new xdr.LedgerHeaderExt(0),
+  });
+}
