@@ -35,6 +35,9 @@ export interface AppliedFields {
   resultCodes: ResultCodes;
   /** TransactionResult XDR */
   result: Buffer;
+  /** TransactionMeta and fee LedgerEntryChanges XDR, when kept */
+  resultMeta?: Buffer;
+  feeMeta?: Buffer;
 }
 
 /** The API's record of a tx: its decoded envelope plus what applying it produced. */
@@ -62,10 +65,8 @@ export function storedTxOf(frame: TxFrame, a: AppliedFields): StoredTx {
     successful: a.successful,
     operations: frame.operations,
   };
-  if (applied.meta !== undefined) {
-    tx.resultMetaXdr = transactionMetaXdr(applied.meta, ledger).toString("base64");
-    tx.feeMetaXdr = feeMetaXdr(applied.meta, ledger).toString("base64");
-  }
+  if (a.resultMeta !== undefined) tx.resultMetaXdr = a.resultMeta.toString("base64");
+  if (a.feeMeta !== undefined) tx.feeMetaXdr = a.feeMeta.toString("base64");
   if (tb) {
     tx.validAfter = tb.minTime;
     if (tb.maxTime > 0n) tx.validBefore = tb.maxTime;
@@ -98,6 +99,10 @@ export function ledgerCommit(result: LedgerCloseResult): LedgerCommit {
       result: applied.resultXdr,
       hash: frame.hash,
     };
+    if (applied.meta !== undefined) {
+      tx.resultMeta = transactionMetaXdr(applied.meta, header.seq);
+      tx.feeMeta = feeMetaXdr(applied.meta, header.seq);
+    }
     if (frame.isFeeBump) tx.innerHash = frame.innerHash;
     txs.push(tx);
     const seen = new Set<AccountId>();
