@@ -84,9 +84,9 @@ export function hashKey(kind: number, hash: Buffer): Buffer {
 
 function decodeTx(key: TxKey, raw: unknown): TxRecord {
   const {version, fields} = fieldsOf("txs", raw, TX_VERSIONS);
-  const [closedAt, feeCharged, successful, resultCodes, envelope, result, meta] = fields as [number, bigint, boolean, ResultCodes, Buffer, Buffer, Buffer?];
+  const [closedAt, feeCharged, successful, resultCodes, envelope, result, meta] = fields as [number, bigint, boolean, ResultCodes, Buffer, Buffer, Buffer | null | undefined];
   const rec: TxRecord = {ledger: key[0], index: key[1], closedAt, feeCharged, successful, resultCodes, envelope, result};
-  if (version === 2 && meta !== undefined) {
+  if (version === 2 && meta !== undefined && meta !== null) {
     const both = inflateRawSync(meta);
     const split = both.readUInt32BE(0);
     rec.resultMeta = both.subarray(4, 4 + split);
@@ -96,7 +96,8 @@ function decodeTx(key: TxKey, raw: unknown): TxRecord {
 }
 
 /** Both metas in one deflate stream: result meta length (u32) ‖ result meta ‖ fee meta. */
-function metaBytes(t: TxRecord): Buffer {
+function metaBytes(t: TxRecord): Buffer | null {
+  if (t.resultMeta === undefined && t.feeMeta === undefined) return null;
   const result = t.resultMeta ?? Buffer.alloc(0);
   const fee = t.feeMeta ?? Buffer.alloc(0);
   const len = Buffer.allocUnsafe(4);

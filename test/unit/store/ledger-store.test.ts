@@ -15,7 +15,7 @@ describe("LedgerStore records", () => {
       await committed;
       const raw = f.store.history.txs.get([header.seq, 2]) as unknown[];
       assert.ok(Array.isArray(raw), "tx record is a versioned array");
-      assert.equal(raw[0], 1, "codec version");
+      assert.equal(raw[0], 2, "codec version");
       assert.ok(raw.some((v) => Buffer.isBuffer(v) && v.equals(frames[1].envelopeXdr)), "envelope stored as bytes");
       assert.ok(!raw.some((v) => typeof v === "string" && v.length > 40), "no base64 strings stored");
 
@@ -33,6 +33,9 @@ describe("LedgerStore records", () => {
       assert.equal(op.type === "payment" && op.destination, f.account(3));
       assert.equal(tx.feeCharged, 100n);
       assert.equal(tx.closedAt, header.closeTime);
+      // This fixture's ledgers carry no meta, and none is made up.
+      assert.equal(tx.resultMetaXdr, undefined);
+      assert.equal(tx.feeMetaXdr, undefined);
       assert.equal(f.store.tx("00".repeat(32)), undefined);
       assert.equal(f.store.tx("not a hash"), undefined);
     } finally {
