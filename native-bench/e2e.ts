@@ -500,7 +500,7 @@ export async function runE2eBench(opts: E2eOptions = defaultE2eOptions): Promise
     phases.push(`start ${(performance.now() - t).toFixed(0)} ms`);
 
     t = performance.now();
-    const accounts = Array.from({length: opts.accounts}, (_, i) => benchAccount(i));
+    const accounts = Array.from({length: opts.accounts}, (_, i) => benchAccount((opts.accountOffset ?? 0) + i));
     await fundAccounts(node.baseUrl, passphrase, accounts, opts);
     phases.push(`fund ${opts.accounts} accounts ${(performance.now() - t).toFixed(0)} ms`);
 

@@ -57,6 +57,8 @@ export interface E2eOptions {
   label?: string;
   /** Run on this existing data folder (kept afterwards) instead of a fresh network. */
   dataDir?: string;
+  /** First index of the paying accounts' seeds: runs on one folder need accounts not yet created. */
+  accountOffset?: number;
 }
 
 export const defaultE2eOptions: E2eOptions = {

@@ -7,7 +7,7 @@
  *   --e2e-runs N (3)                   end-to-end repeats; medians reported (one run varies ±15%)
  *   --baseline-dist DIR                also run the node of another build's dist/, alternating
  *   --disk-payments N (1,000,000) --disk-chunk N (100,000) --retention LEDGERS (100)
- *   --scale-accounts M (1,000,000) --scale-payments N (30,000)
+ *   --scale-accounts M (1,000,000) --scale-payments N (30,000) --scale-runs N (3)
  *   --soak-kills N (20)
  * and the end-to-end flags of e2e.ts (e.g. `--payments 5000 --cpu-prof`).
  */
