@@ -1,5 +1,6 @@
 import {accountRoutes} from "./accounts.js";
 import type {Route} from "./context.js";
+import {effectRoutes} from "./effects.js";
 import {feeStatsRoutes} from "./fee-stats.js";
 import {friendbotRoutes} from "./friendbot.js";
 import {ledgerRoutes} from "./ledgers.js";
@@ -30,6 +31,7 @@ export const apiRoutes: Route[] = [
   ...transactionRoutes,
   ...operationRoutes,
   ...accountRoutes,
+  ...effectRoutes,
   ...feeStatsRoutes,
   ...friendbotRoutes,
   ...metricsRoutes,

@@ -187,6 +187,70 @@ describe("Horizon shapes over a real store", () => {
     assert.equal(balanceDelta(xdr.LedgerEntryChanges.fromXDR(failed.fee_meta_xdr, "base64"), bob.publicKey()), -100n);
   });
 
+  it("serves effects with Horizon's types, order and opid-n paging tokens", async () => {
+    type Eff = {type: string; account: string; paging_token: string; id: string; amount?: string; starting_balance?: string; public_key?: string; weight?: number; name?: string; value?: string; new_seq?: string};
+    const list = (b: Loose) => b._embedded.records as unknown as Eff[];
+    // Ledger 2: three create_account operations, three effects each.
+    const created = await getJson("/ledgers/2/effects?limit=200");
+    assert.equal(created.status, 200);
+    const c = list(created.body);
+    assert.deepEqual(c.slice(0, 3).map((e) => [e.type, e.account]), [
+      ["account_created", alice.publicKey()],
+      ["account_debited", root.publicKey()],
+      ["signer_created", alice.publicKey()],
+    ]);
+    assert.equal(c.length, 9);
+    assert.equal(c[0]!.starting_balance, "100.0000000");
+    const opId = (await sdk.operations().forLedger(2).call()).records[0]!.id;
+    assert.equal(c[0]!.paging_token, `${opId}-1`);
+    assert.equal(c[2]!.id, `${opId.padStart(19, "0")}-0000000003`);
+    // Paging by token, both ways, over the real store.
+    const first = await getJson("/effects?limit=2");
+    const next = await getJson(String(first.body._links.next.href).slice(base.length));
+    assert.deepEqual(list(next.body).map((e) => e.paging_token), c.slice(2, 4).map((e) => e.paging_token));
+    const back = await getJson(`/effects?order=desc&limit=2&cursor=${c[4]!.paging_token}`);
+    assert.deepEqual(list(back.body).map((e) => e.paging_token), [c[3]!.paging_token, c[2]!.paging_token]);
+    // The SDK's record.effects(): a payment credits the destination, then debits the source.
+    const pay = (await sdk.operations().forLedger(mixedLedger).call()).records[0]!;
+    const pe = await pay.effects();
+    assert.deepEqual(pe.records.map((e) => [e.type, e.account, (e as unknown as Eff).amount]), [
+      ["account_credited", bob.publicKey(), "1.0000000"],
+      ["account_debited", alice.publicKey(), "1.0000000"],
+    ]);
+    // set_options from meta: carol's master key (weight 1 → 0) removed, alice added.
+    const carolEff = list((await getJson(`/accounts/${carol.publicKey()}/effects?order=desc&limit=2`)).body);
+    assert.deepEqual(carolEff.map((e) => [e.type, e.public_key, e.weight]), [
+      ["signer_created", alice.publicKey(), 1],
+      ["signer_removed", carol.publicKey(), undefined],
+    ]);
+    // Failed transactions (the fee-bump too) have none.
+    const failedTx = (await sdk.transactions().forLedger(mixedLedger).includeFailed(true).call()).records.find((t) => !t.successful)!;
+    assert.equal((await failedTx.effects()).records.length, 0);
+    assert.equal(list((await getJson(`/transactions/${feeBumpHash}/effects`)).body).length, 0);
+    // manage_data and bump_sequence, read from the meta.
+    const bumpTo = (ledger.account(bob.publicKey())!.seqNum + 10n).toString();
+    const r = await ledger.close([
+      buildTx(bob, ledger.source(bob), [
+        SdkOperation.manageData({name: "k", value: "v1"}),
+        SdkOperation.manageData({name: "k", value: "v2"}),
+        SdkOperation.manageData({name: "k", value: null}),
+        SdkOperation.bumpSequence({bumpTo}),
+        SdkOperation.bumpSequence({bumpTo: "1"}),
+      ]),
+    ]);
+    server.ledgerClosed();
+    const txEff = list((await getJson(`/transactions/${r.frames[0]!.hashHex}/effects`)).body);
+    assert.deepEqual(txEff.map((e) => [e.type, e.name, e.value, e.new_seq]), [
+      ["data_created", "k", Buffer.from("v1").toString("base64"), undefined],
+      ["data_updated", "k", Buffer.from("v2").toString("base64"), undefined],
+      ["data_removed", "k", undefined, undefined],
+      ["sequence_bumped", undefined, undefined, bumpTo],
+    ]);
+    const ops = await sdk.operations().forTransaction(r.frames[0]!.hashHex).call();
+    const one = list((await getJson(`/operations/${ops.records[1]!.id}/effects`)).body);
+    assert.deepEqual(one.map((e) => e.type), ["data_updated"]);
+  });
+
   it("counts only successful transactions' operations in operation_count", async () => {
     const l = await getJson(`/ledgers/${mixedLedger}`);
     assert.equal(l.body.successful_transaction_count, 1);
