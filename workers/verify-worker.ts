@@ -14,6 +14,15 @@ const store = new LedgerStore({dir: data.dataDir, readOnly: true});
 export default function verify(batch: VerifyBatch): {packed: Uint8Array; runMs: number} {
   const t0 = performance.now();
   // An exact-size copy: the packer's own buffer is larger and reused for the next batch.
-  const packed = new Uint8Array(packVerdicts(verifyBatch(batch, networkId, store)));
+  let packed: Uint8Array;
+  try {
+    packed = new Uint8Array(packVerdicts(verifyBatch(batch, networkId, store)));
+  } finally {
+    // Piscina parks an idle worker in Atomics.wait, so the timer lmdb-js uses to end a read
+    // transaction never fires: without this the worker kept one old snapshot until its next batch,
+    // verified against it, and pinned every page freed since (measured: free pages 1,192 → 12,128
+    // after 10k payments; `diamante db stats`).
+    store.endReads();
+  }
   return {packed, runMs: performance.now() - t0};
 }

@@ -1,7 +1,8 @@
 /**
  * Transaction history and its indexes, in four databases:
  *   txs        [ledger, txIndex] → [2, closedAt, feeCharged, successful, resultCodes, envelope, result,
- *              meta]; meta: raw-deflated TransactionMeta ‖ fee LedgerEntryChanges (version 1: no meta)
+ *              meta]; meta: raw-deflated TransactionMeta ‖ fee LedgerEntryChanges (version 1: no meta);
+ *              resultCodes null for a plain success, the codes of nearly every tx (49 bytes saved)
  *              Keys grow with the ledger, so inserts append to the B-tree's last page (no splits
  *              in the middle, pages stay full) and pruning deletes from its first pages.
  *              Envelope and result are XDR bytes; hash, source, memo, signatures and operations are
@@ -10,8 +11,11 @@
  *              inner tx hash of a fee-bump (Horizon finds a fee-bump by either).
  *   accounts   [account, ledger, txIndex, opIndex] → 1|0: an account's operations (1: a payment);
  *              opIndex 0: in the tx, in none of its operations.
- *   ledgerIdx  ledger → [1, hash-key rows, account rows]: the index keys the ledger wrote, so
- *              pruning deletes exactly them without decoding a single envelope.
+ *   ledgerIdx  [ledger, first txIndex] → [1, tx count, hash-key rows, account rows]: the index
+ *              keys a group of consecutive txs wrote, so pruning deletes exactly them without
+ *              decoding a single envelope. Groups stay under INDEX_GROUP_BYTES so a record fits
+ *              in a page: a record on overflow pages would need a run of contiguous free pages to
+ *              be reused, single pages are always reusable.
  */
 import type {Database, RootDatabase, Transaction} from "lmdb";
 import type {AccountId} from "../ledger/types.js";
@@ -42,13 +46,25 @@ export interface TxRecord {
   closedAt: number;
   feeCharged: bigint;
   successful: boolean;
-  resultCodes: ResultCodes;
+  /** null: tx_success with op_success for every operation (most txs; not stored) */
+  resultCodes: ResultCodes | null;
   envelope: Buffer;
   result: Buffer;
   /** TransactionMeta XDR (result_meta_xdr); absent in records written before meta was kept. */
   resultMeta?: Buffer;
   /** Fee-phase LedgerEntryChanges XDR (fee_meta_xdr). */
   feeMeta?: Buffer;
+}
+
+/** True for {transaction: "tx_success", operations: ["op_success", …]} and nothing else. */
+export function isPlainSuccess(codes: ResultCodes): boolean {
+  return (
+    codes.transaction === "tx_success" &&
+    codes.innerTransaction === undefined &&
+    codes.operations !== undefined &&
+    Object.keys(codes).length === 2 &&
+    codes.operations.every((c) => c === "op_success")
+  );
 }
 
 /** A transaction to commit: its record and the hashes it is found by. */
@@ -72,6 +88,8 @@ export type TxKey = [ledger: number, txIndex: number];
 type AccountKey = [account: string, ledger: number, txIndex: number, opIndex: number];
 
 const HASH_ROW = 33;
+/** Rows per index group record: ~1.5 KB stays under LMDB's ~2 KB limit for a value kept on its leaf page (4 KB pages). */
+const INDEX_GROUP_BYTES = 1500;
 /** txIndex u32 ‖ opIndex u16 ‖ raw account id */
 const ACCOUNT_ROW = 38;
 
@@ -84,7 +102,7 @@ export function hashKey(kind: number, hash: Buffer): Buffer {
 
 function decodeTx(key: TxKey, raw: unknown): TxRecord {
   const {version, fields} = fieldsOf("txs", raw, TX_VERSIONS);
-  const [closedAt, feeCharged, successful, resultCodes, envelope, result, meta] = fields as [number, bigint, boolean, ResultCodes, Buffer, Buffer, Buffer | null | undefined];
+  const [closedAt, feeCharged, successful, resultCodes, envelope, result, meta] = fields as [number, bigint, boolean, ResultCodes | null, Buffer, Buffer, Buffer | null | undefined];
   const rec: TxRecord = {ledger: key[0], index: key[1], closedAt, feeCharged, successful, resultCodes, envelope, result};
   if (version === 2 && meta !== undefined && meta !== null) {
     const both = inflateRawSync(meta);
@@ -109,7 +127,7 @@ export class HistoryRepo {
   readonly txs: Database<unknown, TxKey>;
   readonly hashes: Database<TxKey, Buffer>;
   readonly accounts: Database<number, AccountKey>;
-  readonly ledgerIdx: Database<unknown, number>;
+  readonly ledgerIdx: Database<unknown, [number, number]>;
 
   constructor(root: RootDatabase) {
     this.txs = root.openDB({name: "txs"});
@@ -124,74 +142,75 @@ export class HistoryRepo {
    * apply order), so they are appended: pages are filled, not split in half.
    */
   write(ledger: number, txs: CommittedTx[], participants: AccountIndexEntry[]): void {
-    if (txs.length === 0 && participants.length === 0) return;
-    const hashRows = Buffer.allocUnsafe(HASH_ROW * txs.reduce((n, t) => n + (t.innerHash ? 2 : 1), 0));
-    let h = 0;
+    // Account rows by tx, to group them with their tx's hash rows.
+    const rowsOf = new Map<number, AccountIndexEntry[]>();
+    for (const p of participants) {
+      void this.accounts.put([p.account, p.ledger, p.txIndex, p.opIndex], p.payment ? 1 : 0);
+      const list = rowsOf.get(p.txIndex);
+      if (list) list.push(p);
+      else rowsOf.set(p.txIndex, [p]);
+    }
+    let group: {first: number; count: number; hashes: Buffer[]; accounts: Buffer[]; bytes: number} | null = null;
+    const flush = () => {
+      if (!group) return;
+      appendPut(this.ledgerIdx, [ledger, group.first], [1, group.count, Buffer.concat(group.hashes), Buffer.concat(group.accounts)]);
+      group = null;
+    };
     for (const t of txs) {
       const key: TxKey = [t.ledger, t.index];
-      appendPut(this.txs, key, [2, t.closedAt, t.feeCharged, t.successful, t.resultCodes, t.envelope, t.result, metaBytes(t)]);
+      const codes = t.resultCodes === null || isPlainSuccess(t.resultCodes) ? null : t.resultCodes;
+      appendPut(this.txs, key, [2, t.closedAt, t.feeCharged, t.successful, codes, t.envelope, t.result, metaBytes(t)]);
       const own = hashKey(HASH_OWN, t.hash);
       void this.hashes.put(own, key);
-      own.copy(hashRows, h);
-      h += HASH_ROW;
+      if (group && (group.bytes >= INDEX_GROUP_BYTES || group.first + group.count !== t.index)) flush();
+      group ??= {first: t.index, count: 0, hashes: [], accounts: [], bytes: 0};
+      group.count++;
+      group.hashes.push(own);
+      group.bytes += HASH_ROW;
       if (t.innerHash) {
         const inner = hashKey(HASH_INNER, t.innerHash);
         void this.hashes.put(inner, key);
-        inner.copy(hashRows, h);
-        h += HASH_ROW;
+        group.hashes.push(inner);
+        group.bytes += HASH_ROW;
+      }
+      for (const p of rowsOf.get(t.index) ?? []) {
+        const row = Buffer.allocUnsafe(ACCOUNT_ROW);
+        row.writeUInt32BE(p.txIndex, 0);
+        row.writeUInt16BE(p.opIndex, 4);
+        rawFromAccountId(p.account).copy(row, 6);
+        group.accounts.push(row);
+        group.bytes += ACCOUNT_ROW;
       }
     }
-    const accountRows = Buffer.allocUnsafe(ACCOUNT_ROW * participants.length);
-    participants.forEach((p, i) => {
-      void this.accounts.put([p.account, p.ledger, p.txIndex, p.opIndex], p.payment ? 1 : 0);
-      accountRows.writeUInt32BE(p.txIndex, i * ACCOUNT_ROW);
-      accountRows.writeUInt16BE(p.opIndex, i * ACCOUNT_ROW + 4);
-      rawFromAccountId(p.account).copy(accountRows, i * ACCOUNT_ROW + 6);
-    });
-    appendPut(this.ledgerIdx, ledger, [1, hashRows, accountRows]);
+    flush();
   }
 
   /**
-   * Inside a write batch: deletes the history of `ledger`'s transactions with index in
-   * (afterTx, afterTx + maxTxs]. Returns the last index handled, or null when the ledger is done
-   * (its index record is then deleted too).
+   * Inside a write batch: deletes the history of the oldest ledgers before `keepFrom`, index
+   * group by index group, stopping after at least `maxTxs` transactions. Returns how many
+   * transactions it deleted (0: nothing older is left).
    */
-  prune(ledger: number, afterTx: number, maxTxs: number): number | null {
-    const rawIdx = this.ledgerIdx.get(ledger);
-    if (rawIdx === undefined) return null;
-    const [hashRows, accountRows] = fieldsOf("ledgerIdx", rawIdx, VERSIONS).fields as [Buffer, Buffer];
-    const lastTx = afterTx + maxTxs;
-    let more = false;
-    for (let off = 0; off < hashRows.length; off += HASH_ROW) {
-      const key = Buffer.from(hashRows.subarray(off, off + HASH_ROW));
-      const at = this.hashes.get(key);
-      if (!at || at[0] !== ledger) continue;
-      if (at[1] <= afterTx) continue;
-      if (at[1] > lastTx) {
-        more = true;
-        continue;
+  prune(keepFrom: number, maxTxs: number): number {
+    let done = 0;
+    for (const {key, value} of this.ledgerIdx.getRange({end: [keepFrom]})) {
+      const [ledger, first] = key as unknown as [number, number];
+      const [count, hashRows, accountRows] = fieldsOf("ledgerIdx", value, VERSIONS).fields as [number, Buffer, Buffer];
+      for (let i = 0; i < count; i++) void this.txs.remove([ledger, first + i]);
+      for (let off = 0; off < hashRows.length; off += HASH_ROW) void this.hashes.remove(Buffer.from(hashRows.subarray(off, off + HASH_ROW)));
+      for (let off = 0; off < accountRows.length; off += ACCOUNT_ROW) {
+        const account = accountIdFromRaw(accountRows.subarray(off + 6, off + ACCOUNT_ROW));
+        void this.accounts.remove([account, ledger, accountRows.readUInt32BE(off), accountRows.readUInt16BE(off + 4)]);
       }
-      void this.hashes.remove(key);
+      void this.ledgerIdx.remove(key as unknown as [number, number]);
+      done += count;
+      if (done >= maxTxs) break;
     }
-    for (const key of this.txs.getKeys({start: [ledger, afterTx + 1], end: [ledger, lastTx + 1]})) void this.txs.remove(key);
-    for (let off = 0; off < accountRows.length; off += ACCOUNT_ROW) {
-      const txIndex = accountRows.readUInt32BE(off);
-      if (txIndex <= afterTx) continue;
-      if (txIndex > lastTx) {
-        more = true;
-        continue;
-      }
-      const account = accountIdFromRaw(accountRows.subarray(off + 6, off + ACCOUNT_ROW));
-      void this.accounts.remove([account, ledger, txIndex, accountRows.readUInt16BE(off + 4)]);
-    }
-    if (more) return lastTx;
-    void this.ledgerIdx.remove(ledger);
-    return null;
+    return done;
   }
 
   /** The oldest ledger that still has history, if any. */
   oldestLedger(txn?: Transaction): number | undefined {
-    for (const key of this.ledgerIdx.getKeys({limit: 1, transaction: txn})) return key;
+    for (const key of this.ledgerIdx.getKeys({limit: 1, transaction: txn})) return (key as unknown as [number, number])[0];
     return undefined;
   }
 

@@ -87,9 +87,10 @@ export function storedOp(tx: StoredTx, opIndex: number): StoredOp | undefined {
 
 /**
  * The set of tables and keys (each record has its own codec version on top). Layout 1 (one
- * "idx" table, txs by hash as msgpack objects with base64 XDR) had no marker.
+ * "idx" table, txs by hash as msgpack objects with base64 XDR) had no marker; layout 2 keyed
+ * ledgerIdx by ledger alone.
  */
-const STORE_LAYOUT = 2;
+const STORE_LAYOUT = 3;
 
 /**
  * Entries kept decoded in memory: an LMDB get plus msgpack decode costs ~7 µs here and admission
@@ -120,9 +121,8 @@ export class LedgerStore implements LedgerReader, LedgerStateReader {
   private readonly retention: number;
   /** The prune chunk in flight, if any. */
   private pruning: Promise<void> | null = null;
-  /** Where pruning stopped inside a ledger (txs up to this index are gone). */
-  private pruneCursor: {ledger: number; afterTx: number} | null = null;
   private closed = false;
+  private pruneFailure: unknown;
   private readonly file: string;
 
   constructor(opts: StoreOptions) {
@@ -255,6 +255,16 @@ export class LedgerStore implements LedgerReader, LedgerStateReader {
     return this.pending.all();
   }
 
+  /**
+   * Ends this thread's current read transaction now instead of at lmdb-js's next timer tick: a
+   * thread whose event loop sleeps between jobs (a Piscina worker in Atomics.wait) would
+   * otherwise hold an old snapshot, read stale state from it next time, and keep LMDB from
+   * reusing every page freed after it. The next read starts a fresh transaction.
+   */
+  endReads(): void {
+    this.root.resetReadTxn();
+  }
+
   // ---- history retention
 
   /** The oldest ledger whose history is still stored (undefined when there is none). */
@@ -262,9 +272,10 @@ export class LedgerStore implements LedgerReader, LedgerStateReader {
     return this.history.oldestLedger(this.snapshot ?? undefined);
   }
 
-  /** Resolves when no prune chunk is running and none is due (tests and shutdown). */
+  /** Resolves when no prune chunk is running and none is due; rejects with the last chunk's failure. */
   async prunedUpToDate(): Promise<void> {
     while (this.pruning) await this.pruning;
+    if (this.pruneFailure !== undefined) throw this.pruneFailure;
   }
 
   private schedulePrune(): void {
@@ -272,26 +283,28 @@ export class LedgerStore implements LedgerReader, LedgerStateReader {
     this.pruning = new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.pruneChunk());
   }
 
-  /** One chunk of at most PRUNE_CHUNK_TXS transactions, in its own write transaction; then the next. */
+  /** One chunk of about PRUNE_CHUNK_TXS transactions, in its own write transaction; then the next. */
   private async pruneChunk(): Promise<void> {
+    let pruned = 0;
     try {
-      const lcl = this.lcl as LedgerHeader;
-      const keepFrom = lcl.seq - this.retention + 1;
+      const keepFrom = (this.lcl as LedgerHeader).seq - this.retention + 1;
       const oldest = this.history.oldestLedger();
-      if (this.closed || oldest === undefined || oldest >= keepFrom) {
-        this.pruning = null;
-        return;
+      if (!this.closed && oldest !== undefined && oldest < keepFrom) {
+        await this.root.batch(() => {
+          pruned = this.history.prune(keepFrom, PRUNE_CHUNK_TXS);
+        });
       }
-      const afterTx = this.pruneCursor && this.pruneCursor.ledger === oldest ? this.pruneCursor.afterTx : 0;
-      let next: number | null = null;
-      await this.root.batch(() => {
-        next = this.history.prune(oldest, afterTx, PRUNE_CHUNK_TXS);
-      });
-      this.pruneCursor = next === null ? null : {ledger: oldest, afterTx: next};
     } catch (err) {
-      // Pruning is housekeeping: a failure leaves history longer than asked, never a ledger wrong.
+      // Pruning is housekeeping: a failure leaves history longer than asked, never a ledger
+      // wrong. It is kept for prunedUpToDate() and tried again after the next close.
+      this.pruneFailure = err;
       this.pruning = null;
-      throw err;
+      return;
+    }
+    this.pruneFailure = undefined;
+    if (pruned === 0) {
+      this.pruning = null;
+      return;
     }
     this.pruning = new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.pruneChunk());
   }

@@ -32,7 +32,8 @@ export interface AppliedFields {
   closedAt: number;
   feeCharged: bigint;
   successful: boolean;
-  resultCodes: ResultCodes;
+  /** null: tx_success with op_success for every operation */
+  resultCodes: ResultCodes | null;
   /** TransactionResult XDR */
   result: Buffer;
   /** TransactionMeta and fee LedgerEntryChanges XDR, when kept */
@@ -57,7 +58,7 @@ export function storedTxOf(frame: TxFrame, a: AppliedFields): StoredTx {
     operationCount: frame.operations.length,
     envelopeXdr: frame.envelopeXdr.toString("base64"),
     resultXdr: a.result.toString("base64"),
-    resultCodes: a.resultCodes,
+    resultCodes: a.resultCodes ?? {transaction: "tx_success", operations: frame.operations.map(() => "op_success")},
     ...memoFields(frame.memo),
     signatures: (frame.isFeeBump ? frame.feeBumpSignatures : frame.signatures).map((s) =>
       Buffer.from(s.signature).toString("base64"),

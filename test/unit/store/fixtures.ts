@@ -29,6 +29,8 @@ const RESULT_XDR = new xdr.TransactionResult({
 export interface Payment {
   from: number;
   to: number;
+  /** Recorded as failed with op_underfunded (balances untouched but the fee) */
+  failed?: boolean;
 }
 
 export class StoreFixture {
@@ -79,7 +81,7 @@ export class StoreFixture {
     const frames: TxFrame[] = [];
     const applied: AppliedTx[] = [];
     const changes = new Map<EntryKey, LedgerEntry | null>();
-    payments.forEach(({from, to}, i) => {
+    payments.forEach(({from, to, failed}, i) => {
       const tx = new TransactionBuilder(new Account(this.account(from), this.seqs[from].toString()), {fee: "100", networkPassphrase: config.passphrase})
         .addOperation(Operation.payment({destination: this.account(to), asset: Asset.native(), amount: "1"}))
         .setTimeout(TimeoutInfinite)
@@ -91,13 +93,13 @@ export class StoreFixture {
       applied.push({
         hashHex: frame.hashHex,
         index: i + 1,
-        successful: true,
+        successful: !failed,
         feeCharged: 100n,
         resultXdr: RESULT_XDR,
-        resultCodes: {transaction: "tx_success", operations: ["op_success"]},
+        resultCodes: failed ? {transaction: "tx_failed", operations: ["op_underfunded"]} : {transaction: "tx_success", operations: ["op_success"]},
         opParticipants: opParticipants(frame),
       });
-      for (const [k, delta] of [[from, -10_000_100n], [to, 10_000_000n]] as const) {
+      for (const [k, delta] of (failed ? [[from, -100n]] : [[from, -10_000_100n], [to, 10_000_000n]]) as Array<readonly [number, bigint]>) {
         const key = accountKey(this.account(k));
         const e = this.entries.get(key) as AccountEntry;
         const next: AccountEntry = {...e, balance: e.balance + delta, seqNum: k === from ? this.seqs[from] : e.seqNum};

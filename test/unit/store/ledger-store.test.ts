@@ -11,7 +11,7 @@ describe("LedgerStore records", () => {
   it("keeps envelope and result as XDR bytes, derives the rest from the envelope on read", async () => {
     const f = new StoreFixture({accounts: 4});
     try {
-      const {committed, frames, header} = f.closeLedger([{from: 0, to: 1}, {from: 2, to: 3}]);
+      const {committed, frames, header} = f.closeLedger([{from: 0, to: 1}, {from: 2, to: 3}, {from: 1, to: 2, failed: true}]);
       await committed;
       const raw = f.store.history.txs.get([header.seq, 2]) as unknown[];
       assert.ok(Array.isArray(raw), "tx record is a versioned array");
@@ -36,6 +36,11 @@ describe("LedgerStore records", () => {
       // This fixture's ledgers carry no meta, and none is made up.
       assert.equal(tx.resultMetaXdr, undefined);
       assert.equal(tx.feeMetaXdr, undefined);
+      assert.deepEqual(tx.resultCodes, {transaction: "tx_success", operations: ["op_success"]});
+      assert.equal(raw[4], null, "plain success codes are not stored");
+      const failed = f.store.tx(frames[2].hashHex);
+      assert.equal(failed?.successful, false);
+      assert.deepEqual(failed?.resultCodes, {transaction: "tx_failed", operations: ["op_underfunded"]});
       assert.equal(f.store.tx("00".repeat(32)), undefined);
       assert.equal(f.store.tx("not a hash"), undefined);
     } finally {
@@ -95,7 +100,7 @@ describe("LedgerStore records", () => {
     try {
       assert.throws(
         () => new LedgerStore({dir: f.dir}),
-        (e: unknown) => e instanceof StoreError && e.code === StoreErrorCode.LAYOUT_MISMATCH && /layout 1; this build reads layout 2/.test(e.message),
+        (e: unknown) => e instanceof StoreError && e.code === StoreErrorCode.LAYOUT_MISMATCH && /layout 1; this build reads layout 3/.test(e.message),
       );
       const again = open({path: f.dir + "/ledger.mdb"});
       assert.deepEqual(again.openDB({name: "meta"}).get("network"), meta);
