@@ -43,12 +43,20 @@ export interface NodeInfo {
   protocolVersion: number;
 }
 
+/** What /health reports besides the database: whether the node runs and keeps closing ledgers. */
+export interface NodeHealth {
+  coreUp(): boolean;
+  coreSynced(): boolean;
+}
+
 export interface ApiModules {
   reader: LedgerReader;
   submitter: TxSubmitter;
   friendbot: Friendbot | null;
   feeStats: FeeStatsSource;
   info: NodeInfo;
+  /** Absent: the node is reported up and synced whenever the database answers. */
+  health?: NodeHealth;
   /** Prometheus text exposition for GET /metrics */
   metricsText(): Promise<string>;
 }

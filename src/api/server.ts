@@ -189,9 +189,14 @@ export class ApiServer {
     }
     const epoch = this.cache.epoch;
     // Read before the handler, so the header never names a ledger newer than the answer.
-    const latest = String(this.modules.reader.latestHeader().seq);
+    let latest = "";
+    try {
+      latest = String(this.modules.reader.latestHeader().seq);
+    } catch {
+      // No readable ledger: the handler reports it (e.g. /health answers 503).
+    }
     this.run(res, state, () => route.handle(ctx), (reply) => {
-      reply.headers = [...(reply.headers ?? []), ["Latest-Ledger", latest]];
+      if (latest !== "") reply.headers = [...(reply.headers ?? []), ["Latest-Ledger", latest]];
       if (key !== null && reply.status < 500) this.cache.set(key, epoch, reply);
     });
   }

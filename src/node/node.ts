@@ -130,6 +130,11 @@ export class Node {
           protocolVersion: this.config.protocolVersion,
         },
         metricsText: () => this.metrics.registry.metrics(),
+        health: {
+          coreUp: () => this.herder.failed === null,
+          // Synced: the last ledger closed within a few close intervals (at least 10 s).
+          coreSynced: () => Date.now() / 1000 - this.store.latestHeader().closeTime <= Math.max(10, (5 * o.closeIntervalMs) / 1000),
+        },
       },
     );
     this.herder.onLedgerClosed(() => this.api.ledgerClosed());

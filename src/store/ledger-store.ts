@@ -346,6 +346,10 @@ export class LedgerStore implements LedgerReader, LedgerStateReader {
     return e && e.type === "account" ? e : undefined;
   }
 
+  accountsWithSigner(signer: string, page: PageQuery): AccountEntry[] {
+    return this.entries.accountsWithSigner(signer, page.cursor, page.order === "asc", page.limit, this.snapshot ?? undefined);
+  }
+
   dataEntries(id: AccountId): DataEntry[] {
     return this.entries.dataEntries(id, this.snapshot ?? undefined);
   }

@@ -84,6 +84,8 @@ export interface LedgerReader {
   headers(page: PageQuery): LedgerHeader[];
   account(id: AccountId): AccountEntry | undefined;
   dataEntries(id: AccountId): DataEntry[];
+  /** Accounts `signer` may sign for, paged by account id (exclusive cursor). */
+  accountsWithSigner(signer: string, page: PageQuery): AccountEntry[];
   tx(hash: string): StoredTx | undefined;
   txs(page: PageQuery, filter: TxFilter): StoredTx[];
   op(id: string): StoredOp | undefined;

@@ -1,10 +1,50 @@
-import {notFound} from "../errors.js";
+import {invalidField, notFound} from "../errors.js";
+import {pageRecord} from "../format/page.js";
 import {accountRecord} from "../format/account.js";
 import {operationsPage, transactionsPage} from "./collections.js";
 import {jsonReply, type GetRoute} from "./context.js";
-import {accountIdParam} from "./params.js";
+import {accountIdParam, carriedParams, pageQuery} from "./params.js";
+import type {RouteContext} from "./context.js";
+
+/** Horizon's filters of /accounts, of which exactly one must be given. */
+const ACCOUNT_FILTERS = ["signer", "asset", "sponsor", "liquidity_pool"] as const;
+
+/** CODE:ISSUER with a 1-12 character alphanumeric code, as Horizon parses `asset`. */
+function checkCreditAsset(raw: string): void {
+  const [code, issuer, rest] = raw.split(":");
+  if (rest !== undefined || code === undefined || issuer === undefined || !/^[a-zA-Z0-9]{1,12}$/.test(code)) {
+    throw invalidField("asset", "asset must be CODE:ISSUER");
+  }
+  accountIdParam(issuer, "asset");
+}
+
+/**
+ * GET /accounts?signer= | asset= | sponsor= | liquidity_pool= (the SDK's forSigner, forAsset,
+ * sponsor, forLiquidityPool). This node has no trustlines, sponsorships or pools yet, so only
+ * `signer` can match; the others are validated and answer an empty page.
+ */
+function accountsPage(ctx: RouteContext) {
+  const given = ACCOUNT_FILTERS.filter((f) => (ctx.query.get(f) ?? "") !== "");
+  if (given.length !== 1) throw invalidField(given[0] ?? "signer", "Exactly one filter is required: signer, asset, sponsor or liquidity_pool");
+  const cursor = ctx.query.get("cursor") ?? "";
+  const query = new URLSearchParams(ctx.query);
+  query.delete("cursor");
+  const page = pageQuery({...ctx, query});
+  if (cursor !== "") page.cursor = accountIdParam(cursor, "cursor");
+  const filter = given[0]!;
+  const value = ctx.query.get(filter)!;
+  const reader = ctx.modules.reader;
+  let accounts: ReturnType<typeof reader.accountsWithSigner> = [];
+  if (filter === "signer") accounts = reader.accountsWithSigner(accountIdParam(value, "signer"), page);
+  else if (filter === "asset") checkCreditAsset(value);
+  else if (filter === "sponsor") accountIdParam(value, "sponsor");
+  else if (!/^[0-9a-f]{64}$/.test(value)) throw invalidField("liquidity_pool", "liquidity pool id must be 64 lowercase hex characters");
+  const records = accounts.map((a) => accountRecord(a, reader.dataEntries(a.accountId), reader.header(a.lastModifiedLedger)?.closeTime ?? null, ctx.base));
+  return jsonReply(200, pageRecord(ctx.base, ctx.path, page, records, {extra: carriedParams(ctx)}));
+}
 
 export const accountRoutes: GetRoute[] = [
+  {method: "get", pattern: "/accounts", cacheable: true, handle: accountsPage},
   {
     method: "get",
     pattern: "/accounts/:id",

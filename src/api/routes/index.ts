@@ -6,7 +6,7 @@ import {friendbotRoutes} from "./friendbot.js";
 import {ledgerRoutes} from "./ledgers.js";
 import {metricsRoutes} from "./metrics.js";
 import {operationRoutes} from "./operations.js";
-import {rootRoutes} from "./root.js";
+import {healthRoutes, rootRoutes} from "./root.js";
 import {submitRoutes} from "./submit.js";
 import {transactionRoutes} from "./transactions.js";
 
@@ -27,6 +27,7 @@ export {includedReply, asyncReply, envelopeParam} from "./submit.js";
 /** Every route the API serves, in Horizon's paths. */
 export const apiRoutes: Route[] = [
   ...rootRoutes,
+  ...healthRoutes,
   ...ledgerRoutes,
   ...transactionRoutes,
   ...operationRoutes,

@@ -33,6 +33,7 @@ describe("Horizon shapes over a real store", () => {
   let nextOutcome: ((hash: string) => SubmitOutcome) | null = null;
   let mixedLedger = 0;
   let feeBumpHash = "";
+  let synced = true;
 
   before(async () => {
     await ledger.close([
@@ -78,6 +79,7 @@ describe("Horizon shapes over a real store", () => {
       },
       friendbot: null,
       feeStats: {recentFees: () => []},
+      health: {coreUp: () => true, coreSynced: () => synced},
       info: {networkPassphrase: PASSPHRASE, coreVersion: "core test", horizonVersion: "api test", protocolVersion: ledger.config.protocolVersion},
       metricsText: async () => "",
     };
@@ -249,6 +251,37 @@ describe("Horizon shapes over a real store", () => {
     const ops = await sdk.operations().forTransaction(r.frames[0]!.hashHex).call();
     const one = list((await getJson(`/operations/${ops.records[1]!.id}/effects`)).body);
     assert.deepEqual(one.map((e) => e.type), ["data_updated"]);
+  });
+
+  it("lists the accounts a signer can sign for, and requires exactly one filter", async () => {
+    const all = await sdk.accounts().forSigner(alice.publicKey()).call();
+    assert.deepEqual(all.records.map((a) => a.id), [alice.publicKey(), carol.publicKey()].sort());
+    const first = await getJson(`/accounts?signer=${alice.publicKey()}&limit=1`);
+    const firstIds = (first.body._embedded.records as unknown as {id: string}[]).map((a) => a.id);
+    const second = await getJson(String(first.body._links.next.href).slice(base.length));
+    const secondIds = (second.body._embedded.records as unknown as {id: string}[]).map((a) => a.id);
+    assert.deepEqual([...firstIds, ...secondIds], all.records.map((a) => a.id));
+    // Carol's master key has weight 0: she no longer signs for herself.
+    assert.equal((await sdk.accounts().forSigner(carol.publicKey()).call()).records.length, 0);
+    assert.equal((await getJson("/accounts")).status, 400);
+    assert.equal((await getJson(`/accounts?signer=${alice.publicKey()}&sponsor=${bob.publicKey()}`)).status, 400);
+    const byAsset = await sdk.accounts().forAsset(new SdkAsset("USD", bob.publicKey())).call();
+    assert.equal(byAsset.records.length, 0);
+    assert.equal((await getJson("/accounts?asset=native")).status, 400);
+  });
+
+  it("answers /health with the database, core and sync state", async () => {
+    const ok = await getJson("/health");
+    assert.equal(ok.status, 200);
+    assert.deepEqual(ok.body, {database_connected: true, core_up: true, core_synced: true} as unknown as Loose);
+    synced = false;
+    try {
+      const lagging = await getJson("/health");
+      assert.equal(lagging.status, 503);
+      assert.deepEqual(lagging.body, {database_connected: true, core_up: true, core_synced: false} as unknown as Loose);
+    } finally {
+      synced = true;
+    }
   });
 
   it("counts only successful transactions' operations in operation_count", async () => {
