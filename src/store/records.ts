@@ -11,12 +11,13 @@ import type {StoredTx} from "./types.js";
 import {toidString} from "./toid.js";
 import {feeMetaXdr, transactionMetaXdr} from "../ledger/meta.js";
 
-export function memoFields(memo: Memo): {memoType: StoredTx["memoType"]; memo?: string} {
+export function memoFields(memo: Memo): {memoType: StoredTx["memoType"]; memo?: string; memoBytes?: string} {
   switch (memo.type) {
     case "none":
       return {memoType: "none"};
     case "text":
-      return {memoType: "text", memo: Buffer.from(memo.value).toString("utf8")};
+      // The raw bytes too: a text memo need not be valid UTF-8 (Horizon's memo_bytes).
+      return {memoType: "text", memo: Buffer.from(memo.value).toString("utf8"), memoBytes: Buffer.from(memo.value).toString("base64")};
     case "id":
       return {memoType: "id", memo: memo.value.toString()};
     case "hash":

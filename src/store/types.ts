@@ -30,6 +30,8 @@ export interface StoredTx {
   memoType: "none" | "text" | "id" | "hash" | "return";
   /** Horizon's memo field: text as UTF-8 string, id as decimal, hash/return as base64; absent for none. */
   memo?: string;
+  /** Text memos: the memo's raw bytes, base64 (Horizon's memo_bytes). */
+  memoBytes?: string;
   /** base64 signatures of the envelope (inner tx) */
   signatures: string[];
   /** Time bounds, unix seconds (uint64: never a JS number). */

@@ -1,5 +1,5 @@
 /** Horizon's transaction resource, from the stored transaction. */
-import {xdr} from "@stellar/stellar-base";
+import {encodeMuxedAccountToAddress, xdr} from "@stellar/stellar-base";
 import type {StoredTx} from "../../store/types.js";
 import {link, pagedLink, type Link} from "./links.js";
 import {isoTime} from "./time.js";
@@ -33,6 +33,11 @@ export interface TransactionRecord {
   fee_meta_xdr: string;
   memo_type: StoredTx["memoType"];
   memo?: string;
+  memo_bytes?: string;
+  source_account_muxed?: string;
+  source_account_muxed_id?: string;
+  fee_account_muxed?: string;
+  fee_account_muxed_id?: string;
   signatures: string[];
   valid_after?: string;
   valid_before?: string;
@@ -46,6 +51,47 @@ export function innerMaxFee(envelopeXdr: string): string {
   const env = xdr.TransactionEnvelope.fromXDR(envelopeXdr, "base64");
   if (env.switch() !== xdr.EnvelopeType.envelopeTypeTxFeeBump()) return "0";
   return env.feeBump().tx().innerTx().v1().tx().fee().toString();
+}
+
+/** The XDR tag of a muxed (M…) account, KEY_TYPE_MUXED_ED25519. */
+const MUXED_TAG = Buffer.from([0, 0, 1, 0]);
+
+function muxedOf(m: xdr.MuxedAccount): {address: string; id: string} | null {
+  if (m.switch() !== xdr.CryptoKeyType.keyTypeMuxedEd25519()) return null;
+  return {address: encodeMuxedAccountToAddress(m, true), id: m.med25519().id().toString()};
+}
+
+/**
+ * Horizon's *_muxed and *_muxed_id fields of the source and fee accounts. Only an envelope
+ * holding the muxed tag anywhere is decoded, so plain transactions cost a byte search.
+ */
+export function muxedFields(envelopeXdr: string): Record<string, string> {
+  const raw = Buffer.from(envelopeXdr, "base64");
+  if (!raw.includes(MUXED_TAG)) return {};
+  const env = xdr.TransactionEnvelope.fromXDR(raw);
+  const out: Record<string, string> = {};
+  let source: xdr.MuxedAccount;
+  let fee: xdr.MuxedAccount;
+  if (env.switch() === xdr.EnvelopeType.envelopeTypeTxFeeBump()) {
+    fee = env.feeBump().tx().feeSource();
+    source = env.feeBump().tx().innerTx().v1().tx().sourceAccount();
+  } else if (env.switch() === xdr.EnvelopeType.envelopeTypeTx()) {
+    source = env.v1().tx().sourceAccount();
+    fee = source;
+  } else {
+    return out;
+  }
+  const s = muxedOf(source);
+  if (s !== null) {
+    out.source_account_muxed = s.address;
+    out.source_account_muxed_id = s.id;
+  }
+  const f = muxedOf(fee);
+  if (f !== null) {
+    out.fee_account_muxed = f.address;
+    out.fee_account_muxed_id = f.id;
+  }
+  return out;
 }
 
 /**
@@ -86,6 +132,8 @@ export function transactionRecord(tx: StoredTx, base: string): TransactionRecord
     signatures: tx.signatures,
   };
   if (tx.memoType !== "none" && tx.memo !== undefined) rec.memo = tx.memo;
+  if (tx.memoType === "text" && tx.memoBytes !== undefined) rec.memo_bytes = tx.memoBytes;
+  Object.assign(rec, muxedFields(tx.envelopeXdr));
   if (tx.validAfter !== undefined || tx.validBefore !== undefined) {
     const minTime = tx.validAfter ?? 0n;
     rec.valid_after = isoTime(minTime);

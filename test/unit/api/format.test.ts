@@ -1,6 +1,9 @@
 import {describe, it} from "node:test";
 import assert from "node:assert/strict";
-import {Account, Keypair, Operation as SdkOperation, StrKey, TransactionBuilder, xdr} from "@stellar/stellar-sdk";
+import {Account, Keypair, Memo, MuxedAccount, Operation as SdkOperation, StrKey, TransactionBuilder, xdr} from "@stellar/stellar-sdk";
+import {decodeTxFrame} from "../../../src/tx/frame.js";
+import {networkIdOf} from "../../../src/ledger/options.js";
+import {storedTxOf} from "../../../src/store/records.js";
 import {formatAmount, INT64_MAX} from "../../../src/api/format/amount.js";
 import {parseToid, toid} from "../../../src/api/format/toid.js";
 import {isoTime} from "../../../src/api/format/time.js";
@@ -380,5 +383,37 @@ describe("filteredPage", () => {
     const {records, lastScanned} = filteredPage(fetch, {cursor: "26", limit: 5, order: "asc"}, (r) => r.ok, (r) => r.id);
     assert.deepEqual(records.map((r) => r.id), ["27", "29", "30"]);
     assert.equal(lastScanned, "30");
+  });
+});
+
+describe("transactionRecord memo bytes and muxed accounts", () => {
+  it("prints memo_bytes of a text memo and the muxed source and fee accounts with their ids", () => {
+    const kp = Keypair.fromRawEd25519Seed(Buffer.alloc(32, 31));
+    const feePayer = Keypair.fromRawEd25519Seed(Buffer.alloc(32, 32));
+    const muxed = new MuxedAccount(new Account(kp.publicKey(), "7"), "42");
+    const memoRaw = Buffer.from([0x68, 0x69, 0xff]);
+    const inner = new TransactionBuilder(muxed, {fee: "100", networkPassphrase: PASSPHRASE})
+      .addOperation(SdkOperation.bumpSequence({bumpTo: "9"}))
+      .addMemo(new Memo("text", memoRaw))
+      .setTimeout(0)
+      .build();
+    inner.sign(kp);
+    const muxedFee = new MuxedAccount(new Account(feePayer.publicKey(), "1"), "18446744073709551615").accountId();
+    const bump = TransactionBuilder.buildFeeBumpTransaction(muxedFee, "400", inner, PASSPHRASE);
+    bump.sign(feePayer);
+    const frame = decodeTxFrame(bump.toEnvelope().toXDR(), networkIdOf(PASSPHRASE));
+    const rec = transactionRecord(
+      storedTxOf(frame, {ledger: 3, index: 1, closedAt: 1_700_000_000, feeCharged: 200n, successful: true, resultCodes: {transaction: "tx_fee_bump_inner_success"}, result: Buffer.alloc(0)}),
+      BASE,
+    );
+    assert.equal(rec.memo_bytes, memoRaw.toString("base64"));
+    assert.equal(rec.source_account, kp.publicKey());
+    assert.equal(rec.source_account_muxed, muxed.accountId());
+    assert.equal(rec.source_account_muxed_id, "42");
+    assert.equal(rec.fee_account, feePayer.publicKey());
+    assert.equal(rec.fee_account_muxed, muxedFee);
+    assert.equal(rec.fee_account_muxed_id, "18446744073709551615");
+    const plain = transactionRecord(storedTxOf(decodeTxFrame(inner.toEnvelope().toXDR(), networkIdOf(PASSPHRASE)), {ledger: 3, index: 2, closedAt: 1_700_000_000, feeCharged: 100n, successful: true, resultCodes: {transaction: "tx_success"}, result: Buffer.alloc(0)}), BASE);
+    assert.equal(plain.fee_account_muxed, muxed.accountId(), "a plain tx's fee account is its source");
   });
 });
