@@ -195,7 +195,8 @@ export class Herder implements TxSubmitter, FeeStatsSource {
       header: store.latestHeader(),
       config: this.modules.config,
       closeTime: this.nextCloseTime(),
-      queuedAhead: source ? this.queue.queuedAhead(frame.sourceAccount, source.seqNum) : 0,
+      queuedAhead: 0,
+      ...this.followsOf(frame, source?.seqNum),
       queuedFees: this.queue.queuedFees(frame.feeSource),
     });
     if (failure) {
@@ -245,13 +246,14 @@ export class Herder implements TxSubmitter, FeeStatsSource {
     const minimum = replaceByFeeMinimum(frame, old.frame);
     if (minimum !== null) return refuse(insufficientFeeFailure(frame, minimum));
     const source = store.account(frame.sourceAccount);
-    const ahead = source !== undefined && frame.seqNum - 1n > source.seqNum ? Number(frame.seqNum - 1n - source.seqNum) : 0;
+    const prev = this.queue.before(old);
     const releasedFee = old.frame.feeSource === frame.feeSource ? old.frame.maxFee : 0n;
     const failure = checkValid(frame, store, {
       header: store.latestHeader(),
       config: this.modules.config,
       closeTime: this.nextCloseTime(),
-      queuedAhead: ahead,
+      queuedAhead: 0,
+      ...(prev !== undefined && source !== undefined && prev.frame.seqNum > source.seqNum ? {followsSeq: prev.frame.seqNum} : {}),
       queuedFees: this.queue.queuedFees(frame.feeSource) - releasedFee,
     });
     if (failure) return refuse(failure);
@@ -272,6 +274,16 @@ export class Herder implements TxSubmitter, FeeStatsSource {
       await store.removePending(old.frame.hashHex);
     }
     return {outcome: {status: "PENDING", hash}, included};
+  }
+
+  /**
+   * The sequence number a new tx of `frame`'s account must follow when some of its txs are queued:
+   * the last queued one, while it is ahead of the state admission reads (LMDB may already hold
+   * the sequence numbers of a ledger whose commit is in flight while the queue still has its txs).
+   */
+  private followsOf(frame: TxFrame, currentSeq: bigint | undefined): {followsSeq?: bigint} {
+    const last = this.queue.lastSeq(frame.sourceAccount);
+    return last !== undefined && currentSeq !== undefined && last > currentSeq ? {followsSeq: last} : {};
   }
 
   private waiterFor(hash: string): Waiter {

@@ -132,11 +132,14 @@ export class TxQueue {
   /** The queued tx of `account` with sequence number `seq`, if any. */
   atSeq(account: AccountId, seq: bigint): QueuedTx | undefined {
     const list = this.byAccount.get(account);
-    if (!list || list.length === 0) return undefined;
-    const at = seq - list[0]!.frame.seqNum;
-    if (at < 0n || at >= BigInt(list.length)) return undefined;
-    const q = list[Number(at)]!;
-    return q.frame.seqNum === seq ? q : undefined;
+    return list?.find((q) => q.frame.seqNum === seq);
+  }
+
+  /** The tx queued just ahead of `q` for the same account, if any. */
+  before(q: QueuedTx): QueuedTx | undefined {
+    const list = this.byAccount.get(q.frame.sourceAccount);
+    const i = list ? list.indexOf(q) : -1;
+    return i > 0 ? list![i - 1] : undefined;
   }
 
   /**

@@ -74,16 +74,17 @@ export function trimInvalid(
   const fees = new Map<string, bigint>();
   const out: TrimmedTx[] = [];
   for (const list of accountQueues) {
-    let kept = 0;
+    // The sequence number the next tx must follow: none until one of the account's txs is kept.
+    let follows: bigint | undefined;
     for (const q of list) {
       const feeSource = q.frame.feeSource;
       const before = fees.get(feeSource) ?? 0n;
-      const failure = checkValid(q.frame, reader, {...ctx, queuedAhead: kept, queuedFees: before});
+      const failure = checkValid(q.frame, reader, {...ctx, queuedAhead: 0, ...(follows !== undefined ? {followsSeq: follows} : {}), queuedFees: before});
       if (failure !== null) {
         out.push({q, failure});
         continue;
       }
-      kept++;
+      follows = q.frame.seqNum;
       fees.set(feeSource, before + q.frame.maxFee);
     }
   }

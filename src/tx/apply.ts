@@ -11,7 +11,8 @@ import type {LedgerTxn} from "../ledger/state.js";
 import {layerDeltas, type EntryDelta, type TxMeta} from "../ledger/meta.js";
 import type {AccountEntry, AccountId, LedgerStateReader} from "../ledger/types.js";
 import {accountKey} from "../ledger/types.js";
-import type {TxFrame} from "./interface.js";
+import type {TxFrame, V2Preconditions} from "./interface.js";
+import {decodeSignerKey} from "./keys.js";
 import type {Operation} from "./types.js";
 import {SignatureChecker} from "./auth.js";
 import {TxCode, opBadAuth, opNoSourceAccount, isOpSuccess, type OpResult, type TxOutcome} from "./results.js";
@@ -39,6 +40,11 @@ export interface CommonValidOptions {
   /** Check the fee bid against baseFee × ops (regular txs; never a fee-bump's inner tx). */
   checkFee: boolean;
   queuedAhead: number;
+  /**
+   * The sequence number the tx must follow when txs are queued ahead of it (the last of them);
+   * overrides queuedAhead, which only counts txs and is wrong once min_seq_num leaves gaps.
+   */
+  followsSeq?: bigint;
   /** Fee the source must be able to pay from its available balance (0 at apply: fee charged), else null. */
   feeToPay: bigint | null;
 }
@@ -73,7 +79,31 @@ export function feeToCharge(frame: TxFrame, baseFee: bigint): bigint {
 export function isBadSeq(frame: TxFrame, env: TxEnv, current: bigint): boolean {
   if (frame.seqNum === BigInt(env.ledgerSeq) << 32n) return true;
   if (current === INT64_MAX) return true;
+  // min_seq_num (CAP-21) relaxes the rule to: minSeqNum ≤ current < seqNum.
+  const minSeqNum = frame.preconditions?.minSeqNum ?? null;
+  if (minSeqNum !== null) return current < minSeqNum || current >= frame.seqNum;
   return current + 1n !== frame.seqNum;
+}
+
+/**
+ * stellar-core's isTooEarlyForAccount (CAP-21): min_seq_age seconds and min_seq_ledger_gap ledgers
+ * must have passed since the source account's sequence number last changed.
+ */
+function isTooEarlyForAccount(pre: V2Preconditions, source: AccountEntry, env: TxEnv): boolean {
+  const closeTime = BigInt(env.closeTime);
+  if (pre.minSeqAge > closeTime || closeTime - pre.minSeqAge < source.seqTime) return true;
+  return pre.minSeqLedgerGap > env.ledgerSeq || env.ledgerSeq - pre.minSeqLedgerGap < source.seqLedger;
+}
+
+/** As stellar-core: no duplicate extra signer, and no signed-payload signer with an empty payload. */
+function extraSignersWellFormed(keys: string[]): boolean {
+  if (keys.length === 2 && keys[0] === keys[1]) return false;
+  for (const k of keys) {
+    const d = decodeSignerKey(k);
+    if (d === null) return false;
+    if (d.kind === "signed_payload" && (d.raw.length < 36 || d.raw.readUInt32BE(32) === 0)) return false;
+  }
+  return true;
 }
 
 export function commonValid(
@@ -86,19 +116,32 @@ export function commonValid(
   const invalid = (code: TxCode): {validity: Validity; code: TxCode} => ({validity: Validity.Invalid, code});
   if (frame.notSupported !== undefined) return invalid(TxCode.NotSupported);
   if (frame.operations.length === 0) return invalid(TxCode.MissingOperation);
+  const pre = frame.preconditions;
+  if (pre !== undefined && !extraSignersWellFormed(pre.extraSigners)) return invalid(TxCode.Malformed);
   const tb = frame.timeBounds;
-  if (tb !== null) {
-    const t = BigInt(env.closeTime);
-    if (tb.minTime !== 0n && t < tb.minTime) return invalid(TxCode.TooEarly);
-    if (tb.maxTime !== 0n && t > tb.maxTime) return invalid(TxCode.TooLate);
+  const lb = pre?.ledgerBounds ?? null;
+  const t = BigInt(env.closeTime);
+  // stellar-core's isTooEarly / isTooLate: time bounds at the close time, ledger bounds at the
+  // sequence of the ledger being closed (maxLedger is exclusive).
+  if ((tb !== null && tb.minTime !== 0n && t < tb.minTime) || (lb !== null && lb.minLedger > env.ledgerSeq)) {
+    return invalid(TxCode.TooEarly);
+  }
+  if ((tb !== null && tb.maxTime !== 0n && t > tb.maxTime) || (lb !== null && lb.maxLedger !== 0 && lb.maxLedger <= env.ledgerSeq)) {
+    return invalid(TxCode.TooLate);
   }
   if (opts.checkFee && (frame.innerMaxFee ?? frame.maxFee) < BigInt(env.baseFee) * BigInt(frame.operations.length)) {
     return invalid(TxCode.InsufficientFee);
   }
   const source = getAccount(reader, frame.sourceAccount);
   if (source === undefined) return invalid(TxCode.NoAccount);
-  if (isBadSeq(frame, env, source.seqNum + BigInt(opts.queuedAhead))) return invalid(TxCode.BadSeq);
+  if (isBadSeq(frame, env, opts.followsSeq ?? source.seqNum + BigInt(opts.queuedAhead))) return invalid(TxCode.BadSeq);
+  if (pre !== undefined && isTooEarlyForAccount(pre, source, env)) return invalid(TxCode.BadMinSeqAgeOrGap);
   if (!checker.checkAccount(source, "low")) return {validity: Validity.InvalidUpdateSeq, code: TxCode.BadAuth};
+  // Every extra signer (weight 1 each) must have signed.
+  if (pre !== undefined && pre.extraSigners.length > 0) {
+    const extra = pre.extraSigners.map((key) => ({key, weight: 1}));
+    if (!checker.checkSigners(extra, extra.length)) return {validity: Validity.InvalidUpdateSeq, code: TxCode.BadAuth};
+  }
   if (opts.feeToPay !== null && availableBalance(source, env.baseReserve) < opts.feeToPay) {
     return {validity: Validity.InvalidPostAuth, code: TxCode.InsufficientBalance};
   }

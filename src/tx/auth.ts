@@ -11,8 +11,8 @@
  */
 import type {AccountEntry, Signer} from "../ledger/types.js";
 import type {DecoratedSignature, VerifiedSignature} from "./types.js";
-import {decodeSignerKey, hintOf} from "./keys.js";
-import {verifyEd25519, verifyHashX} from "./verify.js";
+import {decodeSignerKey} from "./keys.js";
+import {candidateOf, signatureMatches, type CandidateKey} from "./verify.js";
 
 export type ThresholdLevel = "low" | "med" | "high";
 
@@ -37,16 +37,14 @@ export class SignatureChecker {
     for (const v of verified) if (v.index >= 0 && v.index < signatures.length) this.verifiedKey[v.index] = v.key;
   }
 
-  private signedBy(i: number, key: string, kind: "ed25519" | "hash_x", raw: Buffer): boolean {
+  private signedBy(i: number, cand: CandidateKey): boolean {
     const known = this.verifiedKey[i];
-    if (known !== undefined) return known === key;
-    if (this.tried.has(key)) return false;
-    const sig = this.signatures[i]!;
-    if (sig.hint.length !== 4 || hintOf(sig.hint) !== hintOf(raw)) return false;
-    const memo = i + ":" + key;
+    if (known !== undefined) return known === cand.key;
+    if (this.tried.has(cand.key)) return false;
+    const memo = i + ":" + cand.key;
     let ok = this.onTheSpot.get(memo);
     if (ok === undefined) {
-      ok = kind === "ed25519" ? verifyEd25519(raw, this.contentsHash, sig.signature) : verifyHashX(raw, sig.signature);
+      ok = signatureMatches(cand, this.signatures[i]!, this.contentsHash);
       this.onTheSpot.set(memo, ok);
     }
     return ok;
@@ -55,8 +53,10 @@ export class SignatureChecker {
   /** stellar-core's checkSignature over an explicit signer list. */
   checkSigners(signers: Signer[], neededWeight: number): boolean {
     let total = 0;
-    const hashX: {key: string; raw: Buffer; weight: number}[] = [];
-    const ed: {key: string; raw: Buffer; weight: number}[] = [];
+    // As stellar-core: pre-auth first, then hash(x), ed25519 and signed-payload signers.
+    const hashX: {cand: CandidateKey; weight: number}[] = [];
+    const ed: {cand: CandidateKey; weight: number}[] = [];
+    const payload: {cand: CandidateKey; weight: number}[] = [];
     for (const s of signers) {
       const d = decodeSignerKey(s.key);
       if (d === null) continue;
@@ -66,14 +66,17 @@ export class SignatureChecker {
           total += weight;
           if (total >= neededWeight) return true;
         }
-      } else if (d.kind === "hash_x") hashX.push({key: s.key, raw: d.raw, weight});
-      else if (d.kind === "ed25519") ed.push({key: s.key, raw: d.raw, weight});
+        continue;
+      }
+      const cand = candidateOf(s.key);
+      if (cand === null) continue;
+      (cand.kind === "hash_x" ? hashX : cand.kind === "ed25519" ? ed : payload).push({cand, weight});
     }
-    const pass = (list: {key: string; raw: Buffer; weight: number}[], kind: "ed25519" | "hash_x"): boolean => {
+    const pass = (list: {cand: CandidateKey; weight: number}[]): boolean => {
       for (let i = 0; i < this.signatures.length; i++) {
         for (let j = 0; j < list.length; j++) {
           const s = list[j]!;
-          if (this.signedBy(i, s.key, kind, s.raw)) {
+          if (this.signedBy(i, s.cand)) {
             this.used[i] = true;
             total += s.weight;
             if (total >= neededWeight) return true;
@@ -84,7 +87,7 @@ export class SignatureChecker {
       }
       return false;
     };
-    return pass(hashX, "hash_x") || pass(ed, "ed25519");
+    return pass(hashX) || pass(ed) || pass(payload);
   }
 
   /** Signers of an existing account: the master key (if its weight is > 0) and its signer list. */

@@ -36,6 +36,7 @@ export function checkValid(frame: TxFrame, reader: LedgerStateReader, ctx: Check
       applying: false,
       checkFee: true,
       queuedAhead: ctx.queuedAhead,
+      ...(ctx.followsSeq !== undefined ? {followsSeq: ctx.followsSeq} : {}),
       feeToPay: frame.maxFee + ctx.queuedFees,
     });
     return outcome.code === TxCode.Success ? null : failure(fee, outcome, null);
@@ -57,6 +58,7 @@ export function checkValid(frame: TxFrame, reader: LedgerStateReader, ctx: Check
   if (!checker.checkAccount(feeSource, "low")) return outer(TxCode.BadAuth);
   if (availableBalance(feeSource, env.baseReserve) < frame.maxFee + ctx.queuedFees) return outer(TxCode.InsufficientBalance);
   if (!checker.allUsed()) return outer(TxCode.BadAuthExtra);
-  const inner = checkInner(frame, reader, env, {applying: false, checkFee: false, queuedAhead: ctx.queuedAhead, feeToPay: null});
+  const inner = checkInner(frame, reader, env, {applying: false, checkFee: false, queuedAhead: ctx.queuedAhead,
+      ...(ctx.followsSeq !== undefined ? {followsSeq: ctx.followsSeq} : {}), feeToPay: null});
   return inner.code === TxCode.Success ? null : failure(fee, inner, {innerHash: frame.innerHash});
 }

@@ -6,7 +6,7 @@
  */
 import {xdr, StrKey} from "@stellar/stellar-base";
 import type {AccountId} from "../ledger/types.js";
-import type {TimeBounds, TxFrame} from "./interface.js";
+import type {TimeBounds, TxFrame, V2Preconditions} from "./interface.js";
 import type {Asset, DecoratedSignature, Memo, Operation} from "./types.js";
 import {accountIdFromRaw, sha256} from "./keys.js";
 import {TxError, TxErrorCode} from "./errors.js";
@@ -174,12 +174,14 @@ interface InnerParts {
   operations: Operation[];
   memo: Memo;
   timeBounds: TimeBounds | null;
+  preconditions?: V2Preconditions;
   notSupported?: string;
 }
 
 function decodeTransaction(tx: xdr.Transaction): InnerParts {
   const cond = tx.cond();
   let timeBounds: TimeBounds | null = null;
+  let preconditions: V2Preconditions | undefined;
   let notSupported: string | undefined;
   switch (cond.switch().name) {
     case "precondNone":
@@ -188,15 +190,17 @@ function decodeTransaction(tx: xdr.Transaction): InnerParts {
       timeBounds = decodeTimeBounds(cond.timeBounds());
       break;
     case "precondV2": {
-      // Only time bounds are applied. The other precondV2 fields (CAP-21) are accepted when
-      // they are neutral and answered tx_not_supported otherwise, rather than half-enforced.
       const v2 = cond.v2();
       timeBounds = decodeTimeBounds(v2.timeBounds());
-      if (v2.ledgerBounds()) notSupported = "ledgerBounds";
-      else if (v2.minSeqNum()) notSupported = "minSeqNum";
-      else if (v2.minSeqAge().toBigInt() !== 0n) notSupported = "minSeqAge";
-      else if (v2.minSeqLedgerGap() !== 0) notSupported = "minSeqLedgerGap";
-      else if (v2.extraSigners().length > 0) notSupported = "extraSigners";
+      const lb = v2.ledgerBounds();
+      const minSeq = v2.minSeqNum();
+      preconditions = {
+        ledgerBounds: lb ? {minLedger: lb.minLedger(), maxLedger: lb.maxLedger()} : null,
+        minSeqNum: minSeq ? minSeq.toBigInt() : null,
+        minSeqAge: v2.minSeqAge().toBigInt(),
+        minSeqLedgerGap: v2.minSeqLedgerGap(),
+        extraSigners: v2.extraSigners().map(signerKeyToString),
+      };
       break;
     }
   }
@@ -209,6 +213,7 @@ function decodeTransaction(tx: xdr.Transaction): InnerParts {
     memo: decodeMemo(tx.memo()),
     timeBounds,
   };
+  if (preconditions !== undefined) parts.preconditions = preconditions;
   if (notSupported !== undefined) parts.notSupported = notSupported;
   return parts;
 }
@@ -317,6 +322,7 @@ function frameOf(
     innerHash,
     verified: [],
     verifiedFeeBump: [],
+    ...(inner.preconditions !== undefined ? {preconditions: inner.preconditions} : {}),
     ...(inner.notSupported !== undefined ? {notSupported: inner.notSupported} : {}),
   };
   return frame;

@@ -12,6 +12,20 @@ export interface TimeBounds {
   maxTime: bigint;
 }
 
+/** CAP-21 preconditions beyond time bounds (PRECOND_V2). */
+export interface V2Preconditions {
+  /** Ledgers in which the tx may apply: minLedger ≤ seq, and seq < maxLedger unless maxLedger is 0. */
+  ledgerBounds: {minLedger: number; maxLedger: number} | null;
+  /** Set: the tx may follow any account sequence number in [minSeqNum, seqNum). */
+  minSeqNum: bigint | null;
+  /** Seconds that must have passed since the account's sequence number last changed (uint64). */
+  minSeqAge: bigint;
+  /** Ledgers that must have closed since the account's sequence number last changed. */
+  minSeqLedgerGap: number;
+  /** Signer keys (StrKey) that must each have signed, beyond the accounts' thresholds. */
+  extraSigners: string[];
+}
+
 /** A decoded transaction envelope (v0, v1 or fee-bump). */
 export interface TxFrame {
   /** The envelope bytes exactly as submitted. */
@@ -47,9 +61,11 @@ export interface TxFrame {
   triedFeeBumpKeys?: string[];
   /** Fee bid of the inner tx (fee-bumps only; equal to maxFee otherwise). Added for fee-bump rate checks and the store. */
   readonly innerMaxFee?: bigint;
+  /** PRECOND_V2 fields other than time bounds; absent for other preconditions. */
+  readonly preconditions?: V2Preconditions;
   /**
-   * Set when the envelope uses a feature this node does not apply (non-trivial precondV2 fields,
-   * Soroban data): admission answers tx_not_supported. Added by tx/frame.ts.
+   * Set when the envelope uses a feature this node does not apply (Soroban data): admission
+   * answers tx_not_supported. Added by tx/frame.ts.
    */
   readonly notSupported?: string;
 }
@@ -62,6 +78,8 @@ export interface CheckContext {
   closeTime: number;
   /** Number of txs of the same source account already queued ahead of this one. */
   queuedAhead: number;
+  /** Sequence number of the last tx queued ahead (overrides queuedAhead when set). */
+  followsSeq?: bigint;
   /** Fees already committed by queued txs of the same fee source (for balance check). */
   queuedFees: bigint;
 }

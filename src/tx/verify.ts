@@ -27,40 +27,77 @@ export function verifyHashX(hash32: Uint8Array, preimage: Uint8Array): boolean {
 
 export interface CandidateKey {
   key: string;
-  kind: "ed25519" | "hash_x";
+  kind: "ed25519" | "hash_x" | "signed_payload";
+  /** ed25519: the public key; hash_x: the hash; signed_payload: the signer's public key. */
   raw: Buffer;
+  /** signed_payload only: the payload the signature covers instead of the tx hash. */
+  payload?: Buffer;
+  /** The hint a signature by this signer carries. */
+  hint: number;
 }
 
-/** Signer keys that could have signed for these accounts: master keys plus current ed25519 / hash(x) signers. */
-export function candidateKeys(accountIds: Iterable<string>, reader: LedgerStateReader): Map<number, CandidateKey[]> {
+/**
+ * A signed-payload signer (CAP-40) from its StrKey's decoded bytes (SignerKeyEd25519SignedPayload
+ * XDR: 32-byte key, then the payload as var opaque). Its hint is the key's hint XOR the payload's
+ * last 4 bytes (zero-padded on the right when shorter), as stellar-core's getSignedPayloadHint.
+ */
+export function signedPayloadCandidate(key: string, raw: Buffer): CandidateKey | null {
+  if (raw.length < 36) return null;
+  const pub = raw.subarray(0, 32);
+  const len = raw.readUInt32BE(32);
+  if (len > 64 || 36 + len > raw.length) return null;
+  const payload = raw.subarray(36, 36 + len);
+  const tail = Buffer.alloc(4);
+  if (payload.length >= 4) payload.copy(tail, 0, payload.length - 4);
+  else payload.copy(tail, 0);
+  return {key, kind: "signed_payload", raw: pub, payload, hint: (hintOf(pub) ^ hintOf(tail)) >>> 0};
+}
+
+/** The candidate for a signer StrKey that needs a signature (not a pre-auth tx), or null. */
+export function candidateOf(key: string): CandidateKey | null {
+  const d = decodeSignerKey(key);
+  if (d === null) return null;
+  if (d.kind === "ed25519" || d.kind === "hash_x") return {key, kind: d.kind, raw: d.raw, hint: hintOf(d.raw)};
+  if (d.kind === "signed_payload") return signedPayloadCandidate(key, d.raw);
+  return null;
+}
+
+/**
+ * Signer keys that could have signed for these accounts: master keys, current ed25519 / hash(x) /
+ * signed-payload signers, and the tx's extra signers (pre-auth signers need no signature).
+ */
+export function candidateKeys(accountIds: Iterable<string>, reader: LedgerStateReader, extraSigners: readonly string[] = []): Map<number, CandidateKey[]> {
   const byHint = new Map<number, CandidateKey[]>();
   const seen = new Set<string>();
-  const add = (key: string, kind: CandidateKey["kind"], raw: Buffer): void => {
-    if (seen.has(key)) return;
-    seen.add(key);
-    const h = hintOf(raw);
-    const list = byHint.get(h);
-    if (list === undefined) byHint.set(h, [{key, kind, raw}]);
-    else list.push({key, kind, raw});
+  const add = (c: CandidateKey | null): void => {
+    if (c === null || seen.has(c.key)) return;
+    seen.add(c.key);
+    const list = byHint.get(c.hint);
+    if (list === undefined) byHint.set(c.hint, [c]);
+    else list.push(c);
   };
   for (const id of accountIds) {
-    add(id, "ed25519", rawFromAccountId(id));
+    const raw = rawFromAccountId(id);
+    add({key: id, kind: "ed25519", raw, hint: hintOf(raw)});
     const entry = reader.getEntry(accountKey(id));
     if (entry === undefined || entry.type !== "account") continue;
-    for (const s of entry.signers) {
-      const d = decodeSignerKey(s.key);
-      if (d === null) continue;
-      if (d.kind === "ed25519" || d.kind === "hash_x") add(s.key, d.kind, d.raw);
-      // pre-auth signers need no signature; signed-payload signers (CAP-40) are not matched yet.
-    }
+    for (const s of entry.signers) add(candidateOf(s.key));
   }
+  for (const key of extraSigners) add(candidateOf(key));
   return byHint;
 }
 
 /** Whether `sig` is a valid signature by `cand` over `msg` (hint already matched or not: checked here). */
 export function signatureMatches(cand: CandidateKey, sig: DecoratedSignature, msg: Uint8Array): boolean {
-  if (sig.hint.length !== 4 || hintOf(sig.hint) !== hintOf(cand.raw)) return false;
-  return cand.kind === "ed25519" ? verifyEd25519(cand.raw, msg, sig.signature) : verifyHashX(cand.raw, sig.signature);
+  if (sig.hint.length !== 4 || hintOf(sig.hint) !== cand.hint) return false;
+  switch (cand.kind) {
+    case "ed25519":
+      return verifyEd25519(cand.raw, msg, sig.signature);
+    case "hash_x":
+      return verifyHashX(cand.raw, sig.signature);
+    case "signed_payload":
+      return verifyEd25519(cand.raw, cand.payload ?? Buffer.alloc(0), sig.signature);
+  }
 }
 
 export function matchSignatures(
@@ -96,7 +133,7 @@ export function authAccounts(frame: TxFrame): string[] {
  * `frame.verifiedFeeBump` (signatures over the fee-bump hash, fee source keys only).
  */
 export function verifyFrameSignatures(frame: TxFrame, reader: LedgerStateReader): void {
-  const inner = candidateKeys(authAccounts(frame), reader);
+  const inner = candidateKeys(authAccounts(frame), reader, frame.preconditions?.extraSigners ?? []);
   frame.verified = matchSignatures(frame.signatures, inner, frame.innerHash);
   frame.triedKeys = keysOf(inner);
   if (frame.isFeeBump) {
