@@ -2,6 +2,7 @@
 import {test} from "node:test";
 import assert from "node:assert/strict";
 import {Asset, Keypair, Operation, TransactionBuilder} from "@stellar/stellar-sdk";
+import {rmSync} from "node:fs";
 import {startNode} from "../helpers/node.js";
 
 interface HorizonFailure {
@@ -9,7 +10,8 @@ interface HorizonFailure {
 }
 
 test("after a failed ledger commit the node refuses submissions with 503 and reports a fatal error", {timeout: 30_000}, async () => {
-  const n = await startNode({closeIntervalMs: 100});
+  // Signatures verified on the main thread: no worker pool to tear down after the failure.
+  const n = await startNode({closeIntervalMs: 100, verifyThreads: 0});
   try {
     const root = (await (await fetch(n.url + "/")).json()) as {network_passphrase: string};
     const alice = Keypair.random();
@@ -17,7 +19,6 @@ test("after a failed ledger commit the node refuses submissions with 503 and rep
 
     const fatal = new Promise<Error>((resolve) => n.node.onFatal(resolve));
     n.node.store.commitLedger = () => Promise.reject(new Error("injected: disk write failed"));
-    const lastGood = n.node.herder.lastClosed().seq;
 
     const pay = async () => {
       const src = await n.server.loadAccount(alice.publicKey());
@@ -38,6 +39,7 @@ test("after a failed ledger commit the node refuses submissions with 503 and rep
     const err = await fatal;
     assert.match(err.message, /injected/);
     assert.ok(n.node.herder.failed);
+    const lastGood = n.node.herder.lastClosed().seq;
     // Later submissions are refused, and no ledger closes any more.
     assert.equal(await pay(), 503);
     const asyncRes = await fetch(n.url + "/transactions_async", {method: "POST", body: new URLSearchParams({tx: "AAAA"})});
@@ -46,6 +48,15 @@ test("after a failed ledger commit the node refuses submissions with 503 and rep
     assert.equal(n.node.herder.lastClosed().seq, lastGood);
     assert.equal((await n.node.metrics.ledgerCommitFailed.get()).values[0]!.value, 1);
   } finally {
-    await n.stop();
+    if (n.node.herder.failed) {
+      // A failed node is meant to exit, not to shut down cleanly: stop serving and closing, and
+      // leave the store as an exiting process leaves it.
+      await n.node.api.stop();
+      n.node.consensus.stop();
+      await n.node.herder.stop();
+      rmSync(n.dataDir, {recursive: true, force: true});
+    } else {
+      await n.stop();
+    }
   }
 });
