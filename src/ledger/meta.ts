@@ -48,8 +48,21 @@ export function entryDelta(before: LedgerEntry, after: LedgerEntry): EntryDelta 
   return {before: cloneEntry(before), after: cloneEntry(after)};
 }
 
+/**
+ * Decoding a G… StrKey (base32 and CRC) costs more than building the rest of an entry, and a
+ * ledger's meta names each account 4-6 times: keep the decoded ids of recent accounts.
+ */
+const ACCOUNT_ID_CACHE_MAX = 50_000;
+const accountIds = new Map<string, xdr.AccountId>();
+
 function accountIdXdr(id: string): xdr.AccountId {
-  return Keypair.fromPublicKey(id).xdrAccountId();
+  let x = accountIds.get(id);
+  if (x === undefined) {
+    if (accountIds.size >= ACCOUNT_ID_CACHE_MAX) accountIds.clear();
+    x = Keypair.fromPublicKey(id).xdrAccountId();
+    accountIds.set(id, x);
+  }
+  return x;
 }
 
 function accountXdr(a: AccountEntry): xdr.AccountEntry {
