@@ -82,6 +82,7 @@ export function storedOp(tx: StoredTx, opIndex: number): StoredOp | undefined {
     sourceAccount: op.source ?? tx.sourceAccount,
     op,
     transactionSuccessful: tx.successful,
+    envelopeXdr: tx.envelopeXdr,
   };
 }
 

@@ -56,6 +56,8 @@ export interface StoredOp {
   sourceAccount: AccountId;
   op: Operation;
   transactionSuccessful: boolean;
+  /** The tx's envelope (base64, the StoredTx's own string): muxed account fields are read from it. */
+  envelopeXdr?: string;
 }
 
 export interface PageQuery {

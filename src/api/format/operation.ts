@@ -1,10 +1,11 @@
 /** Horizon's operation resource, with the per-type fields Horizon prints for each kind. */
+import {xdr} from "@stellar/stellar-base";
 import type {StoredOp} from "../../store/types.js";
 import {OPERATION_TYPE_I, type Asset} from "../../tx/types.js";
 import {formatAmount} from "./amount.js";
 import {link, type Link} from "./links.js";
 import {isoTime} from "./time.js";
-import type {TransactionRecord} from "./transaction.js";
+import {MUXED_TAG, muxedOf, type TransactionRecord} from "./transaction.js";
 
 type FieldValue = string | number | boolean | number[] | string[] | TransactionRecord;
 
@@ -103,8 +104,55 @@ function typeFields(sop: StoredOp): {type: string; fields: Record<string, FieldV
   }
 }
 
+/** Sets `<prefix>_muxed` and `<prefix>_muxed_id` when `m` is a muxed (M…) account. */
+function putMuxed(out: Record<string, FieldValue>, prefix: string, m: xdr.MuxedAccount): void {
+  const x = muxedOf(m);
+  if (x === null) return;
+  out[prefix + "_muxed"] = x.address;
+  out[prefix + "_muxed_id"] = x.id;
+}
+
+/**
+ * Horizon's muxed fields of an operation: `source_account_muxed(_id)` for the effective source
+ * (the operation's own, else the tx's), the same account as `funder` / `from` / `account`, and the
+ * muxed destination as `to` / `into`. Only envelopes holding the muxed tag are decoded.
+ */
+function opMuxedFields(sop: StoredOp): Record<string, FieldValue> {
+  const out: Record<string, FieldValue> = {};
+  if (sop.envelopeXdr === undefined) return out;
+  const raw = Buffer.from(sop.envelopeXdr, "base64");
+  if (!raw.includes(MUXED_TAG)) return out;
+  const env = xdr.TransactionEnvelope.fromXDR(raw);
+  let tx: xdr.Transaction;
+  if (env.switch() === xdr.EnvelopeType.envelopeTypeTxFeeBump()) tx = env.feeBump().tx().innerTx().v1().tx();
+  else if (env.switch() === xdr.EnvelopeType.envelopeTypeTx()) tx = env.v1().tx();
+  else return out; // v0 envelopes name plain ed25519 keys only
+  const op = tx.operations()[sop.opIndex - 1];
+  if (op === undefined) return out;
+  const source = op.sourceAccount() ?? tx.sourceAccount();
+  putMuxed(out, "source_account", source);
+  const body = op.body();
+  switch (sop.op.type) {
+    case "create_account":
+      putMuxed(out, "funder", source);
+      break;
+    case "payment":
+      putMuxed(out, "from", source);
+      putMuxed(out, "to", body.paymentOp().destination());
+      break;
+    case "account_merge":
+      putMuxed(out, "account", source);
+      putMuxed(out, "into", body.destination());
+      break;
+    default:
+      break;
+  }
+  return out;
+}
+
 export function operationRecord(sop: StoredOp, base: string): OperationRecord {
   const {type, fields} = typeFields(sop);
+  const muxed = opMuxedFields(sop);
   const self = `/operations/${sop.id}`;
   return {
     _links: {
@@ -118,10 +166,14 @@ export function operationRecord(sop: StoredOp, base: string): OperationRecord {
     paging_token: sop.id,
     transaction_successful: sop.transactionSuccessful,
     source_account: sop.sourceAccount,
+    ...(muxed.source_account_muxed !== undefined
+      ? {source_account_muxed: muxed.source_account_muxed, source_account_muxed_id: muxed.source_account_muxed_id}
+      : {}),
     type,
     type_i: OPERATION_TYPE_I[type] ?? -1,
     created_at: isoTime(sop.closedAt),
     transaction_hash: sop.txHash,
     ...fields,
+    ...muxed,
   };
 }

@@ -54,9 +54,9 @@ export function innerMaxFee(envelopeXdr: string): string {
 }
 
 /** The XDR tag of a muxed (M…) account, KEY_TYPE_MUXED_ED25519. */
-const MUXED_TAG = Buffer.from([0, 0, 1, 0]);
+export const MUXED_TAG = Buffer.from([0, 0, 1, 0]);
 
-function muxedOf(m: xdr.MuxedAccount): {address: string; id: string} | null {
+export function muxedOf(m: xdr.MuxedAccount): {address: string; id: string} | null {
   if (m.switch() !== xdr.CryptoKeyType.keyTypeMuxedEd25519()) return null;
   return {address: encodeMuxedAccountToAddress(m, true), id: m.med25519().id().toString()};
 }

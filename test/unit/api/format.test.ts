@@ -1,9 +1,10 @@
 import {describe, it} from "node:test";
 import assert from "node:assert/strict";
-import {Account, Keypair, Memo, MuxedAccount, Operation as SdkOperation, StrKey, TransactionBuilder, xdr} from "@stellar/stellar-sdk";
+import {Account, Asset, Keypair, Memo, MuxedAccount, Operation as SdkOperation, StrKey, TransactionBuilder, xdr} from "@stellar/stellar-sdk";
 import {decodeTxFrame} from "../../../src/tx/frame.js";
 import {networkIdOf} from "../../../src/ledger/options.js";
 import {storedTxOf} from "../../../src/store/records.js";
+import {storedOp as storedOpOfTx} from "../../../src/store/ledger-store.js";
 import {formatAmount, INT64_MAX} from "../../../src/api/format/amount.js";
 import {parseToid, toid} from "../../../src/api/format/toid.js";
 import {isoTime} from "../../../src/api/format/time.js";
@@ -415,5 +416,51 @@ describe("transactionRecord memo bytes and muxed accounts", () => {
     assert.equal(rec.fee_account_muxed_id, "18446744073709551615");
     const plain = transactionRecord(storedTxOf(decodeTxFrame(inner.toEnvelope().toXDR(), networkIdOf(PASSPHRASE)), {ledger: 3, index: 2, closedAt: 1_700_000_000, feeCharged: 100n, successful: true, resultCodes: {transaction: "tx_success"}, result: Buffer.alloc(0)}), BASE);
     assert.equal(plain.fee_account_muxed, muxed.accountId(), "a plain tx's fee account is its source");
+  });
+});
+
+describe("operationRecord muxed accounts", () => {
+  it("prints the muxed source, funder, from, to, account and into with their ids, as Horizon", () => {
+    const kp = Keypair.fromRawEd25519Seed(Buffer.alloc(32, 41));
+    const other = Keypair.fromRawEd25519Seed(Buffer.alloc(32, 42));
+    const muxedSource = new MuxedAccount(new Account(kp.publicKey(), "7"), "42");
+    const muxedDest = new MuxedAccount(new Account(other.publicKey(), "1"), "18446744073709551615");
+    const tx = new TransactionBuilder(muxedSource, {fee: "400", networkPassphrase: PASSPHRASE})
+      .addOperation(SdkOperation.createAccount({destination: other.publicKey(), startingBalance: "5"}))
+      .addOperation(SdkOperation.payment({destination: muxedDest.accountId(), asset: Asset.native(), amount: "1"}))
+      .addOperation(SdkOperation.payment({destination: other.publicKey(), asset: Asset.native(), amount: "2", source: other.publicKey()}))
+      .addOperation(SdkOperation.accountMerge({destination: muxedDest.accountId()}))
+      .setTimeout(0)
+      .build();
+    tx.sign(kp, other);
+    const frame = decodeTxFrame(tx.toEnvelope().toXDR(), networkIdOf(PASSPHRASE));
+    const stx = storedTxOf(frame, {ledger: 3, index: 1, closedAt: 1_700_000_000, feeCharged: 400n, successful: true, resultCodes: {transaction: "tx_success"}, result: Buffer.alloc(0)});
+    const rec = (i: number) => operationRecord(storedOpOfTx(stx, i)!, BASE);
+
+    const create = rec(1);
+    assert.equal(create.source_account, kp.publicKey());
+    assert.equal(create.source_account_muxed, muxedSource.accountId());
+    assert.equal(create.source_account_muxed_id, "42");
+    assert.equal(create.funder_muxed, muxedSource.accountId());
+    assert.equal(create.funder_muxed_id, "42");
+
+    const pay = rec(2);
+    assert.equal(pay.from_muxed, muxedSource.accountId());
+    assert.equal(pay.to, other.publicKey());
+    assert.equal(pay.to_muxed, muxedDest.accountId());
+    assert.equal(pay.to_muxed_id, "18446744073709551615");
+
+    // An operation with its own plain source and a plain destination has no muxed fields.
+    const plain = rec(3);
+    for (const k of ["source_account_muxed", "source_account_muxed_id", "from_muxed", "to_muxed", "to_muxed_id"]) {
+      assert.equal(k in plain, false, k);
+    }
+
+    const merge = rec(4);
+    assert.equal(merge.account_muxed, muxedSource.accountId());
+    assert.equal(merge.account_muxed_id, "42");
+    assert.equal(merge.into, other.publicKey());
+    assert.equal(merge.into_muxed, muxedDest.accountId());
+    assert.equal(merge.into_muxed_id, "18446744073709551615");
   });
 });
