@@ -19,7 +19,7 @@ import {Worker} from "node:worker_threads";
 import {execFileSync} from "node:child_process";
 import {fileURLToPath} from "node:url";
 import {Account, Asset, Keypair, Operation, TimeoutInfinite, TransactionBuilder, xdr} from "@stellar/stellar-base";
-import {LedgerStore} from "../src/store/ledger-store.js";
+import {LedgerStore, networkMetaOf} from "../src/store/ledger-store.js";
 import {ledgerCommit} from "../src/store/records.js";
 import {dbStats} from "../src/store/stats.js";
 import {genesisLedger} from "../src/ledger/genesis.js";
@@ -75,15 +75,7 @@ const storeOpts: ConstructorParameters<typeof LedgerStore>[0] & {historyRetentio
 if (retention > 0) storeOpts.historyRetention = retention;
 const store = new LedgerStore(storeOpts);
 store.initialize(
-  {
-    passphrase: config.passphrase,
-    baseFee: config.baseFee,
-    baseReserve: config.baseReserve,
-    maxTxSetSize: config.maxTxSetSize,
-    protocolVersion: config.protocolVersion,
-    totalCoins: genesis.header.totalCoins,
-    createdAt: genesis.header.closeTime,
-  },
+  networkMetaOf(config, genesis.header),
   genesis.header,
   [...genesis.entries, ...entries.values()],
   entryKey,

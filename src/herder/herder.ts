@@ -199,18 +199,7 @@ export class Herder implements TxSubmitter, FeeStatsSource {
       ...this.followsOf(frame, source?.seqNum),
       queuedFees: this.queue.queuedFees(frame.feeSource),
     });
-    if (failure) {
-      metrics.queueRejected.inc({reason: failure.resultCodes.transaction});
-      return {
-        outcome: {
-          status: "ERROR",
-          hash,
-          envelopeXdr: frame.envelopeXdr.toString("base64"),
-          resultXdr: failure.resultXdr.toString("base64"),
-          resultCodes: failure.resultCodes,
-        },
-      };
-    }
+    if (failure) return this.refused(frame, failure);
     const added = this.queue.add(frame, performance.now());
     if (added !== "added") {
       metrics.queueRejected.inc({reason: added});
@@ -222,6 +211,20 @@ export class Herder implements TxSubmitter, FeeStatsSource {
     return {outcome: {status: "PENDING", hash}, included};
   }
 
+  /** An admission error: the check's codes and result XDR, counted by code. */
+  private refused(frame: TxFrame, f: CheckFailure): Admission {
+    this.modules.metrics.queueRejected.inc({reason: f.resultCodes.transaction});
+    return {
+      outcome: {
+        status: "ERROR",
+        hash: frame.hashHex,
+        envelopeXdr: frame.envelopeXdr.toString("base64"),
+        resultXdr: f.resultXdr.toString("base64"),
+        resultCodes: f.resultCodes,
+      },
+    };
+  }
+
   /**
    * stellar-core's replace-by-fee: a fee-bump for a queued tx (same source and sequence number)
    * takes its place when it bids at least FEE_MULTIPLIER times its fee per operation and is valid
@@ -231,18 +234,7 @@ export class Herder implements TxSubmitter, FeeStatsSource {
   private async replaceByFee(frame: TxFrame, old: QueuedTx, persist: boolean, wait: boolean): Promise<Admission> {
     const {store, metrics, log} = this.modules;
     const hash = frame.hashHex;
-    const refuse = (f: CheckFailure): Admission => {
-      metrics.queueRejected.inc({reason: f.resultCodes.transaction});
-      return {
-        outcome: {
-          status: "ERROR",
-          hash,
-          envelopeXdr: frame.envelopeXdr.toString("base64"),
-          resultXdr: f.resultXdr.toString("base64"),
-          resultCodes: f.resultCodes,
-        },
-      };
-    };
+    const refuse = (f: CheckFailure): Admission => this.refused(frame, f);
     const minimum = replaceByFeeMinimum(frame, old.frame);
     if (minimum !== null) return refuse(insufficientFeeFailure(frame, minimum));
     const source = store.account(frame.sourceAccount);

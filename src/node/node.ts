@@ -4,7 +4,7 @@
  */
 import {join} from "node:path";
 import {pino, type Logger} from "pino";
-import {LedgerStore, type NetworkMeta} from "../store/ledger-store.js";
+import {LedgerStore, networkMetaOf, type NetworkMeta} from "../store/ledger-store.js";
 import {StoreError, StoreErrorCode} from "../store/errors.js";
 import {createMetrics, type Metrics} from "../metrics/metrics.js";
 import {InThreadVerifier} from "../verify/in-thread.js";
@@ -44,15 +44,7 @@ export function initNetwork(dataDir: string, g: Partial<GenesisOptions> = {}): N
       maxTxSetSize: g.maxTxSetSize,
     });
     const genesis = genesisLedger(config, g.totalCoins ?? defaultNodeOptions.genesis.totalCoins);
-    const meta: NetworkMeta = {
-      passphrase: config.passphrase,
-      baseFee: config.baseFee,
-      baseReserve: config.baseReserve,
-      maxTxSetSize: config.maxTxSetSize,
-      protocolVersion: config.protocolVersion,
-      totalCoins: genesis.header.totalCoins,
-      createdAt: genesis.header.closeTime,
-    };
+    const meta = networkMetaOf(config, genesis.header);
     store.initialize(meta, genesis.header, genesis.entries, entryKey);
     return meta;
   } finally {

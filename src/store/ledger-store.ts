@@ -21,7 +21,7 @@
 import {open, type Database, type RootDatabase, type Transaction} from "lmdb";
 import {join} from "node:path";
 import {mkdirSync} from "node:fs";
-import type {AccountEntry, AccountId, DataEntry, EntryKey, LedgerEntry, LedgerHeader, LedgerStateReader} from "../ledger/types.js";
+import type {AccountEntry, AccountId, DataEntry, EntryKey, LedgerEntry, LedgerHeader, LedgerStateReader, NetworkConfig} from "../ledger/types.js";
 import {accountKey} from "../ledger/types.js";
 import {networkIdOf} from "../ledger/options.js";
 import {decodeTxFrame} from "../tx/frame.js";
@@ -47,6 +47,19 @@ export interface NetworkMeta {
   protocolVersion: number;
   totalCoins: bigint;
   createdAt: number;
+}
+
+/** The network record of a new data folder: its config, and the genesis ledger's supply and time. */
+export function networkMetaOf(config: NetworkConfig, genesis: LedgerHeader): NetworkMeta {
+  return {
+    passphrase: config.passphrase,
+    baseFee: config.baseFee,
+    baseReserve: config.baseReserve,
+    maxTxSetSize: config.maxTxSetSize,
+    protocolVersion: config.protocolVersion,
+    totalCoins: genesis.totalCoins,
+    createdAt: genesis.closeTime,
+  };
 }
 
 export interface LedgerCommit {

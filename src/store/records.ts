@@ -4,9 +4,9 @@
  */
 import type {AccountId} from "../ledger/types.js";
 import type {LedgerCloseResult, TxFrame} from "../tx/interface.js";
-import type {Memo, ResultCodes} from "../tx/types.js";
+import type {Memo} from "../tx/types.js";
 import {PAYMENT_TYPES, type LedgerCommit} from "./ledger-store.js";
-import type {AccountIndexEntry, CommittedTx} from "./history-repo.js";
+import type {AccountIndexEntry, CommittedTx, TxRecord} from "./history-repo.js";
 import type {StoredTx} from "./types.js";
 import {toidString} from "./toid.js";
 import {feeMetaXdr, transactionMetaXdr} from "../ledger/meta.js";
@@ -27,20 +27,7 @@ export function memoFields(memo: Memo): {memoType: StoredTx["memoType"]; memo?: 
 }
 
 /** What the history keeps of an applied tx besides its envelope. */
-export interface AppliedFields {
-  ledger: number;
-  index: number;
-  closedAt: number;
-  feeCharged: bigint;
-  successful: boolean;
-  /** null: tx_success with op_success for every operation */
-  resultCodes: ResultCodes | null;
-  /** TransactionResult XDR */
-  result: Buffer;
-  /** TransactionMeta and fee LedgerEntryChanges XDR, when kept */
-  resultMeta?: Buffer;
-  feeMeta?: Buffer;
-}
+export type AppliedFields = Omit<TxRecord, "envelope">;
 
 /** The API's record of a tx: its decoded envelope plus what applying it produced. */
 export function storedTxOf(frame: TxFrame, a: AppliedFields): StoredTx {

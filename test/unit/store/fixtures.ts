@@ -7,7 +7,7 @@ import {mkdtempSync, rmSync} from "node:fs";
 import {tmpdir} from "node:os";
 import {join} from "node:path";
 import {Account, Asset, Keypair, Operation, TimeoutInfinite, TransactionBuilder, xdr} from "@stellar/stellar-base";
-import {LedgerStore} from "../../../src/store/ledger-store.js";
+import {LedgerStore, networkMetaOf} from "../../../src/store/ledger-store.js";
 import {ledgerCommit} from "../../../src/store/records.js";
 import {genesisLedger} from "../../../src/ledger/genesis.js";
 import {newAccountEntry} from "../../../src/ledger/entries.js";
@@ -56,15 +56,7 @@ export class StoreFixture {
     }
     this.store = new LedgerStore({dir: this.dir, historyRetention: opts.historyRetention});
     this.store.initialize(
-      {
-        passphrase: config.passphrase,
-        baseFee: config.baseFee,
-        baseReserve: config.baseReserve,
-        maxTxSetSize: config.maxTxSetSize,
-        protocolVersion: config.protocolVersion,
-        totalCoins: genesis.header.totalCoins,
-        createdAt: genesis.header.closeTime,
-      },
+      networkMetaOf(config, genesis.header),
       genesis.header,
       [...genesis.entries, ...this.entries.values()],
       entryKey,
