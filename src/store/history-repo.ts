@@ -126,6 +126,13 @@ function metaBytes(t: TxRecord): Buffer | null {
   return deflateRawSync(Buffer.concat([len, result, fee]), META_DEFLATE);
 }
 
+/** The getRange options over [lo, hi) in `asc` or descending order, starting at `cursor` clamped into the range. */
+function clampedRange(lo: unknown[], hi: unknown[], cursor: unknown[] | undefined, asc: boolean, txn: Transaction | undefined) {
+  return asc
+    ? {start: cursor && compareKeys(cursor, lo) > 0 ? cursor : lo, end: hi, transaction: txn}
+    : {start: cursor && compareKeys(cursor, hi) < 0 ? cursor : hi, end: lo, reverse: true, transaction: txn};
+}
+
 export class HistoryRepo {
   readonly txs: Database<unknown, TxKey>;
   readonly hashes: Database<TxKey, Buffer>;
@@ -235,10 +242,7 @@ export class HistoryRepo {
    * (ledger, txIndex) cursor, clamped into the range.
    */
   *scanTxs(lo: TxKey | [number], hi: unknown[], cursor: TxKey | undefined, asc: boolean, txn?: Transaction): Generator<TxRecord> {
-    const range = asc
-      ? {start: cursor && compareKeys(cursor, lo) > 0 ? cursor : lo, end: hi, transaction: txn}
-      : {start: cursor && compareKeys(cursor, hi) < 0 ? cursor : hi, end: lo, reverse: true, transaction: txn};
-    for (const {key, value} of this.txs.getRange(range as never)) {
+    for (const {key, value} of this.txs.getRange(clampedRange(lo, hi, cursor, asc, txn) as never)) {
       const k = key as unknown as TxKey;
       if (cursor && compareKeys(k, cursor) === 0) continue;
       yield decodeTx(k, value);
@@ -247,10 +251,7 @@ export class HistoryRepo {
 
   /** Rows of an account's index in [lo, hi), in key order, after/before `cursor` (exclusive). */
   *scanAccount(lo: unknown[], hi: unknown[], cursor: unknown[] | undefined, asc: boolean, txn?: Transaction): Generator<{key: AccountKey; payment: boolean}> {
-    const range = asc
-      ? {start: cursor && compareKeys(cursor, lo) > 0 ? cursor : lo, end: hi, transaction: txn}
-      : {start: cursor && compareKeys(cursor, hi) < 0 ? cursor : hi, end: lo, reverse: true, transaction: txn};
-    for (const {key, value} of this.accounts.getRange(range as never)) {
+    for (const {key, value} of this.accounts.getRange(clampedRange(lo, hi, cursor, asc, txn) as never)) {
       const k = key as unknown as AccountKey;
       if (cursor && compareKeys(k, cursor) === 0) continue;
       yield {key: k, payment: value === 1};
