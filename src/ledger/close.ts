@@ -17,7 +17,7 @@ import {cloneEntry, LedgerTxn} from "./state.js";
 import {entryDelta, type EntryDelta, type TxMeta} from "./meta.js";
 import {LedgerError, LedgerErrorCode} from "./errors.js";
 import {headerHash, stateHashOf} from "./header.js";
-import type {AccountEntry, EntryKey, LedgerEntry, LedgerHeader, LedgerStateReader, NetworkConfig} from "./types.js";
+import type {AccountEntry, ClaimableBalanceEntry, EntryKey, LedgerEntry, LedgerHeader, LedgerStateReader, NetworkConfig} from "./types.js";
 import {accountKey} from "./types.js";
 
 export interface CloseParams {
@@ -77,7 +77,7 @@ export function closeLedger(root: LedgerStateReader, prev: LedgerHeader, frames:
   const unique = dedupe(frames);
   const txSetHash = txSetHashOf(prev.hash, unique);
   const ordered = applyOrder(unique, txSetHash);
-  const ltx = new LedgerTxn(root);
+  const ltx = new LedgerTxn(root, prev.idPool);
   const chargeBase = params.baseFeeCharged ?? BigInt(config.baseFee);
 
   // Phase 1: every fee first, so no tx of the set can spend what pays another's fee.
@@ -164,7 +164,7 @@ export function closeLedger(root: LedgerStateReader, prev: LedgerHeader, frames:
     baseReserve: config.baseReserve,
     maxTxSetSize: config.maxTxSetSize,
     protocolVersion: config.protocolVersion,
-    idPool: prev.idPool,
+    idPool: ltx.idPool(),
     txCount: ordered.length,
     failedTxCount: failed,
     opCount,
@@ -199,7 +199,8 @@ export function checkCloseInvariants(
     const before = root.getEntry(key);
     // Created and deleted within this ledger: nothing to account for.
     if (now === null && before === undefined) continue;
-    if ((now ?? before)!.type === "account") {
+    const entry = (now ?? before)!;
+    if (entry.type === "account") {
       const a = now as AccountEntry | null;
       const b = before as AccountEntry | undefined;
       const id = (a ?? b)!.accountId;
@@ -208,12 +209,18 @@ export function checkCloseInvariants(
       delta += (a?.balance ?? 0n) - (b?.balance ?? 0n);
       // Expected change of numSubEntries from signers, checked below against the data entries.
       bump(id, (a?.numSubEntries ?? 0) - (b?.numSubEntries ?? 0) - ((a?.signers.length ?? 0) - (b?.signers.length ?? 0)));
+    } else if (entry.type === "claimable_balance") {
+      // Native held in escrow is still part of the coins in circulation.
+      const a = now as ClaimableBalanceEntry | null;
+      const b = before as ClaimableBalanceEntry | undefined;
+      if (entry.asset.type === "native") delta += (a?.amount ?? 0n) - (b?.amount ?? 0n);
     } else {
-      const id = (now ?? before)!.accountId;
+      // Data entries, trustlines and offers are sub-entries of one account.
+      const id = entry.type === "offer" ? entry.sellerId : entry.accountId;
       const created = now !== null && before === undefined ? 1 : 0;
       const deleted = now === null && before !== undefined ? 1 : 0;
       bump(id, -(created - deleted));
-      if (changes.get(accountKey(id)) === undefined && created !== deleted) violation("data entry changed without its account", {account: id, key});
+      if (changes.get(accountKey(id)) === undefined && created !== deleted) violation("sub-entry changed without its account", {account: id, key});
     }
   }
   if (delta !== 0n) violation("coins not conserved", {delta: delta.toString(), ledger: header.seq});

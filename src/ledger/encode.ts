@@ -6,10 +6,14 @@
  * Layout: big-endian, u32 lengths before strings/bytes, int64 as 8 bytes two's complement,
  * a tag byte before each entry kind, fields in the order written below (never reorder: append).
  */
-import type {AccountEntry, DataEntry, LedgerEntry, LedgerHeader} from "./types.js";
+import type {AccountEntry, Asset, ClaimableBalanceEntry, ClaimPredicate, DataEntry, LedgerEntry, LedgerHeader, OfferEntry, TrustLineEntry} from "./types.js";
+import {assetKey} from "./types.js";
 
 const ENTRY_TAG_ACCOUNT = 1;
 const ENTRY_TAG_DATA = 2;
+const ENTRY_TAG_TRUSTLINE = 3;
+const ENTRY_TAG_OFFER = 4;
+const ENTRY_TAG_CLAIMABLE_BALANCE = 5;
 
 export class CanonicalWriter {
   private buf: Buffer;
@@ -94,6 +98,69 @@ function writeAccount(w: CanonicalWriter, a: AccountEntry): void {
     .u32(a.signers.length);
   for (const s of a.signers) w.str(s.key).u32(s.weight);
   w.i64(a.buyingLiabilities).i64(a.sellingLiabilities).u32(a.seqLedger).u64(a.seqTime).u32(a.lastModifiedLedger);
+  w.u32(a.numSponsoring ?? 0);
+}
+
+function writeAsset(w: CanonicalWriter, a: Asset): void {
+  w.str(assetKey(a));
+}
+
+function writeTrustLine(w: CanonicalWriter, t: TrustLineEntry): void {
+  w.u8(ENTRY_TAG_TRUSTLINE).str(t.accountId);
+  writeAsset(w, t.asset);
+  w.i64(t.balance).i64(t.limit).u32(t.flags).i64(t.buyingLiabilities).i64(t.sellingLiabilities).u32(t.lastModifiedLedger);
+}
+
+function writeOffer(w: CanonicalWriter, o: OfferEntry): void {
+  w.u8(ENTRY_TAG_OFFER).str(o.sellerId).i64(o.offerId);
+  writeAsset(w, o.selling);
+  writeAsset(w, o.buying);
+  w.i64(o.amount).u32(o.price.n).u32(o.price.d).u32(o.flags).u32(o.lastModifiedLedger);
+}
+
+const PREDICATE_TAGS: Record<ClaimPredicate["type"], number> = {
+  unconditional: 0,
+  and: 1,
+  or: 2,
+  not: 3,
+  before_absolute_time: 4,
+  before_relative_time: 5,
+};
+
+function writePredicate(w: CanonicalWriter, p: ClaimPredicate | null): void {
+  if (p === null) {
+    w.u8(0xff);
+    return;
+  }
+  w.u8(PREDICATE_TAGS[p.type]);
+  switch (p.type) {
+    case "unconditional":
+      return;
+    case "and":
+    case "or":
+      w.u32(p.predicates.length);
+      for (const q of p.predicates) writePredicate(w, q);
+      return;
+    case "not":
+      writePredicate(w, p.predicate);
+      return;
+    case "before_absolute_time":
+      w.i64(p.time);
+      return;
+    case "before_relative_time":
+      w.i64(p.seconds);
+      return;
+  }
+}
+
+function writeClaimableBalance(w: CanonicalWriter, c: ClaimableBalanceEntry): void {
+  w.u8(ENTRY_TAG_CLAIMABLE_BALANCE).str(c.balanceId).u32(c.claimants.length);
+  for (const cl of c.claimants) {
+    w.str(cl.destination);
+    writePredicate(w, cl.predicate);
+  }
+  writeAsset(w, c.asset);
+  w.i64(c.amount).u32(c.flags).str(c.sponsor).u32(c.lastModifiedLedger);
 }
 
 function writeData(w: CanonicalWriter, d: DataEntry): void {
@@ -107,6 +174,15 @@ export function writeEntry(w: CanonicalWriter, e: LedgerEntry): void {
       return;
     case "data":
       writeData(w, e);
+      return;
+    case "trustline":
+      writeTrustLine(w, e);
+      return;
+    case "offer":
+      writeOffer(w, e);
+      return;
+    case "claimable_balance":
+      writeClaimableBalance(w, e);
       return;
   }
 }

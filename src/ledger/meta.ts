@@ -8,7 +8,19 @@
  */
 import {Keypair, SignerKey, xdr} from "@stellar/stellar-base";
 import {cloneEntry, type LedgerTxn} from "./state.js";
-import type {AccountEntry, DataEntry, LedgerEntry, LedgerHeader, LedgerStateReader} from "./types.js";
+import type {
+  AccountEntry,
+  Asset,
+  ClaimableBalanceEntry,
+  ClaimPredicate,
+  DataEntry,
+  LedgerEntry,
+  LedgerHeader,
+  LedgerStateReader,
+  OfferEntry,
+  TrustLineEntry,
+} from "./types.js";
+import {numSponsoring} from "./types.js";
 
 /** One entry's change: before (null: created) and after (null: removed). */
 export interface EntryDelta {
@@ -70,23 +82,30 @@ function accountXdr(a: AccountEntry): xdr.AccountEntry {
   const signers = a.signers.map((s) => new xdr.Signer({key: SignerKey.decodeAddress(s.key), weight: s.weight}));
   // Extensions as stellar-core grows them: v3 (sequence ledger and time, CAP-21) sits inside v2
   // (sponsorship counts, one sponsor slot per signer) inside v1 (liabilities).
+  const sponsoring = numSponsoring(a);
   const needV3 = a.seqLedger !== 0 || a.seqTime !== 0n;
-  const needV1 = needV3 || a.buyingLiabilities !== 0n || a.sellingLiabilities !== 0n;
+  const needV2 = needV3 || sponsoring !== 0;
+  const needV1 = needV2 || a.buyingLiabilities !== 0n || a.sellingLiabilities !== 0n;
   let ext = new xdr.AccountEntryExt(0);
   if (needV1) {
     let v1Ext = new xdr.AccountEntryExtensionV1Ext(0);
-    if (needV3) {
-      const v3 = new xdr.AccountEntryExtensionV3({
-        ext: new xdr.ExtensionPoint(0),
-        seqLedger: a.seqLedger,
-        seqTime: xdr.Uint64.fromString(a.seqTime.toString()),
-      });
+    if (needV2) {
+      const v2Ext = needV3
+        ? new xdr.AccountEntryExtensionV2Ext(
+            3,
+            new xdr.AccountEntryExtensionV3({
+              ext: new xdr.ExtensionPoint(0),
+              seqLedger: a.seqLedger,
+              seqTime: xdr.Uint64.fromString(a.seqTime.toString()),
+            }),
+          )
+        : new xdr.AccountEntryExtensionV2Ext(0);
       const v2 = new xdr.AccountEntryExtensionV2({
         numSponsored: 0,
-        numSponsoring: 0,
+        numSponsoring: sponsoring,
         // SponsorshipDescriptor is an optional AccountID (null: not sponsored); the typings omit the null.
         signerSponsoringIDs: a.signers.map(() => null as unknown as xdr.SponsorshipDescriptor),
-        ext: new xdr.AccountEntryExtensionV2Ext(3, v3),
+        ext: v2Ext,
       });
       v1Ext = new xdr.AccountEntryExtensionV1Ext(2, v2);
     }
@@ -122,15 +141,140 @@ function dataXdr(d: DataEntry): xdr.DataEntry {
   });
 }
 
+/** Stellar's Asset XDR. Codes are right-padded with zero bytes to 4 or 12. */
+export function assetXdr(a: Asset): xdr.Asset {
+  if (a.type === "native") return xdr.Asset.assetTypeNative();
+  if (a.type === "credit_alphanum4") {
+    const code = Buffer.alloc(4);
+    code.write(a.code, "ascii");
+    return xdr.Asset.assetTypeCreditAlphanum4(new xdr.AlphaNum4({assetCode: code, issuer: accountIdXdr(a.issuer)}));
+  }
+  const code = Buffer.alloc(12);
+  code.write(a.code, "ascii");
+  return xdr.Asset.assetTypeCreditAlphanum12(new xdr.AlphaNum12({assetCode: code, issuer: accountIdXdr(a.issuer)}));
+}
+
+function trustLineAssetXdr(a: TrustLineEntry["asset"]): xdr.TrustLineAsset {
+  const x = assetXdr(a);
+  return a.type === "credit_alphanum4"
+    ? xdr.TrustLineAsset.assetTypeCreditAlphanum4(x.alphaNum4())
+    : xdr.TrustLineAsset.assetTypeCreditAlphanum12(x.alphaNum12());
+}
+
+function int64(v: bigint): xdr.Int64 {
+  return xdr.Int64.fromString(v.toString());
+}
+
+function trustLineXdr(t: TrustLineEntry): xdr.TrustLineEntry {
+  const hasLiabilities = t.buyingLiabilities !== 0n || t.sellingLiabilities !== 0n;
+  const ext = hasLiabilities
+    ? new xdr.TrustLineEntryExt(
+        1,
+        new xdr.TrustLineEntryV1({
+          liabilities: new xdr.Liabilities({buying: int64(t.buyingLiabilities), selling: int64(t.sellingLiabilities)}),
+          ext: new xdr.TrustLineEntryV1Ext(0),
+        }),
+      )
+    : new xdr.TrustLineEntryExt(0);
+  return new xdr.TrustLineEntry({
+    accountId: accountIdXdr(t.accountId),
+    asset: trustLineAssetXdr(t.asset),
+    balance: int64(t.balance),
+    limit: int64(t.limit),
+    flags: t.flags,
+    ext,
+  });
+}
+
+function offerXdr(o: OfferEntry): xdr.OfferEntry {
+  return new xdr.OfferEntry({
+    sellerId: accountIdXdr(o.sellerId),
+    offerId: int64(o.offerId),
+    selling: assetXdr(o.selling),
+    buying: assetXdr(o.buying),
+    amount: int64(o.amount),
+    price: new xdr.Price({n: o.price.n, d: o.price.d}),
+    flags: o.flags,
+    ext: new xdr.OfferEntryExt(0),
+  });
+}
+
+export function claimPredicateXdr(p: ClaimPredicate): xdr.ClaimPredicate {
+  switch (p.type) {
+    case "unconditional":
+      return xdr.ClaimPredicate.claimPredicateUnconditional();
+    case "and":
+      return xdr.ClaimPredicate.claimPredicateAnd(p.predicates.map(claimPredicateXdr));
+    case "or":
+      return xdr.ClaimPredicate.claimPredicateOr(p.predicates.map(claimPredicateXdr));
+    case "not":
+      // The typings omit the optional (null) arm.
+      return xdr.ClaimPredicate.claimPredicateNot((p.predicate === null ? null : claimPredicateXdr(p.predicate)) as xdr.ClaimPredicate);
+    case "before_absolute_time":
+      return xdr.ClaimPredicate.claimPredicateBeforeAbsoluteTime(int64(p.time));
+    case "before_relative_time":
+      return xdr.ClaimPredicate.claimPredicateBeforeRelativeTime(int64(p.seconds));
+  }
+}
+
+export function claimableBalanceIdXdr(hex: string): xdr.ClaimableBalanceId {
+  return xdr.ClaimableBalanceId.claimableBalanceIdTypeV0(Buffer.from(hex, "hex"));
+}
+
+function claimableBalanceXdr(c: ClaimableBalanceEntry): xdr.ClaimableBalanceEntry {
+  const ext =
+    c.flags !== 0
+      ? new xdr.ClaimableBalanceEntryExt(1, new xdr.ClaimableBalanceEntryExtensionV1({ext: new xdr.ClaimableBalanceEntryExtensionV1Ext(0), flags: c.flags}))
+      : new xdr.ClaimableBalanceEntryExt(0);
+  return new xdr.ClaimableBalanceEntry({
+    balanceId: claimableBalanceIdXdr(c.balanceId),
+    claimants: c.claimants.map((cl) =>
+      xdr.Claimant.claimantTypeV0(new xdr.ClaimantV0({destination: accountIdXdr(cl.destination), predicate: claimPredicateXdr(cl.predicate)})),
+    ),
+    asset: assetXdr(c.asset),
+    amount: int64(c.amount),
+    ext,
+  });
+}
+
+function entryDataXdr(e: LedgerEntry): xdr.LedgerEntryData {
+  switch (e.type) {
+    case "account":
+      return xdr.LedgerEntryData.account(accountXdr(e));
+    case "data":
+      return xdr.LedgerEntryData.data(dataXdr(e));
+    case "trustline":
+      return xdr.LedgerEntryData.trustline(trustLineXdr(e));
+    case "offer":
+      return xdr.LedgerEntryData.offer(offerXdr(e));
+    case "claimable_balance":
+      return xdr.LedgerEntryData.claimableBalance(claimableBalanceXdr(e));
+  }
+}
+
 /** The XDR LedgerEntry of a node entry; `lastModified` overrides the entry's own (for post-states). */
 export function ledgerEntryXdr(e: LedgerEntry, lastModified = e.lastModifiedLedger): xdr.LedgerEntry {
-  const data = e.type === "account" ? xdr.LedgerEntryData.account(accountXdr(e)) : xdr.LedgerEntryData.data(dataXdr(e));
-  return new xdr.LedgerEntry({lastModifiedLedgerSeq: lastModified, data, ext: new xdr.LedgerEntryExt(0)});
+  // A claimable balance is always sponsored (by its creator), which Stellar records in the entry's extension.
+  const ext =
+    e.type === "claimable_balance"
+      ? new xdr.LedgerEntryExt(1, new xdr.LedgerEntryExtensionV1({sponsoringId: accountIdXdr(e.sponsor), ext: new xdr.LedgerEntryExtensionV1Ext(0)}))
+      : new xdr.LedgerEntryExt(0);
+  return new xdr.LedgerEntry({lastModifiedLedgerSeq: lastModified, data: entryDataXdr(e), ext});
 }
 
 export function ledgerKeyXdr(e: LedgerEntry): xdr.LedgerKey {
-  if (e.type === "account") return xdr.LedgerKey.account(new xdr.LedgerKeyAccount({accountId: accountIdXdr(e.accountId)}));
-  return xdr.LedgerKey.data(new xdr.LedgerKeyData({accountId: accountIdXdr(e.accountId), dataName: e.name}));
+  switch (e.type) {
+    case "account":
+      return xdr.LedgerKey.account(new xdr.LedgerKeyAccount({accountId: accountIdXdr(e.accountId)}));
+    case "data":
+      return xdr.LedgerKey.data(new xdr.LedgerKeyData({accountId: accountIdXdr(e.accountId), dataName: e.name}));
+    case "trustline":
+      return xdr.LedgerKey.trustline(new xdr.LedgerKeyTrustLine({accountId: accountIdXdr(e.accountId), asset: trustLineAssetXdr(e.asset)}));
+    case "offer":
+      return xdr.LedgerKey.offer(new xdr.LedgerKeyOffer({sellerId: accountIdXdr(e.sellerId), offerId: int64(e.offerId)}));
+    case "claimable_balance":
+      return xdr.LedgerKey.claimableBalance(new xdr.LedgerKeyClaimableBalance({balanceId: claimableBalanceIdXdr(e.balanceId)}));
+  }
 }
 
 /**

@@ -6,11 +6,27 @@
  *
  * Entries are plain objects shared with the layers below: `getEntry` returns a read-only view,
  * `load` returns this layer's own copy (copy-on-write) that the caller may mutate. Account copies
- * duplicate the signers array and thresholds, the only nested mutable parts.
+ * duplicate the signers array and thresholds, the only nested mutable parts; an offer's assets and
+ * price, a trustline's asset and a claimable balance's claimants are replaced, never mutated.
+ *
+ * Offers are also read by book (best first) and by seller. Each layer indexes the offers it holds
+ * by pair and by seller; a book read merges those with the reader's book, skipping every offer
+ * some layer has overridden (changed or deleted), so the answer is the state as of this layer.
+ * An offer whose selling or buying asset changes must be written with `put` (a new object).
  */
 import {LedgerError, LedgerErrorCode} from "./errors.js";
-import type {AccountEntry, EntryKey, LedgerEntry, LedgerStateReader} from "./types.js";
-import {accountKey, entryKey} from "./types.js";
+import type {AccountEntry, AccountId, AssetKey, EntryKey, LedgerEntry, LedgerStateReader, OfferEntry} from "./types.js";
+import {accountKey, assetKey, entryKey, isBetterOffer} from "./types.js";
+
+function pairKey(selling: AssetKey, buying: AssetKey): string {
+  return selling + "|" + buying;
+}
+
+function addToIndex(index: Map<string, Set<EntryKey>>, k: string, key: EntryKey): void {
+  let set = index.get(k);
+  if (set === undefined) index.set(k, (set = new Set()));
+  set.add(key);
+}
 
 export function cloneEntry<E extends LedgerEntry>(e: E): E {
   if (e.type === "account") {
@@ -20,16 +36,24 @@ export function cloneEntry<E extends LedgerEntry>(e: E): E {
   return {...e};
 }
 
+
 export class LedgerTxn implements LedgerStateReader {
   private readonly parent: LedgerStateReader;
   private readonly parentTxn: LedgerTxn | null;
   private readonly layer = new Map<EntryKey, LedgerEntry | null>();
+  /** Offer keys this layer holds, by pair and by seller (may include keys since changed: re-checked on read). */
+  private readonly offersByPair = new Map<string, Set<EntryKey>>();
+  private readonly offersBySeller = new Map<AccountId, Set<EntryKey>>();
   private openChild: LedgerTxn | null = null;
   private sealed = false;
+  /** The header's idPool as of this layer (offer ids), or null: unchanged from the parent's. */
+  private idPoolValue: bigint | null;
 
-  constructor(parent: LedgerStateReader) {
+  /** `idPool`: the last closed header's id pool (root layer only). */
+  constructor(parent: LedgerStateReader, idPool = 0n) {
     this.parent = parent;
     this.parentTxn = parent instanceof LedgerTxn ? parent : null;
+    this.idPoolValue = this.parentTxn === null ? idPool : null;
     if (this.parentTxn !== null) {
       if (this.parentTxn.openChild !== null) {
         throw new LedgerError(LedgerErrorCode.StateMisuse, "parent already has an open child");
@@ -46,6 +70,20 @@ export class LedgerTxn implements LedgerStateReader {
 
   private assertUsable(): void {
     if (this.sealed) throw new LedgerError(LedgerErrorCode.StateMisuse, "ledger txn already committed or rolled back");
+  }
+
+  /** The id pool as of this layer. */
+  idPool(): bigint {
+    for (let t: LedgerTxn | null = this; t !== null; t = t.parentTxn) if (t.idPoolValue !== null) return t.idPoolValue;
+    return 0n;
+  }
+
+  /** Hands out the next id (offers), as stellar-core's generateID: rolled back with the layer. */
+  nextId(): bigint {
+    this.assertWritable();
+    const id = this.idPool() + 1n;
+    this.idPoolValue = id;
+    return id;
   }
 
   getEntry(key: EntryKey): LedgerEntry | undefined {
@@ -68,7 +106,74 @@ export class LedgerTxn implements LedgerStateReader {
     if (below === undefined) return undefined;
     const copy = cloneEntry(below);
     this.layer.set(key, copy);
+    if (copy.type === "offer") this.indexOffer(key, copy);
     return copy;
+  }
+
+  private indexOffer(key: EntryKey, o: OfferEntry): void {
+    addToIndex(this.offersByPair, pairKey(assetKey(o.selling), assetKey(o.buying)), key);
+    addToIndex(this.offersBySeller, o.sellerId, key);
+  }
+
+  /** Whether this layer or one between it and the reader holds `key` (changed or deleted). */
+  private overrides(key: EntryKey): boolean {
+    for (let t: LedgerTxn | null = this; t !== null; t = t.parentTxn) if (t.layer.has(key)) return true;
+    return false;
+  }
+
+  /** The root reader under every layer. */
+  private baseReader(): LedgerStateReader {
+    let t: LedgerTxn = this;
+    while (t.parentTxn !== null) t = t.parentTxn;
+    return t.parent;
+  }
+
+  /** Offers held in the layers (current values), from one of the indexes. */
+  private layerOffers(pick: (t: LedgerTxn) => Set<EntryKey> | undefined, accept: (o: OfferEntry) => boolean): OfferEntry[] {
+    const seen = new Set<EntryKey>();
+    const out: OfferEntry[] = [];
+    for (let t: LedgerTxn | null = this; t !== null; t = t.parentTxn) {
+      const keys = pick(t);
+      if (keys === undefined) continue;
+      for (const key of keys) {
+        if (seen.has(key)) continue;
+        seen.add(key);
+        const e = this.getEntry(key);
+        if (e !== undefined && e.type === "offer" && accept(e)) out.push(e);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * The best offer selling `selling` for `buying` as of this layer (lowest price, then lowest
+   * id), or undefined when the book is empty. A read-only view: `load` it to change it.
+   */
+  bestOffer(selling: AssetKey, buying: AssetKey): OfferEntry | undefined {
+    const pk = pairKey(selling, buying);
+    let best: OfferEntry | undefined;
+    for (const o of this.layerOffers((t) => t.offersByPair.get(pk), (o) => assetKey(o.selling) === selling && assetKey(o.buying) === buying)) {
+      if (best === undefined || isBetterOffer(o, best)) best = o;
+    }
+    const reader = this.baseReader();
+    if (reader.bookOffers !== undefined) {
+      for (const o of reader.bookOffers(selling, buying)) {
+        if (this.overrides(entryKey(o))) continue;
+        if (best === undefined || isBetterOffer(o, best)) best = o;
+        break;
+      }
+    }
+    return best;
+  }
+
+  /** Every offer of `sellerId` as of this layer, by offer id. */
+  offersOf(sellerId: AccountId): OfferEntry[] {
+    const out = this.layerOffers((t) => t.offersBySeller.get(sellerId), (o) => o.sellerId === sellerId);
+    const reader = this.baseReader();
+    if (reader.accountOffers !== undefined) {
+      for (const o of reader.accountOffers(sellerId)) if (!this.overrides(entryKey(o))) out.push(o);
+    }
+    return out.sort((a, b) => (a.offerId < b.offerId ? -1 : a.offerId > b.offerId ? 1 : 0));
   }
 
   loadAccount(id: string): AccountEntry | undefined {
@@ -79,7 +184,9 @@ export class LedgerTxn implements LedgerStateReader {
   /** Creates (or replaces) an entry in this layer. */
   put(entry: LedgerEntry): void {
     this.assertWritable();
-    this.layer.set(entryKey(entry), entry);
+    const key = entryKey(entry);
+    this.layer.set(key, entry);
+    if (entry.type === "offer") this.indexOffer(key, entry);
   }
 
   erase(key: EntryKey): void {
@@ -96,8 +203,11 @@ export class LedgerTxn implements LedgerStateReader {
   commit(): void {
     this.assertWritable();
     if (this.parentTxn === null) throw new LedgerError(LedgerErrorCode.StateMisuse, "the root layer has no parent to commit into");
-    const target = this.parentTxn.layer;
-    for (const [k, v] of this.layer) target.set(k, v);
+    const parent = this.parentTxn;
+    for (const [k, v] of this.layer) parent.layer.set(k, v);
+    if (this.idPoolValue !== null) parent.idPoolValue = this.idPoolValue;
+    for (const [pk, keys] of this.offersByPair) for (const key of keys) addToIndex(parent.offersByPair, pk, key);
+    for (const [id, keys] of this.offersBySeller) for (const key of keys) addToIndex(parent.offersBySeller, id, key);
     this.close();
   }
 
@@ -105,6 +215,8 @@ export class LedgerTxn implements LedgerStateReader {
     this.assertUsable();
     if (this.openChild !== null) this.openChild.rollback();
     this.layer.clear();
+    this.offersByPair.clear();
+    this.offersBySeller.clear();
     this.close();
   }
 

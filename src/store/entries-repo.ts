@@ -1,15 +1,38 @@
-/** Ledger state entries: EntryKey ("a:G…", "d:G…:name") → [1, LedgerEntry]. */
+/**
+ * Ledger state entries: EntryKey ("a:G…", "d:G…:name", "t:G…:CODE:ISSUER", "o:id", "c:hex")
+ * → [1, LedgerEntry], and the offer indexes written with them:
+ *   book:   [selling, buying, price (n/d as a double), offer id (20 digits)] → null, best first
+ *           (stellar-core orders books by the double price, then offer id);
+ *   offers: [seller, offer id (20 digits)] → null.
+ */
 import type {Database, RootDatabase, Transaction} from "lmdb";
-import type {AccountEntry, DataEntry, EntryKey, LedgerEntry} from "../ledger/types.js";
+import type {AccountEntry, AccountId, AssetKey, DataEntry, EntryKey, LedgerEntry, OfferEntry, TrustLineEntry} from "../ledger/types.js";
+import {assetKey, offerKey, offerPrice} from "../ledger/types.js";
 import {fieldsOf} from "./codec.js";
+
+type BookKey = [AssetKey, AssetKey, number, string];
+type SellerKey = [AccountId, string];
+
+/** Offer ids in index keys: fixed-width decimal, so string order is numeric order. */
+function idKey(offerId: bigint): string {
+  return offerId.toString().padStart(20, "0");
+}
+
+function bookKeyOf(o: OfferEntry): BookKey {
+  return [assetKey(o.selling), assetKey(o.buying), offerPrice(o), idKey(o.offerId)];
+}
 
 const VERSIONS = [1] as const;
 
 export class EntriesRepo {
   readonly db: Database<unknown, EntryKey>;
+  readonly book: Database<null, BookKey>;
+  readonly sellerOffers: Database<null, SellerKey>;
 
   constructor(root: RootDatabase) {
     this.db = root.openDB({name: "entries"});
+    this.book = root.openDB({name: "book"});
+    this.sellerOffers = root.openDB({name: "offers"});
   }
 
   get(key: EntryKey, txn?: Transaction): LedgerEntry | undefined {
@@ -17,10 +40,50 @@ export class EntriesRepo {
     return raw === undefined ? undefined : (fieldsOf("entries", raw, VERSIONS).fields[0] as LedgerEntry);
   }
 
-  /** Inside a write batch. */
+  /** Inside a write batch (reads see the state before the batch). */
   write(key: EntryKey, entry: LedgerEntry | null): void {
+    if (key.charCodeAt(0) === 0x6f /* "o" */) this.writeOfferIndexes(key, entry);
     if (entry === null) void this.db.remove(key);
     else void this.db.put(key, [1, entry]);
+  }
+
+  private writeOfferIndexes(key: EntryKey, entry: LedgerEntry | null): void {
+    const old = this.get(key);
+    if (old !== undefined && old.type === "offer") {
+      void this.book.remove(bookKeyOf(old));
+      void this.sellerOffers.remove([old.sellerId, idKey(old.offerId)]);
+    }
+    if (entry !== null && entry.type === "offer") {
+      void this.book.put(bookKeyOf(entry), null);
+      void this.sellerOffers.put([entry.sellerId, idKey(entry.offerId)], null);
+    }
+  }
+
+  /** Offer keys of one book, best first (lazy). */
+  *bookKeys(selling: AssetKey, buying: AssetKey, txn?: Transaction): Generator<EntryKey> {
+    for (const key of this.book.getKeys({start: [selling, buying], transaction: txn})) {
+      if (key[0] !== selling || key[1] !== buying) return;
+      yield offerKey(BigInt(key[3]));
+    }
+  }
+
+  /** Offer keys of one seller, by offer id (lazy). */
+  *sellerOfferKeys(sellerId: AccountId, txn?: Transaction): Generator<EntryKey> {
+    for (const key of this.sellerOffers.getKeys({start: [sellerId], transaction: txn})) {
+      if (key[0] !== sellerId) return;
+      yield offerKey(BigInt(key[1]));
+    }
+  }
+
+  /** Trustlines of one account, by asset code then issuer. */
+  trustLines(accountId: AccountId, txn?: Transaction): TrustLineEntry[] {
+    const prefix = "t:" + accountId + ":";
+    const out: TrustLineEntry[] = [];
+    for (const {key, value} of this.db.getRange({start: prefix, transaction: txn})) {
+      if (typeof key !== "string" || !key.startsWith(prefix)) break;
+      out.push(fieldsOf("entries", value, VERSIONS).fields[0] as TrustLineEntry);
+    }
+    return out;
   }
 
   dataEntries(accountId: string, txn?: Transaction): DataEntry[] {

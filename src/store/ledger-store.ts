@@ -21,7 +21,7 @@
 import {open, type Database, type RootDatabase, type Transaction} from "lmdb";
 import {join} from "node:path";
 import {mkdirSync} from "node:fs";
-import type {AccountEntry, AccountId, DataEntry, EntryKey, LedgerEntry, LedgerHeader, LedgerStateReader, NetworkConfig} from "../ledger/types.js";
+import type {AccountEntry, AccountId, AssetKey, DataEntry, EntryKey, LedgerEntry, LedgerHeader, LedgerStateReader, NetworkConfig, OfferEntry, TrustLineEntry} from "../ledger/types.js";
 import {accountKey} from "../ledger/types.js";
 import {networkIdOf} from "../ledger/options.js";
 import {decodeTxFrame} from "../tx/frame.js";
@@ -331,6 +331,24 @@ export class LedgerStore implements LedgerReader, LedgerStateReader {
     const e = this.entries.get(key, this.snapshot ?? undefined);
     if (this.caching) this.cacheSet(key, e ?? null);
     return e;
+  }
+
+  *bookOffers(selling: AssetKey, buying: AssetKey): Generator<OfferEntry> {
+    for (const key of this.entries.bookKeys(selling, buying, this.snapshot ?? undefined)) {
+      const e = this.getEntry(key);
+      if (e !== undefined && e.type === "offer") yield e;
+    }
+  }
+
+  *accountOffers(sellerId: AccountId): Generator<OfferEntry> {
+    for (const key of this.entries.sellerOfferKeys(sellerId, this.snapshot ?? undefined)) {
+      const e = this.getEntry(key);
+      if (e !== undefined && e.type === "offer") yield e;
+    }
+  }
+
+  trustLines(accountId: AccountId): TrustLineEntry[] {
+    return this.entries.trustLines(accountId, this.snapshot ?? undefined);
   }
 
   private cacheSet(key: EntryKey, entry: LedgerEntry | null): void {

@@ -193,7 +193,30 @@ export function opParticipants(frame: TxFrame): AccountId[][] {
   return frame.operations.map((op) => {
     const src = effectiveSource(frame, op);
     const out = [src];
-    if ((op.type === "create_account" || op.type === "payment" || op.type === "account_merge") && op.destination !== src) out.push(op.destination);
+    const add = (id: AccountId): void => {
+      if (!out.includes(id)) out.push(id);
+    };
+    switch (op.type) {
+      case "create_account":
+      case "payment":
+      case "account_merge":
+      case "path_payment_strict_receive":
+      case "path_payment_strict_send":
+        add(op.destination);
+        break;
+      case "allow_trust":
+      case "set_trust_line_flags":
+        add(op.trustor);
+        break;
+      case "clawback":
+        add(op.from);
+        break;
+      case "create_claimable_balance":
+        for (const c of op.claimants) add(c.destination);
+        break;
+      default:
+        break;
+    }
     return out;
   });
 }
@@ -250,12 +273,24 @@ export function applyTransaction(frame: TxFrame, ltx: LedgerTxn, env: TxEnv): Ap
   const opDeltas: EntryDelta[][] = [];
   let success = true;
   const closeTime = BigInt(env.closeTime);
-  for (const op of frame.operations) {
+  for (let opIndex = 0; opIndex < frame.operations.length; opIndex++) {
+    const op = frame.operations[opIndex]!;
     const source = effectiveSource(frame, op);
     const opLtx = opsLtx.child();
     let res: OpResult;
     if (opLtx.getEntry(accountKey(source)) === undefined) res = opNoSourceAccount();
-    else res = applyOperation(op, {ltx: opLtx, source, ledgerSeq: env.ledgerSeq, closeTime, baseReserve: env.baseReserve});
+    else {
+      res = applyOperation(op, {
+        ltx: opLtx,
+        source,
+        ledgerSeq: env.ledgerSeq,
+        closeTime,
+        baseReserve: env.baseReserve,
+        txSource: frame.sourceAccount,
+        txSeqNum: frame.seqNum,
+        opIndex,
+      });
+    }
     if (isOpSuccess(res)) {
       opDeltas.push(layerDeltas(opLtx, opsLtx));
       opLtx.commit();

@@ -5,7 +5,7 @@
  * re-encode costs as much as the decode itself).
  */
 import {xdr, StrKey} from "@stellar/stellar-base";
-import type {AccountId} from "../ledger/types.js";
+import type {AccountId, ClaimPredicate, Price} from "../ledger/types.js";
 import type {TimeBounds, TxFrame, V2Preconditions} from "./interface.js";
 import type {Asset, DecoratedSignature, Memo, Operation} from "./types.js";
 import {accountIdFromRaw, sha256} from "./keys.js";
@@ -79,6 +79,32 @@ export function signerKeyToString(k: xdr.SignerKey): string {
   }
 }
 
+function decodePrice(p: xdr.Price): Price {
+  return {n: p.n(), d: p.d()};
+}
+
+/** Nesting is bounded by the XDR decoder's depth limit; validity (and/or arity, depth ≤ 4) is checked at apply. */
+export function decodePredicate(p: xdr.ClaimPredicate): ClaimPredicate {
+  switch (p.switch().name) {
+    case "claimPredicateUnconditional":
+      return {type: "unconditional"};
+    case "claimPredicateAnd":
+      return {type: "and", predicates: p.andPredicates().map(decodePredicate)};
+    case "claimPredicateOr":
+      return {type: "or", predicates: p.orPredicates().map(decodePredicate)};
+    case "claimPredicateNot": {
+      const inner = p.notPredicate();
+      return {type: "not", predicate: inner === null || inner === undefined ? null : decodePredicate(inner)};
+    }
+    case "claimPredicateBeforeAbsoluteTime":
+      return {type: "before_absolute_time", time: p.absBefore().toBigInt()};
+    case "claimPredicateBeforeRelativeTime":
+      return {type: "before_relative_time", seconds: p.relBefore().toBigInt()};
+    default:
+      return malformed("unknown claim predicate");
+  }
+}
+
 /** camelCase XDR arm name → Horizon's snake_case operation type. */
 function snakeCase(name: string): string {
   return name.replace(/[A-Z]/g, (c) => "_" + c.toLowerCase());
@@ -129,6 +155,76 @@ function decodeOperation(op: xdr.Operation): Operation {
     }
     case "bumpSequence":
       return {source, type: "bump_sequence", bumpTo: body.bumpSequenceOp().bumpTo().toBigInt()};
+    case "changeTrust": {
+      const v = body.changeTrustOp();
+      const line = v.line();
+      if (line.switch().name === "assetTypePoolShare") return {source, type: "unsupported", xdrType: "change_trust"};
+      return {source, type: "change_trust", line: decodeAsset(line as unknown as xdr.Asset), limit: v.limit().toBigInt()};
+    }
+    case "allowTrust": {
+      const v = body.allowTrustOp();
+      const a = v.asset();
+      const code = a.switch().name === "assetTypeCreditAlphanum4" ? a.assetCode4() : a.assetCode12();
+      return {source, type: "allow_trust", trustor: publicKeyToAccountId(v.trustor()), assetCode: trimCode(code), authorize: v.authorize()};
+    }
+    case "setTrustLineFlags": {
+      const v = body.setTrustLineFlagsOp();
+      return {source, type: "set_trust_line_flags", trustor: publicKeyToAccountId(v.trustor()), asset: decodeAsset(v.asset()), clearFlags: v.clearFlags(), setFlags: v.setFlags()};
+    }
+    case "clawback": {
+      const v = body.clawbackOp();
+      return {source, type: "clawback", asset: decodeAsset(v.asset()), from: muxedToAccountId(v.from()), amount: v.amount().toBigInt()};
+    }
+    case "manageSellOffer": {
+      const v = body.manageSellOfferOp();
+      return {source, type: "manage_sell_offer", selling: decodeAsset(v.selling()), buying: decodeAsset(v.buying()), amount: v.amount().toBigInt(), price: decodePrice(v.price()), offerId: v.offerId().toBigInt()};
+    }
+    case "manageBuyOffer": {
+      const v = body.manageBuyOfferOp();
+      return {source, type: "manage_buy_offer", selling: decodeAsset(v.selling()), buying: decodeAsset(v.buying()), buyAmount: v.buyAmount().toBigInt(), price: decodePrice(v.price()), offerId: v.offerId().toBigInt()};
+    }
+    case "createPassiveSellOffer": {
+      const v = body.createPassiveSellOfferOp();
+      return {source, type: "create_passive_sell_offer", selling: decodeAsset(v.selling()), buying: decodeAsset(v.buying()), amount: v.amount().toBigInt(), price: decodePrice(v.price())};
+    }
+    case "pathPaymentStrictReceive": {
+      const v = body.pathPaymentStrictReceiveOp();
+      return {
+        source,
+        type: "path_payment_strict_receive",
+        sendAsset: decodeAsset(v.sendAsset()),
+        sendMax: v.sendMax().toBigInt(),
+        destination: muxedToAccountId(v.destination()),
+        destAsset: decodeAsset(v.destAsset()),
+        destAmount: v.destAmount().toBigInt(),
+        path: v.path().map(decodeAsset),
+      };
+    }
+    case "pathPaymentStrictSend": {
+      const v = body.pathPaymentStrictSendOp();
+      return {
+        source,
+        type: "path_payment_strict_send",
+        sendAsset: decodeAsset(v.sendAsset()),
+        sendAmount: v.sendAmount().toBigInt(),
+        destination: muxedToAccountId(v.destination()),
+        destAsset: decodeAsset(v.destAsset()),
+        destMin: v.destMin().toBigInt(),
+        path: v.path().map(decodeAsset),
+      };
+    }
+    case "createClaimableBalance": {
+      const v = body.createClaimableBalanceOp();
+      const claimants = v.claimants().map((c) => {
+        const c0 = c.v0();
+        return {destination: publicKeyToAccountId(c0.destination()), predicate: decodePredicate(c0.predicate())};
+      });
+      return {source, type: "create_claimable_balance", asset: decodeAsset(v.asset()), amount: v.amount().toBigInt(), claimants};
+    }
+    case "claimClaimableBalance":
+      return {source, type: "claim_claimable_balance", balanceId: body.claimClaimableBalanceOp().balanceId().v0().toString("hex")};
+    case "clawbackClaimableBalance":
+      return {source, type: "clawback_claimable_balance", balanceId: body.clawbackClaimableBalanceOp().balanceId().v0().toString("hex")};
     default:
       return {source, type: "unsupported", xdrType: snakeCase(body.switch().name)};
   }

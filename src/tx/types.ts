@@ -3,11 +3,9 @@
  * (queue, apply, store, API). Built once from the XDR envelope by `tx/frame.ts`.
  */
 import type {TxMeta} from "../ledger/meta.js";
-import type {AccountId} from "../ledger/types.js";
+import type {AccountId, Asset, Claimant, CreditAsset, Price} from "../ledger/types.js";
 
-export type Asset =
-  | {type: "native"}
-  | {type: "credit_alphanum4" | "credit_alphanum12"; code: string; issuer: AccountId};
+export type {Asset, CreditAsset, Price, Claimant};
 
 interface OpBase {
   /** Operation source (muxed accounts resolved to their G… id), or null for the tx source. */
@@ -33,6 +31,23 @@ export type Operation = OpBase &
     | {type: "account_merge"; destination: AccountId}
     | {type: "manage_data"; name: string; value: Uint8Array | null}
     | {type: "bump_sequence"; bumpTo: bigint}
+    /** A native line is malformed; a liquidity-pool line decodes as unsupported. */
+    | {type: "change_trust"; line: Asset; limit: bigint}
+    /** `authorize`: 0, AUTHORIZED_FLAG or AUTHORIZED_TO_MAINTAIN_LIABILITIES_FLAG. */
+    | {type: "allow_trust"; trustor: AccountId; assetCode: string; authorize: number}
+    | {type: "set_trust_line_flags"; trustor: AccountId; asset: Asset; clearFlags: number; setFlags: number}
+    | {type: "clawback"; asset: Asset; from: AccountId; amount: bigint}
+    /** offerId 0 creates an offer; amount 0 deletes one. */
+    | {type: "manage_sell_offer"; selling: Asset; buying: Asset; amount: bigint; price: Price; offerId: bigint}
+    /** buyAmount of `buying`, at `price` = selling units per buying unit (as Stellar's). */
+    | {type: "manage_buy_offer"; selling: Asset; buying: Asset; buyAmount: bigint; price: Price; offerId: bigint}
+    | {type: "create_passive_sell_offer"; selling: Asset; buying: Asset; amount: bigint; price: Price}
+    | {type: "path_payment_strict_receive"; sendAsset: Asset; sendMax: bigint; destination: AccountId; destAsset: Asset; destAmount: bigint; path: Asset[]}
+    | {type: "path_payment_strict_send"; sendAsset: Asset; sendAmount: bigint; destination: AccountId; destAsset: Asset; destMin: bigint; path: Asset[]}
+    | {type: "create_claimable_balance"; asset: Asset; amount: bigint; claimants: Claimant[]}
+    /** balanceId: hex of the 32-byte hash. */
+    | {type: "claim_claimable_balance"; balanceId: string}
+    | {type: "clawback_claimable_balance"; balanceId: string}
     /** Any operation this node does not apply yet: it fails with op_not_supported. */
     | {type: "unsupported"; xdrType: string}
   );

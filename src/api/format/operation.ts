@@ -101,6 +101,8 @@ function typeFields(sop: StoredOp): {type: string; fields: Record<string, FieldV
       return {type: op.type, fields: {bump_to: op.bumpTo.toString()}};
     case "unsupported":
       return {type: snakeCase(op.xdrType), fields: {}};
+    default:
+      return {type: op.type, fields: {}};
   }
 }
 

@@ -4,6 +4,7 @@
  */
 import type {LedgerTxn} from "../../ledger/state.js";
 import type {AccountEntry, AccountId} from "../../ledger/types.js";
+import {numSponsoring} from "../../ledger/types.js";
 import {ACCOUNT_SUBENTRY_LIMIT} from "../../ledger/options.js";
 
 export interface OpContext {
@@ -15,18 +16,30 @@ export interface OpContext {
   ledgerSeq: number;
   closeTime: bigint;
   baseReserve: bigint;
+  /** The (inner) tx's source account and sequence number, and this op's 0-based index in it. */
+  txSource: AccountId;
+  txSeqNum: bigint;
+  opIndex: number;
 }
 
 export const INT64_MAX = 9_223_372_036_854_775_807n;
 
-/** Minimum balance: (2 + numSubEntries) × baseReserve (no sponsorship in this ledger yet). */
+/** Minimum balance of an account with no sponsorships: (2 + numSubEntries) × baseReserve. */
 export function minBalance(numSubEntries: number, baseReserve: bigint): bigint {
   return (2n + BigInt(numSubEntries)) * baseReserve;
 }
 
+/**
+ * An account's minimum balance: (2 + numSubEntries + numSponsoring) × baseReserve (this ledger
+ * has no sponsored entries other than claimable balances, which their creator sponsors).
+ */
+export function minBalanceOf(a: AccountEntry, baseReserve: bigint): bigint {
+  return minBalance(a.numSubEntries + numSponsoring(a), baseReserve);
+}
+
 /** What an account can spend: balance − minimum balance − selling liabilities (may be negative). */
 export function availableBalance(a: AccountEntry, baseReserve: bigint): bigint {
-  return a.balance - minBalance(a.numSubEntries, baseReserve) - a.sellingLiabilities;
+  return a.balance - minBalanceOf(a, baseReserve) - a.sellingLiabilities;
 }
 
 /** Whether `amount` can be credited without passing int64 max once buying liabilities are honoured. */
@@ -49,7 +62,7 @@ export function addSubEntries(a: AccountEntry, count: number, baseReserve: bigin
   const next = a.numSubEntries + count;
   if (count > 0) {
     if (next > ACCOUNT_SUBENTRY_LIMIT) return "too_many_subentries";
-    if (a.balance < minBalance(next, baseReserve) + a.sellingLiabilities) return "low_reserve";
+    if (a.balance < minBalance(next + numSponsoring(a), baseReserve) + a.sellingLiabilities) return "low_reserve";
   }
   a.numSubEntries = next;
   return "ok";

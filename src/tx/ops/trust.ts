@@ -4,10 +4,9 @@
  * implicit, always-authorized, unlimited line of its own asset. When trustlines arrive, `lineOf`
  * reads them and the callers' code paths (no trust / not authorized / line full) stay as they are.
  */
-import type {LedgerStateReader, AccountId} from "../../ledger/types.js";
-import type {Asset} from "../types.js";
+import type {LedgerStateReader, AccountId, Asset, CreditAsset} from "../../ledger/types.js";
 
-export type CreditAsset = Exclude<Asset, {type: "native"}>;
+export type {CreditAsset};
 
 export interface CreditLine {
   isIssuer: boolean;

@@ -32,7 +32,10 @@ test("v1 envelope: hash equals stellar-base's, fields decode into the plain form
   assert.equal(f.operations.length, 3);
   assert.equal(f.operations[0]!.type, "payment");
   assert.equal(f.operations[0]!.type === "payment" && f.operations[0]!.amount, 30_000_000n);
-  assert.deepEqual(f.operations[2], {source: null, type: "unsupported", xdrType: "change_trust"});
+  const line = f.operations[2]!;
+  assert.equal(line.type, "change_trust");
+  assert.equal(line.type === "change_trust" && line.line.type === "credit_alphanum4" && line.line.code, "ABC");
+  assert.equal(line.type === "change_trust" && line.limit, 9_223_372_036_854_775_807n, "the default limit is int64 max");
   assert.equal(f.isFeeBump, false);
   verifyFrameSignatures(f, {getEntry: () => undefined});
   assert.deepEqual(f.verified, [{index: 0, key: kp.publicKey()}]);
