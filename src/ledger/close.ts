@@ -17,8 +17,8 @@ import {cloneEntry, LedgerTxn} from "./state.js";
 import {entryDelta, type EntryDelta, type TxMeta} from "./meta.js";
 import {LedgerError, LedgerErrorCode} from "./errors.js";
 import {headerHash, stateHashOf} from "./header.js";
-import type {AccountEntry, ClaimableBalanceEntry, EntryKey, LedgerEntry, LedgerHeader, LedgerStateReader, NetworkConfig} from "./types.js";
-import {accountKey} from "./types.js";
+import type {AccountEntry, AssetKey, ClaimableBalanceEntry, EntryKey, LedgerEntry, LedgerHeader, LedgerStateReader, NetworkConfig, TrustLineEntry} from "./types.js";
+import {accountKey, assetKey, numSponsoring} from "./types.js";
 
 export interface CloseParams {
   /** Unix seconds agreed by consensus for this ledger. */
@@ -171,7 +171,7 @@ export function closeLedger(root: LedgerStateReader, prev: LedgerHeader, frames:
     successfulOpCount,
   };
   header.hash = headerHash(header);
-  if (params.checkInvariants) checkCloseInvariants(root, prev, header, changes);
+  if (params.checkInvariants) checkCloseInvariants(root, prev, header, changes, ltx.issued());
   return {header, changes, frames: ordered, applied};
 }
 
@@ -179,22 +179,37 @@ function violation(message: string, meta: Record<string, unknown>): never {
   throw new LedgerError(LedgerErrorCode.InvariantViolation, message, meta);
 }
 
+/** Sum of int64 deltas per key. */
+function addTo(m: Map<string, bigint>, k: string, d: bigint): void {
+  if (d !== 0n) m.set(k, (m.get(k) ?? 0n) + d);
+}
+
 /**
- * Invariants over what one ledger changed: coins are conserved (balance deltas + fee pool delta
- * = 0, total unchanged), no balance is negative, and each account's numSubEntries moved exactly
- * with its signers and data entries.
+ * Invariants over what one ledger changed (stellar-core's ConservationOfLumens,
+ * AccountSubEntriesCountIsValid and SponsorshipCountIsValid, over the deltas only):
+ * - native coins are conserved: balance and escrow deltas + fee pool delta = 0, total unchanged;
+ * - each credit asset's supply (trustline balances + claimable balances) moved exactly by what
+ *   its issuer minted or burned (`issued`, recorded by the ledger layers);
+ * - no balance is negative; a claimable balance holds a positive amount for 1–10 claimants;
+ * - each account's numSubEntries moved exactly with its signers, data entries, trustlines and
+ *   offers, and its numSponsoring with the claimants of the balances it sponsors.
  */
 export function checkCloseInvariants(
   root: LedgerStateReader,
   prev: LedgerHeader,
   header: LedgerHeader,
   changes: Map<EntryKey, LedgerEntry | null>,
+  issued: Map<AssetKey, bigint> = new Map(),
 ): void {
   let delta = header.feePool - prev.feePool;
   const subDelta = new Map<string, number>();
   const bump = (id: string, n: number): void => {
     subDelta.set(id, (subDelta.get(id) ?? 0) + n);
   };
+  /** Per credit asset: supply change seen in the entries. */
+  const supplyDelta = new Map<AssetKey, bigint>();
+  /** Per account: numSponsoring change expected from the balances it sponsors, less the change seen. */
+  const sponsorDelta = new Map<string, bigint>();
   for (const [key, now] of changes) {
     const before = root.getEntry(key);
     // Created and deleted within this ledger: nothing to account for.
@@ -209,12 +224,31 @@ export function checkCloseInvariants(
       delta += (a?.balance ?? 0n) - (b?.balance ?? 0n);
       // Expected change of numSubEntries from signers, checked below against the data entries.
       bump(id, (a?.numSubEntries ?? 0) - (b?.numSubEntries ?? 0) - ((a?.signers.length ?? 0) - (b?.signers.length ?? 0)));
+      addTo(sponsorDelta, id, -BigInt((a === null ? 0 : numSponsoring(a)) - (b === undefined ? 0 : numSponsoring(b))));
     } else if (entry.type === "claimable_balance") {
-      // Native held in escrow is still part of the coins in circulation.
       const a = now as ClaimableBalanceEntry | null;
       const b = before as ClaimableBalanceEntry | undefined;
-      if (entry.asset.type === "native") delta += (a?.amount ?? 0n) - (b?.amount ?? 0n);
+      if (a !== null && (a.amount <= 0n || a.claimants.length < 1 || a.claimants.length > 10)) {
+        violation("claimable balance without amount or claimants", {balanceId: a.balanceId});
+      }
+      const amountDelta = (a?.amount ?? 0n) - (b?.amount ?? 0n);
+      // Native held in escrow is still part of the coins in circulation.
+      if (entry.asset.type === "native") delta += amountDelta;
+      else {
+        if (a !== null && b !== undefined && assetKey(a.asset) !== assetKey(b.asset)) violation("claimable balance changed asset", {balanceId: a.balanceId});
+        addTo(supplyDelta, assetKey(entry.asset), amountDelta);
+      }
+      if (b !== undefined) addTo(sponsorDelta, b.sponsor, -BigInt(b.claimants.length));
+      if (a !== null) addTo(sponsorDelta, a.sponsor, BigInt(a.claimants.length));
     } else {
+      if (entry.type === "trustline") {
+        const a = now as TrustLineEntry | null;
+        const b = before as TrustLineEntry | undefined;
+        if (a !== null && (a.balance < 0n || a.balance > a.limit)) {
+          violation("trustline balance outside 0..limit", {account: a.accountId, asset: assetKey(a.asset), balance: a.balance.toString()});
+        }
+        addTo(supplyDelta, assetKey(entry.asset), (a?.balance ?? 0n) - (b?.balance ?? 0n));
+      }
       // Data entries, trustlines and offers are sub-entries of one account.
       const id = entry.type === "offer" ? entry.sellerId : entry.accountId;
       const created = now !== null && before === undefined ? 1 : 0;
@@ -226,4 +260,13 @@ export function checkCloseInvariants(
   if (delta !== 0n) violation("coins not conserved", {delta: delta.toString(), ledger: header.seq});
   if (header.totalCoins !== prev.totalCoins) violation("total coins changed", {ledger: header.seq});
   for (const [id, d] of subDelta) if (d !== 0) violation("numSubEntries mismatch", {account: id, off: d});
+  for (const [id, d] of sponsorDelta) if (d !== 0n) violation("numSponsoring does not match the claimants of sponsored balances", {account: id, off: d.toString()});
+  for (const [asset, d] of supplyDelta) {
+    if (d !== (issued.get(asset) ?? 0n)) {
+      violation("credit supply changed other than by its issuer", {asset, changed: d.toString(), issued: (issued.get(asset) ?? 0n).toString(), ledger: header.seq});
+    }
+  }
+  for (const [asset, d] of issued) {
+    if (!supplyDelta.has(asset)) violation("issuer minted or burned credit that no entry holds", {asset, issued: d.toString(), ledger: header.seq});
+  }
 }

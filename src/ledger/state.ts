@@ -48,6 +48,12 @@ export class LedgerTxn implements LedgerStateReader {
   private sealed = false;
   /** The header's idPool as of this layer (offer ids), or null: unchanged from the parent's. */
   private idPoolValue: bigint | null;
+  /**
+   * Credit minted (+) or burned (−) by issuers in this layer, by asset key: what the issuers'
+   * implicit lines paid out or took back. Folded into the parent on commit, dropped on rollback,
+   * so the close's invariant can tell issuance from credit created out of nothing.
+   */
+  private readonly issuedDelta = new Map<AssetKey, bigint>();
 
   /** `idPool`: the last closed header's id pool (root layer only). */
   constructor(parent: LedgerStateReader, idPool = 0n) {
@@ -84,6 +90,20 @@ export class LedgerTxn implements LedgerStateReader {
     const id = this.idPool() + 1n;
     this.idPoolValue = id;
     return id;
+  }
+
+  /** Records credit of `asset` minted (delta > 0) or burned (delta < 0) by its issuer in this layer. */
+  addIssued(asset: AssetKey, delta: bigint): void {
+    this.assertUsable();
+    if (delta === 0n) return;
+    this.issuedDelta.set(asset, (this.issuedDelta.get(asset) ?? 0n) + delta);
+  }
+
+  /** Net credit minted per asset in this layer (and the layers committed into it); zero sums omitted. */
+  issued(): Map<AssetKey, bigint> {
+    const out = new Map<AssetKey, bigint>();
+    for (const [k, v] of this.issuedDelta) if (v !== 0n) out.set(k, v);
+    return out;
   }
 
   getEntry(key: EntryKey): LedgerEntry | undefined {
@@ -206,6 +226,7 @@ export class LedgerTxn implements LedgerStateReader {
     const parent = this.parentTxn;
     for (const [k, v] of this.layer) parent.layer.set(k, v);
     if (this.idPoolValue !== null) parent.idPoolValue = this.idPoolValue;
+    for (const [k, v] of this.issuedDelta) parent.issuedDelta.set(k, (parent.issuedDelta.get(k) ?? 0n) + v);
     for (const [pk, keys] of this.offersByPair) for (const key of keys) addToIndex(parent.offersByPair, pk, key);
     for (const [id, keys] of this.offersBySeller) for (const key of keys) addToIndex(parent.offersBySeller, id, key);
     this.close();
@@ -215,6 +236,7 @@ export class LedgerTxn implements LedgerStateReader {
     this.assertUsable();
     if (this.openChild !== null) this.openChild.rollback();
     this.layer.clear();
+    this.issuedDelta.clear();
     this.offersByPair.clear();
     this.offersBySeller.clear();
     this.close();

@@ -6,10 +6,14 @@
  * size (it mints by paying and burns by being paid).
  *
  * Every function takes the entry already loaded (mutable copy) from the operation's layer.
+ * Credit the issuer pays out or takes back through `addBalance` is recorded in that layer as
+ * minted or burned (LedgerTxn.addIssued): the close's invariant checks every other change of an
+ * asset's supply is zero. Code that burns credit without the issuer's holding (a clawback from a
+ * trustline) records it with `addIssued` itself.
  */
 import type {LedgerTxn} from "../../ledger/state.js";
 import type {AccountEntry, AccountId, Asset, CreditAsset, TrustLineEntry} from "../../ledger/types.js";
-import {AUTHORIZED_FLAG, AUTHORIZED_TO_MAINTAIN_LIABILITIES_FLAG, trustLineKey} from "../../ledger/types.js";
+import {assetKey, AUTHORIZED_FLAG, AUTHORIZED_TO_MAINTAIN_LIABILITIES_FLAG, trustLineKey} from "../../ledger/types.js";
 import {INT64_MAX, minBalanceOf} from "./context.js";
 
 export function isAuthorized(t: TrustLineEntry): boolean {
@@ -24,7 +28,11 @@ export function isAuthorizedToMaintainLiabilities(t: TrustLineEntry): boolean {
  * Where an account holds an asset: its account (native), its trustline, or the implicit line of
  * the asset's issuer. Undefined when a non-issuer has no trustline.
  */
-export type Holding = {kind: "native"; account: AccountEntry} | {kind: "line"; line: TrustLineEntry} | {kind: "issuer"};
+export type Holding =
+  | {kind: "native"; account: AccountEntry}
+  | {kind: "line"; line: TrustLineEntry}
+  /** The issuer's own asset: `ltx` is the layer it was loaded in, where mint and burn are recorded. */
+  | {kind: "issuer"; asset: CreditAsset; ltx: LedgerTxn};
 
 /** The holding as a read-only view (getEntry), for checks that change nothing. */
 export function viewHolding(ltx: LedgerTxn, accountId: AccountId, asset: Asset): Holding | undefined {
@@ -32,7 +40,7 @@ export function viewHolding(ltx: LedgerTxn, accountId: AccountId, asset: Asset):
     const account = ltx.getAccount(accountId);
     return account === undefined ? undefined : {kind: "native", account};
   }
-  if (accountId === asset.issuer) return {kind: "issuer"};
+  if (accountId === asset.issuer) return {kind: "issuer", asset, ltx};
   const e = ltx.getEntry(trustLineKey(accountId, asset));
   return e !== undefined && e.type === "trustline" ? {kind: "line", line: e} : undefined;
 }
@@ -43,7 +51,7 @@ export function loadHolding(ltx: LedgerTxn, accountId: AccountId, asset: Asset):
     const account = ltx.loadAccount(accountId);
     return account === undefined ? undefined : {kind: "native", account};
   }
-  if (accountId === asset.issuer) return {kind: "issuer"};
+  if (accountId === asset.issuer) return {kind: "issuer", asset, ltx};
   const e = ltx.load(trustLineKey(accountId, asset));
   return e !== undefined && e.type === "trustline" ? {kind: "line", line: e} : undefined;
 }
@@ -88,7 +96,12 @@ export function availableToReceive(h: Holding): bigint {
  * authorization, the limit, int64, or the liabilities already promised. False: nothing changed.
  */
 export function addBalance(h: Holding, delta: bigint, baseReserve: bigint): boolean {
-  if (h.kind === "issuer" || delta === 0n) return true;
+  if (delta === 0n) return true;
+  if (h.kind === "issuer") {
+    // What the issuer pays out is minted, what it is paid is burned.
+    h.ltx.addIssued(assetKey(h.asset), -delta);
+    return true;
+  }
   if (h.kind === "native") {
     const a = h.account;
     const next = a.balance + delta;
