@@ -3,7 +3,8 @@ import {accountKey} from "../../ledger/types.js";
 import type {Operation} from "../types.js";
 import {opInner, type OpResult} from "../results.js";
 import {availableBalance, canReceive, type OpContext} from "./context.js";
-import {isAssetValid, lineOf} from "./trust.js";
+import {isAssetValid} from "./trust.js";
+import {addBalance, holdingAuthorized, loadHolding} from "./balances.js";
 
 export type PaymentOp = Operation & {type: "payment"};
 
@@ -44,16 +45,18 @@ export function applyPayment(op: PaymentOp, ctx: OpContext): OpResult {
     return paymentSuccess();
   }
   const asset = op.asset;
-  const bypassIssuerCheck = op.destination === asset.issuer;
-  if (!bypassIssuerCheck && ltx.getEntry(accountKey(op.destination)) === undefined) {
+  // Paying the issuer burns: its account need not even exist, so the credit can always go home.
+  if (op.destination !== asset.issuer && ltx.getEntry(accountKey(op.destination)) === undefined) {
     return result("op_no_destination", xdr.PaymentResult.paymentNoDestination());
   }
-  const destLine = lineOf(ltx, op.destination, asset);
-  if (destLine === null) return result("op_no_trust", xdr.PaymentResult.paymentNoTrust());
-  if (!destLine.authorized) return result("op_not_authorized", xdr.PaymentResult.paymentNotAuthorized());
-  const srcLine = lineOf(ltx, source, asset);
-  if (srcLine === null) return result("op_src_no_trust", xdr.PaymentResult.paymentSrcNoTrust());
-  if (!srcLine.authorized) return result("op_src_not_authorized", xdr.PaymentResult.paymentSrcNotAuthorized());
-  // Both ends are the issuer: its implicit line absorbs and issues without limit.
+  const dest = loadHolding(ltx, op.destination, asset);
+  if (dest === undefined) return result("op_no_trust", xdr.PaymentResult.paymentNoTrust());
+  if (!holdingAuthorized(dest)) return result("op_not_authorized", xdr.PaymentResult.paymentNotAuthorized());
+  if (!addBalance(dest, op.amount, ctx.baseReserve)) return result("op_line_full", xdr.PaymentResult.paymentLineFull());
+  // Loaded after the credit: paying oneself reads the line just credited, as stellar-core does.
+  const src = loadHolding(ltx, source, asset);
+  if (src === undefined) return result("op_src_no_trust", xdr.PaymentResult.paymentSrcNoTrust());
+  if (!holdingAuthorized(src)) return result("op_src_not_authorized", xdr.PaymentResult.paymentSrcNotAuthorized());
+  if (!addBalance(src, -op.amount, ctx.baseReserve)) return result("op_underfunded", xdr.PaymentResult.paymentUnderfunded());
   return paymentSuccess();
 }

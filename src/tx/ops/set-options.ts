@@ -1,5 +1,5 @@
 import {xdr} from "@stellar/stellar-base";
-import {accountKey} from "../../ledger/types.js";
+import {accountKey, AUTH_CLAWBACK_ENABLED_FLAG, AUTH_IMMUTABLE_FLAG, AUTH_REVOCABLE_FLAG, MASK_ACCOUNT_FLAGS} from "../../ledger/types.js";
 import {MAX_SIGNERS} from "../../ledger/options.js";
 import type {Operation} from "../types.js";
 import {opInner, opTooManySubentries, type OpResult} from "../results.js";
@@ -8,12 +8,8 @@ import {addSubEntries, isPrintableAscii, type OpContext} from "./context.js";
 
 export type SetOptionsOp = Operation & {type: "set_options"};
 
-/** Account flags (Stellar's AccountFlags): all four are authorization flags. */
-export const AUTH_REQUIRED_FLAG = 0x1;
-export const AUTH_REVOCABLE_FLAG = 0x2;
-export const AUTH_IMMUTABLE_FLAG = 0x4;
-export const AUTH_CLAWBACK_ENABLED_FLAG = 0x8;
-const ALL_ACCOUNT_FLAGS = 0xf;
+/** Stellar's account flags are all authorization flags (AUTH_REQUIRED, _REVOCABLE, _IMMUTABLE, _CLAWBACK_ENABLED). */
+const ALL_ACCOUNT_FLAGS = MASK_ACCOUNT_FLAGS;
 
 const MAX_WEIGHT = 255;
 /** XDR string32. */
@@ -92,7 +88,9 @@ export function applySetOptions(op: SetOptionsOp, ctx: OpContext): OpResult {
     }
     acc.flags |= op.setFlags;
   }
-  if ((acc.flags & AUTH_CLAWBACK_ENABLED_FLAG) !== 0 && (acc.flags & AUTH_REVOCABLE_FLAG) === 0) {
+  // Clawback needs revocable: an issuer that can take a balance back must be able to freeze it too.
+  const flagsChanged = op.setFlags !== undefined || op.clearFlags !== undefined;
+  if (flagsChanged && (acc.flags & AUTH_CLAWBACK_ENABLED_FLAG) !== 0 && (acc.flags & AUTH_REVOCABLE_FLAG) === 0) {
     return result("op_auth_revocable_required", xdr.SetOptionsResult.setOptionsAuthRevocableRequired());
   }
   if (op.homeDomain !== undefined) acc.homeDomain = op.homeDomain;

@@ -1,23 +1,8 @@
 /**
- * Holding credit assets. This ledger has no trustline entries yet, so an account holds a credit
- * asset only if it is the asset's issuer: as in stellar-core's TrustLineWrapper, an issuer has an
- * implicit, always-authorized, unlimited line of its own asset. When trustlines arrive, `lineOf`
- * reads them and the callers' code paths (no trust / not authorized / line full) stay as they are.
+ * Asset validity shared by every operation that names an asset. Holdings (native balance,
+ * trustline or an issuer's implicit line) live in balances.ts.
  */
-import type {LedgerStateReader, AccountId, Asset, CreditAsset} from "../../ledger/types.js";
-
-export type {CreditAsset};
-
-export interface CreditLine {
-  isIssuer: boolean;
-  authorized: boolean;
-}
-
-export function lineOf(reader: LedgerStateReader, account: AccountId, asset: CreditAsset): CreditLine | null {
-  void reader;
-  if (account === asset.issuer) return {isIssuer: true, authorized: true};
-  return null;
-}
+import type {Asset} from "../../ledger/types.js";
 
 /** Stellar's isAssetValid: alphanumeric codes, 1–4 chars for alphanum4 and 5–12 for alphanum12. */
 export function isAssetValid(asset: Asset): boolean {

@@ -3,7 +3,7 @@ import {Account, Asset, Keypair, Operation, TransactionBuilder, xdr, type Transa
 import {genesisLedger, rootKeypair} from "../../../src/ledger/genesis.js";
 import {networkConfig} from "../../../src/ledger/options.js";
 import {closeLedger} from "../../../src/ledger/close.js";
-import {accountKey, entryKey, type AccountEntry, type EntryKey, type LedgerEntry, type LedgerHeader, type NetworkConfig} from "../../../src/ledger/types.js";
+import {accountKey, assetKey, entryKey, isBetterOffer, type AccountEntry, type AccountId, type AssetKey, type EntryKey, type LedgerEntry, type LedgerHeader, type NetworkConfig, type OfferEntry} from "../../../src/ledger/types.js";
 import {decodeTxFrame} from "../../../src/tx/frame.js";
 import {verifyFrameSignatures} from "../../../src/tx/verify.js";
 import {checkValid} from "../../../src/tx/check.js";
@@ -30,6 +30,22 @@ export class TestLedger {
 
   getEntry(key: EntryKey): LedgerEntry | undefined {
     return this.entries.get(key);
+  }
+
+  /** The book selling → buying, best first (the store's book index, by a scan). */
+  bookOffers(selling: AssetKey, buying: AssetKey): OfferEntry[] {
+    const out: OfferEntry[] = [];
+    for (const e of this.entries.values()) {
+      if (e.type === "offer" && assetKey(e.selling) === selling && assetKey(e.buying) === buying) out.push(e);
+    }
+    return out.sort((a, b) => (isBetterOffer(a, b) ? -1 : isBetterOffer(b, a) ? 1 : 0));
+  }
+
+  /** Every offer of `sellerId` by offer id (the store's seller index, by a scan). */
+  accountOffers(sellerId: AccountId): OfferEntry[] {
+    const out: OfferEntry[] = [];
+    for (const e of this.entries.values()) if (e.type === "offer" && e.sellerId === sellerId) out.push(e);
+    return out.sort((a, b) => (a.offerId < b.offerId ? -1 : a.offerId > b.offerId ? 1 : 0));
   }
 
   account(id: string): AccountEntry | undefined {
