@@ -7,24 +7,19 @@
  */
 import {xdr} from "@stellar/stellar-base";
 import {
-  assetsEqual,
   AUTH_REVOCABLE_FLAG,
   AUTHORIZED_FLAG,
   AUTHORIZED_TO_MAINTAIN_LIABILITIES_FLAG,
   MASK_TRUSTLINE_FLAGS,
-  offerKey,
   TRUSTLINE_CLAWBACK_ENABLED_FLAG,
   type AccountId,
   type CreditAsset,
-  type OfferEntry,
-  type Price,
 } from "../../ledger/types.js";
-import type {LedgerTxn} from "../../ledger/state.js";
-import {LedgerError, LedgerErrorCode} from "../../ledger/errors.js";
+import {removeOffersByAccountAndAsset} from "../../dex/index.js";
 import type {Operation} from "../types.js";
 import {opInner, type OpResult} from "../results.js";
-import {INT64_MAX, type OpContext} from "./context.js";
-import {addBuyingLiabilities, addSellingLiabilities, loadHolding, loadTrustLine} from "./balances.js";
+import type {OpContext} from "./context.js";
+import {loadTrustLine} from "./balances.js";
 import {isAssetValid} from "./trust.js";
 
 export type AllowTrustOp = Operation & {type: "allow_trust"};
@@ -137,65 +132,4 @@ export function applySetTrustLineFlags(op: SetTrustLineFlagsOp, ctx: OpContext):
   }
   loadTrustLine(ctx.ltx, op.trustor, asset)!.flags = expected;
   return setTrustLineFlagsSuccess();
-}
-
-// ---- Offer removal on revocation (stellar-core's removeOffersByAccountAndAsset) ----
-
-/** ⌊a·b / c⌋ or ⌈a·b / c⌉ on non-negative bigints. */
-function mulDiv(a: bigint, b: bigint, c: bigint, roundUp: boolean): bigint {
-  const p = a * b;
-  return roundUp ? (p + c - 1n) / c : p / c;
-}
-
-/**
- * An offer's liabilities: what it would sell (selling) and receive (buying) if taken whole, as
- * stellar-core's exchangeV10WithoutPriceErrorThresholds(price, amount, ∞, ∞, ∞, NORMAL) where
- * ∞ is int64 max: the seller ("wheat") sends at most `amount`, and the rounding favours the
- * offer's owner on the more valuable side.
- */
-function offerLiabilities(price: Price, amount: bigint): {selling: bigint; buying: bigint} {
-  const n = BigInt(price.n);
-  const d = BigInt(price.d);
-  const wheatValue = amount * n < INT64_MAX * d ? amount * n : INT64_MAX * d;
-  const sheepValue = INT64_MAX * (n < d ? n : d);
-  let wheat: bigint;
-  let sheep: bigint;
-  if (wheatValue > sheepValue) {
-    if (n > d) {
-      wheat = sheepValue / n;
-      sheep = mulDiv(wheat, n, d, true);
-    } else {
-      sheep = sheepValue / d;
-      wheat = mulDiv(sheep, d, n, false);
-    }
-  } else if (n > d) {
-    wheat = wheatValue / n;
-    sheep = mulDiv(wheat, n, d, false);
-  } else {
-    sheep = wheatValue / d;
-    wheat = mulDiv(sheep, d, n, true);
-  }
-  return {selling: wheat, buying: sheep};
-}
-
-/**
- * Removes every offer of `accountId` that buys or sells `asset`, lowest id first: releases its
- * liabilities on both of the seller's holdings, gives back its sub-entry and erases it.
- */
-function removeOffersByAccountAndAsset(ltx: LedgerTxn, accountId: AccountId, asset: CreditAsset, baseReserve: bigint): OfferEntry[] {
-  const removed: OfferEntry[] = [];
-  for (const o of ltx.offersOf(accountId)) {
-    if (!assetsEqual(o.selling, asset) && !assetsEqual(o.buying, asset)) continue;
-    const {selling, buying} = offerLiabilities(o.price, o.amount);
-    const buyingHolding = loadHolding(ltx, accountId, o.buying);
-    const sellingHolding = loadHolding(ltx, accountId, o.selling);
-    if (buyingHolding === undefined || sellingHolding === undefined || !addBuyingLiabilities(buyingHolding, -buying) || !addSellingLiabilities(sellingHolding, -selling, baseReserve)) {
-      throw new LedgerError(LedgerErrorCode.InvariantViolation, "offer liabilities out of step with its seller's holdings", {offerId: o.offerId.toString(), seller: accountId});
-    }
-    const seller = ltx.loadAccount(accountId)!;
-    seller.numSubEntries -= 1;
-    ltx.erase(offerKey(o.offerId));
-    removed.push(o);
-  }
-  return removed;
 }
