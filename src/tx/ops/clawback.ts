@@ -1,6 +1,6 @@
 /** clawback: an issuer takes its asset back out of a holder's line (CAP-35), burning it. */
 import {xdr} from "@stellar/stellar-base";
-import {TRUSTLINE_CLAWBACK_ENABLED_FLAG} from "../../ledger/types.js";
+import {assetKey, TRUSTLINE_CLAWBACK_ENABLED_FLAG} from "../../ledger/types.js";
 import type {Operation} from "../types.js";
 import {opInner, type OpResult} from "../results.js";
 import type {OpContext} from "./context.js";
@@ -42,5 +42,7 @@ export function applyClawback(op: ClawbackOp, ctx: OpContext): OpResult {
   const next = line.balance - op.amount;
   if (next < 0n || next < line.sellingLiabilities) return result("op_underfunded", xdr.ClawbackResult.clawbackUnderfunded());
   line.balance = next;
+  // Clawed-back credit leaves circulation: burned, as if paid back to the issuer.
+  ctx.ltx.addIssued(assetKey(op.asset), -op.amount);
   return clawbackSuccess();
 }
