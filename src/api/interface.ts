@@ -4,6 +4,7 @@
  */
 import type {LedgerReader} from "../store/types.js";
 import type {ResultCodes} from "../tx/types.js";
+import type {PathFinder} from "../dex/paths-finder.js";
 
 export interface SubmitOutcome {
   /**
@@ -57,6 +58,8 @@ export interface ApiModules {
   info: NodeInfo;
   /** Absent: the node is reported up and synced whenever the database answers. */
   health?: NodeHealth;
+  /** Path finding (/paths/*), in the worker pool; absent: those routes answer 503. */
+  paths?: PathFinder;
   /** Prometheus text exposition for GET /metrics */
   metricsText(): Promise<string>;
 }

@@ -37,6 +37,7 @@ Flags (start):
   --host ADDR            API address (default 0.0.0.0)
   --close-interval MS    time between ledger closes (default 1000)
   --verify-threads N     signature worker threads (default cores - 1; 0 = main thread)
+  --path-threads N       path finding worker threads (default 1-2; 0 = main thread)
   --no-friendbot         do not serve /friendbot
   --check-invariants     check coin conservation after every ledger
   --log-level LEVEL      pino level (default info)
@@ -71,6 +72,7 @@ const FLAGS = {
   host: {type: "string"},
   "close-interval": {type: "string"},
   "verify-threads": {type: "string"},
+  "path-threads": {type: "string"},
   "no-friendbot": {type: "boolean"},
   "check-invariants": {type: "boolean"},
   "log-level": {type: "string"},
@@ -116,6 +118,7 @@ async function main(argv: string[]): Promise<number> {
         host: values.host ?? defaultNodeOptions.host,
         closeIntervalMs: intFlag(values["close-interval"], "close-interval", 10, 3_600_000) ?? defaultNodeOptions.closeIntervalMs,
         verifyThreads: intFlag(values["verify-threads"], "verify-threads", 0, 64) ?? defaultNodeOptions.verifyThreads,
+        pathThreads: intFlag(values["path-threads"], "path-threads", 0, 64) ?? defaultNodeOptions.pathThreads,
         friendbot: !values["no-friendbot"],
         checkInvariants: values["check-invariants"] ?? false,
         logLevel: values["log-level"] ?? defaultNodeOptions.logLevel,

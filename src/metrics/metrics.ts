@@ -79,6 +79,26 @@ export function createMetrics(registry = new Registry()) {
       help: "Envelopes whose verification batch failed (worker error, bad answer)",
       ...r,
     }),
+    pathsQueueLength: new Gauge({name: "diamante_paths_pool_queue_tasks", help: "Path queries waiting for a worker", ...r}),
+    pathsWaitSeconds: new Histogram({
+      name: "diamante_paths_pool_wait_seconds",
+      help: "Time a path query waits before a worker takes it",
+      buckets: TASK_BUCKETS,
+      ...r,
+    }),
+    pathsRunSeconds: new Histogram({
+      name: "diamante_paths_pool_run_seconds",
+      help: "Time a worker spends on a path query",
+      buckets: TASK_BUCKETS,
+      ...r,
+    }),
+    pathsDropped: new Counter({name: "diamante_paths_pool_dropped_total", help: "Path queries refused: pool queue full", ...r}),
+    pathsRefused: new Counter({
+      name: "diamante_paths_queries_refused_total",
+      help: "Path queries answered with an error, by code (path_search_too_expensive: past the work cap)",
+      labelNames: ["code"] as const,
+      ...r,
+    }),
     queueDropped: new Counter({
       name: "diamante_herder_queue_dropped_total",
       help: "Queued transactions dropped without being applied, by reason",

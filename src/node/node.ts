@@ -10,6 +10,9 @@ import {createMetrics, type Metrics} from "../metrics/metrics.js";
 import {InThreadVerifier} from "../verify/in-thread.js";
 import {VerifyPool} from "../verify/pool.js";
 import type {SignatureVerifier} from "../verify/interface.js";
+import {InThreadPathFinder, type PathFinder} from "../dex/paths-finder.js";
+import {PathPool} from "../dex/paths-pool.js";
+import {defaultPathFinderOptions} from "../dex/paths-options.js";
 import {Herder} from "../herder/herder.js";
 import {Consensus} from "../herder/consensus.js";
 import {RootFriendbot} from "../herder/friendbot.js";
@@ -71,6 +74,7 @@ export class Node {
   api!: ApiServer;
   config!: NetworkConfig;
   private verifier!: SignatureVerifier;
+  private paths!: PathFinder;
   port = 0;
 
   constructor(opts: Partial<NodeOptions> & {dataDir: string}) {
@@ -95,6 +99,12 @@ export class Node {
             this.metrics,
           );
 
+    const p = defaultPathFinderOptions;
+    this.paths =
+      o.pathThreads === 0
+        ? new InThreadPathFinder(this.store, p)
+        : new PathPool({dataDir: o.dataDir, limits: {maxHops: p.maxHops, maxPathsPerAsset: p.maxPathsPerAsset, maxWork: p.maxWork}}, {threads: o.pathThreads, maxQueue: p.maxQueue}, this.metrics);
+
     this.herder = new Herder(
       {closeIntervalMs: o.closeIntervalMs, checkInvariants: o.checkInvariants},
       {store: this.store, verifier: this.verifier, config: this.config, metrics: this.metrics, log: this.log},
@@ -115,6 +125,7 @@ export class Node {
         submitter: this.herder,
         friendbot,
         feeStats: this.herder,
+        paths: this.paths,
         info: {
           networkPassphrase: this.config.passphrase,
           coreVersion: VERSION,
@@ -148,6 +159,7 @@ export class Node {
     this.consensus?.stop();
     await this.herder?.stop();
     await this.verifier?.close();
+    await this.paths?.close();
     await this.store?.close();
   }
 }

@@ -2,6 +2,7 @@ import {DEFAULT_BASE_FEE, DEFAULT_BASE_RESERVE, DEFAULT_MAX_TX_SET_SIZE, DEFAULT
 import {defaultHerderOptions} from "../herder/options.js";
 import {defaultVerifyPoolOptions} from "../verify/options.js";
 import {defaultStoreOptions} from "../store/options.js";
+import {defaultPathFinderOptions} from "../dex/paths-options.js";
 
 /** What `diamante init` fixes for the life of a network. */
 export interface GenesisOptions {
@@ -21,6 +22,8 @@ export interface NodeOptions {
   closeIntervalMs: number;
   /** Signature worker threads; 0 verifies on the main thread. */
   verifyThreads: number;
+  /** Path finding worker threads; 0 answers /paths queries on the main thread. */
+  pathThreads: number;
   /** Serve /friendbot (never on a public network). */
   friendbot: boolean;
   checkInvariants: boolean;
@@ -37,6 +40,7 @@ export const defaultNodeOptions: NodeOptions = {
   host: "0.0.0.0",
   closeIntervalMs: defaultHerderOptions.closeIntervalMs,
   verifyThreads: defaultVerifyPoolOptions.threads,
+  pathThreads: defaultPathFinderOptions.threads,
   friendbot: true,
   checkInvariants: false,
   logLevel: "info",

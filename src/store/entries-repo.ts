@@ -3,7 +3,10 @@
  * → [1, LedgerEntry], and the offer indexes written with them:
  *   book:   [selling, buying, price (n/d as a double), offer id (20 digits)] → null, best first
  *           (stellar-core orders books by the double price, then offer id);
- *   offers: [seller, offer id (20 digits)] → null.
+ *   offers: [seller, offer id (20 digits)] → null;
+ *   bookStamps: [selling, buying] → a counter bumped in every ledger that changes the book, so a
+ *           reader that keeps a book decoded (the path finder's workers) can tell whether its copy
+ *           is still current from one small read instead of decoding the book again.
  */
 import type {Database, RootDatabase, Transaction} from "lmdb";
 import type {AccountEntry, AccountId, AssetKey, DataEntry, EntryKey, LedgerEntry, OfferEntry, TrustLineEntry} from "../ledger/types.js";
@@ -12,6 +15,7 @@ import {fieldsOf} from "./codec.js";
 
 type BookKey = [AssetKey, AssetKey, number, string];
 type SellerKey = [AccountId, string];
+type PairKey = [AssetKey, AssetKey];
 
 /** Offer ids in index keys: fixed-width decimal, so string order is numeric order. */
 function idKey(offerId: bigint): string {
@@ -28,11 +32,13 @@ export class EntriesRepo {
   readonly db: Database<unknown, EntryKey>;
   readonly book: Database<null, BookKey>;
   readonly sellerOffers: Database<null, SellerKey>;
+  readonly bookStamps: Database<number, PairKey>;
 
   constructor(root: RootDatabase) {
     this.db = root.openDB({name: "entries"});
     this.book = root.openDB({name: "book"});
     this.sellerOffers = root.openDB({name: "offers"});
+    this.bookStamps = root.openDB({name: "bookStamps"});
   }
 
   get(key: EntryKey, txn?: Transaction): LedgerEntry | undefined {
@@ -50,13 +56,32 @@ export class EntriesRepo {
   private writeOfferIndexes(key: EntryKey, entry: LedgerEntry | null): void {
     const old = this.get(key);
     if (old !== undefined && old.type === "offer") {
+      this.bumpBookStamp(old);
       void this.book.remove(bookKeyOf(old));
       void this.sellerOffers.remove([old.sellerId, idKey(old.offerId)]);
     }
     if (entry !== null && entry.type === "offer") {
+      this.bumpBookStamp(entry);
       void this.book.put(bookKeyOf(entry), null);
       void this.sellerOffers.put([entry.sellerId, idKey(entry.offerId)], null);
     }
+  }
+
+  /**
+   * Reads see the state before the batch, so several changes to one book in one ledger all write
+   * the same next value: the stamp still differs from every earlier ledger's, which is all a reader
+   * compares. Stamps are never removed: a book emptied and refilled must not repeat an old stamp.
+   */
+  private bumpBookStamp(o: OfferEntry): void {
+    const pair: PairKey = [assetKey(o.selling), assetKey(o.buying)];
+    void this.bookStamps.put(pair, (this.bookStamps.get(pair) ?? 0) + 1);
+  }
+
+  /** Every book that ever held an offer, by [selling, buying], with its stamp. */
+  bookStampList(txn?: Transaction): Array<{selling: AssetKey; buying: AssetKey; stamp: number}> {
+    const out: Array<{selling: AssetKey; buying: AssetKey; stamp: number}> = [];
+    for (const {key, value} of this.bookStamps.getRange({transaction: txn})) out.push({selling: key[0], buying: key[1], stamp: value});
+    return out;
   }
 
   /** Offer keys of one book, best first (lazy). */

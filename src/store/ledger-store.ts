@@ -347,6 +347,23 @@ export class LedgerStore implements LedgerReader, LedgerStateReader {
     }
   }
 
+  /** Every book that ever held an offer, with the stamp its last change left (entries-repo.ts). */
+  bookStamps(): Array<{selling: AssetKey; buying: AssetKey; stamp: number}> {
+    return this.entries.bookStampList(this.snapshot ?? undefined);
+  }
+
+  /**
+   * The sequence of the ledger this thread's reads see. A writing store answers its last closed
+   * ledger; a read-only open (a worker) reads the marker committed with each ledger, in the same
+   * read transaction as its other reads, since it never sees commits happen.
+   */
+  readSeq(): number {
+    if (this.caching) return this.latestHeader().seq;
+    const seq = this.metaDb.get("lcl") as number | undefined;
+    if (seq === undefined) throw new StoreError(StoreErrorCode.NOT_INITIALIZED, "data folder has no ledger yet");
+    return seq;
+  }
+
   trustLines(accountId: AccountId): TrustLineEntry[] {
     return this.entries.trustLines(accountId, this.snapshot ?? undefined);
   }

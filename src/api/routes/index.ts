@@ -6,6 +6,7 @@ import {friendbotRoutes} from "./friendbot.js";
 import {ledgerRoutes} from "./ledgers.js";
 import {metricsRoutes} from "./metrics.js";
 import {operationRoutes} from "./operations.js";
+import {pathRoutes} from "./paths.js";
 import {healthRoutes, rootRoutes} from "./root.js";
 import {submitRoutes} from "./submit.js";
 import {transactionRoutes} from "./transactions.js";
@@ -37,4 +38,5 @@ export const apiRoutes: Route[] = [
   ...friendbotRoutes,
   ...metricsRoutes,
   ...submitRoutes,
+  ...pathRoutes,
 ];

@@ -1,0 +1,72 @@
+/**
+ * Path queries in a Piscina pool of their own. Workers open the node's LMDB environment read-only,
+ * answer each query inside one read transaction (the last closed ledger) and end it before the
+ * next task, so no idle worker pins old pages (issue 5: a parked worker's read transaction kept
+ * every page freed after it). A second pool rather than the verify pool: verification is batched
+ * and latency-tolerant, path queries are single and interactive, and sharing one queue would put
+ * a query behind a batch of signatures or stall admission behind a deep search.
+ */
+import {Piscina} from "piscina";
+import type {Metrics} from "../metrics/metrics.js";
+import {pathErrorOf, type PathAnswer, type PathFinder, type PathOutcome, type PathRequest} from "./paths-finder.js";
+import {PathError, PathErrorCode} from "./paths-errors.js";
+import type {PathSearchLimits} from "./paths.js";
+
+export interface PathWorkerData {
+  dataDir: string;
+  limits: PathSearchLimits;
+}
+
+export interface PathPoolOptions {
+  threads: number;
+  maxQueue: number;
+}
+
+/** What the worker answers: the outcome and the time it ran, for the wait/run split. */
+export interface PathTaskResult {
+  outcome: PathOutcome;
+  runMs: number;
+}
+
+export class PathPool implements PathFinder {
+  private readonly pool: Piscina;
+  private closed = false;
+
+  constructor(
+    workerData: PathWorkerData,
+    private readonly opts: PathPoolOptions,
+    private readonly metrics?: Metrics,
+  ) {
+    this.pool = new Piscina({
+      filename: new URL("../../workers/paths-worker.js", import.meta.url).href,
+      minThreads: opts.threads,
+      maxThreads: opts.threads,
+      maxQueue: opts.maxQueue,
+      workerData,
+    });
+  }
+
+  async find(request: PathRequest): Promise<PathAnswer> {
+    if (this.closed) throw new PathError(PathErrorCode.Closed, "the path finder is closed");
+    if (this.pool.queueSize >= this.opts.maxQueue) {
+      this.metrics?.pathsDropped.inc();
+      throw new PathError(PathErrorCode.Overloaded, "every path worker is busy; ask again shortly", {queued: this.pool.queueSize});
+    }
+    const queuedAt = performance.now();
+    this.metrics?.pathsQueueLength.set(this.pool.queueSize);
+    const res = (await this.pool.run(request)) as PathTaskResult;
+    const total = (performance.now() - queuedAt) / 1000;
+    this.metrics?.pathsRunSeconds.observe(res.runMs / 1000);
+    this.metrics?.pathsWaitSeconds.observe(Math.max(0, total - res.runMs / 1000));
+    if (!res.outcome.ok) {
+      this.metrics?.pathsRefused.inc({code: res.outcome.error.code});
+      throw pathErrorOf(res.outcome.error);
+    }
+    return res.outcome.answer;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.pool.destroy();
+  }
+}

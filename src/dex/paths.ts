@@ -1,0 +1,333 @@
+/**
+ * Payment path finding, as Horizon's (stellar/go exp/orderbook search.go) explores the order-book
+ * graph: a breadth-limited relaxation from the fixed end of the payment, keeping per asset the best
+ * amount reached so far, never revisiting an asset on one path, and reporting every improvement that
+ * lands on a wanted asset.
+ *
+ * Where Horizon estimates each hop with its own approximate conversion, every hop here is priced by
+ * walking the book with the exchange rules apply uses (exchangeV10 with the path payment rounding
+ * modes, stellar-core's convertWithOffers loop), so a path's amounts are what a path payment
+ * submitted against the same ledger would send and deliver. That includes apply's stops: a book that
+ * runs out, an offer that stays after a partial exchange before the amount is met (too few offers),
+ * and, for strict receive with a source account, reaching one of that account's own offers
+ * (op_cross_self), make the hop unusable rather than optimistic.
+ *
+ * The search is pure: it reads the book through `OrderBookView` and counts its work, stopping with a
+ * `path_search_too_expensive` error past `maxWork` instead of running into a timeout.
+ */
+import type {AssetKey, OfferEntry} from "../ledger/types.js";
+import {exchangeV10, INT64_MAX} from "./exchange.js";
+import {PathError, PathErrorCode} from "./paths-errors.js";
+
+/** The order book as the search reads it; `store-book.ts`'s cached view or a test's in-memory one. */
+export interface OrderBookView {
+  /** Buying assets of the books that sell `asset` (assets one can pay to obtain `asset`), sorted. */
+  buyingAssetsOf(asset: AssetKey): readonly AssetKey[];
+  /** Selling assets of the books that buy `asset` (assets one can obtain by paying `asset`), sorted. */
+  sellingAssetsOf(asset: AssetKey): readonly AssetKey[];
+  /** Offers selling `selling` for `buying`, best first (stellar-core's book order). */
+  offers(selling: AssetKey, buying: AssetKey): readonly OfferEntry[];
+}
+
+/** One payment path as Horizon reports it; assets as asset keys ("native" | "CODE:ISSUER"). */
+export interface PaymentPath {
+  sourceAsset: AssetKey;
+  sourceAmount: bigint;
+  destinationAsset: AssetKey;
+  destinationAmount: bigint;
+  /** Intermediate assets, in payment order (the op's `path`). */
+  path: AssetKey[];
+}
+
+export interface PathSearchLimits {
+  /** Most hops (books crossed) on a path; Horizon's max path length. */
+  maxHops: number;
+  /** Most paths reported per source (strict receive) or destination (strict send) asset. */
+  maxPathsPerAsset: number;
+  /** Most units of work (a book considered or an offer crossed) one query may spend. */
+  maxWork: number;
+}
+
+/**
+ * stellar-core's MAX_OFFERS_TO_CROSS: one path payment crossing more offers than this fails with
+ * op_exceeded_work_limit, so a hop that needs more is no path.
+ */
+export const MAX_OFFERS_TO_CROSS = 1000;
+
+export interface StrictReceiveQuery {
+  destinationAsset: AssetKey;
+  destinationAmount: bigint;
+  /** Assets the payer could send; with `balances`, only paths it can afford are kept. */
+  sourceAssets: readonly AssetKey[];
+  /** Balance per source asset (same order), when the payer is a known account (Horizon's validateSourceBalance). */
+  sourceBalances?: readonly bigint[];
+  /** The paying account: reaching one of its own offers stops a hop, as op_cross_self stops apply. */
+  sourceAccount?: string;
+}
+
+export interface StrictSendQuery {
+  sourceAsset: AssetKey;
+  sourceAmount: bigint;
+  destinationAssets: readonly AssetKey[];
+}
+
+/** Horizon's asset string (xdr.Asset.String), which orders the results. */
+export function horizonAssetString(key: AssetKey): string {
+  if (key === "native") return "native";
+  const i = key.indexOf(":");
+  const code = key.slice(0, i);
+  return (code.length <= 4 ? "credit_alphanum4/" : "credit_alphanum12/") + code + "/" + key.slice(i + 1);
+}
+
+/** Counts a query's work and stops it past the limit. */
+export class WorkMeter {
+  used = 0;
+  constructor(private readonly max: number) {}
+
+  spend(units: number): void {
+    this.used += units;
+    if (this.used > this.max) {
+      throw new PathError(PathErrorCode.TooExpensive, `path search stopped after ${this.max} units of order-book work; ask for fewer assets or a smaller amount`, {
+        maxWork: this.max,
+      });
+    }
+  }
+}
+
+/**
+ * What obtaining `wheatWanted` of a book's selling asset costs in its buying asset, crossing offers
+ * as a strict-receive path payment does (rounding in the book's favour). Undefined when apply would
+ * fail the hop: the book runs out, an offer stays before the amount is met, the payer's own offer
+ * comes up, or more offers than one payment may cross.
+ */
+export function strictReceiveHopCost(offers: readonly OfferEntry[], wheatWanted: bigint, payer: string | undefined, meter: WorkMeter | null): bigint | undefined {
+  let remaining = wheatWanted;
+  let sheepSent = 0n;
+  let crossed = 0;
+  for (const offer of offers) {
+    if (remaining === 0n) break;
+    if (offer.sellerId === payer) return undefined;
+    if (++crossed > MAX_OFFERS_TO_CROSS) return undefined;
+    meter?.spend(1);
+    const r = exchangeV10(offer.price, offer.amount, remaining, INT64_MAX, INT64_MAX, "strict_receive");
+    sheepSent += r.sheepSend;
+    remaining -= r.wheatReceive;
+    if (sheepSent > INT64_MAX) return undefined;
+    if (remaining > 0n && r.wheatStays) return undefined;
+  }
+  return remaining === 0n ? sheepSent : undefined;
+}
+
+/**
+ * What sending `sheepToSend` into a book (which buys that asset) yields of its selling asset, as a
+ * strict-send path payment crosses it. Undefined when apply would fail the hop (not all of the
+ * amount could be sent, or more offers than one payment may cross). May be 0: strict send can sell
+ * for nothing, and the search drops such hops.
+ */
+export function strictSendHopYield(offers: readonly OfferEntry[], sheepToSend: bigint, meter: WorkMeter | null): bigint | undefined {
+  let remaining = sheepToSend;
+  let wheatReceived = 0n;
+  let crossed = 0;
+  for (const offer of offers) {
+    if (remaining === 0n) break;
+    if (++crossed > MAX_OFFERS_TO_CROSS) return undefined;
+    meter?.spend(1);
+    const r = exchangeV10(offer.price, offer.amount, INT64_MAX, remaining, INT64_MAX, "strict_send");
+    wheatReceived += r.wheatReceive;
+    remaining -= r.sheepSend;
+    if (wheatReceived > INT64_MAX) return undefined;
+    if (remaining > 0n && r.wheatStays) return undefined;
+  }
+  return remaining === 0n ? wheatReceived : undefined;
+}
+
+interface PathNode {
+  asset: AssetKey;
+  prev: PathNode | null;
+}
+
+function nodeContains(node: PathNode | null, asset: AssetKey): boolean {
+  for (let n = node; n !== null; n = n.prev) if (n.asset === asset) return true;
+  return false;
+}
+
+function nodePath(node: PathNode): AssetKey[] {
+  const out: AssetKey[] = [];
+  for (let n: PathNode | null = node; n !== null; n = n.prev) out.push(n.asset);
+  return out.reverse();
+}
+
+/** One direction of the search: where edges lead, what a hop yields, which amounts are better, what is kept. */
+interface SearchDirection {
+  edges(asset: AssetKey): readonly AssetKey[];
+  /** The amount of `next` a hop from `current` holding (or needing) `amount` gives; undefined: no hop. */
+  hop(current: AssetKey, next: AssetKey, amount: bigint): bigint | undefined;
+  isTerminal(asset: AssetKey): boolean;
+  /** Whether a path ending at `asset` with `amount` is reported. */
+  includes(asset: AssetKey, amount: bigint): boolean;
+  /** Whether `alternative` beats `current` (0n: nothing yet). */
+  better(current: bigint, alternative: bigint): boolean;
+  report(assets: AssetKey[], amount: bigint): void;
+}
+
+/**
+ * Horizon's search loop: `maxHops` rounds; in each, every asset reached so far is extended along
+ * its edges, improvements are staged and committed between rounds (so one round adds exactly one
+ * hop), and on the last round only edges into wanted assets are tried. Assets are visited in key
+ * order, so results never depend on map or insertion order.
+ */
+function search(dir: SearchDirection, start: AssetKey, amount: bigint, maxHops: number, meter: WorkMeter): void {
+  const best = new Map<AssetKey, bigint>([[start, amount]]);
+  const staged = new Map<AssetKey, bigint>([[start, amount]]);
+  const bestPath = new Map<AssetKey, PathNode>([[start, {asset: start, prev: null}]]);
+  const stagedPath = new Map<AssetKey, PathNode>();
+  if (dir.includes(start, amount)) dir.report([start], amount);
+
+  for (let round = 0; round < maxHops; round++) {
+    const updated: AssetKey[] = [];
+    const frontier = [...best.keys()].sort();
+    for (const current of frontier) {
+      const currentAmount = best.get(current) as bigint;
+      const node = bestPath.get(current) as PathNode;
+      for (const next of dir.edges(current)) {
+        meter.spend(1);
+        if (round === maxHops - 1 && !dir.isTerminal(next)) continue;
+        if (nodeContains(node, next)) continue;
+        const nextAmount = dir.hop(current, next, currentAmount);
+        if (nextAmount === undefined || nextAmount <= 0n) continue;
+        const stagedAmount = staged.get(next) ?? 0n;
+        if (!dir.better(stagedAmount, nextAmount)) continue;
+        const fresh = stagedAmount === (best.get(next) ?? 0n);
+        staged.set(next, nextAmount);
+        if (fresh) {
+          updated.push(next);
+          stagedPath.set(next, {asset: next, prev: node});
+        } else {
+          (stagedPath.get(next) as PathNode).prev = node;
+        }
+        if (dir.includes(next, nextAmount)) dir.report([...nodePath(node), next], nextAmount);
+      }
+    }
+    if (round < maxHops - 1) {
+      for (const asset of updated) {
+        best.set(asset, staged.get(asset) as bigint);
+        bestPath.set(asset, stagedPath.get(asset) as PathNode);
+      }
+    }
+  }
+}
+
+/**
+ * Horizon's sortAndFilterPaths: grouped by the varying asset (Horizon's asset string order), best
+ * amount first, then fewer hops; at most `perAsset` per group. The path itself breaks the last ties
+ * so the order is total.
+ */
+function sortAndTrim(paths: PaymentPath[], by: "source" | "destination", perAsset: number): PaymentPath[] {
+  const keyOf = (p: PaymentPath) => horizonAssetString(by === "source" ? p.sourceAsset : p.destinationAsset);
+  const cmpAmount = (a: PaymentPath, b: PaymentPath): number => {
+    const x = by === "source" ? a.sourceAmount : b.destinationAmount;
+    const y = by === "source" ? b.sourceAmount : a.destinationAmount;
+    return x < y ? -1 : x > y ? 1 : 0;
+  };
+  const sorted = paths
+    .map((p) => ({p, key: keyOf(p), route: p.path.join(",")}))
+    .sort((a, b) => {
+      if (a.key !== b.key) return a.key < b.key ? -1 : 1;
+      const c = cmpAmount(a.p, b.p);
+      if (c !== 0) return c;
+      if (a.p.path.length !== b.p.path.length) return a.p.path.length - b.p.path.length;
+      return a.route < b.route ? -1 : a.route > b.route ? 1 : 0;
+    });
+  const out: PaymentPath[] = [];
+  let group = "";
+  let count = 0;
+  for (const {p, key} of sorted) {
+    if (key !== group) {
+      group = key;
+      count = 0;
+    }
+    if (count < perAsset) {
+      out.push(p);
+      count++;
+    }
+  }
+  return out;
+}
+
+function checkAmount(amount: bigint, field: string): void {
+  if (amount <= 0n || amount > INT64_MAX) {
+    throw new PathError(PathErrorCode.BadQuery, `${field} must be a positive int64 amount`, {field, amount: amount.toString()});
+  }
+}
+
+/**
+ * Paths that deliver exactly `destinationAmount` of the destination asset, cheapest first per
+ * source asset (Horizon's /paths/strict-receive).
+ */
+export function findStrictReceivePaths(view: OrderBookView, q: StrictReceiveQuery, limits: PathSearchLimits): {paths: PaymentPath[]; work: number} {
+  checkAmount(q.destinationAmount, "destination_amount");
+  const balances = new Map<AssetKey, bigint>();
+  q.sourceAssets.forEach((a, i) => balances.set(a, q.sourceBalances?.[i] ?? 0n));
+  const validate = q.sourceBalances !== undefined;
+  const meter = new WorkMeter(limits.maxWork);
+  const found: PaymentPath[] = [];
+  if (balances.size > 0) {
+    search(
+      {
+        edges: (asset) => view.buyingAssetsOf(asset),
+        hop: (current, next, amount) => strictReceiveHopCost(view.offers(current, next), amount, q.sourceAccount, meter),
+        isTerminal: (asset) => balances.has(asset),
+        includes: (asset, amount) => balances.has(asset) && (!validate || (balances.get(asset) as bigint) >= amount),
+        better: (current, alternative) => current === 0n || alternative < current,
+        report: (assets, amount) =>
+          found.push({
+            sourceAsset: assets[assets.length - 1] as AssetKey,
+            sourceAmount: amount,
+            destinationAsset: q.destinationAsset,
+            destinationAmount: q.destinationAmount,
+            path: assets.slice(1, -1).reverse(),
+          }),
+      },
+      q.destinationAsset,
+      q.destinationAmount,
+      limits.maxHops,
+      meter,
+    );
+  }
+  return {paths: sortAndTrim(found, "source", limits.maxPathsPerAsset), work: meter.used};
+}
+
+/**
+ * Paths that send exactly `sourceAmount` of the source asset, best delivery first per destination
+ * asset (Horizon's /paths/strict-send).
+ */
+export function findStrictSendPaths(view: OrderBookView, q: StrictSendQuery, limits: PathSearchLimits): {paths: PaymentPath[]; work: number} {
+  checkAmount(q.sourceAmount, "source_amount");
+  const targets = new Set(q.destinationAssets);
+  const meter = new WorkMeter(limits.maxWork);
+  const found: PaymentPath[] = [];
+  if (targets.size > 0) {
+    search(
+      {
+        edges: (asset) => view.sellingAssetsOf(asset),
+        hop: (current, next, amount) => strictSendHopYield(view.offers(next, current), amount, meter),
+        isTerminal: (asset) => targets.has(asset),
+        includes: (asset) => targets.has(asset),
+        better: (current, alternative) => alternative > current,
+        report: (assets, amount) =>
+          found.push({
+            sourceAsset: q.sourceAsset,
+            sourceAmount: q.sourceAmount,
+            destinationAsset: assets[assets.length - 1] as AssetKey,
+            destinationAmount: amount,
+            path: assets.slice(1, -1),
+          }),
+      },
+      q.sourceAsset,
+      q.sourceAmount,
+      limits.maxHops,
+      meter,
+    );
+  }
+  return {paths: sortAndTrim(found, "destination", limits.maxPathsPerAsset), work: meter.used};
+}
