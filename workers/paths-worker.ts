@@ -10,11 +10,20 @@ import {pathOutcome, type PathRequest} from "../src/dex/paths-finder.js";
 import type {PathTaskResult, PathWorkerData} from "../src/dex/paths-pool.js";
 
 const data = workerData as PathWorkerData;
-const store = new LedgerStore({dir: data.dataDir, readOnly: true});
-const view = new StoreBookView(store);
+/**
+ * Opened on the first query, not when the thread starts: Piscina starts its threads with the pool,
+ * and a node stopped (or a data folder removed) before any query must not leave a thread failing
+ * to open LMDB behind it.
+ */
+let opened: {store: LedgerStore; view: StoreBookView} | null = null;
 
 export default function findPaths(request: PathRequest): PathTaskResult {
   const t0 = performance.now();
+  if (opened === null) {
+    const s = new LedgerStore({dir: data.dataDir, readOnly: true});
+    opened = {store: s, view: new StoreBookView(s)};
+  }
+  const {store, view} = opened;
   try {
     return {outcome: pathOutcome(store, view, request, data.limits), runMs: performance.now() - t0};
   } finally {

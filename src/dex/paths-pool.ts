@@ -44,6 +44,9 @@ export class PathPool implements PathFinder {
       maxQueue: opts.maxQueue,
       workerData,
     });
+    // A thread that fails outside a task (it cannot start) is replaced by Piscina; its queries
+    // fail on their own promises, so the pool-level event only needs to be observed, not rethrown.
+    this.pool.on("error", () => this.metrics?.pathsRefused.inc({code: "worker_error"}));
   }
 
   async find(request: PathRequest): Promise<PathAnswer> {
