@@ -474,3 +474,21 @@ test("account_merge: trustlines are sub-entries (op_has_sub_entries); a sponsor 
   assert.deepEqual(opCodes(r), ["op_success"]);
   assert.equal(l.account(a.publicKey()), undefined);
 });
+
+test("after the issuer merged away: a limit change is op_no_issuer, but holders can still pay it back (burn) and close the line", () => {
+  const {l, issuer, a, b, usd} = setup();
+  run(l, a, [Operation.changeTrust({asset: usd, limit: "100"})]);
+  run(l, issuer, [Operation.payment({destination: a.publicKey(), asset: usd, amount: "5"})]);
+  l.header = {...l.header, seq: l.header.seq + 1}; // keep the issuer's seqNum below the next ledger's start
+  assert.deepEqual(opCodes(run(l, issuer, [Operation.accountMerge({destination: b.publicKey()})])), ["op_success"]);
+  assert.equal(l.account(issuer.publicKey()), undefined);
+  let r = run(l, a, [Operation.changeTrust({asset: usd, limit: "200"})]);
+  assert.deepEqual(opCodes(r), ["op_no_issuer"]);
+  assert.equal(line(l, a, usd)!.limit, 100n * D);
+  r = run(l, a, [Operation.payment({destination: issuer.publicKey(), asset: usd, amount: "5"})]);
+  assert.deepEqual(opCodes(r), ["op_success"]);
+  assert.equal(supply(l, usd), 0n);
+  r = run(l, a, [Operation.changeTrust({asset: usd, limit: "0"})]);
+  assert.deepEqual(opCodes(r), ["op_success"]);
+  assert.equal(line(l, a, usd), undefined);
+});
