@@ -16,6 +16,8 @@ export enum StoreErrorCode {
   BAD_OPTION = "store_bad_option",
   /** A record carries a codec version this build does not read. */
   UNKNOWN_RECORD_VERSION = "store_unknown_record_version",
+  /** A record of a known version does not have that version's layout. */
+  CORRUPT_RECORD = "store_corrupt_record",
 }
 
 export class StoreError extends DiamanteError<StoreErrorCode> {}

@@ -1,7 +1,9 @@
 /**
  * Transaction history and its indexes, in four databases:
- *   txs        [ledger, txIndex] → [2, closedAt, feeCharged, successful, resultCodes, envelope, result,
- *              meta]; meta: raw-deflated TransactionMeta ‖ fee LedgerEntryChanges (version 1: no meta);
+ *   txs        [ledger, txIndex] → [3, closedAt, feeCharged, successful, resultCodes, envelope, result,
+ *              meta]; meta: the plain entry deltas in meta-codec.ts's compact form, the XDR is built
+ *              on read (version 2: raw-deflated TransactionMeta ‖ fee LedgerEntryChanges; version
+ *              1: no meta);
  *              resultCodes null for a plain success, the codes of nearly every tx (49 bytes saved)
  *              Keys grow with the ledger, so inserts append to the B-tree's last page (no splits
  *              in the middle, pages stay full) and pruning deletes from its first pages.
@@ -22,19 +24,15 @@ import type {AccountId} from "../ledger/types.js";
 import type {ResultCodes} from "../tx/types.js";
 import {accountIdFromRaw, rawFromAccountId} from "../tx/keys.js";
 import {appendPut, fieldsOf} from "./codec.js";
-import {deflateRawSync, inflateRawSync} from "node:zlib";
+import {inflateRawSync} from "node:zlib";
+import type {TxMetaRecord} from "./types.js";
+import type {TxMeta} from "../ledger/meta.js";
+import {encodeMeta} from "./meta-codec.js";
 
 const VERSIONS = [1] as const;
-/** txs records: version 2 added the meta. */
-const TX_VERSIONS = [1, 2] as const;
-/**
- * A payment's meta is ~1.1 KB of XDR, mostly account entries repeated as state and updated
- * pairs a few hundred bytes apart. The fastest level with a 1 KiB window and the smallest hash
- * table shrinks it as much as the defaults (about 4.5x) for half the time, and allocates ~4 KB
- * per call instead of ~256 KB: under load that garbage, not the compression, was the cost.
- * Inflate keeps its default window, which reads any smaller one (version 2 records of either).
- */
-const META_DEFLATE = {level: 1, windowBits: 10, memLevel: 2} as const;
+/** txs records: version 2 added the meta as deflated XDR, version 3 keeps it as plain deltas. */
+const TX_VERSIONS = [1, 2, 3] as const;
+const TX_VERSION = 3;
 /** Upper bound element for array-key ranges: sorts after every number. */
 export const MAX = Infinity;
 
@@ -53,10 +51,8 @@ export interface TxRecord {
   resultCodes: ResultCodes | null;
   envelope: Buffer;
   result: Buffer;
-  /** TransactionMeta XDR (result_meta_xdr); absent in records written before meta was kept. */
-  resultMeta?: Buffer;
-  /** Fee-phase LedgerEntryChanges XDR (fee_meta_xdr). */
-  feeMeta?: Buffer;
+  /** Absent in records written before meta was kept. */
+  meta?: TxMetaRecord;
 }
 
 /** True for {transaction: "tx_success", operations: ["op_success", …]} and nothing else. */
@@ -70,8 +66,9 @@ export function isPlainSuccess(codes: ResultCodes): boolean {
   );
 }
 
-/** A transaction to commit: its record and the hashes it is found by. */
-export interface CommittedTx extends TxRecord {
+/** A transaction to commit: its record, its meta as apply captured it and the hashes it is found by. */
+export interface CommittedTx extends Omit<TxRecord, "meta"> {
+  meta?: TxMeta;
   hash: Buffer;
   /** Fee-bumps only */
   innerHash?: Buffer;
@@ -105,25 +102,18 @@ export function hashKey(kind: number, hash: Buffer): Buffer {
 
 function decodeTx(key: TxKey, raw: unknown): TxRecord {
   const {version, fields} = fieldsOf("txs", raw, TX_VERSIONS);
-  const [closedAt, feeCharged, successful, resultCodes, envelope, result, meta] = fields as [number, bigint, boolean, ResultCodes | null, Buffer, Buffer, Buffer | null | undefined];
+  const [closedAt, feeCharged, successful, resultCodes, envelope, result, meta] = fields as [number, bigint, boolean, ResultCodes | null, Buffer, Buffer, unknown];
   const rec: TxRecord = {ledger: key[0], index: key[1], closedAt, feeCharged, successful, resultCodes, envelope, result};
-  if (version === 2 && meta !== undefined && meta !== null) {
-    const both = inflateRawSync(meta);
+  if (meta === undefined || meta === null) return rec;
+  if (version === 2) {
+    // Version 2: result meta length (u32) ‖ result meta ‖ fee meta, in one raw deflate stream.
+    const both = inflateRawSync(meta as Buffer);
     const split = both.readUInt32BE(0);
-    rec.resultMeta = both.subarray(4, 4 + split);
-    rec.feeMeta = both.subarray(4 + split);
+    rec.meta = {resultXdr: both.subarray(4, 4 + split), feeXdr: both.subarray(4 + split)};
+  } else if (version === 3) {
+    rec.meta = {encoded: meta};
   }
   return rec;
-}
-
-/** Both metas in one deflate stream: result meta length (u32) ‖ result meta ‖ fee meta. */
-function metaBytes(t: TxRecord): Buffer | null {
-  if (t.resultMeta === undefined && t.feeMeta === undefined) return null;
-  const result = t.resultMeta ?? Buffer.alloc(0);
-  const fee = t.feeMeta ?? Buffer.alloc(0);
-  const len = Buffer.allocUnsafe(4);
-  len.writeUInt32BE(result.length);
-  return deflateRawSync(Buffer.concat([len, result, fee]), META_DEFLATE);
 }
 
 /** The getRange options over [lo, hi) in `asc` or descending order, starting at `cursor` clamped into the range. */
@@ -169,7 +159,7 @@ export class HistoryRepo {
     for (const t of txs) {
       const key: TxKey = [t.ledger, t.index];
       const codes = t.resultCodes === null || isPlainSuccess(t.resultCodes) ? null : t.resultCodes;
-      appendPut(this.txs, key, [2, t.closedAt, t.feeCharged, t.successful, codes, t.envelope, t.result, metaBytes(t)]);
+      appendPut(this.txs, key, [TX_VERSION, t.closedAt, t.feeCharged, t.successful, codes, t.envelope, t.result, t.meta === undefined ? null : encodeMeta(t.meta)]);
       const own = hashKey(HASH_OWN, t.hash);
       void this.hashes.put(own, key);
       if (group && (group.bytes >= INDEX_GROUP_BYTES || group.first + group.count !== t.index)) flush();

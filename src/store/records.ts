@@ -9,7 +9,8 @@ import {PAYMENT_TYPES, type LedgerCommit} from "./ledger-store.js";
 import type {AccountIndexEntry, CommittedTx, TxRecord} from "./history-repo.js";
 import type {StoredTx} from "./types.js";
 import {toidString} from "./toid.js";
-import {feeMetaXdr, transactionMetaXdr} from "../ledger/meta.js";
+import {feeMetaXdr, transactionMetaXdr, type TxMeta} from "../ledger/meta.js";
+import {decodeMeta} from "./meta-codec.js";
 
 export function memoFields(memo: Memo): {memoType: StoredTx["memoType"]; memo?: string; memoBytes?: string} {
   switch (memo.type) {
@@ -54,8 +55,7 @@ export function storedTxOf(frame: TxFrame, a: AppliedFields): StoredTx {
     successful: a.successful,
     operations: frame.operations,
   };
-  if (a.resultMeta !== undefined) tx.resultMetaXdr = a.resultMeta.toString("base64");
-  if (a.feeMeta !== undefined) tx.feeMetaXdr = a.feeMeta.toString("base64");
+  if (a.meta !== undefined) tx.meta = a.meta;
   if (tb) {
     tx.validAfter = tb.minTime;
     if (tb.maxTime > 0n) tx.validBefore = tb.maxTime;
@@ -67,6 +67,19 @@ export function storedTxOf(frame: TxFrame, a: AppliedFields): StoredTx {
     };
   }
   return tx;
+}
+
+/** The plain deltas of a tx whose record keeps them (codec version 3), else undefined. */
+export function plainMetaOf(tx: StoredTx): TxMeta | undefined {
+  return tx.meta !== undefined && "encoded" in tx.meta ? decodeMeta(tx.meta.encoded) : undefined;
+}
+
+/** Horizon's `result_meta_xdr` and `fee_meta_xdr` (base64), empty for a tx recorded without meta. */
+export function metaXdrOf(tx: StoredTx): {result: string; fee: string} {
+  if (tx.meta === undefined) return {result: "", fee: ""};
+  if ("resultXdr" in tx.meta) return {result: tx.meta.resultXdr.toString("base64"), fee: tx.meta.feeXdr.toString("base64")};
+  const plain = decodeMeta(tx.meta.encoded);
+  return {result: transactionMetaXdr(plain, tx.ledger).toString("base64"), fee: feeMetaXdr(plain, tx.ledger).toString("base64")};
 }
 
 /** Builds the store commit for a closed ledger: tx records plus per-account index entries. */
@@ -88,10 +101,7 @@ export function ledgerCommit(result: LedgerCloseResult): LedgerCommit {
       result: applied.resultXdr,
       hash: frame.hash,
     };
-    if (applied.meta !== undefined) {
-      tx.resultMeta = transactionMetaXdr(applied.meta, header.seq);
-      tx.feeMeta = feeMetaXdr(applied.meta, header.seq);
-    }
+    if (applied.meta !== undefined) tx.meta = applied.meta;
     if (frame.isFeeBump) tx.innerHash = frame.innerHash;
     txs.push(tx);
     const seen = new Set<AccountId>();

@@ -5,6 +5,13 @@
 import type {AccountEntry, AccountId, DataEntry, LedgerHeader} from "../ledger/types.js";
 import type {Operation, ResultCodes} from "../tx/types.js";
 
+/**
+ * What applying a tx changed, as its record keeps it: since txs codec version 3 the compact
+ * plain deltas (store/meta-codec.ts, decoded when read), in version 2 records the XDR itself
+ * (TransactionMeta, fee-phase LedgerEntryChanges). The API builds or serves the XDR from either.
+ */
+export type TxMetaRecord = {encoded: unknown} | {resultXdr: Buffer; feeXdr: Buffer};
+
 export interface StoredTx {
   hash: string;
   ledger: number;
@@ -23,9 +30,8 @@ export interface StoredTx {
   /** base64 */
   envelopeXdr: string;
   resultXdr: string;
-  /** base64 TransactionMeta (v3) and fee-phase LedgerEntryChanges; absent in records written before meta was kept. */
-  resultMetaXdr?: string;
-  feeMetaXdr?: string;
+  /** Absent in records written before meta was kept (result_meta_xdr and fee_meta_xdr are then empty). */
+  meta?: TxMetaRecord;
   resultCodes: ResultCodes;
   memoType: "none" | "text" | "id" | "hash" | "return";
   /** Horizon's memo field: text as UTF-8 string, id as decimal, hash/return as base64; absent for none. */

@@ -7,6 +7,8 @@
  */
 import {StrKey, xdr} from "@stellar/stellar-base";
 import type {StoredOp, StoredTx} from "../../store/types.js";
+import {plainMetaOf} from "../../store/records.js";
+import {entryChangesXdr} from "../../ledger/meta.js";
 import {formatAmount} from "./amount.js";
 import {link, type Link} from "./links.js";
 import {isoTime} from "./time.js";
@@ -73,8 +75,12 @@ export function txOutcomeXdr(tx: StoredTx): TxOutcomeXdr {
     opResults = result.results();
   }
   let opMeta: xdr.OperationMeta[] = [];
-  if (tx.resultMetaXdr !== undefined && tx.resultMetaXdr !== "") {
-    const meta = xdr.TransactionMeta.fromXDR(tx.resultMetaXdr, "base64");
+  const plain = plainMetaOf(tx);
+  if (plain !== undefined) {
+    // The same OperationMeta the served result_meta_xdr holds, built without a round trip through bytes.
+    opMeta = plain.operations.map((ops) => new xdr.OperationMeta({changes: entryChangesXdr(ops, tx.ledger)}));
+  } else if (tx.meta !== undefined && "resultXdr" in tx.meta) {
+    const meta = xdr.TransactionMeta.fromXDR(tx.meta.resultXdr);
     if (meta.switch() === 3) opMeta = meta.v3().operations();
     else if (meta.switch() === 2) opMeta = meta.v2().operations();
   }

@@ -1,6 +1,7 @@
 /** Horizon's transaction resource, from the stored transaction. */
 import {encodeMuxedAccountToAddress, xdr} from "@stellar/stellar-base";
 import type {StoredTx} from "../../store/types.js";
+import {metaXdrOf} from "../../store/records.js";
 import {link, pagedLink, type Link} from "./links.js";
 import {isoTime} from "./time.js";
 
@@ -100,6 +101,7 @@ export function muxedFields(envelopeXdr: string): Record<string, string> {
  * under `inner_transaction`, as Horizon does.
  */
 export function transactionRecord(tx: StoredTx, base: string): TransactionRecord {
+  const meta = metaXdrOf(tx);
   const self = `/transactions/${tx.hash}`;
   const rec: TransactionRecord = {
     _links: {
@@ -126,8 +128,8 @@ export function transactionRecord(tx: StoredTx, base: string): TransactionRecord
     operation_count: tx.operationCount,
     envelope_xdr: tx.envelopeXdr,
     result_xdr: tx.resultXdr,
-    result_meta_xdr: tx.resultMetaXdr ?? "",
-    fee_meta_xdr: tx.feeMetaXdr ?? "",
+    result_meta_xdr: meta.result,
+    fee_meta_xdr: meta.fee,
     memo_type: tx.memoType,
     signatures: tx.signatures,
   };

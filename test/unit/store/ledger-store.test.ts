@@ -5,6 +5,8 @@ import {accountKey, type AccountEntry} from "../../../src/ledger/types.js";
 import {StoreError, StoreErrorCode} from "../../../src/store/errors.js";
 import {LedgerStore} from "../../../src/store/ledger-store.js";
 import {toidString} from "../../../src/store/toid.js";
+import {metaXdrOf} from "../../../src/store/records.js";
+import {deflateRawSync} from "node:zlib";
 import {StoreFixture} from "./fixtures.js";
 
 describe("LedgerStore records", () => {
@@ -15,7 +17,7 @@ describe("LedgerStore records", () => {
       await committed;
       const raw = f.store.history.txs.get([header.seq, 2]) as unknown[];
       assert.ok(Array.isArray(raw), "tx record is a versioned array");
-      assert.equal(raw[0], 2, "codec version");
+      assert.equal(raw[0], 3, "codec version");
       assert.ok(raw.some((v) => Buffer.isBuffer(v) && v.equals(frames[1].envelopeXdr)), "envelope stored as bytes");
       assert.ok(!raw.some((v) => typeof v === "string" && v.length > 40), "no base64 strings stored");
 
@@ -34,8 +36,7 @@ describe("LedgerStore records", () => {
       assert.equal(tx.feeCharged, 100n);
       assert.equal(tx.closedAt, header.closeTime);
       // This fixture's ledgers carry no meta, and none is made up.
-      assert.equal(tx.resultMetaXdr, undefined);
-      assert.equal(tx.feeMetaXdr, undefined);
+      assert.equal(tx.meta, undefined);
       assert.deepEqual(tx.resultCodes, {transaction: "tx_success", operations: ["op_success"]});
       assert.equal(raw[4], null, "plain success codes are not stored");
       const failed = f.store.tx(frames[2].hashHex);
@@ -71,6 +72,27 @@ describe("LedgerStore records", () => {
       const afterOp = f.store.ops({limit: 2, order: "asc", cursor: toidString(all[4].ledger, all[4].index, 1)}, {});
       assert.deepEqual(afterOp.map((o) => o.txHash), [all[5].hash, all[6].hash]);
       assert.equal(f.store.op(toidString(all[7].ledger, all[7].index, 1))?.txHash, all[7].hash);
+    } finally {
+      await f.dispose();
+    }
+  });
+
+  it("still reads version 2 records, whose meta is deflated XDR, and serves that XDR as is", async () => {
+    const f = new StoreFixture({accounts: 2});
+    try {
+      const {committed, frames, header} = f.closeLedger([{from: 0, to: 1}]);
+      await committed;
+      const key: [number, number] = [header.seq, 1];
+      const v3 = f.store.history.txs.get(key) as unknown[];
+      const resultMeta = Buffer.from("result meta bytes");
+      const feeMeta = Buffer.from("fee meta");
+      const len = Buffer.alloc(4);
+      len.writeUInt32BE(resultMeta.length);
+      await f.store.history.txs.put(key, [2, ...v3.slice(1, 7), deflateRawSync(Buffer.concat([len, resultMeta, feeMeta]))]);
+      const tx = f.store.tx(frames[0].hashHex);
+      assert.ok(tx);
+      assert.deepEqual(metaXdrOf(tx), {result: resultMeta.toString("base64"), fee: feeMeta.toString("base64")});
+      assert.equal(tx.envelopeXdr, frames[0].envelopeXdr.toString("base64"));
     } finally {
       await f.dispose();
     }

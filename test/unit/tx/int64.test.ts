@@ -27,7 +27,7 @@ test("time bounds keep every bit of their uint64 values from envelope to API", (
   assert.deepEqual(frame.timeBounds, {minTime: 9_007_199_254_740_993n, maxTime: U64_MAX});
   const r = l.close([tx]);
   assert.equal(r.applied[0]!.resultCodes.transaction, "tx_too_early");
-  const st = storedTxOf(frame, ledgerCommit(r).txs[0]!);
+  const st = storedTxOf(frame, {...ledgerCommit(r).txs[0]!, meta: undefined});
   assert.equal(st.validAfter, 9_007_199_254_740_993n);
   assert.equal(st.validBefore, U64_MAX);
   const rec = transactionRecord(st, "http://localhost");

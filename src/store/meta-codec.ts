@@ -1,0 +1,240 @@
+/**
+ * The compact form of a transaction's meta (the plain before/after deltas apply captured) kept in
+ * txs records; the XDR (`result_meta_xdr`, `fee_meta_xdr`) is built from it on read by
+ * ledger/meta.ts. Building and deflating the XDR at close cost ~100 µs per payment; this
+ * costs a few µs and, for a payment, is smaller than the deflated XDR.
+ *
+ *   meta   [fee: Delta[], before: Delta[], operations: Delta[][]]
+ *   Delta  [before: State | null, after: State | null]
+ *   State  [slot, ref, value, ref, value, …]
+ *
+ * Every entry key met in a transaction gets a slot, numbered in order of first appearance. A
+ * state whose slot is new lists the whole entry; a state of a known slot lists only the fields
+ * that differ from that slot's previous state. A payment's meta is then its two accounts once
+ * plus a balance, a sequence number and a few ledger numbers.
+ *
+ * Nothing here knows an entry kind: any entry is a flat object of fields. A ref is
+ * `fieldIndex * 4 + form` with fieldIndex into FIELDS, or the field's name as a string (then the
+ * value is as is). Forms: 0 the value as is (msgpack), 1 a bigint as sign byte ‖ magnitude
+ * bytes, 2 an ed25519 account StrKey as its 32 raw bytes, 3 the field is absent in this state.
+ * FIELDS only ever grows: an index once written keeps its name.
+ */
+import type {EntryDelta, TxMeta} from "../ledger/meta.js";
+import {entryKey, type EntryKey, type LedgerEntry} from "../ledger/types.js";
+import {accountIdFromRaw, rawFromAccountId} from "../tx/keys.js";
+import {StoreError, StoreErrorCode} from "./errors.js";
+
+/** Field names with a short ref. Append only. */
+const FIELDS: readonly string[] = [
+  "type",
+  "accountId",
+  "balance",
+  "seqNum",
+  "numSubEntries",
+  "inflationDest",
+  "flags",
+  "homeDomain",
+  "thresholds",
+  "signers",
+  "buyingLiabilities",
+  "sellingLiabilities",
+  "seqLedger",
+  "seqTime",
+  "lastModifiedLedger",
+  "name",
+  "value",
+  "asset",
+  "limit",
+  "sellerId",
+  "offerId",
+  "selling",
+  "buying",
+  "amount",
+  "price",
+  "balanceId",
+  "claimants",
+  "sponsor",
+];
+const FIELD_INDEX = new Map(FIELDS.map((f, i) => [f, i]));
+
+const FORM_PLAIN = 0;
+const FORM_BIGINT = 1;
+const FORM_ACCOUNT = 2;
+const FORM_ABSENT = 3;
+
+export type EncodedMeta = [fee: unknown[], before: unknown[], operations: unknown[][]];
+type Fields = Record<string, unknown>;
+
+function bigintBytes(v: bigint): Buffer {
+  const neg = v < 0n;
+  let hex = (neg ? -v : v).toString(16);
+  if (hex.length % 2 === 1) hex = "0" + hex;
+  const out = Buffer.allocUnsafe(1 + hex.length / 2);
+  out[0] = neg ? 1 : 0;
+  out.write(hex, 1, "hex");
+  return out;
+}
+
+function bigintOf(b: Uint8Array): bigint {
+  const mag = b.length > 1 ? BigInt("0x" + Buffer.from(b.buffer, b.byteOffset + 1, b.length - 1).toString("hex")) : 0n;
+  return b[0] === 1 ? -mag : mag;
+}
+
+/** The 32 raw bytes of a G… StrKey (memoized), or null for any other string. */
+function accountRaw(v: string): Buffer | null {
+  if (v.length !== 56 || v.charCodeAt(0) !== 71 /* G */) return null;
+  try {
+    return rawFromAccountId(v);
+  } catch {
+    return null;
+  }
+}
+
+/** Same value, compared by content (bytes, arrays and objects deeply). */
+function sameValue(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
+  if (a instanceof Uint8Array || b instanceof Uint8Array) {
+    return a instanceof Uint8Array && b instanceof Uint8Array && Buffer.compare(a, b) === 0;
+  }
+  if (Array.isArray(a) || Array.isArray(b)) {
+    if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!sameValue(a[i], b[i])) return false;
+    return true;
+  }
+  const ka = Object.keys(a);
+  if (ka.length !== Object.keys(b).length) return false;
+  for (const k of ka) if (!(k in b) || !sameValue((a as Fields)[k], (b as Fields)[k])) return false;
+  return true;
+}
+
+function pushField(out: unknown[], name: string, v: unknown): void {
+  const i = FIELD_INDEX.get(name);
+  if (i === undefined) {
+    out.push(name, v);
+  } else if (typeof v === "bigint") {
+    out.push(i * 4 + FORM_BIGINT, bigintBytes(v));
+  } else {
+    const raw = typeof v === "string" ? accountRaw(v) : null;
+    if (raw !== null) out.push(i * 4 + FORM_ACCOUNT, raw);
+    else out.push(i * 4 + FORM_PLAIN, v);
+  }
+}
+
+class MetaWriter {
+  private readonly slots = new Map<EntryKey, {slot: number; last: Fields}>();
+  private next = 0;
+
+  state(e: LedgerEntry, key: EntryKey): unknown[] {
+    const s = e as unknown as Fields;
+    const known = this.slots.get(key);
+    if (known === undefined) {
+      const out: unknown[] = [this.next];
+      this.slots.set(key, {slot: this.next++, last: s});
+      for (const f of Object.keys(s)) if (s[f] !== undefined) pushField(out, f, s[f]);
+      return out;
+    }
+    const out: unknown[] = [known.slot];
+    const prev = known.last;
+    for (const f of Object.keys(s)) {
+      if (s[f] !== undefined && !sameValue(prev[f], s[f])) pushField(out, f, s[f]);
+    }
+    for (const f of Object.keys(prev)) {
+      if (prev[f] !== undefined && s[f] === undefined) {
+        const i = FIELD_INDEX.get(f);
+        // A field without a short ref is marked absent by its name in an array.
+        out.push(i === undefined ? [f] : i * 4 + FORM_ABSENT, null);
+      }
+    }
+    known.last = s;
+    return out;
+  }
+
+  deltas(list: EntryDelta[]): unknown[] {
+    return list.map((d) => {
+      const key = entryKey((d.before ?? d.after) as LedgerEntry);
+      const before = d.before === null ? null : this.state(d.before, key);
+      const after = d.after === null ? null : this.state(d.after, key);
+      // A removed entry's key starts over: an entry created again later is listed whole.
+      if (d.after === null) this.slots.delete(key);
+      return [before, after];
+    });
+  }
+}
+
+/** The stored form of a transaction's meta. */
+export function encodeMeta(meta: TxMeta): EncodedMeta {
+  const w = new MetaWriter();
+  const fee = w.deltas(meta.fee);
+  const before = w.deltas(meta.before);
+  const ops = meta.operations.map((o) => w.deltas(o));
+  return [fee, before, ops];
+}
+
+function bad(detail: string): StoreError {
+  return new StoreError(StoreErrorCode.CORRUPT_RECORD, `txs record has malformed meta: ${detail}`, {table: "txs"});
+}
+
+class MetaReader {
+  private readonly slots: Fields[] = [];
+
+  state(raw: unknown): LedgerEntry | null {
+    if (raw === null) return null;
+    if (!Array.isArray(raw) || raw.length % 2 !== 1 || typeof raw[0] !== "number") throw bad("state is not [slot, ref, value, …]");
+    const slot = raw[0];
+    let s: Fields;
+    if (slot === this.slots.length) s = {};
+    else if (slot >= 0 && slot < this.slots.length) s = {...this.slots[slot]};
+    else throw bad(`slot ${slot} out of order`);
+    for (let i = 1; i < raw.length; i += 2) {
+      const ref = raw[i] as unknown;
+      const v = raw[i + 1] as unknown;
+      if (typeof ref === "string") {
+        s[ref] = v;
+        continue;
+      }
+      if (Array.isArray(ref) && typeof ref[0] === "string") {
+        delete s[ref[0]];
+        continue;
+      }
+      if (typeof ref !== "number" || !Number.isInteger(ref) || ref < 0) throw bad(`field ref ${String(ref)}`);
+      const name = FIELDS[ref >> 2];
+      if (name === undefined) throw bad(`field index ${ref >> 2} unknown to this build`);
+      switch (ref & 3) {
+        case FORM_PLAIN:
+          s[name] = v;
+          break;
+        case FORM_BIGINT:
+          if (!(v instanceof Uint8Array) || v.length < 1) throw bad(`${name} is not a bigint`);
+          s[name] = bigintOf(v);
+          break;
+        case FORM_ACCOUNT:
+          if (!(v instanceof Uint8Array) || v.length !== 32) throw bad(`${name} is not an account id`);
+          s[name] = accountIdFromRaw(v);
+          break;
+        default:
+          delete s[name];
+      }
+    }
+    this.slots[slot] = s;
+    return s as unknown as LedgerEntry;
+  }
+
+  deltas(raw: unknown): EntryDelta[] {
+    if (!Array.isArray(raw)) throw bad("delta list is not an array");
+    return raw.map((d) => {
+      if (!Array.isArray(d) || d.length !== 2) throw bad("delta is not [before, after]");
+      return {before: this.state(d[0]), after: this.state(d[1])};
+    });
+  }
+}
+
+/** The meta a txs record keeps, as apply captured it. */
+export function decodeMeta(raw: unknown): TxMeta {
+  if (!Array.isArray(raw) || raw.length !== 3 || !Array.isArray(raw[2])) throw bad("not [fee, before, operations]");
+  const r = new MetaReader();
+  const fee = r.deltas(raw[0]);
+  const before = r.deltas(raw[1]);
+  const operations = (raw[2] as unknown[]).map((o) => r.deltas(o));
+  return {fee, before, operations};
+}

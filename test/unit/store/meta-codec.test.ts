@@ -1,0 +1,99 @@
+import {describe, it} from "node:test";
+import assert from "node:assert/strict";
+import {Asset, Keypair, Operation} from "@stellar/stellar-base";
+import {pack, unpack} from "msgpackr";
+import {decodeMeta, encodeMeta} from "../../../src/store/meta-codec.js";
+import {feeMetaXdr, transactionMetaXdr, type TxMeta} from "../../../src/ledger/meta.js";
+import type {LedgerEntry} from "../../../src/ledger/types.js";
+import {StoreError, StoreErrorCode} from "../../../src/store/errors.js";
+import {TestLedger} from "../tx/harness.js";
+
+/** Bytes come back from msgpack as Buffers: compare them as such. */
+function normal(meta: TxMeta): unknown {
+  return JSON.parse(
+    JSON.stringify(meta, (_k, v: unknown) => {
+      if (typeof v === "bigint") return `${v}n`;
+      // Buffer.toJSON has run before the replacer sees a Buffer.
+      if (v instanceof Uint8Array) return "bytes:" + Buffer.from(v).toString("hex");
+      const b = v as {type?: string; data?: number[]} | null;
+      if (b !== null && typeof b === "object" && b.type === "Buffer" && Array.isArray(b.data)) return "bytes:" + Buffer.from(b.data).toString("hex");
+      return v;
+    }),
+  );
+}
+
+/** Through the codec and msgpack, as a txs record stores it. */
+function roundTrip(meta: TxMeta): TxMeta {
+  return decodeMeta(unpack(pack(encodeMeta(meta))));
+}
+
+describe("tx meta codec", () => {
+  it("gives back the meta apply captured, so the XDR built on read is byte-identical", () => {
+    const l = new TestLedger();
+    const [alice, bob, carol] = [Keypair.random(), Keypair.random(), Keypair.random()];
+    l.fund([alice, bob, carol]);
+    const r = l.close([
+      l.build(alice, [Operation.payment({destination: bob.publicKey(), asset: Asset.native(), amount: "12.5"})]),
+      l.build(bob, [
+        Operation.setOptions({signer: {ed25519PublicKey: alice.publicKey(), weight: 2}, homeDomain: "example.org", masterWeight: 3}),
+        Operation.manageData({name: "k", value: Buffer.from([0, 1, 2, 255])}),
+        Operation.bumpSequence({bumpTo: "0"}),
+      ]),
+      l.build(carol, [Operation.manageData({name: "gone", value: "x"}), Operation.manageData({name: "gone", value: null}), Operation.accountMerge({destination: alice.publicKey()})]),
+    ]);
+    assert.equal(r.applied.length, 3);
+    for (const a of r.applied) {
+      assert.ok(a.meta, "apply captured meta");
+      const back = roundTrip(a.meta);
+      assert.deepEqual(normal(back), normal(a.meta));
+      assert.ok(transactionMetaXdr(back, l.header.seq).equals(transactionMetaXdr(a.meta, l.header.seq)));
+      assert.ok(feeMetaXdr(back, l.header.seq).equals(feeMetaXdr(a.meta, l.header.seq)));
+    }
+    // The merge removed carol: her last delta has no after.
+    const merged = r.applied[2]!.meta!.operations[2]!;
+    assert.ok(merged.some((d) => d.after === null && d.before?.type === "account"));
+  });
+
+  it("lists an entry whole once, then only the fields that changed", () => {
+    const l = new TestLedger();
+    const [alice, bob] = [Keypair.random(), Keypair.random()];
+    l.fund([alice, bob]);
+    const r = l.close([l.build(alice, [Operation.payment({destination: bob.publicKey(), asset: Asset.native(), amount: "1"})])]);
+    const meta = r.applied[0]!.meta!;
+    const [fee, before, ops] = encodeMeta(meta) as unknown as [unknown[][], unknown[][], unknown[][][]];
+    const states = [...fee, ...before, ...ops.flat()].flat() as unknown[][];
+    const fields = (st: unknown[]): number => (st.length - 1) / 2;
+    // Six states of the payer (fee, sequence, payment) and two of the payee: each account once whole.
+    assert.equal(states.length, 8);
+    const whole = states.filter((st) => fields(st) >= 14);
+    assert.equal(whole.length, 2, "each account listed whole once");
+    for (const st of states) {
+      if (!whole.includes(st)) assert.ok(fields(st) <= 4, `a later state lists ${fields(st)} fields`);
+    }
+    const size = pack(encodeMeta(meta)).length;
+    assert.ok(size < 400, `a payment's meta packs into ${size} bytes`);
+  });
+
+  it("keeps entries of kinds it does not know, fields absent in a later state, and nested values", () => {
+    const offer = {type: "offer", sellerId: Keypair.random().publicKey(), offerId: 7n, amount: 10n, price: {n: 1, d: 3}, note: "extra", lastModifiedLedger: 4};
+    const later = {type: "offer", sellerId: offer.sellerId, offerId: 7n, amount: -(2n ** 70n), price: {n: 2, d: 3}, lastModifiedLedger: 9, extra: null};
+    const meta = {
+      fee: [],
+      before: [{before: null, after: offer as unknown as LedgerEntry}],
+      operations: [[{before: offer as unknown as LedgerEntry, after: later as unknown as LedgerEntry}], [{before: later as unknown as LedgerEntry, after: null}]],
+    } as unknown as TxMeta;
+    const back = roundTrip(meta);
+    assert.deepEqual(normal(back), normal(meta));
+    assert.equal((back.operations[0]![0]!.after as unknown as {amount: bigint}).amount, -(2n ** 70n));
+  });
+
+  it("refuses a malformed meta with a clear error", () => {
+    for (const bad of [null, [], [[], []], [[[[5]]], [], []], [[[[0, 999, 1]]], [], []], [[[[0, 4 * 1 + 2, Buffer.alloc(3)]]], [], []]]) {
+      assert.throws(
+        () => decodeMeta(bad),
+        (e: unknown) => e instanceof StoreError && e.code === StoreErrorCode.CORRUPT_RECORD,
+        JSON.stringify(bad),
+      );
+    }
+  });
+});
