@@ -11,8 +11,11 @@
  *              decoded from the envelope on read, not stored twice.
  *   hashes     kind byte ‖ 32-byte hash → [ledger, txIndex]; kind 0: the tx's own hash, kind 1: the
  *              inner tx hash of a fee-bump (Horizon finds a fee-bump by either).
- *   accounts   [account, ledger, txIndex, opIndex] → 1|0: an account's operations (1: a payment);
- *              opIndex 0: in the tx, in none of its operations.
+ *   accountOps raw account id (32) ‖ ledger (u32) ‖ txIndex << 12 | opIndex (u32) → 1|0 (one byte):
+ *              an account's operations (1: a payment); opIndex 0: in the tx, in none of its
+ *              operations. 40-byte binary keys: a row costs ~50 bytes of page, where the
+ *              ordered-binary array key with the G… string it replaces (table "accounts", store
+ *              layout 3, migrated on open) cost ~100.
  *   ledgerIdx  [ledger, first txIndex] → [1, tx count, hash-key rows, account rows]: the index
  *              keys a group of consecutive txs wrote, so pruning deletes exactly them without
  *              decoding a single envelope. Groups stay under INDEX_GROUP_BYTES so a record fits
@@ -22,7 +25,7 @@
 import type {Database, RootDatabase, Transaction} from "lmdb";
 import type {AccountId} from "../ledger/types.js";
 import type {ResultCodes} from "../tx/types.js";
-import {accountIdFromRaw, rawFromAccountId} from "../tx/keys.js";
+import {rawFromAccountId} from "../tx/keys.js";
 import {appendPut, fieldsOf} from "./codec.js";
 import {inflateRawSync} from "node:zlib";
 import type {TxMetaRecord} from "./types.js";
@@ -85,7 +88,40 @@ export interface AccountIndexEntry {
 }
 
 export type TxKey = [ledger: number, txIndex: number];
-type AccountKey = [account: string, ledger: number, txIndex: number, opIndex: number];
+/** One row of an account's index as read back. */
+export interface AccountRow {
+  ledger: number;
+  txIndex: number;
+  opIndex: number;
+  payment: boolean;
+}
+
+const ACCOUNT_KEY = 40;
+/** Above every opIndex (at most 100 operations): "after every row of this tx". */
+export const OP_INDEX_MAX = 0xfff;
+
+/** The accountOps key of one row; `raw` is the account's 32 raw bytes. */
+export function accountOpKey(raw: Uint8Array, ledger: number, txIndex: number, opIndex: number): Buffer {
+  const k = Buffer.allocUnsafe(ACCOUNT_KEY);
+  k.set(raw, 0);
+  k.writeUInt32BE(ledger, 32);
+  k.writeUInt32BE(txIndex * 4096 + opIndex, 36);
+  return k;
+}
+
+/** [lo, hi) of an account's rows, all of them or one ledger's. */
+export function accountBounds(raw: Uint8Array, ledger: number | undefined): [Buffer, Buffer] {
+  if (ledger === undefined) return [accountOpKey(raw, 0, 0, 0), Buffer.concat([raw, Buffer.alloc(8, 0xff)])];
+  return [accountOpKey(raw, ledger, 0, 0), accountOpKey(raw, ledger, 0xfffff, OP_INDEX_MAX)];
+}
+
+function accountRowOf(key: Buffer, value: unknown): AccountRow {
+  const txop = key.readUInt32BE(36);
+  return {ledger: key.readUInt32BE(32), txIndex: Math.floor(txop / 4096), opIndex: txop % 4096, payment: value instanceof Uint8Array && value[0] === 1};
+}
+
+const PAYMENT_ROW = Buffer.from([1]);
+const OTHER_ROW = Buffer.from([0]);
 
 const HASH_ROW = 33;
 /** Rows per index group record: ~1.5 KB stays under LMDB's ~2 KB limit for a value kept on its leaf page (4 KB pages). */
@@ -126,13 +162,13 @@ function clampedRange(lo: unknown[], hi: unknown[], cursor: unknown[] | undefine
 export class HistoryRepo {
   readonly txs: Database<unknown, TxKey>;
   readonly hashes: Database<TxKey, Buffer>;
-  readonly accounts: Database<number, AccountKey>;
+  readonly accountOps: Database<Buffer, Buffer>;
   readonly ledgerIdx: Database<unknown, [number, number]>;
 
   constructor(root: RootDatabase) {
     this.txs = root.openDB({name: "txs"});
     this.hashes = root.openDB({name: "hashes", keyEncoding: "binary"});
-    this.accounts = root.openDB({name: "accounts"});
+    this.accountOps = root.openDB({name: "accountOps", keyEncoding: "binary", encoding: "binary"});
     this.ledgerIdx = root.openDB({name: "ledgerIdx"});
   }
 
@@ -145,7 +181,7 @@ export class HistoryRepo {
     // Account rows by tx, to group them with their tx's hash rows.
     const rowsOf = new Map<number, AccountIndexEntry[]>();
     for (const p of participants) {
-      void this.accounts.put([p.account, p.ledger, p.txIndex, p.opIndex], p.payment ? 1 : 0);
+      void this.accountOps.put(accountOpKey(rawFromAccountId(p.account), p.ledger, p.txIndex, p.opIndex), p.payment ? PAYMENT_ROW : OTHER_ROW);
       const list = rowsOf.get(p.txIndex);
       if (list) list.push(p);
       else rowsOf.set(p.txIndex, [p]);
@@ -198,8 +234,7 @@ export class HistoryRepo {
       for (let i = 0; i < count; i++) void this.txs.remove([ledger, first + i]);
       for (let off = 0; off < hashRows.length; off += HASH_ROW) void this.hashes.remove(Buffer.from(hashRows.subarray(off, off + HASH_ROW)));
       for (let off = 0; off < accountRows.length; off += ACCOUNT_ROW) {
-        const account = accountIdFromRaw(accountRows.subarray(off + 6, off + ACCOUNT_ROW));
-        void this.accounts.remove([account, ledger, accountRows.readUInt32BE(off), accountRows.readUInt16BE(off + 4)]);
+        void this.accountOps.remove(accountOpKey(accountRows.subarray(off + 6, off + ACCOUNT_ROW), ledger, accountRows.readUInt32BE(off), accountRows.readUInt16BE(off + 4)));
       }
       void this.ledgerIdx.remove(key as unknown as [number, number]);
       done += count;
@@ -240,12 +275,33 @@ export class HistoryRepo {
   }
 
   /** Rows of an account's index in [lo, hi), in key order, after/before `cursor` (exclusive). */
-  *scanAccount(lo: unknown[], hi: unknown[], cursor: unknown[] | undefined, asc: boolean, txn?: Transaction): Generator<{key: AccountKey; payment: boolean}> {
-    for (const {key, value} of this.accounts.getRange(clampedRange(lo, hi, cursor, asc, txn) as never)) {
-      const k = key as unknown as AccountKey;
-      if (cursor && compareKeys(k, cursor) === 0) continue;
-      yield {key: k, payment: value === 1};
+  *scanAccount(lo: Buffer, hi: Buffer, cursor: Buffer | undefined, asc: boolean, txn?: Transaction): Generator<AccountRow> {
+    const range = asc
+      ? {start: cursor && Buffer.compare(cursor, lo) > 0 ? cursor : lo, end: hi, transaction: txn}
+      : {start: cursor && Buffer.compare(cursor, hi) < 0 ? cursor : hi, end: lo, reverse: true, transaction: txn};
+    for (const {key, value} of this.accountOps.getRange(range)) {
+      if (cursor && cursor.equals(key)) continue;
+      yield accountRowOf(key, value);
     }
+  }
+
+  /**
+   * Store layout 3 kept the account index as [account, ledger, txIndex, opIndex] → 1|0 under
+   * "accounts": its rows are rewritten into accountOps and the old table dropped, in one write
+   * transaction. Returns how many rows moved.
+   */
+  migrateAccountIndex(root: RootDatabase): number {
+    const old = root.openDB<number, [string, number, number, number]>({name: "accounts"});
+    let moved = 0;
+    root.transactionSync(() => {
+      for (const {key, value} of old.getRange()) {
+        const [account, ledger, txIndex, opIndex] = key;
+        void this.accountOps.put(accountOpKey(rawFromAccountId(account), ledger, txIndex, opIndex), value === 1 ? PAYMENT_ROW : OTHER_ROW);
+        moved++;
+      }
+      void old.drop();
+    });
+    return moved;
   }
 }
 

@@ -31,7 +31,8 @@ import {StoreError, StoreErrorCode} from "./errors.js";
 import {EntriesRepo} from "./entries-repo.js";
 import {HeadersRepo} from "./headers-repo.js";
 import {PendingRepo} from "./pending-repo.js";
-import {HistoryRepo, MAX, compareKeys, ledgerBounds, type AccountIndexEntry, type CommittedTx, type TxKey, type TxRecord} from "./history-repo.js";
+import {HistoryRepo, OP_INDEX_MAX, accountBounds, accountOpKey, compareKeys, ledgerBounds, type AccountIndexEntry, type CommittedTx, type TxKey, type TxRecord} from "./history-repo.js";
+import {rawFromAccountId} from "../tx/keys.js";
 import {PRUNE_CHUNK_TXS, defaultStoreOptions, type StoreOptions} from "./options.js";
 import {storedTxOf} from "./records.js";
 import {collectStats, type DbStats} from "./stats.js";
@@ -102,9 +103,21 @@ export function storedOp(tx: StoredTx, opIndex: number): StoredOp | undefined {
 /**
  * The set of tables and keys (each record has its own codec version on top). Layout 1 (one
  * "idx" table, txs by hash as msgpack objects with base64 XDR) had no marker; layout 2 keyed
- * ledgerIdx by ledger alone.
+ * ledgerIdx by ledger alone; layout 3 keyed the account index by [G… string, ledger, txIndex,
+ * opIndex] arrays (migrated on open).
  */
-const STORE_LAYOUT = 3;
+const STORE_LAYOUT = 4;
+/** A layout this build opens by migrating it first: 3 had the account index keyed by G… strings. */
+const MIGRATES_FROM = 3;
+
+/** An account's 32 raw bytes; null when the id is not a G… StrKey (it then has no history). */
+function rawAccountOrNull(id: AccountId): Buffer | null {
+  try {
+    return rawFromAccountId(id);
+  } catch {
+    return null;
+  }
+}
 
 /**
  * Entries kept decoded in memory: an LMDB get plus msgpack decode costs ~7 µs here and admission
@@ -163,7 +176,12 @@ export class LedgerStore implements LedgerReader, LedgerStateReader {
     this.pending = new PendingRepo(this.root);
     const seq = this.metaDb.get("lcl") as number | undefined;
     if (seq !== undefined) {
-      const layout = (this.metaDb.get("layout") as number | undefined) ?? 1;
+      let layout = (this.metaDb.get("layout") as number | undefined) ?? 1;
+      if (layout === MIGRATES_FROM && !opts.readOnly) {
+        this.history.migrateAccountIndex(this.root);
+        this.metaDb.putSync("layout", STORE_LAYOUT);
+        layout = STORE_LAYOUT;
+      }
       if (layout !== STORE_LAYOUT) {
         void this.root.close();
         throw new StoreError(
@@ -435,15 +453,18 @@ export class LedgerStore implements LedgerReader, LedgerStateReader {
       return out;
     }
     // An account's txs are the distinct (ledger, txIndex) of its rows in the account index.
-    const prefix = [filter.account];
-    const [lo, hi] = ledgerBounds(prefix, filter.ledger);
-    const c = cursor ? (asc ? [...prefix, cursor.ledger, cursor.txIndex, MAX] : [...prefix, cursor.ledger, cursor.txIndex, -1]) : undefined;
-    let last = "";
-    for (const {key} of this.history.scanAccount(lo, hi, c, asc, txn)) {
-      const id = key[1] + ":" + key[2];
-      if (id === last) continue;
-      last = id;
-      const tx = this.txAt(key[1], key[2]);
+    const raw = rawAccountOrNull(filter.account);
+    if (raw === null) return out;
+    const [lo, hi] = accountBounds(raw, filter.ledger);
+    // Strictly after the cursor's tx (asc: past its last possible row), or before its first row (desc).
+    const c = cursor ? accountOpKey(raw, cursor.ledger, cursor.txIndex, asc ? OP_INDEX_MAX : 0) : undefined;
+    let lastLedger = -1;
+    let lastTx = -1;
+    for (const row of this.history.scanAccount(lo, hi, c, asc, txn)) {
+      if (row.ledger === lastLedger && row.txIndex === lastTx) continue;
+      lastLedger = row.ledger;
+      lastTx = row.txIndex;
+      const tx = this.txAt(row.ledger, row.txIndex);
       if (tx) out.push(tx);
       if (out.length === page.limit) break;
     }
@@ -492,13 +513,14 @@ export class LedgerStore implements LedgerReader, LedgerStateReader {
       }
       return out;
     }
-    const prefix = [filter.account];
-    const [lo, hi] = ledgerBounds(prefix, filter.ledger);
-    const c = cursor ? [...prefix, cursor.ledger, cursor.txIndex, cursor.opIndex] : undefined;
-    for (const {key, payment} of this.history.scanAccount(lo, hi, c, asc, txn)) {
-      if (key[3] === 0 || (filter.paymentsOnly && !payment)) continue;
-      const tx = this.txAt(key[1], key[2]);
-      const op = tx ? storedOp(tx, key[3]) : undefined;
+    const raw = rawAccountOrNull(filter.account);
+    if (raw === null) return out;
+    const [lo, hi] = accountBounds(raw, filter.ledger);
+    const c = cursor ? accountOpKey(raw, cursor.ledger, cursor.txIndex, cursor.opIndex) : undefined;
+    for (const row of this.history.scanAccount(lo, hi, c, asc, txn)) {
+      if (row.opIndex === 0 || (filter.paymentsOnly && !row.payment)) continue;
+      const tx = this.txAt(row.ledger, row.txIndex);
+      const op = tx ? storedOp(tx, row.opIndex) : undefined;
       if (op) out.push(op);
       if (out.length === page.limit) break;
     }

@@ -122,13 +122,55 @@ describe("LedgerStore records", () => {
     try {
       assert.throws(
         () => new LedgerStore({dir: f.dir}),
-        (e: unknown) => e instanceof StoreError && e.code === StoreErrorCode.LAYOUT_MISMATCH && /layout 1; this build reads layout 3/.test(e.message),
+        (e: unknown) => e instanceof StoreError && e.code === StoreErrorCode.LAYOUT_MISMATCH && /layout 1; this build reads layout 4/.test(e.message),
       );
       const again = open({path: f.dir + "/ledger.mdb"});
       assert.deepEqual(again.openDB({name: "meta"}).get("network"), meta);
       assert.equal(again.openDB({name: "meta"}).get("layout"), undefined);
       await again.close();
     } finally {
+      rmSync(f.dir, {recursive: true, force: true});
+    }
+  });
+
+  it("opens a layout 3 folder by moving its account index to binary keys", async () => {
+    const f = new StoreFixture({accounts: 5});
+    for (let l = 0; l < 2; l++) await f.closeLedger(f.cyclePayments(l * 4, 4)).committed;
+    const before = f.store.txs({limit: 100, order: "asc"}, {account: f.account(0)}).map((t) => t.hash);
+    const ops = f.store.ops({limit: 100, order: "desc"}, {account: f.account(1), paymentsOnly: true}).map((o) => o.id);
+    assert.ok(before.length > 0 && ops.length > 0);
+    await f.store.close();
+    // Rewrite the folder as layout 3 wrote it: [G…, ledger, txIndex, opIndex] → 1|0 under "accounts".
+    const {open} = await import("lmdb");
+    const root = open({path: f.dir + "/ledger.mdb"});
+    const now = root.openDB<Buffer, Buffer>({name: "accountOps", keyEncoding: "binary", encoding: "binary"});
+    const old = root.openDB<number, [string, number, number, number]>({name: "accounts"});
+    const rows = [...now.getRange()].map(({key, value}) => ({key: Buffer.from(key), payment: value[0]}));
+    const {accountIdFromRaw} = await import("../../../src/tx/keys.js");
+    root.transactionSync(() => {
+      for (const {key, payment} of rows) {
+        const txop = key.readUInt32BE(36);
+        void old.put([accountIdFromRaw(key.subarray(0, 32)), key.readUInt32BE(32), Math.floor(txop / 4096), txop % 4096], payment);
+        void now.remove(key);
+      }
+      void root.openDB({name: "meta"}).put("layout", 3);
+    });
+    await root.close();
+    const store = new LedgerStore({dir: f.dir});
+    try {
+      assert.deepEqual(store.txs({limit: 100, order: "asc"}, {account: f.account(0)}).map((t) => t.hash), before);
+      assert.deepEqual(store.ops({limit: 100, order: "desc"}, {account: f.account(1), paymentsOnly: true}).map((o) => o.id), ops);
+      assert.equal(store.history.accountOps.getCount(), rows.length);
+    } finally {
+      await store.close();
+    }
+    const again = open({path: f.dir + "/ledger.mdb", readOnly: true});
+    try {
+      assert.equal(again.openDB({name: "meta"}).get("layout"), 4);
+      // A read-only open of a table that is not there gives nothing.
+      assert.equal(again.openDB({name: "accounts"}) as unknown, undefined, "old table dropped");
+    } finally {
+      await again.close();
       rmSync(f.dir, {recursive: true, force: true});
     }
   });

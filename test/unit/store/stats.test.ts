@@ -30,7 +30,7 @@ describe("db stats", () => {
       const byName = new Map(s.tables.map((t) => [t.name, t]));
       assert.equal(byName.get("txs")?.entries, 30);
       assert.equal(byName.get("hashes")?.entries, 30);
-      assert.equal(byName.get("accounts")?.entries, 60);
+      assert.equal(byName.get("accountOps")?.entries, 60);
       assert.equal(byName.get("headers")?.entries, 4);
       assert.equal(byName.get("entries")?.entries, 9, "root and 8 accounts");
       const txs = byName.get("txs");
