@@ -13,11 +13,15 @@
  * that differ from that slot's previous state. A payment's meta is then its two accounts once
  * plus a balance, a sequence number and a few ledger numbers.
  *
- * Nothing here knows an entry kind: any entry is a flat object of fields. A ref is
- * `fieldIndex * 4 + form` with fieldIndex into FIELDS, or the field's name as a string (then the
- * value is as is). Forms: 0 the value as is (msgpack), 1 a bigint as sign byte ‖ magnitude
- * bytes, 2 an ed25519 account StrKey as its 32 raw bytes, 3 the field is absent in this state.
- * FIELDS only ever grows: an index once written keeps its name.
+ * Nothing here knows an entry kind: any entry is an object of fields. A ref is
+ * `fieldIndex * 8 + form` with fieldIndex into FIELDS, or the field's name as a string (then the
+ * value is as is; `[name]` marks it absent). Forms:
+ *   0 the value as is (msgpack)             4 a plain object, as its own [ref, value, …] list
+ *   1 a bigint ≥ 0: big-endian magnitude     5 a string of WORDS, as its index
+ *     bytes (none for 0)                     6 a bigint < 0: magnitude bytes as in form 1
+ *   2 an ed25519 account StrKey: 32 bytes
+ *   3 the field is absent in this state (value null)
+ * FIELDS and WORDS only ever grow: an index once written keeps its meaning.
  */
 import type {EntryDelta, TxMeta} from "../ledger/meta.js";
 import {entryKey, type EntryKey, type LedgerEntry} from "../ledger/types.js";
@@ -26,6 +30,7 @@ import {StoreError, StoreErrorCode} from "./errors.js";
 
 /** Field names with a short ref. Append only. */
 const FIELDS: readonly string[] = [
+  // An account's fields first: refs below 128 take one byte.
   "type",
   "accountId",
   "balance",
@@ -41,6 +46,12 @@ const FIELDS: readonly string[] = [
   "seqLedger",
   "seqTime",
   "lastModifiedLedger",
+  "master",
+  "low",
+  "med",
+  "high",
+  "key",
+  "weight",
   "name",
   "value",
   "asset",
@@ -56,28 +67,36 @@ const FIELDS: readonly string[] = [
   "sponsor",
 ];
 const FIELD_INDEX = new Map(FIELDS.map((f, i) => [f, i]));
+/** String values with a short form (entry kinds, asset types). Append only. */
+const WORDS: readonly string[] = ["account", "data", "trustline", "offer", "claimable_balance", "liquidity_pool", "native", "credit_alphanum4", "credit_alphanum12"];
+const WORD_INDEX = new Map(WORDS.map((w, i) => [w, i]));
 
 const FORM_PLAIN = 0;
 const FORM_BIGINT = 1;
 const FORM_ACCOUNT = 2;
 const FORM_ABSENT = 3;
+const FORM_OBJECT = 4;
+const FORM_WORD = 5;
+const FORM_NEGATIVE = 6;
+const EMPTY = Buffer.alloc(0);
 
 export type EncodedMeta = [fee: unknown[], before: unknown[], operations: unknown[][]];
 type Fields = Record<string, unknown>;
 
-function bigintBytes(v: bigint): Buffer {
-  const neg = v < 0n;
-  let hex = (neg ? -v : v).toString(16);
+/** Big-endian magnitude bytes of a bigint, none for 0. */
+function magnitudeBytes(v: bigint): Buffer {
+  if (v === 0n) return EMPTY;
+  let hex = (v < 0n ? -v : v).toString(16);
   if (hex.length % 2 === 1) hex = "0" + hex;
-  const out = Buffer.allocUnsafe(1 + hex.length / 2);
-  out[0] = neg ? 1 : 0;
-  out.write(hex, 1, "hex");
-  return out;
+  return Buffer.from(hex, "hex");
 }
 
-function bigintOf(b: Uint8Array): bigint {
-  const mag = b.length > 1 ? BigInt("0x" + Buffer.from(b.buffer, b.byteOffset + 1, b.length - 1).toString("hex")) : 0n;
-  return b[0] === 1 ? -mag : mag;
+function magnitudeOf(b: Uint8Array): bigint {
+  return b.length === 0 ? 0n : BigInt("0x" + Buffer.from(b.buffer, b.byteOffset, b.length).toString("hex"));
+}
+
+function isPlainObject(v: unknown): v is Fields {
+  return typeof v === "object" && v !== null && Object.getPrototypeOf(v) === Object.prototype;
 }
 
 /** The 32 raw bytes of a G… StrKey (memoized), or null for any other string. */
@@ -112,13 +131,29 @@ function pushField(out: unknown[], name: string, v: unknown): void {
   const i = FIELD_INDEX.get(name);
   if (i === undefined) {
     out.push(name, v);
-  } else if (typeof v === "bigint") {
-    out.push(i * 4 + FORM_BIGINT, bigintBytes(v));
-  } else {
-    const raw = typeof v === "string" ? accountRaw(v) : null;
-    if (raw !== null) out.push(i * 4 + FORM_ACCOUNT, raw);
-    else out.push(i * 4 + FORM_PLAIN, v);
+    return;
   }
+  const ref = i * 8;
+  if (typeof v === "bigint") {
+    out.push(ref + (v < 0n ? FORM_NEGATIVE : FORM_BIGINT), magnitudeBytes(v));
+  } else if (typeof v === "string") {
+    const w = WORD_INDEX.get(v);
+    const raw = w === undefined ? accountRaw(v) : null;
+    if (w !== undefined) out.push(ref + FORM_WORD, w);
+    else if (raw !== null) out.push(ref + FORM_ACCOUNT, raw);
+    else out.push(ref + FORM_PLAIN, v);
+  } else if (isPlainObject(v)) {
+    out.push(ref + FORM_OBJECT, fieldList(v));
+  } else {
+    out.push(ref + FORM_PLAIN, v);
+  }
+}
+
+/** A plain object's present fields as [ref, value, …]. */
+function fieldList(o: Fields): unknown[] {
+  const out: unknown[] = [];
+  for (const f of Object.keys(o)) if (o[f] !== undefined) pushField(out, f, o[f]);
+  return out;
 }
 
 class MetaWriter {
@@ -143,7 +178,7 @@ class MetaWriter {
       if (prev[f] !== undefined && s[f] === undefined) {
         const i = FIELD_INDEX.get(f);
         // A field without a short ref is marked absent by its name in an array.
-        out.push(i === undefined ? [f] : i * 4 + FORM_ABSENT, null);
+        out.push(i === undefined ? [f] : i * 8 + FORM_ABSENT, null);
       }
     }
     known.last = s;
@@ -175,47 +210,72 @@ function bad(detail: string): StoreError {
   return new StoreError(StoreErrorCode.CORRUPT_RECORD, `txs record has malformed meta: ${detail}`, {table: "txs"});
 }
 
+/** Applies the [ref, value, …] pairs of `raw` from `from` on to `s`. */
+function readFields(raw: unknown[], from: number, s: Fields): void {
+  if ((raw.length - from) % 2 !== 0) throw bad("field list of odd length");
+  for (let i = from; i < raw.length; i += 2) {
+    const ref = raw[i] as unknown;
+    const v = raw[i + 1] as unknown;
+    if (typeof ref === "string") {
+      s[ref] = v;
+      continue;
+    }
+    if (Array.isArray(ref) && typeof ref[0] === "string") {
+      delete s[ref[0]];
+      continue;
+    }
+    if (typeof ref !== "number" || !Number.isInteger(ref) || ref < 0) throw bad(`field ref ${String(ref)}`);
+    const name = FIELDS[ref >> 3];
+    if (name === undefined) throw bad(`field index ${ref >> 3} unknown to this build`);
+    switch (ref & 7) {
+      case FORM_PLAIN:
+        s[name] = v;
+        break;
+      case FORM_BIGINT:
+      case FORM_NEGATIVE: {
+        if (!(v instanceof Uint8Array)) throw bad(`${name} is not a bigint`);
+        const m = magnitudeOf(v);
+        s[name] = (ref & 7) === FORM_NEGATIVE ? -m : m;
+        break;
+      }
+      case FORM_ACCOUNT:
+        if (!(v instanceof Uint8Array) || v.length !== 32) throw bad(`${name} is not an account id`);
+        s[name] = accountIdFromRaw(v);
+        break;
+      case FORM_ABSENT:
+        delete s[name];
+        break;
+      case FORM_OBJECT: {
+        if (!Array.isArray(v)) throw bad(`${name} is not a field list`);
+        const o: Fields = {};
+        readFields(v, 0, o);
+        s[name] = o;
+        break;
+      }
+      case FORM_WORD: {
+        const w = typeof v === "number" ? WORDS[v] : undefined;
+        if (w === undefined) throw bad(`${name} names word ${String(v)} unknown to this build`);
+        s[name] = w;
+        break;
+      }
+      default:
+        throw bad(`${name} has form ${ref & 7} unknown to this build`);
+    }
+  }
+}
+
 class MetaReader {
   private readonly slots: Fields[] = [];
 
   state(raw: unknown): LedgerEntry | null {
     if (raw === null) return null;
-    if (!Array.isArray(raw) || raw.length % 2 !== 1 || typeof raw[0] !== "number") throw bad("state is not [slot, ref, value, …]");
+    if (!Array.isArray(raw) || typeof raw[0] !== "number") throw bad("state is not [slot, ref, value, …]");
     const slot = raw[0];
     let s: Fields;
     if (slot === this.slots.length) s = {};
     else if (slot >= 0 && slot < this.slots.length) s = {...this.slots[slot]};
     else throw bad(`slot ${slot} out of order`);
-    for (let i = 1; i < raw.length; i += 2) {
-      const ref = raw[i] as unknown;
-      const v = raw[i + 1] as unknown;
-      if (typeof ref === "string") {
-        s[ref] = v;
-        continue;
-      }
-      if (Array.isArray(ref) && typeof ref[0] === "string") {
-        delete s[ref[0]];
-        continue;
-      }
-      if (typeof ref !== "number" || !Number.isInteger(ref) || ref < 0) throw bad(`field ref ${String(ref)}`);
-      const name = FIELDS[ref >> 2];
-      if (name === undefined) throw bad(`field index ${ref >> 2} unknown to this build`);
-      switch (ref & 3) {
-        case FORM_PLAIN:
-          s[name] = v;
-          break;
-        case FORM_BIGINT:
-          if (!(v instanceof Uint8Array) || v.length < 1) throw bad(`${name} is not a bigint`);
-          s[name] = bigintOf(v);
-          break;
-        case FORM_ACCOUNT:
-          if (!(v instanceof Uint8Array) || v.length !== 32) throw bad(`${name} is not an account id`);
-          s[name] = accountIdFromRaw(v);
-          break;
-        default:
-          delete s[name];
-      }
-    }
+    readFields(raw, 1, s);
     this.slots[slot] = s;
     return s as unknown as LedgerEntry;
   }

@@ -89,7 +89,7 @@ describe("tx meta codec", () => {
   });
 
   it("refuses a malformed meta with a clear error", () => {
-    for (const bad of [null, [], [[], []], [[[[5]]], [], []], [[[[0, 999, 1]]], [], []], [[[[0, 4 * 1 + 2, Buffer.alloc(3)]]], [], []]]) {
+    for (const bad of [null, [], [[], []], [[[[5]]], [], []], [[[[0, 999, 1]]], [], []], [[[[0, 8 * 1 + 2, Buffer.alloc(3)]]], [], []], [[[[0, 8 * 0 + 5, 99]]], [], []]]) {
       assert.throws(
         () => decodeMeta(bad),
         (e: unknown) => e instanceof StoreError && e.code === StoreErrorCode.CORRUPT_RECORD,
