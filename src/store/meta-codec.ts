@@ -65,10 +65,36 @@ const FIELDS: readonly string[] = [
   "balanceId",
   "claimants",
   "sponsor",
+  "numSponsoring",
+  "code",
+  "issuer",
+  "destination",
+  "predicate",
+  "predicates",
+  "time",
+  "seconds",
+  "n",
+  "d",
 ];
 const FIELD_INDEX = new Map(FIELDS.map((f, i) => [f, i]));
 /** String values with a short form (entry kinds, asset types). Append only. */
-const WORDS: readonly string[] = ["account", "data", "trustline", "offer", "claimable_balance", "liquidity_pool", "native", "credit_alphanum4", "credit_alphanum12"];
+const WORDS: readonly string[] = [
+  "account",
+  "data",
+  "trustline",
+  "offer",
+  "claimable_balance",
+  "liquidity_pool",
+  "native",
+  "credit_alphanum4",
+  "credit_alphanum12",
+  "unconditional",
+  "and",
+  "or",
+  "not",
+  "before_absolute_time",
+  "before_relative_time",
+];
 const WORD_INDEX = new Map(WORDS.map((w, i) => [w, i]));
 
 const FORM_PLAIN = 0;

@@ -7,6 +7,9 @@ import {feeMetaXdr, transactionMetaXdr, type TxMeta} from "../../../src/ledger/m
 import type {LedgerEntry} from "../../../src/ledger/types.js";
 import {StoreError, StoreErrorCode} from "../../../src/store/errors.js";
 import {TestLedger} from "../tx/harness.js";
+import {mkdtempSync, rmSync} from "node:fs";
+import {tmpdir} from "node:os";
+import {join} from "node:path";
 
 /** Bytes come back from msgpack as Buffers: compare them as such. */
 function normal(meta: TxMeta): unknown {
@@ -86,6 +89,52 @@ describe("tx meta codec", () => {
     const back = roundTrip(meta);
     assert.deepEqual(normal(back), normal(meta));
     assert.equal((back.operations[0]![0]!.after as unknown as {amount: bigint}).amount, -(2n ** 70n));
+  });
+
+  it("keeps trustlines, offers and claimable balances through the store's own encoding", async () => {
+    const issuer = Keypair.random().publicKey();
+    const owner = Keypair.random().publicKey();
+    const usd = {type: "credit_alphanum4", code: "USD", issuer} as const;
+    const trust: LedgerEntry = {type: "trustline", accountId: owner, asset: usd, balance: 5n, limit: 2n ** 63n - 1n, flags: 1, buyingLiabilities: 0n, sellingLiabilities: 3n, lastModifiedLedger: 3};
+    const offer: LedgerEntry = {type: "offer", sellerId: owner, offerId: 9n, selling: usd, buying: {type: "native"}, amount: 2n, price: {n: 1, d: 2}, flags: 0, lastModifiedLedger: 3};
+    const cb: LedgerEntry = {
+      type: "claimable_balance",
+      balanceId: "ab".repeat(32),
+      claimants: [
+        {destination: owner, predicate: {type: "and", predicates: [{type: "before_absolute_time", time: 5n}, {type: "not", predicate: {type: "before_relative_time", seconds: 2n ** 40n}}]}},
+        {destination: issuer, predicate: {type: "unconditional"}},
+      ],
+      asset: usd,
+      amount: 7n,
+      flags: 0,
+      sponsor: owner,
+      lastModifiedLedger: 4,
+    };
+    const meta: TxMeta = {
+      fee: [],
+      before: [],
+      operations: [
+        [
+          {before: null, after: cb},
+          {before: offer, after: {...offer, amount: 1n, price: {n: 3, d: 2}}},
+          {before: trust, after: {...trust, balance: 4n, sellingLiabilities: 0n}},
+        ],
+        [{before: cb, after: null}, {before: {...offer, amount: 1n, price: {n: 3, d: 2}}, after: null}],
+      ],
+    };
+    const {open} = await import("lmdb");
+    const dir = mkdtempSync(join(tmpdir(), "diamante-meta-codec-"));
+    const db = open({path: join(dir, "t.mdb")});
+    try {
+      await db.put(1, [3, encodeMeta(meta)]);
+      const back = decodeMeta((db.get(1) as unknown[])[1]);
+      assert.deepEqual(normal(back), normal(meta));
+      const pred = (back.operations[0]![0]!.after as typeof cb).claimants[0]!.predicate;
+      assert.equal(pred.type === "and" && pred.predicates[0]!.type === "before_absolute_time" && pred.predicates[0]!.time, 5n);
+    } finally {
+      await db.close();
+      rmSync(dir, {recursive: true, force: true});
+    }
   });
 
   it("refuses a malformed meta with a clear error", () => {
