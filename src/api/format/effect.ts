@@ -61,7 +61,8 @@ export function effectPagingToken(opId: string, order: number): string {
 /** What a tx's stored XDR says about each operation, decoded once per tx. */
 export interface TxOutcomeXdr {
   opResults: xdr.OperationResult[];
-  opMeta: xdr.OperationMeta[];
+  /** The meta of operation `i` (0-based), built on first use: most effects need none. */
+  opMeta(i: number): xdr.OperationMeta | undefined;
 }
 
 export function txOutcomeXdr(tx: StoredTx): TxOutcomeXdr {
@@ -74,17 +75,22 @@ export function txOutcomeXdr(tx: StoredTx): TxOutcomeXdr {
   } else if (sw === xdr.TransactionResultCode.txSuccess() || sw === xdr.TransactionResultCode.txFailed()) {
     opResults = result.results();
   }
-  let opMeta: xdr.OperationMeta[] = [];
-  const plain = plainMetaOf(tx);
-  if (plain !== undefined) {
-    // The same OperationMeta the served result_meta_xdr holds, built without a round trip through bytes.
-    opMeta = plain.operations.map((ops) => new xdr.OperationMeta({changes: entryChangesXdr(ops, tx.ledger)}));
-  } else if (tx.meta !== undefined && "resultXdr" in tx.meta) {
-    const meta = xdr.TransactionMeta.fromXDR(tx.meta.resultXdr);
-    if (meta.switch() === 3) opMeta = meta.v3().operations();
-    else if (meta.switch() === 2) opMeta = meta.v2().operations();
-  }
-  return {opResults, opMeta};
+  let opMeta: xdr.OperationMeta[] | undefined;
+  const metaOf = (): xdr.OperationMeta[] => {
+    if (opMeta !== undefined) return opMeta;
+    opMeta = [];
+    const plain = plainMetaOf(tx);
+    if (plain !== undefined) {
+      // The same OperationMeta the served result_meta_xdr holds, built without a round trip through bytes.
+      opMeta = plain.operations.map((ops) => new xdr.OperationMeta({changes: entryChangesXdr(ops, tx.ledger)}));
+    } else if (tx.meta !== undefined && "resultXdr" in tx.meta) {
+      const meta = xdr.TransactionMeta.fromXDR(tx.meta.resultXdr);
+      if (meta.switch() === 3) opMeta = meta.v3().operations();
+      else if (meta.switch() === 2) opMeta = meta.v2().operations();
+    }
+    return opMeta;
+  };
+  return {opResults, opMeta: (i) => metaOf()[i]};
 }
 
 interface AccountStates {
@@ -154,7 +160,7 @@ export function operationEffects(sop: StoredOp, outcome: TxOutcomeXdr): Effect[]
   };
   if (!sop.transactionSuccessful) return out;
   const src = sop.sourceAccount;
-  const meta = outcome.opMeta[sop.opIndex - 1];
+  const meta = (): xdr.OperationMeta | undefined => outcome.opMeta(sop.opIndex - 1);
   const op = sop.op;
   switch (op.type) {
     case "create_account": {
@@ -192,7 +198,7 @@ export function operationEffects(sop: StoredOp, outcome: TxOutcomeXdr): Effect[]
       for (const [bit, name] of FLAG_DETAILS) if (op.clearFlags !== undefined && (op.clearFlags & bit) !== 0) flags[name] = false;
       if (Object.keys(flags).length > 0) add(src, "account_flags_updated", flags);
       if (op.inflationDest !== undefined) add(src, "account_inflation_destination_updated", {inflation_destination: op.inflationDest});
-      const {before, after} = accountStates(meta, src);
+      const {before, after} = accountStates(meta(), src);
       if (before !== null && after !== null) {
         const b = signerSummary(before);
         const a = signerSummary(after);
@@ -208,7 +214,7 @@ export function operationEffects(sop: StoredOp, outcome: TxOutcomeXdr): Effect[]
     case "manage_data": {
       let kind: "data_created" | "data_updated" | "data_removed" | null = null;
       const details: Record<string, Detail> = {name: op.name};
-      for (const c of meta?.changes() ?? []) {
+      for (const c of meta()?.changes() ?? []) {
         const arm = c.switch().name;
         const isData = (e: xdr.LedgerEntry): boolean => e.data().switch().name === "data";
         if (arm === "ledgerEntryCreated" && isData(c.created())) {
@@ -225,7 +231,7 @@ export function operationEffects(sop: StoredOp, outcome: TxOutcomeXdr): Effect[]
       break;
     }
     case "bump_sequence": {
-      const {before, after} = accountStates(meta, src);
+      const {before, after} = accountStates(meta(), src);
       if (before !== null && after !== null && before.seqNum().toString() !== after.seqNum().toString()) {
         add(src, "sequence_bumped", {new_seq: after.seqNum().toString()});
       }
