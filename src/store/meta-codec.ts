@@ -109,16 +109,32 @@ const EMPTY = Buffer.alloc(0);
 export type EncodedMeta = [fee: unknown[], before: unknown[], operations: unknown[][]];
 type Fields = Record<string, unknown>;
 
+const U64_LIMIT = 1n << 64n;
+
 /** Big-endian magnitude bytes of a bigint, none for 0. */
 function magnitudeBytes(v: bigint): Buffer {
-  if (v === 0n) return EMPTY;
-  let hex = (v < 0n ? -v : v).toString(16);
+  const m = v < 0n ? -v : v;
+  if (m === 0n) return EMPTY;
+  if (m < U64_LIMIT) {
+    const b = Buffer.allocUnsafe(8);
+    b.writeBigUInt64BE(m);
+    let i = 0;
+    while (b[i] === 0) i++;
+    return b.subarray(i);
+  }
+  let hex = m.toString(16);
   if (hex.length % 2 === 1) hex = "0" + hex;
   return Buffer.from(hex, "hex");
 }
 
 function magnitudeOf(b: Uint8Array): bigint {
-  return b.length === 0 ? 0n : BigInt("0x" + Buffer.from(b.buffer, b.byteOffset, b.length).toString("hex"));
+  if (b.length === 0) return 0n;
+  if (b.length <= 8) {
+    const w = Buffer.alloc(8);
+    w.set(b, 8 - b.length);
+    return w.readBigUInt64BE(0);
+  }
+  return BigInt("0x" + Buffer.from(b.buffer, b.byteOffset, b.length).toString("hex"));
 }
 
 function isPlainObject(v: unknown): v is Fields {
@@ -175,6 +191,12 @@ function pushField(out: unknown[], name: string, v: unknown): void {
   }
 }
 
+/** Marks a field absent in this state. A field without a short ref is named in an array. */
+function pushAbsent(out: unknown[], name: string): void {
+  const i = FIELD_INDEX.get(name);
+  out.push(i === undefined ? [name] : i * 8 + FORM_ABSENT, null);
+}
+
 /** A plain object's present fields as [ref, value, …]. */
 function fieldList(o: Fields): unknown[] {
   const out: unknown[] = [];
@@ -182,32 +204,51 @@ function fieldList(o: Fields): unknown[] {
   return out;
 }
 
+/** A state as its field names and values, in the object's own order. */
+interface Snapshot {
+  keys: string[];
+  values: unknown[];
+}
+
 class MetaWriter {
-  private readonly slots = new Map<EntryKey, {slot: number; last: Fields}>();
+  private readonly slots = new Map<EntryKey, {slot: number; last: Snapshot}>();
   private next = 0;
 
   state(e: LedgerEntry, key: EntryKey): unknown[] {
-    const s = e as unknown as Fields;
+    // Keys and values as arrays: entries of one kind share their field order, so a later state
+    // is compared with the previous one position by position instead of by name.
+    const now: Snapshot = {keys: Object.keys(e), values: Object.values(e)};
+    const {keys, values} = now;
     const known = this.slots.get(key);
     if (known === undefined) {
       const out: unknown[] = [this.next];
-      this.slots.set(key, {slot: this.next++, last: s});
-      for (const f of Object.keys(s)) if (s[f] !== undefined) pushField(out, f, s[f]);
+      this.slots.set(key, {slot: this.next++, last: now});
+      for (let i = 0; i < keys.length; i++) if (values[i] !== undefined) pushField(out, keys[i]!, values[i]);
       return out;
     }
     const out: unknown[] = [known.slot];
     const prev = known.last;
-    for (const f of Object.keys(s)) {
-      if (s[f] !== undefined && !sameValue(prev[f], s[f])) pushField(out, f, s[f]);
-    }
-    for (const f of Object.keys(prev)) {
-      if (prev[f] !== undefined && s[f] === undefined) {
-        const i = FIELD_INDEX.get(f);
-        // A field without a short ref is marked absent by its name in an array.
-        out.push(i === undefined ? [f] : i * 8 + FORM_ABSENT, null);
+    let sameOrder = prev.keys.length === keys.length;
+    for (let i = 0; sameOrder && i < keys.length; i++) sameOrder = prev.keys[i] === keys[i];
+    if (sameOrder) {
+      for (let i = 0; i < keys.length; i++) {
+        const v = values[i];
+        const was = prev.values[i];
+        if (v === undefined) {
+          if (was !== undefined) pushAbsent(out, keys[i]!);
+        } else if (!sameValue(was, v)) {
+          pushField(out, keys[i]!, v);
+        }
       }
+    } else {
+      const s = e as unknown as Fields;
+      const before = new Map(prev.keys.map((k, i) => [k, prev.values[i]]));
+      for (let i = 0; i < keys.length; i++) {
+        if (values[i] !== undefined && !sameValue(before.get(keys[i]!), values[i])) pushField(out, keys[i]!, values[i]);
+      }
+      for (const [k, was] of before) if (was !== undefined && s[k] === undefined) pushAbsent(out, k);
     }
-    known.last = s;
+    known.last = now;
     return out;
   }
 
