@@ -1,7 +1,8 @@
 /**
  * Transaction history and its indexes, in four databases:
  *   txs        [ledger, txIndex] → [3, closedAt, feeCharged, successful, resultCodes, envelope, result,
- *              meta]; meta: the plain entry deltas in meta-codec.ts's compact form, the XDR is built
+ *              meta]; result null (version 3): the plain success result of the envelope's
+ *              operations (records.ts rebuilds it; written only when the rebuild is identical); meta: the plain entry deltas in meta-codec.ts's compact form, the XDR is built
  *              on read (version 2: raw-deflated TransactionMeta ‖ fee LedgerEntryChanges; version
  *              1: no meta);
  *              resultCodes null for a plain success, the codes of nearly every tx (49 bytes saved)
@@ -53,7 +54,8 @@ export interface TxRecord {
   /** null: tx_success with op_success for every operation (most txs; not stored) */
   resultCodes: ResultCodes | null;
   envelope: Buffer;
-  result: Buffer;
+  /** TransactionResult XDR; null: the plain success result of the envelope's operations (see records.ts). */
+  result: Buffer | null;
   /** Absent in records written before meta was kept. */
   meta?: TxMetaRecord;
 }
@@ -70,7 +72,10 @@ export function isPlainSuccess(codes: ResultCodes): boolean {
 }
 
 /** A transaction to commit: its record, its meta as apply captured it and the hashes it is found by. */
-export interface CommittedTx extends Omit<TxRecord, "meta"> {
+export interface CommittedTx extends Omit<TxRecord, "meta" | "result"> {
+  result: Buffer;
+  /** The result is the plain success result of the envelope's operations: it is not stored. */
+  resultImplied?: boolean;
   meta?: TxMeta;
   hash: Buffer;
   /** Fee-bumps only */
@@ -124,8 +129,13 @@ const PAYMENT_ROW = Buffer.from([1]);
 const OTHER_ROW = Buffer.from([0]);
 
 const HASH_ROW = 33;
-/** Rows per index group record: ~1.5 KB stays under LMDB's ~2 KB limit for a value kept on its leaf page (4 KB pages). */
-const INDEX_GROUP_BYTES = 1500;
+/**
+ * Rows per index group record. LMDB keeps a value on its leaf page up to ~2,000 bytes (half a
+ * 4 KB page less headers); two groups of up to 1,980 bytes of rows (plus ~40 of key, node and
+ * msgpack headers) fill a page. A group is closed before a tx would take it past the limit, so
+ * only a tx with more rows than the limit alone makes a larger record.
+ */
+const INDEX_GROUP_BYTES = 1980;
 /** txIndex u32 ‖ opIndex u16 ‖ raw account id */
 const ACCOUNT_ROW = 38;
 
@@ -138,7 +148,7 @@ export function hashKey(kind: number, hash: Buffer): Buffer {
 
 function decodeTx(key: TxKey, raw: unknown): TxRecord {
   const {version, fields} = fieldsOf("txs", raw, TX_VERSIONS);
-  const [closedAt, feeCharged, successful, resultCodes, envelope, result, meta] = fields as [number, bigint, boolean, ResultCodes | null, Buffer, Buffer, unknown];
+  const [closedAt, feeCharged, successful, resultCodes, envelope, result, meta] = fields as [number, bigint, boolean, ResultCodes | null, Buffer, Buffer | null, unknown];
   const rec: TxRecord = {ledger: key[0], index: key[1], closedAt, feeCharged, successful, resultCodes, envelope, result};
   if (meta === undefined || meta === null) return rec;
   if (version === 2) {
@@ -195,10 +205,12 @@ export class HistoryRepo {
     for (const t of txs) {
       const key: TxKey = [t.ledger, t.index];
       const codes = t.resultCodes === null || isPlainSuccess(t.resultCodes) ? null : t.resultCodes;
-      appendPut(this.txs, key, [TX_VERSION, t.closedAt, t.feeCharged, t.successful, codes, t.envelope, t.result, t.meta === undefined ? null : encodeMeta(t.meta)]);
+      appendPut(this.txs, key, [TX_VERSION, t.closedAt, t.feeCharged, t.successful, codes, t.envelope, t.resultImplied === true ? null : t.result, t.meta === undefined ? null : encodeMeta(t.meta)]);
       const own = hashKey(HASH_OWN, t.hash);
       void this.hashes.put(own, key);
-      if (group && (group.bytes >= INDEX_GROUP_BYTES || group.first + group.count !== t.index)) flush();
+      const rows = rowsOf.get(t.index) ?? [];
+      const txBytes = HASH_ROW * (t.innerHash ? 2 : 1) + ACCOUNT_ROW * rows.length;
+      if (group && (group.bytes + txBytes > INDEX_GROUP_BYTES || group.first + group.count !== t.index)) flush();
       group ??= {first: t.index, count: 0, hashes: [], accounts: [], bytes: 0};
       group.count++;
       group.hashes.push(own);
@@ -209,7 +221,7 @@ export class HistoryRepo {
         group.hashes.push(inner);
         group.bytes += HASH_ROW;
       }
-      for (const p of rowsOf.get(t.index) ?? []) {
+      for (const p of rows) {
         const row = Buffer.allocUnsafe(ACCOUNT_ROW);
         row.writeUInt32BE(p.txIndex, 0);
         row.writeUInt16BE(p.opIndex, 4);

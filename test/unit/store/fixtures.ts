@@ -69,7 +69,7 @@ export class StoreFixture {
   }
 
   /** Builds the next ledger of `payments` and hands it to the store; resolves when it is closed. */
-  closeLedger(payments: Payment[]): {committed: Promise<void>; frames: TxFrame[]; header: LedgerHeader} {
+  closeLedger(payments: Payment[]): {committed: Promise<void>; frames: TxFrame[]; applied: AppliedTx[]; header: LedgerHeader} {
     const frames: TxFrame[] = [];
     const applied: AppliedTx[] = [];
     const changes = new Map<EntryKey, LedgerEntry | null>();
@@ -111,7 +111,7 @@ export class StoreFixture {
     };
     const committed = this.store.commitLedger(ledgerCommit({header, changes, frames, applied}), frames.map((f) => f.hashHex));
     this.header = header;
-    return {committed, frames, header};
+    return {committed, frames, applied, header};
   }
 
   /** `count` payments cycling through the accounts, starting at payment number `start`. */

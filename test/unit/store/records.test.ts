@@ -1,0 +1,58 @@
+import {describe, it} from "node:test";
+import assert from "node:assert/strict";
+import {Asset, Keypair, Operation, TransactionBuilder, xdr} from "@stellar/stellar-base";
+import {plainSuccessResult} from "../../../src/store/records.js";
+import {decodeTxFrame} from "../../../src/tx/frame.js";
+import {TestLedger} from "../tx/harness.js";
+import {StoreFixture} from "./fixtures.js";
+
+describe("tx records", () => {
+  it("rebuilds a plain success result byte for byte as stellar-core writes it", () => {
+    const l = new TestLedger();
+    const [a, b] = [Keypair.random(), Keypair.random()];
+    l.fund([a]);
+    const tx = l.build(a, [
+      Operation.createAccount({destination: b.publicKey(), startingBalance: "5"}),
+      Operation.payment({destination: b.publicKey(), asset: Asset.native(), amount: "1"}),
+      Operation.setOptions({homeDomain: "x.org"}),
+      Operation.manageData({name: "k", value: "v"}),
+      Operation.bumpSequence({bumpTo: "0"}),
+    ]);
+    const r = l.close([tx]);
+    assert.equal(r.applied[0]!.successful, true);
+    const rebuilt = plainSuccessResult(r.applied[0]!.feeCharged, r.frames[0]!);
+    assert.ok(rebuilt);
+    assert.ok(rebuilt.equals(r.applied[0]!.resultXdr), "the same bytes apply produced");
+    const back = xdr.TransactionResult.fromXDR(rebuilt);
+    assert.equal(back.feeCharged().toString(), "500");
+    assert.deepEqual(back.result().results().map((o) => o.tr().switch().name), ["createAccount", "payment", "setOptions", "manageData", "bumpSequence"]);
+  });
+
+  it("implies no result for an operation whose success carries a body, nor for a fee-bump", () => {
+    const l = new TestLedger();
+    const a = Keypair.random();
+    l.fund([a]);
+    const offer = l.build(a, [Operation.manageSellOffer({selling: Asset.native(), buying: new Asset("USD", a.publicKey()), amount: "1", price: "1"})]);
+    assert.equal(plainSuccessResult(100n, l.frame(offer)), null);
+    const pay = l.build(a, [Operation.payment({destination: a.publicKey(), asset: Asset.native(), amount: "1"})]);
+    const bump = TransactionBuilder.buildFeeBumpTransaction(a, "400", pay, l.config.passphrase);
+    bump.sign(a);
+    assert.equal(plainSuccessResult(400n, decodeTxFrame(bump.toEnvelope().toXDR(), l.config.networkId)), null);
+  });
+
+  it("stores no result for a plain success and serves the same result_xdr", async () => {
+    const f = new StoreFixture({accounts: 3});
+    try {
+      const {committed, frames, header, applied} = f.closeLedger([{from: 0, to: 1}, {from: 1, to: 2, failed: true}]);
+      await committed;
+      const ok = f.store.history.txs.get([header.seq, 1]) as unknown[];
+      const failed = f.store.history.txs.get([header.seq, 2]) as unknown[];
+      assert.equal(ok[6], null, "success result not stored");
+      assert.ok(Buffer.isBuffer(failed[6]), "failed result stored");
+      assert.equal(f.store.tx(frames[0]!.hashHex)?.resultXdr, applied[0]!.resultXdr.toString("base64"));
+      assert.equal(f.store.tx(frames[1]!.hashHex)?.resultXdr, applied[1]!.resultXdr.toString("base64"));
+    } finally {
+      await f.dispose();
+    }
+  });
+});
