@@ -31,6 +31,8 @@ export interface TxEnv {
   /** Sequence of the ledger being closed (last closed + 1 at admission). */
   ledgerSeq: number;
   closeTime: number;
+  /** min_seq_age is judged at this time instead of closeTime (admission: the last closed ledger's). */
+  minSeqAgeCloseTime?: number;
   baseFee: number;
   baseReserve: bigint;
 }
@@ -90,7 +92,7 @@ export function isBadSeq(frame: TxFrame, env: TxEnv, current: bigint): boolean {
  * must have passed since the source account's sequence number last changed.
  */
 function isTooEarlyForAccount(pre: V2Preconditions, source: AccountEntry, env: TxEnv): boolean {
-  const closeTime = BigInt(env.closeTime);
+  const closeTime = BigInt(env.minSeqAgeCloseTime ?? env.closeTime);
   if (pre.minSeqAge > closeTime || closeTime - pre.minSeqAge < source.seqTime) return true;
   return pre.minSeqLedgerGap > env.ledgerSeq || env.ledgerSeq - pre.minSeqLedgerGap < source.seqLedger;
 }

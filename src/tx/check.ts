@@ -26,6 +26,7 @@ export function checkValid(frame: TxFrame, reader: LedgerStateReader, ctx: Check
   const env: TxEnv = {
     ledgerSeq: ctx.header.seq + 1,
     closeTime: ctx.closeTime,
+    ...(ctx.minSeqAgeCloseTime !== undefined ? {minSeqAgeCloseTime: ctx.minSeqAgeCloseTime} : {}),
     baseFee: ctx.header.baseFee,
     baseReserve: BigInt(ctx.header.baseReserve),
   };

@@ -76,6 +76,13 @@ export interface CheckContext {
   config: NetworkConfig;
   /** Unix seconds used for time bounds (the next close time estimate). */
   closeTime: number;
+  /**
+   * Unix seconds min_seq_age is judged at, when not `closeTime`. Admission passes the last closed
+   * ledger's close time, as stellar-core's queue does (checkValid with a lower bound close time
+   * offset of 0 reads the last closed header's closeTime); trimming and apply judge it at the
+   * close time of the ledger being built.
+   */
+  minSeqAgeCloseTime?: number;
   /** Number of txs of the same source account already queued ahead of this one. */
   queuedAhead: number;
   /** Sequence number of the last tx queued ahead (overrides queuedAhead when set). */

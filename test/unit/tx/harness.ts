@@ -77,7 +77,7 @@ export class TestLedger {
   }
 
   check(tx: Transaction | FeeBumpTransaction, queuedAhead = 0): CheckFailure | null {
-    return checkValid(this.frame(tx), this, {header: this.header, config: this.config, closeTime: this.closeTime + 5, queuedAhead, queuedFees: 0n});
+    return checkValid(this.frame(tx), this, {header: this.header, config: this.config, closeTime: this.closeTime + 5, minSeqAgeCloseTime: this.header.closeTime, queuedAhead, queuedFees: 0n});
   }
 
   close(txs: (Transaction | FeeBumpTransaction | TxFrame)[]): LedgerCloseResult {

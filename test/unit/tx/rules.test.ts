@@ -110,6 +110,24 @@ test("min_seq_age and min_seq_ledger_gap: tx_bad_min_seq_age_or_gap until enough
   assert.equal(l.close([aged]).applied[0]!.successful, true);
 });
 
+test("min_seq_age at admission is judged at the last closed ledger's close time, at apply at the ledger's own", () => {
+  const l = new TestLedger();
+  const a = Keypair.random();
+  l.fund([a]);
+  assert.equal(l.close([l.build(a, [Operation.bumpSequence({bumpTo: "0"})])]).applied[0]!.successful, true);
+  const changedAt = l.account(a.publicKey())!.seqTime;
+  assert.equal(changedAt, BigInt(l.header.closeTime));
+  // The next ledger closes 5 s later: old enough then, but not at the last close (stellar-core's queue refuses it).
+  const tx = v2Tx(l, a, {minAccountSequenceAge: 5n});
+  assert.equal(l.check(tx)!.resultCodes.transaction, "tx_bad_min_seq_age_or_gap");
+  const applied = l.close([tx]).applied[0]!;
+  assert.equal(BigInt(l.header.closeTime) - changedAt, 5n);
+  assert.equal(applied.successful, true, "applied at the ledger's close time");
+  // Once the last closed ledger is old enough, admission takes it.
+  l.close([]);
+  assert.equal(l.check(v2Tx(l, a, {minAccountSequenceAge: 5n})), null);
+});
+
 test("extra signers must each have signed (tx_bad_auth otherwise), ed25519 and signed-payload alike", () => {
   const l = new TestLedger();
   const a = Keypair.random();
