@@ -1,7 +1,7 @@
 /**
  * Transaction history and its indexes, in four databases:
  *   txs        [ledger, txIndex] → [3, closedAt, feeCharged, successful, resultCodes, envelope, result,
- *              meta]; result null (version 3): the plain success result of the envelope's
+ *              meta]; feeCharged (version 3): big-endian bytes; result null (version 3): the plain success result of the envelope's
  *              operations (records.ts rebuilds it; written only when the rebuild is identical); meta: the plain entry deltas in meta-codec.ts's compact form, the XDR is built
  *              on read (version 2: raw-deflated TransactionMeta ‖ fee LedgerEntryChanges; version
  *              1: no meta);
@@ -31,7 +31,14 @@ import {appendPut, fieldsOf} from "./codec.js";
 import {inflateRawSync} from "node:zlib";
 import type {TxMetaRecord} from "./types.js";
 import type {TxMeta} from "../ledger/meta.js";
-import {encodeMeta} from "./meta-codec.js";
+import {encodeMeta, magnitudeBytes, magnitudeOf} from "./meta-codec.js";
+import {StoreError, StoreErrorCode} from "./errors.js";
+
+/** A fee charged as big-endian bytes (3 bytes for 100 stroops, where a msgpack int64 takes 9). */
+function feeBytes(fee: bigint): Buffer {
+  if (fee < 0n) throw new StoreError(StoreErrorCode.CORRUPT_RECORD, `a tx can not be charged a negative fee (${fee})`, {table: "txs"});
+  return magnitudeBytes(fee);
+}
 
 const VERSIONS = [1] as const;
 /** txs records: version 2 added the meta as deflated XDR, version 3 keeps it as plain deltas. */
@@ -148,7 +155,8 @@ export function hashKey(kind: number, hash: Buffer): Buffer {
 
 function decodeTx(key: TxKey, raw: unknown): TxRecord {
   const {version, fields} = fieldsOf("txs", raw, TX_VERSIONS);
-  const [closedAt, feeCharged, successful, resultCodes, envelope, result, meta] = fields as [number, bigint, boolean, ResultCodes | null, Buffer, Buffer | null, unknown];
+  const [closedAt, fee, successful, resultCodes, envelope, result, meta] = fields as [number, bigint | Uint8Array, boolean, ResultCodes | null, Buffer, Buffer | null, unknown];
+  const feeCharged = typeof fee === "bigint" ? fee : magnitudeOf(fee);
   const rec: TxRecord = {ledger: key[0], index: key[1], closedAt, feeCharged, successful, resultCodes, envelope, result};
   if (meta === undefined || meta === null) return rec;
   if (version === 2) {
@@ -205,7 +213,7 @@ export class HistoryRepo {
     for (const t of txs) {
       const key: TxKey = [t.ledger, t.index];
       const codes = t.resultCodes === null || isPlainSuccess(t.resultCodes) ? null : t.resultCodes;
-      appendPut(this.txs, key, [TX_VERSION, t.closedAt, t.feeCharged, t.successful, codes, t.envelope, t.resultImplied === true ? null : t.result, t.meta === undefined ? null : encodeMeta(t.meta)]);
+      appendPut(this.txs, key, [TX_VERSION, t.closedAt, feeBytes(t.feeCharged), t.successful, codes, t.envelope, t.resultImplied === true ? null : t.result, t.meta === undefined ? null : encodeMeta(t.meta)]);
       const own = hashKey(HASH_OWN, t.hash);
       void this.hashes.put(own, key);
       const rows = rowsOf.get(t.index) ?? [];

@@ -9,9 +9,10 @@
  *   State  [slot, ref, value, ref, value, …]
  *
  * Every entry key met in a transaction gets a slot, numbered in order of first appearance. A
- * state whose slot is new lists the whole entry; a state of a known slot lists only the fields
- * that differ from that slot's previous state. A payment's meta is then its two accounts once
- * plus a balance, a sequence number and a few ledger numbers.
+ * state of a known slot lists only the fields that differ from that slot's previous state. A new
+ * slot lists the whole entry, or, as [-(t + 1), …], only its differences from slot t's latest
+ * state (the previous state written, when it has the same fields in the same order). A payment's
+ * meta is then one account whole, the other's id, balance and ledger numbers, and a few changes.
  *
  * Nothing here knows an entry kind: any entry is an object of fields. A ref is
  * `fieldIndex * 8 + form` with fieldIndex into FIELDS, or the field's name as a string (then the
@@ -112,7 +113,7 @@ type Fields = Record<string, unknown>;
 const U64_LIMIT = 1n << 64n;
 
 /** Big-endian magnitude bytes of a bigint, none for 0. */
-function magnitudeBytes(v: bigint): Buffer {
+export function magnitudeBytes(v: bigint): Buffer {
   const m = v < 0n ? -v : v;
   if (m === 0n) return EMPTY;
   if (m < U64_LIMIT) {
@@ -127,7 +128,8 @@ function magnitudeBytes(v: bigint): Buffer {
   return Buffer.from(hex, "hex");
 }
 
-function magnitudeOf(b: Uint8Array): bigint {
+/** The bigint ≥ 0 of magnitudeBytes. */
+export function magnitudeOf(b: Uint8Array): bigint {
   if (b.length === 0) return 0n;
   if (b.length <= 8) {
     const w = Buffer.alloc(8);
@@ -210,45 +212,72 @@ interface Snapshot {
   values: unknown[];
 }
 
+function sameOrder(a: Snapshot, b: Snapshot): boolean {
+  if (a.keys.length !== b.keys.length) return false;
+  for (let i = 0; i < a.keys.length; i++) if (a.keys[i] !== b.keys[i]) return false;
+  return true;
+}
+
+/** The fields of `now` that differ from `prev`, and those `prev` has and `now` lacks, onto `out`. */
+function pushDiff(out: unknown[], prev: Snapshot, now: Snapshot): void {
+  const {keys, values} = now;
+  if (sameOrder(prev, now)) {
+    for (let i = 0; i < keys.length; i++) {
+      const v = values[i];
+      const was = prev.values[i];
+      if (v === undefined) {
+        if (was !== undefined) pushAbsent(out, keys[i]!);
+      } else if (!sameValue(was, v)) {
+        pushField(out, keys[i]!, v);
+      }
+    }
+    return;
+  }
+  const before = new Map(prev.keys.map((k, i) => [k, prev.values[i]]));
+  const present = new Set<string>();
+  for (let i = 0; i < keys.length; i++) {
+    if (values[i] === undefined) continue;
+    present.add(keys[i]!);
+    if (!sameValue(before.get(keys[i]!), values[i])) pushField(out, keys[i]!, values[i]);
+  }
+  for (const [k, was] of before) if (was !== undefined && !present.has(k)) pushAbsent(out, k);
+}
+
+interface Slot {
+  slot: number;
+  last: Snapshot;
+}
+
 class MetaWriter {
-  private readonly slots = new Map<EntryKey, {slot: number; last: Snapshot}>();
+  private readonly slots = new Map<EntryKey, Slot>();
+  /** The slot written last: a new entry of the same shape is listed as its differences from it. */
+  private recent: Slot | null = null;
   private next = 0;
 
   state(e: LedgerEntry, key: EntryKey): unknown[] {
-    // Keys and values as arrays: entries of one kind share their field order, so a later state
-    // is compared with the previous one position by position instead of by name.
+    // Keys and values as arrays: entries of one kind share their field order, so a state is
+    // compared with another position by position instead of by name.
     const now: Snapshot = {keys: Object.keys(e), values: Object.values(e)};
-    const {keys, values} = now;
-    const known = this.slots.get(key);
-    if (known === undefined) {
-      const out: unknown[] = [this.next];
-      this.slots.set(key, {slot: this.next++, last: now});
-      for (let i = 0; i < keys.length; i++) if (values[i] !== undefined) pushField(out, keys[i]!, values[i]);
-      return out;
-    }
-    const out: unknown[] = [known.slot];
-    const prev = known.last;
-    let sameOrder = prev.keys.length === keys.length;
-    for (let i = 0; sameOrder && i < keys.length; i++) sameOrder = prev.keys[i] === keys[i];
-    if (sameOrder) {
-      for (let i = 0; i < keys.length; i++) {
-        const v = values[i];
-        const was = prev.values[i];
-        if (v === undefined) {
-          if (was !== undefined) pushAbsent(out, keys[i]!);
-        } else if (!sameValue(was, v)) {
-          pushField(out, keys[i]!, v);
-        }
-      }
+    let known = this.slots.get(key);
+    let out: unknown[];
+    if (known !== undefined) {
+      out = [known.slot];
+      pushDiff(out, known.last, now);
+      known.last = now;
     } else {
-      const s = e as unknown as Fields;
-      const before = new Map(prev.keys.map((k, i) => [k, prev.values[i]]));
-      for (let i = 0; i < keys.length; i++) {
-        if (values[i] !== undefined && !sameValue(before.get(keys[i]!), values[i])) pushField(out, keys[i]!, values[i]);
+      const template = this.recent !== null && sameOrder(this.recent.last, now) ? this.recent : null;
+      known = {slot: this.next++, last: now};
+      this.slots.set(key, known);
+      if (template !== null) {
+        // A payment's second account differs from its first in a handful of fields.
+        out = [-(template.slot + 1)];
+        pushDiff(out, template.last, now);
+      } else {
+        out = [known.slot];
+        for (let i = 0; i < now.keys.length; i++) if (now.values[i] !== undefined) pushField(out, now.keys[i]!, now.values[i]);
       }
-      for (const [k, was] of before) if (was !== undefined && s[k] === undefined) pushAbsent(out, k);
     }
-    known.last = now;
+    this.recent = known;
     return out;
   }
 
@@ -337,10 +366,16 @@ class MetaReader {
   state(raw: unknown): LedgerEntry | null {
     if (raw === null) return null;
     if (!Array.isArray(raw) || typeof raw[0] !== "number") throw bad("state is not [slot, ref, value, …]");
-    const slot = raw[0];
+    let slot = raw[0];
     let s: Fields;
-    if (slot === this.slots.length) s = {};
-    else if (slot >= 0 && slot < this.slots.length) s = {...this.slots[slot]};
+    if (slot < 0) {
+      // A new slot, starting from another slot's latest state.
+      const template = this.slots[-slot - 1];
+      if (template === undefined) throw bad(`template slot ${-slot - 1} not yet seen`);
+      s = {...template};
+      slot = this.slots.length;
+    } else if (slot === this.slots.length) s = {};
+    else if (slot < this.slots.length) s = {...this.slots[slot]};
     else throw bad(`slot ${slot} out of order`);
     readFields(raw, 1, s);
     this.slots[slot] = s;

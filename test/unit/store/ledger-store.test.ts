@@ -80,7 +80,7 @@ describe("LedgerStore records", () => {
   it("still reads version 2 records, whose meta is deflated XDR, and serves that XDR as is", async () => {
     const f = new StoreFixture({accounts: 2});
     try {
-      const {committed, frames, header} = f.closeLedger([{from: 0, to: 1}]);
+      const {committed, frames, header, applied} = f.closeLedger([{from: 0, to: 1}]);
       await committed;
       const key: [number, number] = [header.seq, 1];
       const v3 = f.store.history.txs.get(key) as unknown[];
@@ -88,9 +88,13 @@ describe("LedgerStore records", () => {
       const feeMeta = Buffer.from("fee meta");
       const len = Buffer.alloc(4);
       len.writeUInt32BE(resultMeta.length);
-      await f.store.history.txs.put(key, [2, ...v3.slice(1, 7), deflateRawSync(Buffer.concat([len, resultMeta, feeMeta]))]);
+      // Version 2: the fee as an int64, the result as bytes, the meta deflated.
+      const result = Buffer.from(applied[0]!.resultXdr);
+      await f.store.history.txs.put(key, [2, v3[1], 100n, true, null, v3[5], result, deflateRawSync(Buffer.concat([len, resultMeta, feeMeta]))]);
       const tx = f.store.tx(frames[0].hashHex);
       assert.ok(tx);
+      assert.equal(tx.feeCharged, 100n);
+      assert.equal(tx.resultXdr, result.toString("base64"));
       assert.deepEqual(metaXdrOf(tx), {result: resultMeta.toString("base64"), fee: feeMeta.toString("base64")});
       assert.equal(tx.envelopeXdr, frames[0].envelopeXdr.toString("base64"));
     } finally {
