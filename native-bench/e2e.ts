@@ -514,11 +514,13 @@ export async function runE2eBench(opts: E2eOptions = defaultE2eOptions): Promise
     const startLedger = poller.newest;
     poller.start();
 
+    const side = opts.sideLoad ? await opts.sideLoad(node.baseUrl) : undefined;
     const submitAt = new Float64Array(opts.payments).fill(Number.NaN);
     const nodeCpuBefore = processCpuSeconds(node.child.pid);
     const stealBefore = hostSteal();
     const benchCpuBefore = process.cpuUsage();
     const sent = await sendAll(node.baseUrl, signed, submitAt, opts);
+    await side?.stop();
     const sendSeconds = (sent.lastReplyAt - sent.firstSendAt) / 1000;
 
     // Drain: wait until the ledgers after the start hold as many txs as were accepted.

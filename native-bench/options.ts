@@ -59,6 +59,11 @@ export interface E2eOptions {
   dataDir?: string;
   /** First index of the paying accounts' seeds: runs on one folder need accounts not yet created. */
   accountOffset?: number;
+  /**
+   * Other traffic to run against the node while the payments are sent (the path finding figures):
+   * called once the accounts are funded and the payments signed, stopped when sending ends.
+   */
+  sideLoad?: (baseUrl: string) => Promise<{stop(): Promise<void>}>;
 }
 
 export const defaultE2eOptions: E2eOptions = {

@@ -3,7 +3,8 @@
  * build), disk per committed payment with and without history retention, a ledger of 1M accounts
  * and the kill -9 soak. Prints tables and rewrites RESULTS.md. Flags after `--`:
  *   --micro-only | --e2e-only          one part only
- *   --skip-micro --skip-e2e --skip-disk --skip-accounts --skip-soak
+ *   --skip-micro --skip-e2e --skip-paths --skip-disk --skip-accounts --skip-soak
+ *   --paths-offers N (10,000) --paths-assets N (50) --paths-payments N (20,000)
  *   --e2e-runs N (3)                   end-to-end repeats; medians reported (one run varies ±15%)
  *   --baseline-dist DIR                also run the node of another build's dist/, alternating
  *   --disk-payments N (1,000,000) --disk-chunk N (100,000) --retention LEDGERS (100)
@@ -19,6 +20,7 @@ import {runMicroBenches} from "./micro/index.js";
 import {nodeMainOf} from "./node-process.js";
 import {appendResults, formatNumber, formatRatio, markdownTable, RESULTS_PATH, sectionMarkdown, sectionText, startResults, textTable} from "./report.js";
 import {parseScaleFlags, runAccountsBench, runDiskBench, withoutScaleFlags} from "./scale.js";
+import {defaultPathBenchOptions, runPathBench} from "./paths.js";
 import {defaultSoakOptions, runSoak} from "./soak.js";
 
 async function main(): Promise<void> {
@@ -36,14 +38,15 @@ async function main(): Promise<void> {
   if (!Number.isInteger(soakKills) || soakKills < 0) throw new Error("--soak-kills takes a whole number ≥ 0");
   const baselineDist = valueOf("--baseline-dist");
   const baselineMain = baselineDist === undefined ? undefined : nodeMainOf(baselineDist);
-  const own = new Set(["--micro-only", "--e2e-only", "--skip-micro", "--skip-e2e", "--skip-soak"]);
-  const ownWithValue = new Set(["--e2e-runs", "--soak-kills", "--baseline-dist"]);
+  const own = new Set(["--micro-only", "--e2e-only", "--skip-micro", "--skip-e2e", "--skip-soak", "--skip-paths"]);
+  const ownWithValue = new Set(["--e2e-runs", "--soak-kills", "--baseline-dist", "--paths-offers", "--paths-assets", "--paths-payments"]);
   const rest = withoutScaleFlags(args).filter((a, i, all) => !own.has(a) && !ownWithValue.has(a) && !ownWithValue.has(all[i - 1]));
   const e2eOptions = parseE2eFlags(rest);
   const scale = parseScaleFlags(args, e2eOptions);
   const only = microOnly || e2eOnly;
   const runMicro = !e2eOnly && !has("--skip-micro");
   const runE2e = !microOnly && !has("--skip-e2e");
+  const runPaths = !only && !has("--skip-paths");
   const runDisk = !only && !scale.skipDisk;
   const runAccounts = !only && !scale.skipAccounts;
   const runSoakPart = !only && !has("--skip-soak") && soakKills > 0;
@@ -115,6 +118,22 @@ async function main(): Promise<void> {
     });
   }
 
+  if (runPaths) {
+    await part("Path finding", async () => {
+      const num = (flag: string, d: number): number => Number(valueOf(flag) ?? d);
+      const r = await runPathBench(
+        {
+          ...defaultPathBenchOptions,
+          offers: num("--paths-offers", defaultPathBenchOptions.offers),
+          assets: num("--paths-assets", defaultPathBenchOptions.assets),
+          payments: num("--paths-payments", defaultPathBenchOptions.payments),
+        },
+        e2eOptions,
+      );
+      console.log(r.text);
+      appendResults(r.markdown);
+    });
+  }
   if (runDisk) await part("Disk per committed payment", async () => appendResults((await runDiskBench(scale, print)).markdown));
   if (runAccounts) await part("Ledger of many accounts", async () => appendResults((await runAccountsBench(scale, print)).markdown));
   if (runSoakPart) {

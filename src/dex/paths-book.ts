@@ -27,14 +27,15 @@ interface CachedBook {
 }
 
 const NO_ASSETS: readonly AssetKey[] = [];
-
-function pairKey(selling: AssetKey, buying: AssetKey): string {
-  return selling + " " + buying;
-}
+const NO_OFFERS: readonly OfferEntry[] = [];
 
 export class StoreBookView implements OrderBookView {
   private seq = -1;
-  private readonly books = new Map<string, CachedBook>();
+  /**
+   * By selling, then buying asset. Nested rather than keyed by a joined string: a query looks up
+   * ~10k books, and hashing a fresh ~120-character key for each cost ~2.5 µs, a third of a query.
+   */
+  private books = new Map<AssetKey, Map<AssetKey, CachedBook>>();
   private buyingOf = new Map<AssetKey, AssetKey[]>();
   private sellingOf = new Map<AssetKey, AssetKey[]>();
   /** Books decoded from the store since creation (each miss of the cache). */
@@ -51,12 +52,12 @@ export class StoreBookView implements OrderBookView {
     if (seq === this.seq) return seq;
     const buyingOf = new Map<AssetKey, AssetKey[]>();
     const sellingOf = new Map<AssetKey, AssetKey[]>();
-    const seen = new Set<string>();
+    const books = new Map<AssetKey, Map<AssetKey, CachedBook>>();
     for (const {selling, buying, stamp} of this.store.bookStamps()) {
-      const key = pairKey(selling, buying);
-      seen.add(key);
-      const cached = this.books.get(key);
-      if (cached === undefined || cached.stamp !== stamp) this.books.set(key, {stamp, offers: null});
+      const cached = this.books.get(selling)?.get(buying);
+      let row = books.get(selling);
+      if (row === undefined) books.set(selling, (row = new Map()));
+      row.set(buying, cached !== undefined && cached.stamp === stamp ? cached : {stamp, offers: null});
       let b = buyingOf.get(selling);
       if (b === undefined) buyingOf.set(selling, (b = []));
       b.push(buying);
@@ -64,7 +65,7 @@ export class StoreBookView implements OrderBookView {
       if (s === undefined) sellingOf.set(buying, (s = []));
       s.push(selling);
     }
-    for (const key of [...this.books.keys()]) if (!seen.has(key)) this.books.delete(key);
+    this.books = books;
     for (const list of buyingOf.values()) list.sort();
     for (const list of sellingOf.values()) list.sort();
     this.buyingOf = buyingOf;
@@ -82,8 +83,8 @@ export class StoreBookView implements OrderBookView {
   }
 
   offers(selling: AssetKey, buying: AssetKey): readonly OfferEntry[] {
-    const book = this.books.get(pairKey(selling, buying));
-    if (book === undefined) return [];
+    const book = this.books.get(selling)?.get(buying);
+    if (book === undefined) return NO_OFFERS;
     if (book.offers === null) {
       book.offers = [...this.store.bookOffers(selling, buying)];
       this.booksLoaded++;

@@ -46,6 +46,12 @@ export interface PathSearchLimits {
   maxPathsPerAsset: number;
   /** Most units of work (a book considered or an offer crossed) one query may spend. */
   maxWork: number;
+  /**
+   * Price every hop even when a bound shows it cannot improve on what the search already has. The
+   * answers are the same either way (a property test checks it); the bounds make a query over
+   * 10,000 offers ~6x cheaper (native-bench paths figures).
+   */
+  exhaustive?: boolean;
 }
 
 /**
@@ -141,6 +147,36 @@ export function strictSendHopYield(offers: readonly OfferEntry[], sheepToSend: b
   return remaining === 0n ? wheatReceived : undefined;
 }
 
+/**
+ * Relative slack of the double-precision bounds below: amounts and prices reach 2^63 and 2^31,
+ * where a double is off by ~1e-16 relative; 1e-9 keeps every bound on the safe side.
+ */
+const BOUND_SLACK = 1e-9;
+
+/**
+ * Whether a strict-receive hop cannot cost less than `staged`. Every offer crossed charges at least
+ * its price for what it gives, less one stroop of rounding (CAP-0004: the taker pays the rounding
+ * unless the offer is used up, and then by under one unit), and no offer in the book is cheaper
+ * than the first; so the cost is at least amount·bestPrice − offers. Pruning only hops that cannot
+ * be an improvement leaves the search's answers exactly as without it.
+ */
+function receiveCannotBeat(offers: readonly OfferEntry[], amount: bigint, staged: bigint): boolean {
+  if (offers.length === 0) return true;
+  if (staged === 0n) return false;
+  const best = offers[0] as OfferEntry;
+  const lower = Number(amount) * (best.price.n / best.price.d) * (1 - BOUND_SLACK) - offers.length - 1;
+  return lower >= Number(staged);
+}
+
+/** Whether a strict-send hop cannot yield more than `staged`: at most amount / bestPrice + offers, by the same rounding bound. */
+function sendCannotBeat(offers: readonly OfferEntry[], amount: bigint, staged: bigint): boolean {
+  if (offers.length === 0) return true;
+  if (staged === 0n) return false;
+  const best = offers[0] as OfferEntry;
+  const upper = Number(amount) * (best.price.d / best.price.n) * (1 + BOUND_SLACK) + offers.length + 1;
+  return upper <= Number(staged);
+}
+
 interface PathNode {
   asset: AssetKey;
   prev: PathNode | null;
@@ -160,8 +196,11 @@ function nodePath(node: PathNode): AssetKey[] {
 /** One direction of the search: where edges lead, what a hop yields, which amounts are better, what is kept. */
 interface SearchDirection {
   edges(asset: AssetKey): readonly AssetKey[];
-  /** The amount of `next` a hop from `current` holding (or needing) `amount` gives; undefined: no hop. */
-  hop(current: AssetKey, next: AssetKey, amount: bigint): bigint | undefined;
+  /**
+   * The amount of `next` a hop from `current` holding (or needing) `amount` gives; undefined: no
+   * hop, or one that provably cannot beat `staged` (the best amount of `next` so far, 0n: none).
+   */
+  hop(current: AssetKey, next: AssetKey, amount: bigint, staged: bigint): bigint | undefined;
   isTerminal(asset: AssetKey): boolean;
   /** Whether a path ending at `asset` with `amount` is reported. */
   includes(asset: AssetKey, amount: bigint): boolean;
@@ -193,9 +232,9 @@ function search(dir: SearchDirection, start: AssetKey, amount: bigint, maxHops: 
         meter.spend(1);
         if (round === maxHops - 1 && !dir.isTerminal(next)) continue;
         if (nodeContains(node, next)) continue;
-        const nextAmount = dir.hop(current, next, currentAmount);
-        if (nextAmount === undefined || nextAmount <= 0n) continue;
         const stagedAmount = staged.get(next) ?? 0n;
+        const nextAmount = dir.hop(current, next, currentAmount, stagedAmount);
+        if (nextAmount === undefined || nextAmount <= 0n) continue;
         if (!dir.better(stagedAmount, nextAmount)) continue;
         const fresh = stagedAmount === (best.get(next) ?? 0n);
         staged.set(next, nextAmount);
@@ -275,7 +314,10 @@ export function findStrictReceivePaths(view: OrderBookView, q: StrictReceiveQuer
     search(
       {
         edges: (asset) => view.buyingAssetsOf(asset),
-        hop: (current, next, amount) => strictReceiveHopCost(view.offers(current, next), amount, q.sourceAccount, meter),
+        hop: (current, next, amount, staged) => {
+          const offers = view.offers(current, next);
+          return !limits.exhaustive && receiveCannotBeat(offers, amount, staged) ? undefined : strictReceiveHopCost(offers, amount, q.sourceAccount, meter);
+        },
         isTerminal: (asset) => balances.has(asset),
         includes: (asset, amount) => balances.has(asset) && (!validate || (balances.get(asset) as bigint) >= amount),
         better: (current, alternative) => current === 0n || alternative < current,
@@ -310,7 +352,10 @@ export function findStrictSendPaths(view: OrderBookView, q: StrictSendQuery, lim
     search(
       {
         edges: (asset) => view.sellingAssetsOf(asset),
-        hop: (current, next, amount) => strictSendHopYield(view.offers(next, current), amount, meter),
+        hop: (current, next, amount, staged) => {
+          const offers = view.offers(next, current);
+          return !limits.exhaustive && sendCannotBeat(offers, amount, staged) ? undefined : strictSendHopYield(offers, amount, meter);
+        },
         isTerminal: (asset) => targets.has(asset),
         includes: (asset) => targets.has(asset),
         better: (current, alternative) => alternative > current,

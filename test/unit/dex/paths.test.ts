@@ -16,6 +16,8 @@ import {findStrictReceivePaths, findStrictSendPaths, type OrderBookView, type Pa
 import {PathErrorCode} from "../../../src/dex/paths-errors.js";
 import {DiamanteError} from "../../../src/util/errors.js";
 import {StoreFixture} from "../store/fixtures.js";
+import {prng} from "../../helpers/prng.js";
+import {adjustOffer, INT64_MAX} from "../../../src/dex/exchange.js";
 
 const usdIssuer = Keypair.fromRawEd25519Seed(Buffer.alloc(32, 1)).publicKey();
 const aedIssuer = Keypair.fromRawEd25519Seed(Buffer.alloc(32, 2)).publicKey();
@@ -208,6 +210,35 @@ describe("path search rules (Horizon's search over exact exchanges)", () => {
     const q = {destinationAsset: assetKey(USD), destinationAmount: U, sourceAssets: [assetKey(EUR)]};
     assert.deepEqual(findStrictReceivePaths(view, q, {...LIMITS, maxHops: 3}).paths.map((p) => p.path.map((x) => x.split(":")[0])), [["AED", "native"]]);
     assert.deepEqual(findStrictReceivePaths(view, q, {...LIMITS, maxHops: 2}).paths, []);
+  });
+
+  it("answers exactly as the exhaustive search on seeded random books (the pruning bounds are safe)", () => {
+    const seed = 60_606;
+    const rand = prng(seed);
+    const assets: Asset[] = [NATIVE, USD, AED, EUR, ...["GBP", "JPY", "INR", "CHF"].map((code): Asset => ({type: "credit_alphanum4", code, issuer: eurIssuer}))];
+    for (let round = 0; round < 40; round++) {
+      const offers: OfferEntry[] = [];
+      for (let k = 0; k < 60; k++) {
+        const s = Math.floor(rand() * assets.length);
+        const b = (s + 1 + Math.floor(rand() * (assets.length - 1))) % assets.length;
+        // Prices from tiny to large and amounts from 1 stroop up, so rounding and the ±1 bounds matter.
+        const n = 1 + Math.floor(rand() * (rand() < 0.3 ? 7 : 2_000_000));
+        const d = 1 + Math.floor(rand() * (rand() < 0.3 ? 11 : 2_000_000));
+        const raw = rand() < 0.2 ? BigInt(1 + Math.floor(rand() * 20)) : BigInt(Math.floor(rand() * 1e12)) + 1n;
+        // As the book holds them: adjusted (stellar-core's adjustOffer), too-small offers gone.
+        const amount = adjustOffer({n, d}, raw, INT64_MAX);
+        if (amount > 0n) offers.push(offer(a, assets[s] as Asset, assets[b] as Asset, amount, n, d));
+      }
+      const view = memoryView(offers);
+      const keys = assets.map(assetKey);
+      const pick = () => keys[Math.floor(rand() * keys.length)] as string;
+      const amount = rand() < 0.3 ? BigInt(1 + Math.floor(rand() * 50)) : BigInt(Math.floor(rand() * 1e11)) + 1n;
+      const rq = {destinationAsset: pick(), destinationAmount: amount, sourceAssets: [pick(), pick(), pick()]};
+      const sq = {sourceAsset: pick(), sourceAmount: amount, destinationAssets: [pick(), pick(), pick()]};
+      const ctx = `seed ${seed}, round ${round}`;
+      assert.deepEqual(findStrictReceivePaths(view, rq, LIMITS).paths, findStrictReceivePaths(view, rq, {...LIMITS, exhaustive: true}).paths, ctx);
+      assert.deepEqual(findStrictSendPaths(view, sq, LIMITS).paths, findStrictSendPaths(view, sq, {...LIMITS, exhaustive: true}).paths, ctx);
+    }
   });
 
   it("rejects a non-positive amount", () => {

@@ -1,0 +1,248 @@
+/**
+ * Path finding figures: p50/p99 of /paths/strict-receive and /paths/strict-send over a book of
+ * 10,000 offers in 50 assets, answered by the node's path worker pool, first on an idle node and
+ * then while the end-to-end payment load runs (the node closing ledgers under load). The book is
+ * written into a fresh data folder through the store before the node starts; queries are timed
+ * as HTTP round trips (parse, pool wait, search, JSON) from this process, one in flight.
+ *
+ *   node dist/native-bench/paths.js [--offers N] [--assets N] [--payments N]
+ */
+import {mkdtempSync, rmSync} from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import {performance} from "node:perf_hooks";
+import {parseArgs} from "node:util";
+import * as hdr from "hdr-histogram-js";
+import {Keypair} from "@stellar/stellar-base";
+import {initNetwork} from "../src/node/node.js";
+import {LedgerStore} from "../src/store/ledger-store.js";
+import {offerKey, type Asset, type EntryKey, type LedgerEntry} from "../src/ledger/types.js";
+import {runE2eBench} from "./e2e.js";
+import {getJson} from "./horizon-http.js";
+import {isEntryPoint} from "./measure.js";
+import {defaultE2eOptions, type E2eOptions} from "./options.js";
+import {markdownTable, textTable} from "./report.js";
+
+export interface PathBenchOptions {
+  /** Offers in the book (the issue's figure: 10,000). */
+  offers: number;
+  /** Assets, DIAM included (the issue's figure: 50). */
+  assets: number;
+  /** Queries timed on the idle node before the load starts. */
+  idleQueries: number;
+  /** Payments of the end-to-end load during which queries are timed. */
+  payments: number;
+  /** Seed of the book and of the queries, so runs compare. */
+  seed: number;
+}
+
+export const defaultPathBenchOptions: PathBenchOptions = {
+  offers: 10_000,
+  assets: 50,
+  /** 300 idle queries give a p99 from three samples above it, enough to compare with the loaded one. */
+  idleQueries: 300,
+  /** 20,000 payments keep ~7 s of load at ~3k tx/s: a few hundred queries at a few ms each. */
+  payments: 20_000,
+  seed: 6,
+};
+
+/** A small deterministic generator (mulberry32): the same book and queries every run. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export interface SeededBook {
+  assets: Asset[];
+  /** Value of one unit of each asset in DIAM, which the offers' prices follow (with a spread). */
+  values: number[];
+}
+
+/**
+ * Writes `offers` offers over `assets` assets into a new network in `dataDir`: each asset has a
+ * value in DIAM, each offer sells a random asset for another at the ratio of their values plus a
+ * 0-5% spread, so the books are consistent and multi-hop paths compete with direct ones.
+ */
+export async function seedBook(dataDir: string, opts: PathBenchOptions): Promise<SeededBook> {
+  const rand = rng(opts.seed);
+  initNetwork(dataDir);
+  const issuer = Keypair.fromRawEd25519Seed(Buffer.alloc(32, 0x61)).publicKey();
+  const sellers = Array.from({length: 20}, (_, i) => Keypair.fromRawEd25519Seed(Buffer.alloc(32, 0x70 + i)).publicKey());
+  const assets: Asset[] = [{type: "native"}];
+  for (let i = 1; i < opts.assets; i++) assets.push({type: "credit_alphanum4", code: `A${String(i).padStart(3, "0")}`, issuer});
+  const values = assets.map((_, i) => (i === 0 ? 1 : 0.5 + rand() * 19.5));
+  const changes = new Map<EntryKey, LedgerEntry>();
+  for (let k = 0; k < opts.offers; k++) {
+    const s = Math.floor(rand() * assets.length);
+    let b = Math.floor(rand() * (assets.length - 1));
+    if (b >= s) b++;
+    // Price: units of `buying` per unit of `selling`, to 4 decimal places as an int32 fraction.
+    const ratio = ((values[s] as number) / (values[b] as number)) * (1 + rand() * 0.05);
+    const id = BigInt(k + 1);
+    changes.set(offerKey(id), {
+      type: "offer",
+      sellerId: sellers[k % sellers.length] as string,
+      offerId: id,
+      selling: assets[s] as Asset,
+      buying: assets[b] as Asset,
+      amount: BigInt(Math.floor(100 + rand() * 9_900)) * 10_000_000n,
+      price: {n: Math.max(1, Math.round(ratio * 10_000)), d: 10_000},
+      flags: 0,
+      lastModifiedLedger: 2,
+    });
+  }
+  const store = new LedgerStore({dir: dataDir});
+  try {
+    const prev = store.latestHeader();
+    await store.commitLedger({header: {...prev, seq: prev.seq + 1, prevHash: prev.hash}, changes, txs: [], participants: []}, []);
+  } finally {
+    await store.close();
+  }
+  return {assets, values};
+}
+
+function assetQuery(prefix: string, a: Asset): string {
+  return a.type === "native" ? `${prefix}asset_type=native` : `${prefix}asset_type=${a.type}&${prefix}asset_code=${a.code}&${prefix}asset_issuer=${a.issuer}`;
+}
+
+function assetListItem(a: Asset): string {
+  return a.type === "native" ? "native" : `${a.code}:${a.issuer}`;
+}
+
+/** Alternating strict-receive and strict-send queries between random assets, 3 candidates each side. */
+function queryMaker(book: SeededBook, seed: number): () => string {
+  const rand = rng(seed);
+  const pick = (): Asset => book.assets[Math.floor(rand() * book.assets.length)] as Asset;
+  let n = 0;
+  return () => {
+    const fixed = pick();
+    const others = [pick(), pick(), pick()].filter((a) => a !== fixed);
+    if (others.length === 0) others.push(book.assets[0] === fixed ? (book.assets[1] as Asset) : (book.assets[0] as Asset));
+    const list = others.map(assetListItem).join(",");
+    const amount = (1 + Math.floor(rand() * 50)).toString();
+    return n++ % 2 === 0
+      ? `/paths/strict-receive?${assetQuery("destination_", fixed)}&destination_amount=${amount}&source_assets=${list}`
+      : `/paths/strict-send?${assetQuery("source_", fixed)}&source_amount=${amount}&destination_assets=${list}`;
+  };
+}
+
+interface Timing {
+  histogram: hdr.Histogram;
+  errors: Map<number, number>;
+  paths: number;
+}
+
+function newTiming(): Timing {
+  return {histogram: hdr.build({lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: 3}), errors: new Map(), paths: 0};
+}
+
+async function timeQuery(baseUrl: string, url: string, t: Timing): Promise<void> {
+  const start = performance.now();
+  const reply = await getJson(baseUrl, url);
+  t.histogram.recordValue(Math.max(1, Math.round((performance.now() - start) * 1000)));
+  if (reply.status !== 200) t.errors.set(reply.status, (t.errors.get(reply.status) ?? 0) + 1);
+  else t.paths += ((reply.body as {_embedded?: {records?: unknown[]}})._embedded?.records ?? []).length;
+}
+
+/** Mean worker run time of path queries so far, from the node's /metrics (seconds sum / count). */
+async function workerRunMs(baseUrl: string): Promise<{sum: number; count: number}> {
+  const res = await fetch(baseUrl + "/metrics");
+  const text = await res.text();
+  const num = (name: string): number => Number(new RegExp(`^${name} ([0-9.e+-]+)$`, "m").exec(text)?.[1] ?? Number.NaN);
+  return {sum: num("diamante_paths_pool_run_seconds_sum") * 1000, count: num("diamante_paths_pool_run_seconds_count")};
+}
+
+export interface PathBenchResult {
+  text: string;
+  markdown: string;
+  figures: {idleP50Ms: number; idleP99Ms: number; loadedP50Ms: number; loadedP99Ms: number; loadedQueries: number; committedTps: number};
+}
+
+export async function runPathBench(opts: PathBenchOptions = defaultPathBenchOptions, e2e: Partial<E2eOptions> = {}): Promise<PathBenchResult> {
+  const tmp = mkdtempSync(path.join(os.tmpdir(), "diamante-bench-paths-"));
+  const dataDir = path.join(tmp, "data");
+  try {
+    const book = await seedBook(dataDir, opts);
+    const next = queryMaker(book, opts.seed + 1);
+    const idle = newTiming();
+    const loaded = newTiming();
+    let idleRun = {sum: 0, count: 0};
+    let loadedRun = {sum: 0, count: 0};
+    const result = await runE2eBench({
+      ...defaultE2eOptions,
+      ...e2e,
+      payments: opts.payments,
+      dataDir,
+      label: `paths over ${opts.offers.toLocaleString("en-US")} offers`,
+      async sideLoad(baseUrl: string) {
+        const before = await workerRunMs(baseUrl);
+        for (let i = 0; i < opts.idleQueries; i++) await timeQuery(baseUrl, next(), idle);
+        const after = await workerRunMs(baseUrl);
+        idleRun = {sum: after.sum - before.sum, count: after.count - before.count};
+        let stopped = false;
+        const loop = (async () => {
+          while (!stopped) await timeQuery(baseUrl, next(), loaded);
+        })();
+        return {
+          async stop() {
+            stopped = true;
+            await loop;
+            const end = await workerRunMs(baseUrl);
+            loadedRun = {sum: end.sum - after.sum, count: end.count - after.count};
+          },
+        };
+      },
+    });
+    const ms = (h: hdr.Histogram, p: number): number => h.getValueAtPercentile(p) / 1000;
+    const errs = (t: Timing): string => (t.errors.size === 0 ? "no errors" : [...t.errors].map(([s, c]) => `${c}× ${s}`).join(", "));
+    const committedTps = result.figures?.committedTps ?? Number.NaN;
+    const rows = [
+      ["book", `${opts.offers.toLocaleString("en-US")} offers, ${opts.assets} assets`, "written through the store before start; 4 hops, 3 candidate assets per query"],
+      ["idle p50 / p99", `${ms(idle.histogram, 50).toFixed(2)} / ${ms(idle.histogram, 99).toFixed(2)} ms`, `${idle.histogram.totalCount} queries, ${errs(idle)}, worker run mean ${(idleRun.sum / idleRun.count).toFixed(2)} ms`],
+      [
+        "under payment load p50 / p99",
+        `${ms(loaded.histogram, 50).toFixed(2)} / ${ms(loaded.histogram, 99).toFixed(2)} ms`,
+        `${loaded.histogram.totalCount} queries, ${errs(loaded)}, worker run mean ${(loadedRun.sum / loadedRun.count).toFixed(2)} ms; goal p99 < 20 ms`,
+      ],
+      ["under load max", `${ms(loaded.histogram, 100).toFixed(2)} ms`, `${loaded.paths} paths returned`],
+      ["payment load meanwhile", `${committedTps.toFixed(0)} tx/s committed`, `${opts.payments.toLocaleString("en-US")} payments`],
+    ];
+    const header = ["path finding (HTTP round trip, pool)", "value", "detail"];
+    return {
+      text: `\n== Path finding ==\n${textTable(header, rows)}\n${result.text}`,
+      markdown: `### Path finding\n\n${markdownTable(header, rows)}\n\n${result.markdown}`,
+      figures: {
+        idleP50Ms: ms(idle.histogram, 50),
+        idleP99Ms: ms(idle.histogram, 99),
+        loadedP50Ms: ms(loaded.histogram, 50),
+        loadedP99Ms: ms(loaded.histogram, 99),
+        loadedQueries: loaded.histogram.totalCount,
+        committedTps,
+      },
+    };
+  } finally {
+    rmSync(tmp, {recursive: true, force: true});
+  }
+}
+
+export function parsePathBenchFlags(argv: string[]): PathBenchOptions {
+  const {values} = parseArgs({args: argv, options: {offers: {type: "string"}, assets: {type: "string"}, payments: {type: "string"}}, strict: false});
+  const int = (v: unknown, d: number): number => (typeof v === "string" ? Number(v) : d);
+  return {
+    ...defaultPathBenchOptions,
+    offers: int(values.offers, defaultPathBenchOptions.offers),
+    assets: int(values.assets, defaultPathBenchOptions.assets),
+    payments: int(values.payments, defaultPathBenchOptions.payments),
+  };
+}
+
+if (isEntryPoint(import.meta.url)) {
+  const r = await runPathBench(parsePathBenchFlags(process.argv.slice(2)));
+  console.log(r.text);
+}
