@@ -1,0 +1,183 @@
+/**
+ * Crossing the book, as stellar-core's convertWithOffers / crossOfferV10: a taker sending *sheep*
+ * for *wheat* takes the offers selling wheat for sheep best price first (then lowest id, the
+ * LedgerTxn's `bestOffer`), each at its maker's price, until it has what it wants, runs out, hits
+ * the filter (a price limit, its own offer) or the book is empty.
+ *
+ * Each crossed offer is first adjusted to what its seller can really deliver and receive
+ * (adjustOffer); an offer that stays too small to trade leaves the book and gives its reserve
+ * back. Liabilities are released before and re-acquired after each trade, so they always equal the
+ * sum over open offers. Deterministic: the order comes from the book, never from a Map.
+ */
+import {xdr, Keypair} from "@stellar/stellar-base";
+import type {LedgerTxn} from "../ledger/state.js";
+import type {AccountId, Asset, OfferEntry, Price} from "../ledger/types.js";
+import {assetKey, offerKey} from "../ledger/types.js";
+import {assetXdr} from "../ledger/meta.js";
+import {addBalance, loadHolding} from "../tx/ops/balances.js";
+import {DexError, DexErrorCode} from "./errors.js";
+import {adjustOffer, exchangeV10, type Rounding} from "./exchange.js";
+import {acquireLiabilities, canBuyAtMost, canSellAtMost, releaseLiabilities} from "./liabilities.js";
+
+/**
+ * Most offers one operation may cross (stellar-core's MAX_OFFERS_TO_CROSS, protocol ≥ 11): bounds
+ * the apply work a single operation can cause; beyond it the op fails with op_exceeded_work_limit.
+ */
+export const MAX_OFFERS_TO_CROSS = 1000;
+
+/** One trade against one offer (Stellar's ClaimOfferAtom): the seller sold `amountSold` of `assetSold`. */
+export interface ClaimOfferAtom {
+  sellerId: AccountId;
+  offerId: bigint;
+  assetSold: Asset;
+  amountSold: bigint;
+  assetBought: Asset;
+  amountBought: bigint;
+}
+
+/** What the taker does with the best offer: cross it, or stop (price beyond its limit, its own offer). */
+export type OfferFilterResult = "keep" | "stop_bad_price" | "stop_cross_self";
+export type OfferFilter = (offer: OfferEntry) => OfferFilterResult;
+
+/**
+ * `ok`: the taker got all it could (its limit, or the last offer crossed stays in the book);
+ * `partial`: the book ran out first; the `stop_*` results come from the filter;
+ * `crossed_too_many`: the work limit was reached.
+ */
+export type ConvertResult = "ok" | "partial" | "stop_bad_price" | "stop_cross_self" | "crossed_too_many";
+
+export interface Conversion {
+  result: ConvertResult;
+  sheepSend: bigint;
+  wheatReceived: bigint;
+  /** Trades in the order they happened. */
+  trail: ClaimOfferAtom[];
+}
+
+/** a > b for prices as exact fractions (stellar-core's Price operator>). */
+export function priceGreater(a: Price, b: Price): boolean {
+  return BigInt(a.n) * BigInt(b.d) > BigInt(a.d) * BigInt(b.n);
+}
+
+/** a ≥ b for prices as exact fractions. */
+export function priceGreaterOrEqual(a: Price, b: Price): boolean {
+  return BigInt(a.n) * BigInt(b.d) >= BigInt(a.d) * BigInt(b.n);
+}
+
+function loadOffer(ltx: LedgerTxn, offerId: bigint): OfferEntry {
+  const e = ltx.load(offerKey(offerId));
+  if (e === undefined || e.type !== "offer") {
+    throw new DexError(DexErrorCode.InvariantViolation, "book offer vanished while crossing", {offerId: offerId.toString()});
+  }
+  return e;
+}
+
+/** Fits an offer to what its seller can deliver and receive now (stellar-core's adjustOffer on an entry). */
+function adjustOfferEntry(ltx: LedgerTxn, o: OfferEntry, baseReserve: bigint): void {
+  const canSell = canSellAtMost(loadHolding(ltx, o.sellerId, o.selling), baseReserve);
+  o.amount = adjustOffer(o.price, o.amount < canSell ? o.amount : canSell, canBuyAtMost(loadHolding(ltx, o.sellerId, o.buying)));
+}
+
+interface Crossed {
+  wheatReceived: bigint;
+  sheepSend: bigint;
+  wheatStays: boolean;
+}
+
+/** stellar-core's crossOfferV10: one trade against the offer `offerId` (selling wheat for sheep). */
+function crossOffer(ltx: LedgerTxn, offerId: bigint, maxWheatReceive: bigint, maxSheepSend: bigint, round: Rounding, baseReserve: bigint, trail: ClaimOfferAtom[]): Crossed {
+  const o = loadOffer(ltx, offerId);
+  const seller = o.sellerId;
+  if (ltx.getAccount(seller) === undefined) {
+    throw new DexError(DexErrorCode.InvariantViolation, "offer without its seller account", {offerId: offerId.toString(), seller});
+  }
+  releaseLiabilities(ltx, o, baseReserve);
+  adjustOfferEntry(ltx, o, baseReserve);
+
+  const wheatH = loadHolding(ltx, seller, o.selling);
+  const sheepH = loadHolding(ltx, seller, o.buying);
+  const canSell = canSellAtMost(wheatH, baseReserve);
+  const maxWheatSend = o.amount < canSell ? o.amount : canSell;
+  const ex = exchangeV10(o.price, maxWheatSend, maxWheatReceive, maxSheepSend, canBuyAtMost(sheepH), round);
+
+  if (ex.sheepSend !== 0n && (sheepH === undefined || !addBalance(sheepH, ex.sheepSend, baseReserve))) {
+    throw new DexError(DexErrorCode.InvariantViolation, "overflowed the seller's sheep balance", {offerId: offerId.toString()});
+  }
+  if (ex.wheatReceive !== 0n && (wheatH === undefined || !addBalance(wheatH, -ex.wheatReceive, baseReserve))) {
+    throw new DexError(DexErrorCode.InvariantViolation, "overdrew the seller's wheat balance", {offerId: offerId.toString()});
+  }
+
+  if (ex.wheatStays) {
+    o.amount -= ex.wheatReceive;
+    adjustOfferEntry(ltx, o, baseReserve);
+  } else {
+    o.amount = 0n;
+  }
+  if (o.amount === 0n) {
+    // Liabilities are already released: give back the sub-entry and erase.
+    const account = ltx.loadAccount(seller)!;
+    account.numSubEntries -= 1;
+    ltx.erase(offerKey(offerId));
+  } else {
+    acquireLiabilities(ltx, o, baseReserve);
+  }
+  trail.push({sellerId: seller, offerId, assetSold: o.selling, amountSold: ex.wheatReceive, assetBought: o.buying, amountBought: ex.sheepSend});
+  return {wheatReceived: ex.wheatReceive, sheepSend: ex.sheepSend, wheatStays: ex.wheatStays};
+}
+
+/**
+ * Sends at most `maxSheepSend` of `sheep` through the book selling `wheat`, receiving at most
+ * `maxWheatReceive`, crossing at most `maxOffersToCross` offers. Changes the makers' entries in
+ * `ltx`; the taker's own balances are the caller's to move.
+ */
+export function convertWithOffers(
+  ltx: LedgerTxn,
+  sheep: Asset,
+  maxSheepSend: bigint,
+  wheat: Asset,
+  maxWheatReceive: bigint,
+  round: Rounding,
+  filter: OfferFilter | null,
+  maxOffersToCross: number,
+  baseReserve: bigint,
+): Conversion {
+  const trail: ClaimOfferAtom[] = [];
+  let sheepSend = 0n;
+  let wheatReceived = 0n;
+  const done = (result: ConvertResult): Conversion => ({result, sheepSend, wheatReceived, trail});
+
+  let needMore = maxWheatReceive > 0n && maxSheepSend > 0n;
+  if (needMore && maxOffersToCross <= 0) return done("crossed_too_many");
+  const wheatKey = assetKey(wheat);
+  const sheepKey = assetKey(sheep);
+  while (needMore) {
+    const best = ltx.bestOffer(wheatKey, sheepKey);
+    if (best === undefined) break;
+    if (filter !== null) {
+      const f = filter(best);
+      if (f !== "keep") return done(f);
+    }
+    if (trail.length >= maxOffersToCross) return done("crossed_too_many");
+    const c = crossOffer(ltx, best.offerId, maxWheatReceive, maxSheepSend, round, baseReserve, trail);
+    sheepSend += c.sheepSend;
+    maxSheepSend -= c.sheepSend;
+    wheatReceived += c.wheatReceived;
+    maxWheatReceive -= c.wheatReceived;
+    needMore = !c.wheatStays && maxWheatReceive > 0n && maxSheepSend > 0n;
+  }
+  return done(needMore ? "partial" : "ok");
+}
+
+/** The XDR of a trade as protocol ≥ 18 results carry it (ClaimAtom of type CLAIM_ATOM_TYPE_ORDER_BOOK). */
+export function claimAtomXdr(a: ClaimOfferAtom): xdr.ClaimAtom {
+  return xdr.ClaimAtom.claimAtomTypeOrderBook(
+    new xdr.ClaimOfferAtom({
+      sellerId: Keypair.fromPublicKey(a.sellerId).xdrAccountId(),
+      offerId: xdr.Int64.fromString(a.offerId.toString()),
+      assetSold: assetXdr(a.assetSold),
+      amountSold: xdr.Int64.fromString(a.amountSold.toString()),
+      assetBought: assetXdr(a.assetBought),
+      amountBought: xdr.Int64.fromString(a.amountBought.toString()),
+    }),
+  );
+}
