@@ -3,8 +3,6 @@ import assert from "node:assert/strict";
 import {Asset, Keypair, TestLedger, xdr} from "../tx/harness.js";
 import {
   accountKey,
-  assetKey,
-  isBetterOffer,
   AUTHORIZED_FLAG,
   trustLineKey,
   type AccountEntry,
@@ -26,17 +24,6 @@ export function credit(code: string, issuer: Keypair): {sdk: Asset; asset: Credi
 export const NATIVE: LedgerAsset = {type: "native"};
 
 export class DexLedger extends TestLedger {
-  /** The book read as the store reads it (best first), so ledger layers merge over it. */
-  bookOffers(selling: string, buying: string): OfferEntry[] {
-    return this.offers()
-      .filter((o) => assetKey(o.selling) === selling && assetKey(o.buying) === buying)
-      .sort((x, y) => (isBetterOffer(x, y) ? -1 : isBetterOffer(y, x) ? 1 : 0));
-  }
-
-  accountOffers(sellerId: string): OfferEntry[] {
-    return this.offers().filter((o) => o.sellerId === sellerId);
-  }
-
   /** Gives `kp` an authorized trustline holding `balance` (the issuer's supply is implicit). */
   trust(kp: Keypair, asset: CreditAsset, balance: bigint, limit = MAX, flags = AUTHORIZED_FLAG): void {
     const id = kp.publicKey();
