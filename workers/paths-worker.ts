@@ -6,18 +6,18 @@
 import {workerData} from "node:worker_threads";
 import {LedgerStore} from "../src/store/ledger-store.js";
 import {StoreBookView} from "../src/dex/paths-book.js";
-import {pathOutcome, type PathRequest} from "../src/dex/paths-finder.js";
-import type {PathTaskResult, PathWorkerData} from "../src/dex/paths-pool.js";
+import {pathOutcome} from "../src/dex/paths-finder.js";
+import type {PathTask, PathTaskResult, PathWorkerData} from "../src/dex/paths-pool.js";
 
 const data = workerData as PathWorkerData;
 /**
- * Opened on the first query, not when the thread starts: Piscina starts its threads with the pool,
- * and a node stopped (or a data folder removed) before any query must not leave a thread failing
- * to open LMDB behind it.
+ * Opened by the first task (the pool's warm-up), not when the module loads: a failure to open then
+ * rejects that task, where at load it was an uncaught error of a thread a stopped node had left
+ * starting after its data folder was removed.
  */
 let opened: {store: LedgerStore; view: StoreBookView} | null = null;
 
-export default function findPaths(request: PathRequest): PathTaskResult {
+export default function findPaths(task: PathTask): PathTaskResult {
   const t0 = performance.now();
   if (opened === null) {
     const s = new LedgerStore({dir: data.dataDir, readOnly: true});
@@ -25,7 +25,12 @@ export default function findPaths(request: PathRequest): PathTaskResult {
   }
   const {store, view} = opened;
   try {
-    return {outcome: pathOutcome(store, view, request, data.limits), runMs: performance.now() - t0};
+    if (task.kind === "warm") {
+      const ledger = view.sync();
+      const books = view.warm();
+      return {outcome: {ok: true, answer: {paths: [], ledger, work: books}}, runMs: performance.now() - t0};
+    }
+    return {outcome: pathOutcome(store, view, task, data.limits), runMs: performance.now() - t0};
   } finally {
     // Piscina parks an idle worker in Atomics.wait, where lmdb-js's timer that would end the read
     // transaction never fires: end it now, or the next task reads a stale ledger and LMDB cannot

@@ -74,6 +74,16 @@ export class StoreBookView implements OrderBookView {
     return seq;
   }
 
+  /**
+   * Decodes every book not yet held, so the first queries after a start do not pay for it: over
+   * 10,000 offers that is ~0.5-1 s of decoding, which a cold first query would otherwise wait for.
+   */
+  warm(): number {
+    this.sync();
+    for (const [selling, row] of this.books) for (const buying of row.keys()) this.offers(selling, buying);
+    return this.booksLoaded;
+  }
+
   buyingAssetsOf(asset: AssetKey): readonly AssetKey[] {
     return this.buyingOf.get(asset) ?? NO_ASSETS;
   }

@@ -12,6 +12,9 @@ import {pathErrorOf, type PathAnswer, type PathFinder, type PathOutcome, type Pa
 import {PathError, PathErrorCode} from "./paths-errors.js";
 import type {PathSearchLimits} from "./paths.js";
 
+/** What a path worker is asked: a query, or to decode the book ahead of the first query. */
+export type PathTask = PathRequest | {kind: "warm"};
+
 export interface PathWorkerData {
   dataDir: string;
   limits: PathSearchLimits;
@@ -31,6 +34,8 @@ export interface PathTaskResult {
 export class PathPool implements PathFinder {
   private readonly pool: Piscina;
   private closed = false;
+  /** Resolves when the warm-up tasks are done, with the books they decoded (0 when they failed). */
+  readonly warmed: Promise<number>;
 
   constructor(
     workerData: PathWorkerData,
@@ -47,6 +52,13 @@ export class PathPool implements PathFinder {
     // A thread that fails outside a task (it cannot start) is replaced by Piscina; its queries
     // fail on their own promises, so the pool-level event only needs to be observed, not rethrown.
     this.pool.on("error", () => this.metrics?.pathsRefused.inc({code: "worker_error"}));
+    // Each thread decodes the whole book before the first query needs it (a cold 10,000-offer book
+    // costs a query ~1 s). A failed warm-up only means the first query decodes what it needs.
+    const warmups: Promise<number>[] = [];
+    for (let i = 0; i < opts.threads; i++) {
+      warmups.push(this.pool.run({kind: "warm"} satisfies PathTask).then((r: PathTaskResult) => (r.outcome.ok ? r.outcome.answer.work : 0), () => 0));
+    }
+    this.warmed = Promise.all(warmups).then((n) => n.reduce((a, b) => a + b, 0));
   }
 
   async find(request: PathRequest): Promise<PathAnswer> {

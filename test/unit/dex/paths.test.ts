@@ -151,6 +151,18 @@ for (const impl of ["in-thread", "pool"] as const) {
       assert.deepEqual(summary(again), [`native ${600n * U} -> [] -> USD ${want}`]);
     });
 
+    if (impl === "pool") {
+      it("decodes the book in each worker before the first query", async () => {
+        const fresh = new PathPool({dataDir: f.dir, limits: LIMITS}, {threads: 1, maxQueue: 4});
+        try {
+          // The fixture's two books: USD/DIAM (its offer 103 came and went) and DIAM/AED.
+          assert.equal(await fresh.warmed, 2);
+        } finally {
+          await fresh.close();
+        }
+      });
+    }
+
     it("answers too few offers with no path, and a query past the work cap with a coded error", async () => {
       const tooMuch = await finder.find({kind: "strict_receive", destinationAsset: assetKey(USD), destinationAmount: 2_000n * U, sourceAssets: ["native", assetKey(AED)]});
       assert.deepEqual(tooMuch.paths, []);
