@@ -1,8 +1,9 @@
 /**
  * Anchors driven through @stellar/stellar-sdk against a running node: two anchors issue USD and
  * AED; USD requires authorization, is revocable and clawback-enabled. A holder cannot receive USD
- * until authorized, a frozen holder cannot send it, the anchor claws a balance back, and a holder
- * withdraws by paying its anchor (the supply drops). Balances are read from the node's ledger.
+ * until authorized, revoking a line pulls the holder's offers in it, a frozen holder cannot send
+ * it, the anchor claws a balance back, and a holder withdraws by paying its anchor (the supply
+ * drops). Balances and offers are read from the node's ledger.
  */
 import {describe, it, before, after} from "node:test";
 import assert from "node:assert/strict";
@@ -96,6 +97,35 @@ describe("anchors issuing credit through @stellar/stellar-sdk", () => {
     assert.equal(supply(usd), 100n * D);
   });
 
+  it("a holder's offers in USD hold liabilities; freezing keeps them, revoking pulls them and frees their reserves", async () => {
+    assert.deepEqual(await submit(alice, [Operation.payment({destination: bob.publicKey(), asset: aed, amount: "20"})]), ["op_success"]);
+    const offers = [
+      Operation.manageSellOffer({selling: usd, buying: Asset.native(), amount: "10", price: "2"}),
+      Operation.manageBuyOffer({selling: aed, buying: usd, buyAmount: "5", price: "1"}),
+      Operation.manageSellOffer({selling: aed, buying: Asset.native(), amount: "4", price: "3"}),
+    ];
+    assert.deepEqual(await submit(bob, offers), ["op_success", "op_success", "op_success"]);
+    const open = () => [...n.node.store.accountOffers(bob.publicKey())];
+    assert.equal(open().length, 3);
+    assert.equal(line(bob, usd)!.sellingLiabilities, 10n * D);
+    assert.equal(line(bob, usd)!.buyingLiabilities, 5n * D);
+    assert.equal((await n.server.loadAccount(bob.publicKey())).subentry_count, 5);
+
+    const freeze = Operation.setTrustLineFlags({trustor: bob.publicKey(), asset: usd, flags: {authorized: false, authorizedToMaintainLiabilities: true}});
+    assert.deepEqual(await submit(usdAnchor, [freeze]), ["op_success"]);
+    assert.equal(open().length, 3, "maintain-liabilities keeps the offers");
+
+    assert.deepEqual(await submit(usdAnchor, [Operation.allowTrust({trustor: bob.publicKey(), assetCode: "USD", authorize: 0})]), ["op_success"]);
+    const left = open();
+    assert.equal(left.length, 1);
+    assert.equal(left[0]!.selling.type === "native" ? "native" : left[0]!.selling.code, "AED");
+    assert.equal(line(bob, usd)!.sellingLiabilities, 0n);
+    assert.equal(line(bob, usd)!.buyingLiabilities, 0n);
+    assert.equal(line(bob, aed)!.sellingLiabilities, 4n * D);
+    assert.equal(line(bob, usd)!.balance, 30n * D);
+    assert.equal((await n.server.loadAccount(bob.publicKey())).subentry_count, 3);
+  });
+
   it("revocation freezes a holder: it can neither send nor receive USD, and keeps its balance", async () => {
     const freeze = Operation.setTrustLineFlags({trustor: bob.publicKey(), asset: usd, flags: {authorized: false, authorizedToMaintainLiabilities: true}});
     assert.deepEqual(await submit(usdAnchor, [freeze]), ["op_success"]);
@@ -105,7 +135,7 @@ describe("anchors issuing credit through @stellar/stellar-sdk", () => {
     assert.equal(line(bob, usd)!.balance, 30n * D);
     // AED is another anchor's: bob still uses it.
     assert.deepEqual(await submit(alice, [Operation.payment({destination: bob.publicKey(), asset: aed, amount: "50"})]), ["op_success"]);
-    assert.equal(line(bob, aed)!.balance, 50n * D);
+    assert.equal(line(bob, aed)!.balance, 70n * D);
   });
 
   it("the anchor claws back part of the frozen balance; not more than is there, and not AED", async () => {
@@ -120,8 +150,8 @@ describe("anchors issuing credit through @stellar/stellar-sdk", () => {
     assert.deepEqual(await submit(alice, [Operation.payment({destination: usdAnchor.publicKey(), asset: usd, amount: "70"})]), ["op_success"]);
     assert.equal(line(alice, usd)!.balance, 0n);
     assert.equal(supply(usd), 20n * D);
-    assert.deepEqual(await submit(alice, [Operation.payment({destination: aedAnchor.publicKey(), asset: aed, amount: "200"})]), ["op_success"]);
-    assert.equal(supply(aed), 50n * D);
+    assert.deepEqual(await submit(alice, [Operation.payment({destination: aedAnchor.publicKey(), asset: aed, amount: "180"})]), ["op_success"]);
+    assert.equal(supply(aed), 70n * D);
     assert.deepEqual(await submit(alice, [Operation.changeTrust({asset: usd, limit: "0"})]), ["op_success"]);
     assert.equal(line(alice, usd), undefined);
     const acc = await n.server.loadAccount(alice.publicKey());
