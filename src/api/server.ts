@@ -31,11 +31,15 @@ const STATUS_TEXT: Record<number, string> = {
   504: "Gateway Timeout",
 };
 
-/** Per-response flags: whether the client went away, whether an answer was written, and whether it may be gzipped. */
+/**
+ * Per-response flags: whether the client went away, whether an answer was written, whether it
+ * may be gzipped, and whether it is a HEAD request (the GET answer's status and headers, no body).
+ */
 interface ResponseState {
   aborted: boolean;
   done: boolean;
   gzip: boolean;
+  head: boolean;
 }
 
 /**
@@ -100,8 +104,11 @@ export class ApiServer {
       // A trailing slash names the same route, as Horizon strips it.
       const patterns = route.pattern === "/" ? ["/"] : [route.pattern, route.pattern + "/"];
       for (const pattern of patterns) {
-        if (route.method === "get") app.get(pattern, (res, req) => this.onGet(route, res, req));
-        else app.post(pattern, (res, req) => this.onPost(route, res, req));
+        if (route.method === "get") {
+          app.get(pattern, (res, req) => this.onGet(route, res, req, false));
+          // HEAD answers as GET would, without the body (HTTP semantics; Horizon's router does the same).
+          app.head(pattern, (res, req) => this.onGet(route, res, req, true));
+        } else app.post(pattern, (res, req) => this.onPost(route, res, req));
       }
     }
     app.options("/*", (res, req) => this.onPreflight(res, req));
@@ -147,9 +154,9 @@ export class ApiServer {
     return this.cache.stats();
   }
 
-  private track(res: HttpResponse, req?: HttpRequest): ResponseState {
+  private track(res: HttpResponse, req?: HttpRequest, head = false): ResponseState {
     const gzip = req !== undefined && /\bgzip\b/.test(req.getHeader("accept-encoding"));
-    const state: ResponseState = {aborted: false, done: false, gzip};
+    const state: ResponseState = {aborted: false, done: false, gzip, head};
     res.onAborted(() => {
       state.aborted = true;
     });
@@ -173,8 +180,8 @@ export class ApiServer {
     };
   }
 
-  private onGet(route: GetRoute, res: HttpResponse, req: HttpRequest): void {
-    const state = this.track(res, req);
+  private onGet(route: GetRoute, res: HttpResponse, req: HttpRequest, head: boolean): void {
+    const state = this.track(res, req, head);
     const path = req.getUrl().replace(/(.)\/+$/, "$1");
     const query = req.getQuery() ?? "";
     const ctx = this.context(req, paramCount(route.pattern), path, query);
@@ -307,7 +314,8 @@ export class ApiServer {
         res.writeHeader("Vary", "Accept-Encoding");
       }
       if (reply.headers !== undefined) for (const [k, v] of reply.headers) res.writeHeader(k, v);
-      res.end(body);
+      if (state.head) res.endWithoutBody(Buffer.byteLength(body));
+      else res.end(body);
     });
   }
 }

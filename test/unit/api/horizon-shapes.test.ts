@@ -372,6 +372,20 @@ describe("Horizon shapes over a real store", () => {
     assert.equal(small.headers.get("content-encoding"), null, "a tiny body is sent as is");
   });
 
+  it("answers HEAD as GET, with its status and headers and no body", async () => {
+    for (const path of ["/ledgers?limit=2", `/accounts/${alice.publicKey()}`, "/accounts/GNOTANACCOUNT"]) {
+      const get = await fetch(base + path, {headers: {"accept-encoding": "identity"}});
+      const getBody = Buffer.from(await get.arrayBuffer());
+      const head = await fetch(base + path, {method: "HEAD", headers: {"accept-encoding": "identity"}});
+      assert.equal(head.status, get.status, path);
+      assert.equal(head.headers.get("content-type"), get.headers.get("content-type"), path);
+      assert.equal(head.headers.get("latest-ledger"), get.headers.get("latest-ledger"), path);
+      assert.equal(head.headers.get("content-length"), String(getBody.length), path);
+      assert.equal((await head.arrayBuffer()).byteLength, 0, path);
+    }
+    assert.equal((await fetch(base + "/no/such/route", {method: "HEAD"})).status, 404);
+  });
+
   it("serves a path with a trailing slash as the same route", async () => {
     const a = await getJson("/ledgers/?limit=2");
     const b = await getJson("/ledgers?limit=2");
