@@ -41,6 +41,11 @@ export function createMetrics(registry = new Registry()) {
       buckets: LATENCY_BUCKETS,
       ...r,
     }),
+    historyPrunedTxs: new Counter({
+      name: "diamante_store_history_pruned_txs_total",
+      help: "Transactions removed from the history by --history-retention",
+      ...r,
+    }),
     queueLength: new Gauge({name: "diamante_herder_queue_txs", help: "Transactions waiting in the queue", ...r}),
     queueRejected: new Counter({
       name: "diamante_herder_queue_rejected_total",

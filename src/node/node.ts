@@ -87,7 +87,14 @@ export class Node {
     const o = this.opts;
     const meta = initNetwork(o.dataDir, o.genesis);
     this.config = configOf(meta);
-    this.store = new LedgerStore({dir: o.dataDir, historyRetention: o.historyRetention});
+    this.store = new LedgerStore({
+      dir: o.dataDir,
+      historyRetention: o.historyRetention,
+      onPruned: (p) => {
+        this.log.info({txs: p.txs, fromLedger: p.fromLedger, toLedger: p.toLedger, keepFrom: p.keepFrom}, "history pruned");
+        this.metrics.historyPrunedTxs.inc(p.txs);
+      },
+    });
     const nodeKey = NodeKey.loadOrCreate(join(o.dataDir, "node.key"));
 
     this.verifier =

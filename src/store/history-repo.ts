@@ -244,10 +244,12 @@ export class HistoryRepo {
   /**
    * Inside a write batch: deletes the history of the oldest ledgers before `keepFrom`, index
    * group by index group, stopping after at least `maxTxs` transactions. Returns how many
-   * transactions it deleted (0: nothing older is left).
+   * transactions it deleted (0: nothing older is left) and the ledgers they were in.
    */
-  prune(keepFrom: number, maxTxs: number): number {
+  prune(keepFrom: number, maxTxs: number): {txs: number; fromLedger: number; toLedger: number} {
     let done = 0;
+    let fromLedger = 0;
+    let toLedger = 0;
     for (const {key, value} of this.ledgerIdx.getRange({end: [keepFrom]})) {
       const [ledger, first] = key as unknown as [number, number];
       const [count, hashRows, accountRows] = fieldsOf("ledgerIdx", value, VERSIONS).fields as [number, Buffer, Buffer];
@@ -257,10 +259,12 @@ export class HistoryRepo {
         void this.accountOps.remove(accountOpKey(accountRows.subarray(off + 6, off + ACCOUNT_ROW), ledger, accountRows.readUInt32BE(off), accountRows.readUInt16BE(off + 4)));
       }
       void this.ledgerIdx.remove(key as unknown as [number, number]);
+      if (done === 0) fromLedger = ledger;
+      toLedger = ledger;
       done += count;
       if (done >= maxTxs) break;
     }
-    return done;
+    return {txs: done, fromLedger, toLedger};
   }
 
   /** The oldest ledger that still has history, if any. */

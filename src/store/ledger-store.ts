@@ -33,7 +33,7 @@ import {HeadersRepo} from "./headers-repo.js";
 import {PendingRepo} from "./pending-repo.js";
 import {HistoryRepo, OP_INDEX_MAX, accountBounds, accountOpKey, compareKeys, ledgerBounds, type AccountIndexEntry, type CommittedTx, type TxKey, type TxRecord} from "./history-repo.js";
 import {rawFromAccountId} from "../tx/keys.js";
-import {PRUNE_CHUNK_TXS, defaultStoreOptions, type StoreOptions} from "./options.js";
+import {PRUNE_CHUNK_TXS, defaultStoreOptions, type PrunedHistory, type StoreOptions} from "./options.js";
 import {storedTxOf} from "./records.js";
 import {collectStats, type DbStats} from "./stats.js";
 
@@ -151,6 +151,7 @@ export class LedgerStore implements LedgerReader, LedgerStateReader {
   private closed = false;
   private pruneFailure: unknown;
   private readonly file: string;
+  private readonly onPruned: ((pruned: PrunedHistory) => void) | undefined;
 
   constructor(opts: StoreOptions) {
     if (!opts.readOnly) mkdirSync(opts.dir, {recursive: true});
@@ -161,6 +162,7 @@ export class LedgerStore implements LedgerReader, LedgerStateReader {
       });
     }
     this.retention = retention;
+    this.onPruned = opts.onPruned;
     this.caching = !opts.readOnly;
     this.file = join(opts.dir, "ledger.mdb");
     this.root = open({
@@ -318,12 +320,15 @@ export class LedgerStore implements LedgerReader, LedgerStateReader {
   /** One chunk of about PRUNE_CHUNK_TXS transactions, in its own write transaction; then the next. */
   private async pruneChunk(): Promise<void> {
     let pruned = 0;
+    let report: PrunedHistory | undefined;
     try {
       const keepFrom = (this.lcl as LedgerHeader).seq - this.retention + 1;
       const oldest = this.history.oldestLedger();
       if (!this.closed && oldest !== undefined && oldest < keepFrom) {
         await this.root.batch(() => {
-          pruned = this.history.prune(keepFrom, PRUNE_CHUNK_TXS);
+          const r = this.history.prune(keepFrom, PRUNE_CHUNK_TXS);
+          pruned = r.txs;
+          if (r.txs > 0) report = {...r, keepFrom};
         });
       }
     } catch (err) {
@@ -334,6 +339,7 @@ export class LedgerStore implements LedgerReader, LedgerStateReader {
       return;
     }
     this.pruneFailure = undefined;
+    if (report !== undefined) this.onPruned?.(report);
     if (pruned === 0) {
       this.pruning = null;
       return;

@@ -8,6 +8,17 @@ export interface StoreOptions {
    * entries and headers are always kept.
    */
   historyRetention?: number;
+  /** Told after each prune chunk what it removed (the node logs it and counts it in a metric). */
+  onPruned?: (pruned: PrunedHistory) => void;
+}
+
+/** What one prune chunk removed: its transactions, from the ledgers `fromLedger`..`toLedger`. */
+export interface PrunedHistory {
+  txs: number;
+  fromLedger: number;
+  toLedger: number;
+  /** The retention bound: every ledger below it is to be pruned. */
+  keepFrom: number;
 }
 
 export const defaultStoreOptions = {

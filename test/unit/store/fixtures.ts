@@ -8,6 +8,7 @@ import {tmpdir} from "node:os";
 import {join} from "node:path";
 import {Account, Asset, Keypair, Operation, TimeoutInfinite, TransactionBuilder, xdr} from "@stellar/stellar-base";
 import {LedgerStore, networkMetaOf} from "../../../src/store/ledger-store.js";
+import type {PrunedHistory} from "../../../src/store/options.js";
 import {ledgerCommit} from "../../../src/store/records.js";
 import {genesisLedger} from "../../../src/ledger/genesis.js";
 import {newAccountEntry} from "../../../src/ledger/entries.js";
@@ -41,7 +42,7 @@ export class StoreFixture {
   private readonly seqs: bigint[];
   header: LedgerHeader;
 
-  constructor(opts: {accounts: number; historyRetention?: number; dir?: string}) {
+  constructor(opts: {accounts: number; historyRetention?: number; dir?: string; onPruned?: (p: PrunedHistory) => void}) {
     this.dir = opts.dir ?? mkdtempSync(join(tmpdir(), "diamante-store-test-"));
     this.keys = Array.from({length: opts.accounts}, (_, i) => {
       const seed = Buffer.alloc(32, 9);
@@ -54,7 +55,7 @@ export class StoreFixture {
       const e = newAccountEntry(k.publicKey(), 1_000_000_000n, 1n << 32n, 1);
       this.entries.set(entryKey(e), e);
     }
-    this.store = new LedgerStore({dir: this.dir, historyRetention: opts.historyRetention});
+    this.store = new LedgerStore({dir: this.dir, historyRetention: opts.historyRetention, onPruned: opts.onPruned});
     this.store.initialize(
       networkMetaOf(config, genesis.header),
       genesis.header,

@@ -4,11 +4,13 @@ import {statSync} from "node:fs";
 import {join} from "node:path";
 import {accountKey, type AccountEntry} from "../../../src/ledger/types.js";
 import {StoreFixture} from "./fixtures.js";
+import type {PrunedHistory} from "../../../src/store/options.js";
 
 describe("history retention", () => {
   it("prunes transactions, operations and index rows older than the last R ledgers; keeps state and headers", async () => {
     const R = 4;
-    const f = new StoreFixture({accounts: 6, historyRetention: R});
+    const reports: PrunedHistory[] = [];
+    const f = new StoreFixture({accounts: 6, historyRetention: R, onPruned: (p) => reports.push(p)});
     try {
       const hashesByLedger = new Map<number, string[]>();
       for (let l = 0; l < 10; l++) {
@@ -20,6 +22,12 @@ describe("history retention", () => {
       const latest = f.store.latestHeader().seq;
       const keepFrom = latest - R + 1;
       assert.equal(f.store.oldestHistoryLedger(), keepFrom);
+      // Each chunk told what it removed: together, every tx of the ledgers below keepFrom.
+      const prunedLedgers = [...hashesByLedger.keys()].filter((seq) => seq < keepFrom);
+      assert.equal(reports.reduce((n, p) => n + p.txs, 0), prunedLedgers.length * 3);
+      assert.equal(Math.min(...reports.map((p) => p.fromLedger)), Math.min(...prunedLedgers));
+      assert.equal(Math.max(...reports.map((p) => p.toLedger)), Math.max(...prunedLedgers));
+      assert.ok(reports.every((p) => p.fromLedger <= p.toLedger && p.toLedger < p.keepFrom));
       for (const [seq, hashes] of hashesByLedger) {
         for (const h of hashes) {
           if (seq < keepFrom) assert.equal(f.store.tx(h), undefined, `tx of ledger ${seq} pruned`);
