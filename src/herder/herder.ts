@@ -410,7 +410,14 @@ export class Herder implements TxSubmitter, FeeStatsSource {
     const commit = ledgerCommit(result);
     this.closing = true;
     this.txSets.clear();
-    store.commitLedger(commit, result.frames.map((f) => f.hashHex)).then(
+    // A commit that throws before returning its promise fails the same way as one that rejects.
+    let committed: Promise<void>;
+    try {
+      committed = store.commitLedger(commit, result.frames.map((f) => f.hashHex));
+    } catch (err) {
+      committed = Promise.reject(err);
+    }
+    committed.then(
       () => {
         this.closing = false;
         this.finishClose(result, set, t0, t1);

@@ -244,13 +244,20 @@ export class LedgerStore implements LedgerReader, LedgerStateReader {
       this.snapshot = null;
       snapshot.done();
     };
-    const committed = this.root.batch(() => {
-      for (const [key, entry] of c.changes) this.entries.write(key, entry);
-      this.headersRepo.write(c.header);
-      this.history.write(c.header.seq, c.txs, c.participants);
-      for (const hash of settledPending) void this.pending.remove(hash);
-      void this.metaDb.put("lcl", c.header.seq);
-    });
+    let committed: Promise<unknown>;
+    try {
+      committed = this.root.batch(() => {
+        for (const [key, entry] of c.changes) this.entries.write(key, entry);
+        this.headersRepo.write(c.header);
+        this.history.write(c.header.seq, c.txs, c.participants);
+        for (const hash of settledPending) void this.pending.remove(hash);
+        void this.metaDb.put("lcl", c.header.seq);
+      });
+    } catch (err) {
+      // Building the batch threw (a record that can not be encoded): nothing was written.
+      release();
+      throw err;
+    }
     // Committed is visible; flushed is durable (lmdb-js overlaps the fsync with later work).
     // Submitters are answered only after the flush, so not even power loss loses an answered tx.
     return committed

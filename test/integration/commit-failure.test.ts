@@ -60,3 +60,30 @@ test("after a failed ledger commit the node refuses submissions with 503 and rep
     }
   }
 });
+
+test("a ledger commit that throws instead of rejecting stops the node the same way", {timeout: 30_000}, async () => {
+  const n = await startNode({closeIntervalMs: 100, verifyThreads: 0});
+  try {
+    const alice = Keypair.random();
+    await n.server.friendbot(alice.publicKey()).call();
+    const fatal = new Promise<Error>((resolve) => n.node.onFatal(resolve));
+    n.node.store.commitLedger = () => {
+      throw new Error("injected: record could not be encoded");
+    };
+    // The friendbot's next funding is the next ledger: its commit throws.
+    const funding = n.server.friendbot(Keypair.random().publicKey()).call().then(
+      () => 200,
+      (e: HorizonFailure) => e.response?.status,
+    );
+    const err = await fatal;
+    assert.match(err.message, /could not be encoded/);
+    assert.equal(await funding, 503);
+    const asyncRes = await fetch(n.url + "/transactions_async", {method: "POST", body: new URLSearchParams({tx: "AAAA"})});
+    assert.equal(asyncRes.status, 503);
+  } finally {
+    await n.node.api.stop();
+    n.node.consensus.stop();
+    await n.node.herder.stop();
+    rmSync(n.dataDir, {recursive: true, force: true});
+  }
+});
