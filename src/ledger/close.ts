@@ -17,8 +17,9 @@ import {cloneEntry, LedgerTxn} from "./state.js";
 import {entryDelta, type EntryDelta, type TxMeta} from "./meta.js";
 import {LedgerError, LedgerErrorCode} from "./errors.js";
 import {headerHash, stateHashOf} from "./header.js";
-import type {AccountEntry, AssetKey, ClaimableBalanceEntry, EntryKey, LedgerEntry, LedgerHeader, LedgerStateReader, NetworkConfig, TrustLineEntry} from "./types.js";
-import {accountKey, assetKey, numSponsoring} from "./types.js";
+import type {AccountEntry, AssetKey, ClaimableBalanceEntry, EntryKey, LedgerEntry, LedgerHeader, LedgerStateReader, NetworkConfig, OfferEntry, TrustLineEntry} from "./types.js";
+import {accountKey, assetKey, AUTHORIZED_FLAG, AUTHORIZED_TO_MAINTAIN_LIABILITIES_FLAG, numSponsoring} from "./types.js";
+import {INT32_MAX, INT64_MAX, offerBuyingLiabilities, offerSellingLiabilities} from "../dex/exchange.js";
 
 export interface CloseParams {
   /** Unix seconds agreed by consensus for this ledger. */
@@ -179,6 +180,55 @@ function violation(message: string, meta: Record<string, unknown>): never {
   throw new LedgerError(LedgerErrorCode.InvariantViolation, message, meta);
 }
 
+/** The liabilities a holding shows, subtracted from what its offers imply (the two must cancel out). */
+function holdingLiabilities(
+  accountId: string,
+  asset: AssetKey,
+  now: AccountEntry | TrustLineEntry | null,
+  before: AccountEntry | TrustLineEntry | undefined,
+  buying: Map<string, bigint>,
+  selling: Map<string, bigint>,
+): void {
+  const k = accountId + "|" + asset;
+  addTo(buying, k, -((now?.buyingLiabilities ?? 0n) - (before?.buyingLiabilities ?? 0n)));
+  addTo(selling, k, -((now?.sellingLiabilities ?? 0n) - (before?.sellingLiabilities ?? 0n)));
+}
+
+/** An offer's liabilities on its seller's holdings (none on an issuer's own asset), times `sign`. */
+function offerLiabilities(o: OfferEntry | null, sign: bigint, buying: Map<string, bigint>, selling: Map<string, bigint>): void {
+  if (o === null) return;
+  if (o.selling.type === "native" || o.selling.issuer !== o.sellerId) {
+    addTo(selling, o.sellerId + "|" + assetKey(o.selling), sign * offerSellingLiabilities(o.price, o.amount));
+  }
+  if (o.buying.type === "native" || o.buying.issuer !== o.sellerId) {
+    addTo(buying, o.sellerId + "|" + assetKey(o.buying), sign * offerBuyingLiabilities(o.price, o.amount));
+  }
+}
+
+/** An open offer sells a positive amount of one asset for another at a positive int32 price. */
+function checkOffer(o: OfferEntry): void {
+  const priceOk = Number.isInteger(o.price.n) && Number.isInteger(o.price.d) && o.price.n > 0 && o.price.d > 0 && o.price.n <= INT32_MAX && o.price.d <= INT32_MAX;
+  if (o.amount <= 0n || !priceOk || assetKey(o.selling) === assetKey(o.buying)) {
+    violation("offer with a bad amount, price or pair", {offerId: o.offerId.toString()});
+  }
+}
+
+/**
+ * A trustline holds what it promises: balance ≥ selling liabilities and room under the limit for
+ * its buying liabilities; an unauthorized line has none, one authorized only to maintain them
+ * does not gain any (stellar-core's checkAuthorized and checkBalanceAndLimit).
+ */
+function checkLineLiabilities(a: TrustLineEntry, b: TrustLineEntry | undefined): void {
+  const meta = {account: a.accountId, asset: assetKey(a.asset)};
+  if (a.balance < a.sellingLiabilities || a.limit - a.balance < a.buyingLiabilities) violation("trustline balance does not cover its liabilities", meta);
+  if ((a.flags & AUTHORIZED_FLAG) !== 0) return;
+  if ((a.flags & AUTHORIZED_TO_MAINTAIN_LIABILITIES_FLAG) === 0) {
+    if (a.buyingLiabilities > 0n || a.sellingLiabilities > 0n) violation("unauthorized trustline has liabilities", meta);
+  } else if (a.buyingLiabilities > (b?.buyingLiabilities ?? 0n) || a.sellingLiabilities > (b?.sellingLiabilities ?? 0n)) {
+    violation("liabilities grew on a trustline only authorized to maintain them", meta);
+  }
+}
+
 /** Sum of int64 deltas per key. */
 function addTo(m: Map<string, bigint>, k: string, d: bigint): void {
   if (d !== 0n) m.set(k, (m.get(k) ?? 0n) + d);
@@ -191,6 +241,10 @@ function addTo(m: Map<string, bigint>, k: string, d: bigint): void {
  * - each credit asset's supply (trustline balances + claimable balances) moved exactly by what
  *   its issuer minted or burned (`issued`, recorded by the ledger layers);
  * - no balance is negative; a claimable balance holds a positive amount for 1–10 claimants;
+ * - every holding's buying and selling liabilities moved exactly with its seller's open offers
+ *   (stellar-core's LiabilitiesMatchOffers), and no holding promises more than it holds: a
+ *   trustline always, a native balance wherever its liabilities grew (a fee may eat into the
+ *   reserve afterwards, as in stellar-core); open offers have a positive amount and price;
  * - each account's numSubEntries moved exactly with its signers, data entries, trustlines and
  *   offers, and its numSponsoring with the claimants of the balances it sponsors.
  */
@@ -210,6 +264,9 @@ export function checkCloseInvariants(
   const supplyDelta = new Map<AssetKey, bigint>();
   /** Per account: numSponsoring change expected from the balances it sponsors, less the change seen. */
   const sponsorDelta = new Map<string, bigint>();
+  /** Per holding ("G…|asset key"): liabilities change implied by its offers, less the change seen. */
+  const buyingDelta = new Map<string, bigint>();
+  const sellingDelta = new Map<string, bigint>();
   for (const [key, now] of changes) {
     const before = root.getEntry(key);
     // Created and deleted within this ledger: nothing to account for.
@@ -225,6 +282,14 @@ export function checkCloseInvariants(
       // Expected change of numSubEntries from signers, checked below against the data entries.
       bump(id, (a?.numSubEntries ?? 0) - (b?.numSubEntries ?? 0) - ((a?.signers.length ?? 0) - (b?.signers.length ?? 0)));
       addTo(sponsorDelta, id, -BigInt((a === null ? 0 : numSponsoring(a)) - (b === undefined ? 0 : numSponsoring(b))));
+      holdingLiabilities(id, "native", a, b, buyingDelta, sellingDelta);
+      // Fees may eat into the reserve, so balance against liabilities is checked where they grew.
+      if (a !== null && (a.sellingLiabilities > (b?.sellingLiabilities ?? 0n) || a.buyingLiabilities > (b?.buyingLiabilities ?? 0n))) {
+        const min = (2n + BigInt(a.numSubEntries + numSponsoring(a))) * BigInt(header.baseReserve);
+        if (a.balance < min + a.sellingLiabilities || INT64_MAX - a.balance < a.buyingLiabilities) {
+          violation("native balance does not cover its liabilities", {account: id, balance: a.balance.toString(), selling: a.sellingLiabilities.toString()});
+        }
+      }
     } else if (entry.type === "claimable_balance") {
       const a = now as ClaimableBalanceEntry | null;
       const b = before as ClaimableBalanceEntry | undefined;
@@ -248,6 +313,14 @@ export function checkCloseInvariants(
           violation("trustline balance outside 0..limit", {account: a.accountId, asset: assetKey(a.asset), balance: a.balance.toString()});
         }
         addTo(supplyDelta, assetKey(entry.asset), (a?.balance ?? 0n) - (b?.balance ?? 0n));
+        holdingLiabilities(entry.accountId, assetKey(entry.asset), a, b, buyingDelta, sellingDelta);
+        if (a !== null) checkLineLiabilities(a, b);
+      } else if (entry.type === "offer") {
+        const a = now as OfferEntry | null;
+        const b = before as OfferEntry | undefined;
+        if (a !== null) checkOffer(a);
+        offerLiabilities(a, 1n, buyingDelta, sellingDelta);
+        if (b !== undefined) offerLiabilities(b, -1n, buyingDelta, sellingDelta);
       }
       // Data entries, trustlines and offers are sub-entries of one account.
       const id = entry.type === "offer" ? entry.sellerId : entry.accountId;
@@ -261,6 +334,8 @@ export function checkCloseInvariants(
   if (header.totalCoins !== prev.totalCoins) violation("total coins changed", {ledger: header.seq});
   for (const [id, d] of subDelta) if (d !== 0) violation("numSubEntries mismatch", {account: id, off: d});
   for (const [id, d] of sponsorDelta) if (d !== 0n) violation("numSponsoring does not match the claimants of sponsored balances", {account: id, off: d.toString()});
+  for (const [holding, d] of buyingDelta) if (d !== 0n) violation("buying liabilities do not match the offers", {holding, off: d.toString()});
+  for (const [holding, d] of sellingDelta) if (d !== 0n) violation("selling liabilities do not match the offers", {holding, off: d.toString()});
   for (const [asset, d] of supplyDelta) {
     if (d !== (issued.get(asset) ?? 0n)) {
       violation("credit supply changed other than by its issuer", {asset, changed: d.toString(), issued: (issued.get(asset) ?? 0n).toString(), ledger: header.seq});

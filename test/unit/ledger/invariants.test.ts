@@ -9,14 +9,17 @@ import {
   assetKey,
   AUTHORIZED_FLAG,
   claimableBalanceKey,
+  offerKey,
   trustLineKey,
   type AccountEntry,
   type ClaimableBalanceEntry,
   type CreditAsset,
   type EntryKey,
   type LedgerEntry,
+  type OfferEntry,
   type TrustLineEntry,
 } from "../../../src/ledger/types.js";
+import {offerBuyingLiabilities, offerSellingLiabilities} from "../../../src/dex/exchange.js";
 
 function setup(): {l: TestLedger; holder: AccountEntry; usd: CreditAsset; line: TrustLineEntry} {
   const l = new TestLedger();
@@ -101,4 +104,61 @@ test("numSponsoring must move with the claimants of the balances an account spon
   // Native moved into escrow without leaving an account breaks conservation.
   changes.set(accountKey(holder.accountId), {...holder, numSponsoring: 2});
   assert.throws(() => check(l, changes), /coins not conserved/);
+});
+
+test("liabilities: an offer must move its seller's buying and selling liabilities by exactly its own (none on the issuer's asset)", () => {
+  const {l, usd, line, holder} = setup();
+  // 30 USD at 7/11 DIAM per USD: the liabilities are what CAP-4's exchange of the whole offer gives.
+  const offer: OfferEntry = {
+    type: "offer",
+    sellerId: holder.accountId,
+    offerId: 1n,
+    selling: usd,
+    buying: {type: "native"},
+    amount: 30n,
+    price: {n: 7, d: 11},
+    flags: 0,
+    lastModifiedLedger: 2,
+  };
+  const selling = offerSellingLiabilities(offer.price, offer.amount);
+  const buying = offerBuyingLiabilities(offer.price, offer.amount);
+  assert.ok(selling > 0n && buying > 0n);
+  const changes = new Map<EntryKey, LedgerEntry | null>([
+    [offerKey(1n), offer],
+    [accountKey(holder.accountId), {...holder, numSubEntries: 2, buyingLiabilities: buying}],
+    [trustLineKey(line.accountId, usd), {...line, sellingLiabilities: selling}],
+  ]);
+  check(l, changes);
+  changes.set(trustLineKey(line.accountId, usd), {...line, sellingLiabilities: selling - 1n});
+  assert.throws(() => check(l, changes), /selling liabilities do not match/);
+  changes.set(trustLineKey(line.accountId, usd), {...line, sellingLiabilities: selling});
+  changes.set(accountKey(holder.accountId), {...holder, numSubEntries: 2});
+  assert.throws(() => check(l, changes), /buying liabilities do not match/);
+  // The issuer selling its own asset holds no selling liabilities for it.
+  const issuer = l.account(usd.issuer)!;
+  const own: OfferEntry = {...offer, sellerId: usd.issuer, offerId: 2n};
+  check(l, new Map<EntryKey, LedgerEntry | null>([[offerKey(2n), own], [accountKey(usd.issuer), {...issuer, numSubEntries: 1, buyingLiabilities: buying}]]));
+});
+
+test("liabilities: a line can not promise more than it holds, an unauthorized line promises nothing, an offer needs a positive amount", () => {
+  const {l, usd, line} = setup();
+  const key = trustLineKey(line.accountId, usd);
+  assert.throws(() => check(l, new Map([[key, {...line, sellingLiabilities: 101n}]]), new Map()), /does not cover|do not match/);
+  const frozen = new Map<EntryKey, LedgerEntry | null>([[key, {...line, flags: 0, sellingLiabilities: 0n, buyingLiabilities: 0n}]]);
+  check(l, frozen);
+  l.entries.set(key, {...line, sellingLiabilities: 10n});
+  assert.throws(() => check(l, new Map([[key, {...line, flags: 0, sellingLiabilities: 10n}]])), /unauthorized trustline has liabilities/);
+  const holder = l.account(line.accountId)!;
+  const empty: OfferEntry = {
+    type: "offer",
+    sellerId: holder.accountId,
+    offerId: 3n,
+    selling: {type: "native"},
+    buying: usd,
+    amount: 0n,
+    price: {n: 1, d: 1},
+    flags: 0,
+    lastModifiedLedger: 2,
+  };
+  assert.throws(() => check(l, new Map<EntryKey, LedgerEntry | null>([[offerKey(3n), empty], [accountKey(holder.accountId), {...holder, numSubEntries: 2}]])), /bad amount/);
 });
