@@ -391,3 +391,15 @@ test("fee-bump: the id comes from the inner tx's source and sequence number", ()
   assert.equal("00000000" + id, inner.getClaimableBalanceId(0));
   assert.ok(balance(l, id));
 });
+
+test("account_merge refuses an account sponsoring a claimable balance (op_is_sponsor) until it is claimed", () => {
+  const l = new TestLedger();
+  const [a, b] = [Keypair.random(), Keypair.random()];
+  l.fund([a, b], "100");
+  const r0 = l.close([l.build(a, [create(Asset.native(), "1", [new Claimant(b.publicKey())])])]);
+  const merge = l.close([l.build(a, [Operation.accountMerge({destination: b.publicKey()})])]);
+  assert.deepEqual(codes(merge), ["op_is_sponsor"]);
+  assert.ok(l.account(a.publicKey()));
+  assert.deepEqual(codes(l.close([l.build(b, [Operation.claimClaimableBalance({balanceId: "00000000" + idOf(r0)})])])), ["op_success"]);
+  assert.deepEqual(codes(l.close([l.build(a, [Operation.accountMerge({destination: b.publicKey()})])])), ["op_success"]);
+});
