@@ -373,6 +373,9 @@ const MUST_SUCCEED = [
   "claimClaimableBalance",
   "clawbackClaimableBalance",
   "clawback",
+  "manageSellOffer",
+  "manageBuyOffer",
+  "createPassiveSellOffer",
 ];
 
 test("market random run: ≥ 2,000 mixed ops, every invariant after every ledger, same seed same hashes", (t) => {
@@ -380,6 +383,7 @@ test("market random run: ≥ 2,000 mixed ops, every invariant after every ledger
   try {
     const a = marketRun(seed);
     assert.ok(a.ops >= 2000, `only ${a.ops} ops`);
+    assert.ok(a.crossings > 0, "offers crossed");
     for (const t of MUST_SUCCEED) assert.ok((a.succeeded.get(t) ?? 0) > 0, `no ${t} succeeded: ${JSON.stringify([...a.succeeded])}`);
     t.diagnostic(JSON.stringify({seed, ops: a.ops, crossings: a.crossings, succeeded: Object.fromEntries(a.succeeded)}));
     const b = marketRun(seed);
