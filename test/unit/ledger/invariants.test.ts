@@ -162,3 +162,31 @@ test("liabilities: a line can not promise more than it holds, an unauthorized li
   };
   assert.throws(() => check(l, new Map<EntryKey, LedgerEntry | null>([[offerKey(3n), empty], [accountKey(holder.accountId), {...holder, numSubEntries: 2}]])), /bad amount/);
 });
+
+test("liabilities: native selling liabilities that grow past the balance above the reserve are a violation", () => {
+  const {l, holder, usd} = setup();
+  // With the line and the offer, (2 + 2) base reserves of the balance are not for sale.
+  const reserve = 4n * BigInt(l.config.baseReserve);
+  const amount = holder.balance - reserve;
+  const offer: OfferEntry = {
+    type: "offer",
+    sellerId: holder.accountId,
+    offerId: 4n,
+    selling: {type: "native"},
+    buying: usd,
+    amount,
+    price: {n: 1, d: 1},
+    flags: 0,
+    lastModifiedLedger: 2,
+  };
+  const lineKey = trustLineKey(holder.accountId, usd);
+  const line = l.getEntry(lineKey) as TrustLineEntry;
+  const withOffer = (o: OfferEntry): Map<EntryKey, LedgerEntry | null> =>
+    new Map<EntryKey, LedgerEntry | null>([
+      [offerKey(o.offerId), o],
+      [accountKey(holder.accountId), {...holder, numSubEntries: 2, sellingLiabilities: offerSellingLiabilities(o.price, o.amount)}],
+      [lineKey, {...line, limit: 10n ** 15n, buyingLiabilities: offerBuyingLiabilities(o.price, o.amount)}],
+    ]);
+  check(l, withOffer(offer));
+  assert.throws(() => check(l, withOffer({...offer, amount: amount + 1n})), /native balance does not cover its liabilities/);
+});
