@@ -4,10 +4,11 @@ import {defaultMicroOptions, type MicroOptions} from "../options.js";
 import {runEd25519Bench} from "./ed25519-verify.js";
 import {runLmdbBench} from "./lmdb-store.js";
 import {runMsgpackBench} from "./msgpack-json.js";
+import {runOfferCrossingBench} from "./offer-crossing.js";
 import {runPiscinaBench} from "./piscina-verify.js";
 import {runXdrBench} from "./xdr-decode.js";
 
-export {runEd25519Bench, runLmdbBench, runMsgpackBench, runPiscinaBench, runXdrBench};
+export {runEd25519Bench, runLmdbBench, runMsgpackBench, runOfferCrossingBench, runPiscinaBench, runXdrBench};
 
 /** Runs every micro benchmark in sequence, handing each finished section to `onSection`. */
 export async function runMicroBenches(
@@ -21,6 +22,7 @@ export async function runMicroBenches(
     () => runXdrBench(opts),
     () => runLmdbBench(opts),
     () => runPiscinaBench(opts),
+    () => runOfferCrossingBench(opts),
   ];
   for (const bench of benches) {
     const section = await bench();
