@@ -83,6 +83,37 @@ describe("path finding over offers placed through the SDK", () => {
     assert.equal(page.records[0]?.destination_amount, "100.0000000");
   });
 
+  function balance(holder: Keypair, a: Asset): bigint {
+    if (a.isNative()) return n.node.store.account(holder.publicKey())?.balance ?? 0n;
+    const line = n.node.store.trustLines(holder.publicKey()).find((t) => t.asset.code === a.getCode() && t.asset.issuer === a.getIssuer());
+    return line?.balance ?? 0n;
+  }
+
+  it("path payments built from the found paths settle with exactly the quoted amounts", async () => {
+    const receiver = Keypair.random();
+    await n.server.friendbot(receiver.publicKey()).call();
+    await submit(receiver, [Operation.changeTrust({asset: usd})]);
+
+    // Strict receive: the quote's source amount as send max; the payer is charged exactly that.
+    const quote = (await n.server.strictReceivePaths([aed], usd, "30").call()).records[0];
+    assert.ok(quote);
+    const aedBefore = balance(payer, aed);
+    await submit(payer, [
+      Operation.pathPaymentStrictReceive({sendAsset: aed, sendMax: quote.source_amount, destination: receiver.publicKey(), destAsset: usd, destAmount: "30", path: [Asset.native()]}),
+    ]);
+    assert.equal(amountString(aedBefore - balance(payer, aed)), quote.source_amount);
+    assert.equal(balance(receiver, usd), 30n * 10_000_000n);
+
+    // Strict send: the quote's destination amount as dest min; the receiver gets exactly that.
+    const sendQuote = (await n.server.strictSendPaths(aed, "12.3456789", [usd]).call()).records[0];
+    assert.ok(sendQuote);
+    const usdBefore = balance(receiver, usd);
+    await submit(payer, [
+      Operation.pathPaymentStrictSend({sendAsset: aed, sendAmount: "12.3456789", destination: receiver.publicKey(), destAsset: usd, destMin: sendQuote.destination_amount, path: [Asset.native()]}),
+    ]);
+    assert.equal(amountString(balance(receiver, usd) - usdBefore), sendQuote.destination_amount);
+  });
+
   it("an updated and then deleted offer shows in the next answer", async () => {
     await submit(maker, [Operation.manageSellOffer({selling: usd, buying: Asset.native(), amount: "500", price: {n: 8, d: 1}, offerId: usdOfferId()})]);
     const cheaper = await n.server.strictReceivePaths([aed], usd, "100").call();
