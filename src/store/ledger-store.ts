@@ -97,6 +97,7 @@ export function storedOp(tx: StoredTx, opIndex: number): StoredOp | undefined {
     op,
     transactionSuccessful: tx.successful,
     envelopeXdr: tx.envelopeXdr,
+    resultXdr: tx.resultXdr,
   };
 }
 

@@ -2,7 +2,7 @@
  * Records the store keeps for the API (msgpackr values in LMDB) and the read contract the API
  * uses. Ids follow Horizon's TOID: (ledger << 32) | (txIndex << 12) | opIndex, as decimal strings.
  */
-import type {AccountEntry, AccountId, DataEntry, LedgerHeader} from "../ledger/types.js";
+import type {AccountEntry, AccountId, DataEntry, LedgerHeader, TrustLineEntry} from "../ledger/types.js";
 import type {Operation, ResultCodes} from "../tx/types.js";
 
 /**
@@ -64,6 +64,8 @@ export interface StoredOp {
   transactionSuccessful: boolean;
   /** The tx's envelope (base64, the StoredTx's own string): muxed account fields are read from it. */
   envelopeXdr?: string;
+  /** The tx's TransactionResult (base64, the StoredTx's own string): path payment amounts are read from it. */
+  resultXdr?: string;
 }
 
 export interface PageQuery {
@@ -94,6 +96,8 @@ export interface LedgerReader {
   headers(page: PageQuery): LedgerHeader[];
   account(id: AccountId): AccountEntry | undefined;
   dataEntries(id: AccountId): DataEntry[];
+  /** The account's trustlines (any order). */
+  trustLines(id: AccountId): TrustLineEntry[];
   /** Accounts `signer` may sign for, paged by account id (exclusive cursor). */
   accountsWithSigner(signer: string, page: PageQuery): AccountEntry[];
   tx(hash: string): StoredTx | undefined;

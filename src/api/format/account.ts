@@ -1,5 +1,5 @@
 /** Horizon's account resource, from the account entry and its data entries. */
-import type {AccountEntry, DataEntry} from "../../ledger/types.js";
+import {numSponsoring, type AccountEntry, type DataEntry, type TrustLineEntry} from "../../ledger/types.js";
 import {formatAmount} from "./amount.js";
 import {link, pagedLink, templatedLink, type Link} from "./links.js";
 import {isoTime} from "./time.js";
@@ -33,12 +33,63 @@ export interface AccountRecord {
   last_modified_time: string | null;
   thresholds: {low_threshold: number; med_threshold: number; high_threshold: number};
   flags: {auth_required: boolean; auth_revocable: boolean; auth_immutable: boolean; auth_clawback_enabled: boolean};
-  balances: {balance: string; buying_liabilities: string; selling_liabilities: string; asset_type: "native"}[];
+  balances: BalanceRecord[];
   signers: SignerRecord[];
   data: Record<string, string>;
   num_sponsoring: number;
   num_sponsored: number;
   paging_token: string;
+}
+
+export interface NativeBalanceRecord {
+  balance: string;
+  buying_liabilities: string;
+  selling_liabilities: string;
+  asset_type: "native";
+}
+
+export interface TrustLineBalanceRecord {
+  balance: string;
+  limit: string;
+  buying_liabilities: string;
+  selling_liabilities: string;
+  last_modified_ledger: number;
+  is_authorized: boolean;
+  is_authorized_to_maintain_liabilities: boolean;
+  is_clawback_enabled: boolean;
+  asset_type: string;
+  asset_code: string;
+  asset_issuer: string;
+}
+
+export type BalanceRecord = TrustLineBalanceRecord | NativeBalanceRecord;
+
+/**
+ * A trustline as Horizon's balance. Since CAP-18 an authorized line may also maintain
+ * liabilities, so `is_authorized_to_maintain_liabilities` is true for either flag.
+ */
+export function trustLineBalance(t: TrustLineEntry): TrustLineBalanceRecord {
+  const authorized = (t.flags & 1) !== 0;
+  return {
+    balance: formatAmount(t.balance),
+    limit: formatAmount(t.limit),
+    buying_liabilities: formatAmount(t.buyingLiabilities),
+    selling_liabilities: formatAmount(t.sellingLiabilities),
+    last_modified_ledger: t.lastModifiedLedger,
+    is_authorized: authorized,
+    is_authorized_to_maintain_liabilities: authorized || (t.flags & 2) !== 0,
+    is_clawback_enabled: (t.flags & 4) !== 0,
+    asset_type: t.asset.type,
+    asset_code: t.asset.code,
+    asset_issuer: t.asset.issuer,
+  };
+}
+
+/** Horizon's order of an account's trustlines: asset type (alphanum4 first), code, issuer. */
+function trustLineOrder(a: TrustLineEntry, b: TrustLineEntry): number {
+  if (a.asset.type !== b.asset.type) return a.asset.type === "credit_alphanum4" ? -1 : 1;
+  if (a.asset.code !== b.asset.code) return a.asset.code < b.asset.code ? -1 : 1;
+  return a.asset.issuer < b.asset.issuer ? -1 : a.asset.issuer > b.asset.issuer ? 1 : 0;
 }
 
 /** Signer kind from the StrKey version letter, with Horizon's names. */
@@ -62,12 +113,14 @@ export function signerType(key: string): string {
  * header is not at hand. The master key is listed after the extra signers with the master
  * weight, as Horizon lists it; `data` must always be present (even empty) because the SDK reads
  * `data_attr['config.memo_required']` from every payment destination before submitting.
+ * Balances list the trustlines, then the native balance last, as Horizon does.
  */
 export function accountRecord(
   a: AccountEntry,
   data: DataEntry[],
   lastModifiedTime: number | null,
   base: string,
+  trustLines: TrustLineEntry[] = [],
 ): AccountRecord {
   const self = `/accounts/${a.accountId}`;
   const signers: SignerRecord[] = a.signers.map((s) => ({weight: s.weight, key: s.key, type: signerType(s.key)}));
@@ -102,6 +155,7 @@ export function accountRecord(
       auth_clawback_enabled: (a.flags & 8) !== 0,
     },
     balances: [
+      ...[...trustLines].sort(trustLineOrder).map(trustLineBalance),
       {
         balance: formatAmount(a.balance),
         buying_liabilities: formatAmount(a.buyingLiabilities),
@@ -111,7 +165,7 @@ export function accountRecord(
     ],
     signers,
     data: dataMap,
-    num_sponsoring: 0,
+    num_sponsoring: numSponsoring(a),
     num_sponsored: 0,
     paging_token: a.accountId,
   };

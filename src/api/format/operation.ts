@@ -1,13 +1,23 @@
 /** Horizon's operation resource, with the per-type fields Horizon prints for each kind. */
-import {xdr} from "@stellar/stellar-base";
+import {StrKey, xdr} from "@stellar/stellar-base";
 import type {StoredOp} from "../../store/types.js";
 import {OPERATION_TYPE_I, type Asset} from "../../tx/types.js";
 import {formatAmount} from "./amount.js";
+import {balanceIdString, canonicalAsset, claimantsJson, priceR, priceString, type PredicateJson} from "./asset.js";
 import {link, type Link} from "./links.js";
 import {isoTime} from "./time.js";
 import {MUXED_TAG, muxedOf, type TransactionRecord} from "./transaction.js";
 
-type FieldValue = string | number | boolean | number[] | string[] | TransactionRecord;
+type FieldValue =
+  | string
+  | number
+  | boolean
+  | number[]
+  | string[]
+  | TransactionRecord
+  | Record<string, string>[]
+  | {n: number; d: number}
+  | {destination: string; predicate: PredicateJson}[];
 
 export interface OperationRecord {
   _links: {self: Link; transaction: Link; effects: Link; succeeds: Link; precedes: Link};
@@ -38,6 +48,19 @@ function flagNames(flags: number): string[] {
   return FLAG_NAMES.filter(([bit]) => (flags & bit) !== 0).map(([, name]) => name);
 }
 
+/** Trustline flag bits (Stellar's TrustLineFlags) and Horizon's names, its misspelling included. */
+const TRUSTLINE_FLAG_NAMES: [number, string][] = [
+  [1, "authorized"],
+  [2, "authorized_to_maintain_liabilites"],
+  [4, "clawback_enabled"],
+];
+
+function trustLineFlagFields(flags: number, prefix: "set" | "clear"): Record<string, FieldValue> {
+  if (flags === 0) return {};
+  const set = TRUSTLINE_FLAG_NAMES.filter(([bit]) => (flags & bit) !== 0);
+  return {[prefix + "_flags"]: set.map(([bit]) => bit), [prefix + "_flags_s"]: set.map(([, name]) => name)};
+}
+
 /** Asset fields with a prefix, as Horizon flattens them ("asset_type", "asset_code", "asset_issuer"). */
 export function assetFields(asset: Asset, prefix = ""): Record<string, string> {
   if (asset.type === "native") return {[prefix + "asset_type"]: "native"};
@@ -51,6 +74,115 @@ export function assetFields(asset: Asset, prefix = ""): Record<string, string> {
 /** XDR union arm names are camelCase ("manageSellOffer"); Horizon's type names are snake_case. */
 export function snakeCase(name: string): string {
   return name.replace(/[A-Z]/g, (c) => "_" + c.toLowerCase());
+}
+
+/** The result of operation `opIndex` (1-based) of a stored TransactionResult, when the tx applied its operations. */
+export function opResultOf(resultXdr: string | undefined, opIndex: number): xdr.OperationResult | undefined {
+  if (resultXdr === undefined || resultXdr === "") return undefined;
+  let result = xdr.TransactionResult.fromXDR(resultXdr, "base64").result();
+  const codes = xdr.TransactionResultCode;
+  if (result.switch() === codes.txFeeBumpInnerSuccess() || result.switch() === codes.txFeeBumpInnerFailed()) {
+    const inner = result.innerResultPair().result().result();
+    if (inner.switch() !== codes.txSuccess() && inner.switch() !== codes.txFailed()) return undefined;
+    return inner.results()[opIndex - 1];
+  }
+  if (result.switch() !== codes.txSuccess() && result.switch() !== codes.txFailed()) return undefined;
+  return result.results()[opIndex - 1];
+}
+
+/** An int64 XDR amount as bigint (never through a JS number). */
+function int64(v: {toString(): string}): bigint {
+  return BigInt(v.toString());
+}
+
+function assetKeyOfXdr(a: xdr.Asset): string {
+  switch (a.switch().name) {
+    case "assetTypeNative":
+      return "native";
+    case "assetTypeCreditAlphanum4":
+      return a.alphaNum4().assetCode().toString("latin1").replace(/\0+$/, "") + ":" + StrKey.encodeEd25519PublicKey(a.alphaNum4().issuer().ed25519());
+    default:
+      return a.alphaNum12().assetCode().toString("latin1").replace(/\0+$/, "") + ":" + StrKey.encodeEd25519PublicKey(a.alphaNum12().issuer().ed25519());
+  }
+}
+
+/** What a ClaimAtom says: the maker's side (sold by the maker, bought by the maker). */
+export interface AtomXdr {
+  sellerId: string;
+  offerId: bigint;
+  assetSold: string;
+  amountSold: bigint;
+  assetBought: string;
+  amountBought: bigint;
+}
+
+export function claimAtomOf(atom: xdr.ClaimAtom): AtomXdr | undefined {
+  const arm = atom.switch().name;
+  if (arm === "claimAtomTypeOrderBook") {
+    const a = atom.orderBook();
+    return {
+      sellerId: StrKey.encodeEd25519PublicKey(a.sellerId().ed25519()),
+      offerId: int64(a.offerId()),
+      assetSold: assetKeyOfXdr(a.assetSold()),
+      amountSold: int64(a.amountSold()),
+      assetBought: assetKeyOfXdr(a.assetBought()),
+      amountBought: int64(a.amountBought()),
+    };
+  }
+  if (arm === "claimAtomTypeV0") {
+    const a = atom.v0();
+    return {
+      sellerId: StrKey.encodeEd25519PublicKey(a.sellerEd25519()),
+      offerId: int64(a.offerId()),
+      assetSold: assetKeyOfXdr(a.assetSold()),
+      amountSold: int64(a.amountSold()),
+      assetBought: assetKeyOfXdr(a.assetBought()),
+      amountBought: int64(a.amountBought()),
+    };
+  }
+  return undefined; // liquidity pools do not exist on this network
+}
+
+/**
+ * What a strict-receive path payment spent: the amounts bought by the offers of its first
+ * hop (the leading atoms buying the same asset), or the last payment's amount without offers
+ * (Horizon's PathPaymentStrictReceiveResult.SendAmount).
+ */
+function strictReceiveSent(r: xdr.OperationResult | undefined): bigint {
+  if (r === undefined || r.switch().name !== "opInner") return 0n;
+  const pr = r.tr().pathPaymentStrictReceiveResult();
+  if (pr.switch().name !== "pathPaymentStrictReceiveSuccess") return 0n;
+  const s = pr.success();
+  const atoms = s.offers().map(claimAtomOf).filter((a): a is AtomXdr => a !== undefined);
+  if (atoms.length === 0) return int64(s.last().amount());
+  let sent = 0n;
+  for (const a of atoms) {
+    if (a.assetBought !== atoms[0]!.assetBought) break;
+    sent += a.amountBought;
+  }
+  return sent;
+}
+
+/** What a strict-send path payment delivered (Horizon's PathPaymentStrictSendResult.DestAmount). */
+function strictSendReceived(r: xdr.OperationResult | undefined): bigint {
+  if (r === undefined || r.switch().name !== "opInner") return 0n;
+  const pr = r.tr().pathPaymentStrictSendResult();
+  if (pr.switch().name !== "pathPaymentStrictSendSuccess") return 0n;
+  return int64(pr.success().last().amount());
+}
+
+function pathOf(path: Asset[]): Record<string, string>[] {
+  return path.map((a) => assetFields(a));
+}
+
+function offerFields(op: {selling: Asset; buying: Asset; price: {n: number; d: number}}, amount: bigint): Record<string, FieldValue> {
+  return {
+    amount: formatAmount(amount),
+    price: priceString(op.price),
+    price_r: priceR(op.price),
+    ...assetFields(op.buying, "buying_"),
+    ...assetFields(op.selling, "selling_"),
+  };
 }
 
 function typeFields(sop: StoredOp): {type: string; fields: Record<string, FieldValue>} {
@@ -99,10 +231,78 @@ function typeFields(sop: StoredOp): {type: string; fields: Record<string, FieldV
       };
     case "bump_sequence":
       return {type: op.type, fields: {bump_to: op.bumpTo.toString()}};
+    case "path_payment_strict_receive": {
+      const sent = sop.transactionSuccessful ? strictReceiveSent(opResultOf(sop.resultXdr, sop.opIndex)) : 0n;
+      return {
+        type: op.type,
+        fields: {
+          ...assetFields(op.destAsset),
+          from: source,
+          to: op.destination,
+          amount: formatAmount(op.destAmount),
+          path: pathOf(op.path),
+          source_amount: formatAmount(sent),
+          source_max: formatAmount(op.sendMax),
+          ...assetFields(op.sendAsset, "source_"),
+        },
+      };
+    }
+    case "path_payment_strict_send": {
+      const received = sop.transactionSuccessful ? strictSendReceived(opResultOf(sop.resultXdr, sop.opIndex)) : 0n;
+      return {
+        type: op.type,
+        fields: {
+          ...assetFields(op.destAsset),
+          from: source,
+          to: op.destination,
+          amount: formatAmount(received),
+          path: pathOf(op.path),
+          source_amount: formatAmount(op.sendAmount),
+          destination_min: formatAmount(op.destMin),
+          ...assetFields(op.sendAsset, "source_"),
+        },
+      };
+    }
+    case "manage_sell_offer":
+      return {type: op.type, fields: {...offerFields(op, op.amount), offer_id: op.offerId.toString()}};
+    case "manage_buy_offer":
+      return {type: op.type, fields: {...offerFields(op, op.buyAmount), offer_id: op.offerId.toString()}};
+    case "create_passive_sell_offer":
+      return {type: op.type, fields: offerFields(op, op.amount)};
+    case "change_trust": {
+      const f: Record<string, FieldValue> = {...assetFields(op.line)};
+      if (op.line.type !== "native") f.trustee = op.line.issuer;
+      f.trustor = source;
+      f.limit = formatAmount(op.limit);
+      return {type: op.type, fields: f};
+    }
+    case "allow_trust": {
+      const asset: Asset = {type: op.assetCode.length <= 4 ? "credit_alphanum4" : "credit_alphanum12", code: op.assetCode, issuer: source};
+      const f: Record<string, FieldValue> = {
+        ...assetFields(asset),
+        trustee: source,
+        trustor: op.trustor,
+        authorize: (op.authorize & 1) !== 0,
+      };
+      if ((op.authorize & 2) !== 0) f.authorize_to_maintain_liabilities = true;
+      if ((op.authorize & 4) !== 0) f.clawback_enabled = true;
+      return {type: op.type, fields: f};
+    }
+    case "set_trust_line_flags":
+      return {
+        type: op.type,
+        fields: {trustor: op.trustor, ...assetFields(op.asset), ...trustLineFlagFields(op.setFlags, "set"), ...trustLineFlagFields(op.clearFlags, "clear")},
+      };
+    case "clawback":
+      return {type: op.type, fields: {...assetFields(op.asset), from: op.from, amount: formatAmount(op.amount)}};
+    case "create_claimable_balance":
+      return {type: op.type, fields: {asset: canonicalAsset(op.asset), amount: formatAmount(op.amount), claimants: claimantsJson(op.claimants)}};
+    case "claim_claimable_balance":
+      return {type: op.type, fields: {balance_id: balanceIdString(op.balanceId), claimant: source}};
+    case "clawback_claimable_balance":
+      return {type: op.type, fields: {balance_id: balanceIdString(op.balanceId)}};
     case "unsupported":
       return {type: snakeCase(op.xdrType), fields: {}};
-    default:
-      return {type: op.type, fields: {}};
   }
 }
 
@@ -145,6 +345,26 @@ function opMuxedFields(sop: StoredOp): Record<string, FieldValue> {
     case "account_merge":
       putMuxed(out, "account", source);
       putMuxed(out, "into", body.destination());
+      break;
+    case "path_payment_strict_receive":
+      putMuxed(out, "from", source);
+      putMuxed(out, "to", body.pathPaymentStrictReceiveOp().destination());
+      break;
+    case "path_payment_strict_send":
+      putMuxed(out, "from", source);
+      putMuxed(out, "to", body.pathPaymentStrictSendOp().destination());
+      break;
+    case "change_trust":
+      putMuxed(out, "trustor", source);
+      break;
+    case "allow_trust":
+      putMuxed(out, "trustee", source);
+      break;
+    case "clawback":
+      putMuxed(out, "from", body.clawbackOp().from());
+      break;
+    case "claim_claimable_balance":
+      putMuxed(out, "claimant", source);
       break;
     default:
       break;

@@ -39,7 +39,9 @@ function accountsPage(ctx: RouteContext) {
   else if (filter === "asset") checkCreditAsset(value);
   else if (filter === "sponsor") accountIdParam(value, "sponsor");
   else if (!/^[0-9a-f]{64}$/.test(value)) throw invalidField("liquidity_pool", "liquidity pool id must be 64 lowercase hex characters");
-  const records = accounts.map((a) => accountRecord(a, reader.dataEntries(a.accountId), reader.header(a.lastModifiedLedger)?.closeTime ?? null, ctx.base));
+  const records = accounts.map((a) =>
+    accountRecord(a, reader.dataEntries(a.accountId), reader.header(a.lastModifiedLedger)?.closeTime ?? null, ctx.base, reader.trustLines(a.accountId)),
+  );
   return jsonReply(200, pageRecord(ctx.base, ctx.path, page, records, {extra: carriedParams(ctx)}));
 }
 
@@ -54,7 +56,7 @@ export const accountRoutes: GetRoute[] = [
       const entry = reader.account(accountIdParam(ctx.params[0]));
       if (entry === undefined) throw notFound();
       const modifiedAt = reader.header(entry.lastModifiedLedger)?.closeTime ?? null;
-      return jsonReply(200, accountRecord(entry, reader.dataEntries(entry.accountId), modifiedAt, ctx.base));
+      return jsonReply(200, accountRecord(entry, reader.dataEntries(entry.accountId), modifiedAt, ctx.base, reader.trustLines(entry.accountId)));
     },
   },
   {
