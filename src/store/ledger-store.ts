@@ -21,11 +21,25 @@
 import {open, type Database, type RootDatabase, type Transaction} from "lmdb";
 import {join} from "node:path";
 import {mkdirSync} from "node:fs";
-import type {AccountEntry, AccountId, AssetKey, DataEntry, EntryKey, LedgerEntry, LedgerHeader, LedgerStateReader, NetworkConfig, OfferEntry, TrustLineEntry} from "../ledger/types.js";
-import {accountKey} from "../ledger/types.js";
+import type {
+  AccountEntry,
+  AccountId,
+  AssetKey,
+  ClaimableBalanceEntry,
+  DataEntry,
+  EntryKey,
+  LedgerEntry,
+  LedgerHeader,
+  LedgerStateReader,
+  NetworkConfig,
+  OfferEntry,
+  TrustLineEntry,
+} from "../ledger/types.js";
+import {accountKey, claimableBalanceKey, offerKey} from "../ledger/types.js";
 import {networkIdOf} from "../ledger/options.js";
 import {decodeTxFrame} from "../tx/frame.js";
-import type {LedgerReader, OpFilter, PageQuery, StoredOp, StoredTx, TxFilter} from "./types.js";
+import type {ClaimableBalanceFilter, LedgerReader, OfferFilter, OpFilter, PageQuery, StoredOp, StoredTx, TxFilter} from "./types.js";
+import {claimableBalancesPage, offersPage, type ClaimableBalanceCursor} from "./dex-reads.js";
 import {parseToid, toidString} from "./toid.js";
 import {StoreError, StoreErrorCode} from "./errors.js";
 import {EntriesRepo} from "./entries-repo.js";
@@ -539,6 +553,24 @@ export class LedgerStore implements LedgerReader, LedgerStateReader {
       if (out.length === page.limit) break;
     }
     return out;
+  }
+
+  offer(id: bigint): OfferEntry | undefined {
+    const e = this.getEntry(offerKey(id));
+    return e !== undefined && e.type === "offer" ? e : undefined;
+  }
+
+  offers(page: PageQuery, filter: OfferFilter): OfferEntry[] {
+    return offersPage(this.entries, (k) => this.getEntry(k), page, filter, this.snapshot ?? undefined);
+  }
+
+  claimableBalance(idHex: string): ClaimableBalanceEntry | undefined {
+    const e = this.getEntry(claimableBalanceKey(idHex));
+    return e !== undefined && e.type === "claimable_balance" ? e : undefined;
+  }
+
+  claimableBalances(page: {cursor?: ClaimableBalanceCursor; limit: number; order: "asc" | "desc"}, filter: ClaimableBalanceFilter): ClaimableBalanceEntry[] {
+    return claimableBalancesPage(this.entries, page, filter, this.snapshot ?? undefined);
   }
 
   /** What `diamante db stats` prints, for this open store. */

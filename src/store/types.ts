@@ -2,7 +2,7 @@
  * Records the store keeps for the API (msgpackr values in LMDB) and the read contract the API
  * uses. Ids follow Horizon's TOID: (ledger << 32) | (txIndex << 12) | opIndex, as decimal strings.
  */
-import type {AccountEntry, AccountId, DataEntry, LedgerHeader, TrustLineEntry} from "../ledger/types.js";
+import type {AccountEntry, AccountId, AssetKey, ClaimableBalanceEntry, DataEntry, LedgerHeader, OfferEntry, TrustLineEntry} from "../ledger/types.js";
 import type {Operation, ResultCodes} from "../tx/types.js";
 
 /**
@@ -88,6 +88,20 @@ export interface TxFilter {
   ledger?: number;
 }
 
+/** Filters of /offers; assets as assetKey ("native" | "CODE:ISSUER"). */
+export interface OfferFilter {
+  seller?: AccountId;
+  selling?: AssetKey;
+  buying?: AssetKey;
+}
+
+/** Filters of /claimable_balances. */
+export interface ClaimableBalanceFilter {
+  asset?: AssetKey;
+  sponsor?: AccountId;
+  claimant?: AccountId;
+}
+
 /** Read side of the store, used by the API. All reads are synchronous against LMDB. */
 export interface LedgerReader {
   latestHeader(): LedgerHeader;
@@ -104,4 +118,12 @@ export interface LedgerReader {
   txs(page: PageQuery, filter: TxFilter): StoredTx[];
   op(id: string): StoredOp | undefined;
   ops(page: PageQuery, filter: OpFilter): StoredOp[];
+  offer(id: bigint): OfferEntry | undefined;
+  /** Offers by id; the cursor is an offer id. */
+  offers(page: PageQuery, filter: OfferFilter): OfferEntry[];
+  /** One book, best price first (then oldest), lazily. */
+  bookOffers(selling: AssetKey, buying: AssetKey): Iterable<OfferEntry>;
+  /** By the hex of the 32-byte hash. */
+  claimableBalance(idHex: string): ClaimableBalanceEntry | undefined;
+  claimableBalances(page: {cursor?: {ledger: number; balanceId: string}; limit: number; order: "asc" | "desc"}, filter: ClaimableBalanceFilter): ClaimableBalanceEntry[];
 }

@@ -17,6 +17,7 @@ const PROBLEM_STATUS: Record<ApiErrorCode, {status: number; title: string}> = {
   [ApiErrorCode.SERVICE_UNAVAILABLE]: {status: 503, title: "Service Unavailable"},
   [ApiErrorCode.TIMEOUT]: {status: 504, title: "Timeout"},
   [ApiErrorCode.TRANSACTION_SUBMISSION_TIMEOUT]: {status: 504, title: "Transaction Submission Timeout"},
+  [ApiErrorCode.INVALID_ORDER_BOOK]: {status: 400, title: "Invalid Order Book Parameters"},
 };
 
 export interface Problem {

@@ -1,5 +1,7 @@
 import {accountRoutes} from "./accounts.js";
 import type {Route} from "./context.js";
+import {claimableBalanceRoutes} from "./claimable-balances.js";
+import {dexRoutes} from "./dex.js";
 import {effectRoutes} from "./effects.js";
 import {feeStatsRoutes} from "./fee-stats.js";
 import {friendbotRoutes} from "./friendbot.js";
@@ -34,6 +36,8 @@ export const apiRoutes: Route[] = [
   ...operationRoutes,
   ...accountRoutes,
   ...effectRoutes,
+  ...dexRoutes,
+  ...claimableBalanceRoutes,
   ...feeStatsRoutes,
   ...friendbotRoutes,
   ...metricsRoutes,

@@ -6,6 +6,7 @@ import {StrKey} from "@stellar/stellar-base";
 import {invalidField} from "../errors.js";
 import {parseToid, toid} from "../format/toid.js";
 import type {PageQuery} from "../../store/types.js";
+import type {Asset} from "../../ledger/types.js";
 import type {RouteContext} from "./context.js";
 
 /** Largest ledger sequence a TOID can carry (the sign bit of the int64 stays clear). */
@@ -101,4 +102,67 @@ export function carriedParams(ctx: RouteContext): [string, string][] {
   const out: [string, string][] = [];
   for (const [k, v] of ctx.query) if (!PAGING_PARAMS.has(k)) out.push([k, v]);
   return out;
+}
+
+/** An asset code of its type's length: 1-4 alphanumerics for alphanum4, 5-12 for alphanum12 (stellar-core's rule). */
+function assetOf(type: string, code: string, issuer: string, field: string): Asset {
+  if (!/^[a-zA-Z0-9]+$/.test(code)) throw invalidField(field, "asset code must be alphanumeric");
+  if (type === "credit_alphanum4" && code.length > 4) throw invalidField(field, "code too long");
+  if (type === "credit_alphanum12" && (code.length < 5 || code.length > 12)) throw invalidField(field, "credit_alphanum12 codes have 5 to 12 characters");
+  return {type: type as "credit_alphanum4" | "credit_alphanum12", code, issuer};
+}
+
+/**
+ * An asset given as `<prefix>asset_type`, `<prefix>asset_code`, `<prefix>asset_issuer` (the
+ * order book's and trades' form). `required`: absent is an error, else undefined.
+ */
+export function prefixedAssetParam(ctx: RouteContext, prefix: string, required: boolean): Asset | undefined {
+  const type = ctx.query.get(prefix + "asset_type") ?? "";
+  const code = ctx.query.get(prefix + "asset_code") ?? "";
+  const issuer = ctx.query.get(prefix + "asset_issuer") ?? "";
+  if (type === "") {
+    if (required) throw invalidField(prefix + "asset_type", "missing asset type");
+    if (code !== "" || issuer !== "") throw invalidField(prefix + "asset_type", "missing asset type");
+    return undefined;
+  }
+  if (type === "native") {
+    if (code !== "" || issuer !== "") throw invalidField(prefix + "asset_type", "native asset has no code or issuer");
+    return {type: "native"};
+  }
+  if (type !== "credit_alphanum4" && type !== "credit_alphanum12") {
+    throw invalidField(prefix + "asset_type", "asset type must be native, credit_alphanum4 or credit_alphanum12");
+  }
+  if (code === "") throw invalidField(prefix + "asset_code", "missing asset code");
+  return assetOf(type, code, accountIdParam(issuer, prefix + "asset_issuer"), prefix + "asset_code");
+}
+
+/** An asset in Horizon's canonical form: "native" or "CODE:ISSUER". */
+export function canonicalAssetParam(raw: string, field: string): Asset {
+  if (raw === "native") return {type: "native"};
+  const parts = raw.split(":");
+  if (parts.length !== 2) throw invalidField(field, "asset must be native or CODE:ISSUER");
+  const [code, issuer] = parts as [string, string];
+  return assetOf(code.length <= 4 ? "credit_alphanum4" : "credit_alphanum12", code, accountIdParam(issuer, field), field);
+}
+
+/**
+ * A claimable balance id: Horizon's hex of the XDR ClaimableBalanceID ("00000000" + 64 hex) or
+ * its StrKey ("B…"). Returns the hex of the 32-byte hash, lowercase.
+ */
+export function balanceIdParam(raw: string, field = "id"): string {
+  if (/^00000000[0-9a-fA-F]{64}$/.test(raw)) return raw.slice(8).toLowerCase();
+  if (raw.startsWith("B") && StrKey.isValidClaimableBalance(raw)) {
+    const bytes = StrKey.decodeClaimableBalance(raw);
+    // One type byte (v0 = 0) then the hash.
+    if (bytes.length === 33 && bytes[0] === 0) return bytes.subarray(1).toString("hex");
+  }
+  throw invalidField(field, "claimable balance id must be 00000000 followed by 64 hex characters");
+}
+
+/** An offer id: a positive int64 in decimal. */
+export function offerIdParam(raw: string, field = "offer_id"): bigint {
+  if (!/^\d{1,19}$/.test(raw)) throw invalidField(field, "offer id must be a positive integer");
+  const id = BigInt(raw);
+  if (id < 1n || id >= 1n << 63n) throw invalidField(field, "offer id out of range");
+  return id;
 }
