@@ -10,10 +10,13 @@ import type {StoredOp, StoredTx} from "../../store/types.js";
 import {plainMetaOf} from "../../store/records.js";
 import {entryChangesXdr} from "../../ledger/meta.js";
 import {formatAmount} from "./amount.js";
+import {balanceIdString, canonicalAsset, predicateJson, type PredicateJson} from "./asset.js";
+import {assetFields, claimAtomOf, type AtomXdr} from "./operation.js";
+import {assetFromKey, type Asset} from "../../ledger/types.js";
 import {link, type Link} from "./links.js";
 import {isoTime} from "./time.js";
 
-type Detail = string | number | boolean;
+type Detail = string | number | boolean | PredicateJson;
 
 export interface Effect {
   /** Index of the effect within its operation, from 1. */
@@ -51,6 +54,20 @@ export const EFFECT_TYPE_I: Record<string, number> = {
   data_removed: 41,
   data_updated: 42,
   sequence_bumped: 43,
+  trustline_created: 20,
+  trustline_removed: 21,
+  trustline_updated: 22,
+  trustline_authorized: 23,
+  trustline_deauthorized: 24,
+  trustline_authorized_to_maintain_liabilities: 25,
+  trustline_flags_updated: 26,
+  trade: 33,
+  claimable_balance_created: 50,
+  claimable_balance_claimant_created: 51,
+  claimable_balance_claimed: 52,
+  claimable_balance_sponsorship_created: 69,
+  claimable_balance_sponsorship_removed: 71,
+  claimable_balance_clawed_back: 80,
 };
 
 /** A TOID-and-order position, Horizon's effect paging token "opid-order". */
@@ -145,6 +162,91 @@ function signerSummary(a: xdr.AccountEntry): Map<string, number> {
   return m;
 }
 
+/** ClaimAtoms of a manage offer or path payment result, in result order (empty for any other). */
+function claimAtoms(r: xdr.OperationResult | undefined): AtomXdr[] {
+  if (r === undefined || r.switch().name !== "opInner") return [];
+  const tr = r.tr();
+  let atoms: xdr.ClaimAtom[] = [];
+  switch (tr.switch().name) {
+    case "manageSellOffer":
+      if (tr.manageSellOfferResult().switch().name === "manageSellOfferSuccess") atoms = tr.manageSellOfferResult().success().offersClaimed();
+      break;
+    case "createPassiveSellOffer":
+      if (tr.createPassiveSellOfferResult().switch().name === "manageSellOfferSuccess") atoms = tr.createPassiveSellOfferResult().success().offersClaimed();
+      break;
+    case "manageBuyOffer":
+      if (tr.manageBuyOfferResult().switch().name === "manageBuyOfferSuccess") atoms = tr.manageBuyOfferResult().success().offersClaimed();
+      break;
+    case "pathPaymentStrictReceive":
+      if (tr.pathPaymentStrictReceiveResult().switch().name === "pathPaymentStrictReceiveSuccess") atoms = tr.pathPaymentStrictReceiveResult().success().offers();
+      break;
+    case "pathPaymentStrictSend":
+      if (tr.pathPaymentStrictSendResult().switch().name === "pathPaymentStrictSendSuccess") atoms = tr.pathPaymentStrictSendResult().success().offers();
+      break;
+    default:
+      break;
+  }
+  return atoms.map(claimAtomOf).filter((a): a is AtomXdr => a !== undefined);
+}
+
+/** Asset details under a prefix ("bought_", "sold_"), from an asset key. */
+function assetDetails(key: string, prefix = ""): Record<string, Detail> {
+  return assetFields(assetFromKey(key), prefix);
+}
+
+/** Claimable balance entries of an operation's meta: the state before (by id) and those it created. */
+function balanceChanges(meta: xdr.OperationMeta | undefined): {before: Map<string, xdr.LedgerEntry>; created: xdr.LedgerEntry[]} {
+  const before = new Map<string, xdr.LedgerEntry>();
+  const created: xdr.LedgerEntry[] = [];
+  for (const c of meta?.changes() ?? []) {
+    const arm = c.switch().name;
+    if (arm === "ledgerEntryState" && c.state().data().switch().name === "claimableBalance") {
+      before.set(c.state().data().claimableBalance().balanceId().v0().toString("hex"), c.state());
+    } else if (arm === "ledgerEntryCreated" && c.created().data().switch().name === "claimableBalance") {
+      created.push(c.created());
+    }
+  }
+  return {before, created};
+}
+
+function xdrAssetOf(a: xdr.Asset): Asset {
+  switch (a.switch().name) {
+    case "assetTypeNative":
+      return {type: "native"};
+    case "assetTypeCreditAlphanum4":
+      return {type: "credit_alphanum4", code: a.alphaNum4().assetCode().toString("latin1").replace(/\0+$/, ""), issuer: StrKey.encodeEd25519PublicKey(a.alphaNum4().issuer().ed25519())};
+    default:
+      return {type: "credit_alphanum12", code: a.alphaNum12().assetCode().toString("latin1").replace(/\0+$/, ""), issuer: StrKey.encodeEd25519PublicKey(a.alphaNum12().issuer().ed25519())};
+  }
+}
+
+/** The trustline change of an operation's meta for `asset`'s line of `account`: created, updated or removed. */
+function trustLineChange(meta: xdr.OperationMeta | undefined, account: string): "trustline_created" | "trustline_updated" | "trustline_removed" | null {
+  for (const c of meta?.changes() ?? []) {
+    const arm = c.switch().name;
+    if (arm === "ledgerEntryCreated" && c.created().data().switch().name === "trustline") {
+      if (StrKey.encodeEd25519PublicKey(c.created().data().trustLine().accountId().ed25519()) === account) return "trustline_created";
+    } else if (arm === "ledgerEntryUpdated" && c.updated().data().switch().name === "trustline") {
+      if (StrKey.encodeEd25519PublicKey(c.updated().data().trustLine().accountId().ed25519()) === account) return "trustline_updated";
+    } else if (arm === "ledgerEntryRemoved" && c.removed().switch().name === "trustline") {
+      if (StrKey.encodeEd25519PublicKey(c.removed().trustLine().accountId().ed25519()) === account) return "trustline_removed";
+    }
+  }
+  return null;
+}
+
+/**
+ * Horizon's trustline flag details. The maintain-liabilities key is the one Horizon's effect
+ * resource declares (its ingestion writes a misspelt key the resource never reads).
+ */
+function trustLineFlagDetails(flags: number, value: boolean): Record<string, Detail> {
+  const out: Record<string, Detail> = {};
+  if ((flags & 1) !== 0) out.authorized_flag = value;
+  if ((flags & 2) !== 0) out.authorized_to_maintain_liabilites_flag = value;
+  if ((flags & 4) !== 0) out.clawback_enabled_flag = value;
+  return out;
+}
+
 const FLAG_DETAILS: [number, string][] = [
   [1, "auth_required_flag"],
   [2, "auth_revocable_flag"],
@@ -171,10 +273,105 @@ export function operationEffects(sop: StoredOp, outcome: TxOutcomeXdr): Effect[]
       break;
     }
     case "payment": {
-      if (op.asset.type !== "native") break;
-      const details = {amount: formatAmount(op.amount), asset_type: "native"};
+      const details = {amount: formatAmount(op.amount), ...assetFields(op.asset)};
       add(op.destination, "account_credited", details);
       add(src, "account_debited", details);
+      break;
+    }
+    case "path_payment_strict_receive":
+    case "path_payment_strict_send": {
+      const r = outcome.opResults[sop.opIndex - 1];
+      const atoms = claimAtoms(r);
+      let received: bigint;
+      let sent: bigint;
+      if (op.type === "path_payment_strict_receive") {
+        received = op.destAmount;
+        const last = r?.tr().pathPaymentStrictReceiveResult().success().last();
+        // Horizon's SendAmount: the first hop's offers (those buying what the first one bought).
+        sent = atoms.length === 0 ? BigInt(last?.amount().toString() ?? "0") : 0n;
+        for (const a of atoms) {
+          if (a.assetBought !== atoms[0]!.assetBought) break;
+          sent += a.amountBought;
+        }
+      } else {
+        sent = op.sendAmount;
+        received = BigInt(r?.tr().pathPaymentStrictSendResult().success().last().amount().toString() ?? "0");
+      }
+      add(op.destination, "account_credited", {amount: formatAmount(received), ...assetFields(op.destAsset)});
+      add(src, "account_debited", {amount: formatAmount(sent), ...assetFields(op.sendAsset)});
+      tradeEffects(add, src, atoms);
+      break;
+    }
+    case "manage_sell_offer":
+    case "manage_buy_offer":
+    case "create_passive_sell_offer":
+      tradeEffects(add, src, claimAtoms(outcome.opResults[sop.opIndex - 1]));
+      break;
+    case "change_trust": {
+      // An issuer trusting its own asset changes no entry and has no effect.
+      const kind = trustLineChange(meta(), src);
+      if (kind !== null) add(src, kind, {...assetFields(op.line), limit: formatAmount(op.limit)});
+      break;
+    }
+    case "allow_trust": {
+      const asset: Asset = {type: op.assetCode.length <= 4 ? "credit_alphanum4" : "credit_alphanum12", code: op.assetCode, issuer: src};
+      const short = {trustor: op.trustor, asset_type: asset.type, asset_code: op.assetCode};
+      const flagsBase = {trustor: op.trustor, ...assetFields(asset)};
+      if ((op.authorize & 1) !== 0) {
+        add(src, "trustline_authorized", short);
+        add(src, "trustline_flags_updated", {...flagsBase, ...trustLineFlagDetails(1, true)});
+      } else if ((op.authorize & 2) !== 0) {
+        add(src, "trustline_authorized_to_maintain_liabilities", short);
+        add(src, "trustline_flags_updated", {...flagsBase, ...trustLineFlagDetails(2, true)});
+      } else {
+        add(src, "trustline_deauthorized", short);
+        add(src, "trustline_flags_updated", {...flagsBase, ...trustLineFlagDetails(3, false)});
+      }
+      break;
+    }
+    case "set_trust_line_flags":
+      add(src, "trustline_flags_updated", {
+        trustor: op.trustor,
+        ...assetFields(op.asset),
+        ...trustLineFlagDetails(op.setFlags, true),
+        ...trustLineFlagDetails(op.clearFlags, false),
+      });
+      break;
+    case "clawback": {
+      // The clawed-back amount is burned; Horizon still credits the issuer.
+      const details = {amount: formatAmount(op.amount), ...assetFields(op.asset)};
+      add(src, "account_credited", details);
+      add(op.from, "account_debited", details);
+      break;
+    }
+    case "create_claimable_balance": {
+      const {created} = balanceChanges(meta());
+      const entry = created[0];
+      if (entry === undefined) break;
+      const id = balanceIdString(entry.data().claimableBalance().balanceId().v0().toString("hex"));
+      const amount = formatAmount(op.amount);
+      const asset = canonicalAsset(op.asset);
+      add(src, "claimable_balance_created", {asset, balance_id: id, amount});
+      // The operation's predicates, as submitted (the entry holds relative times made absolute).
+      for (const c of op.claimants) add(c.destination, "claimable_balance_claimant_created", {asset, balance_id: id, amount, predicate: predicateJson(c.predicate)});
+      add(src, "account_debited", {amount, ...assetFields(op.asset)});
+      const sponsor = sponsorOf(entry);
+      if (sponsor !== undefined) add(src, "claimable_balance_sponsorship_created", {balance_id: id, sponsor});
+      break;
+    }
+    case "claim_claimable_balance":
+    case "clawback_claimable_balance": {
+      const entry = balanceChanges(meta()).before.get(op.balanceId);
+      const id = balanceIdString(op.balanceId);
+      if (op.type === "clawback_claimable_balance") add(src, "claimable_balance_clawed_back", {balance_id: id});
+      if (entry === undefined) break;
+      const balance = entry.data().claimableBalance();
+      const asset = xdrAssetOf(balance.asset());
+      const amount = formatAmount(BigInt(balance.amount().toString()));
+      if (op.type === "claim_claimable_balance") add(src, "claimable_balance_claimed", {asset: canonicalAsset(asset), balance_id: id, amount});
+      add(src, "account_credited", {amount, ...assetFields(asset)});
+      const sponsor = sponsorOf(entry);
+      if (sponsor !== undefined) add(src, "claimable_balance_sponsorship_removed", {balance_id: id, former_sponsor: sponsor});
       break;
     }
     case "account_merge": {
@@ -241,6 +438,40 @@ export function operationEffects(sop: StoredOp, outcome: TxOutcomeXdr): Effect[]
       break;
   }
   return out;
+}
+
+/**
+ * Two trade effects per claimed offer (none for an empty atom): the taker's, then the maker's,
+ * each seeing the trade from its own side.
+ */
+function tradeEffects(add: (account: string, type: string, details: Record<string, Detail>) => void, taker: string, atoms: AtomXdr[]): void {
+  for (const a of atoms) {
+    if (a.amountSold === 0n && a.amountBought === 0n) continue;
+    const offerId = a.offerId.toString();
+    add(taker, "trade", {
+      seller: a.sellerId,
+      offer_id: offerId,
+      sold_amount: formatAmount(a.amountBought),
+      ...assetDetails(a.assetBought, "sold_"),
+      bought_amount: formatAmount(a.amountSold),
+      ...assetDetails(a.assetSold, "bought_"),
+    });
+    add(a.sellerId, "trade", {
+      seller: taker,
+      offer_id: offerId,
+      sold_amount: formatAmount(a.amountSold),
+      ...assetDetails(a.assetSold, "sold_"),
+      bought_amount: formatAmount(a.amountBought),
+      ...assetDetails(a.assetBought, "bought_"),
+    });
+  }
+}
+
+/** The sponsor a claimable balance entry records in its extension, if any. */
+function sponsorOf(entry: xdr.LedgerEntry): string | undefined {
+  if (entry.ext().switch() !== 1) return undefined;
+  const sponsor = entry.ext().v1().sponsoringId() as xdr.AccountId | null;
+  return sponsor === null ? undefined : StrKey.encodeEd25519PublicKey(sponsor.ed25519());
 }
 
 export function effectRecord(sop: StoredOp, e: Effect, base: string): EffectRecord {
