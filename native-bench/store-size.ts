@@ -92,7 +92,7 @@ for (let i = 0; i < Number(values.readers); i++) {
   const src = `
     const {workerData, parentPort} = require("node:worker_threads");
     const {open} = require("lmdb");
-    const root = open({path: workerData.file, readOnly: true});
+    const root = open({path: workerData.file, readOnly: true, maxDbs: 32});
     const db = root.openDB({name: "entries"});
     let stop = false;
     parentPort.on("message", () => { stop = true; });

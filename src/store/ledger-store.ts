@@ -40,6 +40,7 @@ import {networkIdOf} from "../ledger/options.js";
 import {decodeTxFrame} from "../tx/frame.js";
 import type {ClaimableBalanceFilter, LedgerReader, OfferFilter, OpFilter, PageQuery, StoredOp, StoredTx, TxFilter} from "./types.js";
 import {claimableBalancesPage, offersPage, type ClaimableBalanceCursor} from "./dex-reads.js";
+import {TradesRepo, type TradeFilter, type TradeKey, type TradeRow} from "./trades-repo.js";
 import {parseToid, toidString} from "./toid.js";
 import {StoreError, StoreErrorCode} from "./errors.js";
 import {EntriesRepo} from "./entries-repo.js";
@@ -47,7 +48,7 @@ import {HeadersRepo} from "./headers-repo.js";
 import {PendingRepo} from "./pending-repo.js";
 import {HistoryRepo, OP_INDEX_MAX, accountBounds, accountOpKey, compareKeys, ledgerBounds, type AccountIndexEntry, type CommittedTx, type TxKey, type TxRecord} from "./history-repo.js";
 import {rawFromAccountId} from "../tx/keys.js";
-import {PRUNE_CHUNK_TXS, defaultStoreOptions, type PrunedHistory, type StoreOptions} from "./options.js";
+import {MAX_TABLES, PRUNE_CHUNK_TXS, defaultStoreOptions, type PrunedHistory, type StoreOptions} from "./options.js";
 import {storedTxOf} from "./records.js";
 import {collectStats, type DbStats} from "./stats.js";
 
@@ -148,6 +149,7 @@ export class LedgerStore implements LedgerReader, LedgerStateReader {
   readonly headersRepo: HeadersRepo;
   readonly history: HistoryRepo;
   readonly pending: PendingRepo;
+  readonly tradesRepo: TradesRepo;
   private lcl: LedgerHeader | undefined;
   private networkId: Buffer | undefined;
   /**
@@ -185,12 +187,14 @@ export class LedgerStore implements LedgerReader, LedgerStateReader {
       readOnly: opts.readOnly ?? false,
       // Up to 16 GiB of map; LMDB reserves address space, not disk.
       mapSize: 16 * 1024 ** 3,
+      maxDbs: MAX_TABLES,
     });
     this.metaDb = this.root.openDB({name: "meta"});
     this.entries = new EntriesRepo(this.root);
     this.headersRepo = new HeadersRepo(this.root);
     this.history = new HistoryRepo(this.root);
     this.pending = new PendingRepo(this.root);
+    this.tradesRepo = new TradesRepo(this.root);
     const seq = this.metaDb.get("lcl") as number | undefined;
     if (seq !== undefined) {
       let layout = (this.metaDb.get("layout") as number | undefined) ?? 1;
@@ -265,6 +269,7 @@ export class LedgerStore implements LedgerReader, LedgerStateReader {
         for (const [key, entry] of c.changes) this.entries.write(key, entry);
         this.headersRepo.write(c.header);
         this.history.write(c.header.seq, c.txs, c.participants);
+        this.tradesRepo.write(c.txs);
         for (const hash of settledPending) void this.pending.remove(hash);
         void this.metaDb.put("lcl", c.header.seq);
       });
@@ -571,6 +576,11 @@ export class LedgerStore implements LedgerReader, LedgerStateReader {
 
   claimableBalances(page: {cursor?: ClaimableBalanceCursor; limit: number; order: "asc" | "desc"}, filter: ClaimableBalanceFilter): ClaimableBalanceEntry[] {
     return claimableBalancesPage(this.entries, page, filter, this.snapshot ?? undefined);
+  }
+
+  /** Trades after (asc) or before (desc) `cursor` through the filter's index, lazily (stop when enough). */
+  trades(filter: TradeFilter, cursor: TradeKey | undefined, asc: boolean): Iterable<TradeRow> {
+    return this.tradesRepo.scan(filter, cursor, asc, this.snapshot ?? undefined);
   }
 
   /** What `diamante db stats` prints, for this open store. */

@@ -7,6 +7,7 @@ import {closeSync, existsSync, openSync, readSync, statSync} from "node:fs";
 import {join} from "node:path";
 import {open, type RootDatabase} from "lmdb";
 import {StoreError, StoreErrorCode} from "./errors.js";
+import {MAX_TABLES} from "./options.js";
 
 interface LmdbTreeStat {
   pageSize: number;
@@ -85,7 +86,7 @@ export async function dbStats(dir: string): Promise<DbStats> {
   const file = ledgerFile(dir);
   let root;
   try {
-    root = open({path: file, readOnly: true});
+    root = open({path: file, readOnly: true, maxDbs: MAX_TABLES});
   } catch (e) {
     throw new StoreError(StoreErrorCode.NO_DATA, `${file} is not a readable LMDB file: ${(e as Error).message}`, {dir});
   }

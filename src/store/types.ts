@@ -4,6 +4,7 @@
  */
 import type {AccountEntry, AccountId, AssetKey, ClaimableBalanceEntry, DataEntry, LedgerHeader, OfferEntry, TrustLineEntry} from "../ledger/types.js";
 import type {Operation, ResultCodes} from "../tx/types.js";
+import type {TradeFilter, TradeKey, TradeRow} from "./trades-repo.js";
 
 /**
  * What applying a tx changed, as its record keeps it: since txs codec version 3 the compact
@@ -126,4 +127,6 @@ export interface LedgerReader {
   /** By the hex of the 32-byte hash. */
   claimableBalance(idHex: string): ClaimableBalanceEntry | undefined;
   claimableBalances(page: {cursor?: {ledger: number; balanceId: string}; limit: number; order: "asc" | "desc"}, filter: ClaimableBalanceFilter): ClaimableBalanceEntry[];
+  /** Trades in history order after (asc) or before (desc) the cursor, lazily. */
+  trades(filter: TradeFilter, cursor: TradeKey | undefined, asc: boolean): Iterable<TradeRow>;
 }

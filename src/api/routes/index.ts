@@ -3,6 +3,7 @@ import type {Route} from "./context.js";
 import {claimableBalanceRoutes} from "./claimable-balances.js";
 import {dexRoutes} from "./dex.js";
 import {effectRoutes} from "./effects.js";
+import {tradeRoutes} from "./trades.js";
 import {feeStatsRoutes} from "./fee-stats.js";
 import {friendbotRoutes} from "./friendbot.js";
 import {ledgerRoutes} from "./ledgers.js";
@@ -38,6 +39,7 @@ export const apiRoutes: Route[] = [
   ...effectRoutes,
   ...dexRoutes,
   ...claimableBalanceRoutes,
+  ...tradeRoutes,
   ...feeStatsRoutes,
   ...friendbotRoutes,
   ...metricsRoutes,

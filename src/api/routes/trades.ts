@@ -1,0 +1,130 @@
+/** /trades, /accounts/{id}/trades, /offers/{id}/trades and /trade_aggregations. */
+import {invalidField} from "../errors.js";
+import {assetKey} from "../../ledger/types.js";
+import {pageRecord} from "../format/page.js";
+import {tradeAggregationRecord, tradeRecord} from "../format/trade.js";
+import {link} from "../format/links.js";
+import {RESOLUTIONS, tradeAggregations, tradesPage, type TradesQuery} from "../queries/trades.js";
+import type {TradeFilter, TradeKey} from "../../store/trades-repo.js";
+import {parseToid} from "../../store/toid.js";
+import {jsonReply, type GetRoute, type Reply, type RouteContext} from "./context.js";
+import {accountIdParam, carriedParams, offerIdParam, pageQuery, prefixedAssetParam} from "./params.js";
+
+/** A trade cursor: "opid-order" (Horizon's token) or an operation id alone (before its first trade). */
+function tradeCursor(raw: string): TradeKey {
+  const m = /^(\d{1,19})(?:-(\d{1,10}))?$/.exec(raw);
+  const t = m === null ? undefined : parseToid(m[1]!);
+  if (m === null || t === undefined) throw invalidField("cursor", "cursor must be a trade paging token (operation id-order)");
+  return [t.ledger, t.txIndex, t.opIndex, m[2] === undefined ? -1 : Number(m[2])];
+}
+
+function withoutCursor(ctx: RouteContext): RouteContext {
+  const query = new URLSearchParams(ctx.query);
+  query.delete("cursor");
+  return {...ctx, query};
+}
+
+function tradesReply(ctx: RouteContext, fixed: TradeFilter): Reply {
+  const page = pageQuery(withoutCursor(ctx));
+  const rawCursor = ctx.query.get("cursor") ?? "";
+  let cursor: TradeKey | undefined;
+  if (rawCursor === "now") cursor = [ctx.modules.reader.latestHeader().seq + 1, 0, 0, -1];
+  else if (rawCursor !== "") cursor = tradeCursor(rawCursor);
+  const base = prefixedAssetParam(ctx, "base_", false);
+  const counter = prefixedAssetParam(ctx, "counter_", false);
+  if ((base === undefined) !== (counter === undefined)) {
+    throw invalidField("base_asset_type,counter_asset_type", "this endpoint supports asset pairs but only one asset supplied");
+  }
+  const filter: TradeFilter = {...fixed};
+  const offerRaw = ctx.query.get("offer_id") ?? "";
+  if (offerRaw !== "" && offerRaw !== "0") {
+    if (filter.account !== undefined) throw invalidField("account_id,liquidity_pool_id,offer_id", "Use a single filter for trades, you can only use one of account_id, liquidity_pool_id, offer_id");
+    filter.offerId = offerIdParam(offerRaw);
+  }
+  if ((ctx.query.get("liquidity_pool_id") ?? "") !== "") {
+    throw invalidField("liquidity_pool_id", "this network has no liquidity pools");
+  }
+  const tradeType = ctx.query.get("trade_type") ?? "";
+  if (tradeType !== "" && tradeType !== "all" && tradeType !== "orderbook" && tradeType !== "liquidity_pools") {
+    throw invalidField("trade_type", "trade_type must be all, orderbook or liquidity_pools");
+  }
+  if (filter.offerId !== undefined && tradeType === "liquidity_pools") {
+    throw invalidField("trade_type", "trade_type liquidity_pools cannot be used with the offer_id filter");
+  }
+  let baseKey: string | undefined;
+  if (base !== undefined && counter !== undefined) {
+    if (filter.offerId !== undefined) {
+      throw invalidField("base_asset_type,counter_asset_type,offer_id", "this endpoint does not support filtering by both asset pair and offer id ");
+    }
+    baseKey = assetKey(base);
+    if (filter.account === undefined) filter.pair = [baseKey, assetKey(counter)];
+  }
+  const query: TradesQuery = {filter, asc: page.order === "asc", limit: page.limit};
+  if (baseKey !== undefined) query.base = baseKey;
+  if (cursor !== undefined) query.cursor = cursor;
+  if (filter.account !== undefined && base !== undefined && counter !== undefined) query.pairOfAccount = [assetKey(base), assetKey(counter)];
+  // No liquidity pools exist here, so their trades are always none.
+  const rows = tradeType === "liquidity_pools" ? [] : tradesPage(ctx.modules.reader, query);
+  const records = rows.map((t) => tradeRecord(t, ctx.base));
+  const request = rawCursor === "" ? page : {...page, cursor: rawCursor};
+  return jsonReply(200, pageRecord(ctx.base, ctx.path, request, records, {extra: carriedParams(ctx)}));
+}
+
+/** Horizon's time parameters: milliseconds since the epoch, non-negative integers. */
+function millisParam(ctx: RouteContext, name: string): number {
+  const raw = ctx.query.get(name) ?? "";
+  if (raw === "") return 0;
+  if (!/^\d{1,15}$/.test(raw)) throw invalidField(name, "unparseable value: milliseconds since the epoch expected");
+  return Number(raw);
+}
+
+function aggregationsReply(ctx: RouteContext): Reply {
+  const base = prefixedAssetParam(ctx, "base_", false);
+  if (base === undefined) throw invalidField("base_asset_type", "Missing required field");
+  const counter = prefixedAssetParam(ctx, "counter_", false);
+  if (counter === undefined) throw invalidField("counter_asset_type", "Missing required field");
+  const resolution = millisParam(ctx, "resolution");
+  if (!RESOLUTIONS.has(resolution)) {
+    throw invalidField(
+      "resolution",
+      "illegal or missing resolution. allowed resolutions are: 1 minute (60000), 5 minutes (300000), 15 minutes (900000), 1 hour (3600000), 1 day (86400000) and 1 week (604800000)",
+    );
+  }
+  const offset = millisParam(ctx, "offset");
+  if (offset % 3_600_000 !== 0 || offset >= 86_400_000 || offset > resolution) {
+    throw invalidField("offset", "illegal or missing offset. offset must be a multiple of an hour, less than or equal to the resolution, and less than 24 hours");
+  }
+  const startTime = millisParam(ctx, "start_time");
+  const endTime = millisParam(ctx, "end_time");
+  const page = pageQuery(withoutCursor(ctx));
+  const buckets = tradeAggregations(ctx.modules.reader, {
+    base: assetKey(base),
+    counter: assetKey(counter),
+    startTime,
+    endTime,
+    resolution,
+    offset,
+    asc: page.order === "asc",
+    limit: page.limit,
+  });
+  const records = buckets.map(tradeAggregationRecord);
+  // The next page starts after the last bucket (ascending) or ends at it (descending).
+  const q = new URLSearchParams(ctx.query);
+  const last = buckets[buckets.length - 1];
+  if (last !== undefined) {
+    if (page.order === "asc") q.set("start_time", String(last.timestamp + resolution));
+    else q.set("end_time", String(last.timestamp));
+  }
+  const self = `${ctx.path}?${ctx.query.toString()}`;
+  return jsonReply(200, {
+    _links: {self: link(ctx.base, self), next: link(ctx.base, `${ctx.path}?${q.toString()}`)},
+    _embedded: {records},
+  });
+}
+
+export const tradeRoutes: GetRoute[] = [
+  {method: "get", pattern: "/trades", cacheable: true, handle: (ctx) => tradesReply(ctx, {})},
+  {method: "get", pattern: "/accounts/:id/trades", cacheable: true, handle: (ctx) => tradesReply(ctx, {account: accountIdParam(ctx.params[0]!)})},
+  {method: "get", pattern: "/offers/:id/trades", cacheable: true, handle: (ctx) => tradesReply(ctx, {offerId: offerIdParam(ctx.params[0]!, "offer_id")})},
+  {method: "get", pattern: "/trade_aggregations", cacheable: true, handle: aggregationsReply},
+];
