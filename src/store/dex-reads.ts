@@ -3,7 +3,7 @@
  * database and its offer indexes (entries-repo.ts), inside one read transaction.
  */
 import type {Transaction} from "lmdb";
-import type {ClaimableBalanceEntry, EntryKey, LedgerEntry, OfferEntry} from "../ledger/types.js";
+import type {ClaimableBalanceEntry, EntryKey, LedgerEntry, OfferEntry, TrustLineEntry} from "../ledger/types.js";
 import {offerKey} from "../ledger/types.js";
 import {fieldsOf} from "./codec.js";
 import type {EntriesRepo} from "./entries-repo.js";
@@ -107,4 +107,18 @@ export function claimableBalancesPage(
   found.sort((a, b) => compareBalances({ledger: a.lastModifiedLedger, balanceId: a.balanceId}, {ledger: b.lastModifiedLedger, balanceId: b.balanceId}));
   if (page.order === "desc") found.reverse();
   return found.slice(0, page.limit);
+}
+
+/** Every trustline, by account then asset (lazily). */
+export function* allTrustLines(repo: EntriesRepo, txn?: Transaction): Generator<TrustLineEntry> {
+  for (const {value} of repo.db.getRange({start: "t:", end: "t;", transaction: txn})) {
+    yield fieldsOf("entries", value, VERSIONS).fields[0] as TrustLineEntry;
+  }
+}
+
+/** Every claimable balance, by id (lazily). */
+export function* allClaimableBalances(repo: EntriesRepo, txn?: Transaction): Generator<ClaimableBalanceEntry> {
+  for (const {value} of repo.db.getRange({start: "c:", end: "c;", transaction: txn})) {
+    yield fieldsOf("entries", value, VERSIONS).fields[0] as ClaimableBalanceEntry;
+  }
 }

@@ -39,7 +39,7 @@ import {accountKey, claimableBalanceKey, offerKey} from "../ledger/types.js";
 import {networkIdOf} from "../ledger/options.js";
 import {decodeTxFrame} from "../tx/frame.js";
 import type {ClaimableBalanceFilter, LedgerReader, OfferFilter, OpFilter, PageQuery, StoredOp, StoredTx, TxFilter} from "./types.js";
-import {claimableBalancesPage, offersPage, type ClaimableBalanceCursor} from "./dex-reads.js";
+import {allClaimableBalances, allTrustLines, claimableBalancesPage, offersPage, type ClaimableBalanceCursor} from "./dex-reads.js";
 import {TradesRepo, type TradeFilter, type TradeKey, type TradeRow} from "./trades-repo.js";
 import {parseToid, toidString} from "./toid.js";
 import {StoreError, StoreErrorCode} from "./errors.js";
@@ -576,6 +576,14 @@ export class LedgerStore implements LedgerReader, LedgerStateReader {
 
   claimableBalances(page: {cursor?: ClaimableBalanceCursor; limit: number; order: "asc" | "desc"}, filter: ClaimableBalanceFilter): ClaimableBalanceEntry[] {
     return claimableBalancesPage(this.entries, page, filter, this.snapshot ?? undefined);
+  }
+
+  allTrustLines(): Iterable<TrustLineEntry> {
+    return allTrustLines(this.entries, this.snapshot ?? undefined);
+  }
+
+  allClaimableBalances(): Iterable<ClaimableBalanceEntry> {
+    return allClaimableBalances(this.entries, this.snapshot ?? undefined);
   }
 
   /** Trades after (asc) or before (desc) `cursor` through the filter's index, lazily (stop when enough). */

@@ -127,6 +127,9 @@ export interface LedgerReader {
   /** By the hex of the 32-byte hash. */
   claimableBalance(idHex: string): ClaimableBalanceEntry | undefined;
   claimableBalances(page: {cursor?: {ledger: number; balanceId: string}; limit: number; order: "asc" | "desc"}, filter: ClaimableBalanceFilter): ClaimableBalanceEntry[];
+  /** Every trustline and every claimable balance, lazily (asset statistics). */
+  allTrustLines(): Iterable<TrustLineEntry>;
+  allClaimableBalances(): Iterable<ClaimableBalanceEntry>;
   /** Trades in history order after (asc) or before (desc) the cursor, lazily. */
   trades(filter: TradeFilter, cursor: TradeKey | undefined, asc: boolean): Iterable<TradeRow>;
 }

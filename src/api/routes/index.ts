@@ -4,6 +4,7 @@ import {claimableBalanceRoutes} from "./claimable-balances.js";
 import {dexRoutes} from "./dex.js";
 import {effectRoutes} from "./effects.js";
 import {tradeRoutes} from "./trades.js";
+import {assetRoutes} from "./assets.js";
 import {feeStatsRoutes} from "./fee-stats.js";
 import {friendbotRoutes} from "./friendbot.js";
 import {ledgerRoutes} from "./ledgers.js";
@@ -40,6 +41,7 @@ export const apiRoutes: Route[] = [
   ...dexRoutes,
   ...claimableBalanceRoutes,
   ...tradeRoutes,
+  ...assetRoutes,
   ...feeStatsRoutes,
   ...friendbotRoutes,
   ...metricsRoutes,

@@ -84,8 +84,12 @@ describe("DEX and escrow routes over a real store", () => {
       sellingLiabilities: 150_000_000n,
       lastModifiedLedger: seq,
     };
+    const eur: TrustLineEntry = {...line, accountId: taker.publicKey(), asset: {type: "credit_alphanum4", code: "EUR", issuer: anchor.publicKey()}, flags: 0, balance: 7n};
+    const usdMaintained: TrustLineEntry = {...line, accountId: taker.publicKey(), flags: 2, balance: 30_000_000n};
     await writeEntries([
       line,
+      eur,
+      usdMaintained,
       // Asks of USD/native: two at 2/1 (one written as 4/2), one at 7/3; ids out of price order.
       offer(5n, maker, USD, NATIVE, 10_000_000n, 4, 2, seq),
       offer(3n, maker, USD, NATIVE, 20_000_000n, 2, 1, seq),
@@ -221,6 +225,50 @@ describe("DEX and escrow routes over a real store", () => {
     assert.equal((await get(`/claimable_balances/${"ab".repeat(32)}`)).status, 400);
     assert.equal((await get(`/claimable_balances?cursor=0-${id(1)}`)).status, 400);
     assert.equal((await get(`/claimable_balances?claimant=nope`)).status, 400);
+  });
+
+  it("/assets counts holders and amounts by authorization state, with claimable balances (SDK)", async () => {
+    const all = await sdk.assets().call();
+    assert.deepEqual(all.records.map((a) => a.asset_code), ["EUR", "USD"]);
+    const raw = await get("/assets");
+    const usd = (raw.body._embedded!.records as unknown as Loose[])[1];
+    assert.deepEqual(usd, {
+      _links: {toml: {href: ""}},
+      asset_type: "credit_alphanum4",
+      asset_code: "USD",
+      asset_issuer: anchor.publicKey(),
+      paging_token: `USD_${anchor.publicKey()}_credit_alphanum4`,
+      num_claimable_balances: 2,
+      num_liquidity_pools: 0,
+      num_contracts: 0,
+      accounts: {authorized: 1, authorized_to_maintain_liabilities: 1, unauthorized: 0},
+      claimable_balances_amount: "2.5000007",
+      liquidity_pools_amount: "0.0000000",
+      contracts_amount: "0.0000000",
+      balances: {authorized: "50.0000000", authorized_to_maintain_liabilities: "3.0000000", unauthorized: "0.0000000"},
+      flags: {auth_required: false, auth_revocable: false, auth_immutable: false, auth_clawback_enabled: false},
+    } as never);
+    assert.deepEqual(all.records[0]!.accounts, {authorized: 0, authorized_to_maintain_liabilities: 0, unauthorized: 1});
+    assert.deepEqual((await sdk.assets().forCode("USD").call()).records.map((a) => a.asset_code), ["USD"]);
+    assert.deepEqual((await sdk.assets().forIssuer(maker.publicKey()).call()).records, []);
+    const firstPage = await get("/assets?limit=1");
+    const nextHref = (firstPage.body._links!.next as unknown as {href: string}).href;
+    const nextRaw = await fetch(nextHref);
+    assert.equal(nextRaw.status, 200, nextHref + " " + (await nextRaw.clone().text()));
+    const next = await (await sdk.assets().limit(1).call()).next();
+    assert.deepEqual(next.records.map((a) => a.asset_code), ["USD"]);
+    const desc = await sdk.assets().order("desc").cursor(`USD_${anchor.publicKey()}_credit_alphanum4`).call();
+    assert.deepEqual(desc.records.map((a) => a.asset_code), ["EUR"]);
+    for (const bad of ["/assets?asset_code=US$", "/assets?asset_issuer=G", "/assets?cursor=USD"]) assert.equal((await get(bad)).status, 400, bad);
+  });
+
+  it("/accounts?asset= lists the holders of a trustline in the asset (SDK)", async () => {
+    const holders = await sdk.accounts().forAsset(sdkUSD).call();
+    assert.deepEqual(holders.records.map((a) => a.id), [maker.publicKey(), taker.publicKey()].sort());
+    const eurHolders = await sdk.accounts().forAsset(new SdkAsset("EUR", anchor.publicKey())).call();
+    assert.deepEqual(eurHolders.records.map((a) => a.id), [taker.publicKey()]);
+    const after = await sdk.accounts().forAsset(sdkUSD).cursor(holders.records[0]!.id).call();
+    assert.deepEqual(after.records.map((a) => a.id), [holders.records[1]!.id]);
   });
 
   it("/accounts/{id} lists the trustline with limit, liabilities and flags (SDK)", async () => {
