@@ -351,10 +351,12 @@ export class LedgerStore implements LedgerReader, LedgerStateReader {
     try {
       const keepFrom = (this.lcl as LedgerHeader).seq - this.retention + 1;
       const oldest = this.history.oldestLedger();
-      if (!this.closed && oldest !== undefined && oldest < keepFrom) {
+      const oldestTrade = this.tradesRepo.oldestLedger();
+      if (!this.closed && ((oldest !== undefined && oldest < keepFrom) || (oldestTrade !== undefined && oldestTrade < keepFrom))) {
         await this.root.batch(() => {
           const r = this.history.prune(keepFrom, PRUNE_CHUNK_TXS);
-          pruned = r.txs;
+          // Trades go with the history they were read from, a chunk of each per write.
+          pruned = r.txs + this.tradesRepo.prune(keepFrom, PRUNE_CHUNK_TXS);
           if (r.txs > 0) report = {...r, keepFrom};
         });
       }

@@ -211,6 +211,16 @@ export function tradesOfTx(t: CommittedTx): TradeRow[] {
   return out;
 }
 
+/** The index rows of a trade: both accounts, the real offer ids, the pair. */
+function indexKeysOf(row: TradeRow): (string | number)[][] {
+  const k: TradeKey = [row.ledger, row.txIndex, row.opIndex, row.order];
+  const out: (string | number)[][] = [["a", row.maker, ...k], ["a", row.taker, ...k], ["o", idKey(row.makerOfferId), ...k]];
+  if ((row.takerOfferId & SYNTHETIC_OFFER_BIT) === 0n) out.push(["o", idKey(row.takerOfferId), ...k]);
+  const [a, b] = assetOrder(row.sold, row.bought) < 0 ? [row.sold, row.bought] : [row.bought, row.sold];
+  out.push(["p", a, b, ...k]);
+  return out;
+}
+
 export interface TradeFilter {
   account?: AccountId;
   offerId?: bigint;
@@ -250,14 +260,32 @@ export class TradesRepo {
           row.priceN,
           row.priceD,
         ]);
-        void this.index.put(["a", row.maker, ...k], null);
-        void this.index.put(["a", row.taker, ...k], null);
-        void this.index.put(["o", idKey(row.makerOfferId), ...k], null);
-        if ((row.takerOfferId & SYNTHETIC_OFFER_BIT) === 0n) void this.index.put(["o", idKey(row.takerOfferId), ...k], null);
-        const [a, b] = assetOrder(row.sold, row.bought) < 0 ? [row.sold, row.bought] : [row.bought, row.sold];
-        void this.index.put(["p", a, b, ...k], null);
+        for (const idx of indexKeysOf(row)) void this.index.put(idx, null);
       }
     }
+  }
+
+  /** The ledger of the oldest stored trade (undefined when there is none). */
+  oldestLedger(txn?: Transaction): number | undefined {
+    for (const key of this.trades.getKeys({limit: 1, transaction: txn})) return key[0];
+    return undefined;
+  }
+
+  /**
+   * Inside a write batch: deletes up to `max` trades of ledgers before `keepFrom`, with their
+   * index rows, as the history they came from is pruned. Returns how many.
+   */
+  prune(keepFrom: number, max: number): number {
+    let n = 0;
+    for (const {key} of this.trades.getRange({end: [keepFrom], limit: max})) {
+      const row = this.get(key);
+      if (row !== undefined) {
+        for (const idx of indexKeysOf(row)) void this.index.remove(idx);
+      }
+      void this.trades.remove(key);
+      n++;
+    }
+    return n;
   }
 
   get(k: TradeKey, txn?: Transaction): TradeRow | undefined {

@@ -17,7 +17,8 @@ const USD = new SdkAsset("USD", anchor.publicKey());
 const DIAM = SdkAsset.native();
 
 describe("DEX routes over ledgers the node closes", () => {
-  const ledger = StoreLedger.create();
+  // History of 6 ledgers: the trades outlive the setup, then go with their history (last test).
+  const ledger = StoreLedger.create(undefined, 6);
   let server: ApiServer;
   let sdk: Horizon.Server;
   let bookBefore: Horizon.ServerApi.OrderbookRecord;
@@ -106,5 +107,20 @@ describe("DEX routes over ledgers the node closes", () => {
     const assets = await sdk.assets().forCode("USD").call();
     assert.deepEqual(assets.records[0]!.balances, {authorized: "100.0000000", authorized_to_maintain_liabilities: "0.0000000", unauthorized: "0.0000000"});
     assert.deepEqual(assets.records[0]!.accounts, {authorized: 2, authorized_to_maintain_liabilities: 0, unauthorized: 0});
+  });
+
+  it("trades are pruned with the history they came from, index rows included", async () => {
+    assert.equal((await sdk.trades().call()).records.length, 2);
+    const tradeLedger = ledger.store.latestHeader().seq;
+    while (ledger.store.latestHeader().seq < tradeLedger + 5) await ledger.close([]);
+    await ledger.store.prunedUpToDate();
+    server.ledgerClosed();
+    assert.equal((await sdk.trades().call()).records.length, 2, "still within the retention");
+    await ledger.close([]);
+    await ledger.store.prunedUpToDate();
+    server.ledgerClosed();
+    assert.deepEqual((await sdk.trades().call()).records, []);
+    assert.deepEqual((await sdk.trades().forAccount(taker.publicKey()).call()).records, []);
+    assert.deepEqual([...ledger.store.tradesRepo.index.getKeys()], []);
   });
 });

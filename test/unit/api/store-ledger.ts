@@ -45,10 +45,11 @@ export class StoreLedger {
   private constructor(
     readonly dir: string,
     passphrase: string,
+    historyRetention?: number,
   ) {
     this.config = networkConfig(passphrase, {baseFee: BASE_FEE});
     this.root = rootKeypair(passphrase);
-    this.store = new LedgerStore({dir});
+    this.store = new LedgerStore(historyRetention === undefined ? {dir} : {dir, historyRetention});
     const genesis = genesisLedger(this.config, TOTAL_COINS);
     const meta: NetworkMeta = {
       passphrase,
@@ -63,8 +64,9 @@ export class StoreLedger {
   }
 
   /** A new network (genesis only) in a fresh temporary folder. */
-  static create(passphrase = PASSPHRASE): StoreLedger {
-    return new StoreLedger(mkdtempSync(join(tmpdir(), "diamante-api-")), passphrase);
+  /** `historyRetention`: ledgers of history kept (the store's default when absent). */
+  static create(passphrase = PASSPHRASE, historyRetention?: number): StoreLedger {
+    return new StoreLedger(mkdtempSync(join(tmpdir(), "diamante-api-")), passphrase, historyRetention);
   }
 
   account(id: string): AccountEntry | undefined {
