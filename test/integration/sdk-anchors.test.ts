@@ -160,4 +160,40 @@ describe("anchors issuing credit through @stellar/stellar-sdk", () => {
     assert.deepEqual(await submit(bob, [Operation.changeTrust({asset: usd, limit: "0"})]), ["op_invalid_limit"]);
     assert.deepEqual(await submit(bob, [Operation.accountMerge({destination: alice.publicKey()})]), ["op_has_sub_entries"]);
   });
+
+  it("/accounts/{id} lists each trustline with balance, limit, liabilities and authorization flags", async () => {
+    const acc = await n.server.loadAccount(bob.publicKey());
+    const byCode = new Map(acc.balances.filter((b) => b.asset_type === "credit_alphanum4").map((b) => [(b as {asset_code: string}).asset_code, b as unknown as Record<string, unknown>]));
+    const u = byCode.get("USD")!;
+    assert.equal(u.asset_issuer, usdAnchor.publicKey());
+    assert.equal(u.balance, "20.0000000");
+    assert.equal(u.limit, "1000.0000000");
+    assert.equal(u.buying_liabilities, "0.0000000");
+    assert.equal(u.selling_liabilities, "0.0000000");
+    assert.equal(u.is_authorized, false);
+    assert.equal(u.is_authorized_to_maintain_liabilities, true);
+    assert.equal(u.is_clawback_enabled, true);
+    const a = byCode.get("AED")!;
+    assert.equal(a.balance, "70.0000000");
+    assert.equal(a.limit, "922337203685.4775807");
+    assert.equal(a.selling_liabilities, "4.0000000");
+    assert.equal(a.is_authorized, true);
+    assert.equal(a.is_clawback_enabled, false);
+  });
+
+  it("/assets shows each anchor's supply by authorization state and its flags", async () => {
+    const page = await n.server.assets().forCode("USD").forIssuer(usdAnchor.publicKey()).call();
+    assert.equal(page.records.length, 1);
+    const u = page.records[0]! as unknown as {
+      balances: Record<string, string>;
+      accounts: Record<string, number>;
+      flags: Record<string, boolean>;
+    };
+    // Only bob's frozen 20 USD remain: 100 minted, 10 clawed back, 70 withdrawn.
+    assert.deepEqual(u.balances, {authorized: "0.0000000", authorized_to_maintain_liabilities: "20.0000000", unauthorized: "0.0000000"});
+    assert.deepEqual(u.accounts, {authorized: 0, authorized_to_maintain_liabilities: 1, unauthorized: 0});
+    assert.deepEqual(u.flags, {auth_required: true, auth_revocable: true, auth_immutable: false, auth_clawback_enabled: true});
+    const a = (await n.server.assets().forCode("AED").forIssuer(aedAnchor.publicKey()).call()).records[0]! as unknown as {balances: Record<string, string>};
+    assert.equal(a.balances.authorized, "70.0000000");
+  });
 });
