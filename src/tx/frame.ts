@@ -164,8 +164,10 @@ function decodeOperation(op: xdr.Operation): Operation {
     case "allowTrust": {
       const v = body.allowTrustOp();
       const a = v.asset();
-      const code = a.switch().name === "assetTypeCreditAlphanum4" ? a.assetCode4() : a.assetCode12();
-      return {source, type: "allow_trust", trustor: publicKeyToAccountId(v.trustor()), assetCode: trimCode(code), authorize: v.authorize()};
+      const four = a.switch().name === "assetTypeCreditAlphanum4";
+      const code = four ? a.assetCode4() : a.assetCode12();
+      const assetType = four ? "credit_alphanum4" : "credit_alphanum12";
+      return {source, type: "allow_trust", trustor: publicKeyToAccountId(v.trustor()), assetType, assetCode: trimCode(code), authorize: v.authorize()};
     }
     case "setTrustLineFlags": {
       const v = body.setTrustLineFlagsOp();

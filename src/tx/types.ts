@@ -34,7 +34,7 @@ export type Operation = OpBase &
     /** A native line is malformed; a liquidity-pool line decodes as unsupported. */
     | {type: "change_trust"; line: Asset; limit: bigint}
     /** `authorize`: 0, AUTHORIZED_FLAG or AUTHORIZED_TO_MAINTAIN_LIABILITIES_FLAG. */
-    | {type: "allow_trust"; trustor: AccountId; assetCode: string; authorize: number}
+    | {type: "allow_trust"; trustor: AccountId; assetType: CreditAsset["type"]; assetCode: string; authorize: number}
     | {type: "set_trust_line_flags"; trustor: AccountId; asset: Asset; clearFlags: number; setFlags: number}
     | {type: "clawback"; asset: Asset; from: AccountId; amount: bigint}
     /** offerId 0 creates an offer; amount 0 deletes one. */

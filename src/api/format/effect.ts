@@ -314,7 +314,7 @@ export function operationEffects(sop: StoredOp, outcome: TxOutcomeXdr): Effect[]
       break;
     }
     case "allow_trust": {
-      const asset: Asset = {type: op.assetCode.length <= 4 ? "credit_alphanum4" : "credit_alphanum12", code: op.assetCode, issuer: src};
+      const asset: Asset = {type: op.assetType, code: op.assetCode, issuer: src};
       const short = {trustor: op.trustor, asset_type: asset.type, asset_code: op.assetCode};
       const flagsBase = {trustor: op.trustor, ...assetFields(asset)};
       if ((op.authorize & 1) !== 0) {

@@ -277,7 +277,7 @@ function typeFields(sop: StoredOp): {type: string; fields: Record<string, FieldV
       return {type: op.type, fields: f};
     }
     case "allow_trust": {
-      const asset: Asset = {type: op.assetCode.length <= 4 ? "credit_alphanum4" : "credit_alphanum12", code: op.assetCode, issuer: source};
+      const asset: Asset = {type: op.assetType, code: op.assetCode, issuer: source};
       const f: Record<string, FieldValue> = {
         ...assetFields(asset),
         trustee: source,

@@ -53,9 +53,9 @@ function isAuthorizedToMaintainLiabilitiesFlags(flags: number): boolean {
   return (flags & TRUSTLINE_AUTH_FLAGS) !== 0;
 }
 
-/** allow_trust names only the code: the asset is the source's own (alphanum4 up to 4 chars). */
+/** allow_trust names the code and its kind: the asset is the source's own. */
 function allowTrustAsset(op: AllowTrustOp, source: AccountId): CreditAsset {
-  return {type: op.assetCode.length <= 4 ? "credit_alphanum4" : "credit_alphanum12", code: op.assetCode, issuer: source};
+  return {type: op.assetType, code: op.assetCode, issuer: source};
 }
 
 export function checkAllowTrust(op: AllowTrustOp, source: string): OpResult | null {

@@ -263,6 +263,12 @@ test("allow_trust: authorize, freeze and revoke; op_cant_revoke without AUTH_REV
   r = run(l, issuer, [both]);
   assert.deepEqual(opCodes(r), ["op_malformed"]);
   assert.equal(opXdr(r).allowTrustResult().switch().name, "allowTrustMalformed");
+  // A 3-character code in the alphanum12 arm names no valid asset (alphanum12 codes are 5-12 long).
+  const long = xdr.Operation.fromXDR(Operation.allowTrust({trustor: a.publicKey(), assetCode: "USD", authorize: 1}).toXDR());
+  const code12 = Buffer.alloc(12);
+  code12.write("USD", "ascii");
+  long.body().allowTrustOp().asset(xdr.AssetCode.assetTypeCreditAlphanum12(code12));
+  assert.deepEqual(l.check(l.build(issuer, [long]))!.resultCodes.operations, ["op_malformed"]);
 
   // Revocable: freeze, then revoke; other flags (clawback) are kept.
   run(l, issuer, [Operation.setOptions({setFlags: flags(2)})]);
