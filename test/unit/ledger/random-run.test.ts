@@ -376,6 +376,8 @@ const MUST_SUCCEED = [
   "manageSellOffer",
   "manageBuyOffer",
   "createPassiveSellOffer",
+  "pathPaymentStrictSend",
+  "pathPaymentStrictReceive",
 ];
 
 test("market random run: ≥ 2,000 mixed ops, every invariant after every ledger, same seed same hashes", (t) => {
