@@ -16,7 +16,8 @@
  */
 import {StrKey, xdr} from "@stellar/stellar-base";
 import type {Database, RootDatabase, Transaction} from "lmdb";
-import type {AccountId, AssetKey} from "../ledger/types.js";
+import {assetKey, type AccountId, type AssetKey} from "../ledger/types.js";
+import {decodeAsset} from "../tx/frame.js";
 import type {TxMeta} from "../ledger/meta.js";
 import {fieldsOf} from "./codec.js";
 import type {CommittedTx} from "./history-repo.js";
@@ -71,17 +72,6 @@ function idKey(id: bigint): string {
 
 function accountOfMuxed(m: xdr.MuxedAccount): AccountId {
   return StrKey.encodeEd25519PublicKey(m.switch().name === "keyTypeEd25519" ? m.ed25519() : m.med25519().ed25519());
-}
-
-function assetKeyOfXdr(a: xdr.Asset): AssetKey {
-  switch (a.switch().name) {
-    case "assetTypeNative":
-      return "native";
-    case "assetTypeCreditAlphanum4":
-      return a.alphaNum4().assetCode().toString("latin1").replace(/\0+$/, "") + ":" + StrKey.encodeEd25519PublicKey(a.alphaNum4().issuer().ed25519());
-    default:
-      return a.alphaNum12().assetCode().toString("latin1").replace(/\0+$/, "") + ":" + StrKey.encodeEd25519PublicKey(a.alphaNum12().issuer().ed25519());
-  }
 }
 
 /** True when a successful tx's result has only 12-byte operation results (no offer, no atom). */
@@ -197,9 +187,9 @@ export function tradesOfTx(t: CommittedTx): TradeRow[] {
         closedAt: t.closedAt,
         maker: StrKey.encodeEd25519PublicKey(a.sellerId().ed25519()),
         makerOfferId,
-        sold: assetKeyOfXdr(a.assetSold()),
+        sold: assetKey(decodeAsset(a.assetSold())),
         amountSold,
-        bought: assetKeyOfXdr(a.assetBought()),
+        bought: assetKey(decodeAsset(a.assetBought())),
         amountBought,
         taker: sources![i]!,
         takerOfferId,

@@ -41,7 +41,9 @@ function bytesOf(v: string | Buffer): Buffer {
   return typeof v === "string" ? Buffer.from(v, "utf8") : v;
 }
 
-function trimCode(code: Buffer): string {
+/** An asset code without its zero padding (XDR objects built in memory may hold it as a string). */
+function trimCode(raw: Buffer | string): string {
+  const code = bytesOf(raw);
   let end = code.length;
   while (end > 0 && code[end - 1] === 0) end--;
   return code.subarray(0, end).toString("latin1");

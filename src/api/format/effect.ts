@@ -13,6 +13,7 @@ import {formatAmount} from "./amount.js";
 import {balanceIdString, canonicalAsset, predicateJson, type PredicateJson} from "./asset.js";
 import {assetFields, claimAtomOf, type AtomXdr} from "./operation.js";
 import {assetFromKey, type Asset} from "../../ledger/types.js";
+import {decodeAsset} from "../../tx/frame.js";
 import {link, type Link} from "./links.js";
 import {isoTime} from "./time.js";
 
@@ -209,17 +210,6 @@ function balanceChanges(meta: xdr.OperationMeta | undefined): {before: Map<strin
   return {before, created};
 }
 
-function xdrAssetOf(a: xdr.Asset): Asset {
-  switch (a.switch().name) {
-    case "assetTypeNative":
-      return {type: "native"};
-    case "assetTypeCreditAlphanum4":
-      return {type: "credit_alphanum4", code: a.alphaNum4().assetCode().toString("latin1").replace(/\0+$/, ""), issuer: StrKey.encodeEd25519PublicKey(a.alphaNum4().issuer().ed25519())};
-    default:
-      return {type: "credit_alphanum12", code: a.alphaNum12().assetCode().toString("latin1").replace(/\0+$/, ""), issuer: StrKey.encodeEd25519PublicKey(a.alphaNum12().issuer().ed25519())};
-  }
-}
-
 /** The trustline change of an operation's meta for `asset`'s line of `account`: created, updated or removed. */
 function trustLineChange(meta: xdr.OperationMeta | undefined, account: string): "trustline_created" | "trustline_updated" | "trustline_removed" | null {
   for (const c of meta?.changes() ?? []) {
@@ -366,7 +356,7 @@ export function operationEffects(sop: StoredOp, outcome: TxOutcomeXdr): Effect[]
       if (op.type === "clawback_claimable_balance") add(src, "claimable_balance_clawed_back", {balance_id: id});
       if (entry === undefined) break;
       const balance = entry.data().claimableBalance();
-      const asset = xdrAssetOf(balance.asset());
+      const asset = decodeAsset(balance.asset());
       const amount = formatAmount(BigInt(balance.amount().toString()));
       if (op.type === "claim_claimable_balance") add(src, "claimable_balance_claimed", {asset: canonicalAsset(asset), balance_id: id, amount});
       add(src, "account_credited", {amount, ...assetFields(asset)});

@@ -2,6 +2,8 @@
 import {StrKey, xdr} from "@stellar/stellar-base";
 import type {StoredOp} from "../../store/types.js";
 import {OPERATION_TYPE_I, type Asset} from "../../tx/types.js";
+import {assetKey} from "../../ledger/types.js";
+import {decodeAsset} from "../../tx/frame.js";
 import {formatAmount} from "./amount.js";
 import {balanceIdString, canonicalAsset, claimantsJson, priceR, priceString, type PredicateJson} from "./asset.js";
 import {link, type Link} from "./links.js";
@@ -95,17 +97,6 @@ function int64(v: {toString(): string}): bigint {
   return BigInt(v.toString());
 }
 
-function assetKeyOfXdr(a: xdr.Asset): string {
-  switch (a.switch().name) {
-    case "assetTypeNative":
-      return "native";
-    case "assetTypeCreditAlphanum4":
-      return a.alphaNum4().assetCode().toString("latin1").replace(/\0+$/, "") + ":" + StrKey.encodeEd25519PublicKey(a.alphaNum4().issuer().ed25519());
-    default:
-      return a.alphaNum12().assetCode().toString("latin1").replace(/\0+$/, "") + ":" + StrKey.encodeEd25519PublicKey(a.alphaNum12().issuer().ed25519());
-  }
-}
-
 /** What a ClaimAtom says: the maker's side (sold by the maker, bought by the maker). */
 export interface AtomXdr {
   sellerId: string;
@@ -123,9 +114,9 @@ export function claimAtomOf(atom: xdr.ClaimAtom): AtomXdr | undefined {
     return {
       sellerId: StrKey.encodeEd25519PublicKey(a.sellerId().ed25519()),
       offerId: int64(a.offerId()),
-      assetSold: assetKeyOfXdr(a.assetSold()),
+      assetSold: assetKey(decodeAsset(a.assetSold())),
       amountSold: int64(a.amountSold()),
-      assetBought: assetKeyOfXdr(a.assetBought()),
+      assetBought: assetKey(decodeAsset(a.assetBought())),
       amountBought: int64(a.amountBought()),
     };
   }
@@ -134,9 +125,9 @@ export function claimAtomOf(atom: xdr.ClaimAtom): AtomXdr | undefined {
     return {
       sellerId: StrKey.encodeEd25519PublicKey(a.sellerEd25519()),
       offerId: int64(a.offerId()),
-      assetSold: assetKeyOfXdr(a.assetSold()),
+      assetSold: assetKey(decodeAsset(a.assetSold())),
       amountSold: int64(a.amountSold()),
-      assetBought: assetKeyOfXdr(a.assetBought()),
+      assetBought: assetKey(decodeAsset(a.assetBought())),
       amountBought: int64(a.amountBought()),
     };
   }
