@@ -43,7 +43,7 @@ export class PathPool implements PathFinder {
     private readonly metrics?: Metrics,
   ) {
     this.pool = new Piscina({
-      filename: new URL("../../workers/paths-worker.js", import.meta.url).href,
+      filename: new URL("../../workers/paths-entry.cjs", import.meta.url).href,
       minThreads: opts.threads,
       maxThreads: opts.threads,
       maxQueue: opts.maxQueue,

@@ -49,7 +49,7 @@ export class VerifyPool implements SignatureVerifier {
   ) {
     this.opts = {...defaultVerifyPoolOptions, ...opts};
     this.pool = new Piscina({
-      filename: new URL("../../workers/verify-worker.js", import.meta.url).href,
+      filename: new URL("../../workers/verify-entry.cjs", import.meta.url).href,
       minThreads: this.opts.threads,
       maxThreads: this.opts.threads,
       workerData,
