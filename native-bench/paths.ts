@@ -22,6 +22,7 @@ import {getJson} from "./horizon-http.js";
 import {isEntryPoint} from "./measure.js";
 import {defaultE2eOptions, type E2eOptions} from "./options.js";
 import {markdownTable, textTable} from "./report.js";
+import {prng} from "../test/helpers/prng.js";
 
 export interface PathBenchOptions {
   /** Offers in the book (the figure: 10,000). */
@@ -46,17 +47,6 @@ export const defaultPathBenchOptions: PathBenchOptions = {
   seed: 6,
 };
 
-/** A small deterministic generator (mulberry32): the same book and queries every run. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export interface SeededBook {
   assets: Asset[];
@@ -70,7 +60,7 @@ export interface SeededBook {
  * 0-5% spread, so the books are consistent and multi-hop paths compete with direct ones.
  */
 export async function seedBook(dataDir: string, opts: PathBenchOptions): Promise<SeededBook> {
-  const rand = rng(opts.seed);
+  const rand = prng(opts.seed);
   initNetwork(dataDir);
   const issuer = Keypair.fromRawEd25519Seed(Buffer.alloc(32, 0x61)).publicKey();
   const sellers = Array.from({length: 20}, (_, i) => Keypair.fromRawEd25519Seed(Buffer.alloc(32, 0x70 + i)).publicKey());
@@ -117,7 +107,7 @@ function assetListItem(a: Asset): string {
 
 /** Alternating strict-receive and strict-send queries between random assets, 3 candidates each side. */
 function queryMaker(book: SeededBook, seed: number): () => string {
-  const rand = rng(seed);
+  const rand = prng(seed);
   const pick = (): Asset => book.assets[Math.floor(rand() * book.assets.length)] as Asset;
   let n = 0;
   return () => {

@@ -12,7 +12,7 @@ import {storedTxOf} from "../../../src/store/records.js";
 import {storedOp} from "../../../src/store/ledger-store.js";
 import {effectRecord, operationEffects, type Effect, type TxOutcomeXdr} from "../../../src/api/format/effect.js";
 import type {ClaimableBalanceEntry, TrustLineEntry} from "../../../src/ledger/types.js";
-import {PASSPHRASE} from "./store-ledger.js";
+import {PASSPHRASE, claimAtom as atom} from "./store-ledger.js";
 
 const anchor = Keypair.fromRawEd25519Seed(Buffer.alloc(32, 61));
 const alice = Keypair.fromRawEd25519Seed(Buffer.alloc(32, 62));
@@ -32,19 +32,6 @@ function effectsOf(op: xdr.Operation, source: Keypair, result: xdr.OperationResu
     opMeta: (i) => (i === 0 ? new xdr.OperationMeta({changes: entryChangesXdr(deltas, 7)}) : undefined),
   };
   return operationEffects(storedOp(stx, 1)!, outcome);
-}
-
-function atom(seller: Keypair, offerId: number, sold: Asset, amountSold: number, bought: Asset, amountBought: number): xdr.ClaimAtom {
-  return xdr.ClaimAtom.claimAtomTypeOrderBook(
-    new xdr.ClaimOfferAtom({
-      sellerId: xdr.PublicKey.publicKeyTypeEd25519(seller.rawPublicKey()),
-      offerId: new xdr.Int64(offerId),
-      assetSold: sold.toXDRObject(),
-      amountSold: new xdr.Int64(amountSold),
-      assetBought: bought.toXDRObject(),
-      amountBought: new xdr.Int64(amountBought),
-    }),
-  );
 }
 
 function line(account: Keypair, limit: bigint, flags = 0): TrustLineEntry {

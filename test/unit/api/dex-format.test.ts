@@ -14,7 +14,7 @@ import {accountRecord} from "../../../src/api/format/account.js";
 import {predicateJson, priceString, ratioString} from "../../../src/api/format/asset.js";
 import type {AccountEntry, TrustLineEntry} from "../../../src/ledger/types.js";
 import type {StoredOp} from "../../../src/store/types.js";
-import {PASSPHRASE} from "./store-ledger.js";
+import {PASSPHRASE, claimAtom as atom} from "./store-ledger.js";
 
 const BASE = "http://h:8000";
 const anchor = Keypair.fromRawEd25519Seed(Buffer.alloc(32, 41));
@@ -48,19 +48,6 @@ function txResult(opResults: xdr.OperationResult[]): xdr.TransactionResult {
     result: xdr.TransactionResultResult.txSuccess(opResults),
     ext: new xdr.TransactionResultExt(0),
   });
-}
-
-function atom(seller: Keypair, offerId: number, sold: Asset, amountSold: number, bought: Asset, amountBought: number): xdr.ClaimAtom {
-  return xdr.ClaimAtom.claimAtomTypeOrderBook(
-    new xdr.ClaimOfferAtom({
-      sellerId: xdr.PublicKey.publicKeyTypeEd25519(seller.rawPublicKey()),
-      offerId: new xdr.Int64(offerId),
-      assetSold: sold.toXDRObject(),
-      amountSold: new xdr.Int64(amountSold),
-      assetBought: bought.toXDRObject(),
-      amountBought: new xdr.Int64(amountBought),
-    }),
-  );
 }
 
 function simpleLast(dest: Keypair, asset: Asset, amount: number): xdr.SimplePaymentResult {

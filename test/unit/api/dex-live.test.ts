@@ -7,8 +7,7 @@ import {after, before, describe, it} from "node:test";
 import assert from "node:assert/strict";
 import {Horizon} from "@stellar/stellar-sdk";
 import {ApiServer} from "../../../src/api/server.js";
-import type {ApiModules} from "../../../src/api/interface.js";
-import {buildTx, Keypair, PASSPHRASE, SdkAsset, SdkOperation, StoreLedger} from "./store-ledger.js";
+import {buildTx, Keypair, SdkAsset, SdkOperation, StoreLedger, readOnlyModules} from "./store-ledger.js";
 
 const anchor = Keypair.fromRawEd25519Seed(Buffer.alloc(32, 81));
 const maker = Keypair.fromRawEd25519Seed(Buffer.alloc(32, 82));
@@ -24,14 +23,7 @@ describe("DEX routes over ledgers the node closes", () => {
   let bookBefore: Horizon.ServerApi.OrderbookRecord;
 
   before(async () => {
-    const modules: ApiModules = {
-      reader: ledger.store,
-      submitter: {submit: () => Promise.reject(new Error("no submissions here"))},
-      friendbot: null,
-      feeStats: {recentFees: () => []},
-      info: {networkPassphrase: PASSPHRASE, coreVersion: "t", horizonVersion: "t", protocolVersion: ledger.config.protocolVersion},
-      metricsText: () => Promise.resolve(""),
-    };
+    const modules = readOnlyModules(ledger);
     server = new ApiServer({host: "127.0.0.1", port: 0}, modules);
     sdk = new Horizon.Server(`http://127.0.0.1:${await server.start()}`, {allowHttp: true});
     const close = async (...txs: Parameters<typeof ledger.close>[0]) => {

@@ -6,9 +6,8 @@ import {after, before, describe, it} from "node:test";
 import assert from "node:assert/strict";
 import {Asset as SdkAsset, Horizon} from "@stellar/stellar-sdk";
 import {ApiServer} from "../../../src/api/server.js";
-import type {ApiModules} from "../../../src/api/interface.js";
 import {entryKey, type Asset, type ClaimableBalanceEntry, type LedgerEntry, type OfferEntry, type TrustLineEntry} from "../../../src/ledger/types.js";
-import {buildTx, Keypair, PASSPHRASE, SdkOperation, StoreLedger} from "./store-ledger.js";
+import {buildTx, Keypair, SdkOperation, StoreLedger, readOnlyModules} from "./store-ledger.js";
 
 interface Loose {
   readonly [key: string]: Loose;
@@ -103,14 +102,7 @@ describe("DEX and escrow routes over a real store", () => {
     ]);
     await writeEntries([balance(3, 7n, [taker.publicKey()], 0)]);
 
-    const modules: ApiModules = {
-      reader: ledger.store,
-      submitter: {submit: () => Promise.reject(new Error("no submissions here"))},
-      friendbot: null,
-      feeStats: {recentFees: () => []},
-      info: {networkPassphrase: PASSPHRASE, coreVersion: "t", horizonVersion: "t", protocolVersion: ledger.config.protocolVersion},
-      metricsText: () => Promise.resolve(""),
-    };
+    const modules = readOnlyModules(ledger);
     server = new ApiServer({host: "127.0.0.1", port: 0}, modules);
     const port = await server.start();
     base = `http://127.0.0.1:${port}`;

@@ -17,8 +17,9 @@ import {
   TransactionBuilder,
   type FeeBumpTransaction,
   type Transaction,
-  type xdr,
+  xdr,
 } from "@stellar/stellar-sdk";
+import type {ApiModules} from "../../../src/api/interface.js";
 import {genesisLedger, rootKeypair} from "../../../src/ledger/genesis.js";
 import {networkConfig} from "../../../src/ledger/options.js";
 import {closeLedger} from "../../../src/ledger/close.js";
@@ -119,3 +120,29 @@ export function buildTx(
 }
 
 export {Account, Keypair, Memo, SdkAsset, SdkOperation, TransactionBuilder};
+
+/** The API over a StoreLedger's store alone: no submissions, no friendbot, no fee history. */
+export function readOnlyModules(ledger: StoreLedger): ApiModules {
+  return {
+    reader: ledger.store,
+    submitter: {submit: () => Promise.reject(new Error("no submissions here"))},
+    friendbot: null,
+    feeStats: {recentFees: () => []},
+    info: {networkPassphrase: PASSPHRASE, coreVersion: "t", horizonVersion: "t", protocolVersion: ledger.config.protocolVersion},
+    metricsText: () => Promise.resolve(""),
+  };
+}
+
+/** An order-book claim atom (what crossing puts in a manage offer or path payment result). */
+export function claimAtom(seller: Keypair, offerId: number, sold: SdkAsset, amountSold: number, bought: SdkAsset, amountBought: number): xdr.ClaimAtom {
+  return xdr.ClaimAtom.claimAtomTypeOrderBook(
+    new xdr.ClaimOfferAtom({
+      sellerId: xdr.PublicKey.publicKeyTypeEd25519(seller.rawPublicKey()),
+      offerId: new xdr.Int64(offerId),
+      assetSold: sold.toXDRObject(),
+      amountSold: new xdr.Int64(amountSold),
+      assetBought: bought.toXDRObject(),
+      amountBought: new xdr.Int64(amountBought),
+    }),
+  );
+}

@@ -7,12 +7,11 @@ import {after, before, describe, it} from "node:test";
 import assert from "node:assert/strict";
 import {Asset as SdkAsset, Horizon, xdr} from "@stellar/stellar-sdk";
 import {ApiServer} from "../../../src/api/server.js";
-import type {ApiModules} from "../../../src/api/interface.js";
 import type {EntryDelta} from "../../../src/ledger/meta.js";
 import type {Asset, OfferEntry} from "../../../src/ledger/types.js";
 import type {CommittedTx} from "../../../src/store/history-repo.js";
 import {toidString} from "../../../src/store/toid.js";
-import {buildTx, Keypair, PASSPHRASE, SdkOperation, StoreLedger} from "./store-ledger.js";
+import {buildTx, Keypair, SdkOperation, StoreLedger, readOnlyModules, claimAtom as atom} from "./store-ledger.js";
 
 interface Loose {
   readonly [key: string]: Loose;
@@ -24,19 +23,6 @@ const taker = Keypair.fromRawEd25519Seed(Buffer.alloc(32, 73));
 const USD: Asset = {type: "credit_alphanum4", code: "USD", issuer: anchor.publicKey()};
 const sdkUSD = new SdkAsset("USD", anchor.publicKey());
 const NATIVE: Asset = {type: "native"};
-
-function atom(seller: Keypair, offerId: number, sold: SdkAsset, amountSold: number, bought: SdkAsset, amountBought: number): xdr.ClaimAtom {
-  return xdr.ClaimAtom.claimAtomTypeOrderBook(
-    new xdr.ClaimOfferAtom({
-      sellerId: xdr.PublicKey.publicKeyTypeEd25519(seller.rawPublicKey()),
-      offerId: new xdr.Int64(offerId),
-      assetSold: sold.toXDRObject(),
-      amountSold: new xdr.Int64(amountSold),
-      assetBought: bought.toXDRObject(),
-      amountBought: new xdr.Int64(amountBought),
-    }),
-  );
-}
 
 function offer(id: bigint, seller: Keypair, selling: Asset, buying: Asset, amount: bigint, n: number, d: number): OfferEntry {
   return {type: "offer", sellerId: seller.publicKey(), offerId: id, selling, buying, amount, price: {n, d}, flags: 0, lastModifiedLedger: 2};
@@ -133,14 +119,7 @@ describe("trades over a real store", () => {
       ]),
       [[{before: resting, after: null}]],
     );
-    const modules: ApiModules = {
-      reader: ledger.store,
-      submitter: {submit: () => Promise.reject(new Error("no submissions here"))},
-      friendbot: null,
-      feeStats: {recentFees: () => []},
-      info: {networkPassphrase: PASSPHRASE, coreVersion: "t", horizonVersion: "t", protocolVersion: ledger.config.protocolVersion},
-      metricsText: () => Promise.resolve(""),
-    };
+    const modules = readOnlyModules(ledger);
     server = new ApiServer({host: "127.0.0.1", port: 0}, modules);
     base = `http://127.0.0.1:${await server.start()}`;
     sdk = new Horizon.Server(base, {allowHttp: true});
