@@ -1,5 +1,6 @@
 /**
- * Piscina entry point for path queries: a thin shell over src/dex/paths-finder.ts. Opens the
+ * Piscina entry point for path queries and the order-book and trade reads: a thin shell over
+ * src/dex/paths-finder.ts and src/api/queries/book-queries.ts. Opens the
  * node's LMDB environment read-only and keeps decoded books across tasks (paths-book.ts); each
  * task reads one snapshot of the last closed ledger and releases it before returning.
  */
@@ -7,7 +8,9 @@ import {workerData} from "node:worker_threads";
 import {LedgerStore} from "../src/store/ledger-store.js";
 import {StoreBookView} from "../src/dex/paths-book.js";
 import {pathOutcome} from "../src/dex/paths-finder.js";
-import type {PathTask, PathTaskResult, PathWorkerData} from "../src/dex/paths-pool.js";
+import type {BookTaskResult, PathTask, PathTaskResult, PathWorkerData} from "../src/dex/paths-pool.js";
+import {answerBookQuery} from "../src/api/queries/book-queries.js";
+import {DiamanteError} from "../src/util/errors.js";
 
 const data = workerData as PathWorkerData;
 /**
@@ -17,7 +20,7 @@ const data = workerData as PathWorkerData;
  */
 let opened: {store: LedgerStore; view: StoreBookView} | null = null;
 
-export default function findPaths(task: PathTask): PathTaskResult {
+export default function findPaths(task: PathTask): PathTaskResult | BookTaskResult {
   const t0 = performance.now();
   if (opened === null) {
     const s = new LedgerStore({dir: data.dataDir, readOnly: true});
@@ -29,6 +32,14 @@ export default function findPaths(task: PathTask): PathTaskResult {
       const ledger = view.sync();
       const books = view.warm();
       return {outcome: {ok: true, answer: {paths: [], ledger, work: books}}, runMs: performance.now() - t0};
+    }
+    if (task.kind === "order_book" || task.kind === "trades" || task.kind === "trade_aggregations") {
+      try {
+        return {outcome: {ok: true, answer: answerBookQuery(store, task)}, runMs: performance.now() - t0};
+      } catch (err) {
+        if (err instanceof DiamanteError) return {outcome: {ok: false, error: err.toData()}, runMs: performance.now() - t0};
+        throw err;
+      }
     }
     return {outcome: pathOutcome(store, view, task, data.limits), runMs: performance.now() - t0};
   } finally {

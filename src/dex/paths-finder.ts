@@ -11,6 +11,7 @@ import {DiamanteError} from "../util/errors.js";
 import {findStrictReceivePaths, findStrictSendPaths, type PathSearchLimits, type PaymentPath} from "./paths.js";
 import {StoreBookView, type BookStoreReader} from "./paths-book.js";
 import {PathError, PathErrorCode} from "./paths-errors.js";
+import {answerBookQuery, type BookAnswers, type BookQuery, type BookQueryReader, type BookQueryRunner} from "../api/queries/book-queries.js";
 
 /** /paths/strict-send: a fixed source amount; destinations listed or those a destination account trusts. */
 export interface StrictSendRequest {
@@ -43,13 +44,17 @@ export interface PathAnswer {
 /** An answer or a failure as plain data, so it crosses the worker boundary intact. */
 export type PathOutcome = {ok: true; answer: PathAnswer} | {ok: false; error: ErrorData};
 
-export interface PathFinder {
+/**
+ * Path finding, and the order-book and trade reads that share its workers (issue 6: order-book
+ * work runs in the pool, against a read snapshot of the last closed ledger).
+ */
+export interface PathFinder extends BookQueryRunner {
   find(request: PathRequest): Promise<PathAnswer>;
   close(): Promise<void>;
 }
 
-/** What a query reads: the books, and an account's holdings when the request names an account. */
-export interface PathStoreReader extends BookStoreReader {
+/** What a query reads: the books, the trades, and an account's holdings when the request names an account. */
+export interface PathStoreReader extends BookStoreReader, BookQueryReader {
   account(id: AccountId): AccountEntry | undefined;
   trustLines(id: AccountId): TrustLineEntry[];
 }
@@ -128,6 +133,15 @@ export class InThreadPathFinder implements PathFinder {
     if (this.closed) return Promise.reject(new PathError(PathErrorCode.Closed, "the path finder is closed"));
     const out = pathOutcome(this.store, this.view, request, this.limits);
     return out.ok ? Promise.resolve(out.answer) : Promise.reject(pathErrorOf(out.error));
+  }
+
+  bookQuery<Q extends BookQuery>(q: Q): Promise<BookAnswers[Q["kind"]]> {
+    if (this.closed) return Promise.reject(new PathError(PathErrorCode.Closed, "the path finder is closed"));
+    try {
+      return Promise.resolve(answerBookQuery(this.store, q));
+    } catch (err) {
+      return Promise.reject(err);
+    }
   }
 
   close(): Promise<void> {

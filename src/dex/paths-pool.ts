@@ -8,12 +8,14 @@
  */
 import {Piscina} from "piscina";
 import type {Metrics} from "../metrics/metrics.js";
+import type {ErrorData} from "../util/errors.js";
 import {pathErrorOf, type PathAnswer, type PathFinder, type PathOutcome, type PathRequest} from "./paths-finder.js";
 import {PathError, PathErrorCode} from "./paths-errors.js";
 import type {PathSearchLimits} from "./paths.js";
+import type {BookAnswer, BookAnswers, BookQuery} from "../api/queries/book-queries.js";
 
-/** What a path worker is asked: a query, or to decode the book ahead of the first query. */
-export type PathTask = PathRequest | {kind: "warm"};
+/** What a path worker is asked: a path query, an order-book or trade read, or to decode the book ahead of the first query. */
+export type PathTask = PathRequest | BookQuery | {kind: "warm"};
 
 export interface PathWorkerData {
   dataDir: string;
@@ -28,6 +30,12 @@ export interface PathPoolOptions {
 /** What the worker answers: the outcome and the time it ran, for the wait/run split. */
 export interface PathTaskResult {
   outcome: PathOutcome;
+  runMs: number;
+}
+
+/** What the worker answers to a book query (an error without a code rejects the task instead). */
+export interface BookTaskResult {
+  outcome: {ok: true; answer: BookAnswer} | {ok: false; error: ErrorData};
   runMs: number;
 }
 
@@ -61,7 +69,8 @@ export class PathPool implements PathFinder {
     this.warmed = Promise.all(warmups).then((n) => n.reduce((a, b) => a + b, 0));
   }
 
-  async find(request: PathRequest): Promise<PathAnswer> {
+  /** Queues one task unless the queue is full, and records its wait and run time. */
+  private async run<R extends {runMs: number}>(task: PathTask): Promise<R> {
     if (this.closed) throw new PathError(PathErrorCode.Closed, "the path finder is closed");
     if (this.pool.queueSize >= this.opts.maxQueue) {
       this.metrics?.pathsDropped.inc();
@@ -69,15 +78,27 @@ export class PathPool implements PathFinder {
     }
     const queuedAt = performance.now();
     this.metrics?.pathsQueueLength.set(this.pool.queueSize);
-    const res = (await this.pool.run(request)) as PathTaskResult;
+    const res = (await this.pool.run(task)) as R;
     const total = (performance.now() - queuedAt) / 1000;
     this.metrics?.pathsRunSeconds.observe(res.runMs / 1000);
     this.metrics?.pathsWaitSeconds.observe(Math.max(0, total - res.runMs / 1000));
+    return res;
+  }
+
+  async find(request: PathRequest): Promise<PathAnswer> {
+    const res = await this.run<PathTaskResult>(request);
     if (!res.outcome.ok) {
       this.metrics?.pathsRefused.inc({code: res.outcome.error.code});
       throw pathErrorOf(res.outcome.error);
     }
     return res.outcome.answer;
+  }
+
+  /** An order-book or trade read, answered by a worker over its snapshot of the last closed ledger. */
+  async bookQuery<Q extends BookQuery>(q: Q): Promise<BookAnswers[Q["kind"]]> {
+    const res = await this.run<BookTaskResult>(q);
+    if (!res.outcome.ok) throw pathErrorOf(res.outcome.error);
+    return res.outcome.answer as BookAnswers[Q["kind"]];
   }
 
   async close(): Promise<void> {

@@ -3,9 +3,9 @@ import {ApiError, ApiErrorCode, invalidField, notFound} from "../errors.js";
 import {assetKey} from "../../ledger/types.js";
 import {offerRecord} from "../format/offer.js";
 import {pageRecord} from "../format/page.js";
-import {orderBookSummary} from "../queries/order-book.js";
 import type {OfferFilter} from "../../store/types.js";
 import {jsonReply, type GetRoute, type Reply, type RouteContext} from "./context.js";
+import {bookQuery} from "./paths.js";
 import {accountIdParam, canonicalAssetParam, carriedParams, offerIdParam, pageQuery, prefixedAssetParam} from "./params.js";
 
 /** Horizon's /order_book limit: price levels per side, 20 unless asked, at most 200. */
@@ -67,7 +67,7 @@ export const dexRoutes: GetRoute[] = [
     method: "get",
     pattern: "/order_book",
     cacheable: true,
-    handle(ctx) {
+    async handle(ctx) {
       let selling, buying;
       try {
         selling = prefixedAssetParam(ctx, "selling_", true)!;
@@ -77,7 +77,8 @@ export const dexRoutes: GetRoute[] = [
         throw err;
       }
       if (assetKey(selling) === assetKey(buying)) throw invalidField("buying_asset_type", "selling and buying assets must differ");
-      return jsonReply(200, orderBookSummary(ctx.modules.reader, selling, buying, orderBookLimit(ctx)));
+      const limit = orderBookLimit(ctx);
+      return jsonReply(200, await bookQuery(ctx, {kind: "order_book", base: selling, counter: buying, limit}));
     },
   },
 ];

@@ -11,6 +11,7 @@ import type {PaymentPath} from "../../dex/paths.js";
 import type {PathRequest} from "../../dex/paths-finder.js";
 import {PathErrorCode} from "../../dex/paths-errors.js";
 import {DiamanteError} from "../../util/errors.js";
+import {answerBookQuery, type BookAnswers, type BookQuery} from "../queries/book-queries.js";
 import {jsonReply, type GetRoute, type Reply, type RouteContext} from "./context.js";
 
 /** Most assets a query may list: Horizon's default max-assets-per-path-request. */
@@ -133,7 +134,7 @@ export function pathRecord(p: PaymentPath): Record<string, unknown> {
 }
 
 /** Path finder failures as Horizon problems: too much work is the query's fault (400), a full pool is 503. */
-function pathProblem(err: unknown): unknown {
+export function pathProblem(err: unknown): unknown {
   if (!(err instanceof DiamanteError) || err instanceof ApiError) return err;
   switch (err.code) {
     case PathErrorCode.TooExpensive:
@@ -145,6 +146,20 @@ function pathProblem(err: unknown): unknown {
       return new ApiError(ApiErrorCode.SERVICE_UNAVAILABLE, err.message, {headers: [["Retry-After", RETRY_AFTER_SECONDS]]});
     default:
       return err;
+  }
+}
+
+/**
+ * Runs an order-book or trade read in the path workers (against their snapshot of the last closed
+ * ledger), or on this thread over the node's reader where the node runs without a pool.
+ */
+export async function bookQuery<Q extends BookQuery>(ctx: RouteContext, q: Q): Promise<BookAnswers[Q["kind"]]> {
+  const runner = ctx.modules.paths;
+  if (runner === undefined) return answerBookQuery(ctx.modules.reader, q);
+  try {
+    return await runner.bookQuery(q);
+  } catch (err) {
+    throw pathProblem(err);
   }
 }
 

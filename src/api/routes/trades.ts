@@ -4,10 +4,11 @@ import {assetKey} from "../../ledger/types.js";
 import {pageRecord} from "../format/page.js";
 import {tradeAggregationRecord, tradeRecord} from "../format/trade.js";
 import {link} from "../format/links.js";
-import {RESOLUTIONS, tradeAggregations, tradesPage, type TradesQuery} from "../queries/trades.js";
+import {RESOLUTIONS, type TradesQuery} from "../queries/trades.js";
 import type {TradeFilter, TradeKey} from "../../store/trades-repo.js";
 import {parseToid} from "../../store/toid.js";
 import {jsonReply, type GetRoute, type Reply, type RouteContext} from "./context.js";
+import {bookQuery} from "./paths.js";
 import {accountIdParam, carriedParams, offerIdParam, pageQuery, prefixedAssetParam} from "./params.js";
 
 /** A trade cursor: "opid-order" (Horizon's token) or an operation id alone (before its first trade). */
@@ -24,7 +25,7 @@ function withoutCursor(ctx: RouteContext): RouteContext {
   return {...ctx, query};
 }
 
-function tradesReply(ctx: RouteContext, fixed: TradeFilter): Reply {
+async function tradesReply(ctx: RouteContext, fixed: TradeFilter): Promise<Reply> {
   const page = pageQuery(withoutCursor(ctx));
   const rawCursor = ctx.query.get("cursor") ?? "";
   let cursor: TradeKey | undefined;
@@ -64,7 +65,7 @@ function tradesReply(ctx: RouteContext, fixed: TradeFilter): Reply {
   if (cursor !== undefined) query.cursor = cursor;
   if (filter.account !== undefined && base !== undefined && counter !== undefined) query.pairOfAccount = [assetKey(base), assetKey(counter)];
   // No liquidity pools exist here, so their trades are always none.
-  const rows = tradeType === "liquidity_pools" ? [] : tradesPage(ctx.modules.reader, query);
+  const rows = tradeType === "liquidity_pools" ? [] : await bookQuery(ctx, {kind: "trades", query});
   const records = rows.map((t) => tradeRecord(t, ctx.base));
   const request = rawCursor === "" ? page : {...page, cursor: rawCursor};
   return jsonReply(200, pageRecord(ctx.base, ctx.path, request, records, {extra: carriedParams(ctx)}));
@@ -78,7 +79,7 @@ function millisParam(ctx: RouteContext, name: string): number {
   return Number(raw);
 }
 
-function aggregationsReply(ctx: RouteContext): Reply {
+async function aggregationsReply(ctx: RouteContext): Promise<Reply> {
   const base = prefixedAssetParam(ctx, "base_", false);
   if (base === undefined) throw invalidField("base_asset_type", "Missing required field");
   const counter = prefixedAssetParam(ctx, "counter_", false);
@@ -97,16 +98,8 @@ function aggregationsReply(ctx: RouteContext): Reply {
   const startTime = millisParam(ctx, "start_time");
   const endTime = millisParam(ctx, "end_time");
   const page = pageQuery(withoutCursor(ctx));
-  const buckets = tradeAggregations(ctx.modules.reader, {
-    base: assetKey(base),
-    counter: assetKey(counter),
-    startTime,
-    endTime,
-    resolution,
-    offset,
-    asc: page.order === "asc",
-    limit: page.limit,
-  });
+  const query = {base: assetKey(base), counter: assetKey(counter), startTime, endTime, resolution, offset, asc: page.order === "asc", limit: page.limit};
+  const buckets = await bookQuery(ctx, {kind: "trade_aggregations", query});
   const records = buckets.map(tradeAggregationRecord);
   // The next page starts after the last bucket (ascending) or ends at it (descending).
   const q = new URLSearchParams(ctx.query);
