@@ -118,6 +118,26 @@ export function rssBytes(pid: number | undefined): number {
   }
 }
 
+/**
+ * Resident memory of a process split as Linux reports it: `anon` is the heap and other private
+ * memory; `file` is file-backed pages mapped into it, here LMDB's memory map of ledger.mdb (page
+ * cache the kernel can drop under memory pressure). Bytes; NaN elsewhere.
+ */
+export function rssParts(pid: number | undefined): {rss: number; anon: number; file: number} {
+  const none = {rss: Number.NaN, anon: Number.NaN, file: Number.NaN};
+  if (pid === undefined) return none;
+  try {
+    const lines = readFileSync(`/proc/${pid}/status`, "utf8").split("\n");
+    const kb = (name: string): number => {
+      const line = lines.find((l) => l.startsWith(`${name}:`));
+      return line === undefined ? Number.NaN : Number(line.split(/\s+/)[1]) * 1024;
+    };
+    return {rss: kb("VmRSS"), anon: kb("RssAnon"), file: kb("RssFile")};
+  } catch {
+    return none;
+  }
+}
+
 /** The node CLI of another build's dist/ folder (e.g. `--baseline-dist ../baseline/dist`). */
 export function nodeMainOf(distDir: string): string {
   const main = path.resolve(distDir, "src", "cli", "main.js");

@@ -71,7 +71,9 @@ async function main(): Promise<void> {
       await body();
     } catch (err) {
       const meta = err instanceof Error && "meta" in err ? JSON.stringify((err as {meta: unknown}).meta, null, 2) : "";
-      const msg = `${title} failed: ${err instanceof Error ? err.message : String(err)}`;
+      // fetch() reports only "fetch failed"; the socket error is its cause.
+      const cause = err instanceof Error && err.cause instanceof Error ? ` (${err.cause.message})` : "";
+      const msg = `${title} failed: ${err instanceof Error ? err.message : String(err)}${cause}`;
       console.error(`\n${msg}\n${meta}`);
       appendResults(`${msg}\n\n\`\`\`\n${meta}\n\`\`\``);
       process.exitCode = 1;

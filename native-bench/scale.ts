@@ -23,7 +23,7 @@ import {accountSequence, benchAccount, forEachLimited, fundAccounts, runE2eBench
 import {BenchError, BenchErrorCode} from "./errors.js";
 import {field, getJson, postForm, sleep} from "./horizon-http.js";
 import {isEntryPoint, median} from "./measure.js";
-import {logTail, NODE_MAIN, rssBytes, startNode, stopNode, type RunningNode} from "./node-process.js";
+import {logTail, NODE_MAIN, rssParts, startNode, stopNode, type RunningNode} from "./node-process.js";
 import {defaultE2eOptions, MAX_OPS_PER_TX, type E2eOptions} from "./options.js";
 import {PaymentSigner} from "./payment-signer.js";
 import {appendResults, formatNumber, formatRatio, markdownTable, textTable} from "./report.js";
@@ -117,6 +117,11 @@ async function drained(baseUrl: string, waitMs: number): Promise<void> {
 }
 
 const mb = (bytes: number): string => `${formatNumber(bytes / 2 ** 20)} MiB`;
+
+/** What of a resident set is the node's own memory and what is file-backed (page cache). */
+function rssSplit(p: {anon: number; file: number}): string {
+  return `anonymous (heap, buffers) ${mb(p.anon)}, file-backed (LMDB map, code) ${mb(p.file)}`;
+}
 
 /** One disk run: N payments in chunks, the folder size after each, bytes per committed payment at the end. */
 /** `diamante db stats` of the folder (live and free pages, bytes per record per table), where the build has it. */
@@ -288,7 +293,7 @@ export async function runAccountsBench(opts: ScaleOptions, print: (s: string) =>
     const passphrase = field(node.root, "network_passphrase", "GET /");
     await createBulkAccounts(node.baseUrl, passphrase, opts.scaleAccounts, e2e);
     const createSeconds = (performance.now() - t) / 1000;
-    const rssAfterCreate = rssBytes(node.child.pid);
+    const rssAfterCreate = rssParts(node.child.pid);
     await stopNode(node.child);
     node = undefined;
 
@@ -296,7 +301,7 @@ export async function runAccountsBench(opts: ScaleOptions, print: (s: string) =>
     t = performance.now();
     node = await startNode({dataDir, logPath, closeIntervalMs: e2e.closeIntervalMs, startTimeoutMs: e2e.startTimeoutMs, extraArgs: e2e.nodeArgs, nodeMain: e2e.nodeMain});
     const coldStartMs = performance.now() - t;
-    const rssAfterStart = rssBytes(node.child.pid);
+    const rssAfterStart = rssParts(node.child.pid);
     await stopNode(node.child);
     node = undefined;
 
@@ -322,8 +327,8 @@ export async function runAccountsBench(opts: ScaleOptions, print: (s: string) =>
     rows.push(
       [`accounts created`, n, `in ${createSeconds.toFixed(0)} s through ledgers, txs of ${MAX_OPS_PER_TX} create_account ops`],
       ["data folder", mb(folderBytes(dataDir).size), "after the TPS run"],
-      ["node RSS after creating them", mb(rssAfterCreate), "goal ≤ 1.5 GB"],
-      ["node RSS after a cold start", mb(rssAfterStart), ""],
+      ["node RSS after creating them", mb(rssAfterCreate.rss), `goal ≤ 1.5 GB; ${rssSplit(rssAfterCreate)}`],
+      ["node RSS after a cold start", mb(rssAfterStart.rss), rssSplit(rssAfterStart)],
       ["node RSS at the end of the last TPS run", mb(bigRss), "goal ≤ 1.5 GB"],
       ["cold start to serving", `${formatNumber(coldStartMs)} ms`, "spawn → first 200 of GET / (polled every 100 ms); goal < 5 s"],
       [`committed TPS at ${e2e.accounts.toLocaleString("en-US")} accounts`, formatNumber(tpsSmall), `baseline, same run; ${runs(small)}`],
