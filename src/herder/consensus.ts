@@ -13,7 +13,7 @@ import {defaultTimeoutMs} from "../scp/options.js";
 import {encodeStatement} from "../scp/codec.js";
 import type {NodeKey} from "../util/node-key.js";
 import {decodeScpValue, encodeScpValue, SCP_VALUE_BYTES, type TxSet} from "./tx-set.js";
-import type {Herder} from "./herder.js";
+import {MAX_CLOSE_TIME_DRIFT_S, type ConsensusEngine, type ConsensusHost} from "./interface.js";
 
 /** Stellar's ENVELOPE_TYPE_SCP: signatures cover networkId ‖ type ‖ statement XDR. */
 const ENVELOPE_TYPE_SCP = Buffer.from([0, 0, 0, 1]);
@@ -22,15 +22,12 @@ function statementBytes(networkId: Buffer, statement: Statement): Buffer {
   return Buffer.concat([networkId, ENVELOPE_TYPE_SCP, encodeStatement(statement)]);
 }
 
-/** How far ahead of this node's clock a proposed close time may be (Stellar allows 60 s). */
-export const MAX_CLOSE_TIME_DRIFT_S = 60;
-
 export interface ConsensusOptions {
   quorumSet: QuorumSet;
   networkId: Buffer;
 }
 
-export class Consensus implements SCPDriver {
+export class Consensus implements SCPDriver, ConsensusEngine {
   readonly scp: SCP;
   private readonly qsets = new Map<string, QuorumSet>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
@@ -39,7 +36,7 @@ export class Consensus implements SCPDriver {
 
   constructor(
     private readonly opts: ConsensusOptions,
-    private readonly modules: {herder: Herder; nodeKey: NodeKey; log: Logger},
+    private readonly modules: {herder: ConsensusHost; nodeKey: NodeKey; log: Logger},
   ) {
     this.qsets.set(quorumSetHash(opts.quorumSet).toString("hex"), opts.quorumSet);
     this.scp = new SCP(modules.nodeKey.publicKey, opts.quorumSet, this);

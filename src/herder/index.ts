@@ -1,4 +1,8 @@
 export {Herder, type Admission, type ClosedLedger} from "./herder.js";
+export {TxAdmission, type AdmitOptions} from "./admission.js";
+export {LedgerManager, type LedgerToApply} from "./ledger-manager.js";
+export {LedgerEvents} from "./events.js";
+export {MAX_CLOSE_TIME_DRIFT_S, type ConsensusEngine, type ConsensusHost} from "./interface.js";
 export {Consensus, type ConsensusOptions} from "./consensus.js";
 export {RootFriendbot, FRIENDBOT_AMOUNT} from "./friendbot.js";
 export {TxQueue, feeOps, type QueuedTx, type TxSelection} from "./tx-queue.js";

@@ -90,3 +90,12 @@ export function trimInvalid(
   }
   return out;
 }
+
+/**
+ * Unix seconds for the close after a ledger closed at `lastCloseTime`: max(now, last + 1), as
+ * stellar-core. Close times strictly increase, so with ledgers closing faster than one a second
+ * they run ahead of the wall clock.
+ */
+export function nextCloseTime(lastCloseTime: number, nowMs: number = Date.now()): number {
+  return Math.max(lastCloseTime + 1, Math.floor(nowMs / 1000));
+}

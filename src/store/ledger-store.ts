@@ -46,13 +46,14 @@ import {StoreError, StoreErrorCode} from "./errors.js";
 import {EntriesRepo} from "./entries-repo.js";
 import {HeadersRepo} from "./headers-repo.js";
 import {PendingRepo} from "./pending-repo.js";
+import {TxSetsRepo, type StoredTxSet} from "./txsets-repo.js";
 import {HistoryRepo, OP_INDEX_MAX, accountBounds, accountOpKey, compareKeys, ledgerBounds, type AccountIndexEntry, type CommittedTx, type TxKey, type TxRecord} from "./history-repo.js";
 import {rawFromAccountId} from "../tx/keys.js";
 import {MAX_TABLES, PRUNE_CHUNK_TXS, defaultStoreOptions, type PrunedHistory, type StoreOptions} from "./options.js";
 import {storedTxOf} from "./records.js";
 import {collectStats, type DbStats} from "./stats.js";
 
-export type {StoreOptions, AccountIndexEntry, CommittedTx};
+export type {StoreOptions, AccountIndexEntry, CommittedTx, StoredTxSet};
 
 /** What a data folder records about its network, checked at every start. */
 export interface NetworkMeta {
@@ -83,6 +84,8 @@ export interface LedgerCommit {
   changes: Map<EntryKey, LedgerEntry | null>;
   txs: CommittedTx[];
   participants: AccountIndexEntry[];
+  /** The ledger's tx set, kept for catch-up and history archives (its seq is the header's). */
+  txSet?: StoredTxSet;
 }
 
 export const PAYMENT_TYPES: ReadonlySet<string> = new Set([
@@ -150,6 +153,7 @@ export class LedgerStore implements LedgerReader, LedgerStateReader {
   readonly history: HistoryRepo;
   readonly pending: PendingRepo;
   readonly tradesRepo: TradesRepo;
+  readonly txSets: TxSetsRepo;
   private lcl: LedgerHeader | undefined;
   private networkId: Buffer | undefined;
   /**
@@ -195,6 +199,7 @@ export class LedgerStore implements LedgerReader, LedgerStateReader {
     this.history = new HistoryRepo(this.root);
     this.pending = new PendingRepo(this.root);
     this.tradesRepo = new TradesRepo(this.root);
+    this.txSets = new TxSetsRepo(this.root);
     const seq = this.metaDb.get("lcl") as number | undefined;
     if (seq !== undefined) {
       let layout = (this.metaDb.get("layout") as number | undefined) ?? 1;
@@ -270,6 +275,7 @@ export class LedgerStore implements LedgerReader, LedgerStateReader {
         this.headersRepo.write(c.header);
         this.history.write(c.header.seq, c.txs, c.participants);
         this.tradesRepo.write(c.txs);
+        if (c.txSet !== undefined) this.txSets.write(c.txSet);
         for (const hash of settledPending) void this.pending.remove(hash);
         void this.metaDb.put("lcl", c.header.seq);
       });
@@ -433,6 +439,11 @@ export class LedgerStore implements LedgerReader, LedgerStateReader {
   latestHeader(): LedgerHeader {
     if (!this.lcl) throw new StoreError(StoreErrorCode.NOT_INITIALIZED, "data folder has no ledger yet");
     return this.lcl;
+  }
+
+  /** The tx set ledger `seq` closed with; undefined for genesis and ledgers closed before they were kept. */
+  txSetAt(seq: number): StoredTxSet | undefined {
+    return this.txSets.get(seq, this.snapshot ?? undefined);
   }
 
   header(seq: number): LedgerHeader | undefined {

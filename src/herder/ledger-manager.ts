@@ -1,0 +1,237 @@
+/**
+ * The ledger manager: the one place ledgers are applied. A ledger (from consensus or replayed by
+ * catch-up) is closed (`closeLedger`, synchronous and deterministic), committed in one LMDB
+ * write together with its tx set, and announced on `LedgerEvents` once durable.
+ *
+ * Externalized values are queued by slot and drained on a later turn of the event loop
+ * (setImmediate), never inside SCP's call stack: SCP may still be updating the slot's state
+ * when it reports the value, and a close can take tens of milliseconds. A value whose tx set
+ * this node does not hold yet waits in the queue until the tx set arrives (`drain()` again).
+ */
+import type {Logger} from "pino";
+import type {LedgerStore} from "../store/ledger-store.js";
+import {ledgerCommit} from "../store/records.js";
+import type {Metrics} from "../metrics/metrics.js";
+import type {NetworkConfig} from "../ledger/types.js";
+import type {TxFrame} from "../tx/interface.js";
+import {decodeTxFrame} from "../tx/frame.js";
+import {closeLedger} from "../ledger/close.js";
+import {HerderError, HerderErrorCode} from "./errors.js";
+import type {LedgerEvents} from "./events.js";
+import type {ClosedLedger} from "./interface.js";
+import type {TxSet} from "./tx-set.js";
+
+/** One ledger to apply on top of the last closed one. */
+export interface LedgerToApply {
+  seq: number;
+  /** The tx set as decoded frames (consensus) or as envelope XDR (a fetched ledger). */
+  txs: {frames: TxFrame[]} | {envelopes: Buffer[]};
+  closeTime: number;
+  /** Fee per operation charged (int64). */
+  baseFeeCharged: bigint;
+  /** A fetched ledger's header hash: the ledger is applied only if it reproduces it. */
+  expectedHash?: string;
+}
+
+interface Externalized {
+  txSetHashHex: string;
+  closeTime: number;
+}
+
+export interface LedgerManagerModules {
+  store: LedgerStore;
+  config: NetworkConfig;
+  metrics: Metrics;
+  log: Logger;
+  events: LedgerEvents;
+  /** Tx sets this node holds, by hash hex (built locally or fetched from peers). */
+  txSets: (hashHex: string) => TxSet | undefined;
+}
+
+export class LedgerManager {
+  private readonly externalizedQueue = new Map<number, Externalized>();
+  private drainScheduled = false;
+  private commitInFlight = false;
+  private failure: Error | null = null;
+  private readonly missingListeners: Array<(slot: number, txSetHashHex: string) => void> = [];
+  private readonly aheadListeners: Array<(slot: number) => void> = [];
+
+  constructor(
+    private readonly opts: {checkInvariants: boolean},
+    private readonly modules: LedgerManagerModules,
+  ) {}
+
+  /** A ledger's commit is in flight: reads still show the previous one. */
+  get closing(): boolean {
+    return this.commitInFlight;
+  }
+
+  get failed(): Error | null {
+    return this.failure;
+  }
+
+  /** Told when the next ledger's value is externalized but its tx set is unknown here (fetch it). */
+  onMissingTxSet(cb: (slot: number, txSetHashHex: string) => void): void {
+    this.missingListeners.push(cb);
+  }
+
+  /** Told when a slot beyond the next ledger externalized: this node lags (catch up). */
+  onAhead(cb: (slot: number) => void): void {
+    this.aheadListeners.push(cb);
+  }
+
+  /** Slots externalized and not applied yet, ascending. */
+  waitingSlots(): number[] {
+    return [...this.externalizedQueue.keys()].sort((a, b) => a - b);
+  }
+
+  /** Queues an externalized value; it is applied on a later turn of the event loop. */
+  externalized(slot: number, txSetHashHex: string, closeTime: number): void {
+    if (this.failure !== null) return;
+    if (slot <= this.modules.store.latestHeader().seq) return;
+    if (!this.externalizedQueue.has(slot)) this.externalizedQueue.set(slot, {txSetHashHex, closeTime});
+    this.drain();
+  }
+
+  /** Schedules applying the queued values that can be applied now. */
+  drain(): void {
+    if (this.drainScheduled) return;
+    this.drainScheduled = true;
+    setImmediate(() => {
+      this.drainScheduled = false;
+      this.drainNow();
+    });
+  }
+
+  private drainNow(): void {
+    if (this.commitInFlight || this.failure !== null) return;
+    const {store, log} = this.modules;
+    const lcl = store.latestHeader().seq;
+    for (const slot of this.externalizedQueue.keys()) if (slot <= lcl) this.externalizedQueue.delete(slot);
+    const next = this.externalizedQueue.get(lcl + 1);
+    if (next === undefined) {
+      const ahead = this.waitingSlots();
+      if (ahead.length > 0) for (const cb of this.aheadListeners) cb(ahead[ahead.length - 1]!);
+      return;
+    }
+    const set = this.modules.txSets(next.txSetHashHex);
+    if (set === undefined) {
+      for (const cb of this.missingListeners) cb(lcl + 1, next.txSetHashHex);
+      return;
+    }
+    this.externalizedQueue.delete(lcl + 1);
+    this.applyLedger({seq: lcl + 1, txs: {frames: set.frames}, closeTime: next.closeTime, baseFeeCharged: set.baseFeeCharged}).then(
+      () => {
+        if (this.externalizedQueue.size > 0) this.drain();
+      },
+      (err: unknown) => log.error({err, slot: lcl + 1}, "externalized ledger not applied"),
+    );
+  }
+
+  /**
+   * Closes and commits one ledger. Rejects, changing nothing, when it is not the next ledger, a
+   * commit is in flight, an envelope is unreadable or the header is not the expected one; a
+   * failed commit stops ledger closing for good (fatal event) and rejects too.
+   */
+  applyLedger(l: LedgerToApply): Promise<ClosedLedger> {
+    const {store, config, log} = this.modules;
+    if (this.failure !== null) return Promise.reject(new HerderError(HerderErrorCode.FAILED, "ledger closing has stopped after a failed commit"));
+    if (this.commitInFlight) return Promise.reject(new HerderError(HerderErrorCode.BUSY, "a ledger commit is in flight", {seq: l.seq}));
+    const prev = store.latestHeader();
+    if (l.seq !== prev.seq + 1) {
+      return Promise.reject(new HerderError(HerderErrorCode.OUT_OF_ORDER, `ledger ${l.seq} is not the next ledger (last closed ${prev.seq})`, {seq: l.seq, lcl: prev.seq}));
+    }
+    let frames: TxFrame[];
+    if ("frames" in l.txs) {
+      frames = l.txs.frames;
+    } else {
+      try {
+        frames = l.txs.envelopes.map((e) => decodeTxFrame(e, config.networkId));
+      } catch (err) {
+        return Promise.reject(new HerderError(HerderErrorCode.BAD_LEDGER, `ledger ${l.seq} holds an unreadable envelope: ${(err as Error).message}`, {seq: l.seq}));
+      }
+    }
+    const t0 = performance.now();
+    let result;
+    try {
+      result = closeLedger(store, prev, frames, {
+        closeTime: l.closeTime,
+        config,
+        baseFeeCharged: l.baseFeeCharged,
+        checkInvariants: this.opts.checkInvariants,
+      });
+    } catch (err) {
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    }
+    if (l.expectedHash !== undefined && result.header.hash !== l.expectedHash) {
+      return Promise.reject(
+        new HerderError(HerderErrorCode.HASH_MISMATCH, `ledger ${l.seq} replayed to header ${result.header.hash}, expected ${l.expectedHash}`, {
+          seq: l.seq,
+          got: result.header.hash,
+          expected: l.expectedHash,
+        }),
+      );
+    }
+    const t1 = performance.now();
+    const commit = ledgerCommit(result);
+    commit.txSet = {
+      seq: l.seq,
+      closeTime: l.closeTime,
+      baseFeeCharged: l.baseFeeCharged,
+      envelopes: result.frames.map((f) => f.envelopeXdr),
+    };
+    this.commitInFlight = true;
+    // A commit that throws before returning its promise fails the same way as one that rejects.
+    let committed: Promise<void>;
+    try {
+      committed = store.commitLedger(commit, result.frames.map((f) => f.hashHex));
+    } catch (err) {
+      committed = Promise.reject(err);
+    }
+    return committed.then(
+      () => {
+        this.commitInFlight = false;
+        const t2 = performance.now();
+        const closed: ClosedLedger = {header: result.header, result, closeMs: t2 - t0, baseFeeCharged: l.baseFeeCharged};
+        this.recordMetrics(closed, t0, t1, t2);
+        log.info(
+          {seq: result.header.seq, txs: result.frames.length, failed: result.header.failedTxCount, applyMs: Math.round(t1 - t0), ms: Math.round(t2 - t0)},
+          "ledger closed",
+        );
+        this.modules.events.emitClosed(closed);
+        return closed;
+      },
+      (err: unknown) => {
+        this.failStop(err, l.seq);
+        throw this.failure;
+      },
+    );
+  }
+
+  private recordMetrics(c: ClosedLedger, t0: number, t1: number, t2: number): void {
+    const {metrics} = this.modules;
+    const failed = c.result.applied.filter((a) => !a.successful).length;
+    metrics.ledgersClosed.inc();
+    metrics.ledgerSeq.set(c.header.seq);
+    metrics.txsApplied.inc({result: "success"}, c.result.frames.length - failed);
+    metrics.txsApplied.inc({result: "failed"}, failed);
+    metrics.opsApplied.inc(c.header.opCount);
+    metrics.applySeconds.observe((t1 - t0) / 1000);
+    metrics.commitSeconds.observe((t2 - t1) / 1000);
+    metrics.closeSeconds.observe((t2 - t0) / 1000);
+  }
+
+  /**
+   * The ledger is not on disk: stop closing ledgers rather than diverge from what is stored, and
+   * tell the listeners (the herder refuses submissions, the process exits). A restart resumes
+   * from the last commit.
+   */
+  private failStop(err: unknown, seq: number): void {
+    const {log, metrics} = this.modules;
+    this.failure = err instanceof Error ? err : new Error(String(err));
+    this.externalizedQueue.clear();
+    metrics.ledgerCommitFailed.inc();
+    log.fatal({err, slot: seq}, "ledger commit failed; the node stops closing ledgers and must be restarted");
+    this.modules.events.emitFatal(this.failure);
+  }
+}
