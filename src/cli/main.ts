@@ -10,6 +10,7 @@ import {rootKeypair} from "../ledger/genesis.js";
 import {DEFAULT_PASSPHRASE, STROOPS_PER_DIAM} from "../ledger/options.js";
 import {DiamanteError} from "../util/errors.js";
 import {dbStats, formatDbStats} from "../store/stats.js";
+import {runQuorumCommand} from "./quorum-check.js";
 
 /** Exit code of a node that stopped because a ledger could not be committed (restart it). */
 const EXIT_FATAL = 3;
@@ -23,6 +24,8 @@ Commands:
   root-key   print the root account key of a network (public on test networks)
   db stats   file size, live and free pages, bytes per record of each table of --data
              (works on a stopped node's folder)
+  quorum check FILE  quorum intersection, blocking sets, top tier of a network
+             (\`diamante quorum --help\`)
   help       this text
 
 Flags (start, init):
@@ -86,6 +89,7 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(USAGE);
     return 0;
   }
+  if (command === "quorum") return runQuorumCommand(rest);
   let values;
   let positionals: string[];
   try {

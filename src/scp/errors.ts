@@ -10,6 +10,8 @@ export enum ScpErrorCode {
   InvalidArgument = "scp_invalid_argument",
   /** Envelope bytes from a peer that do not decode to a statement. */
   MalformedEnvelope = "scp_malformed_envelope",
+  /** A network analysis would exceed its configured bound (its worst case is exponential). */
+  AnalysisTooLarge = "scp_analysis_too_large",
 }
 
 export class ScpError extends DiamanteError<ScpErrorCode> {

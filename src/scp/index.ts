@@ -20,7 +20,6 @@ export {defaultScpOptions, defaultTimeoutMs, type ScpOptions} from "./options.js
 export {
   MAX_QUORUM_SET_DEPTH,
   MAX_QUORUM_SET_NODES,
-  MAX_BEFOULED_ANALYSIS_NODES,
   befouledNodes,
   checkQuorumSetSanity,
   findClosestVBlocking,
@@ -48,4 +47,14 @@ export {
 export {compareBallots, areBallotsCompatible} from "./ballots.js";
 export {nominationHash, nodeWeight} from "./nomination.js";
 export {encodeStatement, encodeEnvelope, decodeEnvelope} from "./codec.js";
-export {parseStellarbeatNodes, type StellarbeatNode} from "./stellarbeat.js";
+export {parseStellarbeatNodes, loadFbasJson, type LoadedFbas, type StellarbeatNode} from "./stellarbeat.js";
+export {
+  allMinimalQuorums,
+  analyzeFbas,
+  befouledSet,
+  checkQuorumIntersection,
+  isDSet,
+  type AnalysisLimits,
+  type FbasAnalysis,
+  type IntersectionCheck,
+} from "./analysis.js";

@@ -1,4 +1,5 @@
 import {StrKey, hash, xdr} from "@stellar/stellar-base";
+import {befouledSet, isDSet} from "./analysis.js";
 import {ScpError, ScpErrorCode} from "./errors.js";
 import type {NodeId, QuorumSet} from "./types.js";
 
@@ -7,8 +8,9 @@ import type {NodeId, QuorumSet} from "./types.js";
  *
  * Local predicates (`isQuorumSlice`, `isVBlocking`, `isQuorum`) follow the draft's "quorum
  * threshold" and "blocking threshold" definitions for k-of-n sets. Network analysis
- * (`minimalQuorums`, `hasQuorumIntersection`, `befouledNodes`) follows the whitepaper's FBA
- * section: quorum, quorum intersection, deletion, D Sets, intact/befouled.
+ * (`minimalQuorums`, `hasQuorumIntersection`) follows the whitepaper's FBA section directly on
+ * string sets: simple, and the reference the faster analysis.ts is tested against on small
+ * networks; D Sets and intact/befouled nodes use analysis.ts.
  */
 
 /** stellar-core's MAXIMUM_QUORUM_NESTING_LEVEL: a top set plus at most 4 levels of inner sets. */
@@ -322,43 +324,19 @@ export function hasQuorumIntersection(fbas: Fbas, opts: AnalysisOptions = {}): I
 
 /**
  * Whitepaper D Set: (V,Q)^B enjoys quorum intersection, and V \ B is a quorum of (V,Q) or B = V.
+ * (Computed by the component-wise analysis in analysis.ts, which scales to crawled networks.)
  */
 export function isDispensableSet(fbas: Fbas, b: ReadonlySet<NodeId>): boolean {
-  const rest = new Set([...fbas.keys()].filter((n) => !b.has(n)));
-  if (rest.size === 0) return true;
-  if (!isQuorumInFbas(fbas, rest)) return false;
-  return hasQuorumIntersection(fbas, {deleted: b}).intersects;
+  return isDSet(fbas, b);
 }
-
-/** Largest network `befouledNodes` will enumerate: 2^(n − |ill|) D Set candidates. */
-export const MAX_BEFOULED_ANALYSIS_NODES = 16;
 
 /**
  * Whitepaper: a node is intact iff some D Set containing every ill-behaved node excludes it;
  * befouled otherwise. So the befouled set is the intersection of all D Sets ⊇ ill-behaved
- * (Theorem 3). Computed by enumerating supersets of `illBehaved`, hence only for small networks.
+ * (Theorem 3); see `befouledSet` in analysis.ts for how it is found.
  */
 export function befouledNodes(fbas: Fbas, illBehaved: ReadonlySet<NodeId>): Set<NodeId> {
-  const all = [...fbas.keys()];
-  const free = all.filter((n) => !illBehaved.has(n));
-  if (all.length > MAX_BEFOULED_ANALYSIS_NODES) {
-    throw new ScpError(ScpErrorCode.InvalidArgument, `befouled analysis limited to ${MAX_BEFOULED_ANALYSIS_NODES} nodes`, {
-      nodes: all.length,
-    });
-  }
-  let befouled = new Set(all);
-  for (let mask = 0; mask < 1 << free.length; mask++) {
-    const b = new Set(illBehaved);
-    free.forEach((n, i) => {
-      if (mask & (1 << i)) b.add(n);
-    });
-    // Only subsets of the current intersection can shrink it.
-    let shrinks = false;
-    for (const n of befouled) if (!b.has(n)) shrinks = true;
-    if (!shrinks) continue;
-    if (isDispensableSet(fbas, b)) befouled = new Set([...befouled].filter((n) => b.has(n)));
-  }
-  return befouled;
+  return befouledSet(fbas, illBehaved);
 }
 
 /** Whitepaper "intact": not befouled given the ill-behaved nodes. */
