@@ -3,7 +3,7 @@
  * build), disk per committed payment with and without history retention, a ledger of 1M accounts
  * and the kill -9 soak. Prints tables and rewrites RESULTS.md. Flags after `--`:
  *   --micro-only | --e2e-only          one part only
- *   --skip-micro --skip-e2e --skip-paths --skip-disk --skip-accounts --skip-soak
+ *   --skip-micro --skip-e2e --skip-paths --skip-quorum --skip-disk --skip-accounts --skip-soak
  *   --paths-offers N (10,000) --paths-assets N (50) --paths-payments N (20,000)
  *   --e2e-runs N (3)                   end-to-end repeats; medians reported (one run varies ±15%)
  *   --baseline-dist DIR                also run the node of another build's dist/, alternating
@@ -21,6 +21,7 @@ import {nodeMainOf} from "./node-process.js";
 import {appendResults, formatNumber, formatRatio, markdownTable, RESULTS_PATH, sectionMarkdown, sectionText, startResults, textTable} from "./report.js";
 import {parseScaleFlags, runAccountsBench, runDiskBench, withoutScaleFlags} from "./scale.js";
 import {defaultPathBenchOptions, runPathBench} from "./paths.js";
+import {runQuorumBench} from "./quorum.js";
 import {defaultSoakOptions, runSoak} from "./soak.js";
 
 async function main(): Promise<void> {
@@ -38,7 +39,7 @@ async function main(): Promise<void> {
   if (!Number.isInteger(soakKills) || soakKills < 0) throw new Error("--soak-kills takes a whole number ≥ 0");
   const baselineDist = valueOf("--baseline-dist");
   const baselineMain = baselineDist === undefined ? undefined : nodeMainOf(baselineDist);
-  const own = new Set(["--micro-only", "--e2e-only", "--skip-micro", "--skip-e2e", "--skip-soak", "--skip-paths"]);
+  const own = new Set(["--micro-only", "--e2e-only", "--skip-micro", "--skip-e2e", "--skip-soak", "--skip-paths", "--skip-quorum"]);
   const ownWithValue = new Set(["--e2e-runs", "--soak-kills", "--baseline-dist", "--paths-offers", "--paths-assets", "--paths-payments"]);
   const rest = withoutScaleFlags(args).filter((a, i, all) => !own.has(a) && !ownWithValue.has(a) && !ownWithValue.has(all[i - 1]));
   const e2eOptions = parseE2eFlags(rest);
@@ -47,6 +48,7 @@ async function main(): Promise<void> {
   const runMicro = !e2eOnly && !has("--skip-micro");
   const runE2e = !microOnly && !has("--skip-e2e");
   const runPaths = !only && !has("--skip-paths");
+  const runQuorum = !only && !has("--skip-quorum");
   const runDisk = !only && !scale.skipDisk;
   const runAccounts = !only && !scale.skipAccounts;
   const runSoakPart = !only && !has("--skip-soak") && soakKills > 0;
@@ -132,6 +134,13 @@ async function main(): Promise<void> {
         },
         e2eOptions,
       );
+      console.log(r.text);
+      appendResults(r.markdown);
+    });
+  }
+  if (runQuorum) {
+    await part("Quorum analysis", async () => {
+      const r = await runQuorumBench(print);
       console.log(r.text);
       appendResults(r.markdown);
     });

@@ -5,6 +5,7 @@
 import type {LedgerReader} from "../store/types.js";
 import type {ResultCodes} from "../tx/types.js";
 import type {PathFinder} from "../dex/paths-finder.js";
+import type {Fbas} from "../scp/quorum.js";
 
 export interface SubmitOutcome {
   /**
@@ -50,6 +51,18 @@ export interface NodeHealth {
   coreSynced(): boolean;
 }
 
+/**
+ * The network a node knows, for GET /quorum: its own quorum set plus the quorum sets of other
+ * validators as consensus learns them (from their SCP statements' quorum set hashes, fetched
+ * from peers). A standalone node knows only itself.
+ */
+export interface QuorumSource {
+  /** The local node's id (G… strkey). */
+  readonly self: string;
+  /** Each known validator's quorum set, the local node's included. Called per request: keep it cheap. */
+  fbas(): Fbas;
+}
+
 export interface ApiModules {
   reader: LedgerReader;
   submitter: TxSubmitter;
@@ -60,6 +73,8 @@ export interface ApiModules {
   health?: NodeHealth;
   /** Path finding (/paths/*), in the worker pool; absent: those routes answer 503. */
   paths?: PathFinder;
+  /** GET /quorum: the analysis of the known network; absent: that route answers 503. */
+  quorum?: QuorumSource;
   /** Prometheus text exposition for GET /metrics */
   metricsText(): Promise<string>;
 }

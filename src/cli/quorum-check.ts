@@ -6,7 +6,7 @@
  */
 import {readFileSync} from "node:fs";
 import {parseArgs} from "node:util";
-import {analyzeFbas, befouledSet, isDSet, type FbasAnalysis} from "../scp/analysis.js";
+import {analyzeFbas, befouledSet, isDSet, quorumReport, type QuorumReport} from "../scp/analysis.js";
 import {loadFbasJson, type LoadedFbas} from "../scp/stellarbeat.js";
 import type {NodeId} from "../scp/types.js";
 import {DiamanteError} from "../util/errors.js";
@@ -23,32 +23,6 @@ a smallest one, and the top tier (union of all minimal quorums).
   --dset NODES  whether these nodes form a D Set (comma-separated public keys or names)
   --ill NODES   given these ill-behaved nodes, which nodes are intact and which befouled
 `;
-
-export interface QuorumReport {
-  intersection: boolean;
-  disjoint_quorums: [NodeId[], NodeId[]] | null;
-  smallest_blocking_set: NodeId[];
-  minimal_blocking_sets: NodeId[][];
-  top_tier: NodeId[];
-  minimal_quorums: number;
-  nodes: number;
-  dset?: {nodes: NodeId[]; is_dset: boolean};
-  ill?: {nodes: NodeId[]; befouled: NodeId[]; intact: NodeId[]};
-  assumed?: NodeId[];
-}
-
-/** The JSON report of an analysis (shared with GET /quorum). */
-export function quorumReport(a: FbasAnalysis, nodes: number): QuorumReport {
-  return {
-    intersection: a.intersection,
-    disjoint_quorums: a.disjointQuorums,
-    smallest_blocking_set: a.smallestBlockingSet,
-    minimal_blocking_sets: a.minimalBlockingSets,
-    top_tier: a.topTier,
-    minimal_quorums: a.minimalQuorums.length,
-    nodes,
-  };
-}
 
 class QuorumUsageError extends Error {}
 

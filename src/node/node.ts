@@ -140,6 +140,8 @@ export class Node {
           protocolVersion: this.config.protocolVersion,
         },
         metricsText: () => this.metrics.registry.metrics(),
+        // Standalone: the node trusts only itself, so it is the whole known network.
+        quorum: {self: nodeKey.publicKey, fbas: () => new Map([[nodeKey.publicKey, singletonQuorumSet(nodeKey.publicKey)]])},
         health: {
           coreUp: () => this.herder.failed === null,
           // Synced: the last ledger closed within a few close intervals (at least 10 s).

@@ -331,6 +331,35 @@ export function analyzeFbas(fbas: Fbas, limits?: AnalysisLimits): FbasAnalysis {
   };
 }
 
+/**
+ * The JSON report of `diamante quorum check --json` and GET /quorum. The first five keys are the
+ * agreed contract; the rest are optional answers and context.
+ */
+export interface QuorumReport {
+  intersection: boolean;
+  disjoint_quorums: [NodeId[], NodeId[]] | null;
+  smallest_blocking_set: NodeId[];
+  minimal_blocking_sets: NodeId[][];
+  top_tier: NodeId[];
+  minimal_quorums: number;
+  nodes: number;
+  dset?: {nodes: NodeId[]; is_dset: boolean};
+  ill?: {nodes: NodeId[]; befouled: NodeId[]; intact: NodeId[]};
+  assumed?: NodeId[];
+}
+
+export function quorumReport(a: FbasAnalysis, nodes: number): QuorumReport {
+  return {
+    intersection: a.intersection,
+    disjoint_quorums: a.disjointQuorums,
+    smallest_blocking_set: a.smallestBlockingSet,
+    minimal_blocking_sets: a.minimalBlockingSets,
+    top_tier: a.topTier,
+    minimal_quorums: a.minimalQuorums.length,
+    nodes,
+  };
+}
+
 /** Sorted by size, then member by member. */
 function sortSets(sets: NodeId[][]): NodeId[][] {
   return sets.sort((a, b) => {

@@ -54,7 +54,9 @@ export {
   befouledSet,
   checkQuorumIntersection,
   isDSet,
+  quorumReport,
   type AnalysisLimits,
+  type QuorumReport,
   type FbasAnalysis,
   type IntersectionCheck,
 } from "./analysis.js";

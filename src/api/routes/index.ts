@@ -11,6 +11,7 @@ import {ledgerRoutes} from "./ledgers.js";
 import {metricsRoutes} from "./metrics.js";
 import {operationRoutes} from "./operations.js";
 import {pathRoutes} from "./paths.js";
+import {quorumRoutes} from "./quorum.js";
 import {healthRoutes, rootRoutes} from "./root.js";
 import {submitRoutes} from "./submit.js";
 import {transactionRoutes} from "./transactions.js";
@@ -47,4 +48,5 @@ export const apiRoutes: Route[] = [
   ...metricsRoutes,
   ...submitRoutes,
   ...pathRoutes,
+  ...quorumRoutes,
 ];
