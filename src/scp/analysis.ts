@@ -415,6 +415,15 @@ export function befouledSet(fbas: Fbas, ill: ReadonlySet<NodeId>, limits?: Analy
 
   const withIntersection = checkQuorumIntersection(fbas).intersects;
   const free = [...u0Names].sort();
+  // Without intersection the answer is the intersection of all D Sets, so every subset of U0
+  // must be tried: refuse at once rather than after the limit's worth of work.
+  if (!withIntersection && 2 ** free.length > lim.maxDSetCandidates) {
+    throw new ScpError(
+      ScpErrorCode.AnalysisTooLarge,
+      `intact nodes of a network without quorum intersection need all 2^${free.length} subsets of the nodes outside the ill-behaved tried, more than the limit of ${lim.maxDSetCandidates}`,
+      {limit: lim.maxDSetCandidates, nodes: free.length},
+    );
+  }
   let tried = 0;
   let befouled = new Set(all);
   // Remove r more nodes from U0, r = 1, 2, …; U0 minus the removed must be a quorum.

@@ -12,6 +12,7 @@ import {
   minimalQuorums,
   parseStellarbeatNodes,
   analyzeFbas,
+  befouledSet,
   checkQuorumIntersection,
   type Fbas,
   type FbasAnalysis,
@@ -182,6 +183,12 @@ describe("stellarbeat snapshots: exact analysis (scp/analysis.ts) on every crawl
     assert.deepEqual(spread(a.minimalQuorums), {count: 4294, min: 2, max: 11, total: 46982});
     assert.deepEqual(spread(a.minimalBlockingSets), {count: 480, min: 5, max: 6, total: 2700});
     assert.equal(a.smallestBlockingSet.length, 5);
+    // Intact nodes are the complement of the intersection of all D Sets here (no Theorem 2
+    // without intersection), which needs every subset tried: refused with a clear error.
+    assert.throws(() => befouledSet(fbas, new Set(a.smallestBlockingSet.slice(0, 2))), {
+      code: "scp_analysis_too_large",
+      message: /without quorum intersection need all 2\^\d+ subsets/,
+    });
     const w = checkQuorumIntersection(fbas).witness!;
     assert.ok(isQuorumInFbas(fbas, new Set(w[0])) && isQuorumInFbas(fbas, new Set(w[1])));
     assert.ok(!w[0].some((n) => w[1].includes(n)));
