@@ -6,14 +6,14 @@
  */
 import type {Logger} from "pino";
 import {SCP} from "../scp/scp.js";
-import type {SCPDriver, TimerKind, ValueValidity} from "../scp/interface.js";
+import type {SCPDriver, SlotInfo, TimerKind, ValueValidity} from "../scp/interface.js";
 import type {Envelope, QuorumSet, Statement} from "../scp/types.js";
 import {quorumSetHash} from "../scp/quorum.js";
 import {defaultTimeoutMs} from "../scp/options.js";
 import {encodeStatement} from "../scp/codec.js";
 import type {NodeKey} from "../util/node-key.js";
 import {decodeScpValue, encodeScpValue, SCP_VALUE_BYTES, type TxSet} from "./tx-set.js";
-import {MAX_CLOSE_TIME_DRIFT_S, type ConsensusEngine, type ConsensusHost} from "./interface.js";
+import {MAX_CLOSE_TIME_DRIFT_S, type ConsensusEngine, type ConsensusHost, type ConsensusNet} from "./interface.js";
 
 /** Stellar's ENVELOPE_TYPE_SCP: signatures cover networkId ‖ type ‖ statement XDR. */
 const ENVELOPE_TYPE_SCP = Buffer.from([0, 0, 0, 1]);
@@ -25,9 +25,11 @@ function statementBytes(networkId: Buffer, statement: Statement): Buffer {
 export interface ConsensusOptions {
   quorumSet: QuorumSet;
   networkId: Buffer;
+  /** False for a watcher: it runs SCP to follow the network but never emits a statement. */
+  validating?: boolean;
 }
 
-export class Consensus implements SCPDriver, ConsensusEngine {
+export class Consensus implements SCPDriver, ConsensusEngine, ConsensusNet {
   readonly scp: SCP;
   private readonly qsets = new Map<string, QuorumSet>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
@@ -52,6 +54,34 @@ export class Consensus implements SCPDriver, ConsensusEngine {
     this.scp.nominate(slot, value, Buffer.from(txSet.prevHash, "hex"));
   }
 
+  // ---- ConsensusNet
+
+  /** A peer's envelope (signature, fields and slot checked by SCP). */
+  receive(envelope: Envelope): "valid" | "invalid" {
+    return this.scp.receiveEnvelope(envelope);
+  }
+
+  verify(envelope: Envelope): boolean {
+    return this.verifyEnvelope(envelope);
+  }
+
+  quorumSet(hash: Buffer): QuorumSet | undefined {
+    return this.qsets.get(hash.toString("hex"));
+  }
+
+  /** A peer's quorum set, fetched by hash (the caller checked the hash and its sanity). */
+  addQuorumSet(qset: QuorumSet): void {
+    this.qsets.set(quorumSetHash(qset).toString("hex"), qset);
+  }
+
+  get localQuorumSet(): QuorumSet {
+    return this.opts.quorumSet;
+  }
+
+  slotInfo(slot: number): SlotInfo | undefined {
+    return this.scp.getSlotInfo(slot);
+  }
+
   stop(): void {
     for (const t of this.timers.values()) clearTimeout(t);
     this.timers.clear();
@@ -72,6 +102,7 @@ export class Consensus implements SCPDriver, ConsensusEngine {
   }
 
   emitEnvelope(envelope: Envelope): void {
+    if (this.opts.validating === false) return;
     for (const cb of this.outbox) cb(envelope);
   }
 

@@ -12,7 +12,8 @@ import type {LedgerStore} from "../store/ledger-store.js";
 import type {Metrics} from "../metrics/metrics.js";
 import type {SignatureVerifier} from "../verify/interface.js";
 import type {SubmitOutcome, TxSubmitter, FeeStatsSource} from "../api/interface.js";
-import {feeOps, type TxQueue} from "./tx-queue.js";
+import {feeOps, type QueuedTx, type TxQueue} from "./tx-queue.js";
+import type {TxFrame} from "../tx/interface.js";
 import {defaultHerderOptions, type HerderOptions} from "./options.js";
 import {makeTxSet, nextCloseTime, trimInvalid, type TxSet} from "./tx-set.js";
 import {MAX_CLOSE_TIME_DRIFT_S, type ClosedLedger, type ConsensusEngine, type ConsensusHost} from "./interface.js";
@@ -26,6 +27,8 @@ export type {Admission, ClosedLedger};
 const FEE_STATS_LEDGERS = 5;
 /** Tx sets held for the next ledger (own and fetched); more are refused until a ledger closes. */
 const MAX_HELD_TX_SETS = 64;
+/** Applied or outdated tx sets kept to answer peers that are a ledger or two behind. */
+const RECENT_TX_SETS = 16;
 
 export class Herder implements TxSubmitter, FeeStatsSource, ConsensusHost {
   readonly events: LedgerEvents;
@@ -33,6 +36,7 @@ export class Herder implements TxSubmitter, FeeStatsSource, ConsensusHost {
   readonly ledgers: LedgerManager;
   private readonly opts: HerderOptions;
   private readonly txSets = new Map<string, TxSet>();
+  private readonly recentTxSets = new Map<string, TxSet>();
   private readonly feeHistory: Array<{ledger: number; baseFee: bigint; feesPerOp: bigint[]; capacityUsage: number}> = [];
   private timer: NodeJS.Timeout | null = null;
   private running = false;
@@ -181,15 +185,41 @@ export class Herder implements TxSubmitter, FeeStatsSource, ConsensusHost {
   }
 
   /**
-   * Holds a tx set fetched from a peer (its hash already checked by the caller). Only sets built
-   * on the last closed ledger are useful; false when it is refused.
+   * Holds a tx set fetched from a peer (its bytes already hashed by the caller). A set is refused
+   * when it cannot go into a ledger: too many operations, a fee per operation below the network's
+   * or above what one of its txs bids, or a tx no longer valid against the last closed ledger
+   * (a set for a later ledger is held unchecked: it is checked again when it is proposed).
    */
-  addTxSet(set: TxSet): boolean {
-    if (this.txSets.has(set.hashHex)) return true;
-    if (set.prevHash !== this.lastClosed().hash || this.txSets.size >= MAX_HELD_TX_SETS) return false;
+  addTxSet(set: TxSet): "held" | "invalid" | "full" {
+    if (this.txSets.has(set.hashHex)) return "held";
+    const {config, store} = this.modules;
+    if (set.ops > config.maxTxSetSize || set.baseFeeCharged < BigInt(config.baseFee)) return "invalid";
+    for (const f of set.frames) if (f.maxFee < set.baseFeeCharged * BigInt(feeOps(f))) return "invalid";
+    const lcl = store.latestHeader();
+    if (set.prevHash === lcl.hash && set.frames.length > 0) {
+      const byAccount = new Map<string, QueuedTx[]>();
+      for (const f of set.frames) {
+        const list = byAccount.get(f.sourceAccount) ?? [];
+        list.push({frame: f, ops: feeOps(f), admittedAt: 0});
+        byAccount.set(f.sourceAccount, list);
+      }
+      for (const list of byAccount.values()) list.sort((a, b) => (a.frame.seqNum < b.frame.seqNum ? -1 : a.frame.seqNum > b.frame.seqNum ? 1 : 0));
+      if (trimInvalid(byAccount.values(), store, {header: lcl, config, closeTime: this.nextCloseTime()}).length > 0) return "invalid";
+    }
+    if (this.txSets.size >= MAX_HELD_TX_SETS) return "full";
     this.txSets.set(set.hashHex, set);
     this.ledgers.drain();
-    return true;
+    return "held";
+  }
+
+  /** A tx set this node holds or applied recently, to answer a peer's request. */
+  servedTxSet(hashHex: string): TxSet | undefined {
+    return this.txSets.get(hashHex) ?? this.recentTxSets.get(hashHex);
+  }
+
+  /** The frame this node decoded and verified for a tx hash, if it is queued. */
+  knownFrame(hashHex: string): TxFrame | undefined {
+    return this.admission.queue.get(hashHex)?.frame;
   }
 
   /** ConsensusHost: queued for the ledger manager, applied on a later turn of the event loop. */
@@ -199,8 +229,17 @@ export class Herder implements TxSubmitter, FeeStatsSource, ConsensusHost {
 
   private afterClose(c: ClosedLedger): void {
     this.admission.ledgerClosed(c);
-    // Sets built on an older ledger can never be applied now.
-    for (const [h, s] of this.txSets) if (s.prevHash !== c.header.hash) this.txSets.delete(h);
+    // Sets built on the ledger just closed (or an older one) can never be applied now; they are
+    // kept a little longer to answer peers still fetching them.
+    for (const [h, set] of this.txSets) {
+      if (set.prevHash === c.header.hash) continue;
+      this.txSets.delete(h);
+      this.recentTxSets.set(h, set);
+    }
+    for (const h of this.recentTxSets.keys()) {
+      if (this.recentTxSets.size <= RECENT_TX_SETS) break;
+      this.recentTxSets.delete(h);
+    }
     const feesPerOp = c.result.frames.map((f) => f.maxFee / BigInt(feeOps(f)));
     this.feeHistory.push({
       ledger: c.header.seq,

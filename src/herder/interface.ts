@@ -6,6 +6,8 @@
 import type {LedgerHeader} from "../ledger/types.js";
 import type {LedgerCloseResult} from "../tx/interface.js";
 import type {TxSet} from "./tx-set.js";
+import type {Envelope, QuorumSet} from "../scp/types.js";
+import type {SlotInfo} from "../scp/interface.js";
 
 /** How far ahead of this node's clock a proposed close time may be (stellar-core allows 60 s). */
 export const MAX_CLOSE_TIME_DRIFT_S = 60;
@@ -36,4 +38,18 @@ export interface ConsensusHost {
    * ledger manager queues it and applies it on a later turn of the event loop.
    */
   externalized(slot: number, txSetHashHex: string, closeTime: number): void;
+}
+
+/** What the network side of the herder asks of consensus: envelopes in and out, quorum sets. */
+export interface ConsensusNet {
+  /** Local envelopes to flood (already signed and processed locally). */
+  onEnvelope(cb: (e: Envelope) => void): void;
+  /** Feeds a peer's envelope; "valid" when it was new and well formed (flood it on). */
+  receive(e: Envelope): "valid" | "invalid";
+  /** The envelope's signature by its node key, over the network id and statement. */
+  verify(e: Envelope): boolean;
+  quorumSet(hash: Buffer): QuorumSet | undefined;
+  addQuorumSet(q: QuorumSet): void;
+  readonly localQuorumSet: QuorumSet;
+  slotInfo(slot: number): SlotInfo | undefined;
 }

@@ -120,11 +120,8 @@ export class LedgerManager {
       return;
     }
     this.externalizedQueue.delete(lcl + 1);
-    this.applyLedger({seq: lcl + 1, txs: {frames: set.frames}, closeTime: next.closeTime, baseFeeCharged: set.baseFeeCharged}).then(
-      () => {
-        if (this.externalizedQueue.size > 0) this.drain();
-      },
-      (err: unknown) => log.error({err, slot: lcl + 1}, "externalized ledger not applied"),
+    this.applyLedger({seq: lcl + 1, txs: {frames: set.frames}, closeTime: next.closeTime, baseFeeCharged: set.baseFeeCharged}).catch((err: unknown) =>
+      log.error({err, slot: lcl + 1}, "externalized ledger not applied"),
     );
   }
 
@@ -199,6 +196,8 @@ export class LedgerManager {
           "ledger closed",
         );
         this.modules.events.emitClosed(closed);
+        // Values externalized meanwhile (or waiting for a replayed ledger) apply next.
+        if (this.externalizedQueue.size > 0) this.drain();
         return closed;
       },
       (err: unknown) => {

@@ -77,6 +77,10 @@ export class TxQueue {
     return this.byHash.has(hashHex);
   }
 
+  get(hashHex: string): QueuedTx | undefined {
+    return this.byHash.get(hashHex);
+  }
+
   /** Txs of `account` waiting, in sequence order. */
   pendingFor(account: AccountId): number {
     return this.byAccount.get(account)?.length ?? 0;

@@ -99,3 +99,73 @@ export function trimInvalid(
 export function nextCloseTime(lastCloseTime: number, nowMs: number = Date.now()): number {
   return Math.max(lastCloseTime + 1, Math.floor(nowMs / 1000));
 }
+
+const TX_SET_CODEC_V1 = 1;
+
+/**
+ * A tx set's bytes for peers (`tx_set` messages): version 1 ‖ previous ledger hash (32) ‖ fee per
+ * operation charged (int64 BE) ‖ count (uint32 BE) ‖ per tx: length (uint32 BE) ‖ envelope XDR.
+ * The receiver recomputes the hash from the decoded set, so the bytes are never trusted.
+ */
+export function encodeTxSet(set: TxSet): Buffer {
+  const parts: Buffer[] = [];
+  const head = Buffer.alloc(1 + 32 + 8 + 4);
+  head[0] = TX_SET_CODEC_V1;
+  Buffer.from(set.prevHash, "hex").copy(head, 1);
+  head.writeBigInt64BE(set.baseFeeCharged, 33);
+  head.writeUInt32BE(set.frames.length, 41);
+  parts.push(head);
+  for (const f of set.frames) {
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(f.envelopeXdr.length);
+    parts.push(len, f.envelopeXdr);
+  }
+  return Buffer.concat(parts);
+}
+
+/**
+ * Decodes a peer's tx set. `known` returns the frame this node already decoded (and verified)
+ * for a tx hash, so flooded txs are not decoded twice; others are decoded here and their
+ * signatures are checked when applied. Throws HerderError BAD_VALUE on malformed bytes or a
+ * set whose hash is not `expectedHashHex`.
+ */
+export function decodeTxSet(
+  body: Buffer,
+  expectedHashHex: string,
+  networkId: Buffer,
+  decode: (envelope: Buffer, networkId: Buffer) => TxFrame,
+  maxTxs: number,
+): TxSet {
+  const bad = (why: string) => new HerderError(HerderErrorCode.BAD_VALUE, `tx set ${expectedHashHex.slice(0, 16)}: ${why}`, {hash: expectedHashHex});
+  if (body.length < 45 || body[0] !== TX_SET_CODEC_V1) throw bad("unknown encoding");
+  const prevHash = body.subarray(1, 33).toString("hex");
+  const baseFeeCharged = body.readBigInt64BE(33);
+  if (baseFeeCharged <= 0n) throw bad("fee per operation must be positive");
+  const count = body.readUInt32BE(41);
+  if (count > maxTxs) throw bad(`${count} txs, more than a ledger holds`);
+  const frames: TxFrame[] = [];
+  const seen = new Set<string>();
+  let at = 45;
+  let ops = 0;
+  for (let i = 0; i < count; i++) {
+    if (at + 4 > body.length) throw bad("truncated");
+    const len = body.readUInt32BE(at);
+    at += 4;
+    if (len === 0 || at + len > body.length) throw bad("truncated");
+    let frame: TxFrame;
+    try {
+      frame = decode(body.subarray(at, at + len), networkId);
+    } catch (err) {
+      throw bad(`unreadable envelope: ${(err as Error).message}`);
+    }
+    at += len;
+    if (seen.has(frame.hashHex)) throw bad("a tx appears twice");
+    seen.add(frame.hashHex);
+    frames.push(frame);
+    ops += frame.operations.length + (frame.isFeeBump ? 1 : 0);
+  }
+  if (at !== body.length) throw bad("trailing bytes");
+  const set = makeTxSet(prevHash, frames, ops, baseFeeCharged);
+  if (set.hashHex !== expectedHashHex) throw bad("bytes do not hash to the requested set");
+  return set;
+}

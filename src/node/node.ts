@@ -20,7 +20,11 @@ import {ApiServer} from "../api/server.js";
 import {networkConfig} from "../ledger/options.js";
 import {genesisLedger, rootKeypair} from "../ledger/genesis.js";
 import {entryKey, type NetworkConfig} from "../ledger/types.js";
-import {singletonQuorumSet} from "../scp/quorum.js";
+import {checkQuorumSetSanity, singletonQuorumSet} from "../scp/quorum.js";
+import {HerderNetwork} from "../herder/network.js";
+import {PeerCatchUp} from "../herder/catchup.js";
+import {HerderError, HerderErrorCode} from "../herder/errors.js";
+import type {Overlay} from "../overlay/interface.js";
 import {NodeKey} from "../util/node-key.js";
 import {defaultNodeOptions, type GenesisOptions, type NodeOptions} from "./options.js";
 
@@ -73,11 +77,22 @@ export class Node {
   consensus!: Consensus;
   api!: ApiServer;
   config!: NetworkConfig;
+  nodeKey!: NodeKey;
+  overlay: Overlay | null = null;
+  network: HerderNetwork | null = null;
+  catchUp: PeerCatchUp | null = null;
   private verifier!: SignatureVerifier;
   private paths!: PathFinder;
   port = 0;
 
-  constructor(opts: Partial<NodeOptions> & {dataDir: string}) {
+  /**
+   * `overlay`: the peer transport of a network node (tests pass an in-memory one); required when
+   * `opts.network` is set.
+   */
+  constructor(
+    opts: Partial<NodeOptions> & {dataDir: string},
+    private readonly injected: {overlay?: (nodeKey: NodeKey, node: Node) => Overlay} = {},
+  ) {
     this.opts = {...defaultNodeOptions, ...opts, genesis: {...defaultNodeOptions.genesis, ...opts.genesis}};
     this.log = pino({level: this.opts.logLevel, base: undefined});
     this.metrics = createMetrics();
@@ -95,7 +110,8 @@ export class Node {
         this.metrics.historyPrunedTxs.inc(p.txs);
       },
     });
-    const nodeKey = NodeKey.loadOrCreate(join(o.dataDir, "node.key"));
+    const nodeKey = NodeKey.loadOrCreate(o.network?.nodeKeyFile ?? join(o.dataDir, "node.key"));
+    this.nodeKey = nodeKey;
 
     this.verifier =
       o.verifyThreads === 0
@@ -116,11 +132,28 @@ export class Node {
       {closeIntervalMs: o.closeIntervalMs, checkInvariants: o.checkInvariants},
       {store: this.store, verifier: this.verifier, config: this.config, metrics: this.metrics, log: this.log},
     );
+    const net = o.network;
+    let quorumSet = singletonQuorumSet(nodeKey.publicKey);
+    if (net !== undefined) {
+      const sanity = checkQuorumSetSanity(net.quorumSet);
+      if (!sanity.ok) throw new HerderError(HerderErrorCode.BAD_CONFIG, `quorum set: ${sanity.reason}`);
+      quorumSet = net.quorumSet;
+    }
     this.consensus = new Consensus(
-      {quorumSet: singletonQuorumSet(nodeKey.publicKey), networkId: this.config.networkId},
+      {quorumSet, networkId: this.config.networkId, validating: net?.validator ?? true},
       {herder: this.herder, nodeKey, log: this.log},
     );
-    this.herder.setConsensus(this.consensus);
+    this.herder.setConsensus(this.consensus, {propose: net?.validator ?? true});
+    if (net !== undefined) {
+      if (!this.injected.overlay) throw new HerderError(HerderErrorCode.BAD_CONFIG, "a network node needs an overlay");
+      this.overlay = this.injected.overlay(nodeKey, this);
+      this.catchUp = new PeerCatchUp({store: this.store, ledgers: this.herder.ledgers, overlay: this.overlay, log: this.log});
+      this.network = new HerderNetwork(
+        {},
+        {herder: this.herder, consensus: this.consensus, overlay: this.overlay, config: this.config, log: this.log, selfId: nodeKey.publicKey, catchUp: this.catchUp},
+      );
+      this.network.start();
+    }
 
     const friendbot = o.friendbot
       ? new RootFriendbot(rootKeypair(this.config.passphrase), {herder: this.herder, store: this.store, config: this.config})
@@ -150,10 +183,19 @@ export class Node {
       },
     );
     this.herder.onLedgerClosed(() => this.api.ledgerClosed());
+    await this.overlay?.start();
     await this.herder.start();
     this.port = await this.api.start();
     this.log.info(
-      {port: this.port, data: o.dataDir, passphrase: this.config.passphrase, node: nodeKey.publicKey, lcl: this.store.latestHeader().seq},
+      {
+        port: this.port,
+        data: o.dataDir,
+        passphrase: this.config.passphrase,
+        node: nodeKey.publicKey,
+        lcl: this.store.latestHeader().seq,
+        validator: net?.validator ?? true,
+        quorumSet,
+      },
       "node started",
     );
   }
@@ -165,6 +207,8 @@ export class Node {
 
   async stop(): Promise<void> {
     await this.api?.stop();
+    this.network?.stop();
+    await this.overlay?.stop();
     this.consensus?.stop();
     await this.herder?.stop();
     await this.verifier?.close();

@@ -3,6 +3,7 @@ import {defaultHerderOptions} from "../herder/options.js";
 import {defaultVerifyPoolOptions} from "../verify/options.js";
 import {defaultStoreOptions} from "../store/options.js";
 import {defaultPathFinderOptions} from "../dex/paths-options.js";
+import type {QuorumSet} from "../scp/types.js";
 
 /** What `diamante init` fixes for the life of a network. */
 export interface GenesisOptions {
@@ -12,6 +13,21 @@ export interface GenesisOptions {
   baseFee: number;
   baseReserve: number;
   maxTxSetSize: number;
+}
+
+/** A node of a network of validators (absent: a standalone node, quorum of itself). */
+export interface NetworkNodeOptions {
+  /** True: votes in consensus and proposes ledgers; false: a watcher that follows and serves the API. */
+  validator: boolean;
+  /** Whom this node trusts: nested k-of-n sets of validators' G... keys. */
+  quorumSet: QuorumSet;
+  /** Peer listener address and port (0: any free port). */
+  peerHost: string;
+  peerPort: number;
+  /** Peers to dial, "host:port" or "G...@host:port". */
+  peers: string[];
+  /** The node key's secret seed file (default: node.key in the data folder). */
+  nodeKeyFile?: string;
 }
 
 export interface NodeOptions {
@@ -31,6 +47,7 @@ export interface NodeOptions {
   /** Ledgers of transaction history to keep (Horizon's HISTORY_RETENTION_COUNT); 0 keeps all. */
   historyRetention: number;
   genesis: GenesisOptions;
+  network?: NetworkNodeOptions;
 }
 
 export const defaultNodeOptions: NodeOptions = {

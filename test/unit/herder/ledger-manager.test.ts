@@ -30,7 +30,7 @@ test("an externalized value is queued and applied on a later turn of the event l
     const h = n.node.herder;
     const lcl = h.lastClosed();
     const set = makeTxSet(lcl.hash, [], 0, 100n);
-    assert.equal(h.addTxSet(set), true);
+    assert.equal(h.addTxSet(set), "held");
     const closed = nextClosed(n);
     h.externalized(lcl.seq + 1, set.hashHex, lcl.closeTime + 1);
     // Neither applied nor started within the call, nor after the microtasks it could have queued.

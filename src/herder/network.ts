@@ -1,0 +1,403 @@
+/**
+ * The herder's side of the overlay, as stellar-core's herder and its pending envelopes: what
+ * peers send is judged here and only what was accepted is flooded on.
+ *
+ * - Transactions go through admission like a client's; a tx newly queued (from a client or a
+ *   peer) is flooded once, never back to the peer that sent it.
+ * - An SCP envelope is checked (decodable, signed by its node key, slot in range) and held until
+ *   this node has its sender's quorum set and every tx set its values name, fetched by hash from
+ *   the sender (then from other peers); only then does SCP see it, so nomination votes on values
+ *   it can validate. Envelopes for slots after the next ledger wait for it (externalize messages
+ *   go straight to SCP: they tell a lagging node what the network closed).
+ * - A node that keeps hearing about later slots than it can close is behind: it catches up.
+ */
+import type {Logger} from "pino";
+import type {NetworkConfig} from "../ledger/types.js";
+import type {Overlay, OverlayMessage, PeerId} from "../overlay/interface.js";
+import {decodeEnvelope, encodeEnvelope} from "../scp/codec.js";
+import {checkQuorumSetSanity, quorumSetHash} from "../scp/quorum.js";
+import type {Envelope, QuorumSet} from "../scp/types.js";
+import {decodeTxFrame} from "../tx/frame.js";
+import type {Herder} from "./herder.js";
+import type {ConsensusNet} from "./interface.js";
+import {decodeScpValue, decodeTxSet, encodeTxSet, SCP_VALUE_BYTES} from "./tx-set.js";
+
+export interface HerderNetworkOptions {
+  /** Envelopes for slots further ahead than this are dropped (stellar-core's LEDGER_VALIDITY_BRACKET). */
+  maxSlotsAhead: number;
+  /** A fetch not answered within this is asked of another peer; after 4× the envelope goes to SCP anyway. */
+  fetchTimeoutMs: number;
+  /** Envelopes held for fetches or later slots; beyond this the oldest are dropped. */
+  maxHeldEnvelopes: number;
+  /** A node hearing of later slots for this long without closing the next ledger starts catch-up. */
+  lagGraceMs: number;
+}
+
+export const defaultHerderNetworkOptions: HerderNetworkOptions = {
+  maxSlotsAhead: 100,
+  /** 1 s: a fetch on loopback or a LAN answers in milliseconds; a silent peer should not stall a slot. */
+  fetchTimeoutMs: 1000,
+  maxHeldEnvelopes: 5000,
+  /** 1.5 s: longer than a peer takes to close the ledger this node is still committing. */
+  lagGraceMs: 1500,
+};
+
+/** Fetches missing ledgers; `peers` are the ones that showed they are ahead (most recent first). */
+export interface CatchUpPort {
+  catchUp(target: number, peers: PeerId[]): void;
+  /** A catch-up message from a peer (get_ledgers, ledgers, dont_have for ledgers). */
+  handle(peer: PeerId, msg: OverlayMessage): boolean;
+}
+
+interface Held {
+  env: Envelope;
+  bytes: Buffer;
+  from: PeerId;
+  /** Quorum set and tx set hashes (hex) still missing. */
+  needs: Set<string>;
+  since: number;
+  asked: Set<PeerId>;
+}
+
+const hex = (b: Buffer): string => b.toString("hex");
+
+/** The values an envelope names (each must have its tx set before SCP sees it). */
+function valuesOf(env: Envelope): Buffer[] {
+  const p = env.statement.pledges;
+  switch (p.type) {
+    case "nominate":
+      return [...p.voted, ...p.accepted];
+    case "prepare":
+      return [p.ballot?.value, p.prepared?.value, p.preparedPrime?.value].filter((v): v is Buffer => Buffer.isBuffer(v));
+    case "confirm":
+      return p.ballot ? [p.ballot.value] : [];
+    case "externalize":
+      return p.commit ? [p.commit.value] : [];
+  }
+}
+
+export class HerderNetwork {
+  private readonly opts: HerderNetworkOptions;
+  private held: Held[] = [];
+  /** Later slots' envelopes, waiting for the ledger before them. */
+  private future: Held[] = [];
+  private timer: NodeJS.Timeout | null = null;
+  /** Since when (ms) this node has heard of slots after the next one, and from whom. */
+  private aheadSince: number | null = null;
+  private aheadSlot = 0;
+  private aheadPeers: PeerId[] = [];
+  private started = false;
+
+  constructor(
+    opts: Partial<HerderNetworkOptions>,
+    private readonly modules: {
+      herder: Herder;
+      consensus: ConsensusNet;
+      overlay: Overlay;
+      config: NetworkConfig;
+      log: Logger;
+      selfId: PeerId;
+      catchUp?: CatchUpPort;
+    },
+  ) {
+    this.opts = {...defaultHerderNetworkOptions, ...opts};
+  }
+
+  start(): void {
+    if (this.started) return;
+    this.started = true;
+    const {herder, consensus, overlay} = this.modules;
+    overlay.onMessage((peer, msg) => this.onMessage(peer, msg));
+    herder.admission.onAdmitted((frame, fromPeer) => overlay.broadcast({type: "tx", envelope: frame.envelopeXdr}, fromPeer));
+    consensus.onEnvelope((e) => overlay.broadcast({type: "scp", envelope: encodeEnvelope(e)}));
+    herder.onLedgerClosed(() => this.afterClose());
+    herder.ledgers.onMissingTxSet((_slot, hash) => this.fetchTxSet(hash, this.peersFirst(this.aheadPeers)));
+    herder.ledgers.onAhead((slot) => this.noteAhead(slot, []));
+    this.timer = setInterval(() => this.tick(), Math.max(50, Math.floor(this.opts.fetchTimeoutMs / 4)));
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    this.held = [];
+    this.future = [];
+  }
+
+  /** Envelopes waiting for fetches and for later slots (status pages and tests). */
+  get heldCount(): number {
+    return this.held.length + this.future.length;
+  }
+
+  private onMessage(peer: PeerId, msg: OverlayMessage): void {
+    const {herder, log} = this.modules;
+    try {
+      switch (msg.type) {
+        case "tx":
+          herder.admit(msg.envelope, {persist: false, fromPeer: peer}).catch((err: unknown) => log.warn({err, peer}, "flooded tx not admitted"));
+          return;
+        case "scp":
+          this.onScp(peer, msg.envelope);
+          return;
+        case "get_tx_set": {
+          const set = herder.servedTxSet(hex(msg.hash));
+          if (set) this.modules.overlay.send(peer, {type: "tx_set", hash: msg.hash, body: encodeTxSet(set)});
+          else this.modules.overlay.send(peer, {type: "dont_have", what: "tx_set", key: msg.hash});
+          return;
+        }
+        case "tx_set":
+          this.onTxSet(peer, msg.hash, msg.body);
+          return;
+        case "get_qset": {
+          const q = this.modules.consensus.quorumSet(msg.hash);
+          if (q) this.modules.overlay.send(peer, {type: "qset", hash: msg.hash, body: Buffer.from(JSON.stringify(q))});
+          else this.modules.overlay.send(peer, {type: "dont_have", what: "qset", key: msg.hash});
+          return;
+        }
+        case "qset":
+          this.onQset(peer, msg.hash, msg.body);
+          return;
+        case "dont_have":
+          if (msg.what === "tx_set" || msg.what === "qset") this.askElsewhere(hex(msg.key), peer);
+          else this.modules.catchUp?.handle(peer, msg);
+          return;
+        case "get_ledgers":
+        case "ledgers":
+          this.modules.catchUp?.handle(peer, msg);
+          return;
+      }
+    } catch (err) {
+      log.warn({err, peer, type: msg.type}, "peer message dropped");
+    }
+  }
+
+  private onScp(peer: PeerId, bytes: Buffer): void {
+    const {consensus, herder, log} = this.modules;
+    let env: Envelope;
+    try {
+      env = decodeEnvelope(bytes);
+    } catch (err) {
+      log.debug({err, peer}, "undecodable SCP envelope dropped");
+      return;
+    }
+    const st = env.statement;
+    if (st.nodeId === this.modules.selfId) return;
+    const lcl = herder.lastClosed().seq;
+    if (!Number.isSafeInteger(st.slotIndex) || st.slotIndex < lcl || st.slotIndex > lcl + 1 + this.opts.maxSlotsAhead) return;
+    if (!consensus.verify(env)) {
+      log.debug({peer, node: st.nodeId, slot: st.slotIndex}, "SCP envelope with a bad signature dropped");
+      return;
+    }
+    const needs = new Set<string>();
+    if (st.pledges.type !== "externalize" && !Buffer.isBuffer(st.quorumSetHash)) return;
+    if (st.pledges.type !== "externalize" && !consensus.quorumSet(st.quorumSetHash)) needs.add("q:" + hex(st.quorumSetHash));
+    for (const v of valuesOf(env)) {
+      if (!Buffer.isBuffer(v) || v.length !== SCP_VALUE_BYTES) continue;
+      const h = hex(decodeScpValue(v).txSetHash);
+      if (!herder.txSet(h)) needs.add("t:" + h);
+    }
+    const held: Held = {env, bytes, from: peer, needs, since: Date.now(), asked: new Set([peer])};
+    if (st.slotIndex > lcl + 1) this.noteAhead(st.slotIndex - 1, [peer]);
+    if (needs.size > 0) {
+      // Later slots' tx sets are fetched when their slot comes: they build on a ledger not closed here yet.
+      if (st.slotIndex > lcl + 1 && st.pledges.type !== "externalize") {
+        this.hold(this.future, held);
+        return;
+      }
+      this.hold(this.held, held);
+      for (const n of needs) this.request(n, peer);
+      return;
+    }
+    this.deliver(held);
+  }
+
+  private hold(list: Held[], h: Held): void {
+    list.push(h);
+    if (this.held.length + this.future.length > this.opts.maxHeldEnvelopes) (this.future.length > 0 ? this.future : this.held).shift();
+  }
+
+  private request(need: string, peer: PeerId): void {
+    const hash = Buffer.from(need.slice(2), "hex");
+    this.modules.overlay.send(peer, need.startsWith("q:") ? {type: "get_qset", hash} : {type: "get_tx_set", hash});
+  }
+
+  private fetchTxSet(hashHex: string, peers: PeerId[]): void {
+    for (const p of peers.slice(0, 2)) this.request("t:" + hashHex, p);
+  }
+
+  /** Connected peers, the given ones first. */
+  private peersFirst(first: PeerId[]): PeerId[] {
+    const all = this.modules.overlay.peers().map((p) => p.id);
+    return [...first.filter((p) => all.includes(p)), ...all.filter((p) => !first.includes(p))];
+  }
+
+  private askElsewhere(hashHex: string, refused: PeerId): void {
+    for (const h of this.held) {
+      const need = [...h.needs].find((n) => n.slice(2) === hashHex);
+      if (need === undefined) continue;
+      h.asked.add(refused);
+      const next = this.peersFirst([]).find((p) => !h.asked.has(p));
+      if (next !== undefined) {
+        h.asked.add(next);
+        this.request(need, next);
+      }
+    }
+  }
+
+  /** SCP sees the envelope now (its slot is the next ledger, or it is an externalize message). */
+  private deliver(h: Held): void {
+    const {consensus, herder, overlay} = this.modules;
+    const lcl = herder.lastClosed().seq;
+    const st = h.env.statement;
+    if (st.slotIndex < lcl) return;
+    if (st.slotIndex > lcl + 1 && st.pledges.type !== "externalize") {
+      this.hold(this.future, h);
+      return;
+    }
+    if (consensus.receive(h.env) === "valid") overlay.broadcast({type: "scp", envelope: h.bytes}, h.from);
+  }
+
+  private onTxSet(peer: PeerId, hash: Buffer, body: Buffer): void {
+    const {herder, config, log} = this.modules;
+    const hashHex = hex(hash);
+    if (herder.txSet(hashHex)) return;
+    const wanted = this.held.some((h) => h.needs.has("t:" + hashHex)) || herder.ledgers.waitingSlots().length > 0;
+    if (!wanted) return;
+    let set;
+    try {
+      // A tx this node already admitted keeps its verified frame: no signature is checked twice.
+      const decode = (e: Buffer, id: Buffer) => {
+        const f = decodeTxFrame(e, id);
+        return herder.knownFrame(f.hashHex) ?? f;
+      };
+      set = decodeTxSet(body, hashHex, config.networkId, decode, config.maxTxSetSize);
+    } catch (err) {
+      log.warn({err, peer}, "peer sent a bad tx set");
+      return;
+    }
+    const verdict = herder.addTxSet(set);
+    if (verdict !== "held") log.warn({peer, txSet: hashHex, verdict}, "tx set from a peer not held");
+    this.satisfied("t:" + hashHex, verdict === "held");
+  }
+
+  private onQset(peer: PeerId, hash: Buffer, body: Buffer): void {
+    const {consensus, log} = this.modules;
+    if (consensus.quorumSet(hash)) return;
+    let q: QuorumSet;
+    try {
+      q = parseQuorumSet(JSON.parse(body.toString("utf8")) as unknown);
+    } catch (err) {
+      log.warn({err, peer}, "peer sent an unreadable quorum set");
+      return;
+    }
+    if (!quorumSetHash(q).equals(hash) || !checkQuorumSetSanity(q).ok) {
+      log.warn({peer}, "peer sent a quorum set that does not match its hash or is not sane");
+      return;
+    }
+    consensus.addQuorumSet(q);
+    this.satisfied("q:" + hex(hash), true);
+  }
+
+  /** A fetched item arrived (or, `ok` false, was refused): envelopes needing nothing more go to SCP. */
+  private satisfied(need: string, ok: boolean): void {
+    const ready: Held[] = [];
+    this.held = this.held.filter((h) => {
+      if (!h.needs.delete(need)) return true;
+      if (!ok && need.startsWith("q:")) return false;
+      if (h.needs.size > 0) return true;
+      ready.push(h);
+      return false;
+    });
+    for (const h of ready) this.deliver(h);
+  }
+
+  private afterClose(): void {
+    const lcl = this.modules.herder.lastClosed().seq;
+    if (this.aheadSlot <= lcl) {
+      this.aheadSince = null;
+      this.aheadPeers = [];
+    } else if (this.aheadSince !== null) {
+      this.aheadSince = Date.now();
+    }
+    const waiting = this.future;
+    this.future = [];
+    for (const h of waiting) {
+      const st = h.env.statement;
+      if (st.slotIndex <= lcl) continue;
+      if (st.slotIndex > lcl + 1) {
+        this.future.push(h);
+        continue;
+      }
+      // Its slot is next now: fetch what it names, then SCP sees it.
+      const needs = new Set<string>();
+      if (st.pledges.type !== "externalize" && !this.modules.consensus.quorumSet(st.quorumSetHash)) needs.add("q:" + hex(st.quorumSetHash));
+      for (const v of valuesOf(h.env)) {
+        if (v.length !== SCP_VALUE_BYTES) continue;
+        const th = hex(decodeScpValue(v).txSetHash);
+        if (!this.modules.herder.txSet(th)) needs.add("t:" + th);
+      }
+      if (needs.size === 0) {
+        this.deliver(h);
+        continue;
+      }
+      h.needs = needs;
+      h.since = Date.now();
+      this.held.push(h);
+      for (const n of needs) this.request(n, h.from);
+    }
+    this.held = this.held.filter((h) => h.env.statement.slotIndex > lcl);
+  }
+
+  private noteAhead(target: number, peers: PeerId[]): void {
+    const lcl = this.modules.herder.lastClosed().seq;
+    if (target <= lcl) return;
+    if (this.aheadSince === null) this.aheadSince = Date.now();
+    this.aheadSlot = Math.max(this.aheadSlot, target);
+    for (const p of peers) {
+      this.aheadPeers = [p, ...this.aheadPeers.filter((x) => x !== p)].slice(0, 8);
+    }
+  }
+
+  private tick(): void {
+    const now = Date.now();
+    const {herder, log} = this.modules;
+    // Fetches not answered: ask another peer; past 4 timeouts, SCP sees the envelope anyway
+    // (values whose tx set is unknown are then only "maybe valid": never voted for here).
+    const overdue: Held[] = [];
+    for (const h of this.held) {
+      const age = now - h.since;
+      if (age > 4 * this.opts.fetchTimeoutMs) {
+        overdue.push(h);
+      } else if (age > this.opts.fetchTimeoutMs * h.asked.size) {
+        const next = this.peersFirst([]).find((p) => !h.asked.has(p));
+        if (next !== undefined) {
+          h.asked.add(next);
+          for (const n of h.needs) this.request(n, next);
+        }
+      }
+    }
+    if (overdue.length > 0) {
+      this.held = this.held.filter((h) => !overdue.includes(h));
+      for (const h of overdue) if (![...h.needs].some((n) => n.startsWith("q:"))) this.deliver(h);
+    }
+    const lcl = herder.lastClosed().seq;
+    if (this.aheadSince !== null && this.aheadSlot > lcl && now - this.aheadSince > this.opts.lagGraceMs && !herder.ledgers.closing) {
+      if (this.modules.catchUp) {
+        log.info({lcl, target: this.aheadSlot, peers: this.aheadPeers.length}, "behind the network; catching up");
+        this.modules.catchUp.catchUp(this.aheadSlot, this.peersFirst(this.aheadPeers));
+      }
+      this.aheadSince = now;
+    }
+  }
+}
+
+/** A quorum set from a peer's JSON: every field checked before use. */
+export function parseQuorumSet(raw: unknown, depth = 0): QuorumSet {
+  if (depth > 4 || typeof raw !== "object" || raw === null) throw new Error("quorum set must be an object nested at most 4 deep");
+  const o = raw as Record<string, unknown>;
+  const {threshold, validators, innerSets} = o;
+  if (!Number.isInteger(threshold) || (threshold as number) < 1) throw new Error("threshold must be a whole number ≥ 1");
+  if (!Array.isArray(validators) || !validators.every((v) => typeof v === "string")) throw new Error("validators must be G... keys");
+  if (!Array.isArray(innerSets)) throw new Error("innerSets must be a list");
+  return {threshold: threshold as number, validators: validators as string[], innerSets: innerSets.map((s: unknown) => parseQuorumSet(s, depth + 1))};
+}
