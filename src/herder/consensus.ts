@@ -78,6 +78,10 @@ export class Consensus implements SCPDriver, ConsensusEngine, ConsensusNet {
     return this.opts.quorumSet;
   }
 
+  localEnvelopes(slot: number): Envelope[] {
+    return this.scp.getLatestMessages(slot).filter((e) => e.statement.nodeId === this.scp.localNodeId);
+  }
+
   slotInfo(slot: number): SlotInfo | undefined {
     return this.scp.getSlotInfo(slot);
   }

@@ -52,4 +52,6 @@ export interface ConsensusNet {
   addQuorumSet(q: QuorumSet): void;
   readonly localQuorumSet: QuorumSet;
   slotInfo(slot: number): SlotInfo | undefined;
+  /** This node's latest nomination and ballot envelopes for the slot. */
+  localEnvelopes(slot: number): Envelope[];
 }

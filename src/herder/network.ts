@@ -31,6 +31,12 @@ export interface HerderNetworkOptions {
   maxHeldEnvelopes: number;
   /** A node hearing of later slots for this long without closing the next ledger starts catch-up. */
   lagGraceMs: number;
+  /**
+   * With no ledger closed for this long, this node sends its latest statements for the next
+   * slot to every peer again (at most once per this interval): a peer that restarted, or
+   * reconnected after its flood records say it has them, learns where the slot stands.
+   */
+  stallResendMs: number;
 }
 
 export const defaultHerderNetworkOptions: HerderNetworkOptions = {
@@ -40,6 +46,8 @@ export const defaultHerderNetworkOptions: HerderNetworkOptions = {
   maxHeldEnvelopes: 5000,
   /** 1.5 s: longer than a peer takes to close the ledger this node is still committing. */
   lagGraceMs: 1500,
+  /** 2 s: several close intervals; resending costs a few small messages per peer. */
+  stallResendMs: 2000,
 };
 
 /** Fetches missing ledgers; `peers` are the ones that showed they are ahead (most recent first). */
@@ -87,6 +95,8 @@ export class HerderNetwork {
   private aheadSlot = 0;
   private aheadPeers: PeerId[] = [];
   private started = false;
+  private lastClose = Date.now();
+  private lastResend = 0;
 
   constructor(
     opts: Partial<HerderNetworkOptions>,
@@ -312,6 +322,7 @@ export class HerderNetwork {
   }
 
   private afterClose(): void {
+    this.lastClose = Date.now();
     const lcl = this.modules.herder.lastClosed().seq;
     if (this.aheadSlot <= lcl) {
       this.aheadSince = null;
@@ -381,6 +392,12 @@ export class HerderNetwork {
       for (const h of overdue) if (![...h.needs].some((n) => n.startsWith("q:"))) this.deliver(h);
     }
     const lcl = herder.lastClosed().seq;
+    if (now - this.lastClose > this.opts.stallResendMs && now - this.lastResend > this.opts.stallResendMs) {
+      this.lastResend = now;
+      const envs = this.modules.consensus.localEnvelopes(lcl + 1).map((e) => encodeEnvelope(e));
+      // Point to point: the overlay's flood records would hold back a broadcast of the same bytes.
+      for (const p of this.modules.overlay.peers()) for (const e of envs) this.modules.overlay.send(p.id, {type: "scp", envelope: e});
+    }
     if (this.aheadSince !== null && this.aheadSlot > lcl && now - this.aheadSince > this.opts.lagGraceMs && !herder.ledgers.closing) {
       if (this.modules.catchUp) {
         log.info({lcl, target: this.aheadSlot, peers: this.aheadPeers.length}, "behind the network; catching up");
