@@ -9,7 +9,8 @@ COPY src ./src
 COPY workers ./workers
 COPY test ./test
 COPY native-bench ./native-bench
-RUN npx tsc -p . && npm prune --omit=dev
+COPY web ./web
+RUN npx tsc -p . && node web/build.mjs && npm prune --omit=dev
 
 FROM node:20-bookworm-slim
 WORKDIR /app

@@ -6,6 +6,8 @@ import type {LedgerReader} from "../store/types.js";
 import type {ResultCodes} from "../tx/types.js";
 import type {PathFinder} from "../dex/paths-finder.js";
 import type {Fbas} from "../scp/quorum.js";
+import type {TemplatedApp} from "@trufflesuite/uws-js-unofficial";
+import type {Metrics} from "../metrics/metrics.js";
 
 export interface SubmitOutcome {
   /**
@@ -77,4 +79,25 @@ export interface ApiModules {
   quorum?: QuorumSource;
   /** Prometheus text exposition for GET /metrics */
   metricsText(): Promise<string>;
+  /** Request and cache counters; absent: not counted (tests that build an API alone). */
+  metrics?: Pick<Metrics, "apiRequests" | "apiCacheHits" | "apiCacheMisses">;
+  /** The data behind /dashboard and /dashboard/assets; absent: those routes answer 404. */
+  dashboard?: DashboardSource;
+  /** A WebSocket endpoint registered on the same uWS app (/ws); absent: no /ws. */
+  ws?: WsEndpoint;
+}
+
+export interface WsEndpoint {
+  attach(app: TemplatedApp): void;
+  /** Closes every open socket (the server is stopping). */
+  detach(): void;
+}
+
+/** JSON values the dashboard pages fetch; each computed at most once per ledger. */
+export interface DashboardSource {
+  network(): Promise<unknown>;
+  /** Assets whose code or issuer contains `search` (case-insensitive), most holders first. */
+  assets(search: string, limit: number): unknown;
+  /** One asset's page against `counter` ("native" | "CODE:ISSUER"); undefined when nothing names the asset. */
+  asset(code: string, issuer: string, counter: string | undefined): unknown;
 }

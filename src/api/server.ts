@@ -112,6 +112,8 @@ export class ApiServer {
       }
     }
     app.options("/*", (res, req) => this.onPreflight(res, req));
+    // The WebSocket endpoint (/ws) registers itself before the catch-all below.
+    this.modules.ws?.attach(app);
     app.any("/*", (res) => {
       const state = this.track(res);
       this.send(res, state, problemReply(notFound()));
@@ -135,6 +137,7 @@ export class ApiServer {
   stop(): Promise<void> {
     if (this.listenSocket !== null) uws.us_listen_socket_close(this.listenSocket);
     this.listenSocket = null;
+    this.modules.ws?.detach();
     this.app?.close?.();
     this.app = null;
     this.cache.clear();
@@ -155,6 +158,7 @@ export class ApiServer {
   }
 
   private track(res: HttpResponse, req?: HttpRequest, head = false): ResponseState {
+    this.modules.metrics?.apiRequests.inc({method: req === undefined ? "other" : req.getMethod()});
     const gzip = req !== undefined && /\bgzip\b/.test(req.getHeader("accept-encoding"));
     const state: ResponseState = {aborted: false, done: false, gzip, head};
     res.onAborted(() => {
@@ -190,9 +194,11 @@ export class ApiServer {
     if (key !== null) {
       const hit = this.cache.get(key);
       if (hit !== undefined) {
+        this.modules.metrics?.apiCacheHits.inc();
         this.send(res, state, hit);
         return;
       }
+      this.modules.metrics?.apiCacheMisses.inc();
     }
     const epoch = this.cache.epoch;
     // Read before the handler, so the header never names a ledger newer than the answer.

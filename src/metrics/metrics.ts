@@ -3,6 +3,7 @@
  * Names: diamante_<subsystem>_<what>_<unit>; times in seconds.
  */
 import {Counter, Gauge, Histogram, Registry, collectDefaultMetrics} from "prom-client";
+import {HdrBackedHistogram} from "./latency.js";
 
 /** Buckets from 1 ms to ~16 s: ledger close and submit→confirm live between 10 ms and a few s. */
 const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 16];
@@ -53,7 +54,7 @@ export function createMetrics(registry = new Registry()) {
       labelNames: ["reason"] as const,
       ...r,
     }),
-    submitToConfirmSeconds: new Histogram({
+    submitToConfirmSeconds: new HdrBackedHistogram({
       name: "diamante_herder_submit_to_confirm_seconds",
       help: "From admission to the ledger that includes the tx",
       buckets: LATENCY_BUCKETS,
@@ -111,6 +112,49 @@ export function createMetrics(registry = new Registry()) {
       ...r,
     }),
     ledgerCommitFailed: new Counter({name: "diamante_store_commit_failed_total", help: "Ledger commits that failed", ...r}),
+    txsFailed: new Counter({
+      name: "diamante_ledger_txs_failed_total",
+      help: "Transactions applied as failed, by result code (the inner tx's code for fee-bumps)",
+      labelNames: ["code"] as const,
+      ...r,
+    }),
+    ledgerTxs: new Gauge({name: "diamante_ledger_last_txs", help: "Transactions in the last closed ledger", ...r}),
+    submitToConfirmQuantile: new Gauge({
+      name: "diamante_herder_submit_to_confirm_recent_seconds",
+      help: "Submit-to-confirm latency quantiles over the last 30 to 60 s (HDR histogram)",
+      labelNames: ["quantile"] as const,
+      ...r,
+    }),
+    verifyUtilization: new Gauge({
+      name: "diamante_verify_pool_utilization_ratio",
+      help: "Share of the verify threads' time spent on batches over the last sampling interval (0..1)",
+      ...r,
+    }),
+    apiRequests: new Counter({name: "diamante_api_requests_total", help: "HTTP requests answered, by method", labelNames: ["method"] as const, ...r}),
+    apiCacheHits: new Counter({name: "diamante_api_cache_hits_total", help: "GET answers served from the per-ledger response cache", ...r}),
+    apiCacheMisses: new Counter({name: "diamante_api_cache_misses_total", help: "Cacheable GETs computed because the cache had no answer", ...r}),
+    streamSubscribers: new Gauge({
+      name: "diamante_api_stream_subscribers",
+      help: "Open streaming connections, by transport (ws, sse)",
+      labelNames: ["transport"] as const,
+      ...r,
+    }),
+    wsMessagesSent: new Counter({
+      name: "diamante_api_ws_messages_sent_total",
+      help: "WebSocket frames published or sent (a pub/sub frame counts once, whatever its subscriber count)",
+      ...r,
+    }),
+    wsSlowClosed: new Counter({
+      name: "diamante_api_ws_slow_consumers_closed_total",
+      help: "WebSocket connections closed with code 4008 because their send buffer passed the limit",
+      ...r,
+    }),
+    streamLagSeconds: new Histogram({
+      name: "diamante_api_stream_publish_lag_seconds",
+      help: "From a ledger's commit to its events being handed to the sockets",
+      buckets: LATENCY_BUCKETS,
+      ...r,
+    }),
   };
 }
 

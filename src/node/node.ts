@@ -17,6 +17,8 @@ import {Herder} from "../herder/herder.js";
 import {Consensus} from "../herder/consensus.js";
 import {RootFriendbot} from "../herder/friendbot.js";
 import {ApiServer} from "../api/server.js";
+import {WsHub} from "../api/ws/hub.js";
+import {Dashboard, quorumHealth} from "../dashboard/index.js";
 import {networkConfig} from "../ledger/options.js";
 import {genesisLedger, rootKeypair} from "../ledger/genesis.js";
 import {entryKey, type NetworkConfig} from "../ledger/types.js";
@@ -76,6 +78,8 @@ export class Node {
   herder!: Herder;
   consensus!: Consensus;
   api!: ApiServer;
+  dashboard!: Dashboard;
+  ws!: WsHub;
   config!: NetworkConfig;
   nodeKey!: NodeKey;
   overlay: Overlay | null = null;
@@ -158,6 +162,21 @@ export class Node {
     const friendbot = o.friendbot
       ? new RootFriendbot(rootKeypair(this.config.passphrase), {herder: this.herder, store: this.store, config: this.config})
       : null;
+    this.dashboard = new Dashboard(
+      {},
+      {
+        metrics: this.metrics,
+        reader: this.store,
+        verifyThreads: o.verifyThreads,
+        // Standalone: this node alone. TODO: peers' panels once the overlay reports their status.
+        nodes: () => {
+          const h = this.store.latestHeader();
+          const phase = this.herder.failed !== null ? "stopped" : "externalized";
+          return [{id: nodeKey.publicKey, self: true, ledger: h.seq, closedAt: h.closeTime, phase, peers: 0, quorum: quorumHealth(quorumSet)}];
+        },
+      },
+    );
+    this.ws = new WsHub({}, {metrics: this.metrics, log: this.log, metricsSource: this.dashboard.stats});
     this.api = new ApiServer(
       {port: o.port, host: o.host},
       {
@@ -175,6 +194,9 @@ export class Node {
         metricsText: () => this.metrics.registry.metrics(),
         // Standalone: the node trusts only itself, so it is the whole known network.
         quorum: {self: nodeKey.publicKey, fbas: () => new Map([[nodeKey.publicKey, singletonQuorumSet(nodeKey.publicKey)]])},
+        metrics: this.metrics,
+        dashboard: this.dashboard,
+        ws: this.ws,
         health: {
           coreUp: () => this.herder.failed === null,
           // Synced: the last ledger closed within a few close intervals (at least 10 s).
@@ -182,10 +204,14 @@ export class Node {
         },
       },
     );
-    this.herder.onLedgerClosed(() => this.api.ledgerClosed());
+    this.herder.onLedgerClosed((c) => {
+      this.api.ledgerClosed();
+      this.dashboard.ledgerClosed(c);
+    });
     await this.overlay?.start();
     await this.herder.start();
     this.port = await this.api.start();
+    this.dashboard.start();
     this.log.info(
       {
         port: this.port,
@@ -206,6 +232,7 @@ export class Node {
   }
 
   async stop(): Promise<void> {
+    this.dashboard?.stop();
     await this.api?.stop();
     this.network?.stop();
     await this.overlay?.stop();

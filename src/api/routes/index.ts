@@ -1,6 +1,7 @@
 import {accountRoutes} from "./accounts.js";
 import type {Route} from "./context.js";
 import {claimableBalanceRoutes} from "./claimable-balances.js";
+import {dashboardRoutes} from "./dashboard.js";
 import {dexRoutes} from "./dex.js";
 import {effectRoutes} from "./effects.js";
 import {tradeRoutes} from "./trades.js";
@@ -49,4 +50,5 @@ export const apiRoutes: Route[] = [
   ...submitRoutes,
   ...pathRoutes,
   ...quorumRoutes,
+  ...dashboardRoutes,
 ];

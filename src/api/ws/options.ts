@@ -1,0 +1,33 @@
+/** Knobs of /ws. */
+export interface WsOptions {
+  path: string;
+  /**
+   * A socket whose unsent bytes pass this is closed with 4008. 1 MiB is ~700 payment records,
+   * several ledgers of a busy account; a consumer that far behind is better served by resuming
+   * from its token (a paged history read) than by the node holding its backlog in memory.
+   * diamante_api_ws_slow_consumers_closed_total says how often it bites.
+   */
+  slowConsumerBytes: number;
+  /** uWS's own cap, past which it would drop frames silently: far above the soft limit, never reached first. */
+  hardBackpressureBytes: number;
+  /** Client frames are small JSON commands. */
+  maxMessageBytes: number;
+  /** uWS pings an idle socket and closes one that does not answer within this many seconds. */
+  idleTimeoutSeconds: number;
+  maxSubscriptionsPerSocket: number;
+  /** Records per replay frame: Horizon's maximum page size. */
+  replayPageSize: number;
+  /** Send buffers are also checked on this timer, for sockets that fell behind between ledgers. */
+  checkIntervalMs: number;
+}
+
+export const defaultWsOptions: WsOptions = {
+  path: "/ws",
+  slowConsumerBytes: 1024 * 1024,
+  hardBackpressureBytes: 64 * 1024 * 1024,
+  maxMessageBytes: 4096,
+  idleTimeoutSeconds: 60,
+  maxSubscriptionsPerSocket: 64,
+  replayPageSize: 200,
+  checkIntervalMs: 250,
+};
