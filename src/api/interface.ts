@@ -8,6 +8,7 @@ import type {PathFinder} from "../dex/paths-finder.js";
 import type {Fbas} from "../scp/quorum.js";
 import type {TemplatedApp} from "@trufflesuite/uws-js-unofficial";
 import type {Metrics} from "../metrics/metrics.js";
+import type {EventFeed} from "./stream/interface.js";
 
 export interface SubmitOutcome {
   /**
@@ -77,6 +78,8 @@ export interface ApiModules {
   paths?: PathFinder;
   /** GET /quorum: the analysis of the known network; absent: that route answers 503. */
   quorum?: QuorumSource;
+  /** Each closed ledger's records, for the streams; absent: streams see no new ledgers. */
+  feed?: EventFeed;
   /** Prometheus text exposition for GET /metrics */
   metricsText(): Promise<string>;
   /** Request and cache counters; absent: not counted (tests that build an API alone). */

@@ -19,6 +19,7 @@ import {RootFriendbot} from "../herder/friendbot.js";
 import {ApiServer} from "../api/server.js";
 import {WsHub} from "../api/ws/hub.js";
 import {Dashboard, quorumHealth} from "../dashboard/index.js";
+import {LedgerFeed} from "../api/stream/feed.js";
 import {networkConfig} from "../ledger/options.js";
 import {genesisLedger, rootKeypair} from "../ledger/genesis.js";
 import {entryKey, type NetworkConfig} from "../ledger/types.js";
@@ -80,6 +81,8 @@ export class Node {
   api!: ApiServer;
   dashboard!: Dashboard;
   ws!: WsHub;
+  /** Each closed ledger's records as Horizon JSON, for the streams (SSE, WebSocket). */
+  feed!: LedgerFeed;
   config!: NetworkConfig;
   nodeKey!: NodeKey;
   overlay: Overlay | null = null;
@@ -176,6 +179,7 @@ export class Node {
         },
       },
     );
+    this.feed = new LedgerFeed({}, {reader: this.store, log: this.log});
     this.ws = new WsHub({}, {metrics: this.metrics, log: this.log, metricsSource: this.dashboard.stats});
     this.api = new ApiServer(
       {port: o.port, host: o.host},
@@ -185,6 +189,7 @@ export class Node {
         friendbot,
         feeStats: this.herder,
         paths: this.paths,
+        feed: this.feed,
         info: {
           networkPassphrase: this.config.passphrase,
           coreVersion: VERSION,
@@ -207,11 +212,13 @@ export class Node {
     this.herder.onLedgerClosed((c) => {
       this.api.ledgerClosed();
       this.dashboard.ledgerClosed(c);
+      this.feed.publish(c);
     });
     await this.overlay?.start();
     await this.herder.start();
     this.port = await this.api.start();
     this.dashboard.start();
+    this.feed.defaultBase = `http://${o.host === "0.0.0.0" ? "127.0.0.1" : o.host}:${this.port}`;
     this.log.info(
       {
         port: this.port,

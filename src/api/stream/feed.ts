@@ -1,0 +1,442 @@
+/**
+ * The ledger event feed. The node publishes each closed ledger once its commit is durable; the
+ * feed hands subscribers one `LedgerEvent` whose records are read through the API's reader and
+ * formatted by the routes' own formatters, so a streamed record is byte-identical to the same
+ * record in a GET answer.
+ *
+ * Work is per ledger, never per subscriber: each topic is read and formatted on first use and
+ * kept with the event (so a ledger nobody streams costs nothing), and per-account lookups go
+ * through an index built once per topic.
+ */
+import {assetKey, type AccountId, type AssetKey, type LedgerEntry} from "../../ledger/types.js";
+import type {LedgerReader, StoredOp, StoredTx} from "../../store/types.js";
+import {assetOrder, type TradeKey, type TradeRow} from "../../store/trades-repo.js";
+import {toidString} from "../../store/toid.js";
+import {effectRecord, operationEffects, txOutcomeXdr} from "../format/effect.js";
+import {ledgerRecord, type LedgerRecord} from "../format/ledger.js";
+import {offerRecord} from "../format/offer.js";
+import {operationRecord} from "../format/operation.js";
+import {tradeRecord, type TradeRecord} from "../format/trade.js";
+import {transactionRecord, type TransactionRecord} from "../format/transaction.js";
+import {orientTrade} from "../queries/trades.js";
+import type {
+  ChangedState,
+  ClosedLedgerInput,
+  EffectFeedRecord,
+  EventFeed,
+  FeedRecord,
+  LedgerEvent,
+  LedgerEventListener,
+  LedgerTopics,
+  OfferFeedRecord,
+  OperationFeedRecord,
+  TradeFeedRecord,
+  TransactionFeedRecord,
+} from "./interface.js";
+import type {Logger} from "pino";
+
+/** Records read from the store per call while collecting a ledger (a ledger holds up to maxTxSetSize). */
+const READ_CHUNK = 1000;
+const NO_ACCOUNTS: ReadonlySet<AccountId> = new Set();
+
+/** The unordered pair key of two assets: "A|B" with A before B in `assetOrder` (the trades index's order). */
+export function pairKey(a: AssetKey, b: AssetKey): string {
+  return assetOrder(a, b) < 0 ? `${a}|${b}` : `${b}|${a}`;
+}
+
+/** Which accounts the per-account index lists each operation and transaction under (as store/records.ts writes it). */
+interface Participants {
+  ops: Map<string, Set<AccountId>>;
+  txs: Map<number, Set<AccountId>>;
+}
+
+function participantsOf(input: ClosedLedgerInput): Participants {
+  const {header, result} = input;
+  const ops = new Map<string, Set<AccountId>>();
+  const txs = new Map<number, Set<AccountId>>();
+  result.frames.forEach((frame, i) => {
+    const applied = result.applied[i]!;
+    const inTx = new Set<AccountId>([frame.sourceAccount, frame.feeSource]);
+    frame.operations.forEach((op, j) => {
+      const set = new Set<AccountId>([op.source ?? frame.sourceAccount, ...(applied.opParticipants[j] ?? [])]);
+      for (const a of set) inTx.add(a);
+      ops.set(toidString(header.seq, applied.index, j + 1), set);
+    });
+    txs.set(applied.index, inTx);
+  });
+  return {ops, txs};
+}
+
+function changedStateOf(input: ClosedLedgerInput): {changed: ChangedState; created: Set<string>} {
+  const accounts = new Set<AccountId>();
+  const books = new Set<string>();
+  const offers = new Set<string>();
+  const created = new Set<string>();
+  const touch = (e: LedgerEntry): void => {
+    switch (e.type) {
+      case "account":
+      case "data":
+      case "trustline":
+        accounts.add(e.accountId);
+        return;
+      case "offer":
+        accounts.add(e.sellerId);
+        offers.add(e.offerId.toString());
+        books.add(pairKey(assetKey(e.selling), assetKey(e.buying)));
+        return;
+      case "claimable_balance":
+        return;
+    }
+  };
+  for (const [key, entry] of input.result.changes) {
+    if (entry !== null) touch(entry);
+    else if (key.startsWith("a:") || key.startsWith("d:") || key.startsWith("t:")) accounts.add(key.slice(2).split(":")[0]!);
+    else if (key.startsWith("o:")) offers.add(key.slice(2));
+  }
+  // Removed offers are only named by key in the changes; their seller and book come from the meta's before side.
+  for (const applied of input.result.applied) {
+    const meta = applied.meta;
+    if (meta === undefined) continue;
+    for (const deltas of [meta.fee, meta.before, ...meta.operations]) {
+      for (const d of deltas) {
+        if (d.before !== null) touch(d.before);
+        else if (d.after !== null && d.after.type === "offer") created.add(d.after.offerId.toString());
+      }
+    }
+  }
+  return {changed: {accounts, books, offers}, created};
+}
+
+/** The ledger's stored records, read once through the reader and shared by every origin's topics. */
+class LedgerData {
+  private txList?: StoredTx[];
+  private opList?: StoredOp[];
+  private paymentIds?: Set<string>;
+  private tradeRows?: TradeRow[];
+  private parts?: Participants;
+  private state?: {changed: ChangedState; created: Set<string>};
+
+  constructor(
+    private readonly reader: LedgerReader,
+    readonly input: ClosedLedgerInput,
+  ) {}
+
+  get changed(): ChangedState {
+    return (this.state ??= changedStateOf(this.input)).changed;
+  }
+
+  get createdOffers(): ReadonlySet<string> {
+    return (this.state ??= changedStateOf(this.input)).created;
+  }
+
+  get seq(): number {
+    return this.input.header.seq;
+  }
+
+  get participants(): Participants {
+    return (this.parts ??= participantsOf(this.input));
+  }
+
+  get txs(): StoredTx[] {
+    return (this.txList ??= this.readAll((cursor) => this.reader.txs({cursor, limit: READ_CHUNK, order: "asc"}, {ledger: this.seq}), (t) => t.id));
+  }
+
+  get ops(): StoredOp[] {
+    return (this.opList ??= this.readAll((cursor) => this.reader.ops({cursor, limit: READ_CHUNK, order: "asc"}, {ledger: this.seq}), (o) => o.id));
+  }
+
+  /** The reader's own payments filter decides what /payments lists. */
+  get payments(): Set<string> {
+    if (this.paymentIds === undefined) {
+      const list = this.readAll((cursor) => this.reader.ops({cursor, limit: READ_CHUNK, order: "asc"}, {ledger: this.seq, paymentsOnly: true}), (o) => o.id);
+      this.paymentIds = new Set(list.map((o) => o.id));
+    }
+    return this.paymentIds;
+  }
+
+  get trades(): TradeRow[] {
+    if (this.tradeRows === undefined) {
+      const rows: TradeRow[] = [];
+      const after: TradeKey = [this.seq, 0, 0, -1];
+      for (const row of this.reader.trades({}, after, true)) {
+        if (row.ledger !== this.seq) break;
+        rows.push(row);
+      }
+      this.tradeRows = rows;
+    }
+    return this.tradeRows;
+  }
+
+  private readAll<T>(page: (cursor: string | undefined) => T[], tokenOf: (t: T) => string): T[] {
+    const out: T[] = [];
+    let cursor: string | undefined;
+    for (;;) {
+      const batch = page(cursor);
+      out.push(...batch);
+      if (batch.length < READ_CHUNK) return out;
+      cursor = tokenOf(batch[batch.length - 1]!);
+    }
+  }
+}
+
+function feedRecord<R extends {paging_token: string}>(record: R, ledger: number): FeedRecord<R> {
+  return {token: record.paging_token, record, json: JSON.stringify(record), ledger};
+}
+
+/** The topics of one ledger for one origin; each built on first use. */
+class Topics implements LedgerTopics {
+  private ledgerList?: FeedRecord<LedgerRecord>[];
+  private txList?: TransactionFeedRecord[];
+  private opList?: OperationFeedRecord[];
+  private paymentList?: OperationFeedRecord[];
+  private effectList?: EffectFeedRecord[];
+  private tradeList?: TradeFeedRecord[];
+  private offerList?: OfferFeedRecord[];
+  private readonly byAccount = new Map<string, Map<AccountId, unknown[]>>();
+
+  constructor(
+    private readonly data: LedgerData,
+    private readonly reader: LedgerReader,
+    private readonly base: string,
+  ) {}
+
+  get ledgers(): FeedRecord<LedgerRecord>[] {
+    return (this.ledgerList ??= [feedRecord(ledgerRecord(this.data.input.header, this.base), this.data.seq)]);
+  }
+
+  get transactions(): TransactionFeedRecord[] {
+    if (this.txList === undefined) {
+      const parts = this.data.participants.txs;
+      this.txList = this.data.txs.map((tx) => ({
+        ...feedRecord(transactionRecord(tx, this.base), tx.ledger),
+        txHash: tx.hash,
+        successful: tx.successful,
+        accounts: parts.get(tx.index) ?? NO_ACCOUNTS,
+      }));
+    }
+    return this.txList;
+  }
+
+  get operations(): OperationFeedRecord[] {
+    if (this.opList === undefined) {
+      const parts = this.data.participants.ops;
+      const payments = this.data.payments;
+      const txRecords = new Map<string, TransactionRecord>();
+      const txOf = (hash: string): TransactionRecord | undefined => {
+        if (txRecords.size === 0) for (const t of this.transactions) txRecords.set(t.txHash, t.record);
+        return txRecords.get(hash);
+      };
+      this.opList = this.data.ops.map((op) => {
+        const base = feedRecord(operationRecord(op, this.base), op.ledger);
+        let joined: string | undefined;
+        return {
+          ...base,
+          opId: op.id,
+          txHash: op.txHash,
+          transactionSuccessful: op.transactionSuccessful,
+          payment: payments.has(op.id),
+          accounts: parts.get(op.id) ?? NO_ACCOUNTS,
+          joinedJson(): string {
+            if (joined === undefined) {
+              const tx = txOf(op.txHash);
+              joined = tx === undefined ? base.json : JSON.stringify({...base.record, transaction: tx});
+            }
+            return joined;
+          },
+        };
+      });
+    }
+    return this.opList;
+  }
+
+  get payments(): OperationFeedRecord[] {
+    return (this.paymentList ??= this.operations.filter((o) => o.payment));
+  }
+
+  get effects(): EffectFeedRecord[] {
+    if (this.effectList === undefined) {
+      const parts = this.data.participants.ops;
+      const txs = new Map<string, StoredTx>();
+      for (const tx of this.data.txs) txs.set(tx.hash, tx);
+      const out: EffectFeedRecord[] = [];
+      let outcomeHash = "";
+      let outcome: ReturnType<typeof txOutcomeXdr> | null = null;
+      for (const op of this.data.ops) {
+        if (!op.transactionSuccessful) continue;
+        if (op.txHash !== outcomeHash) {
+          const tx = txs.get(op.txHash);
+          outcome = tx === undefined ? null : txOutcomeXdr(tx);
+          outcomeHash = op.txHash;
+        }
+        if (outcome === null) continue;
+        const opAccounts = parts.get(op.id) ?? NO_ACCOUNTS;
+        for (const e of operationEffects(op, outcome)) {
+          out.push({
+            ...feedRecord(effectRecord(op, e, this.base), op.ledger),
+            opId: op.id,
+            txHash: op.txHash,
+            accounts: opAccounts.has(e.account) ? new Set([e.account]) : NO_ACCOUNTS,
+          });
+        }
+      }
+      this.effectList = out;
+    }
+    return this.effectList;
+  }
+
+  get trades(): TradeFeedRecord[] {
+    if (this.tradeList === undefined) {
+      this.tradeList = this.data.trades.map((row) => {
+        const natural = feedRecord(tradeRecord(orientTrade(row), this.base), row.ledger);
+        const byBase = new Map<AssetKey, {record: TradeRecord; json: string}>();
+        const offerIds = new Set<string>([row.makerOfferId.toString()]);
+        if ((row.takerOfferId & (1n << 62n)) === 0n) offerIds.add(row.takerOfferId.toString());
+        const base = this.base;
+        return {
+          ...natural,
+          row,
+          accounts: new Set([row.maker, row.taker]),
+          offerIds,
+          pairKey: pairKey(row.sold, row.bought),
+          oriented(asset: AssetKey): {record: TradeRecord; json: string} {
+            let hit = byBase.get(asset);
+            if (hit === undefined) {
+              const record = tradeRecord(orientTrade(row, asset), base);
+              hit = {record, json: JSON.stringify(record)};
+              byBase.set(asset, hit);
+            }
+            return hit;
+          },
+        };
+      });
+    }
+    return this.tradeList;
+  }
+
+  get offers(): OfferFeedRecord[] {
+    if (this.offerList === undefined) {
+      const ids = [...this.data.changed.offers].map((s) => BigInt(s)).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+      const out: OfferFeedRecord[] = [];
+      for (const id of ids) {
+        const offer = this.reader.offer(id);
+        if (offer === undefined) continue;
+        const closedAt = this.reader.header(offer.lastModifiedLedger)?.closeTime ?? null;
+        out.push({
+          ...feedRecord(offerRecord(offer, closedAt, this.base), this.data.seq),
+          offerId: id,
+          seller: offer.sellerId,
+          selling: assetKey(offer.selling),
+          buying: assetKey(offer.buying),
+          created: this.data.createdOffers.has(id.toString()),
+        });
+      }
+      this.offerList = out;
+    }
+    return this.offerList;
+  }
+
+  forAccount<T extends "transactions" | "operations" | "payments" | "effects" | "trades">(topic: T, account: AccountId): LedgerTopics[T] {
+    let index = this.byAccount.get(topic);
+    if (index === undefined) {
+      index = new Map();
+      for (const r of this[topic] as readonly {accounts: ReadonlySet<AccountId>}[]) {
+        for (const a of r.accounts) {
+          let list = index.get(a);
+          if (list === undefined) index.set(a, (list = []));
+          list.push(r);
+        }
+      }
+      this.byAccount.set(topic, index);
+    }
+    return (index.get(account) ?? []) as unknown as LedgerTopics[T];
+  }
+}
+
+class Event implements LedgerEvent {
+  private readonly views = new Map<string, Topics>();
+
+  constructor(
+    private readonly data: LedgerData,
+    private readonly reader: LedgerReader,
+    private readonly defaultBase: string,
+  ) {}
+
+  get ledger(): number {
+    return this.data.seq;
+  }
+
+  get header() {
+    return this.data.input.header;
+  }
+
+  get changed(): ChangedState {
+    return this.data.changed;
+  }
+
+  get topics(): LedgerTopics {
+    return this.topicsFor(this.defaultBase);
+  }
+
+  topicsFor(base: string): LedgerTopics {
+    let view = this.views.get(base);
+    if (view === undefined) {
+      view = new Topics(this.data, this.reader, base);
+      this.views.set(base, view);
+    }
+    return view;
+  }
+}
+
+export interface LedgerFeedOptions {
+  /**
+   * Origin for links of `event.topics` (e.g. "http://127.0.0.1:8000"); streams that know their
+   * client's origin ask `topicsFor(origin)`. The API server sets it when it binds.
+   */
+  defaultBase: string;
+}
+
+export class LedgerFeed implements EventFeed {
+  private readonly listeners = new Set<LedgerEventListener>();
+  private lastEvent: LedgerEvent | undefined;
+  defaultBase: string;
+
+  constructor(
+    opts: Partial<LedgerFeedOptions>,
+    private readonly modules: {reader: LedgerReader; log?: Pick<Logger, "error">},
+  ) {
+    this.defaultBase = opts.defaultBase ?? "http://127.0.0.1:8000";
+  }
+
+  /**
+   * Called once per closed ledger after its commit is durable (the herder's ledger-closed
+   * listener), in ledger order. Listeners run synchronously; one that throws is logged and the
+   * others still run.
+   */
+  publish(input: ClosedLedgerInput): LedgerEvent {
+    const event = new Event(new LedgerData(this.modules.reader, input), this.modules.reader, this.defaultBase);
+    this.lastEvent = event;
+    for (const l of [...this.listeners]) {
+      try {
+        l(event);
+      } catch (err) {
+        this.modules.log?.error({err, ledger: input.header.seq}, "ledger feed listener failed");
+      }
+    }
+    return event;
+  }
+
+  subscribe(listener: LedgerEventListener): () => void {
+    this.listeners.add(listener);
+    return () => {
+      this.listeners.delete(listener);
+    };
+  }
+
+  get last(): LedgerEvent | undefined {
+    return this.lastEvent;
+  }
+
+  get subscriberCount(): number {
+    return this.listeners.size;
+  }
+}

@@ -1,0 +1,2 @@
+export {LedgerFeed, pairKey, type LedgerFeedOptions} from "./feed.js";
+export type * from "./interface.js";

@@ -1,0 +1,123 @@
+/**
+ * The ledger event feed: once per closed ledger, that ledger's records as Horizon JSON, built
+ * once and shared by every stream (SSE here, the WebSocket topics elsewhere). A record carries
+ * what a stream needs to filter it (participants, ledger, transaction, pair, offers) so that no
+ * subscriber ever reads the store or formats a record of its own.
+ */
+import type {AccountId, AssetKey, LedgerHeader} from "../../ledger/types.js";
+import type {LedgerCloseResult} from "../../tx/interface.js";
+import type {TradeRow} from "../../store/trades-repo.js";
+import type {EffectRecord} from "../format/effect.js";
+import type {LedgerRecord} from "../format/ledger.js";
+import type {OfferRecord} from "../format/offer.js";
+import type {OperationRecord} from "../format/operation.js";
+import type {TradeRecord} from "../format/trade.js";
+import type {TransactionRecord} from "../format/transaction.js";
+
+/** What the herder hands over after a ledger's commit is durable. */
+export interface ClosedLedgerInput {
+  header: LedgerHeader;
+  result: LedgerCloseResult;
+}
+
+/** One record of one topic: the object a GET returns, its JSON text (made once) and its filter keys. */
+export interface FeedRecord<R> {
+  /** Horizon's paging token, the SSE `id:` of the record. */
+  readonly token: string;
+  readonly record: R;
+  /** `JSON.stringify(record)`, byte-identical to the record inside a GET answer. */
+  readonly json: string;
+  readonly ledger: number;
+}
+
+export interface TransactionFeedRecord extends FeedRecord<TransactionRecord> {
+  readonly txHash: string;
+  readonly successful: boolean;
+  /** Every account the per-account index lists the transaction under. */
+  readonly accounts: ReadonlySet<AccountId>;
+}
+
+export interface OperationFeedRecord extends FeedRecord<OperationRecord> {
+  readonly opId: string;
+  readonly txHash: string;
+  readonly transactionSuccessful: boolean;
+  /** One of Horizon's payment types (/payments lists only those). */
+  readonly payment: boolean;
+  readonly accounts: ReadonlySet<AccountId>;
+  /** The record with its transaction embedded (`join=transactions`), built on first use. */
+  joinedJson(): string;
+}
+
+export interface EffectFeedRecord extends FeedRecord<EffectRecord> {
+  readonly opId: string;
+  readonly txHash: string;
+  /** The effect's account when the operation is indexed under it (what /accounts/{id}/effects lists), else empty. */
+  readonly accounts: ReadonlySet<AccountId>;
+}
+
+export interface TradeFeedRecord extends FeedRecord<TradeRecord> {
+  readonly row: TradeRow;
+  /** Maker and taker. */
+  readonly accounts: ReadonlySet<AccountId>;
+  /** The offer ids /offers/{id}/trades lists the trade under (the taker's only when it rested). */
+  readonly offerIds: ReadonlySet<string>;
+  /** The pair in `assetOrder`, "A|B". */
+  readonly pairKey: string;
+  /** The record and JSON with `base` as base asset (a pair-filtered stream's orientation), made once per base. */
+  oriented(base: AssetKey): {record: TradeRecord; json: string};
+}
+
+export interface OfferFeedRecord extends FeedRecord<OfferRecord> {
+  readonly offerId: bigint;
+  readonly seller: AccountId;
+  readonly selling: AssetKey;
+  readonly buying: AssetKey;
+  /** Created by this ledger (not there before it). */
+  readonly created: boolean;
+}
+
+/** A ledger's records per topic, with links built for one origin. Each topic is built on first use. */
+export interface LedgerTopics {
+  readonly ledgers: readonly FeedRecord<LedgerRecord>[];
+  /** Every transaction of the ledger, failed ones included (`successful` says which). */
+  readonly transactions: readonly TransactionFeedRecord[];
+  readonly operations: readonly OperationFeedRecord[];
+  readonly payments: readonly OperationFeedRecord[];
+  /** Effects of the operations of successful transactions, in paging order. */
+  readonly effects: readonly EffectFeedRecord[];
+  readonly trades: readonly TradeFeedRecord[];
+  /** Offers this ledger created or changed that still exist after it, by id. */
+  readonly offers: readonly OfferFeedRecord[];
+  /** Records of `topic` that list `account`, in paging order (an index made once per topic). */
+  forAccount<T extends "transactions" | "operations" | "payments" | "effects" | "trades">(topic: T, account: AccountId): LedgerTopics[T];
+}
+
+/** What changed in the ledger's state: the object streams re-send only what is named here. */
+export interface ChangedState {
+  /** Accounts with a changed account, trustline, data or offer entry. */
+  readonly accounts: ReadonlySet<AccountId>;
+  /** Order books (pair keys "A|B" in `assetOrder`) with an offer created, changed or removed. */
+  readonly books: ReadonlySet<string>;
+  /** Ids of offers created, changed or removed. */
+  readonly offers: ReadonlySet<string>;
+}
+
+export interface LedgerEvent {
+  readonly ledger: number;
+  readonly header: LedgerHeader;
+  /** Topics with links for the feed's default origin. */
+  readonly topics: LedgerTopics;
+  /** Topics with links for `base` (an origin without trailing slash), made once per origin. */
+  topicsFor(base: string): LedgerTopics;
+  readonly changed: ChangedState;
+}
+
+export type LedgerEventListener = (event: LedgerEvent) => void;
+
+export interface EventFeed {
+  /** Listener called once per ledger, in ledger order; returns the unsubscribe function. */
+  subscribe(listener: LedgerEventListener): () => void;
+  /** The last event published, if any. */
+  readonly last: LedgerEvent | undefined;
+  readonly subscriberCount: number;
+}
