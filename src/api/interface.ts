@@ -8,6 +8,7 @@ import type {PathFinder} from "../dex/paths-finder.js";
 import type {Fbas} from "../scp/quorum.js";
 import type {TemplatedApp} from "@trufflesuite/uws-js-unofficial";
 import type {Metrics} from "../metrics/metrics.js";
+import type {ApiOptions} from "./options.js";
 import type {EventFeed} from "./stream/interface.js";
 
 export interface SubmitOutcome {
@@ -91,7 +92,8 @@ export interface ApiModules {
 }
 
 export interface WsEndpoint {
-  attach(app: TemplatedApp): void;
+  /** Registers the route; `api` lets it read history through the routes' own handlers. */
+  attach(app: TemplatedApp, api: {modules: ApiModules; opts: ApiOptions; base(): string}): void;
   /** Closes every open socket (the server is stopping). */
   detach(): void;
 }

@@ -113,7 +113,12 @@ export class ApiServer {
     }
     app.options("/*", (res, req) => this.onPreflight(res, req));
     // The WebSocket endpoint (/ws) registers itself before the catch-all below.
-    this.modules.ws?.attach(app);
+    this.modules.ws?.attach(app, {
+      modules: this.modules,
+      opts: this.opts,
+      // The origin the feed's records are linked for (the node sets the feed's to the same).
+      base: () => (this.opts.publicUrl ?? `http://${this.opts.host === "0.0.0.0" ? "127.0.0.1" : this.opts.host}:${this.boundPort}`).replace(/\/+$/, ""),
+    });
     app.any("/*", (res) => {
       const state = this.track(res);
       this.send(res, state, problemReply(notFound()));

@@ -4,6 +4,7 @@ import {defaultVerifyPoolOptions} from "../verify/options.js";
 import {defaultStoreOptions} from "../store/options.js";
 import {defaultPathFinderOptions} from "../dex/paths-options.js";
 import type {QuorumSet} from "../scp/types.js";
+import type {WsOptions} from "../api/ws/options.js";
 
 /** What `diamante init` fixes for the life of a network. */
 export interface GenesisOptions {
@@ -48,6 +49,8 @@ export interface NodeOptions {
   historyRetention: number;
   genesis: GenesisOptions;
   network?: NetworkNodeOptions;
+  /** /ws knobs (slow-consumer limit…); defaults in api/ws/options.ts. */
+  ws?: Partial<WsOptions>;
 }
 
 export const defaultNodeOptions: NodeOptions = {

@@ -35,14 +35,12 @@ export class TestWsClient {
     this.ws.send(JSON.stringify(value));
   }
 
-  /** The next frame satisfying `pred` (others before it are dropped), within `ms`. */
+  /** The first queued or coming frame satisfying `pred` (others stay queued, in order), within `ms`. */
   async next(pred: (f: WsFrame) => boolean = () => true, ms = 15_000): Promise<WsFrame> {
     const deadline = Date.now() + ms;
     for (;;) {
-      while (this.queue.length > 0) {
-        const f = this.queue.shift()!;
-        if (pred(f)) return f;
-      }
+      const i = this.queue.findIndex(pred);
+      if (i >= 0) return this.queue.splice(i, 1)[0]!;
       if (this.closed !== null) throw new Error(`socket closed (${this.closed.code} ${this.closed.reason}) before the frame came`);
       const left = deadline - Date.now();
       if (left <= 0) throw new Error("no such frame in time");

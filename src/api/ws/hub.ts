@@ -5,9 +5,12 @@
  * channels, not of sockets.
  *
  * Backpressure: uWS drops a published frame for a socket past `maxBackpressure`, which would lose
- * events silently. So that hard cap is set far above `slowConsumerBytes`, and every socket whose
- * send buffer passes the soft limit is closed with 4008 before it could reach the cap; the
- * client resubscribes with the last paging token it received and loses nothing.
+ * events silently. So that hard cap is set far above `slowConsumerBytes`, and a socket whose send
+ * buffer passes the soft limit leaves all its channels at once (nothing more is queued for it),
+ * and is closed with 4008 once what was already queued has been written: the close frame comes
+ * after the last record the client will get, and the client resubscribes from that record's
+ * paging token, losing nothing. (Closing at once would let uWS cut the connection with its
+ * backlog unsent when the client does not answer the close in time, a 1006 with no code.)
  */
 import type {TemplatedApp, WebSocket} from "@trufflesuite/uws-js-unofficial";
 import type {Logger} from "pino";
@@ -15,12 +18,17 @@ import type {Metrics} from "../../metrics/metrics.js";
 import {WsCloseCode, WsProtocolError, parseClientMessage, type Subscription} from "./protocol.js";
 import {defaultWsOptions, type WsOptions} from "./options.js";
 import type {WsEndpoint} from "../interface.js";
-import type {WsReplay} from "./replay.js";
+import type {EventFeed, LedgerEvent} from "../stream/interface.js";
+import {ReplayError, bookFrame, bookTouched, recordsFrame, replayPage, selectItems, type ApiAccess} from "./streams.js";
 
 interface SocketData {
   id: number;
   subs: Map<string, Subscription>;
+  /** Channels this socket is subscribed to in uWS (a replaying subscription is not, yet). */
+  listening: Set<string>;
   closed: boolean;
+  /** Left its channels for being slow; closed with 4008 once its buffer has drained. */
+  evicted: boolean;
   /** Resolved at the next drain (a replay waiting for the send buffer to empty). */
   drainWaiters: Array<() => void>;
 }
@@ -33,20 +41,27 @@ export interface MetricsFrameSource {
 }
 
 export interface WsHubModules {
-  metrics: Pick<Metrics, "streamSubscribers" | "wsMessagesSent" | "wsSlowClosed">;
+  metrics: Pick<Metrics, "streamSubscribers" | "wsMessagesSent" | "wsSlowClosed" | "streamLagSeconds">;
   log: Logger;
   /** Source of the metrics topic; absent: subscribing to it is refused. */
   metricsSource?: MetricsFrameSource;
-  /** History replay and live ledger events; absent: only the metrics topic is served. */
-  replay?: WsReplay;
+  /** Each closed ledger's records; absent: only the metrics topic is served. */
+  feed?: EventFeed;
+  /** The last ledger whose records are readable when the hub starts (the feed publishes the ones after). */
+  lastLedger(): number;
 }
+
+const SLOW_REASON = "slow consumer: resubscribe from your last paging token";
 
 export class WsHub implements WsEndpoint {
   private readonly opts: WsOptions;
   private app: TemplatedApp | null = null;
   private readonly sockets = new Set<Socket>();
-  /** Subscriptions per channel, so a ledger builds frames only for channels someone listens on. */
-  private readonly channels = new Map<string, number>();
+  /** Subscriptions per channel (with one of them to read the filters), so a ledger builds frames only for channels someone listens on. */
+  private readonly channels = new Map<string, {count: number; sub: Subscription}>();
+  /** The last ledger the feed published (or readable at start): history up to it is replayed, later ones arrive live. */
+  private lastLedger: number;
+  private api: ApiAccess | null = null;
   private nextId = 1;
   private checkTimer: NodeJS.Timeout | null = null;
 
@@ -56,14 +71,14 @@ export class WsHub implements WsEndpoint {
   ) {
     this.opts = {...defaultWsOptions, ...opts};
     this.countConnections();
+    this.lastLedger = modules.lastLedger();
     modules.metricsSource?.onFrame((frame) => this.publish("metrics", JSON.stringify(frame)));
-    modules.replay?.onLedger((frames) => {
-      for (const [channel, text] of frames(this.channels.keys())) this.publish(channel, text);
-    });
+    modules.feed?.subscribe((e) => this.onLedger(e));
   }
 
-  attach(app: TemplatedApp): void {
+  attach(app: TemplatedApp, api: ApiAccess): void {
     this.app = app;
+    this.api = api;
     app.ws<SocketData>(this.opts.path, {
       maxPayloadLength: this.opts.maxMessageBytes,
       maxBackpressure: this.opts.hardBackpressureBytes,
@@ -71,7 +86,7 @@ export class WsHub implements WsEndpoint {
       idleTimeout: this.opts.idleTimeoutSeconds,
       sendPingsAutomatically: true,
       upgrade: (res, req, context) => {
-        const data: SocketData = {id: this.nextId++, subs: new Map(), closed: false, drainWaiters: []};
+        const data: SocketData = {id: this.nextId++, subs: new Map(), listening: new Set(), closed: false, evicted: false, drainWaiters: []};
         res.upgrade(data, req.getHeader("sec-websocket-key"), req.getHeader("sec-websocket-protocol"), req.getHeader("sec-websocket-extensions"), context);
       },
       open: (ws) => {
@@ -80,13 +95,18 @@ export class WsHub implements WsEndpoint {
       },
       message: (ws, message) => this.onMessage(ws, Buffer.from(message).toString("utf8")),
       drain: (ws) => {
-        const waiters = ws.getUserData().drainWaiters.splice(0);
-        for (const w of waiters) w();
+        const data = ws.getUserData();
+        if (data.evicted) {
+          if (ws.getBufferedAmount() === 0) this.end(ws, WsCloseCode.SLOW_CONSUMER, SLOW_REASON);
+          return;
+        }
+        for (const w of data.drainWaiters.splice(0)) w();
       },
       close: (ws) => {
         const data = ws.getUserData();
         data.closed = true;
-        for (const s of data.subs.values()) this.release(s.channel);
+        for (const channel of data.listening) this.release(channel);
+        data.listening.clear();
         data.subs.clear();
         for (const w of data.drainWaiters.splice(0)) w();
         this.sockets.delete(ws);
@@ -112,6 +132,26 @@ export class WsHub implements WsEndpoint {
     this.modules.metrics.streamSubscribers.set({transport: "ws"}, this.sockets.size);
   }
 
+  /** Each listened channel's records of the ledger, serialised once and published. */
+  private onLedger(e: LedgerEvent): void {
+    this.lastLedger = e.ledger;
+    const api = this.api;
+    if (api === null || this.channels.size === 0) return;
+    const t0 = performance.now();
+    let topics;
+    for (const [channel, {sub}] of this.channels) {
+      if (sub.topic === "metrics") continue;
+      if (sub.topic === "order_book") {
+        if (bookTouched(e, sub)) this.publish(channel, bookFrame(api, sub, e.ledger));
+        continue;
+      }
+      topics ??= e.topicsFor(api.base());
+      const items = selectItems(topics, sub);
+      if (items.length > 0) this.publish(channel, recordsFrame(sub, e.ledger, items));
+    }
+    this.modules.metrics.streamLagSeconds.observe((performance.now() - t0) / 1000);
+  }
+
   /** One serialised frame to every subscriber of `channel`, then a check of the send buffers. */
   private publish(channel: string, text: string): void {
     const app = this.app;
@@ -125,13 +165,24 @@ export class WsHub implements WsEndpoint {
   private closeSlowConsumers(): void {
     for (const ws of this.sockets) {
       const data = ws.getUserData();
-      if (data.closed || data.subs.size === 0) continue;
-      if (ws.getBufferedAmount() > this.opts.slowConsumerBytes) {
-        this.modules.metrics.wsSlowClosed.inc();
-        this.modules.log.info({socket: data.id, buffered: ws.getBufferedAmount()}, "ws slow consumer closed");
-        this.end(ws, WsCloseCode.SLOW_CONSUMER, "slow consumer: resubscribe from your last paging token");
-      }
+      if (data.closed || data.evicted || data.subs.size === 0) continue;
+      if (ws.getBufferedAmount() > this.opts.slowConsumerBytes) this.evict(ws);
     }
+  }
+
+  /** Stops everything for a slow socket; the 4008 close follows its backlog (see the drain handler). */
+  private evict(ws: Socket): void {
+    const data = ws.getUserData();
+    data.evicted = true;
+    this.modules.metrics.wsSlowClosed.inc();
+    this.modules.log.info({socket: data.id, buffered: ws.getBufferedAmount()}, "ws slow consumer evicted");
+    for (const channel of data.listening) {
+      ws.unsubscribe(channel);
+      this.release(channel);
+    }
+    data.listening.clear();
+    data.subs.clear();
+    for (const w of data.drainWaiters.splice(0)) w();
   }
 
   private end(ws: Socket, code: number, reason: string): void {
@@ -148,6 +199,7 @@ export class WsHub implements WsEndpoint {
   }
 
   private onMessage(ws: Socket, text: string): void {
+    if (ws.getUserData().evicted) return;
     let msg;
     try {
       msg = parseClientMessage(text);
@@ -164,8 +216,11 @@ export class WsHub implements WsEndpoint {
         return;
       }
       data.subs.delete(msg.id);
-      this.release(s.channel);
-      if (![...data.subs.values()].some((o) => o.channel === s.channel)) ws.unsubscribe(s.channel);
+      // One subscription per channel per socket (subscribe refuses a second).
+      if (data.listening.delete(s.channel)) {
+        ws.unsubscribe(s.channel);
+        this.release(s.channel);
+      }
       this.send(ws, {type: "unsubscribed", id: msg.id});
       return;
     }
@@ -175,9 +230,15 @@ export class WsHub implements WsEndpoint {
     if (data.subs.size >= this.opts.maxSubscriptionsPerSocket) return refuse(`at most ${this.opts.maxSubscriptionsPerSocket} subscriptions per connection`);
     if ([...data.subs.values()].some((o) => o.channel === sub.channel)) return refuse(`already subscribed to ${sub.channel}`);
     if (sub.topic === "metrics" && this.modules.metricsSource === undefined) return refuse("this node publishes no metrics");
-    if (sub.topic !== "metrics" && this.modules.replay === undefined) return refuse("this node streams no ledger events");
+    if (sub.topic !== "metrics" && (this.modules.feed === undefined || this.api === null)) return refuse("this node streams no ledger events");
     data.subs.set(sub.id, sub);
-    this.send(ws, {type: "subscribed", id: sub.id, topic: sub.topic, channel: sub.channel});
+    this.send(ws, {type: "subscribed", id: sub.id, topic: sub.topic, channel: sub.channel, ledger: this.lastLedger});
+    if (sub.topic === "order_book") {
+      // As Horizon's stream, the book as it stands first, then again whenever a ledger changes it.
+      ws.send(bookFrame(this.api!, sub, this.lastLedger), false);
+      this.listen(ws, sub);
+      return;
+    }
     if (sub.topic === "metrics" || sub.cursor === undefined) {
       this.listen(ws, sub);
       return;
@@ -186,47 +247,55 @@ export class WsHub implements WsEndpoint {
   }
 
   private listen(ws: Socket, sub: Subscription): void {
-    if (ws.getUserData().closed) return;
-    this.channels.set(sub.channel, (this.channels.get(sub.channel) ?? 0) + 1);
+    const data = ws.getUserData();
+    if (data.closed || data.evicted) return;
+    data.listening.add(sub.channel);
+    const c = this.channels.get(sub.channel);
+    if (c === undefined) this.channels.set(sub.channel, {count: 1, sub});
+    else c.count++;
     ws.subscribe(sub.channel);
   }
 
   private release(channel: string): void {
-    const n = (this.channels.get(channel) ?? 0) - 1;
-    if (n <= 0) this.channels.delete(channel);
-    else this.channels.set(channel, n);
+    const c = this.channels.get(channel);
+    if (c === undefined) return;
+    if (--c.count <= 0) this.channels.delete(channel);
   }
 
   /**
-   * Sends the history after the cursor page by page, waiting for the socket to drain whenever
-   * its buffer passes the soft limit, up to the last ledger the feed published; then joins the
-   * channel in the same synchronous step, so the next ledger event is the first not replayed.
+   * Sends the history after the cursor page by page (the route's own pages), waiting for the
+   * socket to drain whenever its buffer passes half the limit, up to the last ledger the feed
+   * published; then joins the channel in the same synchronous step, so the next ledger event is
+   * the first ledger not replayed: no gap, no duplicate. A ledger published while a page was
+   * being read moves the bound, and the loop reads on.
    */
   private async replayThenListen(ws: Socket, sub: Subscription): Promise<void> {
-    const replay = this.modules.replay!;
+    const api = this.api!;
     const data = ws.getUserData();
     let cursor = sub.cursor!;
+    const live = (): boolean => !data.closed && data.subs.get(sub.id) === sub;
     try {
       for (;;) {
-        if (data.closed || !data.subs.has(sub.id)) return;
-        const page = replay.page(sub, cursor, this.opts.replayPageSize);
-        if (page.frame !== null) {
-          ws.send(page.frame, false);
+        if (!live()) return;
+        const bound = this.lastLedger;
+        const page = await replayPage(api, sub, cursor, this.opts.replayPageSize, bound);
+        if (!live()) return;
+        if (page.items.length > 0) {
+          ws.send(recordsFrame(sub, null, page.items), false);
           this.modules.metrics.wsMessagesSent.inc();
-          cursor = page.cursor;
+          cursor = page.items[page.items.length - 1]!.token;
         }
-        if (page.done) break;
+        if (page.done && bound === this.lastLedger) break;
         if (ws.getBufferedAmount() > this.opts.slowConsumerBytes / 2) await new Promise<void>((resolve) => data.drainWaiters.push(resolve));
-        else await new Promise<void>((resolve) => setImmediate(resolve));
       }
     } catch (err) {
-      this.modules.log.error({err, socket: data.id, channel: sub.channel}, "ws replay failed");
-      this.send(ws, {type: "error", id: sub.id, code: "server_error", message: "replay failed; the failure is logged"});
+      if (!(err instanceof ReplayError)) this.modules.log.error({err, socket: data.id, channel: sub.channel}, "ws replay failed");
+      const message = err instanceof ReplayError ? err.detail : "replay failed; the failure is logged";
+      this.send(ws, {type: "error", id: sub.id, code: err instanceof ReplayError && err.status < 500 ? "bad_request" : "server_error", message});
       data.subs.delete(sub.id);
       return;
     }
-    if (data.closed || !data.subs.has(sub.id)) return;
-    this.send(ws, {type: "caught_up", id: sub.id, channel: sub.channel, cursor});
+    this.send(ws, {type: "caught_up", id: sub.id, channel: sub.channel, cursor, ledger: this.lastLedger});
     this.listen(ws, sub);
   }
 }
