@@ -3,7 +3,7 @@
  * build), disk per committed payment with and without history retention, a ledger of 1M accounts
  * and the kill -9 soak. Prints tables and rewrites RESULTS.md. Flags after `--`:
  *   --micro-only | --e2e-only          one part only
- *   --skip-micro --skip-e2e --skip-paths --skip-quorum --skip-disk --skip-accounts --skip-soak
+ *   --skip-micro --skip-e2e --skip-paths --skip-quorum --skip-streams --skip-disk --skip-accounts --skip-soak
  *   --paths-offers N (10,000) --paths-assets N (50) --paths-payments N (20,000)
  *   --e2e-runs N (3)                   end-to-end repeats; medians reported (one run varies ±15%)
  *   --baseline-dist DIR                also run the node of another build's dist/, alternating
@@ -23,6 +23,7 @@ import {parseScaleFlags, runAccountsBench, runDiskBench, withoutScaleFlags} from
 import {defaultPathBenchOptions, runPathBench} from "./paths.js";
 import {runQuorumBench} from "./quorum.js";
 import {defaultSoakOptions, runSoak} from "./soak.js";
+import {runStreamsBench} from "./streams.js";
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
@@ -39,7 +40,7 @@ async function main(): Promise<void> {
   if (!Number.isInteger(soakKills) || soakKills < 0) throw new Error("--soak-kills takes a whole number ≥ 0");
   const baselineDist = valueOf("--baseline-dist");
   const baselineMain = baselineDist === undefined ? undefined : nodeMainOf(baselineDist);
-  const own = new Set(["--micro-only", "--e2e-only", "--skip-micro", "--skip-e2e", "--skip-soak", "--skip-paths", "--skip-quorum"]);
+  const own = new Set(["--micro-only", "--e2e-only", "--skip-micro", "--skip-e2e", "--skip-soak", "--skip-paths", "--skip-quorum", "--skip-streams"]);
   const ownWithValue = new Set(["--e2e-runs", "--soak-kills", "--baseline-dist", "--paths-offers", "--paths-assets", "--paths-payments"]);
   const rest = withoutScaleFlags(args).filter((a, i, all) => !own.has(a) && !ownWithValue.has(a) && !ownWithValue.has(all[i - 1]));
   const e2eOptions = parseE2eFlags(rest);
@@ -49,6 +50,7 @@ async function main(): Promise<void> {
   const runE2e = !microOnly && !has("--skip-e2e");
   const runPaths = !only && !has("--skip-paths");
   const runQuorum = !only && !has("--skip-quorum");
+  const runStreams = !only && !has("--skip-streams");
   const runDisk = !only && !scale.skipDisk;
   const runAccounts = !only && !scale.skipAccounts;
   const runSoakPart = !only && !has("--skip-soak") && soakKills > 0;
@@ -141,6 +143,13 @@ async function main(): Promise<void> {
   if (runQuorum) {
     await part("Quorum analysis", async () => {
       const r = await runQuorumBench(print);
+      console.log(r.text);
+      appendResults(r.markdown);
+    });
+  }
+  if (runStreams) {
+    await part("Streams", async () => {
+      const r = await runStreamsBench(e2eOptions);
       console.log(r.text);
       appendResults(r.markdown);
     });
