@@ -174,7 +174,9 @@ describe("dashboards", () => {
     const c = new TestWsClient(n.url);
     await c.opened;
     c.send({op: "subscribe", id: "m", topic: "metrics"});
-    assert.deepEqual(await c.next(), {type: "subscribed", id: "m", topic: "metrics", channel: "metrics"});
+    const subscribed = await c.next();
+    assert.deepEqual({...subscribed, ledger: undefined}, {type: "subscribed", id: "m", topic: "metrics", channel: "metrics", ledger: undefined});
+    assert.equal(typeof subscribed.ledger, "number");
     const a = (await c.next((f) => f.type === "metrics")) as unknown as MetricsFrame;
     const b = (await c.next((f) => f.type === "metrics")) as unknown as MetricsFrame;
     assert.ok(b.sample.t > a.sample.t);
