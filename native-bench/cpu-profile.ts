@@ -42,15 +42,33 @@ function frameLabel(cf: CallFrame): string {
 }
 
 /**
+ * A span of a profile in V8's clock (microseconds of the monotonic clock, the one
+ * `process.hrtime` reads on Linux), so a profile can be cut to the part a benchmark measured.
+ */
+export interface ProfileWindow {
+  fromUs: number;
+  toUs: number;
+}
+
+/** Now, in the clock of `ProfileWindow`. */
+export function profileClockUs(): number {
+  return Number(process.hrtime.bigint() / 1000n);
+}
+
+/**
  * Self time per function, summed over every node with the same frame (one function appears in
  * many call paths). Sample timing comes from `samples`/`timeDeltas` when present (exact
- * per-sample intervals); otherwise hit counts are scaled to the profile's duration.
+ * per-sample intervals); otherwise hit counts are scaled to the profile's duration. With `window`,
+ * only samples taken inside it count (per-sample timing only).
  */
-export function topSelfTime(profile: CpuProfile, count: number): SelfTime[] {
+export function topSelfTime(profile: CpuProfile, count: number, window?: ProfileWindow): SelfTime[] {
   const microsById = new Map<number, number>();
   if (profile.samples !== undefined && profile.timeDeltas !== undefined && profile.samples.length > 0) {
     // timeDeltas[i] is the gap before sample i; the time until the next sample belongs to sample i.
+    let at = profile.startTime;
     for (let i = 0; i < profile.samples.length; i++) {
+      at += profile.timeDeltas[i] ?? 0;
+      if (window !== undefined && (at < window.fromUs || at > window.toUs)) continue;
       const gap = profile.timeDeltas[i + 1] ?? 0;
       microsById.set(profile.samples[i], (microsById.get(profile.samples[i]) ?? 0) + Math.max(0, gap));
     }

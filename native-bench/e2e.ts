@@ -8,7 +8,7 @@
  *     [--close-interval MS] [--commit-wait MS] [--cpu-prof] [--node-arg=--flag ...]
  */
 import {createHash} from "node:crypto";
-import {existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync} from "node:fs";
+import {existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync} from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import {performance} from "node:perf_hooks";
@@ -17,7 +17,7 @@ import autocannon from "autocannon";
 import * as hdr from "hdr-histogram-js";
 import sodium from "sodium-native";
 import {Account, Asset, Keypair, Operation, TimeoutInfinite, TransactionBuilder, xdr} from "@stellar/stellar-base";
-import {readCpuProfile, topSelfTime} from "./cpu-profile.js";
+import {profileClockUs, readCpuProfile, topSelfTime, type ProfileWindow} from "./cpu-profile.js";
 import {BenchError, BenchErrorCode} from "./errors.js";
 import {field, getJson, getRecord, pageRecords, postForm, sleep} from "./horizon-http.js";
 import {isEntryPoint} from "./measure.js";
@@ -436,7 +436,7 @@ function threadLabel(file: string): string {
   return thread === "0" ? "main thread" : `worker thread ${thread ?? "?"}`;
 }
 
-function profileSummary(dir: string): {text: string; markdown: string} {
+function profileSummary(dir: string, window: ProfileWindow): {text: string; markdown: string} {
   const files = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith(".cpuprofile")).sort() : [];
   if (files.length === 0) {
     const msg = `no .cpuprofile was written in ${dir} (the node must exit normally on SIGTERM for V8 to write it)`;
@@ -446,13 +446,13 @@ function profileSummary(dir: string): {text: string; markdown: string} {
   const text: string[] = [];
   const markdown: string[] = [];
   for (const f of files) {
-    const all = topSelfTime(readCpuProfile(path.join(dir, f)), Number.MAX_SAFE_INTEGER);
+    const all = topSelfTime(readCpuProfile(path.join(dir, f)), Number.MAX_SAFE_INTEGER, window);
     const idle = all.filter((t) => IDLE_FRAMES.test(t.frame)).reduce((sum, t) => sum + t.share, 0);
     const rows = all
       .filter((t) => !IDLE_FRAMES.test(t.frame))
       .slice(0, PROFILE_TOP)
       .map((t, i) => [String(i + 1), `${t.selfMs.toFixed(0)} ms`, `${(t.share * 100).toFixed(1)}%`, t.frame]);
-    const title = `Where the time goes, node ${threadLabel(f)} (top ${PROFILE_TOP} by self time; idle ${(idle * 100).toFixed(0)}%)`;
+    const title = `Where the time goes, node ${threadLabel(f)}, from the first send until committed (top ${PROFILE_TOP} by self time; idle ${(idle * 100).toFixed(0)}%)`;
     text.push(`${title}:\n${textTable(header, rows)}`);
     markdown.push(`${title}:\n\n${markdownTable(header, rows)}`);
   }
@@ -517,6 +517,7 @@ export async function runE2eBench(opts: E2eOptions = defaultE2eOptions): Promise
     const side = opts.sideLoad ? await opts.sideLoad(node.baseUrl) : undefined;
     const submitAt = new Float64Array(opts.payments).fill(Number.NaN);
     const nodeCpuBefore = processCpuSeconds(node.child.pid);
+    const profileFrom = profileClockUs();
     const stealBefore = hostSteal();
     const benchCpuBefore = process.cpuUsage();
     const sent = await sendAll(node.baseUrl, signed, submitAt, opts);
@@ -537,6 +538,7 @@ export async function runE2eBench(opts: E2eOptions = defaultE2eOptions): Promise
     // CPU spent from the first send until everything committed: the node's own cost per tx, apart
     // from the load generator's, which shares the same cores.
     const nodeCpu = processCpuSeconds(node.child.pid) - nodeCpuBefore;
+    const profileWindow: ProfileWindow = {fromUs: profileFrom, toUs: profileClockUs()};
     const nodeRss = rssBytes(node.child.pid);
     const benchCpuUs = process.cpuUsage(benchCpuBefore);
     const benchCpu = (benchCpuUs.user + benchCpuUs.system) / 1e6;
@@ -642,7 +644,9 @@ export async function runE2eBench(opts: E2eOptions = defaultE2eOptions): Promise
     node = undefined;
     text += `\n  Node stopped: ${how}.`;
     if (opts.cpuProf) {
-      const prof = profileSummary(profDir);
+      // Kept next to the profiles, for tools that cut them to the same span.
+      writeFileSync(path.join(profDir, "window.json"), JSON.stringify(profileWindow));
+      const prof = profileSummary(profDir, profileWindow);
       text += `\n\n${prof.text}`;
       markdown += `\n${prof.markdown}\n`;
     }
