@@ -12,7 +12,7 @@ import {createHash} from "node:crypto";
 import type {LedgerCloseResult, TxFrame} from "../tx/interface.js";
 import type {AppliedTx, ResultCodes} from "../tx/types.js";
 import {applyTransaction, feeToCharge, opParticipants, type TxEnv} from "../tx/apply.js";
-import {buildTxResult, TxCode} from "../tx/results.js";
+import {buildTxResult, plainSuccessResultXdr, resultCodesOf, TxCode} from "../tx/results.js";
 import {cloneEntry, LedgerTxn} from "./state.js";
 import {entryDelta, type EntryDelta, type TxMeta} from "./meta.js";
 import {LedgerError, LedgerErrorCode} from "./errors.js";
@@ -127,9 +127,16 @@ export function closeLedger(root: LedgerStateReader, prev: LedgerHeader, frames:
     } else {
       const {outcome, success, meta: applyMeta} = applyTransaction(f, ltx, env);
       meta = {fee: feeDeltas[i]!, ...applyMeta};
-      const r = buildTxResult(fee, outcome, f.isFeeBump ? {innerHash: f.innerHash} : null);
-      resultXdr = r.xdr.toXDR();
-      resultCodes = r.resultCodes;
+      // A plain success's bytes are written directly; every other result goes through js-xdr.
+      const plain = outcome.code === TxCode.Success && !f.isFeeBump ? plainSuccessResultXdr(fee, f.operations) : null;
+      if (plain !== null) {
+        resultXdr = plain;
+        resultCodes = resultCodesOf(outcome);
+      } else {
+        const r = buildTxResult(fee, outcome, f.isFeeBump ? {innerHash: f.innerHash} : null);
+        resultXdr = r.xdr.toXDR();
+        resultCodes = r.resultCodes;
+      }
       successful = success;
     }
     if (!successful) failed++;

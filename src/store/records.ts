@@ -12,6 +12,7 @@ import {toidString} from "./toid.js";
 import {feeMetaXdr, transactionMetaXdr, type TxMeta} from "../ledger/meta.js";
 import {decodeMeta} from "./meta-codec.js";
 import {StoreError, StoreErrorCode} from "./errors.js";
+import {plainSuccessResultXdr} from "../tx/results.js";
 
 export function memoFields(memo: Memo): {memoType: StoredTx["memoType"]; memo?: string; memoBytes?: string} {
   switch (memo.type) {
@@ -29,42 +30,13 @@ export function memoFields(memo: Memo): {memoType: StoredTx["memoType"]; memo?: 
 }
 
 /**
- * XDR OperationType numbers of the operations whose success result is its code alone (the
- * result union's success arm is void).
- */
-const VOID_SUCCESS_OP_TYPES: Readonly<Record<string, number>> = {
-  create_account: 0,
-  payment: 1,
-  set_options: 5,
-  change_trust: 6,
-  allow_trust: 7,
-  manage_data: 10,
-  bump_sequence: 11,
-  claim_claimable_balance: 15,
-  clawback: 19,
-  clawback_claimable_balance: 20,
-  set_trust_line_flags: 21,
-};
-
-/**
  * The TransactionResult of a plain success of `frame` (txSUCCESS, each operation's success
  * code and nothing else), or null when the frame is a fee-bump or has an operation whose
  * success carries a body. Most txs' results are exactly this: the history stores them as null
  * (32 bytes less per payment) after checking the rebuild gives the same bytes.
  */
 export function plainSuccessResult(feeCharged: bigint, frame: TxFrame): Buffer | null {
-  if (frame.isFeeBump) return null;
-  const n = frame.operations.length;
-  // feeCharged int64 ‖ txSUCCESS ‖ results count ‖ per op: opINNER, type, success code ‖ ext v0.
-  const b = Buffer.alloc(20 + 12 * n);
-  b.writeBigInt64BE(feeCharged, 0);
-  b.writeUInt32BE(n, 12);
-  for (let i = 0; i < n; i++) {
-    const type = VOID_SUCCESS_OP_TYPES[frame.operations[i]!.type];
-    if (type === undefined) return null;
-    b.writeUInt32BE(type, 16 + 12 * i + 4);
-  }
-  return b;
+  return frame.isFeeBump ? null : plainSuccessResultXdr(feeCharged, frame.operations);
 }
 
 /** What the history keeps of an applied tx besides its envelope. */

@@ -115,6 +115,44 @@ export function resultCodesOf(o: TxOutcome): ResultCodes {
 }
 
 /**
+ * XDR OperationType numbers of the operations whose success result is its code alone (the
+ * result union's success arm is void).
+ */
+const VOID_SUCCESS_OP_TYPES: Readonly<Record<string, number>> = {
+  create_account: 0,
+  payment: 1,
+  set_options: 5,
+  change_trust: 6,
+  allow_trust: 7,
+  manage_data: 10,
+  bump_sequence: 11,
+  claim_claimable_balance: 15,
+  clawback: 19,
+  clawback_claimable_balance: 20,
+  set_trust_line_flags: 21,
+};
+
+/**
+ * The TransactionResult XDR of a plain success (txSUCCESS, each operation's void success code
+ * and nothing else), written straight into its 20 + 12 × ops bytes; null when an operation's
+ * success carries a body. Most transactions end this way: building the result through js-xdr's
+ * objects and writer instead costs tens of µs per transaction at close.
+ */
+export function plainSuccessResultXdr(feeCharged: bigint, operations: readonly {type: string}[]): Buffer | null {
+  const n = operations.length;
+  // feeCharged int64 ‖ txSUCCESS (0) ‖ results count ‖ per op: opINNER (0), type, success (0) ‖ ext v0.
+  const b = Buffer.alloc(20 + 12 * n);
+  b.writeBigInt64BE(feeCharged, 0);
+  b.writeUInt32BE(n, 12);
+  for (let i = 0; i < n; i++) {
+    const type = VOID_SUCCESS_OP_TYPES[operations[i]!.type];
+    if (type === undefined) return null;
+    b.writeUInt32BE(type, 16 + 12 * i + 4);
+  }
+  return b;
+}
+
+/**
  * Serialized TransactionResult. Fee-bumps wrap the inner outcome as txFEE_BUMP_INNER_SUCCESS /
  * FAILED with the inner hash; the inner feeCharged is 0 since the fee source pays (CAP-15).
  * Failures of the fee-bump itself (outer code) are given with `outer`.
