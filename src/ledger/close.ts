@@ -155,8 +155,9 @@ export function closeLedger(root: LedgerStateReader, prev: LedgerHeader, frames:
     });
   }
 
+  // Stamped on copies: the layers' objects are the meta's snapshots and must stay as they were.
   const changes = ltx.changes();
-  for (const e of changes.values()) if (e !== null) e.lastModifiedLedger = seq;
+  for (const [key, e] of changes) if (e !== null) changes.set(key, {...e, lastModifiedLedger: seq});
 
   const header: LedgerHeader = {
     seq,

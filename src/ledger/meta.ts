@@ -39,8 +39,10 @@ export interface TxMeta {
 }
 
 /**
- * What `layer` wrote relative to `parent`, with copies of both sides (later layers may mutate
- * the parent's objects). Sorted by key so the meta does not depend on write order.
+ * What `layer` wrote relative to `parent`, sorted by key so the meta does not depend on write
+ * order. Both sides are the layers' own objects, not copies: an entry a layer committed is never
+ * written again (a later layer loads a copy of it, and the close stamps lastModifiedLedger on
+ * copies), so the snapshots stay as they were when the layer ended.
  */
 export function layerDeltas(layer: LedgerTxn, parent: LedgerStateReader): EntryDelta[] {
   const changes = layer.changes();
@@ -50,14 +52,17 @@ export function layerDeltas(layer: LedgerTxn, parent: LedgerStateReader): EntryD
     const after = changes.get(key) ?? null;
     const before = parent.getEntry(key) ?? null;
     if (before === null && after === null) continue;
-    out.push({before: before === null ? null : cloneEntry(before), after: after === null ? null : cloneEntry(after)});
+    out.push({before, after});
   }
   return out;
 }
 
-/** A delta of one entry from two snapshots (the fee phase mutates one object in place). */
+/**
+ * A delta of one entry the fee phase mutates in place: `before` is already a copy taken before
+ * the fee was charged, the after state is copied (the next fee of the same source changes it).
+ */
 export function entryDelta(before: LedgerEntry, after: LedgerEntry): EntryDelta {
-  return {before: cloneEntry(before), after: cloneEntry(after)};
+  return {before, after: cloneEntry(after)};
 }
 
 /**
