@@ -10,7 +10,7 @@ import type {TxFrame} from "../tx/interface.js";
 import {txSetHashOf} from "../ledger/close.js";
 import {HerderError, HerderErrorCode} from "./errors.js";
 import type {LedgerHeader, LedgerStateReader, NetworkConfig} from "../ledger/types.js";
-import type {CheckFailure} from "../tx/interface.js";
+import type {CheckContext, CheckFailure} from "../tx/interface.js";
 import {checkValid} from "../tx/check.js";
 import type {QueuedTx} from "./tx-queue.js";
 
@@ -79,7 +79,9 @@ export function trimInvalid(
     for (const q of list) {
       const feeSource = q.frame.feeSource;
       const before = fees.get(feeSource) ?? 0n;
-      const failure = checkValid(q.frame, reader, {...ctx, queuedAhead: 0, ...(follows !== undefined ? {followsSeq: follows} : {}), queuedFees: before});
+      const check: CheckContext = {header: ctx.header, config: ctx.config, closeTime: ctx.closeTime, queuedAhead: 0, queuedFees: before};
+      if (follows !== undefined) check.followsSeq = follows;
+      const failure = checkValid(q.frame, reader, check);
       if (failure !== null) {
         out.push({q, failure});
         continue;

@@ -8,7 +8,7 @@ import {accountKey} from "../ledger/types.js";
 import type {CheckContext, CheckFailure, TxFrame} from "./interface.js";
 import {SignatureChecker} from "./auth.js";
 import {buildTxResult, TxCode, type TxOutcome} from "./results.js";
-import {checkInner, minFee, type TxEnv} from "./apply.js";
+import {checkInner, minFee, type CommonValidOptions, type TxEnv} from "./apply.js";
 import {availableBalance, INT64_MAX} from "./ops/context.js";
 
 function failure(fee: bigint, outcome: TxOutcome, feeBump: {innerHash: Buffer; outer?: TxCode} | null): CheckFailure {
@@ -23,25 +23,18 @@ export function insufficientFeeFailure(frame: TxFrame, required: bigint): CheckF
 }
 
 export function checkValid(frame: TxFrame, reader: LedgerStateReader, ctx: CheckContext): CheckFailure | null {
-  const env: TxEnv = {
-    ledgerSeq: ctx.header.seq + 1,
-    closeTime: ctx.closeTime,
-    ...(ctx.minSeqAgeCloseTime !== undefined ? {minSeqAgeCloseTime: ctx.minSeqAgeCloseTime} : {}),
-    baseFee: ctx.header.baseFee,
-    baseReserve: BigInt(ctx.header.baseReserve),
-  };
-  // As stellar-core, a rejected tx reports the fee it would need: its minimum fee.
-  const fee = minFee(frame, env.baseFee);
+  // Built field by field, not by spreading: this runs for every admission and every queued tx
+  // each time a set is built.
+  const env: TxEnv = {ledgerSeq: ctx.header.seq + 1, closeTime: ctx.closeTime, baseFee: ctx.header.baseFee, baseReserve: BigInt(ctx.header.baseReserve)};
+  if (ctx.minSeqAgeCloseTime !== undefined) env.minSeqAgeCloseTime = ctx.minSeqAgeCloseTime;
   if (!frame.isFeeBump) {
-    const outcome = checkInner(frame, reader, env, {
-      applying: false,
-      checkFee: true,
-      queuedAhead: ctx.queuedAhead,
-      ...(ctx.followsSeq !== undefined ? {followsSeq: ctx.followsSeq} : {}),
-      feeToPay: frame.maxFee + ctx.queuedFees,
-    });
-    return outcome.code === TxCode.Success ? null : failure(fee, outcome, null);
+    const opts: CommonValidOptions = {applying: false, checkFee: true, queuedAhead: ctx.queuedAhead, feeToPay: frame.maxFee + ctx.queuedFees};
+    if (ctx.followsSeq !== undefined) opts.followsSeq = ctx.followsSeq;
+    const outcome = checkInner(frame, reader, env, opts);
+    // As stellar-core, a rejected tx reports the fee it would need: its minimum fee.
+    return outcome.code === TxCode.Success ? null : failure(minFee(frame, env.baseFee), outcome, null);
   }
+  const fee = minFee(frame, env.baseFee);
   const outer = (code: TxCode, charged = fee): CheckFailure => failure(charged, {code, ops: null}, {innerHash: frame.innerHash, outer: code});
   // Fee-bump: the outer bid covers ops + 1 at base fee, and bids at least the inner tx's rate.
   const outerMin = fee;
