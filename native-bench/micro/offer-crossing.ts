@@ -110,7 +110,7 @@ export async function runOfferCrossingBench(opts: MicroOptions = defaultMicroOpt
     figures: [single, sweep],
     notes: [
       "ops/s = offers crossed per second, counted from the operations' claim atoms; only applying is timed.",
-      "A sweep asks the layers for the best offer before each crossing; the layered read skips the offers the operation already took, so a crossing costs more the deeper into the book one operation goes.",
+      "A sweep asks the layers for the best offer before each crossing; each layer keeps a cursor into the reader's book (state.ts), so the offers already taken are not read again and a sweep is linear in its depth.",
       "Each run applies into fresh ledger layers over the same last-closed book (a Map reader with a sorted book, as the store's index).",
     ],
   };

@@ -13,6 +13,14 @@
  * by pair and by seller; a book read merges those with the reader's book, skipping every offer
  * some layer has overridden (changed or deleted), so the answer is the state as of this layer.
  * An offer whose selling or buying asset changes must be written with `put` (a new object).
+ *
+ * A sweep across a book must not re-read it from the start for every offer it takes: the reader's
+ * book is pulled lazily into a list kept by the root layer for the ledger (the store does not
+ * change while a ledger applies), and each layer keeps a cursor into it: the first offer no layer
+ * from it down to the root has overridden, as last seen. What a layer overrides only grows while
+ * it is open (its children add to it on commit, a rolled-back child takes nothing away), so a
+ * cursor only moves forward; a child starts at its parent's and hands its own back on commit.
+ * Erased offers leave the layer's indexes, so the layer's own part of a read stays small too.
  */
 import {LedgerError, LedgerErrorCode} from "./errors.js";
 import type {AccountEntry, AccountId, AssetKey, EntryKey, LedgerEntry, LedgerStateReader, OfferEntry} from "./types.js";
@@ -26,6 +34,20 @@ function addToIndex(index: Map<string, Set<EntryKey>>, k: string, key: EntryKey)
   let set = index.get(k);
   if (set === undefined) index.set(k, (set = new Set()));
   set.add(key);
+}
+
+/** One book of the reader, in its order (best first), pulled as far as the layers have needed it. */
+interface ReaderBook {
+  offers: OfferEntry[];
+  /** The rest of the reader's book; null once exhausted. */
+  rest: Iterator<OfferEntry> | null;
+}
+
+function removeFromIndex(index: Map<string, Set<EntryKey>>, k: string, key: EntryKey): void {
+  const set = index.get(k);
+  if (set === undefined) return;
+  set.delete(key);
+  if (set.size === 0) index.delete(k);
 }
 
 export function cloneEntry<E extends LedgerEntry>(e: E): E {
@@ -44,6 +66,10 @@ export class LedgerTxn implements LedgerStateReader {
   /** Offer keys this layer holds, by pair and by seller (may include keys since changed: re-checked on read). */
   private readonly offersByPair = new Map<string, Set<EntryKey>>();
   private readonly offersBySeller = new Map<AccountId, Set<EntryKey>>();
+  /** Root layer only: the reader's books pulled so far, by pair. */
+  private readonly readerBooks = new Map<string, ReaderBook>();
+  /** By pair: index into the reader's book of its first offer not overridden as of this layer (as last seen). */
+  private readonly bookCursors = new Map<string, number>();
   private openChild: LedgerTxn | null = null;
   private sealed = false;
   /** The header's idPool as of this layer (offer ids), or null: unchanged from the parent's. */
@@ -135,17 +161,62 @@ export class LedgerTxn implements LedgerStateReader {
     addToIndex(this.offersBySeller, o.sellerId, key);
   }
 
+  /** Drops an offer this layer deletes from its indexes (reads would skip it anyway). */
+  private unindexOffer(key: EntryKey, o: OfferEntry): void {
+    removeFromIndex(this.offersByPair, pairKey(assetKey(o.selling), assetKey(o.buying)), key);
+    removeFromIndex(this.offersBySeller, o.sellerId, key);
+  }
+
   /** Whether this layer or one between it and the reader holds `key` (changed or deleted). */
   private overrides(key: EntryKey): boolean {
     for (let t: LedgerTxn | null = this; t !== null; t = t.parentTxn) if (t.layer.has(key)) return true;
     return false;
   }
 
-  /** The root reader under every layer. */
-  private baseReader(): LedgerStateReader {
+  /** The root layer. */
+  private rootTxn(): LedgerTxn {
     let t: LedgerTxn = this;
     while (t.parentTxn !== null) t = t.parentTxn;
-    return t.parent;
+    return t;
+  }
+
+  /** The root reader under every layer. */
+  private baseReader(): LedgerStateReader {
+    return this.rootTxn().parent;
+  }
+
+  /** The reader's offer at position `i` of a book (pulling it if needed), or undefined past its end. */
+  private static readerOffer(book: ReaderBook, i: number): OfferEntry | undefined {
+    while (i >= book.offers.length && book.rest !== null) {
+      const next = book.rest.next();
+      if (next.done === true) book.rest = null;
+      else book.offers.push(next.value);
+    }
+    return book.offers[i];
+  }
+
+  /** The reader's best offer of a book that no layer from this one down has overridden. */
+  private readerBest(pk: string, selling: AssetKey, buying: AssetKey): OfferEntry | undefined {
+    const root = this.rootTxn();
+    const reader = root.parent;
+    if (reader.bookOffers === undefined) return undefined;
+    let book = root.readerBooks.get(pk);
+    if (book === undefined) {
+      book = {offers: [], rest: reader.bookOffers(selling, buying)[Symbol.iterator]()};
+      root.readerBooks.set(pk, book);
+    }
+    let i = 0;
+    for (let t: LedgerTxn | null = this; t !== null; t = t.parentTxn) {
+      const c = t.bookCursors.get(pk);
+      if (c !== undefined) {
+        i = c;
+        break;
+      }
+    }
+    let o = LedgerTxn.readerOffer(book, i);
+    while (o !== undefined && this.overrides(entryKey(o))) o = LedgerTxn.readerOffer(book, ++i);
+    this.bookCursors.set(pk, i);
+    return o;
   }
 
   /** Offers held in the layers (current values), from one of the indexes. */
@@ -175,14 +246,8 @@ export class LedgerTxn implements LedgerStateReader {
     for (const o of this.layerOffers((t) => t.offersByPair.get(pk), (o) => assetKey(o.selling) === selling && assetKey(o.buying) === buying)) {
       if (best === undefined || isBetterOffer(o, best)) best = o;
     }
-    const reader = this.baseReader();
-    if (reader.bookOffers !== undefined) {
-      for (const o of reader.bookOffers(selling, buying)) {
-        if (this.overrides(entryKey(o))) continue;
-        if (best === undefined || isBetterOffer(o, best)) best = o;
-        break;
-      }
-    }
+    const o = this.readerBest(pk, selling, buying);
+    if (o !== undefined && (best === undefined || isBetterOffer(o, best))) best = o;
     return best;
   }
 
@@ -211,6 +276,8 @@ export class LedgerTxn implements LedgerStateReader {
 
   erase(key: EntryKey): void {
     this.assertWritable();
+    const own = this.layer.get(key);
+    if (own !== undefined && own !== null && own.type === "offer") this.unindexOffer(key, own);
     this.layer.set(key, null);
   }
 
@@ -224,7 +291,15 @@ export class LedgerTxn implements LedgerStateReader {
     this.assertWritable();
     if (this.parentTxn === null) throw new LedgerError(LedgerErrorCode.StateMisuse, "the root layer has no parent to commit into");
     const parent = this.parentTxn;
-    for (const [k, v] of this.layer) parent.layer.set(k, v);
+    for (const [k, v] of this.layer) {
+      if (v === null) {
+        const was = parent.layer.get(k);
+        if (was !== undefined && was !== null && was.type === "offer") parent.unindexOffer(k, was);
+      }
+      parent.layer.set(k, v);
+    }
+    // What this layer overrode, the parent now does: its cursors are valid there.
+    for (const [pk, c] of this.bookCursors) if (c > (parent.bookCursors.get(pk) ?? 0)) parent.bookCursors.set(pk, c);
     if (this.idPoolValue !== null) parent.idPoolValue = this.idPoolValue;
     for (const [k, v] of this.issuedDelta) parent.issuedDelta.set(k, (parent.issuedDelta.get(k) ?? 0n) + v);
     for (const [pk, keys] of this.offersByPair) for (const key of keys) addToIndex(parent.offersByPair, pk, key);
@@ -239,6 +314,7 @@ export class LedgerTxn implements LedgerStateReader {
     this.issuedDelta.clear();
     this.offersByPair.clear();
     this.offersBySeller.clear();
+    this.bookCursors.clear();
     this.close();
   }
 

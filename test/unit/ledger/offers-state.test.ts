@@ -2,7 +2,7 @@ import {describe, it} from "node:test";
 import assert from "node:assert/strict";
 import {Keypair} from "@stellar/stellar-base";
 import {LedgerTxn} from "../../../src/ledger/state.js";
-import {assetKey, offerKey, type Asset, type EntryKey, type LedgerEntry, type OfferEntry} from "../../../src/ledger/types.js";
+import {assetKey, offerKey, type Asset, type EntryKey, type LedgerEntry, type LedgerStateReader, type OfferEntry} from "../../../src/ledger/types.js";
 import {StoreFixture} from "../store/fixtures.js";
 
 const issuer = Keypair.random().publicKey();
@@ -74,5 +74,72 @@ describe("offers in the store and in ledger layers", () => {
     } finally {
       await f.dispose();
     }
+  });
+});
+
+describe("a sweep through the book reads each offer of the reader once", () => {
+  /** A reader whose book counts the offers pulled from it. */
+  function countingReader(count: number): {reader: LedgerStateReader; pulled: () => number; offers: OfferEntry[]} {
+    const seller = Keypair.random().publicKey();
+    const offers = Array.from({length: count}, (_, i) => offer(BigInt(i + 1), seller, 1000 + i, 1000));
+    const byKey = new Map<EntryKey, LedgerEntry>(offers.map((o) => [offerKey(o.offerId), o]));
+    let pulled = 0;
+    const reader: LedgerStateReader = {
+      getEntry: (k) => byKey.get(k),
+      *bookOffers(selling, buying) {
+        if (selling !== assetKey(USD) || buying !== "native") return;
+        for (const o of offers) {
+          pulled++;
+          yield o;
+        }
+      },
+    };
+    return {reader, pulled: () => pulled, offers};
+  }
+
+  /** Takes the best offer `n` times (as crossing erases a filled offer), returning the ids taken. */
+  function take(ltx: LedgerTxn, n: number): bigint[] {
+    const ids: bigint[] = [];
+    for (let i = 0; i < n; i++) {
+      const best = ltx.bestOffer(assetKey(USD), "native");
+      if (best === undefined) break;
+      ids.push(best.offerId);
+      ltx.load(offerKey(best.offerId));
+      ltx.erase(offerKey(best.offerId));
+    }
+    return ids;
+  }
+
+  const range = (from: number, to: number): bigint[] => Array.from({length: to - from + 1}, (_, i) => BigInt(from + i));
+
+  it("sweeps in book order, linear in the offers taken, across committed and rolled-back layers", () => {
+    const {reader, pulled} = countingReader(400);
+    const root = new LedgerTxn(reader);
+    const op1 = root.child();
+    assert.deepEqual(take(op1, 100), range(1, 100));
+    // Rescanning from the book's start for each best offer pulled 1 + 2 + … + 100 = 5,050 offers.
+    assert.ok(pulled() <= 101, `pulled ${pulled()} offers for a 100-offer sweep`);
+    op1.commit();
+
+    const op2 = root.child();
+    const nested = op2.child();
+    assert.deepEqual(take(nested, 50), range(101, 150));
+    nested.commit();
+    assert.deepEqual(take(op2, 50), range(151, 200));
+    op2.commit();
+    assert.ok(pulled() <= 202, `pulled ${pulled()} offers for 200 offers taken in two operations`);
+
+    // A rolled-back operation's takings come back: the next one starts where the ledger is.
+    const failed = root.child();
+    assert.deepEqual(take(failed, 30), range(201, 230));
+    failed.rollback();
+    const op3 = root.child();
+    assert.equal(op3.bestOffer(assetKey(USD), "native")?.offerId, 201n);
+    // An offer a layer changes (not deletes) is read from the layer, in its place.
+    const o = op3.load(offerKey(205n)) as OfferEntry;
+    o.price = {n: 1, d: 1000};
+    assert.equal(op3.bestOffer(assetKey(USD), "native")?.offerId, 205n);
+    op3.rollback();
+    assert.deepEqual(take(root.child(), 400), range(201, 400));
   });
 });
