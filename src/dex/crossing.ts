@@ -9,11 +9,11 @@
  * back. Liabilities are released before and re-acquired after each trade, so they always equal the
  * sum over open offers. Deterministic: the order comes from the book, never from a Map.
  */
-import {xdr, Keypair} from "@stellar/stellar-base";
+import {xdr} from "@stellar/stellar-base";
 import type {LedgerTxn} from "../ledger/state.js";
 import type {AccountId, Asset, OfferEntry, Price} from "../ledger/types.js";
 import {assetKey, offerKey} from "../ledger/types.js";
-import {assetXdr} from "../ledger/meta.js";
+import {accountIdXdr, assetXdr} from "../ledger/meta.js";
 import {addBalance, loadHolding} from "../tx/ops/balances.js";
 import {DexError, DexErrorCode} from "./errors.js";
 import {adjustOffer, exchangeV10, type Rounding} from "./exchange.js";
@@ -172,7 +172,7 @@ export function convertWithOffers(
 export function claimAtomXdr(a: ClaimOfferAtom): xdr.ClaimAtom {
   return xdr.ClaimAtom.claimAtomTypeOrderBook(
     new xdr.ClaimOfferAtom({
-      sellerId: Keypair.fromPublicKey(a.sellerId).xdrAccountId(),
+      sellerId: accountIdXdr(a.sellerId),
       offerId: xdr.Int64.fromString(a.offerId.toString()),
       assetSold: assetXdr(a.assetSold),
       amountSold: xdr.Int64.fromString(a.amountSold.toString()),

@@ -72,7 +72,7 @@ export function entryDelta(before: LedgerEntry, after: LedgerEntry): EntryDelta 
 const ACCOUNT_ID_CACHE_MAX = 50_000;
 const accountIds = new Map<string, xdr.AccountId>();
 
-function accountIdXdr(id: string): xdr.AccountId {
+export function accountIdXdr(id: string): xdr.AccountId {
   let x = accountIds.get(id);
   if (x === undefined) {
     if (accountIds.size >= ACCOUNT_ID_CACHE_MAX) accountIds.clear();

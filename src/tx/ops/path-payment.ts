@@ -10,11 +10,11 @@
  * arrives, if at least dest_min. A hop between equal assets is skipped; crossing the source's own
  * offer fails the op (op_cross_self); all hops share one work limit of offers crossed.
  */
-import {xdr, Keypair} from "@stellar/stellar-base";
+import {xdr} from "@stellar/stellar-base";
 import type {Operation} from "../types.js";
 import {opInner, type OpResult} from "../results.js";
 import {availableBalance, INT64_MAX, type OpContext} from "./context.js";
-import {assetXdr} from "../../ledger/meta.js";
+import {accountIdXdr, assetXdr} from "../../ledger/meta.js";
 import {accountKey, assetsEqual, type Asset} from "../../ledger/types.js";
 import {addBalance, holdingAuthorized, loadHolding} from "./balances.js";
 import {isAssetValid} from "./trust.js";
@@ -91,7 +91,7 @@ function failure(op: PathPaymentOp, f: Strict): OpResult {
 
 function success(op: PathPaymentOp, offers: ClaimOfferAtom[], amount: bigint): OpResult {
   const last = new xdr.SimplePaymentResult({
-    destination: Keypair.fromPublicKey(op.destination).xdrAccountId(),
+    destination: accountIdXdr(op.destination),
     asset: assetXdr(op.destAsset),
     amount: xdr.Int64.fromString(amount.toString()),
   });
