@@ -5,7 +5,9 @@
  * latency, accepted TPS and committed TPS.
  *
  *   node dist/native-bench/e2e.js [--accounts K] [--payments N] [--connections C]
- *     [--close-interval MS] [--commit-wait MS] [--cpu-prof] [--node-arg=--flag ...]
+ *     [--close-interval MS] [--commit-wait MS] [--cpu-prof] [--mixed] [--node-arg=--flag ...]
+ *
+ * With --mixed the N transactions are issue 6's mixed load (mixed.ts) instead of payments only.
  */
 import {createHash} from "node:crypto";
 import {existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync} from "node:fs";
@@ -24,6 +26,7 @@ import {isEntryPoint} from "./measure.js";
 import {logTail, NODE_MAIN, rssBytes, startNode, stopNode} from "./node-process.js";
 import {defaultE2eOptions, MAX_OPS_PER_TX, type E2eOptions} from "./options.js";
 import {appendResults, formatNumber, markdownTable, textTable} from "./report.js";
+import {planMixed, preSignMixed, setupMarket, type MixedKind} from "./mixed.js";
 
 /** Concurrent GETs when reading account sequences after funding. */
 const ACCOUNT_FETCH_CONCURRENCY = 16;
@@ -82,6 +85,7 @@ export function parseE2eFlags(argv: string[]): E2eOptions {
       fee: {type: "string"},
       "cpu-prof": {type: "boolean"},
       "cpu-prof-dir": {type: "string"},
+      mixed: {type: "boolean"},
       "node-arg": {type: "string", multiple: true},
     },
     allowPositionals: false,
@@ -106,6 +110,7 @@ export function parseE2eFlags(argv: string[]): E2eOptions {
     fee: int(values.fee, "fee", d.fee, 1),
     cpuProf: (values["cpu-prof"] ?? false) || values["cpu-prof-dir"] !== undefined,
     cpuProfDir: values["cpu-prof-dir"],
+    load: values.mixed === true ? "mixed" : "payments",
     nodeArgs: values["node-arg"] ?? [],
   };
 }
@@ -504,10 +509,23 @@ export async function runE2eBench(opts: E2eOptions = defaultE2eOptions): Promise
     await fundAccounts(node.baseUrl, passphrase, accounts, opts);
     phases.push(`fund ${opts.accounts} accounts ${(performance.now() - t).toFixed(0)} ms`);
 
-    t = performance.now();
-    const signed = preSignPayments(passphrase, accounts, opts.payments, opts.fee);
+    const plan = opts.load === "mixed" ? planMixed(opts.payments, opts.accounts) : undefined;
+    let signed: PreSigned;
+    if (plan !== undefined) {
+      t = performance.now();
+      const market = await setupMarket(node.baseUrl, passphrase, accounts, plan, opts);
+      phases.push(`market set up through ledgers ${(performance.now() - t).toFixed(0)} ms`);
+      t = performance.now();
+      signed = preSignMixed(market, accounts, plan, opts);
+      phases.push(`pre-sign ${opts.payments} mixed txs ${(performance.now() - t).toFixed(0)} ms`);
+    } else {
+      t = performance.now();
+      signed = preSignPayments(passphrase, accounts, opts.payments, opts.fee);
+      phases.push(`pre-sign ${opts.payments} payments ${(performance.now() - t).toFixed(0)} ms`);
+    }
     const indexByHash = new Map(signed.hashes.map((h, i) => [h, i]));
-    phases.push(`pre-sign ${opts.payments} payments ${(performance.now() - t).toFixed(0)} ms`);
+    /** Committed txs of each kind of the mixed load, successful / failed. */
+    const byKind = new Map<MixedKind, {ok: number; failed: number}>();
 
     poller = new LedgerPoller(node.baseUrl, opts.pollMs);
     await poller.pollOnce();
@@ -571,6 +589,13 @@ export async function runE2eBench(opts: E2eOptions = defaultE2eOptions): Promise
         mine++;
         committed++;
         if (tx.successful) committedOk++;
+        if (plan !== undefined) {
+          const k = plan.kinds[i]!;
+          const c = byKind.get(k) ?? {ok: 0, failed: 0};
+          if (tx.successful) c.ok++;
+          else c.failed++;
+          byKind.set(k, c);
+        }
         if (!Number.isNaN(submitAt[i])) histogram.recordValue(Math.max(1, Math.round((seen.seenAt - submitAt[i]) * 1000)));
       }
       if (mine > 0) {
@@ -588,13 +613,17 @@ export async function runE2eBench(opts: E2eOptions = defaultE2eOptions): Promise
     const ms = (us: number): string => `${(us / 1000).toFixed(0)} ms`;
     // Counts are exact; only rates are rounded to three significant digits.
     const count = (n: number): string => n.toLocaleString("en-US");
+    const what = plan !== undefined ? "mixed txs" : "payments";
     const rows: string[][] = [
-      ["payments submitted", count(opts.payments), `${opts.accounts} accounts, ${Math.min(opts.connections, opts.payments)} connections, pipelining 1`],
+      [`${what} submitted`, count(opts.payments), `${opts.accounts} accounts, ${Math.min(opts.connections, opts.payments)} connections, pipelining 1`],
       ["HTTP statuses", statusSummary(sent.statusCounts), `conn errors ${sent.connectionErrors}, timeouts ${sent.timeouts}${sent.stoppedEarly ? ", STOPPED at send timeout" : ""}`],
       ["accepted (201)", count(sent.accepted.size), ""],
       ["accepted TPS", formatNumber(sent.accepted.size / sendSeconds), `201s over the ${sendSeconds.toFixed(2)} s send window`],
       ["submit HTTP latency p50 / p99", `${sent.httpLatencyP50} / ${sent.httpLatencyP99} ms`, "autocannon, per request"],
       ["committed", count(committed), `${committedOk} successful, ${committed - committedOk} failed${drainTimedOut ? `; drain TIMED OUT after ${opts.commitWaitMs} ms` : ""}`],
+      ...(plan === undefined
+        ? []
+        : [["committed by kind", [...byKind.entries()].sort().map(([k, c]) => `${k} ${c.ok}${c.failed > 0 ? ` (+${c.failed} failed)` : ""}`).join(", "), "one operation per tx"]]),
       ["committed TPS", formatNumber(committed / spanSeconds), `over ${spanSeconds.toFixed(2)} s: ledgers ${firstSeq}..${lastSeq} (${perLedger.length} with bench txs)`],
       ["txs per ledger min / median / max", counts.length > 0 ? `${counts[0]} / ${counts[counts.length >> 1]} / ${counts[counts.length - 1]}` : "n/a", `close interval ${opts.closeIntervalMs} ms`],
       ["submit→ledger p50", ms(histogram.getValueAtPercentile(50)), `first-seen by a ${opts.pollMs} ms poll`],
@@ -620,7 +649,7 @@ export async function runE2eBench(opts: E2eOptions = defaultE2eOptions): Promise
     if (foreign > 0) rows.push(["non-bench txs in those ledgers", String(foreign), ""]);
     if (poller.errors > 0) rows.push(["ledger poll errors", String(poller.errors), ""]);
     const header = ["end-to-end", "value", "detail"];
-    const title = `End-to-end${opts.label ? ` (${opts.label})` : ""}: ${opts.payments} payments via POST /transactions_async`;
+    const title = `End-to-end${opts.label ? ` (${opts.label})` : ""}: ${opts.payments} ${what} via POST /transactions_async`;
     let text = `\n== ${title} ==\n${textTable(header, rows)}`;
     let markdown = `### ${title} (${new Date().toISOString()})\n\n${markdownTable(header, rows)}\n`;
     text += `\n  Setup: ${phases.join("; ")}.`;

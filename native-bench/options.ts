@@ -60,6 +60,11 @@ export interface E2eOptions {
   /** First index of the paying accounts' seeds: runs on one folder need accounts not yet created. */
   accountOffset?: number;
   /**
+   * The load: "payments" (native payments only) or "mixed" (issue 6's mix of payments, offer
+   * operations and path payments over a market set up through ledgers first; mixed.ts).
+   */
+  load?: "payments" | "mixed";
+  /**
    * Other traffic to run against the node while the payments are sent (the path finding figures):
    * called once the accounts are funded and the payments signed, stopped when sending ends.
    */

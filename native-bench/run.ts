@@ -3,7 +3,8 @@
  * build), disk per committed payment with and without history retention, a ledger of 1M accounts
  * and the kill -9 soak. Prints tables and rewrites RESULTS.md. Flags after `--`:
  *   --micro-only | --e2e-only          one part only
- *   --skip-micro --skip-e2e --skip-paths --skip-quorum --skip-streams --skip-disk --skip-accounts --skip-soak
+ *   --skip-micro --skip-e2e --skip-mixed --skip-paths --skip-quorum --skip-streams --skip-disk --skip-accounts --skip-soak
+ *   --mixed-runs N (3)                 mixed-load runs, each alternating with a payment-only run
  *   --paths-offers N (10,000) --paths-assets N (50) --paths-payments N (20,000)
  *   --e2e-runs N (3)                   end-to-end repeats; medians reported (one run varies ±15%)
  *   --baseline-dist DIR                also run the node of another build's dist/, alternating
@@ -40,8 +41,10 @@ async function main(): Promise<void> {
   if (!Number.isInteger(soakKills) || soakKills < 0) throw new Error("--soak-kills takes a whole number ≥ 0");
   const baselineDist = valueOf("--baseline-dist");
   const baselineMain = baselineDist === undefined ? undefined : nodeMainOf(baselineDist);
-  const own = new Set(["--micro-only", "--e2e-only", "--skip-micro", "--skip-e2e", "--skip-soak", "--skip-paths", "--skip-quorum", "--skip-streams"]);
-  const ownWithValue = new Set(["--e2e-runs", "--soak-kills", "--baseline-dist", "--paths-offers", "--paths-assets", "--paths-payments"]);
+  const mixedRuns = Number(valueOf("--mixed-runs") ?? 3);
+  if (!Number.isInteger(mixedRuns) || mixedRuns < 1) throw new Error("--mixed-runs takes a whole number ≥ 1");
+  const own = new Set(["--micro-only", "--e2e-only", "--skip-micro", "--skip-e2e", "--skip-soak", "--skip-paths", "--skip-quorum", "--skip-streams", "--skip-mixed"]);
+  const ownWithValue = new Set(["--e2e-runs", "--mixed-runs", "--soak-kills", "--baseline-dist", "--paths-offers", "--paths-assets", "--paths-payments"]);
   const rest = withoutScaleFlags(args).filter((a, i, all) => !own.has(a) && !ownWithValue.has(a) && !ownWithValue.has(all[i - 1]));
   const e2eOptions = parseE2eFlags(rest);
   const scale = parseScaleFlags(args, e2eOptions);
@@ -51,6 +54,7 @@ async function main(): Promise<void> {
   const runPaths = !only && !has("--skip-paths");
   const runQuorum = !only && !has("--skip-quorum");
   const runStreams = !only && !has("--skip-streams");
+  const runMixed = !only && !has("--skip-mixed");
   const runDisk = !only && !scale.skipDisk;
   const runAccounts = !only && !scale.skipAccounts;
   const runSoakPart = !only && !has("--skip-soak") && soakKills > 0;
@@ -121,6 +125,38 @@ async function main(): Promise<void> {
         console.log(`\n== Payment TPS, baseline vs current ==\n${textTable(header, rows)}`);
         appendResults(`### Payment TPS, baseline vs current\n\n${markdownTable(header, rows)}\n`);
       }
+    });
+  }
+
+  if (runMixed) {
+    await part("Mixed load (issue 6)", async () => {
+      const figures = {payments: [] as E2eFigures[], mixed: [] as E2eFigures[]};
+      for (let r = 0; r < mixedRuns; r++) {
+        // Payment-only and mixed runs alternate, so a neighbour's burst on the shared box hits both alike.
+        for (const load of ["payments", "mixed"] as const) {
+          const e2e = await runE2eBench({...e2eOptions, load, label: load === "mixed" ? "mixed load" : "payment-only, for the mixed ratio"});
+          console.log(e2e.text);
+          appendResults(e2e.markdown);
+          if (e2e.skipped) return;
+          if (e2e.figures) figures[load].push(e2e.figures);
+        }
+      }
+      const tps = (f: E2eFigures[]): number => median(f.map((x) => x.committedTps));
+      const cpu = (f: E2eFigures[]): number => median(f.map((x) => x.nodeCpuUsPerTx));
+      const mixedTps = tps(figures.mixed);
+      const paymentTps = tps(figures.payments);
+      const runs = (f: E2eFigures[]): string => f.map((x) => x.committedTps.toFixed(0)).join(", ");
+      const rows = [
+        ["payment-only committed TPS", formatNumber(paymentTps), `median of ${figures.payments.length}: ${runs(figures.payments)}`],
+        ["mixed committed TPS", formatNumber(mixedTps), `median of ${figures.mixed.length}: ${runs(figures.mixed)}; goal ≥ 3,000`],
+        ["mixed / payment-only", formatRatio(mixedTps / paymentTps), "goal ≥ 0.6"],
+        ["node CPU per tx, payment-only", `${cpu(figures.payments).toFixed(0)} µs`, "all node threads, medians"],
+        ["node CPU per tx, mixed", `${cpu(figures.mixed).toFixed(0)} µs`, "the steadier figure on a loaded box"],
+        ["CPU per tx, mixed / payment-only", formatRatio(cpu(figures.mixed) / cpu(figures.payments)), ""],
+      ];
+      const header = ["mixed load (50% payments, 30% offers, 20% path payments)", "value", "detail"];
+      console.log(`\n== Mixed load vs payment-only ==\n${textTable(header, rows)}`);
+      appendResults(`### Mixed load vs payment-only\n\n${markdownTable(header, rows)}\n`);
     });
   }
 
