@@ -126,3 +126,59 @@ test("a payment to oneself across the book, and a strict send to the issuer burn
   assert.deepEqual(codesOf(r), ["op_success"]);
   assert.equal(opResultOf(r).tr().pathPaymentStrictSendResult().success().last().amount().toString(), (1n * D).toString());
 });
+
+/**
+ * stellar-core's work limit for path payments: one budget of MAX_OFFERS_TO_CROSS (1,000) offers
+ * for the whole operation, each hop spending what it crossed; a hop fails with
+ * op_exceeded_work_limit when it would cross an offer past the budget.
+ */
+function deepMarket() {
+  const l = new DexLedger();
+  const [usdIssuer, aedIssuer, maker1, maker2, sender, receiver] = [Keypair.random(), Keypair.random(), Keypair.random(), Keypair.random(), Keypair.random(), Keypair.random()];
+  l.fund([usdIssuer, aedIssuer, maker1, maker2, sender, receiver], "10000");
+  const usd = credit("USD", usdIssuer);
+  const aed = credit("AED", aedIssuer);
+  l.trust(maker1, aed.asset, 0n);
+  l.trust(maker2, usd.asset, 10_000n * D);
+  l.trust(sender, aed.asset, 10_000n * D);
+  l.trust(receiver, usd.asset, 0n);
+  // Hop AED→DIAM: 601 offers of 1 DIAM at 1 AED a DIAM; hop DIAM→USD: 500 offers of 1.5 USD at 1 DIAM a USD.
+  const offers = (count: number, op: () => ReturnType<typeof Operation.manageSellOffer>) => Array.from({length: count}, op);
+  const txs = [];
+  const first = offers(601, () => Operation.manageSellOffer({selling: native, buying: aed.sdk, amount: "1", price: {n: 1, d: 1}}));
+  for (let i = 0; i * 100 < first.length; i++) txs.push(l.build(maker1, first.slice(i * 100, i * 100 + 100), {ahead: i}));
+  const second = offers(500, () => Operation.manageSellOffer({selling: usd.sdk, buying: native, amount: "1.5", price: {n: 1, d: 1}}));
+  for (let i = 0; i * 100 < second.length; i++) txs.push(l.build(maker2, second.slice(i * 100, i * 100 + 100), {ahead: i}));
+  const r = l.closeChecked(txs);
+  assert.ok(r.applied.every((a) => a.successful));
+  assert.equal(l.offers().length, 1101);
+  return {l, usd, aed, sender, receiver};
+}
+
+test("path payment work limit: 1,000 offers across the hops succeed, one more is op_exceeded_work_limit", () => {
+  {
+    const {l, usd, aed, sender, receiver} = deepMarket();
+    // 600 AED take 600 DIAM offers whole; 600 DIAM take 400 USD offers of 1.5 whole: 1,000 crossings.
+    const r = l.closeChecked([l.build(sender, [Operation.pathPaymentStrictSend({sendAsset: aed.sdk, sendAmount: "600", destination: receiver.publicKey(), destAsset: usd.sdk, destMin: "600", path: [native]})])]);
+    assert.deepEqual(codesOf(r), ["op_success"]);
+    assert.equal(opResultOf(r).tr().pathPaymentStrictSendResult().success().offers().length, 1000);
+    assert.equal(l.line(receiver, usd.asset).balance, 600n * D);
+  }
+  {
+    const {l, usd, aed, sender, receiver} = deepMarket();
+    // One stroop more takes a 601st DIAM offer, leaving 399 for a hop that needs 401: past the budget.
+    const r = l.closeChecked([l.build(sender, [Operation.pathPaymentStrictSend({sendAsset: aed.sdk, sendAmount: "600.0000001", destination: receiver.publicKey(), destAsset: usd.sdk, destMin: "600", path: [native]})])]);
+    assert.deepEqual(codesOf(r), ["op_exceeded_work_limit"]);
+    assert.equal(opResultOf(r).switch().name, "opExceededWorkLimit");
+    assert.equal(l.line(sender, aed.asset).balance, 10_000n * D);
+    assert.equal(l.line(receiver, usd.asset).balance, 0n);
+    assert.equal(l.offers().length, 1101);
+  }
+  // Strict receive walks from the destination: 600 USD take 400 offers, then 600 DIAM take 600.
+  // One stroop more needs a 401st USD offer, then 601 DIAM offers with 599 left in the budget.
+  for (const [destAmount, code] of [["600", "op_success"], ["600.0000001", "op_exceeded_work_limit"]] as const) {
+    const {l, usd, aed, sender, receiver} = deepMarket();
+    const r = l.closeChecked([l.build(sender, [Operation.pathPaymentStrictReceive({sendAsset: aed.sdk, sendMax: "700", destination: receiver.publicKey(), destAsset: usd.sdk, destAmount, path: [native]})])]);
+    assert.deepEqual(codesOf(r), [code], destAmount);
+  }
+});
