@@ -463,4 +463,23 @@ describe("operationRecord muxed accounts", () => {
     assert.equal(merge.into_muxed, muxedDest.accountId());
     assert.equal(merge.into_muxed_id, "18446744073709551615");
   });
+
+  it("keeps a clawback's muxed `from` with its id, as Horizon", () => {
+    const issuer = Keypair.fromRawEd25519Seed(Buffer.alloc(32, 43));
+    const holder = Keypair.fromRawEd25519Seed(Buffer.alloc(32, 44));
+    const muxedHolder = new MuxedAccount(new Account(holder.publicKey(), "1"), "9007199254740993");
+    const tx = new TransactionBuilder(new Account(issuer.publicKey(), "7"), {fee: "100", networkPassphrase: PASSPHRASE})
+      .addOperation(SdkOperation.clawback({asset: new Asset("USD", issuer.publicKey()), from: muxedHolder.accountId(), amount: "3"}))
+      .setTimeout(0)
+      .build();
+    tx.sign(issuer);
+    const stx = storedTxOf(decodeTxFrame(tx.toEnvelope().toXDR(), networkIdOf(PASSPHRASE)), {ledger: 3, index: 1, closedAt: 1_700_000_000, feeCharged: 100n, successful: true, resultCodes: {transaction: "tx_success"}, result: Buffer.alloc(0)});
+    const clawback = operationRecord(storedOpOfTx(stx, 1)!, BASE);
+    assert.equal(clawback.type, "clawback");
+    assert.equal(clawback.from, holder.publicKey());
+    assert.equal(clawback.from_muxed, muxedHolder.accountId());
+    // 2^53 + 1: an id a JS number would round.
+    assert.equal(clawback.from_muxed_id, "9007199254740993");
+    assert.equal(clawback.amount, "3.0000000");
+  });
 });
