@@ -155,6 +155,50 @@ export function createMetrics(registry = new Registry()) {
       buckets: LATENCY_BUCKETS,
       ...r,
     }),
+    overlayPeers: new Gauge({
+      name: "diamante_overlay_peers",
+      help: "Authenticated peers, by direction",
+      labelNames: ["direction"] as const,
+      ...r,
+    }),
+    overlayDials: new Counter({name: "diamante_overlay_dials_total", help: "Outbound connection attempts to configured peers", ...r}),
+    overlayMessagesReceived: new Counter({
+      name: "diamante_overlay_messages_received_total",
+      help: "Valid messages received from authenticated peers, by type (duplicates included)",
+      labelNames: ["type"] as const,
+      ...r,
+    }),
+    overlayMessagesSent: new Counter({
+      name: "diamante_overlay_messages_sent_total",
+      help: "Messages queued to peers, by type",
+      labelNames: ["type"] as const,
+      ...r,
+    }),
+    overlayFloodDuplicates: new Counter({
+      name: "diamante_overlay_flood_duplicates_total",
+      help: "Flooded messages received again and not delivered, by type",
+      labelNames: ["type"] as const,
+      ...r,
+    }),
+    overlayDropped: new Counter({
+      name: "diamante_overlay_dropped_total",
+      help: "Messages not sent to a peer, by reason (backpressure: its write queue was over the soft limit)",
+      labelNames: ["reason"] as const,
+      ...r,
+    }),
+    overlayDisconnects: new Counter({
+      name: "diamante_overlay_disconnects_total",
+      help: "Authenticated or handshaking peers disconnected by this node, by reason",
+      labelNames: ["reason"] as const,
+      ...r,
+    }),
+    overlayHandshakeRefused: new Counter({
+      name: "diamante_overlay_handshake_refused_total",
+      help: "Connections refused at the handshake, by reason",
+      labelNames: ["reason"] as const,
+      ...r,
+    }),
+    overlayBadFrames: new Counter({name: "diamante_overlay_bad_frames_total", help: "Malformed frames or messages from peers", ...r}),
   };
 }
 
