@@ -11,6 +11,7 @@ import {DEFAULT_PASSPHRASE, STROOPS_PER_DIAM} from "../ledger/options.js";
 import {DiamanteError} from "../util/errors.js";
 import {dbStats, formatDbStats} from "../store/stats.js";
 import {runQuorumCommand} from "./quorum-check.js";
+import {runCatchupCommand} from "./catchup.js";
 
 /** Exit code of a node that stopped because a ledger could not be committed (restart it). */
 const EXIT_FATAL = 3;
@@ -24,6 +25,7 @@ Commands:
   root-key   print the root account key of a network (public on test networks)
   db stats   file size, live and free pages, bytes per record of each table of --data
              (works on a stopped node's folder)
+  catchup    build or advance --data from a history archive (\`diamante catchup --help\`)
   quorum check FILE  quorum intersection, blocking sets, top tier of a network
              (\`diamante quorum --help\`)
   help       this text
@@ -90,6 +92,7 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (command === "quorum") return runQuorumCommand(rest);
+  if (command === "catchup") return runCatchupCommand(rest);
   let values;
   let positionals: string[];
   try {

@@ -250,3 +250,37 @@ test("archive specs: a folder or an http(s) URL; remote paths stay inside the ar
   await assert.rejects(a.put("a/../../b", Buffer.alloc(1)), /not a plain relative path/);
   assert.throws(() => new CommandArchive({}), /needs a get or a put template/);
 });
+
+test("diamante catchup builds a data folder from an archive and refuses a damaged one", async () => {
+  const {execFile} = await import("node:child_process");
+  const {fileURLToPath} = await import("node:url");
+  const cli = fileURLToPath(new URL("../../../src/cli/main.js", import.meta.url));
+  const run = (args: string[]) =>
+    new Promise<{code: number; out: string; err: string}>((resolve) => {
+      execFile(process.execPath, [cli, ...args], {timeout: 60_000}, (e, out, err) => resolve({code: e ? ((e as {code?: number}).code ?? 1) : 0, out, err}));
+    });
+  const dir = tempDir();
+  const {chain} = await published(new FolderArchive(dir), 127);
+  const data = tempDir();
+  try {
+    const ok = await run(["catchup", "--archive", dir, "--data", data, "--json"]);
+    assert.equal(ok.code, 0, ok.err);
+    const r = JSON.parse(ok.out);
+    assert.equal(r.to, 127);
+    assert.equal(r.hash, chain.header(127)!.hash);
+    const missing = await run(["catchup", "--data", data]);
+    assert.equal(missing.code, 2);
+    assert.match(missing.err, /--archive DIR\|URL is required/);
+    tamper(dir, "transactions", 127, (sets) => {
+      (sets as Array<[number, bigint, Buffer[]]>)[0]![1] = 7n;
+      return sets;
+    }, false);
+    const bad = await run(["catchup", "--archive", dir, "--data", tempDir()]);
+    assert.equal(bad.code, 1);
+    assert.match(bad.err, /transactions-0000007f\.bin\.gz: sha256 is .* altered or damaged \(history_corrupt\)/);
+  } finally {
+    await chain.dispose();
+    rmSync(dir, {recursive: true, force: true});
+    rmSync(data, {recursive: true, force: true});
+  }
+});
