@@ -16,6 +16,8 @@ export enum ApiErrorCode {
   TIMEOUT = "timeout",
   /** POST /transactions waited its full time and the tx is not in a ledger yet (it may still be). */
   TRANSACTION_SUBMISSION_TIMEOUT = "transaction_submission_timeout",
+  /** A stream (Accept: text/event-stream) asked of a route Horizon does not stream. */
+  NOT_ACCEPTABLE = "not_acceptable",
   /** /order_book with a missing or malformed asset or limit (Horizon's own problem type for it). */
   INVALID_ORDER_BOOK = "invalid_order_book",
 }

@@ -3,6 +3,7 @@
  * justify another.
  */
 import {pino, type Logger} from "pino";
+import type {SseOptions} from "./stream/options.js";
 
 export interface ApiOptions {
   /** Interface to bind. */
@@ -24,6 +25,8 @@ export interface ApiOptions {
   publicUrl: string | null;
   /** Where handler failures are reported (a 500 never leaks them to the client). */
   logger: Pick<Logger, "error" | "warn">;
+  /** SSE streams: heartbeat, stream limit, buffer per connection (defaults in stream/options.ts). */
+  sse?: Partial<SseOptions>;
 }
 
 export const defaultApiOptions: ApiOptions = {

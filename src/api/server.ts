@@ -17,6 +17,7 @@ import {resolveApiOptions, type ApiOptions} from "./options.js";
 import {ResponseCache} from "./cache.js";
 import {apiRoutes} from "./routes/index.js";
 import type {GetRoute, PostRoute, Reply, RequestBody, RouteContext} from "./routes/context.js";
+import {SseStreams, wantsEventStream} from "./stream/sse.js";
 
 const STATUS_TEXT: Record<number, string> = {
   200: "OK",
@@ -24,6 +25,7 @@ const STATUS_TEXT: Record<number, string> = {
   204: "No Content",
   400: "Bad Request",
   404: "Not Found",
+  406: "Not Acceptable",
   409: "Conflict",
   413: "Payload Too Large",
   500: "Internal Server Error",
@@ -40,6 +42,8 @@ interface ResponseState {
   done: boolean;
   gzip: boolean;
   head: boolean;
+  /** Called when the client goes away (an open stream's connection). */
+  onAbort?: () => void;
 }
 
 /**
@@ -84,6 +88,8 @@ function decodeParam(raw: string): string {
 export class ApiServer {
   private readonly opts: ApiOptions;
   private readonly cache: ResponseCache;
+  /** Open SSE streams, fed by the ledger event feed. */
+  readonly streams: SseStreams;
   private app: ClosableApp | null = null;
   private listenSocket: us_listen_socket | null = null;
   private boundPort = 0;
@@ -94,6 +100,12 @@ export class ApiServer {
   ) {
     this.opts = resolveApiOptions(opts);
     this.cache = new ResponseCache(this.opts.cacheMaxEntries);
+    this.streams = new SseStreams(this.opts.sse, {
+      feed: modules.feed,
+      maxPageLimit: this.opts.maxPageLimit,
+      defaultPageLimit: this.opts.defaultPageLimit,
+      log: this.opts.logger,
+    });
   }
 
   /** Binds and starts serving; resolves with the bound port (useful with port 0). */
@@ -124,6 +136,7 @@ export class ApiServer {
       this.send(res, state, problemReply(notFound()));
     });
     this.app = app;
+    this.streams.start();
     return new Promise((resolve, reject) => {
       app.listen(this.opts.host, this.opts.port, (socket) => {
         if (socket === false) {
@@ -143,6 +156,7 @@ export class ApiServer {
     if (this.listenSocket !== null) uws.us_listen_socket_close(this.listenSocket);
     this.listenSocket = null;
     this.modules.ws?.detach();
+    this.streams.stop();
     this.app?.close?.();
     this.app = null;
     this.cache.clear();
@@ -168,6 +182,7 @@ export class ApiServer {
     const state: ResponseState = {aborted: false, done: false, gzip, head};
     res.onAborted(() => {
       state.aborted = true;
+      state.onAbort?.();
     });
     return state;
   }
@@ -194,6 +209,10 @@ export class ApiServer {
     const path = req.getUrl().replace(/(.)\/+$/, "$1");
     const query = req.getQuery() ?? "";
     const ctx = this.context(req, paramCount(route.pattern), path, query);
+    if (!head && wantsEventStream(ctx.accept)) {
+      this.openStream(route, res, state, ctx, req.getHeader("last-event-id"));
+      return;
+    }
     // Links embed the origin and the data route varies on Accept, so both are part of the key.
     const key = route.cacheable ? `${ctx.base} ${ctx.accept.includes("octet-stream") ? "raw" : "json"} ${path}?${query}` : null;
     if (key !== null) {
@@ -217,6 +236,29 @@ export class ApiServer {
       if (latest !== "") reply.headers = [...(reply.headers ?? []), ["Latest-Ledger", latest]];
       if (key !== null && reply.status < 500) this.cache.set(key, epoch, reply);
     });
+  }
+
+  /** Accept: text/event-stream: the route's SSE stream, or a problem (406 for a route Horizon does not stream). */
+  private openStream(route: GetRoute, res: HttpResponse, state: ResponseState, ctx: RouteContext, lastEventId: string): void {
+    const failed = (err: unknown): void => this.send(res, state, this.errorReply(err));
+    try {
+      this.streams
+        .open({
+          route,
+          ctx,
+          lastEventId,
+          res,
+          onAbort: (cb) => {
+            state.onAbort = cb;
+          },
+        })
+        .then((reply) => {
+          if (reply !== null) this.send(res, state, reply);
+          else state.done = true;
+        }, failed);
+    } catch (err) {
+      failed(err);
+    }
   }
 
   private onPost(route: PostRoute, res: HttpResponse, req: HttpRequest): void {

@@ -182,7 +182,7 @@ export class Node {
     this.feed = new LedgerFeed({}, {reader: this.store, log: this.log});
     this.ws = new WsHub(o.ws ?? {}, {metrics: this.metrics, log: this.log, metricsSource: this.dashboard.stats, feed: this.feed, lastLedger: () => this.store.latestHeader().seq});
     this.api = new ApiServer(
-      {port: o.port, host: o.host},
+      {port: o.port, host: o.host, ...(o.sse !== undefined ? {sse: o.sse} : {})},
       {
         reader: this.store,
         submitter: this.herder,

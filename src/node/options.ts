@@ -5,6 +5,7 @@ import {defaultStoreOptions} from "../store/options.js";
 import {defaultPathFinderOptions} from "../dex/paths-options.js";
 import type {QuorumSet} from "../scp/types.js";
 import type {WsOptions} from "../api/ws/options.js";
+import type {SseOptions} from "../api/stream/options.js";
 
 /** What `diamante init` fixes for the life of a network. */
 export interface GenesisOptions {
@@ -51,6 +52,8 @@ export interface NodeOptions {
   network?: NetworkNodeOptions;
   /** /ws knobs (slow-consumer limit…); defaults in api/ws/options.ts. */
   ws?: Partial<WsOptions>;
+  /** SSE stream knobs (heartbeat, stream limit, buffer per connection); absent: stream/options.ts defaults. */
+  sse?: Partial<SseOptions>;
 }
 
 export const defaultNodeOptions: NodeOptions = {

@@ -17,6 +17,7 @@ const PROBLEM_STATUS: Record<ApiErrorCode, {status: number; title: string}> = {
   [ApiErrorCode.SERVICE_UNAVAILABLE]: {status: 503, title: "Service Unavailable"},
   [ApiErrorCode.TIMEOUT]: {status: 504, title: "Timeout"},
   [ApiErrorCode.TRANSACTION_SUBMISSION_TIMEOUT]: {status: 504, title: "Transaction Submission Timeout"},
+  [ApiErrorCode.NOT_ACCEPTABLE]: {status: 406, title: "An acceptable response content-type could not be provided for this request"},
   [ApiErrorCode.INVALID_ORDER_BOOK]: {status: 400, title: "Invalid Order Book Parameters"},
 };
 

@@ -1,0 +1,160 @@
+/**
+ * One SSE response on uWS: Horizon's framing (preamble, `id:` + `data:` events, goodbye, error
+ * events, heartbeat comments) and a bounded buffer per connection.
+ *
+ * uWS's `write` always takes the chunk and reports whether the socket took it all; once it has
+ * not, further chunks wait here until `onWritable` says the socket drained. Past
+ * `maxBufferedBytes` waiting, the client is not keeping up: the connection is closed, and the
+ * client's EventSource reconnects with the id of the last event it received, so nothing is lost
+ * and nothing is sent twice.
+ */
+import type {HttpResponse} from "@trufflesuite/uws-js-unofficial";
+
+/** Horizon's helloEvent: the client may retry an errored connection after 1 s. */
+export const SSE_PREAMBLE = 'retry: 1000\nevent: open\ndata: "hello"\n\n';
+/** Horizon's goodbyeEvent, sent when a stream reached its limit: reconnect at once (10 ms) for more. */
+export const SSE_GOODBYE = 'retry: 10\nevent: close\ndata: "byebye"\n\n';
+/** A comment line: dispatches no event; only keeps proxies from timing the connection out. */
+export const SSE_HEARTBEAT = ":\n\n";
+
+export const SSE_HEADERS: [string, string][] = [
+  ["Content-Type", "text/event-stream; charset=utf-8"],
+  ["Cache-Control", "no-cache"],
+  ["Access-Control-Allow-Origin", "*"],
+  // nginx buffers proxied responses unless told not to, which would hold events back.
+  ["X-Accel-Buffering", "no"],
+];
+
+/** The frame of one record: `id:` is the paging token (absent for object streams), `data:` one line of JSON. */
+export function eventFrame(id: string | undefined, json: string): string {
+  return id === undefined ? `data: ${json}\n\n` : `id: ${id}\ndata: ${json}\n\n`;
+}
+
+/** Horizon's error event, sent when a stream fails after its preamble; the stream then ends. */
+export function errorFrame(message: string): string {
+  return `event: error\ndata: ${JSON.stringify(message)}\n\n`;
+}
+
+/** Why a connection ended, for the caller's bookkeeping and metrics. */
+export type CloseReason = "client" | "limit" | "overflow" | "error" | "shutdown";
+
+/** The part of uWS's HttpResponse a connection uses (a test can drive the same logic). */
+export type SseResponse = Pick<HttpResponse, "cork" | "writeStatus" | "writeHeader" | "write" | "end" | "close" | "onWritable">;
+
+export class SseConnection {
+  private readonly waiting: string[] = [];
+  private waitingBytes = 0;
+  private blocked = false;
+  private ended = false;
+  /** The last frame of a response that ends once the waiting chunks are written. */
+  private closing: string | null = null;
+  /** Last event time (ms), for heartbeats only on idle streams. */
+  lastWriteAt = 0;
+
+  constructor(
+    private readonly res: SseResponse,
+    private readonly maxBufferedBytes: number,
+    private readonly onEnd: (reason: CloseReason) => void,
+  ) {}
+
+  get open(): boolean {
+    return !this.ended;
+  }
+
+  /** Bytes waiting for the socket. */
+  get buffered(): number {
+    return this.waitingBytes;
+  }
+
+  /** Status, headers and the preamble, in one corked write. */
+  start(extraHeaders: [string, string][] = []): void {
+    this.res.cork(() => {
+      this.res.writeStatus("200 OK");
+      for (const [k, v] of SSE_HEADERS) this.res.writeHeader(k, v);
+      for (const [k, v] of extraHeaders) this.res.writeHeader(k, v);
+      this.put(SSE_PREAMBLE);
+    });
+    this.res.onWritable(() => this.drain());
+  }
+
+  /** Queues `chunk`; false when the connection is (now) closed. */
+  send(chunk: string): boolean {
+    if (this.ended) return false;
+    this.lastWriteAt = Date.now();
+    if (this.blocked) {
+      this.waiting.push(chunk);
+      this.waitingBytes += Buffer.byteLength(chunk);
+      if (this.waitingBytes > this.maxBufferedBytes) {
+        this.abort("overflow");
+        return false;
+      }
+      return true;
+    }
+    this.res.cork(() => this.put(chunk));
+    return true;
+  }
+
+  /** The goodbye event, then the end of the response (the client reconnects for more). */
+  goodbye(): void {
+    if (this.ended) return;
+    this.finish(SSE_GOODBYE, "limit");
+  }
+
+  /** An error event, then the end of the response. */
+  fail(message: string): void {
+    if (this.ended) return;
+    this.finish(errorFrame(message), "error");
+  }
+
+  /** Closes the socket at once (overflow, shutdown). */
+  abort(reason: CloseReason): void {
+    if (this.ended && this.closing === null) return;
+    const notify = !this.ended;
+    this.ended = true;
+    this.closing = null;
+    this.waiting.length = 0;
+    this.waitingBytes = 0;
+    if (notify) this.onEnd(reason);
+    this.res.close();
+  }
+
+  /** The client went away (uWS onAborted): nothing may be written any more. */
+  aborted(): void {
+    const notify = !this.ended;
+    this.ended = true;
+    this.closing = null;
+    this.waiting.length = 0;
+    this.waitingBytes = 0;
+    if (notify) this.onEnd("client");
+  }
+
+  private finish(last: string, reason: CloseReason): void {
+    this.ended = true;
+    this.onEnd(reason);
+    // The response ends after what waits for the socket; drain() ends it then.
+    if (this.blocked) this.closing = last;
+    else this.res.cork(() => this.res.end(last));
+  }
+
+  private put(chunk: string): void {
+    if (!this.res.write(chunk)) this.blocked = true;
+  }
+
+  private drain(): boolean {
+    if (this.ended && this.closing === null) return true;
+    this.blocked = false;
+    this.res.cork(() => {
+      while (this.waiting.length > 0 && !this.blocked) {
+        const chunk = this.waiting.shift()!;
+        this.waitingBytes -= Buffer.byteLength(chunk);
+        this.put(chunk);
+      }
+      if (!this.blocked && this.closing !== null) {
+        const last = this.closing;
+        this.closing = null;
+        this.res.end(last);
+      }
+    });
+    return !this.blocked;
+  }
+}

@@ -1,0 +1,239 @@
+/**
+ * Which routes stream, and what each stream takes from a ledger's topics: the routes Horizon
+ * streams (its router's streamable page and object handlers), each with the same filters its
+ * GET applies, so a live record is one the route's next page would have listed.
+ */
+import {assetKey, type AccountId, type AssetKey} from "../../ledger/types.js";
+import {invalidField} from "../errors.js";
+import type {RouteContext} from "../routes/context.js";
+import {
+  accountIdParam,
+  canonicalAssetParam,
+  includeFailed,
+  joinTransactions,
+  ledgerSeqParam,
+  offerIdParam,
+  operationIdParam,
+  prefixedAssetParam,
+  txHashParam,
+} from "../routes/params.js";
+import {pairKey} from "./feed.js";
+import type {ChangedState, LedgerTopics, OfferFeedRecord, OperationFeedRecord, TransactionFeedRecord} from "./interface.js";
+
+/** One event to send: the paging token (the SSE id) and the record's JSON. */
+export interface StreamItem {
+  token: string;
+  json: string;
+}
+
+/** A collection stream: records after a paging token, first from the route's pages, then from each ledger. */
+export interface PageStreamPlan {
+  kind: "page";
+  /** The ledger's records this stream lists, in paging order. */
+  select(topics: LedgerTopics): StreamItem[];
+}
+
+/**
+ * /accounts/{id}/offers: Horizon streams it as a page of offers by id, re-read each ledger, so
+ * offers created after the cursor arrive. `select` gets the ids after which to send (the last
+ * sent, or none for `cursor=now`, which sends only offers created from then on).
+ */
+export interface OfferStreamPlan {
+  kind: "offers";
+  select(topics: LedgerTopics, after: bigint | undefined): StreamItem[];
+}
+
+/** An object stream: the GET answer again whenever the ledger changed what it shows. */
+export interface ObjectStreamPlan {
+  kind: "object";
+  touched(changed: ChangedState): boolean;
+}
+
+export type StreamPlan = PageStreamPlan | OfferStreamPlan | ObjectStreamPlan;
+
+type PlanOf = (ctx: RouteContext) => StreamPlan;
+
+function txItems(records: readonly TransactionFeedRecord[], withFailed: boolean, keep: (r: TransactionFeedRecord) => boolean = () => true): StreamItem[] {
+  const out: StreamItem[] = [];
+  for (const r of records) if ((withFailed || r.successful) && keep(r)) out.push({token: r.token, json: r.json});
+  return out;
+}
+
+function opItems(records: readonly OperationFeedRecord[], withFailed: boolean, join: boolean, keep: (r: OperationFeedRecord) => boolean = () => true): StreamItem[] {
+  const out: StreamItem[] = [];
+  for (const r of records) {
+    if ((withFailed || r.transactionSuccessful) && keep(r)) out.push({token: r.token, json: join ? r.joinedJson() : r.json});
+  }
+  return out;
+}
+
+function transactionsPlan(scope: (ctx: RouteContext) => {account?: AccountId; ledger?: number}): PlanOf {
+  return (ctx) => {
+    const {account, ledger} = scope(ctx);
+    const withFailed = includeFailed(ctx);
+    return {
+      kind: "page",
+      select(t) {
+        if (account !== undefined) return txItems(t.forAccount("transactions", account), withFailed);
+        if (ledger !== undefined) return txItems(t.transactions, withFailed, (r) => r.ledger === ledger);
+        return txItems(t.transactions, withFailed);
+      },
+    };
+  };
+}
+
+function operationsPlan(topic: "operations" | "payments", scope: (ctx: RouteContext) => {account?: AccountId; ledger?: number; txHash?: string}): PlanOf {
+  return (ctx) => {
+    const {account, ledger, txHash} = scope(ctx);
+    // A transaction's operations are all listed, failed or not (as the GET does).
+    const withFailed = txHash !== undefined || includeFailed(ctx);
+    const join = joinTransactions(ctx);
+    return {
+      kind: "page",
+      select(t) {
+        if (account !== undefined) return opItems(t.forAccount(topic, account), withFailed, join);
+        if (ledger !== undefined) return opItems(t[topic], withFailed, join, (r) => r.ledger === ledger);
+        if (txHash !== undefined) return opItems(t[topic], withFailed, join, (r) => r.txHash === txHash);
+        return opItems(t[topic], withFailed, join);
+      },
+    };
+  };
+}
+
+function effectsPlan(scope: (ctx: RouteContext) => {account?: AccountId; ledger?: number; txHash?: string; opId?: string}): PlanOf {
+  return (ctx) => {
+    const {account, ledger, txHash, opId} = scope(ctx);
+    return {
+      kind: "page",
+      select(t) {
+        const list = account !== undefined ? t.forAccount("effects", account) : t.effects;
+        const out: StreamItem[] = [];
+        for (const r of list) {
+          if (ledger !== undefined && r.ledger !== ledger) continue;
+          if (txHash !== undefined && r.txHash !== txHash) continue;
+          if (opId !== undefined && r.opId !== opId) continue;
+          out.push({token: r.token, json: r.json});
+        }
+        return out;
+      },
+    };
+  };
+}
+
+/** The trades route's filters (see routes/trades.ts), applied to a ledger's trades. */
+function tradesPlan(scope: (ctx: RouteContext) => {account?: AccountId; offerId?: bigint}): PlanOf {
+  return (ctx) => {
+    const fixed = scope(ctx);
+    let offerId = fixed.offerId;
+    const offerRaw = ctx.query.get("offer_id") ?? "";
+    if (offerRaw !== "" && offerRaw !== "0") offerId = offerIdParam(offerRaw);
+    const base = prefixedAssetParam(ctx, "base_", false);
+    const counter = prefixedAssetParam(ctx, "counter_", false);
+    const baseKey: AssetKey | undefined = base === undefined ? undefined : assetKey(base);
+    const pair = base !== undefined && counter !== undefined ? pairKey(assetKey(base), assetKey(counter)) : undefined;
+    const none = (ctx.query.get("trade_type") ?? "") === "liquidity_pools";
+    const offer = offerId?.toString();
+    return {
+      kind: "page",
+      select(t) {
+        if (none) return [];
+        const list = fixed.account !== undefined ? t.forAccount("trades", fixed.account) : t.trades;
+        const out: StreamItem[] = [];
+        for (const r of list) {
+          if (offer !== undefined && !r.offerIds.has(offer)) continue;
+          if (pair !== undefined && r.pairKey !== pair) continue;
+          out.push({token: r.token, json: baseKey !== undefined ? r.oriented(baseKey).json : r.json});
+        }
+        return out;
+      },
+    };
+  };
+}
+
+/** The offers route's filters (see routes/dex.ts) on the ledger's created and changed offers. */
+function accountOffersPlan(ctx: RouteContext): OfferStreamPlan {
+  const seller = accountIdParam(ctx.params[0]!);
+  const side = (name: "selling" | "buying"): AssetKey | undefined => {
+    const canonical = ctx.query.get(name) ?? "";
+    const asset = canonical !== "" ? canonicalAssetParam(canonical, name) : prefixedAssetParam(ctx, name + "_", false);
+    return asset === undefined ? undefined : assetKey(asset);
+  };
+  const selling = side("selling");
+  const buying = side("buying");
+  // Offers here are never sponsored: a sponsor filter matches none.
+  const none = (ctx.query.get("sponsor") ?? "") !== "";
+  const keep = (o: OfferFeedRecord): boolean =>
+    o.seller === seller && (selling === undefined || o.selling === selling) && (buying === undefined || o.buying === buying);
+  return {
+    kind: "offers",
+    select(t, after) {
+      if (none) return [];
+      const out: StreamItem[] = [];
+      for (const o of t.offers) {
+        if (!keep(o)) continue;
+        if (after !== undefined ? o.offerId <= after : !o.created) continue;
+        out.push({token: o.token, json: o.json});
+      }
+      return out;
+    },
+  };
+}
+
+function orderBookPlan(ctx: RouteContext): ObjectStreamPlan {
+  const selling = prefixedAssetParam(ctx, "selling_", true)!;
+  const buying = prefixedAssetParam(ctx, "buying_", true)!;
+  const key = pairKey(assetKey(selling), assetKey(buying));
+  return {kind: "object", touched: (c) => c.books.has(key)};
+}
+
+function accountObjectPlan(ctx: RouteContext): ObjectStreamPlan {
+  const id = accountIdParam(ctx.params[0]!);
+  return {kind: "object", touched: (c) => c.accounts.has(id)};
+}
+
+const account = (ctx: RouteContext) => ({account: accountIdParam(ctx.params[0]!)});
+const ledger = (ctx: RouteContext) => ({ledger: ledgerSeqParam(ctx.params[0]!)});
+const tx = (ctx: RouteContext) => ({txHash: txHashParam(ctx.params[0]!)});
+const all = () => ({});
+
+/** Route pattern → its stream; a route not named here answers a stream request with 406, as Horizon's. */
+const PLANS: ReadonlyMap<string, PlanOf> = new Map<string, PlanOf>([
+  ["/ledgers", () => ({kind: "page", select: (t) => t.ledgers.map((r) => ({token: r.token, json: r.json}))})],
+  ["/transactions", transactionsPlan(all)],
+  ["/accounts/:id/transactions", transactionsPlan(account)],
+  ["/ledgers/:seq/transactions", transactionsPlan(ledger)],
+  ["/operations", operationsPlan("operations", all)],
+  ["/accounts/:id/operations", operationsPlan("operations", account)],
+  ["/ledgers/:seq/operations", operationsPlan("operations", ledger)],
+  ["/transactions/:hash/operations", operationsPlan("operations", tx)],
+  ["/payments", operationsPlan("payments", all)],
+  ["/accounts/:id/payments", operationsPlan("payments", account)],
+  ["/ledgers/:seq/payments", operationsPlan("payments", ledger)],
+  ["/transactions/:hash/payments", operationsPlan("payments", tx)],
+  ["/effects", effectsPlan(all)],
+  ["/accounts/:id/effects", effectsPlan(account)],
+  ["/ledgers/:seq/effects", effectsPlan(ledger)],
+  ["/transactions/:hash/effects", effectsPlan(tx)],
+  ["/operations/:id/effects", effectsPlan((ctx) => ({opId: operationIdParam(ctx.params[0]!)}))],
+  ["/trades", tradesPlan(all)],
+  ["/accounts/:id/trades", tradesPlan(account)],
+  ["/offers/:id/trades", tradesPlan((ctx) => ({offerId: offerIdParam(ctx.params[0]!, "offer_id")}))],
+  ["/accounts/:id/offers", accountOffersPlan],
+  ["/accounts/:id", accountObjectPlan],
+  ["/accounts/:id/data/:key", accountObjectPlan],
+  ["/order_book", orderBookPlan],
+]);
+
+export function isStreamable(pattern: string): boolean {
+  return PLANS.has(pattern);
+}
+
+/** The stream of `pattern` for this request; throws the route's own 400 for a bad parameter. */
+export function streamPlan(pattern: string, ctx: RouteContext): StreamPlan | undefined {
+  const of = PLANS.get(pattern);
+  if (of === undefined) return undefined;
+  if ((ctx.query.get("order") ?? "asc") === "desc") throw invalidField("order", "streams are in ascending order: order=desc cannot be streamed");
+  return of(ctx);
+}
+
+export const STREAMABLE_PATTERNS: readonly string[] = [...PLANS.keys()];

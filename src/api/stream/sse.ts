@@ -1,0 +1,410 @@
+/**
+ * Horizon's Server-Sent Events on every route it streams. A stream first pages the route's own
+ * GET answers from its cursor (or Last-Event-ID) up to the latest ledger, then takes each new
+ * ledger's records from the event feed, filtered by the stream's plan: no subscriber reads the
+ * store or formats a record once it is live. Object streams re-send the GET answer when the
+ * ledger changed what it shows, rendered once per ledger per URL whatever the subscriber count.
+ *
+ * No gap, no duplicate at the switch: a stream is registered for ledger events before its first
+ * page is read, events arriving while a page is read are kept, and once a page comes back short
+ * those kept events are replayed skipping every record at or before the last token sent.
+ */
+import type {HttpResponse} from "@trufflesuite/uws-js-unofficial";
+import {ApiError, ApiErrorCode, invalidField} from "../errors.js";
+import type {GetRoute, Reply, RouteContext} from "../routes/context.js";
+import {toid} from "../format/toid.js";
+import {SseConnection, eventFrame, SSE_HEARTBEAT, type CloseReason} from "./connection.js";
+import type {EventFeed, LedgerEvent} from "./interface.js";
+import {resolveSseOptions, type SseOptions} from "./options.js";
+import {streamPlan, type ObjectStreamPlan, type OfferStreamPlan, type PageStreamPlan, type StreamPlan} from "./plans.js";
+
+const MAX_TOID_TX = 0xfffff;
+const MAX_TOID_OP = 0xfff;
+
+/**
+ * Orders paging tokens: TOIDs ("123") and operation-scoped tokens ("123-4", effects and trades).
+ * A TOID alone sorts before every token of the same operation (as a cursor it means "from the
+ * operation's first").
+ */
+export function compareTokens(a: string, b: string): number {
+  const [ah, at] = a.split("-");
+  const [bh, bt] = b.split("-");
+  const x = BigInt(ah!);
+  const y = BigInt(bh!);
+  if (x !== y) return x < y ? -1 : 1;
+  const i = at === undefined ? -1 : Number(at);
+  const j = bt === undefined ? -1 : Number(bt);
+  return i === j ? 0 : i < j ? -1 : 1;
+}
+
+/** Whether content negotiation picks text/event-stream among Horizon's types (HAL, JSON, event stream, raw). */
+export function wantsEventStream(accept: string): boolean {
+  if (accept === "") return false;
+  let best: {q: number; specificity: number; type: string} | undefined;
+  for (const clause of accept.split(",")) {
+    const [range, ...params] = clause.trim().toLowerCase().split(";");
+    if (range === undefined || range === "") continue;
+    let q = 1;
+    for (const p of params) {
+      const [k, v] = p.trim().split("=");
+      if (k === "q" && v !== undefined) q = Number(v);
+    }
+    if (!(q > 0)) continue;
+    const [type, sub] = range.trim().split("/");
+    const specificity = (type === "*" ? 0 : 1) + (sub === "*" ? 0 : 1);
+    const matches = range === "*/*" || type === "application" || range === "text/event-stream" || range === "text/*";
+    if (!matches) continue;
+    if (best === undefined || q > best.q || (q === best.q && specificity > best.specificity)) best = {q, specificity, type: range.trim()};
+  }
+  return best !== undefined && (best.type === "text/event-stream" || best.type === "text/*");
+}
+
+/** What the server hands a stream: how to run the route (GET semantics) and reply before the preamble. */
+export interface StreamRequest {
+  route: GetRoute;
+  ctx: RouteContext;
+  /** The Last-Event-ID header ("" when absent): overrides `cursor`, as in Horizon. */
+  lastEventId: string;
+  res: HttpResponse;
+  /** Registers the handler the server calls when the client goes away. */
+  onAbort(cb: () => void): void;
+}
+
+interface BaseStream {
+  conn: SseConnection | null;
+  ctx: RouteContext;
+  route: GetRoute;
+  /** Events that arrived while a page was being read (replayed after it). */
+  pending: LedgerEvent[] | null;
+  remaining: number;
+}
+
+interface PageStream extends BaseStream {
+  kind: "page";
+  plan: PageStreamPlan;
+  /** The cursor of the next page to read (past hidden records a filtered page scanned). */
+  cursor: string | undefined;
+  /** The last token sent (or the start cursor): nothing at or before it is sent again. */
+  lastToken: string | undefined;
+}
+
+interface OfferStream extends BaseStream {
+  kind: "offers";
+  plan: OfferStreamPlan;
+  cursor: string | undefined;
+  lastOffer: bigint | undefined;
+}
+
+interface ObjectStream extends BaseStream {
+  kind: "object";
+  plan: ObjectStreamPlan;
+  lastBody: string;
+}
+
+type Stream = PageStream | OfferStream | ObjectStream;
+
+interface PageBody {
+  _links: {next?: {href: string}};
+  _embedded: {records: {paging_token: string}[]};
+}
+
+function bodyText(reply: Reply): string {
+  return typeof reply.body === "string" ? reply.body : reply.body.toString("utf8");
+}
+
+async function answer(route: GetRoute, ctx: RouteContext): Promise<Reply> {
+  return route.handle(ctx);
+}
+
+export class SseStreams {
+  readonly opts: SseOptions;
+  private readonly streams = new Set<Stream>();
+  private unsubscribe: (() => void) | null = null;
+  private heartbeat: NodeJS.Timeout | null = null;
+  /** Object renders of the current ledger, by URL: one render per ledger whatever the subscriber count. */
+  private renders = new Map<string, Promise<Reply>>();
+  private readonly closed: Record<CloseReason, number> = {client: 0, limit: 0, overflow: 0, error: 0, shutdown: 0};
+
+  constructor(
+    opts: Partial<SseOptions> | undefined,
+    private readonly modules: {feed?: EventFeed; maxPageLimit: number; defaultPageLimit: number; log: {error(o: object, msg: string): void}},
+  ) {
+    this.opts = resolveSseOptions(opts);
+  }
+
+  start(): void {
+    if (this.unsubscribe === null && this.modules.feed !== undefined) this.unsubscribe = this.modules.feed.subscribe((e) => this.onLedger(e));
+    if (this.heartbeat === null) {
+      this.heartbeat = setInterval(() => this.beat(), this.opts.heartbeatMs);
+      this.heartbeat.unref();
+    }
+  }
+
+  stop(): void {
+    this.unsubscribe?.();
+    this.unsubscribe = null;
+    if (this.heartbeat !== null) clearInterval(this.heartbeat);
+    this.heartbeat = null;
+    for (const s of [...this.streams]) {
+      if (s.conn !== null) s.conn.aborted();
+      this.streams.delete(s);
+    }
+  }
+
+  /** Open streams (registered, catching up or live). */
+  get count(): number {
+    return this.streams.size;
+  }
+
+  /** Streams ended so far, by reason. */
+  closedCounts(): Readonly<Record<CloseReason, number>> {
+    return {...this.closed};
+  }
+
+  /**
+   * Opens a stream for `req`. Resolves with a reply to send instead (400 for a bad parameter,
+   * 404, 406 for a route that does not stream, 503 past the stream limit), or null once the
+   * stream has started.
+   */
+  async open(req: StreamRequest): Promise<Reply | null> {
+    const plan: StreamPlan | undefined = streamPlan(req.route.pattern, req.ctx);
+    if (plan === undefined) {
+      throw new ApiError(ApiErrorCode.NOT_ACCEPTABLE, `${req.route.pattern} cannot be streamed; ask for application/hal+json.`);
+    }
+    if (this.streams.size >= this.opts.maxStreams) {
+      throw new ApiError(ApiErrorCode.SERVICE_UNAVAILABLE, `This node serves at most ${this.opts.maxStreams} streams at once; retry later.`, {
+        headers: [["Retry-After", "5"]],
+      });
+    }
+    let aborted = false;
+    let stream: Stream | null = null;
+    req.onAbort(() => {
+      aborted = true;
+      if (stream !== null) this.release(stream, "client");
+    });
+    const base = {conn: null, ctx: req.ctx, route: req.route, pending: [] as LedgerEvent[], remaining: 0};
+    const start = req.lastEventId !== "" ? req.lastEventId : (req.ctx.query.get("cursor") ?? "");
+    if (plan.kind === "object") {
+      const s: ObjectStream = {...base, kind: "object", plan, lastBody: "", remaining: this.opts.objectStreamLimit};
+      stream = s;
+      this.streams.add(s);
+      try {
+        const reply = await answer(req.route, req.ctx);
+        if (reply.status !== 200) {
+          this.streams.delete(s);
+          return reply;
+        }
+        if (aborted) {
+          this.streams.delete(s);
+          return null;
+        }
+        this.begin(s, req.res);
+        this.sendObject(s, bodyText(reply));
+      } catch (err) {
+        this.streams.delete(s);
+        throw err;
+      }
+      this.goLive(s);
+      return null;
+    }
+    const limit = this.limitOf(req.ctx);
+    if (plan.kind === "offers") {
+      const now = start === "now";
+      const s: OfferStream = {...base, kind: "offers", plan, remaining: limit, cursor: now ? undefined : start === "" ? undefined : start, lastOffer: undefined};
+      if (!now && start !== "") s.lastOffer = /^\d{1,19}$/.test(start) ? BigInt(start) : undefined;
+      stream = s;
+      return this.startPaging(s, req, now, () => aborted);
+    }
+    // "now": after everything in the latest ledger, as Horizon's toid.AfterLedger.
+    const cursor = start === "now" ? toid(req.ctx.modules.reader.latestHeader().seq, MAX_TOID_TX, MAX_TOID_OP) : start === "" ? undefined : start;
+    const s: PageStream = {...base, kind: "page", plan, remaining: limit, cursor, lastToken: cursor};
+    stream = s;
+    return this.startPaging(s, req, false, () => aborted);
+  }
+
+  /** `limit`: events per connection before the goodbye (Horizon's), checked as a page's limit is. */
+  private limitOf(ctx: RouteContext): number {
+    const raw = ctx.query.get("limit") ?? "";
+    if (raw === "") return this.modules.defaultPageLimit;
+    if (!/^\d{1,9}$/.test(raw)) throw invalidField("limit", "unparseable value");
+    const n = Number(raw);
+    if (n < 1 || n > this.modules.maxPageLimit) throw invalidField("limit", `limit must be between 1 and ${this.modules.maxPageLimit}`);
+    return n;
+  }
+
+  private async startPaging(s: PageStream | OfferStream, req: StreamRequest, skipCatchUp: boolean, aborted: () => boolean): Promise<Reply | null> {
+    this.streams.add(s);
+    let first: {records: {paging_token: string}[]; next: string | undefined} | null = null;
+    try {
+      if (!skipCatchUp) {
+        first = await this.readPage(s);
+        if (first === null) return null;
+      } else {
+        // Parameters are still checked as the GET would (a 400 before any preamble).
+        const q = new URLSearchParams(s.ctx.query);
+        q.delete("cursor");
+        await answer(s.route, {...s.ctx, query: q});
+      }
+    } catch (err) {
+      this.streams.delete(s);
+      throw err;
+    }
+    if (aborted()) {
+      this.streams.delete(s);
+      return null;
+    }
+    this.begin(s, req.res);
+    if (first !== null) {
+      const more = this.sendPage(s, first.records, first.next);
+      if (more) void this.catchUp(s);
+      else this.goLive(s);
+    } else this.goLive(s);
+    return null;
+  }
+
+  private begin(s: Stream, res: HttpResponse): void {
+    const conn = new SseConnection(res, this.opts.maxBufferedBytes, (reason) => this.release(s, reason));
+    s.conn = conn;
+    conn.start();
+  }
+
+  private release(s: Stream, reason: CloseReason): void {
+    if (!this.streams.delete(s)) return;
+    this.closed[reason]++;
+    if (s.conn !== null && reason === "client") s.conn.aborted();
+  }
+
+  /** One page of the route from the stream's cursor, or null when the stream failed meanwhile. */
+  private async readPage(s: PageStream | OfferStream): Promise<{records: {paging_token: string}[]; next: string | undefined} | null> {
+    // Events before this read are covered by it; only later ones need replaying.
+    s.pending = [];
+    const q = new URLSearchParams(s.ctx.query);
+    if (s.cursor === undefined) q.delete("cursor");
+    else q.set("cursor", s.cursor);
+    q.set("limit", String(Math.min(s.remaining, this.modules.maxPageLimit)));
+    q.set("order", "asc");
+    const reply = await answer(s.route, {...s.ctx, query: q});
+    if (reply.status !== 200) {
+      if (s.conn === null) throw new ApiError(ApiErrorCode.SERVER_ERROR, `stream page answered ${reply.status}`);
+      s.conn.fail(`stream page answered ${reply.status}`);
+      return null;
+    }
+    const page = JSON.parse(bodyText(reply)) as PageBody;
+    const href = page._links.next?.href;
+    const next = href === undefined ? undefined : new URL(href, "http://x").searchParams.get("cursor") ?? undefined;
+    return {records: page._embedded.records, next: next === "" ? undefined : next};
+  }
+
+  /** Sends a page's records; true when another page may follow (the page was full or skipped hidden records). */
+  private sendPage(s: PageStream | OfferStream, records: {paging_token: string}[], next: string | undefined): boolean {
+    const asked = Math.min(s.remaining, this.modules.maxPageLimit);
+    for (const r of records) {
+      if (s.conn === null || !s.conn.open) return false;
+      if (s.kind === "page" && s.lastToken !== undefined && compareTokens(r.paging_token, s.lastToken) <= 0) continue;
+      s.conn.send(eventFrame(r.paging_token, JSON.stringify(r)));
+      s.cursor = r.paging_token;
+      if (s.kind === "page") s.lastToken = r.paging_token;
+      else s.lastOffer = BigInt(r.paging_token);
+      if (--s.remaining === 0) {
+        s.conn.goodbye();
+        return false;
+      }
+    }
+    if (s.kind === "page" && next !== undefined && (s.cursor === undefined || compareTokens(next, s.cursor) > 0)) {
+      s.cursor = next;
+      return true;
+    }
+    return records.length >= asked;
+  }
+
+  private async catchUp(s: PageStream | OfferStream): Promise<void> {
+    try {
+      for (;;) {
+        await new Promise<void>((r) => setImmediate(r));
+        if (s.conn === null || !s.conn.open) return;
+        const page = await this.readPage(s);
+        if (page === null) return;
+        if (!this.sendPage(s, page.records, page.next)) break;
+      }
+      this.goLive(s);
+    } catch (err) {
+      this.modules.log.error({err, path: s.ctx.path}, "stream catch-up failed");
+      s.conn?.fail("the stream failed; reconnect to resume");
+    }
+  }
+
+  /** Replays the events kept during catch-up, then takes events as they come. */
+  private goLive(s: Stream): void {
+    const kept = s.pending ?? [];
+    s.pending = null;
+    for (const e of kept) {
+      if (s.conn === null || !s.conn.open) return;
+      this.deliver(s, e);
+    }
+  }
+
+  private onLedger(e: LedgerEvent): void {
+    this.renders = new Map();
+    for (const s of this.streams) {
+      if (s.pending !== null) s.pending.push(e);
+      else if (s.conn !== null && s.conn.open) this.deliver(s, e);
+    }
+  }
+
+  private deliver(s: Stream, e: LedgerEvent): void {
+    if (s.kind === "object") {
+      if (s.plan.touched(e.changed)) void this.refresh(s);
+      return;
+    }
+    const topics = e.topicsFor(s.ctx.base);
+    const conn = s.conn!;
+    if (s.kind === "page") {
+      for (const item of s.plan.select(topics)) {
+        if (s.lastToken !== undefined && compareTokens(item.token, s.lastToken) <= 0) continue;
+        conn.send(eventFrame(item.token, item.json));
+        s.lastToken = item.token;
+        if (--s.remaining === 0) return conn.goodbye();
+        if (!conn.open) return;
+      }
+      return;
+    }
+    for (const item of s.plan.select(topics, s.lastOffer)) {
+      conn.send(eventFrame(item.token, item.json));
+      s.lastOffer = BigInt(item.token);
+      if (--s.remaining === 0) return conn.goodbye();
+      if (!conn.open) return;
+    }
+  }
+
+  /** The object's GET answer for this ledger (one render per URL per ledger), sent when it differs from the last sent. */
+  private async refresh(s: ObjectStream): Promise<void> {
+    const key = `${s.ctx.base} ${s.ctx.path}?${s.ctx.query.toString()}`;
+    let render = this.renders.get(key);
+    if (render === undefined) {
+      render = answer(s.route, s.ctx);
+      this.renders.set(key, render);
+    }
+    let reply: Reply;
+    try {
+      reply = await render;
+    } catch (err) {
+      const message = err instanceof ApiError ? err.message : "the stream failed; reconnect to resume";
+      s.conn?.fail(message);
+      return;
+    }
+    if (s.conn === null || !s.conn.open) return;
+    if (reply.status !== 200) return s.conn.fail(`the resource answered ${reply.status}`);
+    this.sendObject(s, bodyText(reply));
+  }
+
+  private sendObject(s: ObjectStream, body: string): void {
+    if (body === s.lastBody || s.conn === null) return;
+    s.lastBody = body;
+    s.conn.send(eventFrame(undefined, body));
+    if (--s.remaining === 0) s.conn.goodbye();
+  }
+
+  private beat(): void {
+    for (const s of this.streams) if (s.conn !== null && s.conn.open) s.conn.send(SSE_HEARTBEAT);
+  }
+}
