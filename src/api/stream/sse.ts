@@ -18,6 +18,9 @@ import type {EventFeed, LedgerEvent} from "./interface.js";
 import {resolveSseOptions, type SseOptions} from "./options.js";
 import {streamPlan, type ObjectStreamPlan, type OfferStreamPlan, type PageStreamPlan, type StreamPlan} from "./plans.js";
 
+/** A busy worker pool frees up within a few query times (ms); 5 tries 100 ms apart outlast a burst. */
+const BUSY_RETRIES = 5;
+const BUSY_RETRY_MS = 100;
 const MAX_TOID_TX = 0xfffff;
 const MAX_TOID_OP = 0xfff;
 
@@ -376,18 +379,30 @@ export class SseStreams {
     }
   }
 
-  /** The object's GET answer for this ledger (one render per URL per ledger), sent when it differs from the last sent. */
-  private async refresh(s: ObjectStream): Promise<void> {
+  /**
+   * The object's GET answer for this ledger (one render per URL per ledger), sent when it differs
+   * from the last sent. A render the worker pool turned away (503, every worker busy) is tried
+   * again shortly rather than ending the stream.
+   */
+  private async refresh(s: ObjectStream, attempt = 0): Promise<void> {
     const key = `${s.ctx.base} ${s.ctx.path}?${s.ctx.query.toString()}`;
-    let render = this.renders.get(key);
+    const renders = this.renders;
+    let render = renders.get(key);
     if (render === undefined) {
       render = answer(s.route, s.ctx);
-      this.renders.set(key, render);
+      renders.set(key, render);
     }
     let reply: Reply;
     try {
       reply = await render;
     } catch (err) {
+      if (err instanceof ApiError && err.code === ApiErrorCode.SERVICE_UNAVAILABLE && attempt < BUSY_RETRIES) {
+        if (renders.get(key) === render) renders.delete(key);
+        setTimeout(() => {
+          if (s.conn !== null && s.conn.open) void this.refresh(s, attempt + 1);
+        }, BUSY_RETRY_MS).unref();
+        return;
+      }
       const message = err instanceof ApiError ? err.message : "the stream failed; reconnect to resume";
       s.conn?.fail(message);
       return;
