@@ -7,6 +7,7 @@ import {
 } from "./ballots.js";
 import {isQuorum, isVBlocking} from "./quorum.js";
 import type {Slot} from "./slot.js";
+import {ballotSanityError} from "./validation.js";
 import {
   COUNTER_INFINITY,
   type Ballot,
@@ -51,7 +52,7 @@ export class BallotProtocol {
 
   processEnvelope(env: Envelope<BallotPledge>, self = false): "valid" | "invalid" {
     const st = env.statement;
-    if (!isBallotStatementSane(st.pledges, self)) return "invalid";
+    if (ballotSanityError(st.pledges, self)) return "invalid";
     const old = this.latest.get(st.nodeId);
     if (old && !isNewerBallotStatement(old.statement.pledges, st.pledges)) return "invalid";
     for (const v of statementValues(st.pledges)) {
@@ -76,6 +77,61 @@ export class BallotProtocol {
     if (!force && this.current) return false;
     const n = this.current ? this.current.counter + 1 : 1;
     return this.bumpToCounter(value, n);
+  }
+
+  /** The local node's latest emitted ballot statement, if any (what `persistSlotState` stores). */
+  get lastEmittedEnvelope(): Envelope<BallotPledge> | null {
+    return this.lastEmitted;
+  }
+
+  /**
+   * Restores the local node's own latest ballot statement from persisted state (stellar-core
+   * `BallotProtocol::setStateFromEnvelope`): b, p, p′, h, c and the phase as stated, so the
+   * next statement is newer than it and keeps its commitments. Only before the slot has a
+   * ballot.
+   */
+  setStateFromEnvelope(env: Envelope<BallotPledge>): void {
+    if (this.current) throw new Error("ballot protocol already started on this slot");
+    const p = env.statement.pledges;
+    this.latest.set(env.statement.nodeId, env);
+    this.lastEnvelope = env;
+    this.lastEmitted = env;
+    switch (p.type) {
+      case "prepare": {
+        const v = p.ballot.value;
+        this.bumpToBallot(p.ballot);
+        this.prepared = p.prepared ? copyBallot(p.prepared) : null;
+        this.preparedPrime = p.preparedPrime ? copyBallot(p.preparedPrime) : null;
+        if (p.nH !== 0) {
+          this.high = {counter: p.nH, value: v};
+          // h is confirmed prepared: later ballots keep its value, as before the restart.
+          this.valueOverride = v;
+        }
+        if (p.nC !== 0) this.commit = {counter: p.nC, value: v};
+        this.phase = "prepare";
+        break;
+      }
+      case "confirm": {
+        const v = p.ballot.value;
+        this.bumpToBallot(p.ballot);
+        this.prepared = {counter: p.nPrepared, value: v};
+        this.high = {counter: p.nH, value: v};
+        this.commit = {counter: p.nCommit, value: v};
+        this.valueOverride = v;
+        this.phase = "confirm";
+        break;
+      }
+      case "externalize": {
+        const v = p.commit.value;
+        this.bumpToBallot({counter: COUNTER_INFINITY, value: v});
+        this.prepared = {counter: COUNTER_INFINITY, value: v};
+        this.high = {counter: p.nH, value: v};
+        this.commit = copyBallot(p.commit);
+        this.valueOverride = v;
+        this.phase = "externalize";
+        break;
+      }
+    }
   }
 
   latestEnvelopes(): Envelope<BallotPledge>[] {
@@ -465,7 +521,7 @@ export class BallotProtocol {
     if (quorum) {
       if (!this.heardFromQuorum) {
         this.heardFromQuorum = true;
-        driver.setupTimer(this.slot.slotIndex, "ballot", driver.computeTimeoutMs(counter), () => {
+        driver.setupTimer(this.slot.slotIndex, "ballot", driver.computeTimeoutMs(counter, "ballot"), () => {
           this.abandonBallot(0);
         });
       }
@@ -517,6 +573,7 @@ export class BallotProtocol {
   private sendLatestEnvelope(): void {
     if (this.depth !== 0 || !this.lastEnvelope || this.lastEnvelope === this.lastEmitted) return;
     this.lastEmitted = this.lastEnvelope;
+    this.slot.persistState();
     this.slot.ctx.driver.emitEnvelope(this.lastEnvelope);
   }
 }
@@ -598,23 +655,6 @@ function acceptedCommit(s: Statement, value: Buffer, [lo, hi]: Interval): boolea
       return p.commit.value.equals(value) && p.commit.counter <= lo;
     default:
       return false;
-  }
-}
-
-/** Draft validity conditions of the three ballot messages. */
-export function isBallotStatementSane(p: BallotPledge, self: boolean): boolean {
-  switch (p.type) {
-    case "prepare": {
-      if (!self && p.ballot.counter === 0) return false;
-      if (p.preparedPrime && (!p.prepared || !areBallotsLessAndIncompatible(p.preparedPrime, p.prepared))) return false;
-      if (p.nH !== 0 && (!p.prepared || p.nH > p.prepared.counter)) return false;
-      if (p.nC !== 0 && (p.nH === 0 || p.nC > p.nH || p.nH > p.ballot.counter)) return false;
-      return true;
-    }
-    case "confirm":
-      return p.ballot.counter > 0 && p.nH <= p.ballot.counter && p.nCommit <= p.nH && p.nCommit > 0;
-    case "externalize":
-      return p.commit.counter > 0 && p.nH >= p.commit.counter;
   }
 }
 

@@ -1,6 +1,8 @@
 import {Packr} from "msgpackr";
 import {ScpError, ScpErrorCode} from "./errors.js";
+import {defaultScpOptions} from "./options.js";
 import type {Ballot, Envelope, Pledge, Statement} from "./types.js";
+import {envelopeShapeError} from "./validation.js";
 
 /**
  * Wire form of statements and envelopes for the overlay (house rule: peer frames are msgpackr).
@@ -11,7 +13,12 @@ const packr = new Packr({useRecords: false, variableMapSize: true});
 
 type BallotTuple = [number, Buffer];
 const ballotTuple = (b: Ballot | null): BallotTuple | null => (b ? [b.counter, b.value] : null);
-const fromTuple = (t: BallotTuple | null): Ballot | null => (t ? {counter: t[0], value: Buffer.from(t[1])} : null);
+const fromTuple = (t: BallotTuple | null): Ballot | null => (t ? {counter: t[0], value: toBuffer(t[1])} : null);
+/** Only byte strings become Buffers: `Buffer.from` would also accept a string or a number list. */
+const toBuffer = (b: unknown): Buffer => {
+  if (!(b instanceof Uint8Array)) throw new ScpError(ScpErrorCode.MalformedEnvelope, "expected a byte string");
+  return Buffer.from(b);
+};
 
 function pledgeTuple(p: Pledge): unknown[] {
   switch (p.type) {
@@ -52,7 +59,7 @@ export function decodeEnvelope(bytes: Buffer): Envelope {
 function decodeEnvelopeUnchecked(bytes: Buffer): Envelope {
   const [st, sig] = packr.unpack(bytes) as [unknown[], Uint8Array];
   const [nodeId, slotIndex, qh, pl] = st as [string, number, Uint8Array, unknown[]];
-  const bufs = (a: unknown): Buffer[] => (a as Uint8Array[]).map((x) => Buffer.from(x));
+  const bufs = (a: unknown): Buffer[] => (a as unknown[]).map(toBuffer);
   let pledges: Pledge;
   switch (pl[0]) {
     case 3:
@@ -77,6 +84,8 @@ function decodeEnvelopeUnchecked(bytes: Buffer): Envelope {
     default:
       throw new ScpError(ScpErrorCode.MalformedEnvelope, `unknown SCP statement type ${String(pl[0])}`);
   }
-  if (typeof nodeId !== "string" || !Number.isInteger(slotIndex)) throw new ScpError(ScpErrorCode.MalformedEnvelope, "malformed SCP statement");
-  return {statement: {nodeId, slotIndex, quorumSetHash: Buffer.from(qh), pledges}, signature: Buffer.from(sig)};
+  const env: Envelope = {statement: {nodeId, slotIndex, quorumSetHash: toBuffer(qh), pledges}, signature: toBuffer(sig)};
+  const err = envelopeShapeError(env, defaultScpOptions);
+  if (err) throw new ScpError(ScpErrorCode.MalformedEnvelope, `malformed SCP envelope: ${err}`);
+  return env;
 }

@@ -1,4 +1,4 @@
-export {SCP} from "./scp.js";
+export {SCP, type RejectReason} from "./scp.js";
 export type {SCPDriver, SlotInfo, TimerKind, ValueValidity} from "./interface.js";
 export {
   COUNTER_INFINITY,
@@ -60,3 +60,11 @@ export {
   type FbasAnalysis,
   type IntersectionCheck,
 } from "./analysis.js";
+export {
+  ballotSanityError,
+  checkReceivedQuorumSet,
+  envelopeShapeError,
+  nominationSanityError,
+  statementSanityError,
+  type StatementLimits,
+} from "./validation.js";

@@ -17,6 +17,16 @@ export interface SCPDriver {
   verifyEnvelope(envelope: Envelope): boolean;
   /** Broadcast a statement of the local node (already processed locally). */
   emitEnvelope(envelope: Envelope): void;
+  /**
+   * Persists the local node's latest statements of a slot: its latest NOMINATE and its latest
+   * ballot envelope, whichever exist (each replaces what was stored for that slot before).
+   * Called synchronously before every `emitEnvelope`, so whatever a peer may have seen is on
+   * disk first; at start the herder hands the stored envelopes of the slots still open to
+   * `SCP.restoreState`, so a restarted validator never contradicts what it said (stellar-core
+   * persists the same, per slot, in its `scphistory`/`persistentstate`). Optional: a node
+   * without durable state (tests, a watcher) leaves it out.
+   */
+  persistSlotState?(slotIndex: number, envelopes: Envelope[]): void;
   /** Quorum set by hash, or undefined while unknown (the statement is then ignored). */
   getQuorumSet(hash: Buffer): QuorumSet | undefined;
   /**
@@ -30,8 +40,11 @@ export interface SCPDriver {
   valueExternalized(slotIndex: number, value: Buffer): void;
   /** Arm (or with `callback` null, cancel) the one timer of this kind for the slot. */
   setupTimer(slotIndex: number, timer: TimerKind, delayMs: number, callback: (() => void) | null): void;
-  /** Timeout for a nomination round or ballot counter (see `defaultTimeoutMs`). */
-  computeTimeoutMs(round: number): number;
+  /**
+   * Timeout of nomination round `round` or of ballot counter `round` (`kind` says which);
+   * must grow with `round` (see `defaultTimeoutMs`, stellar-core's schedule).
+   */
+  computeTimeoutMs(round: number, kind: TimerKind): number;
 }
 
 /** Read-only view of one slot, for the herder's status pages and tests. */

@@ -1,7 +1,8 @@
 import {StrKey, hash, xdr} from "@stellar/stellar-base";
-import {isStrictlySorted, sortedUniqueValues} from "./ballots.js";
+import {sortedUniqueValues} from "./ballots.js";
 import {quorumSetNodes} from "./quorum.js";
 import type {Slot} from "./slot.js";
+import {nominationSanityError} from "./validation.js";
 import type {Envelope, NodeId, NominatePledge, QuorumSet, Statement} from "./types.js";
 
 const UINT64_MAX = (1n << 64n) - 1n;
@@ -84,7 +85,7 @@ export class NominationProtocol {
       if (leader !== local && env) updated = this.echo(env.statement.pledges) || updated;
     }
     const {driver} = this.slot.ctx;
-    driver.setupTimer(this.slot.slotIndex, "nomination", driver.computeTimeoutMs(this.round), () => {
+    driver.setupTimer(this.slot.slotIndex, "nomination", driver.computeTimeoutMs(this.round, "nomination"), () => {
       this.nominate(value, previousValue, true);
     });
     if (updated) this.emitNomination();
@@ -105,7 +106,7 @@ export class NominationProtocol {
   processEnvelope(env: Envelope<NominatePledge>): "valid" | "invalid" {
     const st = env.statement;
     const p = st.pledges;
-    if (!isNominationSane(p)) return "invalid";
+    if (nominationSanityError(p)) return "invalid";
     const old = this.latest.get(st.nodeId);
     if (old && !isNewerNomination(old.statement.pledges, p)) return "invalid";
     this.latest.set(st.nodeId, env);
@@ -124,8 +125,9 @@ export class NominationProtocol {
       );
       if (!accepted) continue;
       if (this.slot.ctx.driver.validateValue(this.slot.slotIndex, v, true) !== "valid") continue;
+      // As stellar-core: an accepted value stays among the votes, so both lists only grow.
       this.accepted.set(k, v);
-      this.votes.delete(k);
+      this.votes.set(k, v);
       modified = true;
     }
     for (const [k, v] of this.accepted) {
@@ -145,6 +147,28 @@ export class NominationProtocol {
       this.slot.ballot.bumpState(this.latestComposite, false);
     }
     return "valid";
+  }
+
+  /** The local node's latest emitted NOMINATE, if any (what `persistSlotState` stores). */
+  get lastEmittedEnvelope(): Envelope<NominatePledge> | null {
+    return this.lastEmitted;
+  }
+
+  /**
+   * Restores the local node's own NOMINATE from persisted state (stellar-core
+   * `setStateFromEnvelope`): X and Y as stated, so whatever it says next only grows them.
+   * Only before nomination starts on this slot.
+   */
+  setStateFromEnvelope(env: Envelope<NominatePledge>): void {
+    if (this.started) throw new Error("nomination already started on this slot");
+    const p = env.statement.pledges;
+    this.latest.set(env.statement.nodeId, env);
+    for (const v of p.voted) this.votes.set(hex(v), v);
+    for (const v of p.accepted) {
+      this.votes.set(hex(v), v);
+      this.accepted.set(hex(v), v);
+    }
+    this.lastEmitted = env;
   }
 
   latestEnvelopes(): Envelope<NominatePledge>[] {
@@ -207,6 +231,7 @@ export class NominationProtocol {
     if (this.slot.processEnvelope(env, true) !== "valid") return;
     if (!this.lastEmitted || isNewerNomination(this.lastEmitted.statement.pledges, pledges)) {
       this.lastEmitted = env;
+      this.slot.persistState();
       this.slot.ctx.driver.emitEnvelope(env);
     }
   }
@@ -219,23 +244,14 @@ function nominationHas(s: Statement, valueHex: string, orVoted: boolean): boolea
   return orVoted && p.voted.some((v) => hex(v) === valueHex);
 }
 
-/** Non-empty, each list strictly sorted, and the two lists disjoint (draft). */
-export function isNominationSane(p: NominatePledge): boolean {
-  if (p.voted.length + p.accepted.length === 0) return false;
-  if (!isStrictlySorted(p.voted) || !isStrictlySorted(p.accepted)) return false;
-  const acc = new Set(p.accepted.map(hex));
-  return !p.voted.some((v) => acc.has(hex(v)));
-}
-
 /**
- * A nomination replaces an older one from the same node only if it only grew: both sets are
- * supersets and one is strictly larger (the draft's "monotonically growing set of values").
- * A value moving from voted to accepted keeps voted ∪ accepted growing.
+ * stellar-core `NominationProtocol::isNewerStatement`: a nomination replaces an older one from
+ * the same node only if both lists are supersets of the old ones and at least one grew.
  */
 export function isNewerNomination(old: NominatePledge, next: NominatePledge): boolean {
-  const nextAll = new Set([...next.voted, ...next.accepted].map(hex));
+  const nextVoted = new Set(next.voted.map(hex));
   const nextAcc = new Set(next.accepted.map(hex));
+  for (const v of old.voted) if (!nextVoted.has(hex(v))) return false;
   for (const v of old.accepted) if (!nextAcc.has(hex(v))) return false;
-  for (const v of old.voted) if (!nextAll.has(hex(v))) return false;
-  return nextAll.size > old.voted.length + old.accepted.length || nextAcc.size > old.accepted.length;
+  return nextVoted.size > old.voted.length || nextAcc.size > old.accepted.length;
 }

@@ -84,6 +84,22 @@ export class Slot {
     return this.ballot.processEnvelope(env as Envelope<BallotPledge>, self);
   }
 
+  /** Hands the local node's latest NOMINATE and ballot statement to the driver to persist. */
+  persistState(): void {
+    const {driver} = this.ctx;
+    if (!driver.persistSlotState) return;
+    const envs: Envelope[] = [];
+    if (this.nomination.lastEmittedEnvelope) envs.push(this.nomination.lastEmittedEnvelope);
+    if (this.ballot.lastEmittedEnvelope) envs.push(this.ballot.lastEmittedEnvelope);
+    driver.persistSlotState(this.slotIndex, envs);
+  }
+
+  /** Restores one of the local node's own persisted statements (see `SCP.restoreState`). */
+  setStateFromEnvelope(env: Envelope): void {
+    if (env.statement.pledges.type === "nominate") this.nomination.setStateFromEnvelope(env as Envelope<NominatePledge>);
+    else this.ballot.setStateFromEnvelope(env as Envelope<BallotPledge>);
+  }
+
   latestEnvelopes(): Envelope[] {
     return [...this.nomination.latestEnvelopes(), ...this.ballot.latestEnvelopes()];
   }

@@ -1,6 +1,6 @@
 import {Keypair, hash} from "@stellar/stellar-base";
 import {SCP, defaultTimeoutMs, encodeStatement, quorumSetHash} from "../../../src/scp/index.js";
-import type {Envelope, NodeId, QuorumSet, SCPDriver, Statement, TimerKind} from "../../../src/scp/index.js";
+import type {Envelope, NodeId, Pledge, QuorumSet, SCPDriver, Statement, TimerKind} from "../../../src/scp/index.js";
 import {prng} from "../../helpers/prng.js";
 
 /** Deterministic keypair per index, so leader order is reproducible across runs. */
@@ -68,7 +68,7 @@ export class Network {
         m.set(slot, v);
       },
       setupTimer: (slot, kind, delay, cb) => this.setTimer(id, slot, kind, delay, cb),
-      computeTimeoutMs: (round) => defaultTimeoutMs(round),
+      computeTimeoutMs: (round, kind) => defaultTimeoutMs(round, kind),
     };
     const scp = new SCP(id, qset, driver);
     this.nodes.set(id, scp);
@@ -142,4 +142,108 @@ export class Network {
   externalizedOn(slot: number, nodes: Iterable<NodeId> = this.nodes.keys()): (Buffer | undefined)[] {
     return [...nodes].map((n) => this.externalized.get(n)!.get(slot));
   }
+}
+
+export interface DriverCall {
+  method: keyof SCPDriver;
+  args: unknown[];
+}
+
+/**
+ * One SCP node with a recording driver, for tests that feed envelopes by hand and assert what
+ * the node emits (stellar-core's `TestSCP`): emitted envelopes in order, armed timers, driver
+ * calls, persisted state, externalized values.
+ */
+export class TestNode {
+  readonly scp: SCP;
+  readonly id: NodeId;
+  readonly emitted: Envelope[] = [];
+  readonly calls: DriverCall[] = [];
+  readonly timers = new Map<TimerKind, {delay: number; cb: () => void}>();
+  readonly timerDelays: Array<{kind: TimerKind; delay: number}> = [];
+  readonly externalized = new Map<number, Buffer>();
+  readonly persisted = new Map<number, Envelope[]>();
+  readonly qsets = new Map<string, QuorumSet>();
+  validate: (v: Buffer) => "valid" | "invalid" | "maybe_valid" = () => "valid";
+  composite: ((values: Buffer[]) => Buffer) | null = null;
+
+  constructor(
+    readonly kp: Keypair,
+    qset: QuorumSet,
+    opts: {persist?: boolean} = {},
+  ) {
+    this.id = kp.publicKey();
+    this.storeQuorumSet(qset);
+    const log = (method: keyof SCPDriver, ...args: unknown[]): void => {
+      this.calls.push({method, args});
+    };
+    const driver: SCPDriver = {
+      signEnvelope: (st) => kp.sign(signedBytes(st)),
+      verifyEnvelope: (env) => {
+        log("verifyEnvelope", env);
+        return Keypair.fromPublicKey(env.statement.nodeId).verify(signedBytes(env.statement), env.signature);
+      },
+      emitEnvelope: (env) => {
+        log("emitEnvelope", env);
+        this.emitted.push(env);
+      },
+      getQuorumSet: (h) => {
+        log("getQuorumSet", h);
+        return this.qsets.get(h.toString("hex"));
+      },
+      validateValue: (slot, v, nomination) => {
+        log("validateValue", slot, v, nomination);
+        return this.validate(v);
+      },
+      combineCandidates: (_slot, values) => (this.composite ? this.composite(values) : values[values.length - 1]!),
+      valueExternalized: (slot, v) => {
+        if (this.externalized.has(slot)) throw new Error(`slot ${slot} externalized twice`);
+        this.externalized.set(slot, v);
+      },
+      setupTimer: (_slot, kind, delay, cb) => {
+        if (cb) {
+          this.timers.set(kind, {delay, cb});
+          this.timerDelays.push({kind, delay});
+        } else {
+          this.timers.delete(kind);
+        }
+      },
+      computeTimeoutMs: (round, kind) => defaultTimeoutMs(round, kind),
+    };
+    if (opts.persist) {
+      driver.persistSlotState = (slot, envs) => {
+        log("persistSlotState", slot, envs);
+        this.persisted.set(slot, envs);
+      };
+    }
+    this.scp = new SCP(this.id, qset, driver);
+  }
+
+  storeQuorumSet(q: QuorumSet): Buffer {
+    const h = quorumSetHash(q);
+    this.qsets.set(h.toString("hex"), q);
+    return h;
+  }
+
+  /** Fires the pending timer of `kind`; false when none is armed. */
+  fireTimer(kind: TimerKind): boolean {
+    const t = this.timers.get(kind);
+    if (!t) return false;
+    this.timers.delete(kind);
+    t.cb();
+    return true;
+  }
+
+  /** Driver calls made while `fn` runs. */
+  callsDuring(fn: () => void): DriverCall[] {
+    const from = this.calls.length;
+    fn();
+    return this.calls.slice(from);
+  }
+}
+
+/** A statement of `kp` signed with `signer` (defaults to `kp`: an honest envelope). */
+export function signedEnvelope<P extends Pledge>(kp: Keypair, slotIndex: number, qsetHash: Buffer, pledges: P, signer: Keypair = kp): Envelope<P> {
+  const statement: Statement<P> = {nodeId: kp.publicKey(), slotIndex, quorumSetHash: qsetHash, pledges};
+  return {statement, signature: signer.sign(signedBytes(statement))};
 }
