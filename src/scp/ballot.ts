@@ -499,35 +499,37 @@ export class BallotProtocol {
   }
 
   /**
-   * Draft timer rule: once a quorum is at our counter or above, arm the ballot timer for
-   * timeout(counter); when it fires the counter goes up by one.
+   * Draft timer rule (stellar-core `checkHeardFromQuorum`): once a quorum is at our counter or
+   * beyond (PREPARE at a counter ≥ ours, or any CONFIRM/EXTERNALIZE), arm the ballot timer for
+   * timeout(counter) on the transition; when it fires the counter goes up by one. Without such
+   * a quorum (e.g. just after our counter moved up) the timer is stopped.
    */
   private checkHeardFromQuorum(): void {
-    if (!this.current || this.phase === "externalize") return;
+    if (!this.current) return;
     const counter = this.current.counter;
     const nodes = new Set<NodeId>();
     for (const [node, e] of this.latest) {
       const p = e.statement.pledges;
-      if (p.type === "externalize" || p.ballot.counter >= counter) nodes.add(node);
+      if (p.type !== "prepare" || p.ballot.counter >= counter) nodes.add(node);
     }
     const statements = this.statements();
     const {driver} = this.slot.ctx;
-    const quorum =
-      nodes.has(this.slot.ctx.localNodeId) &&
-      isQuorum(this.slot.ctx.localQset, nodes, (n) => {
+    const quorum = isQuorum(this.slot.ctx.localQset, nodes, (n) => {
         const s = statements.get(n);
         return s ? this.slot.quorumSetOf(s) : undefined;
       });
     if (quorum) {
-      if (!this.heardFromQuorum) {
-        this.heardFromQuorum = true;
+      const old = this.heardFromQuorum;
+      this.heardFromQuorum = true;
+      if (!old && this.phase !== "externalize") {
         driver.setupTimer(this.slot.slotIndex, "ballot", driver.computeTimeoutMs(counter, "ballot"), () => {
           this.abandonBallot(0);
         });
       }
+      if (this.phase === "externalize") driver.setupTimer(this.slot.slotIndex, "ballot", 0, null);
     } else {
-      if (this.heardFromQuorum) driver.setupTimer(this.slot.slotIndex, "ballot", 0, null);
       this.heardFromQuorum = false;
+      driver.setupTimer(this.slot.slotIndex, "ballot", 0, null);
     }
   }
 

@@ -55,11 +55,15 @@ export class Slot {
     return this.federatedRatify((s) => votedOrAccepted(s) || accepted(s), statements);
   }
 
-  /** Quorum threshold: a quorum containing this node whose members all state `pred`. */
+  /**
+   * Quorum threshold (stellar-core `LocalNode::isQuorum`): the nodes stating `pred`, pruned to
+   * those whose own slice lies inside the set, contain a slice of this node. This node need
+   * not be among them: a quorum that outweighs it (e.g. 4 peers of a 4-of-5 set that voted
+   * for another ballot) moves it too.
+   */
   federatedRatify(pred: (s: Statement) => boolean, statements: Map<NodeId, Statement>): boolean {
     const nodes = new Set<NodeId>();
     for (const [n, s] of statements) if (pred(s)) nodes.add(n);
-    if (!nodes.has(this.ctx.localNodeId)) return false;
     return isQuorum(this.ctx.localQset, nodes, (n) => {
       const s = statements.get(n);
       return s ? this.quorumSetOf(s) : undefined;

@@ -159,7 +159,9 @@ export class TestNode {
   readonly id: NodeId;
   readonly emitted: Envelope[] = [];
   readonly calls: DriverCall[] = [];
-  readonly timers = new Map<TimerKind, {delay: number; cb: () => void}>();
+  readonly timers = new Map<TimerKind, {delay: number; cb: () => void; seq: number}>();
+  /** Number of timers armed so far; each armed timer records its number as `seq`. */
+  timerSeq = 0;
   readonly timerDelays: Array<{kind: TimerKind; delay: number}> = [];
   readonly externalized = new Map<number, Buffer>();
   readonly persisted = new Map<number, Envelope[]>();
@@ -202,7 +204,7 @@ export class TestNode {
       },
       setupTimer: (_slot, kind, delay, cb) => {
         if (cb) {
-          this.timers.set(kind, {delay, cb});
+          this.timers.set(kind, {delay, cb, seq: ++this.timerSeq});
           this.timerDelays.push({kind, delay});
         } else {
           this.timers.delete(kind);
