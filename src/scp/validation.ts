@@ -23,6 +23,20 @@ export interface StatementLimits {
   maxValueBytes: number;
 }
 
+/**
+ * Node ids already seen valid, memoised: the StrKey check (base32 + CRC) costs ~0.2 ms and
+ * every envelope carries one. Bounded; cleared when full.
+ */
+const validNodeIds = new Set<string>();
+export function isNodeId(s: unknown): s is string {
+  if (typeof s !== "string") return false;
+  if (validNodeIds.has(s)) return true;
+  if (!StrKey.isValidEd25519PublicKey(s)) return false;
+  if (validNodeIds.size >= 10_000) validNodeIds.clear();
+  validNodeIds.add(s);
+  return true;
+}
+
 export function isUint32(n: unknown): n is number {
   return typeof n === "number" && Number.isInteger(n) && n >= 0 && n <= UINT32_MAX;
 }
@@ -94,7 +108,7 @@ export function envelopeShapeError(env: unknown, limits: StatementLimits): strin
   if (!isBytes(signature) || signature.length > 64) return "signature is not a byte string of at most 64 bytes";
   if (typeof statement !== "object" || statement === null) return "statement missing";
   const st = statement as Partial<Statement>;
-  if (typeof st.nodeId !== "string" || !StrKey.isValidEd25519PublicKey(st.nodeId)) return "nodeId is not an ed25519 public key";
+  if (!isNodeId(st.nodeId)) return "nodeId is not an ed25519 public key";
   if (!isUint32(st.slotIndex)) return "slotIndex is not a uint32";
   if (!isBytes(st.quorumSetHash) || st.quorumSetHash.length !== 32) return "quorumSetHash is not 32 bytes";
   return pledgeShapeError(st.pledges, limits);
@@ -166,7 +180,7 @@ function quorumSetShapeError(q: unknown, depth: number): string | undefined {
   if (!isUint32(threshold)) return "quorum set threshold is not a uint32";
   if (!Array.isArray(validators) || !Array.isArray(innerSets)) return "quorum set lists missing";
   for (const v of validators) {
-    if (typeof v !== "string" || !StrKey.isValidEd25519PublicKey(v)) return "quorum set validator is not an ed25519 public key";
+    if (!isNodeId(v)) return "quorum set validator is not an ed25519 public key";
   }
   for (const inner of innerSets) {
     const e = quorumSetShapeError(inner, depth + 1);

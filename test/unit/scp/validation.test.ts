@@ -1,11 +1,13 @@
 import {describe, it} from "node:test";
 import assert from "node:assert/strict";
+import {StrKey, hash, xdr} from "@stellar/stellar-base";
 import {TestNode, signedEnvelope, testKeypair} from "./harness.js";
 import {
   ScpError,
   checkReceivedQuorumSet,
   decodeEnvelope,
   encodeEnvelope,
+  nominationHash,
   quorumSetHash,
   type Ballot,
   type Envelope,
@@ -217,6 +219,29 @@ describe("SCP codec", () => {
     const bad = [prepare({ballot: null}), prepare({nC: "1"}), prepare({ballot: {counter: 1.5, value: X}}), confirm({nH: -1})];
     for (const p of bad) {
       assert.throws(() => decodeEnvelope(encodeEnvelope(peer(p))), (e: unknown) => e instanceof ScpError && e.code === "scp_malformed_envelope");
+    }
+  });
+});
+
+describe("SCP leader-selection hash", () => {
+  it("hashes exactly the XDR of (slot, previous value, kind, round, node) for every value padding", () => {
+    for (const len of [0, 1, 2, 3, 4, 5, 33]) {
+      for (const [slot, round, kind] of [
+        [1, 1, 1],
+        [2 ** 40 + 3, 7, 2],
+        [4294967295, 123456, 1],
+      ] as const) {
+        const prev = Buffer.alloc(len, len + 1);
+        const node = ids[len % ids.length]!;
+        const bytes = Buffer.concat([
+          xdr.Uint64.toXDR(xdr.Uint64.fromString(String(slot))),
+          new xdr.ScpBallot({counter: 0, value: prev}).toXDR().subarray(4),
+          xdr.Uint32.toXDR(kind),
+          xdr.Uint32.toXDR(round),
+          xdr.PublicKey.publicKeyTypeEd25519(StrKey.decodeEd25519PublicKey(node)).toXDR(),
+        ]);
+        assert.equal(nominationHash(slot, prev, kind, round, node), hash(bytes).readBigUInt64BE(0));
+      }
     }
   });
 });
