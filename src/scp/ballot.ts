@@ -227,6 +227,8 @@ export class BallotProtocol {
           break;
       }
     }
+    // The local node's placeholder ballot <0, ""> is nothing anyone can prepare.
+    for (let i = out.length - 1; i >= 0; i--) if (out[i]!.counter === 0) out.splice(i, 1);
     out.sort((a, b) => compareBallots(b, a));
     return out.filter((b, i) => i === 0 || compareBallots(b, out[i - 1]!) !== 0);
   }
@@ -536,11 +538,13 @@ export class BallotProtocol {
   private currentPledge(): BallotPledge | null {
     switch (this.phase) {
       case "prepare": {
-        if (!this.current) return null;
-        const nH = this.high && areBallotsCompatible(this.high, this.current) ? this.high.counter : 0;
+        // Without a ballot yet the node still records what it accepted (b = <0, "">, as
+        // stellar-core): it counts itself in quorums, but such a statement is never sent.
+        const ballot = this.current ? copyBallot(this.current) : {counter: 0, value: Buffer.alloc(0)};
+        const nH = this.high && areBallotsCompatible(this.high, ballot) ? this.high.counter : 0;
         return {
           type: "prepare",
-          ballot: copyBallot(this.current),
+          ballot,
           prepared: this.prepared ? copyBallot(this.prepared) : null,
           preparedPrime: this.preparedPrime ? copyBallot(this.preparedPrime) : null,
           nC: this.commit && nH !== 0 ? this.commit.counter : 0,
@@ -565,7 +569,7 @@ export class BallotProtocol {
     if (!pledges) return;
     const env = this.slot.createEnvelope(pledges);
     if (this.slot.processEnvelope(env, true) !== "valid") return;
-    if (!this.lastEnvelope || isNewerBallotStatement(this.lastEnvelope.statement.pledges, pledges)) {
+    if (this.current && (!this.lastEnvelope || isNewerBallotStatement(this.lastEnvelope.statement.pledges, pledges))) {
       this.lastEnvelope = env;
       this.sendLatestEnvelope();
     }
@@ -591,7 +595,8 @@ function statementCounter(p: BallotPledge): number {
 
 function statementValues(p: BallotPledge): Buffer[] {
   if (p.type === "prepare") {
-    const vs = [p.ballot.value];
+    // A counter-0 ballot (the local node before it has one) carries no value to validate.
+    const vs = p.ballot.counter === 0 ? [] : [p.ballot.value];
     if (p.prepared) vs.push(p.prepared.value);
     if (p.preparedPrime) vs.push(p.preparedPrime.value);
     return vs;

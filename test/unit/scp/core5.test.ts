@@ -604,6 +604,133 @@ describeSections("ballot protocol core5", (SECTION) => {
   SECTION("start <1,x>", () => startSuite(SECTION, scp, false));
   SECTION("start <1,z>", () => startSuite(SECTION, scp, true));
 
+  SECTION("start from pristine", () => {
+    // the transitions of "start <1,x>" that are observable when v0 has no ballot of its own
+    const aValue = xValue;
+    const bValue = zValue;
+    const [A1, A2, A3, A4] = [1, 2, 3, 4].map((n) => B(n, aValue)) as [Ballot, Ballot, Ballot, Ballot];
+    const [B1, B2] = [1, 2].map((n) => B(n, bValue)) as [Ballot, Ballot];
+    const AInf = AInfOf(aValue);
+    const BInf = AInfOf(bValue);
+    assert.equal(scp.mEnvs.length, 0);
+
+    SECTION("prepared A1", () => {
+      scp.recvQuorumChecks(makePrepareGen(qSetHash, A1), false, false);
+      assert.equal(scp.mEnvs.length, 0);
+
+      SECTION("bump prepared A2", () => {
+        SECTION("Confirm prepared A2", () => {
+          scp.recvVBlockingChecks(makePrepareGen(qSetHash, A2, A2), false);
+          assert.equal(scp.mEnvs.length, 0);
+
+          SECTION("Quorum A2", () => {
+            scp.recvVBlockingChecks(makePrepareGen(qSetHash, A2, A2), false);
+            assert.equal(scp.mEnvs.length, 0);
+            scp.recvQuorum(makePrepareGen(qSetHash, A2, A2));
+            assert.equal(scp.mEnvs.length, 1);
+            verifyPrepare(scp.mEnvs[0], v0, qSetHash0, SLOT, A2, A2, 1, 2);
+          });
+          SECTION("Quorum B2", () => {
+            scp.recvVBlockingChecks(makePrepareGen(qSetHash, B2, B2), false);
+            assert.equal(scp.mEnvs.length, 0);
+            scp.recvQuorum(makePrepareGen(qSetHash, B2, B2));
+            assert.equal(scp.mEnvs.length, 1);
+            verifyPrepare(scp.mEnvs[0], v0, qSetHash0, SLOT, B2, B2, 2, 2, A2);
+          });
+          SECTION("Accept commit", () => {
+            SECTION("Quorum A2", () => {
+              scp.recvQuorum(makePrepareGen(qSetHash, A2, A2, 2, 2));
+              assert.equal(scp.mEnvs.length, 1);
+              verifyConfirm(scp.mEnvs[0], v0, qSetHash0, SLOT, 2, A2, 2, 2);
+            });
+            SECTION("Quorum B2", () => {
+              scp.recvQuorum(makePrepareGen(qSetHash, B2, B2, 2, 2));
+              assert.equal(scp.mEnvs.length, 1);
+              verifyConfirm(scp.mEnvs[0], v0, qSetHash0, SLOT, 2, B2, 2, 2);
+            });
+            SECTION("v-blocking", () => {
+              SECTION("CONFIRM", () => {
+                SECTION("CONFIRM A2", () => {
+                  scp.recvVBlocking(makeConfirmGen(qSetHash, 2, A2, 2, 2));
+                  assert.equal(scp.mEnvs.length, 1);
+                  verifyConfirm(scp.mEnvs[0], v0, qSetHash0, SLOT, 2, A2, 2, 2);
+                });
+                SECTION("CONFIRM A3..4", () => {
+                  scp.recvVBlocking(makeConfirmGen(qSetHash, 4, A4, 3, 4));
+                  assert.equal(scp.mEnvs.length, 1);
+                  verifyConfirm(scp.mEnvs[0], v0, qSetHash0, SLOT, 4, A4, 3, 4);
+                });
+                SECTION("CONFIRM B2", () => {
+                  scp.recvVBlocking(makeConfirmGen(qSetHash, 2, B2, 2, 2));
+                  assert.equal(scp.mEnvs.length, 1);
+                  verifyConfirm(scp.mEnvs[0], v0, qSetHash0, SLOT, 2, B2, 2, 2);
+                });
+              });
+              SECTION("EXTERNALIZE", () => {
+                SECTION("EXTERNALIZE A2", () => {
+                  scp.recvVBlocking(makeExternalizeGen(qSetHash, A2, 2));
+                  assert.equal(scp.mEnvs.length, 1);
+                  verifyConfirm(scp.mEnvs[0], v0, qSetHash0, SLOT, COUNTER_INFINITY, AInf, 2, COUNTER_INFINITY);
+                });
+                SECTION("EXTERNALIZE B2", () => {
+                  scp.recvVBlocking(makeExternalizeGen(qSetHash, B2, 2));
+                  assert.equal(scp.mEnvs.length, 1);
+                  verifyConfirm(scp.mEnvs[0], v0, qSetHash0, SLOT, COUNTER_INFINITY, BInf, 2, COUNTER_INFINITY);
+                });
+              });
+            });
+          });
+        });
+        SECTION("Confirm prepared mixed", () => {
+          // a few nodes prepared A2: causes p=A2
+          scp.recvVBlockingChecks(makePrepareGen(qSetHash, A2, A2), false);
+          assert.equal(scp.mEnvs.length, 0);
+          // a few nodes prepared B2: causes p=B2, p'=A2
+          scp.recvVBlockingChecks(makePrepareGen(qSetHash, A2, B2, 0, 0, A2), false);
+          assert.equal(scp.mEnvs.length, 0);
+          SECTION("mixed A2", () => {
+            // causes h=A2 but c = 0, as p >!~ h
+            scp.receiveEnvelope(makePrepare(v3, qSetHash, SLOT, A2, A2));
+            assert.equal(scp.mEnvs.length, 1);
+            verifyPrepare(scp.mEnvs[0], v0, qSetHash0, SLOT, A2, B2, 0, 2, A2);
+            scp.receiveEnvelope(makePrepare(v4, qSetHash, SLOT, A2, A2));
+            assert.equal(scp.mEnvs.length, 1);
+          });
+          SECTION("mixed B2", () => {
+            // causes h=B2, c=B2
+            scp.receiveEnvelope(makePrepare(v3, qSetHash, SLOT, B2, B2));
+            assert.equal(scp.mEnvs.length, 1);
+            verifyPrepare(scp.mEnvs[0], v0, qSetHash0, SLOT, B2, B2, 2, 2, A2);
+            scp.receiveEnvelope(makePrepare(v4, qSetHash, SLOT, B2, B2));
+            assert.equal(scp.mEnvs.length, 1);
+          });
+        });
+      });
+      SECTION("switch prepared B1", () => {
+        scp.recvVBlockingChecks(makePrepareGen(qSetHash, B1, B1), false);
+        assert.equal(scp.mEnvs.length, 0);
+      });
+    });
+    SECTION("prepared B (v-blocking)", () => {
+      scp.recvVBlockingChecks(makePrepareGen(qSetHash, B1, B1), false);
+      assert.equal(scp.mEnvs.length, 0);
+    });
+    SECTION("confirm (v-blocking)", () => {
+      SECTION("via CONFIRM", () => {
+        scp.receiveEnvelope(makeConfirm(v1, qSetHash, SLOT, 3, A3, 3, 3));
+        scp.receiveEnvelope(makeConfirm(v2, qSetHash, SLOT, 4, A4, 2, 4));
+        assert.equal(scp.mEnvs.length, 1);
+        verifyConfirm(scp.mEnvs[0], v0, qSetHash0, SLOT, 3, A3, 3, 3);
+      });
+      SECTION("via EXTERNALIZE", () => {
+        scp.receiveEnvelope(makeExternalize(v1, qSetHash, SLOT, A2, 4));
+        scp.receiveEnvelope(makeExternalize(v2, qSetHash, SLOT, A3, 5));
+        assert.equal(scp.mEnvs.length, 1);
+        verifyConfirm(scp.mEnvs[0], v0, qSetHash0, SLOT, COUNTER_INFINITY, AInf, 3, COUNTER_INFINITY);
+      });
+    });
+  });
+
   SECTION("normal round (1,x)", () => {
     scp.nodesAllPledgeToCommit();
     assert.equal(scp.mEnvs.length, 3);
