@@ -242,13 +242,15 @@ test("put and get command templates with cp publish and read the same archive", 
 });
 
 test("archive specs: a folder or an http(s) URL; remote paths stay inside the archive", async () => {
-  assert.ok(archiveFromSpec("/tmp/x") instanceof FolderArchive);
+  const dir = tempDir();
+  assert.ok(archiveFromSpec(dir) instanceof FolderArchive);
   assert.match(archiveFromSpec("https://history.example/prefix").name, /^url /);
   assert.throws(() => archiveFromSpec(""), /--archive needs/);
-  const a = new FolderArchive(tempDir());
+  const a = new FolderArchive(dir);
   await assert.rejects(a.get("../etc/passwd"), /not a plain relative path/);
   await assert.rejects(a.put("a/../../b", Buffer.alloc(1)), /not a plain relative path/);
   assert.throws(() => new CommandArchive({}), /needs a get or a put template/);
+  rmSync(dir, {recursive: true, force: true});
 });
 
 test("diamante catchup builds a data folder from an archive and refuses a damaged one", async () => {
