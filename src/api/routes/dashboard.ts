@@ -2,54 +2,21 @@
  * The two dashboards: their pages and scripts (built into dist/web/dashboard by `npm run build`,
  * uPlot included, so they work with no internet) and the JSON they fetch.
  */
-import {readFileSync, readdirSync} from "node:fs";
 import {fileURLToPath} from "node:url";
-import {join} from "node:path";
-import {ApiError, ApiErrorCode, invalidField, notFound} from "../errors.js";
+import {invalidField, notFound} from "../errors.js";
+import {StaticFolder} from "./static-files.js";
 import {JSON_CONTENT_TYPE, jsonReply, type GetRoute, type Reply, type RouteContext} from "./context.js";
 import type {DashboardSource} from "../interface.js";
 
 /** dist/src/api/routes → dist/web/dashboard */
 const ASSET_DIR = fileURLToPath(new URL("../../../web/dashboard/", import.meta.url));
 
-const CONTENT_TYPES: Record<string, string> = {
-  html: "text/html; charset=utf-8",
-  js: "text/javascript; charset=utf-8",
-  css: "text/css; charset=utf-8",
-  svg: "image/svg+xml",
-};
-
 const ASSETS_LIMIT_MAX = 200;
 
-let files: Map<string, Reply> | null = null;
-
-/** The built files, read once: a few tens of KB that never change while the node runs. */
-function builtFiles(): Map<string, Reply> {
-  if (files !== null) return files;
-  const out = new Map<string, Reply>();
-  let names: string[] = [];
-  try {
-    names = readdirSync(ASSET_DIR);
-  } catch {
-    // Not built: every page answers 503 below.
-  }
-  for (const name of names) {
-    const type = CONTENT_TYPES[name.slice(name.lastIndexOf(".") + 1)];
-    if (type === undefined) continue;
-    out.set(name, {status: 200, contentType: type, body: readFileSync(join(ASSET_DIR, name))});
-  }
-  files = out;
-  return out;
-}
+const folder = new StaticFolder(ASSET_DIR, "dashboard");
 
 function file(name: string): Reply {
-  const f = builtFiles().get(name);
-  // A copy: the server adds headers to the reply it is given.
-  if (f !== undefined) return {...f};
-  if (builtFiles().size === 0) {
-    throw new ApiError(ApiErrorCode.SERVICE_UNAVAILABLE, "The dashboard files are not built; run `npm run build`.");
-  }
-  throw notFound();
+  return folder.file(name);
 }
 
 function source(ctx: RouteContext): DashboardSource {

@@ -1,4 +1,5 @@
 import {accountRoutes} from "./accounts.js";
+import {appRoutes} from "./apps.js";
 import type {Route} from "./context.js";
 import {claimableBalanceRoutes} from "./claimable-balances.js";
 import {dashboardRoutes} from "./dashboard.js";
@@ -51,4 +52,5 @@ export const apiRoutes: Route[] = [
   ...pathRoutes,
   ...quorumRoutes,
   ...dashboardRoutes,
+  ...appRoutes,
 ];
