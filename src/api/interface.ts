@@ -84,7 +84,7 @@ export interface ApiModules {
   /** Prometheus text exposition for GET /metrics */
   metricsText(): Promise<string>;
   /** Request and cache counters; absent: not counted (tests that build an API alone). */
-  metrics?: Pick<Metrics, "apiRequests" | "apiCacheHits" | "apiCacheMisses">;
+  metrics?: Pick<Metrics, "apiRequests" | "apiCacheHits" | "apiCacheMisses" | "streamSubscribers">;
   /** The data behind /dashboard and /dashboard/assets; absent: those routes answer 404. */
   dashboard?: DashboardSource;
   /** A WebSocket endpoint registered on the same uWS app (/ws); absent: no /ws. */

@@ -105,6 +105,7 @@ export class ApiServer {
       maxPageLimit: this.opts.maxPageLimit,
       defaultPageLimit: this.opts.defaultPageLimit,
       log: this.opts.logger,
+      ...(modules.metrics !== undefined ? {metrics: modules.metrics} : {}),
     });
   }
 

@@ -6,7 +6,8 @@
 import {describe, it, before, after} from "node:test";
 import assert from "node:assert/strict";
 import {Asset, Keypair, Operation, TransactionBuilder} from "@stellar/stellar-sdk";
-import {startNode, type RunningNode} from "../helpers/node.js";
+import {startNode, waitFor, type RunningNode} from "../helpers/node.js";
+import {openSse} from "../helpers/sse.js";
 import {crossOffers, openMarket, type Market} from "../helpers/market.js";
 import type {NetworkSnapshot} from "../../src/dashboard/interface.js";
 import type {AssetPage} from "../../src/dashboard/asset-board.js";
@@ -168,6 +169,22 @@ describe("dashboards", () => {
     }
     const p99 = /diamante_herder_submit_to_confirm_recent_seconds\{quantile="0.99"\} (\S+)/.exec(text);
     assert.ok(p99 !== null && Number(p99[1]) > 0, "recent p99 is measured");
+  });
+
+  it("counts SSE streams in /metrics and the dashboard sample next to WebSocket ones, and drops them when they close", async () => {
+    const gauge = async (): Promise<number | undefined> => {
+      const m = /^diamante_api_stream_subscribers\{transport="sse"\} (\S+)$/m.exec(await (await fetch(n.url + "/metrics")).text());
+      return m === null ? undefined : Number(m[1]);
+    };
+    const a = await openSse(n.url + "/ledgers?cursor=now");
+    const b = await openSse(`${n.url}/accounts/${m.alice.publicKey()}`);
+    assert.equal(a.status, 200);
+    assert.equal(await gauge(), 2);
+    const sample = await waitFor(async () => (await n.node.dashboard.stats.sample()) ?? undefined, 10_000, "a dashboard sample");
+    assert.equal(sample.subscribers.sse, 2);
+    a.close();
+    b.close();
+    await waitFor(async () => ((await gauge()) === 0 ? true : undefined), 10_000, "the gauge back at 0");
   });
 
   it("/ws publishes a metrics frame per sample with the ledgers closed since the last one", async () => {

@@ -15,6 +15,7 @@ import type {GetRoute, Reply, RouteContext} from "../routes/context.js";
 import {toid} from "../format/toid.js";
 import {SseConnection, eventFrame, SSE_HEARTBEAT, type CloseReason} from "./connection.js";
 import type {EventFeed, LedgerEvent} from "./interface.js";
+import type {Metrics} from "../../metrics/metrics.js";
 import {resolveSseOptions, type SseOptions} from "./options.js";
 import {streamPlan, type ObjectStreamPlan, type OfferStreamPlan, type PageStreamPlan, type StreamPlan} from "./plans.js";
 
@@ -130,7 +131,14 @@ export class SseStreams {
 
   constructor(
     opts: Partial<SseOptions> | undefined,
-    private readonly modules: {feed?: EventFeed; maxPageLimit: number; defaultPageLimit: number; log: {error(o: object, msg: string): void}},
+    private readonly modules: {
+      feed?: EventFeed;
+      maxPageLimit: number;
+      defaultPageLimit: number;
+      log: {error(o: object, msg: string): void};
+      /** The gauge of open streams, set on every registration and removal whatever the path. */
+      metrics?: Pick<Metrics, "streamSubscribers">;
+    },
   ) {
     this.opts = resolveSseOptions(opts);
   }
@@ -150,8 +158,25 @@ export class SseStreams {
     this.heartbeat = null;
     for (const s of [...this.streams]) {
       if (s.conn !== null) s.conn.aborted();
-      this.streams.delete(s);
+      this.untrack(s);
     }
+  }
+
+  /** Registers a stream and publishes the new count. */
+  private track(s: Stream): void {
+    this.streams.add(s);
+    this.publishCount();
+  }
+
+  /** Forgets a stream (false when it was already gone) and publishes the new count. */
+  private untrack(s: Stream): boolean {
+    const had = this.streams.delete(s);
+    if (had) this.publishCount();
+    return had;
+  }
+
+  private publishCount(): void {
+    this.modules.metrics?.streamSubscribers.set({transport: "sse"}, this.streams.size);
   }
 
   /** Open streams (registered, catching up or live). */
@@ -190,21 +215,21 @@ export class SseStreams {
     if (plan.kind === "object") {
       const s: ObjectStream = {...base, kind: "object", plan, lastBody: "", remaining: this.opts.objectStreamLimit};
       stream = s;
-      this.streams.add(s);
+      this.track(s);
       try {
         const reply = await answer(req.route, req.ctx);
         if (reply.status !== 200) {
-          this.streams.delete(s);
+          this.untrack(s);
           return reply;
         }
         if (aborted) {
-          this.streams.delete(s);
+          this.untrack(s);
           return null;
         }
         this.begin(s, req.res);
         this.sendObject(s, bodyText(reply));
       } catch (err) {
-        this.streams.delete(s);
+        this.untrack(s);
         throw err;
       }
       this.goLive(s);
@@ -236,7 +261,7 @@ export class SseStreams {
   }
 
   private async startPaging(s: PageStream | OfferStream, req: StreamRequest, skipCatchUp: boolean, aborted: () => boolean): Promise<Reply | null> {
-    this.streams.add(s);
+    this.track(s);
     let first: {records: {paging_token: string}[]; next: string | undefined} | null = null;
     try {
       if (!skipCatchUp) {
@@ -249,11 +274,11 @@ export class SseStreams {
         await answer(s.route, {...s.ctx, query: q});
       }
     } catch (err) {
-      this.streams.delete(s);
+      this.untrack(s);
       throw err;
     }
     if (aborted()) {
-      this.streams.delete(s);
+      this.untrack(s);
       return null;
     }
     this.begin(s, req.res);
@@ -272,7 +297,7 @@ export class SseStreams {
   }
 
   private release(s: Stream, reason: CloseReason): void {
-    if (!this.streams.delete(s)) return;
+    if (!this.untrack(s)) return;
     this.closed[reason]++;
     if (s.conn !== null && reason === "client") s.conn.aborted();
   }
