@@ -67,6 +67,8 @@ const ACCOUNTS_PER_FUNDER = 10_000;
 const BULK_STARTING_BALANCE = "1";
 /** Back-off after the node says TRY_AGAIN_LATER (its queue holds 4 ledgers). */
 const BUSY_BACKOFF_MS = 200;
+/** Network failures tolerated per bulk transaction before the bench gives up. */
+const SUBMIT_RETRIES = 20;
 
 export interface ScaleResult {
   text: string;
@@ -260,9 +262,20 @@ async function createBulkAccounts(baseUrl: string, passphrase: string, count: nu
           b.addOperation(Operation.createAccount({destination: bulkAccountId(i), startingBalance: BULK_STARTING_BALANCE}));
         }
         const envelope = signFast(b.build(), f);
-        for (;;) {
-          const {status, body} = await postForm(baseUrl, "/transactions_async", {tx: envelope});
-          if (status === 201) break;
+        for (let failures = 0; ; ) {
+          let reply: Awaited<ReturnType<typeof postForm>>;
+          try {
+            reply = await postForm(baseUrl, "/transactions_async", {tx: envelope});
+          } catch (err) {
+            // A timeout or a dropped connection on a busy box: the same signed envelope is sent
+            // again (never a new one), so it is applied at most once whatever became of the first.
+            if (++failures > SUBMIT_RETRIES) throw err;
+            await sleep(BUSY_BACKOFF_MS);
+            continue;
+          }
+          const {status, body} = reply;
+          // 409: this very envelope is already queued or applied (an earlier try got through).
+          if (status === 201 || status === 409) break;
           if (status !== 503) {
             throw new BenchError(BenchErrorCode.NodeBadResponse, `bulk create_account tx refused: ${status}`, {body: JSON.stringify(body).slice(0, 600)});
           }
