@@ -12,6 +12,10 @@ import {DiamanteError} from "../util/errors.js";
 import {dbStats, formatDbStats} from "../store/stats.js";
 import {runQuorumCommand} from "./quorum-check.js";
 import {runCatchupCommand} from "./catchup.js";
+import {loadNodeConfig} from "../node/config.js";
+import {TcpOverlay} from "../overlay/tcp-overlay.js";
+import {networkCommand, NETWORK_USAGE} from "./network-command.js";
+import {NetworkUsageError} from "./network.js";
 
 /** Exit code of a node that stopped because a ledger could not be committed (restart it). */
 const EXIT_FATAL = 3;
@@ -23,6 +27,7 @@ Commands:
   init       create a network in --data and exit
   keys       print a new random keypair
   root-key   print the root account key of a network (public on test networks)
+  network    up | status | down: a network of validators on loopback (see below)
   db stats   file size, live and free pages, bytes per record of each table of --data
              (works on a stopped node's folder)
   catchup    build or advance --data from a history archive (\`diamante catchup --help\`)
@@ -38,6 +43,8 @@ Flags (start, init):
   --base-fee STROOPS     minimum fee per operation (default 100)
   --max-tx-set-size N    operations per ledger (default 20000)
 Flags (start):
+  --config FILE          a node config file (JSON, see README "Node config file"): network
+                         node with its quorum set, peers and ports; other flags override it
   --port N               API port (default 8000; 0 = any free port)
   --host ADDR            API address (default 0.0.0.0)
   --close-interval MS    time between ledger closes (default 1000)
@@ -48,7 +55,7 @@ Flags (start):
   --log-level LEVEL      pino level (default info)
   --history-retention N  ledgers of transaction history to keep; older transactions and
                          operations are pruned in the background (default 0 = keep all)
-`;
+${NETWORK_USAGE}`;
 
 class UsageError extends Error {}
 
@@ -82,6 +89,12 @@ const FLAGS = {
   "check-invariants": {type: "boolean"},
   "log-level": {type: "string"},
   "history-retention": {type: "string"},
+  config: {type: "string"},
+  nodes: {type: "string"},
+  "base-port": {type: "string"},
+  topology: {type: "string"},
+  watchers: {type: "string"},
+  json: {type: "boolean"},
   help: {type: "boolean", short: "h"},
 } as const;
 
@@ -96,7 +109,7 @@ async function main(argv: string[]): Promise<number> {
   let values;
   let positionals: string[];
   try {
-    ({values, positionals} = parseArgs({args: rest, options: FLAGS, strict: true, allowPositionals: command === "db"}));
+    ({values, positionals} = parseArgs({args: rest, options: FLAGS, strict: true, allowPositionals: command === "db" || command === "network"}));
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
@@ -119,19 +132,30 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case "start": {
-      const node = new Node({
-        dataDir,
-        port: intFlag(values.port, "port", 0, 65535) ?? defaultNodeOptions.port,
-        host: values.host ?? defaultNodeOptions.host,
-        closeIntervalMs: intFlag(values["close-interval"], "close-interval", 10, 3_600_000) ?? defaultNodeOptions.closeIntervalMs,
-        verifyThreads: intFlag(values["verify-threads"], "verify-threads", 0, 64) ?? defaultNodeOptions.verifyThreads,
-        pathThreads: intFlag(values["path-threads"], "path-threads", 0, 64) ?? defaultNodeOptions.pathThreads,
-        friendbot: !values["no-friendbot"],
-        checkInvariants: values["check-invariants"] ?? false,
-        logLevel: values["log-level"] ?? defaultNodeOptions.logLevel,
-        historyRetention: intFlag(values["history-retention"], "history-retention", 0, 2 ** 32 - 1) ?? defaultNodeOptions.historyRetention,
-        genesis: {...defaultNodeOptions.genesis, ...stripUndefined(genesis)},
-      });
+      const file = values.config !== undefined ? loadNodeConfig(values.config) : undefined;
+      const node = new Node(
+        {
+          ...file,
+          dataDir: values.data ?? file?.dataDir ?? dataDir,
+          port: intFlag(values.port, "port", 0, 65535) ?? file?.port ?? defaultNodeOptions.port,
+          host: values.host ?? file?.host ?? defaultNodeOptions.host,
+          closeIntervalMs: intFlag(values["close-interval"], "close-interval", 10, 3_600_000) ?? file?.closeIntervalMs ?? defaultNodeOptions.closeIntervalMs,
+          verifyThreads: intFlag(values["verify-threads"], "verify-threads", 0, 64) ?? file?.verifyThreads ?? defaultNodeOptions.verifyThreads,
+          pathThreads: intFlag(values["path-threads"], "path-threads", 0, 64) ?? file?.pathThreads ?? defaultNodeOptions.pathThreads,
+          friendbot: values["no-friendbot"] ? false : (file?.friendbot ?? true),
+          checkInvariants: values["check-invariants"] ?? false,
+          logLevel: values["log-level"] ?? file?.logLevel ?? defaultNodeOptions.logLevel,
+          historyRetention: intFlag(values["history-retention"], "history-retention", 0, 2 ** 32 - 1) ?? file?.historyRetention ?? defaultNodeOptions.historyRetention,
+          genesis: {...defaultNodeOptions.genesis, ...file?.genesis, ...stripUndefined(genesis)},
+        },
+        {
+          overlay: (nodeKey, n) =>
+            new TcpOverlay(
+              {networkId: n.config.networkId, host: n.opts.network!.peerHost, port: n.opts.network!.peerPort, peers: n.opts.network!.peers},
+              {nodeKey, log: n.log, metrics: n.metrics},
+            ),
+        },
+      );
       await node.start();
       // Fail stop: exit non-zero so a supervisor restarts the node from its last durable ledger.
       node.onFatal((err) => {
@@ -149,6 +173,17 @@ async function main(argv: string[]): Promise<number> {
       process.once("SIGTERM", () => stop("SIGTERM"));
       return -1;
     }
+    case "network":
+      return networkCommand(positionals, {
+        data: values.data,
+        nodes: values.nodes,
+        basePort: values["base-port"],
+        topology: values.topology,
+        watchers: values.watchers,
+        json: values.json ?? false,
+        closeInterval: values["close-interval"],
+        passphrase: values.passphrase,
+      });
     case "db": {
       if (positionals.length !== 1 || positionals[0] !== "stats") throw new UsageError(`unknown db command "${positionals.join(" ")}"; try \`diamante db stats --data DIR\``);
       process.stdout.write(formatDbStats(await dbStats(dataDir)));
@@ -178,7 +213,7 @@ main(process.argv.slice(2)).then(
     if (code >= 0) process.exitCode = code;
   },
   (e: unknown) => {
-    if (e instanceof UsageError) {
+    if (e instanceof UsageError || e instanceof NetworkUsageError) {
       process.stderr.write(`diamante: ${e.message}\n`);
       process.exitCode = 2;
     } else if (e instanceof DiamanteError) {

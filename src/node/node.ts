@@ -3,6 +3,7 @@
  * API) and stops them in reverse. Only the CLI and tests construct it.
  */
 import {join} from "node:path";
+import {writeFileSync, renameSync} from "node:fs";
 import {pino, type Logger} from "pino";
 import {LedgerStore, networkMetaOf, type NetworkMeta} from "../store/ledger-store.js";
 import {StoreError, StoreErrorCode} from "../store/errors.js";
@@ -32,6 +33,20 @@ import {NodeKey} from "../util/node-key.js";
 import {defaultNodeOptions, type GenesisOptions, type NodeOptions} from "./options.js";
 
 export const VERSION = "diamante-0.1.0";
+
+/** One node's state as `diamante network status` reports it (status.json in its data folder). */
+export interface NodeStatus {
+  pid: number;
+  node: string;
+  validator: boolean;
+  api: string;
+  peerPort: number | null;
+  ledger: number;
+  hash: string;
+  phase: string;
+  peers: string[];
+  updatedAt: string;
+}
 
 /** Creates the network in `dataDir` unless it already holds one; returns what it holds. */
 export function initNetwork(dataDir: string, g: Partial<GenesisOptions> = {}): NetworkMeta {
@@ -91,6 +106,8 @@ export class Node {
   private verifier!: SignatureVerifier;
   private paths!: PathFinder;
   port = 0;
+  private statusWritten = 0;
+  private statusTimer: NodeJS.Timeout | null = null;
 
   /**
    * `overlay`: the peer transport of a network node (tests pass an in-memory one); required when
@@ -197,8 +214,8 @@ export class Node {
           protocolVersion: this.config.protocolVersion,
         },
         metricsText: () => this.metrics.registry.metrics(),
-        // Standalone: the node trusts only itself, so it is the whole known network.
-        quorum: {self: nodeKey.publicKey, fbas: () => new Map([[nodeKey.publicKey, singletonQuorumSet(nodeKey.publicKey)]])},
+        // The node and the quorum set it was configured with (standalone: itself only).
+        quorum: {self: nodeKey.publicKey, fbas: () => new Map([[nodeKey.publicKey, quorumSet]])},
         metrics: this.metrics,
         dashboard: this.dashboard,
         ws: this.ws,
@@ -219,6 +236,13 @@ export class Node {
     this.port = await this.api.start();
     this.dashboard.start();
     this.feed.defaultBase = `http://${o.host === "0.0.0.0" ? "127.0.0.1" : o.host}:${this.port}`;
+    if (net !== undefined) {
+      this.herder.onLedgerClosed(() => this.writeStatus());
+      // Also while no ledger closes (a stalled network still shows its phase and peers).
+      this.statusTimer = setInterval(() => this.writeStatus(), 1000);
+      this.statusTimer.unref();
+      this.writeStatus();
+    }
     this.log.info(
       {
         port: this.port,
@@ -233,6 +257,38 @@ export class Node {
     );
   }
 
+  /** What `diamante network status` shows of this node. */
+  status(): NodeStatus {
+    const lcl = this.store.latestHeader();
+    const slot = this.consensus.slotInfo(lcl.seq + 1);
+    return {
+      pid: process.pid,
+      node: this.nodeKey.publicKey,
+      validator: this.opts.network?.validator ?? true,
+      api: `http://${this.opts.host === "0.0.0.0" ? "127.0.0.1" : this.opts.host}:${this.port}`,
+      peerPort: this.opts.network?.peerPort ?? null,
+      ledger: lcl.seq,
+      hash: lcl.hash,
+      phase: slot?.phase ?? "idle",
+      peers: this.overlay?.peers().map((p) => p.id) ?? [],
+      updatedAt: new Date().toISOString(),
+    };
+  }
+
+  /** Rewrites status.json in the data folder (atomically), at most every 250 ms. */
+  private writeStatus(): void {
+    const now = Date.now();
+    if (now - this.statusWritten < 250) return;
+    this.statusWritten = now;
+    const file = join(this.opts.dataDir, "status.json");
+    try {
+      writeFileSync(file + ".tmp", JSON.stringify(this.status()) + "\n");
+      renameSync(file + ".tmp", file);
+    } catch (err) {
+      this.log.warn({err}, "status file not written");
+    }
+  }
+
   /** Called once if the node can no longer close ledgers; see Herder.onFatal. */
   onFatal(cb: (err: Error) => void): void {
     this.herder.onFatal(cb);
@@ -240,6 +296,7 @@ export class Node {
 
   async stop(): Promise<void> {
     this.dashboard?.stop();
+    if (this.statusTimer) clearInterval(this.statusTimer);
     await this.api?.stop();
     this.network?.stop();
     await this.overlay?.stop();

@@ -1,0 +1,186 @@
+/**
+ * The validator network as real processes on loopback (`diamante network up`): 4 validators,
+ * threshold 3, over TCP. They close ledgers with identical header hashes; a tx sent to one node
+ * is included once everywhere; with one stopped the rest keep closing; with two stopped nothing
+ * closes and nothing diverges; restarted, they catch up and continue on the same chain; a node
+ * started on an empty data folder catches up from its peers. Children are always killed.
+ */
+import {test} from "node:test";
+import assert from "node:assert/strict";
+import {spawnSync} from "node:child_process";
+import {createServer} from "node:net";
+import {mkdirSync, rmSync, writeFileSync, readFileSync} from "node:fs";
+import {join} from "node:path";
+import {fileURLToPath} from "node:url";
+import {randomBytes} from "node:crypto";
+import {Account, Keypair, Operation, StrKey, TransactionBuilder} from "@stellar/stellar-base";
+import {tempDir, waitFor, sleep} from "../helpers/node.js";
+import {PEER_PORT_OFFSET, readPlan, startNetworkNode, networkDown, type NetworkPlan} from "../../src/cli/network.js";
+import {rootKeypair} from "../../src/ledger/genesis.js";
+import {DEFAULT_PASSPHRASE} from "../../src/ledger/options.js";
+import {NodeKey} from "../../src/util/node-key.js";
+import type {NodeConfigFile} from "../../src/node/config.js";
+
+const CLI = fileURLToPath(new URL("../../src/cli/main.js", import.meta.url));
+
+function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.once("error", () => resolve(false));
+    s.listen(port, "127.0.0.1", () => s.close(() => resolve(true)));
+  });
+}
+
+/** A base port whose API and peer ranges (n ports each) are free now. */
+async function freeBase(n: number): Promise<number> {
+  for (let tries = 0; tries < 50; tries++) {
+    const base = 20_000 + Math.floor(Math.random() * 30_000);
+    let ok = true;
+    for (let i = 0; i < n && ok; i++) ok = (await portFree(base + i)) && (await portFree(base + PEER_PORT_OFFSET + i));
+    if (ok) return base;
+  }
+  throw new Error("no free port range");
+}
+
+interface Ledger {
+  sequence: number;
+  hash: string;
+}
+
+async function ledgers(apiPort: number): Promise<Ledger[]> {
+  const out: Ledger[] = [];
+  let url = `http://127.0.0.1:${apiPort}/ledgers?order=asc&limit=200`;
+  for (;;) {
+    const body = (await (await fetch(url)).json()) as {_embedded: {records: Ledger[]}; _links: {next: {href: string}}};
+    const recs = body._embedded.records;
+    out.push(...recs.map((r) => ({sequence: r.sequence, hash: r.hash})));
+    if (recs.length < 200) return out;
+    url = body._links.next.href;
+  }
+}
+
+async function latest(apiPort: number): Promise<number | undefined> {
+  try {
+    const body = (await (await fetch(`http://127.0.0.1:${apiPort}/ledgers?order=desc&limit=1`)).json()) as {_embedded: {records: Ledger[]}};
+    return body._embedded.records[0]?.sequence;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Every ledger the nodes have in common has one hash. */
+async function assertOneChain(ports: number[]): Promise<number> {
+  const chains = await Promise.all(ports.map(ledgers));
+  const common = Math.min(...chains.map((c) => c.length));
+  for (let i = 0; i < common; i++) {
+    const hashes = new Set(chains.map((c) => c[i]!.hash));
+    assert.equal(hashes.size, 1, `ledger ${chains[0]![i]!.sequence} has one hash on every node`);
+  }
+  return common;
+}
+
+function pidOf(dir: string): number {
+  return Number(readFileSync(join(dir, "pid"), "utf8").trim());
+}
+
+function kill(dir: string): void {
+  try {
+    process.kill(pidOf(dir), "SIGKILL");
+  } catch {
+    // already gone
+  }
+}
+
+test("four validator processes (threshold 3) over TCP: one chain, a tx included once, one down, two down, restart, a node from an empty folder", {timeout: 300_000}, async () => {
+  const dir = tempDir("diamante-network-");
+  const base = await freeBase(5);
+  let plan: NetworkPlan | undefined;
+  const extraDir = join(dir, "node-new");
+  let passed = false;
+  try {
+    const up = spawnSync(process.execPath, [CLI, "network", "up", "--nodes", "4", "--base-port", String(base), "--data", dir, "--close-interval", "250"], {encoding: "utf8", timeout: 120_000});
+    assert.equal(up.status, 0, up.stderr);
+    plan = readPlan(dir);
+    const ports = plan.nodes.map((n) => n.apiPort);
+    const config = JSON.parse(readFileSync(join(plan.nodes[0]!.dir, "config.json"), "utf8")) as NodeConfigFile;
+    assert.equal(config.quorumSet.threshold, 3);
+    assert.deepEqual(config.quorumSet.validators, plan.nodes.map((n) => n.key));
+
+    // ≥ 50 ledgers on every node, one chain.
+    await waitFor(async () => ((await Promise.all(ports.map(latest))).every((s) => (s ?? 0) >= 51) ? true : undefined), 120_000, "50 ledgers on every node");
+    assert.ok((await assertOneChain(ports)) >= 51);
+
+    // A payment sent to node 2 is included once, in the same ledger, on every node.
+    const root = rootKeypair(DEFAULT_PASSPHRASE);
+    const acct = (await (await fetch(`http://127.0.0.1:${ports[2]}/accounts/${root.publicKey()}`)).json()) as {sequence: string};
+    const dest = Keypair.random();
+    const tx = new TransactionBuilder(new Account(root.publicKey(), acct.sequence), {fee: "100", networkPassphrase: DEFAULT_PASSPHRASE})
+      .addOperation(Operation.createAccount({destination: dest.publicKey(), startingBalance: "10"}))
+      .setTimeout(0)
+      .build();
+    tx.sign(root);
+    const res = await fetch(`http://127.0.0.1:${ports[2]}/transactions`, {method: "POST", headers: {"content-type": "application/x-www-form-urlencoded"}, body: "tx=" + encodeURIComponent(tx.toEnvelope().toXDR("base64"))});
+    const sub = (await res.json()) as {hash: string; ledger: number};
+    assert.equal(res.status, 200, JSON.stringify(sub));
+    const txLedgers = await waitFor(
+      async () => {
+        const got = await Promise.all(ports.map(async (p) => (await fetch(`http://127.0.0.1:${p}/transactions/${sub.hash}`)).json() as Promise<{ledger?: number}>));
+        return got.every((g) => g.ledger !== undefined) ? got.map((g) => g.ledger) : undefined;
+      },
+      30_000,
+      "the tx on every node",
+    );
+    assert.deepEqual(new Set(txLedgers), new Set([sub.ledger]));
+    for (const p of ports) {
+      const page = (await (await fetch(`http://127.0.0.1:${p}/accounts/${dest.publicKey()}/transactions`)).json()) as {_embedded: {records: unknown[]}};
+      assert.equal(page._embedded.records.length, 1, "included once");
+    }
+
+    // One validator stopped: the other three keep closing.
+    kill(plan.nodes[3]!.dir);
+    const at = (await latest(ports[0]!))!;
+    await waitFor(async () => (((await latest(ports[0]!)) ?? 0) >= at + 8 ? true : undefined), 60_000, "8 more ledgers without node 3");
+
+    // Two stopped: no quorum; nothing closes and nothing diverges.
+    kill(plan.nodes[2]!.dir);
+    await sleep(1500);
+    const frozen = await Promise.all(ports.slice(0, 2).map(latest));
+    await sleep(3000);
+    assert.deepEqual(await Promise.all(ports.slice(0, 2).map(latest)), frozen, "no ledger closes without a quorum");
+    await assertOneChain(ports.slice(0, 2));
+
+    // Both restarted: they catch up and the four continue on one chain.
+    await Promise.all([startNetworkNode(plan.nodes[2]!.dir), startNetworkNode(plan.nodes[3]!.dir)]);
+    const target = Math.max(...(frozen as number[])) + 8;
+    await waitFor(async () => ((await Promise.all(ports.map(latest))).every((s) => (s ?? 0) >= target) ? true : undefined), 90_000, "every node past the stall");
+    await assertOneChain(ports);
+
+    // A watcher started on an empty data folder catches up from its peers and follows.
+    mkdirSync(extraDir, {recursive: true});
+    const seed = randomBytes(32);
+    writeFileSync(join(extraDir, "node.key"), StrKey.encodeEd25519SecretSeed(seed) + "\n");
+    const watcher: NodeConfigFile = {
+      ...config,
+      validator: false,
+      http: {host: "127.0.0.1", port: base + 4},
+      peer: {host: "127.0.0.1", port: base + PEER_PORT_OFFSET + 4},
+      peers: plan.nodes.map((n) => `${n.key}@127.0.0.1:${n.peerPort}`),
+    };
+    writeFileSync(join(extraDir, "config.json"), JSON.stringify(watcher));
+    assert.notEqual(new NodeKey(seed).publicKey, plan.nodes[0]!.key);
+    await startNetworkNode(extraDir);
+    const now = (await latest(ports[0]!))!;
+    await waitFor(async () => (((await latest(base + 4)) ?? 0) >= now + 3 ? true : undefined), 90_000, "the new node past the network's ledger");
+    await assertOneChain([...ports, base + 4]);
+    passed = true;
+  } finally {
+    kill(extraDir);
+    if (plan) {
+      await networkDown(dir);
+      for (const n of plan.nodes) kill(n.dir);
+    }
+    // Logs of a failed run are kept for reading; a passing run leaves nothing behind.
+    if (!passed) process.stderr.write(`network test failed; node folders kept in ${dir}\n`);
+    else rmSync(dir, {recursive: true, force: true});
+  }
+});
