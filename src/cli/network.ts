@@ -8,6 +8,7 @@
  *   DIR/node-i/pid          the running process
  *   DIR/node-i/status.json  written by the node: ledger, hash, SCP phase, peers
  *   DIR/node-i/node.log     its log
+ *   DIR/archive             the history archive validator 0 publishes (a checkpoint every 64 ledgers)
  */
 import {spawn} from "node:child_process";
 import {existsSync, mkdirSync, openSync, readFileSync, writeFileSync, closeSync, rmSync} from "node:fs";
@@ -124,6 +125,8 @@ export async function networkUp(o: {
       peers,
       quorumSet: qset,
       ...(o.closeIntervalMs !== undefined ? {closeIntervalMs: o.closeIntervalMs} : {}),
+      // One archive per network is enough for new nodes to start from; validator 0 keeps it.
+      ...(i === 0 ? {history: {folder: "../archive"}} : {}),
       verifyThreads: 1,
       pathThreads: 1,
       logLevel: "info",

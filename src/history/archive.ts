@@ -85,11 +85,13 @@ const COMMAND_TIMEOUT_MS = 300_000;
 export class CommandArchive implements HistoryArchive {
   readonly name: string;
   readonly canRead: boolean;
+  readonly canWrite: boolean;
   private readonly madeDirs = new Set<string>();
 
   constructor(private readonly templates: CommandTemplates) {
     if (!templates.get && !templates.put) throw new HistoryError(HistoryErrorCode.BAD_OPTION, "a command archive needs a get or a put template");
     this.canRead = templates.get !== undefined && templates.get !== "";
+    this.canWrite = templates.put !== undefined && templates.put !== "";
     this.name = `commands (get: ${templates.get ?? "none"}; put: ${templates.put ?? "none"})`;
   }
 
@@ -184,4 +186,19 @@ export function archiveFromSpec(spec: string): HistoryArchive {
   if (spec.trim() === "") throw new HistoryError(HistoryErrorCode.BAD_OPTION, "--archive needs a folder or an http(s) URL");
   if (/^https?:\/\//i.test(spec)) return new HttpArchive(spec);
   return new FolderArchive(spec);
+}
+
+/** The archive a node config names (see `HistoryArchiveConfig` in node/options.ts). */
+export function archiveFromConfig(c: {folder: string} | {get?: string; put?: string; mkdir?: string} | {url: string}): HistoryArchive {
+  if ("folder" in c) return new FolderArchive(c.folder);
+  if ("url" in c) {
+    if (!/^https?:\/\//i.test(c.url)) throw new HistoryError(HistoryErrorCode.BAD_OPTION, `history url must be http(s), got "${c.url}"`);
+    return new HttpArchive(c.url);
+  }
+  return new CommandArchive(c);
+}
+
+/** True when a publisher can write checkpoints into the archive. */
+export function canPublish(a: HistoryArchive): boolean {
+  return a instanceof FolderArchive || (a instanceof CommandArchive && a.canWrite);
 }

@@ -1,5 +1,5 @@
 export {CHECKPOINT_FREQUENCY, ROOT_STATE_PATH, checkpointOf, checkpointPath, isCheckpoint} from "./checkpoint.js";
-export {FolderArchive, CommandArchive, HttpArchive, archiveFromSpec, type HistoryArchive, type CommandTemplates} from "./archive.js";
+export {FolderArchive, CommandArchive, HttpArchive, archiveFromSpec, archiveFromConfig, canPublish, type HistoryArchive, type CommandTemplates} from "./archive.js";
 export {HistoryPublisher, genesisParamsOf} from "./publisher.js";
 export {catchupFromArchive, ArchiveReader, type ArchiveCatchupOptions, type ArchiveCatchupResult} from "./catchup-archive.js";
 export {PeerLedgerSync, defaultPeerCatchupOptions, type PeerCatchupOptions, type CatchupResult} from "./peer-catchup.js";

@@ -9,7 +9,7 @@ import {StrKey} from "@stellar/stellar-base";
 import type {QuorumSet} from "../scp/types.js";
 import {checkQuorumSetSanity} from "../scp/quorum.js";
 import {HerderError, HerderErrorCode} from "../herder/errors.js";
-import {defaultNodeOptions, type NodeOptions} from "./options.js";
+import {defaultNodeOptions, type HistoryArchiveConfig, type NodeOptions} from "./options.js";
 
 export interface NodeConfigFile {
   passphrase?: string;
@@ -28,6 +28,8 @@ export interface NodeConfigFile {
   friendbot?: boolean;
   logLevel?: string;
   historyRetention?: number;
+  /** History archive: {"folder"} | {"get", "put", "mkdir"} command templates | {"url"} (read-only). */
+  history?: {folder?: string; get?: string; put?: string; mkdir?: string; url?: string};
 }
 
 const KEYS = new Set([
@@ -45,6 +47,7 @@ const KEYS = new Set([
   "friendbot",
   "logLevel",
   "historyRetention",
+  "history",
 ]);
 
 function bad(file: string, why: string): HerderError {
@@ -86,6 +89,32 @@ export function quorumSetOf(file: string, raw: unknown, depth = 0): QuorumSet {
   return q;
 }
 
+/** The `history` setting: exactly one kind of archive; a folder is relative to the file's folder. */
+export function historyOf(file: string, raw: unknown, base: string): HistoryArchiveConfig | undefined {
+  if (raw === undefined) return undefined;
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) throw bad(file, 'history must be an object: {"folder"}, {"get", "put", "mkdir"} or {"url"}');
+  const o = raw as Record<string, unknown>;
+  for (const k of Object.keys(o)) if (!["folder", "get", "put", "mkdir", "url"].includes(k)) throw bad(file, `history has an unknown key "${k}"`);
+  const folder = str(file, o.folder, "history.folder");
+  const url = str(file, o.url, "history.url");
+  const get = str(file, o.get, "history.get");
+  const put = str(file, o.put, "history.put");
+  const mkdir = str(file, o.mkdir, "history.mkdir");
+  const kinds = [folder !== undefined, url !== undefined, get !== undefined || put !== undefined || mkdir !== undefined].filter(Boolean).length;
+  if (kinds !== 1) throw bad(file, "history names exactly one archive: a folder, a url, or get/put command templates");
+  if (folder !== undefined) return {folder: resolve(base, folder)};
+  if (url !== undefined) {
+    if (!/^https?:\/\/\S+$/i.test(url)) throw bad(file, "history.url must be an http(s) URL");
+    return {url};
+  }
+  if (get === undefined && put === undefined) throw bad(file, "history needs a get or a put template besides mkdir");
+  for (const [name, t] of [["get", get], ["put", put]] as const) {
+    if (t !== undefined && !(t.includes("{0}") && t.includes("{1}"))) throw bad(file, `history.${name} must use {0} and {1}`);
+  }
+  if (mkdir !== undefined && !mkdir.includes("{0}")) throw bad(file, "history.mkdir must use {0}");
+  return {...(get !== undefined ? {get} : {}), ...(put !== undefined ? {put} : {}), ...(mkdir !== undefined ? {mkdir} : {})};
+}
+
 /** Reads and checks a config file; returns the node options it sets. */
 export function loadNodeConfig(file: string): Partial<NodeOptions> & {dataDir: string} {
   let raw: unknown;
@@ -109,6 +138,7 @@ export function loadNodeConfig(file: string): Partial<NodeOptions> & {dataDir: s
   }
   const nodeKeyFile = str(file, c.nodeKeyFile, "nodeKeyFile");
   const passphrase = str(file, c.passphrase, "passphrase");
+  const history = historyOf(file, c.history, base);
   const out: Partial<NodeOptions> & {dataDir: string} = {
     dataDir,
     host: str(file, http.host, "http.host") ?? "127.0.0.1",
@@ -126,6 +156,7 @@ export function loadNodeConfig(file: string): Partial<NodeOptions> & {dataDir: s
       peerPort: intIn(file, peer.port, "peer.port", 0, 65535) ?? 11625,
       peers: peers as string[],
       ...(nodeKeyFile !== undefined ? {nodeKeyFile: resolve(base, nodeKeyFile)} : {}),
+      ...(history !== undefined ? {history} : {}),
     },
   };
   if (passphrase !== undefined) out.genesis = {...defaultNodeOptions.genesis, passphrase};

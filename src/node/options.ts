@@ -30,7 +30,20 @@ export interface NetworkNodeOptions {
   peers: string[];
   /** The node key's secret seed file (default: node.key in the data folder). */
   nodeKeyFile?: string;
+  /**
+   * The history archive: a validator publishes a checkpoint into it every 64 ledgers when it can
+   * write there; a node started on an empty data folder first loads the archive's latest
+   * checkpoint (then catches up the rest from peers).
+   */
+  history?: HistoryArchiveConfig;
 }
+
+/**
+ * Where a node's history archive lives: a folder; shell command templates as stellar-core's
+ * `[HISTORY]` (get: {0} remote path, {1} local file; put: {0} local file, {1} remote path;
+ * mkdir: {0} remote folder), so any bucket with a CLI works; or a read-only http(s) URL.
+ */
+export type HistoryArchiveConfig = {folder: string} | {get?: string; put?: string; mkdir?: string} | {url: string};
 
 export interface NodeOptions {
   dataDir: string;
