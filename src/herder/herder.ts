@@ -230,9 +230,11 @@ export class Herder implements TxSubmitter, FeeStatsSource, ConsensusHost {
   private afterClose(c: ClosedLedger): void {
     this.admission.ledgerClosed(c);
     // Sets built on the ledger just closed (or an older one) can never be applied now; they are
-    // kept a little longer to answer peers still fetching them.
+    // kept a little longer to answer peers still fetching them. Sets of slots already externalized
+    // (a node catching up) stay: they apply once the ledgers before them are replayed.
+    const waiting = this.ledgers.waitingTxSets();
     for (const [h, set] of this.txSets) {
-      if (set.prevHash === c.header.hash) continue;
+      if (set.prevHash === c.header.hash || waiting.has(h)) continue;
       this.txSets.delete(h);
       this.recentTxSets.set(h, set);
     }

@@ -85,6 +85,33 @@ export class LedgerManager {
     return [...this.externalizedQueue.keys()].sort((a, b) => a - b);
   }
 
+  /**
+   * The newest ledger whose hash the quorum vouches for: for the newest externalized slot whose
+   * tx set this node holds, the ledger that tx set builds on (a tx set's hash covers the hash of
+   * the ledger before it). Catch-up fetches a chain from peers only up to this.
+   */
+  trustedLedger(): {seq: number; hash: string} | undefined {
+    const slots = this.waitingSlots();
+    for (let i = slots.length - 1; i >= 0; i--) {
+      const slot = slots[i]!;
+      const set = this.modules.txSets(this.externalizedQueue.get(slot)!.txSetHashHex);
+      if (set !== undefined) return {seq: slot - 1, hash: set.prevHash};
+    }
+    return undefined;
+  }
+
+  /** The newest externalized slot not applied yet and the tx set it names. */
+  newestWaiting(): {slot: number; txSetHashHex: string} | undefined {
+    const slots = this.waitingSlots();
+    const slot = slots[slots.length - 1];
+    return slot === undefined ? undefined : {slot, txSetHashHex: this.externalizedQueue.get(slot)!.txSetHashHex};
+  }
+
+  /** Tx set hashes (hex) named by externalized slots not applied yet: the herder keeps those sets. */
+  waitingTxSets(): Set<string> {
+    return new Set([...this.externalizedQueue.values()].map((e) => e.txSetHashHex));
+  }
+
   /** Queues an externalized value; it is applied on a later turn of the event loop. */
   externalized(slot: number, txSetHashHex: string, closeTime: number): void {
     if (this.failure !== null) return;

@@ -13,6 +13,7 @@
  */
 import type {Logger} from "pino";
 import type {NetworkConfig} from "../ledger/types.js";
+import type {Metrics} from "../metrics/metrics.js";
 import type {Overlay, OverlayMessage, PeerId} from "../overlay/interface.js";
 import {decodeEnvelope, encodeEnvelope} from "../scp/codec.js";
 import {checkQuorumSetSanity, quorumSetHash} from "../scp/quorum.js";
@@ -53,6 +54,7 @@ export const defaultHerderNetworkOptions: HerderNetworkOptions = {
 /** Fetches missing ledgers; `peers` are the ones that showed they are ahead (most recent first). */
 export interface CatchUpPort {
   catchUp(target: number, peers: PeerId[]): void;
+  readonly running: boolean;
   /** A catch-up message from a peer (get_ledgers, ledgers, dont_have for ledgers). */
   handle(peer: PeerId, msg: OverlayMessage): boolean;
 }
@@ -97,6 +99,8 @@ export class HerderNetwork {
   private started = false;
   private lastClose = Date.now();
   private lastResend = 0;
+  /** Every validator named in this node's quorum set. */
+  private readonly trustedNodes: Set<string>;
 
   constructor(
     opts: Partial<HerderNetworkOptions>,
@@ -107,10 +111,18 @@ export class HerderNetwork {
       config: NetworkConfig;
       log: Logger;
       selfId: PeerId;
+      metrics?: Metrics;
       catchUp?: CatchUpPort;
     },
   ) {
     this.opts = {...defaultHerderNetworkOptions, ...opts};
+    const all = new Set<string>();
+    const walk = (q: QuorumSet) => {
+      for (const v of q.validators) all.add(v);
+      for (const i of q.innerSets) walk(i);
+    };
+    walk(modules.consensus.localQuorumSet);
+    this.trustedNodes = all;
   }
 
   start(): void {
@@ -187,14 +199,25 @@ export class HerderNetwork {
     try {
       env = decodeEnvelope(bytes);
     } catch (err) {
+      this.modules.metrics?.scpRejected.inc({reason: "undecodable"});
       log.debug({err, peer}, "undecodable SCP envelope dropped");
       return;
     }
     const st = env.statement;
     if (st.nodeId === this.modules.selfId) return;
     const lcl = herder.lastClosed().seq;
-    if (!Number.isSafeInteger(st.slotIndex) || st.slotIndex < lcl || st.slotIndex > lcl + 1 + this.opts.maxSlotsAhead) return;
+    if (!Number.isSafeInteger(st.slotIndex) || st.slotIndex < lcl) {
+      this.modules.metrics?.scpRejected.inc({reason: "slot_out_of_range"});
+      return;
+    }
+    // Far ahead: only an EXTERNALIZE from a validator this node trusts (a node that is far
+    // behind, or started empty, learns from it where the network is and catches up to it).
+    if (st.slotIndex > lcl + 1 + this.opts.maxSlotsAhead && !(st.pledges.type === "externalize" && this.trustedNodes.has(st.nodeId))) {
+      this.modules.metrics?.scpRejected.inc({reason: "slot_out_of_range"});
+      return;
+    }
     if (!consensus.verify(env)) {
+      this.modules.metrics?.scpRejected.inc({reason: "bad_signature"});
       log.debug({peer, node: st.nodeId, slot: st.slotIndex}, "SCP envelope with a bad signature dropped");
       return;
     }
@@ -229,6 +252,15 @@ export class HerderNetwork {
   private request(need: string, peer: PeerId): void {
     const hash = Buffer.from(need.slice(2), "hex");
     this.modules.overlay.send(peer, need.startsWith("q:") ? {type: "get_qset", hash} : {type: "get_tx_set", hash});
+  }
+
+  /**
+   * Catch-up's anchor is the tx set of the newest externalized slot: fetch it when missing (it
+   * names the ledger before that slot, whose hash the quorum thereby vouches for).
+   */
+  wantAnchor(): void {
+    const w = this.modules.herder.ledgers.newestWaiting();
+    if (w !== undefined && !this.modules.herder.txSet(w.txSetHashHex)) this.fetchTxSet(w.txSetHashHex, this.peersFirst(this.aheadPeers));
   }
 
   private fetchTxSet(hashHex: string, peers: PeerId[]): void {
@@ -394,11 +426,13 @@ export class HerderNetwork {
     const lcl = herder.lastClosed().seq;
     if (now - this.lastClose > this.opts.stallResendMs && now - this.lastResend > this.opts.stallResendMs) {
       this.lastResend = now;
-      const envs = this.modules.consensus.localEnvelopes(lcl + 1).map((e) => encodeEnvelope(e));
+      // The last closed slot's statements too (its EXTERNALIZE): a peer that restarted behind
+      // learns from them, through its own SCP, which ledger the quorum closed, its catch-up anchor.
+      const envs = [...this.modules.consensus.localEnvelopes(lcl), ...this.modules.consensus.localEnvelopes(lcl + 1)].map((e) => encodeEnvelope(e));
       // Point to point: the overlay's flood records would hold back a broadcast of the same bytes.
       for (const p of this.modules.overlay.peers()) for (const e of envs) this.modules.overlay.send(p.id, {type: "scp", envelope: e});
     }
-    if (this.aheadSince !== null && this.aheadSlot > lcl && now - this.aheadSince > this.opts.lagGraceMs && !herder.ledgers.closing) {
+    if (this.aheadSince !== null && this.aheadSlot > lcl && now - this.aheadSince > this.opts.lagGraceMs && !herder.ledgers.closing && !this.modules.catchUp?.running) {
       if (this.modules.catchUp) {
         log.info({lcl, target: this.aheadSlot, peers: this.aheadPeers.length}, "behind the network; catching up");
         this.modules.catchUp.catchUp(this.aheadSlot, this.peersFirst(this.aheadPeers));

@@ -1,4 +1,4 @@
-/** Peers' bytes are never trusted: tx sets, quorum sets and catch-up ledgers are checked before use. */
+/** Peers' bytes are never trusted: tx sets and quorum sets are checked before use (catch-up records: test/unit/history). */
 import {test} from "node:test";
 import assert from "node:assert/strict";
 import {Account, Keypair, Operation, TransactionBuilder, Networks} from "@stellar/stellar-base";
@@ -6,7 +6,6 @@ import {createHash} from "node:crypto";
 import {decodeTxSet, encodeTxSet, makeTxSet} from "../../../src/herder/tx-set.js";
 import {decodeTxFrame} from "../../../src/tx/frame.js";
 import {parseQuorumSet} from "../../../src/herder/network.js";
-import {decodeLedgerItem, encodeLedgerItem} from "../../../src/herder/catchup.js";
 import {HerderError} from "../../../src/herder/errors.js";
 
 const networkId = createHash("sha256").update(Networks.TESTNET).digest();
@@ -57,13 +56,4 @@ test("a peer's quorum set must be well formed and at most 4 levels deep", () => 
   let deep: unknown = {threshold: 1, validators: [g], innerSets: []};
   for (let i = 0; i < 5; i++) deep = {threshold: 1, validators: [], innerSets: [deep]};
   assert.throws(() => parseQuorumSet(deep));
-});
-
-test("a catch-up ledger item round-trips; a malformed one is refused", () => {
-  const item = {seq: 9, hash: "cd".repeat(32), closeTime: 1234, baseFeeCharged: 2n ** 62n, envelopes: [Buffer.from([1, 2, 3])]};
-  assert.deepEqual(decodeLedgerItem(encodeLedgerItem(item)), item);
-  for (const bad of [{...item, seq: 1}, {...item, hash: "xyz"}, {...item, closeTime: -1}, {...item, baseFeeCharged: 0n}]) {
-    assert.throws(() => decodeLedgerItem(encodeLedgerItem(bad)), (e: unknown) => e instanceof HerderError && e.code === "herder_bad_ledger");
-  }
-  assert.throws(() => decodeLedgerItem(Buffer.from([0xc1])), (e: unknown) => e instanceof HerderError);
 });
