@@ -7,10 +7,12 @@
 import type {Logger} from "pino";
 import {SCP} from "../scp/scp.js";
 import type {SCPDriver, SlotInfo, TimerKind, ValueValidity} from "../scp/interface.js";
+import type {RejectReason} from "../scp/scp.js";
+import type {Metrics} from "../metrics/metrics.js";
 import type {Envelope, QuorumSet, Statement} from "../scp/types.js";
 import {quorumSetHash} from "../scp/quorum.js";
-import {defaultTimeoutMs} from "../scp/options.js";
-import {encodeStatement} from "../scp/codec.js";
+import {defaultScpOptions, defaultTimeoutMs, type ScpOptions} from "../scp/options.js";
+import {decodeEnvelope, encodeEnvelope, encodeStatement} from "../scp/codec.js";
 import type {NodeKey} from "../util/node-key.js";
 import {decodeScpValue, encodeScpValue, SCP_VALUE_BYTES, type TxSet} from "./tx-set.js";
 import {MAX_CLOSE_TIME_DRIFT_S, type ConsensusEngine, type ConsensusHost, type ConsensusNet} from "./interface.js";
@@ -27,6 +29,14 @@ export interface ConsensusOptions {
   networkId: Buffer;
   /** False for a watcher: it runs SCP to follow the network but never emits a statement. */
   validating?: boolean;
+  /** Nomination and ballot timeout schedules (defaults: scp/options.ts, stellar-core's). */
+  timeouts?: Partial<Pick<ScpOptions, "nominationTimeoutInitialMs" | "nominationTimeoutIncrementMs" | "ballotTimeoutInitialMs" | "ballotTimeoutIncrementMs" | "timeoutCapMs">>;
+}
+
+/** Where a validator keeps its latest statements per slot (the store's ScpStateRepo). */
+export interface SlotStateStore {
+  saveSync(slot: number, envelopes: Buffer[]): void;
+  load(fromSlot: number): Array<{slot: number; envelopes: Buffer[]}>;
 }
 
 export class Consensus implements SCPDriver, ConsensusEngine, ConsensusNet {
@@ -38,7 +48,7 @@ export class Consensus implements SCPDriver, ConsensusEngine, ConsensusNet {
 
   constructor(
     private readonly opts: ConsensusOptions,
-    private readonly modules: {herder: ConsensusHost; nodeKey: NodeKey; log: Logger},
+    private readonly modules: {herder: ConsensusHost; nodeKey: NodeKey; log: Logger; metrics?: Metrics; slotState?: SlotStateStore},
   ) {
     this.qsets.set(quorumSetHash(opts.quorumSet).toString("hex"), opts.quorumSet);
     this.scp = new SCP(modules.nodeKey.publicKey, opts.quorumSet, this);
@@ -58,7 +68,32 @@ export class Consensus implements SCPDriver, ConsensusEngine, ConsensusNet {
 
   /** A peer's envelope (signature, fields and slot checked by SCP). */
   receive(envelope: Envelope): "valid" | "invalid" {
-    return this.scp.receiveEnvelope(envelope);
+    const m = this.modules.metrics;
+    if (m === undefined) return this.scp.receiveEnvelope(envelope);
+    const before = {...this.scp.rejections};
+    const verdict = this.scp.receiveEnvelope(envelope);
+    m.scpEnvelopesReceived.inc({verdict});
+    if (verdict === "invalid") {
+      for (const [reason, n] of Object.entries(this.scp.rejections) as Array<[RejectReason, number]>) {
+        if (n > before[reason]) m.scpRejected.inc({reason}, n - before[reason]);
+      }
+    }
+    return verdict;
+  }
+
+  /**
+   * Resumes the slots after the last closed ledger from the statements this validator persisted
+   * before it stopped (call once at start, before proposing): it carries on from what it said
+   * instead of saying something else. Returns how many statements were restored.
+   */
+  restore(lastClosed: number): number {
+    const store = this.modules.slotState;
+    if (store === undefined || this.opts.validating === false) return 0;
+    const envs = store.load(lastClosed + 1).flatMap((s) => s.envelopes.map((b) => decodeEnvelope(b)));
+    if (envs.length === 0) return 0;
+    this.scp.restoreState(envs);
+    this.modules.log.info({slots: [...new Set(envs.map((e) => e.statement.slotIndex))], statements: envs.length}, "SCP state restored from before the restart");
+    return envs.length;
   }
 
   verify(envelope: Envelope): boolean {
@@ -105,8 +140,15 @@ export class Consensus implements SCPDriver, ConsensusEngine, ConsensusNet {
     );
   }
 
+  /** Durable before the statements leave the node (SCP calls this before `emitEnvelope`). */
+  persistSlotState(slotIndex: number, envelopes: Envelope[]): void {
+    if (this.opts.validating === false || this.modules.slotState === undefined) return;
+    this.modules.slotState.saveSync(slotIndex, envelopes.map((e) => encodeEnvelope(e)));
+  }
+
   emitEnvelope(envelope: Envelope): void {
     if (this.opts.validating === false) return;
+    this.modules.metrics?.scpEnvelopesEmitted.inc({type: envelope.statement.pledges.type});
     for (const cb of this.outbox) cb(envelope);
   }
 
@@ -170,7 +212,8 @@ export class Consensus implements SCPDriver, ConsensusEngine, ConsensusNet {
     }
   }
 
-  computeTimeoutMs(round: number): number {
-    return defaultTimeoutMs(round);
+  computeTimeoutMs(round: number, kind: TimerKind): number {
+    // Nomination rounds and ballot counters have their own schedules (stellar-core's computeTimeout).
+    return defaultTimeoutMs(round, kind, {...defaultScpOptions, ...this.opts.timeouts});
   }
 }

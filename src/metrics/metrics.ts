@@ -199,6 +199,21 @@ export function createMetrics(registry = new Registry()) {
       ...r,
     }),
     overlayBadFrames: new Counter({name: "diamante_overlay_bad_frames_total", help: "Malformed frames or messages from peers", ...r}),
+    catchupRefused: new Counter({
+      name: "diamante_herder_catchup_refused_total",
+      help: "Peers' ledger chains refused by catch-up, by reason (not_vouched: the chain does not end at the ledger the quorum externalized)",
+      labelNames: ["reason"] as const,
+      ...r,
+    }),
+    catchupLedgers: new Counter({name: "diamante_herder_catchup_ledgers_total", help: "Ledgers replayed from peers by catch-up", ...r}),
+    scpRejected: new Counter({
+      name: "diamante_scp_envelopes_rejected_total",
+      help: "Peers' SCP envelopes refused, by reason (undecodable, slot_out_of_range, bad_signature, then SCP's own: malformed, insane_statement, unknown_quorum_set, insane_quorum_set, not_newer_or_invalid_value…)",
+      labelNames: ["reason"] as const,
+      ...r,
+    }),
+    scpEnvelopesEmitted: new Counter({name: "diamante_scp_envelopes_emitted_total", help: "SCP envelopes this node signed and sent, by statement type", labelNames: ["type"] as const, ...r}),
+    scpEnvelopesReceived: new Counter({name: "diamante_scp_envelopes_received_total", help: "Peers' SCP envelopes handed to SCP, by verdict", labelNames: ["verdict"] as const, ...r}),
   };
 }
 

@@ -30,6 +30,12 @@ import {PeerCatchUp} from "../herder/catchup.js";
 import {HerderError, HerderErrorCode} from "../herder/errors.js";
 import type {Overlay} from "../overlay/interface.js";
 import {NodeKey} from "../util/node-key.js";
+import {LedgerManager} from "../herder/ledger-manager.js";
+import {LedgerEvents} from "../herder/events.js";
+import {archiveFromConfig, canPublish, type HistoryArchive} from "../history/archive.js";
+import {HistoryPublisher} from "../history/publisher.js";
+import {ArchiveReader, catchupFromArchive} from "../history/catchup-archive.js";
+import {HistoryError, HistoryErrorCode} from "../history/errors.js";
 import {defaultNodeOptions, type GenesisOptions, type NodeOptions} from "./options.js";
 
 export const VERSION = "diamante-0.1.0";
@@ -103,6 +109,8 @@ export class Node {
   overlay: Overlay | null = null;
   network: HerderNetwork | null = null;
   catchUp: PeerCatchUp | null = null;
+  /** Publishes checkpoints when this validator's config names a writable archive. */
+  publisher: HistoryPublisher | null = null;
   private verifier!: SignatureVerifier;
   private paths!: PathFinder;
   port = 0;
@@ -124,6 +132,8 @@ export class Node {
 
   async start(): Promise<void> {
     const o = this.opts;
+    const archive = o.network?.history !== undefined ? archiveFromConfig(o.network.history) : null;
+    if (archive !== null && archive.canRead) await this.catchUpFromArchiveIfEmpty(archive);
     const meta = initNetwork(o.dataDir, o.genesis);
     this.config = configOf(meta);
     this.store = new LedgerStore({
@@ -165,16 +175,31 @@ export class Node {
     }
     this.consensus = new Consensus(
       {quorumSet, networkId: this.config.networkId, validating: net?.validator ?? true},
-      {herder: this.herder, nodeKey, log: this.log},
+      {herder: this.herder, nodeKey, log: this.log, metrics: this.metrics, ...(net !== undefined ? {slotState: this.store.scpState} : {})},
     );
+    // A restarted validator resumes its open slots from what it said before (never contradicting it).
+    this.consensus.restore(this.store.latestHeader().seq);
     this.herder.setConsensus(this.consensus, {propose: net?.validator ?? true});
     if (net !== undefined) {
       if (!this.injected.overlay) throw new HerderError(HerderErrorCode.BAD_CONFIG, "a network node needs an overlay");
       this.overlay = this.injected.overlay(nodeKey, this);
-      this.catchUp = new PeerCatchUp({store: this.store, ledgers: this.herder.ledgers, overlay: this.overlay, log: this.log});
+      const ledgers = this.herder.ledgers;
+      this.catchUp = new PeerCatchUp(
+        {},
+        {
+          store: this.store,
+          ledgers,
+          overlay: this.overlay,
+          config: this.config,
+          log: this.log,
+          metrics: this.metrics,
+          trusted: () => ledgers.trustedLedger(),
+          wantAnchor: () => this.network?.wantAnchor(),
+        },
+      );
       this.network = new HerderNetwork(
         {},
-        {herder: this.herder, consensus: this.consensus, overlay: this.overlay, config: this.config, log: this.log, selfId: nodeKey.publicKey, catchUp: this.catchUp},
+        {herder: this.herder, consensus: this.consensus, overlay: this.overlay, config: this.config, log: this.log, selfId: nodeKey.publicKey, catchUp: this.catchUp, metrics: this.metrics},
       );
       this.network.start();
     }
@@ -226,6 +251,12 @@ export class Node {
         },
       },
     );
+    if (archive !== null && (net?.validator ?? true) && canPublish(archive)) {
+      this.publisher = new HistoryPublisher({archive, server: VERSION}, {store: this.store, source: this.store, log: this.log});
+      await this.publisher.start();
+      const publisher = this.publisher;
+      this.herder.onLedgerClosed((c) => publisher.ledgerClosed(c.header));
+    }
     this.herder.onLedgerClosed((c) => {
       this.api.ledgerClosed();
       this.dashboard.ledgerClosed(c);
@@ -289,6 +320,43 @@ export class Node {
     }
   }
 
+  /**
+   * A node started on an empty data folder with a readable archive loads the archive's latest
+   * checkpoint (state snapshot, then replay, each ledger against its archived header hash), as
+   * stellar-core catches up from history before joining; the ledgers since then come from peers.
+   * An archive with nothing published yet leaves the folder to genesis.
+   */
+  private async catchUpFromArchiveIfEmpty(archive: HistoryArchive): Promise<void> {
+    const o = this.opts;
+    const store = new LedgerStore({dir: o.dataDir});
+    try {
+      if (store.isInitialized()) return;
+      let root;
+      try {
+        root = await new ArchiveReader(archive).root();
+      } catch (err) {
+        if ((err as {code?: string}).code === HistoryErrorCode.MISSING) {
+          this.log.info({archive: archive.name}, "history archive holds no checkpoint yet; starting from genesis");
+          return;
+        }
+        throw err;
+      }
+      if (root.networkPassphrase !== o.genesis.passphrase) {
+        throw new HistoryError(HistoryErrorCode.WRONG_NETWORK, `archive ${archive.name} holds network "${root.networkPassphrase}", this node is configured for "${o.genesis.passphrase}"`);
+      }
+      const r = await catchupFromArchive(
+        archive,
+        store,
+        (s, config) => new LedgerManager({checkInvariants: false}, {store: s, config, metrics: this.metrics, log: this.log, events: new LedgerEvents(this.log), txSets: () => undefined}),
+        {},
+        this.log,
+      );
+      this.log.info({archive: archive.name, ledger: r.to, hash: r.hash, snapshot: r.snapshot, replayed: r.replayed}, "caught up from the history archive");
+    } finally {
+      await store.close();
+    }
+  }
+
   /** Called once if the node can no longer close ledgers; see Herder.onFatal. */
   onFatal(cb: (err: Error) => void): void {
     this.herder.onFatal(cb);
@@ -299,9 +367,13 @@ export class Node {
     if (this.statusTimer) clearInterval(this.statusTimer);
     await this.api?.stop();
     this.network?.stop();
+    this.catchUp?.stop();
+    await this.catchUp?.idle();
     await this.overlay?.stop();
     this.consensus?.stop();
     await this.herder?.stop();
+    // A checkpoint being written holds a read transaction on the store: let it finish first.
+    await this.publisher?.idle();
     await this.verifier?.close();
     await this.paths?.close();
     await this.store?.close();

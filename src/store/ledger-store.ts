@@ -47,6 +47,7 @@ import {EntriesRepo} from "./entries-repo.js";
 import {HeadersRepo} from "./headers-repo.js";
 import {PendingRepo} from "./pending-repo.js";
 import {TxSetsRepo, type StoredTxSet} from "./txsets-repo.js";
+import {ScpStateRepo} from "./scp-state-repo.js";
 import {HistoryRepo, OP_INDEX_MAX, accountBounds, accountOpKey, compareKeys, ledgerBounds, type AccountIndexEntry, type CommittedTx, type TxKey, type TxRecord} from "./history-repo.js";
 import {rawFromAccountId} from "../tx/keys.js";
 import {MAX_TABLES, PRUNE_CHUNK_TXS, defaultStoreOptions, type PrunedHistory, type StoreOptions} from "./options.js";
@@ -154,6 +155,8 @@ export class LedgerStore implements LedgerReader, LedgerStateReader {
   readonly pending: PendingRepo;
   readonly tradesRepo: TradesRepo;
   readonly txSets: TxSetsRepo;
+  /** The local validator's latest SCP statements of recent slots (see scp-state-repo.ts). */
+  readonly scpState: ScpStateRepo;
   private lcl: LedgerHeader | undefined;
   private networkId: Buffer | undefined;
   /**
@@ -200,6 +203,7 @@ export class LedgerStore implements LedgerReader, LedgerStateReader {
     this.pending = new PendingRepo(this.root);
     this.tradesRepo = new TradesRepo(this.root);
     this.txSets = new TxSetsRepo(this.root);
+    this.scpState = new ScpStateRepo(this.root);
     const seq = this.metaDb.get("lcl") as number | undefined;
     if (seq !== undefined) {
       let layout = (this.metaDb.get("layout") as number | undefined) ?? 1;

@@ -68,13 +68,14 @@ async function latest(apiPort: number): Promise<number | undefined> {
   }
 }
 
-/** Every ledger the nodes have in common has one hash. */
+/** Every ledger the nodes have in common has one hash (a node loaded from an archive lacks the early ones). */
 async function assertOneChain(ports: number[]): Promise<number> {
-  const chains = await Promise.all(ports.map(ledgers));
-  const common = Math.min(...chains.map((c) => c.length));
-  for (let i = 0; i < common; i++) {
-    const hashes = new Set(chains.map((c) => c[i]!.hash));
-    assert.equal(hashes.size, 1, `ledger ${chains[0]![i]!.sequence} has one hash on every node`);
+  const chains = await Promise.all(ports.map(async (p) => new Map((await ledgers(p)).map((l) => [l.sequence, l.hash]))));
+  let common = 0;
+  for (const [seq, hash] of chains[0]!) {
+    if (!chains.every((c) => c.has(seq))) continue;
+    common++;
+    for (const c of chains) assert.equal(c.get(seq), hash, `ledger ${seq} has one hash on every node`);
   }
   return common;
 }
@@ -93,9 +94,10 @@ function kill(dir: string): void {
 
 test("four validator processes (threshold 3) over TCP: one chain, a tx included once, one down, two down, restart, a node from an empty folder", {timeout: 300_000}, async () => {
   const dir = tempDir("diamante-network-");
-  const base = await freeBase(5);
+  const base = await freeBase(6);
   let plan: NetworkPlan | undefined;
   const extraDir = join(dir, "node-new");
+  const archiveDir = join(dir, "node-archive");
   let passed = false;
   try {
     const up = spawnSync(process.execPath, [CLI, "network", "up", "--nodes", "4", "--base-port", String(base), "--data", dir, "--close-interval", "250"], {encoding: "utf8", timeout: 120_000});
@@ -159,8 +161,9 @@ test("four validator processes (threshold 3) over TCP: one chain, a tx included 
     mkdirSync(extraDir, {recursive: true});
     const seed = randomBytes(32);
     writeFileSync(join(extraDir, "node.key"), StrKey.encodeEd25519SecretSeed(seed) + "\n");
+    const {history: _published, ...common} = config;
     const watcher: NodeConfigFile = {
-      ...config,
+      ...common,
       validator: false,
       http: {host: "127.0.0.1", port: base + 4},
       peer: {host: "127.0.0.1", port: base + PEER_PORT_OFFSET + 4},
@@ -172,9 +175,32 @@ test("four validator processes (threshold 3) over TCP: one chain, a tx included 
     const now = (await latest(ports[0]!))!;
     await waitFor(async () => (((await latest(base + 4)) ?? 0) >= now + 3 ? true : undefined), 90_000, "the new node past the network's ledger");
     await assertOneChain([...ports, base + 4]);
+
+    // Another, on an empty folder with the archive validator 0 publishes: it loads the archive's
+    // latest checkpoint first, then follows the network from its peers.
+    const archived = JSON.parse(readFileSync(join(dir, "archive", ".well-known", "stellar-history.json"), "utf8")) as {currentLedger: number};
+    assert.ok(archived.currentLedger >= 63, "validator 0 published a checkpoint");
+    mkdirSync(archiveDir, {recursive: true});
+    writeFileSync(join(archiveDir, "node.key"), StrKey.encodeEd25519SecretSeed(randomBytes(32)) + "\n");
+    const fromArchive: NodeConfigFile = {
+      ...watcher,
+      http: {host: "127.0.0.1", port: base + 5},
+      peer: {host: "127.0.0.1", port: base + PEER_PORT_OFFSET + 5},
+      history: {folder: join(dir, "archive")},
+    };
+    writeFileSync(join(archiveDir, "config.json"), JSON.stringify(fromArchive));
+    await startNetworkNode(archiveDir);
+    // Its history starts at a checkpoint's snapshot (a node caught up from peers holds ledger 1 on).
+    const rootDoc = (await (await fetch(`http://127.0.0.1:${base + 5}/`)).json()) as {history_elder_ledger: number};
+    assert.ok(rootDoc.history_elder_ledger >= archived.currentLedger && (rootDoc.history_elder_ledger + 1) % 64 === 0, `loaded from checkpoint ${rootDoc.history_elder_ledger}`);
+    const now2 = (await latest(ports[0]!))!;
+    await waitFor(async () => (((await latest(base + 5)) ?? 0) >= now2 + 3 ? true : undefined), 90_000, "the archive node past the network's ledger");
+    const hashes = await Promise.all([ports[0]!, base + 5].map(async (p) => ((await (await fetch(`http://127.0.0.1:${p}/ledgers/${now2 + 2}`)).json()) as Ledger).hash));
+    assert.equal(hashes[0], hashes[1], "the archive node is on the network's chain");
     passed = true;
   } finally {
     kill(extraDir);
+    kill(archiveDir);
     if (plan) {
       await networkDown(dir);
       for (const n of plan.nodes) kill(n.dir);

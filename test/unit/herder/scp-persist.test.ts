@@ -1,0 +1,150 @@
+/**
+ * A validator's SCP statements survive a restart through LMDB: the herder's consensus persists
+ * its latest statements per slot in the store before sending them, and a consensus built on the
+ * reopened store restores them, so what it emits after the restart never contradicts what it
+ * emitted before. Also: the timer kind reaches the timeout schedule, and refused envelopes are
+ * counted by reason.
+ */
+import {test} from "node:test";
+import assert from "node:assert/strict";
+import {mkdtempSync, rmSync} from "node:fs";
+import {tmpdir} from "node:os";
+import {join} from "node:path";
+import {createHash, randomBytes} from "node:crypto";
+import {pino} from "pino";
+import {LedgerStore} from "../../../src/store/ledger-store.js";
+import {Consensus} from "../../../src/herder/consensus.js";
+import type {ConsensusHost} from "../../../src/herder/interface.js";
+import {encodeScpValue, type TxSet} from "../../../src/herder/tx-set.js";
+import {NodeKey} from "../../../src/util/node-key.js";
+import {encodeStatement} from "../../../src/scp/codec.js";
+import {compareBallots, quorumSetHash} from "../../../src/scp/index.js";
+import type {Ballot, BallotPledge, Envelope, Pledge, PreparePledge, QuorumSet, Statement} from "../../../src/scp/types.js";
+import {createMetrics} from "../../../src/metrics/metrics.js";
+import type {LedgerHeader} from "../../../src/ledger/types.js";
+
+const log = pino({level: "silent"});
+const NETWORK_ID = createHash("sha256").update("scp persistence test").digest();
+const keys = Array.from({length: 4}, () => new NodeKey(randomBytes(32)));
+const QSET: QuorumSet = {threshold: 3, validators: keys.map((k) => k.publicKey), innerSets: []};
+const QH = quorumSetHash(QSET);
+const SLOT = 11;
+const LCL = {seq: 10, hash: "ab".repeat(32), closeTime: 1000} as LedgerHeader;
+
+function txSet(tag: string): TxSet {
+  return {hashHex: createHash("sha256").update(tag).digest("hex"), prevHash: LCL.hash, frames: [], ops: 0, baseFeeCharged: 100n};
+}
+const SET_X = txSet("x");
+const SET_Y = txSet("y");
+const X = encodeScpValue({txSetHash: Buffer.from(SET_X.hashHex, "hex"), closeTime: 1001});
+const Y = encodeScpValue({txSetHash: Buffer.from(SET_Y.hashHex, "hex"), closeTime: 1002});
+
+const host: ConsensusHost = {
+  lastClosed: () => LCL,
+  txSet: (h) => [SET_X, SET_Y].find((s) => s.hashHex === h),
+  externalized: () => undefined,
+};
+
+/** A peer's envelope signed as the herder signs them (network id ‖ ENVELOPE_TYPE_SCP ‖ statement). */
+function fromPeer(i: number, pledges: Pledge): Envelope {
+  const statement: Statement = {nodeId: keys[i]!.publicKey, slotIndex: SLOT, quorumSetHash: QH, pledges};
+  return {statement, signature: keys[i]!.sign(Buffer.concat([NETWORK_ID, Buffer.from([0, 0, 0, 1]), encodeStatement(statement)]))};
+}
+
+const prep = (b: Ballot, p: Partial<PreparePledge> = {}): PreparePledge => ({type: "prepare", ballot: b, prepared: null, preparedPrime: null, nC: 0, nH: 0, ...p});
+
+function consensusOn(store: LedgerStore | null, metrics = createMetrics(), timeouts = {}): {c: Consensus; emitted: Envelope[]} {
+  const c = new Consensus({quorumSet: QSET, networkId: NETWORK_ID, timeouts}, {herder: host, nodeKey: keys[0]!, log, metrics, ...(store ? {slotState: store.scpState} : {})});
+  const emitted: Envelope[] = [];
+  c.onEnvelope((e) => emitted.push(e));
+  return {c, emitted};
+}
+
+/** Statements after a restart that contradict the last ballot statement `old` sent before it. */
+function contradictions(old: BallotPledge, emitted: Envelope[]): string[] {
+  const out: string[] = [];
+  const rank = {prepare: 0, confirm: 1, externalize: 2};
+  const ballotOf = (p: BallotPledge) => (p.type === "externalize" ? p.commit : p.ballot);
+  const locked = old.type !== "prepare" || old.nC !== 0;
+  for (const e of emitted) {
+    const p = e.statement.pledges;
+    if (p.type === "nominate") continue;
+    if (rank[p.type] < rank[old.type] || (p.type === old.type && compareBallots(ballotOf(p), ballotOf(old)) < 0)) out.push(`older ${p.type} <${ballotOf(p).counter}>`);
+    if (locked && !ballotOf(p).value.equals(ballotOf(old).value)) out.push("another value after a commit vote");
+  }
+  return out;
+}
+
+test("a validator restarted on the same LMDB folder resumes its slot from its persisted statements and never contradicts them", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "diamante-scp-persist-"));
+  try {
+    let store = new LedgerStore({dir});
+    const before = consensusOn(store);
+    before.c.scp.bumpState(SLOT, X);
+    for (const i of [1, 2]) before.c.receive(fromPeer(i, prep({counter: 1, value: X}, {prepared: {counter: 1, value: X}})));
+    const last = before.emitted.at(-1)!.statement.pledges;
+    assert.ok(last.type === "prepare" && last.nC === 1 && last.nH === 1, "setup: the node voted to commit <1,x>");
+    before.c.stop();
+    await store.close();
+
+    // The restart: a new process opens the folder again.
+    store = new LedgerStore({dir});
+    const after = consensusOn(store);
+    assert.equal(after.c.restore(LCL.seq), 1, "the slot's ballot statement (it never nominated)");
+    after.c.scp.bumpState(SLOT, Y);
+    after.c.receive(fromPeer(3, prep({counter: 3, value: Y})));
+    after.c.receive(fromPeer(1, prep({counter: 3, value: Y})));
+    after.c.scp.bumpState(SLOT, Y);
+    assert.ok(after.emitted.length > 0, "the restored node keeps going");
+    assert.deepEqual(contradictions(last, after.emitted), []);
+    after.c.stop();
+
+    // Control: the same inputs to a node that did not restore contradict what it said before.
+    const fresh = consensusOn(null);
+    fresh.c.scp.bumpState(SLOT, Y);
+    fresh.c.receive(fromPeer(3, prep({counter: 3, value: Y})));
+    fresh.c.receive(fromPeer(1, prep({counter: 3, value: Y})));
+    fresh.c.scp.bumpState(SLOT, Y);
+    assert.notDeepEqual(contradictions(last, fresh.emitted), []);
+    fresh.c.stop();
+    await store.close();
+  } finally {
+    rmSync(dir, {recursive: true, force: true});
+  }
+});
+
+test("the store keeps the latest 16 slots of statements and loads them from a slot on", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "diamante-scp-persist-"));
+  try {
+    const store = new LedgerStore({dir});
+    for (let slot = 1; slot <= 40; slot++) store.scpState.saveSync(slot, [Buffer.from([slot])]);
+    const kept = store.scpState.load(0).map((s) => s.slot);
+    assert.equal(kept[0], 40 - 16, "slots more than 16 below the latest are dropped");
+    assert.equal(kept.at(-1), 40);
+    assert.deepEqual(
+      store.scpState.load(38).map((s) => s.slot),
+      [38, 39, 40],
+    );
+    await store.close();
+  } finally {
+    rmSync(dir, {recursive: true, force: true});
+  }
+});
+
+test("consensus passes the timer kind to the timeout schedule and counts refused envelopes by reason", async () => {
+  const metrics = createMetrics();
+  const {c} = consensusOn(null, metrics, {nominationTimeoutInitialMs: 500, nominationTimeoutIncrementMs: 250, ballotTimeoutInitialMs: 1000, ballotTimeoutIncrementMs: 1000});
+  assert.equal(c.computeTimeoutMs(3, "nomination"), 1000);
+  assert.equal(c.computeTimeoutMs(3, "ballot"), 3000);
+  const good = fromPeer(1, prep({counter: 1, value: X}));
+  const forged = {...good, signature: Buffer.alloc(64)};
+  assert.equal(c.receive(forged), "invalid");
+  const badCounter = fromPeer(2, prep({counter: 1.5, value: X}));
+  assert.equal(c.receive(badCounter), "invalid");
+  assert.equal(c.receive(good), "valid");
+  const rejected = Object.fromEntries((await metrics.scpRejected.get()).values.map((v) => [v.labels.reason, v.value]));
+  assert.deepEqual(rejected, {bad_signature: 1, malformed: 1});
+  const received = Object.fromEntries((await metrics.scpEnvelopesReceived.get()).values.map((v) => [v.labels.verdict, v.value]));
+  assert.deepEqual(received, {invalid: 2, valid: 1});
+  c.stop();
+});
