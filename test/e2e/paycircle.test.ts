@@ -78,6 +78,7 @@ describe("PayCircle in headless Chromium", () => {
     await page.click("#k-unlock");
     await page.waitForSelector("#wallet:not([hidden])", LONG);
     assert.equal(await page.textContent("#address"), u.keypair.publicKey());
+    assert.equal(await page.isHidden("#keys"), true, "the keystore panel goes away once unlocked");
     await page.waitForSelector(`#balances tr[data-asset="native"]`, LONG);
     // A mark that a reload would erase: the updates below must arrive without one.
     await page.evaluate("window.stillTheSamePage = true");
