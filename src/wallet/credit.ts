@@ -650,17 +650,28 @@ export class CreditClient {
     return {terms, state: "offered", role: "lender"};
   }
 
-  /** Terms, pre-authorised txs and state of a live escrow, checked against each other. */
-  async loadLoan(escrow: string): Promise<{loan: Loan; txs: LoanTxs; account: AccountRecord | null}> {
+  /**
+   * Terms, pre-authorised txs and state of an escrow, checked against each other. `live` is the
+   * escrow's account record when the caller already has it; otherwise its latest operation says
+   * whether it was merged (asking for a merged account would answer 404, which a browser logs).
+   */
+  async loadLoan(escrow: string, live?: AccountRecord): Promise<{loan: Loan; txs: LoanTxs}> {
     if (!StrKey.isValidEd25519PublicKey(escrow)) throw new CreditError("bad_input", `not an account: "${escrow}"`);
     const passphrase = await this.networkPassphrase();
-    const acc = await this.account(escrow);
+    let acc: AccountRecord | null | undefined = live;
+    if (acc === undefined) {
+      const last = (await this.server.operations().forAccount(escrow).order("desc").limit(1).call()).records[0] as unknown as
+        | {type: string; source_account: string; transaction_successful?: boolean}
+        | undefined;
+      const merged = last !== undefined && last.type === "account_merge" && last.source_account === escrow && last.transaction_successful !== false;
+      acc = merged ? null : await this.account(escrow);
+    }
     if (acc !== null) {
       const terms = parseTerms(escrow, decodeDataAttr(acc.data_attr));
       const txs = buildLoanTxs(terms, passphrase);
-      return {loan: {terms, state: escrowState(acc, terms, txs)}, txs, account: acc};
+      return {loan: {terms, state: escrowState(acc, terms, txs)}, txs};
     }
-    return {...(await this.closedLoan(escrow, passphrase)), account: null};
+    return this.closedLoan(escrow, passphrase);
   }
 
   /**
@@ -696,13 +707,9 @@ export class CreditClient {
       loan.closedAt = isoSeconds(merge.at);
     }
     if (state === "repaid") {
-      try {
-        await this.server.claimableBalances().claimableBalance(txs.repaymentBalanceId).call();
-        loan.repaymentCollected = false;
-      } catch (err) {
-        if ((err as HorizonErrorShape).response?.status !== 404) throw err;
-        loan.repaymentCollected = true;
-      }
+      // Listed among the lender's balances of that asset until claimed (no 404 to log in a browser).
+      const open = await this.server.claimableBalances().claimant(terms.lender).asset(terms.loanAsset).limit(200).call();
+      loan.repaymentCollected = !open.records.some((r) => r.id === txs.repaymentBalanceId);
     }
     return {loan, txs};
   }
@@ -720,14 +727,18 @@ export class CreditClient {
         roles.set(k.slice(INDEX_PREFIX.length), v);
       }
     }
+    // Live escrows list both parties as signers; an index entry without one is a closed loan.
     const signed = await this.server.accounts().forSigner(account).limit(200).call();
+    const live = new Map<string, AccountRecord>();
     for (const e of signed.records) {
-      if (e.id !== account && e.data_attr["cc.v"] !== undefined && !roles.has(e.id)) roles.set(e.id, "borrower");
+      if (e.id === account || e.data_attr["cc.v"] === undefined) continue;
+      live.set(e.id, e);
+      if (!roles.has(e.id)) roles.set(e.id, "borrower");
     }
     const out: Loan[] = [];
     for (const [escrow, role] of roles) {
       try {
-        const {loan} = await this.loadLoan(escrow);
+        const {loan} = await this.loadLoan(escrow, live.get(escrow) ?? undefined);
         if (role === "lender" ? loan.terms.lender !== account : loan.terms.borrower !== account) continue;
         out.push({...loan, role});
       } catch (err) {
@@ -786,6 +797,9 @@ export class CreditClient {
     if (t.borrower !== borrower.publicKey()) throw new CreditError("bad_input", "only the borrower repays");
     if (loan.state === "claim_only") throw new CreditError("wrong_state", "cannot repay: a repay transaction already failed and spent its turn; only the lender's claim remains");
     const ledger = await this.latestLedger();
+    if (ledger.closeTime > t.due) {
+      throw new CreditError("too_late", `repaying: the loan was due at ${formatLedgerTime(t.due)} and the ledger's time is ${formatLedgerTime(ledger.closeTime)}; the ledger no longer accepts the repayment, the lender may claim the collateral`);
+    }
     // A repay that fails at apply spends the escrow's sequence number: check all it needs first.
     await this.checkFunds(t.borrower, t.loanAsset, t.repayment, "borrower", ledger.baseReserve, 1);
     if (!t.loanAsset.isNative()) await this.checkFunds(t.borrower, Asset.native(), ledger.baseReserve, "borrower", ledger.baseReserve);
@@ -803,9 +817,13 @@ export class CreditClient {
     const {loan, txs} = await this.expectState(escrow, ["open", "claim_only"], "claim the collateral");
     const t = loan.terms;
     if (t.lender !== lender.publicKey()) throw new CreditError("bad_input", "only the lender claims the collateral");
-    // Before the due date the ledger refuses the claim by itself (tx_too_early, no sequence number
-    // spent); only a claim it could apply needs the lender's trustline first.
-    if ((await this.latestLedger()).closeTime > t.due) await this.ensureTrust(lender, t.collateralAsset, t.collateral, "lender");
+    // The ledger refuses a claim before the due date (tx_too_early, nothing spent); saying so from
+    // the latest close time spares a refused request. The first ledger closing after it accepts.
+    const now = (await this.latestLedger()).closeTime;
+    if (now <= t.due) {
+      throw new CreditError("too_early", `claiming the collateral: the loan is not past due (due ${formatLedgerTime(t.due)}, ledger time ${formatLedgerTime(now)}); the ledger accepts the claim from the first ledger closed after the due date`);
+    }
+    await this.ensureTrust(lender, t.collateralAsset, t.collateral, "lender");
     const tx = loan.state === "open" ? txs.claim[0] : txs.claim[1];
     tx.sign(lender);
     await this.submitPreAuth(tx, "claiming the collateral", t);
@@ -838,7 +856,7 @@ export class CreditClient {
     } catch (err) {
       const code = err instanceof CreditError ? (err.meta.codes as {transaction?: string} | undefined)?.transaction : undefined;
       if (code === "tx_too_early") {
-        throw new CreditError("too_early", `${what}: the ledger refused it, the loan is not past due: due ${formatLedgerTime(t.due)}, the collateral can be claimed from the first ledger after it`, err instanceof CreditError ? err.meta : {});
+        throw new CreditError("too_early", `${what}: the ledger refused it, the loan is not past due (due ${formatLedgerTime(t.due)}); the collateral can be claimed from the first ledger closed after it`, err instanceof CreditError ? err.meta : {});
       }
       if (code === "tx_too_late") {
         const limit = tx.hash().equals(buildLoanTxs(t, tx.networkPassphrase).accept.hash()) ? `the offer expired at ${formatLedgerTime(t.expires)}` : `the loan was due at ${formatLedgerTime(t.due)}`;
