@@ -16,6 +16,7 @@ import {loadNodeConfig} from "../node/config.js";
 import {TcpOverlay} from "../overlay/tcp-overlay.js";
 import {networkCommand, NETWORK_USAGE} from "./network-command.js";
 import {NetworkUsageError} from "./network.js";
+import {runWalletCommand} from "../wallet/cli.js";
 
 /** Exit code of a node that stopped because a ledger could not be committed (restart it). */
 const EXIT_FATAL = 3;
@@ -31,6 +32,8 @@ Commands:
   db stats   file size, live and free pages, bytes per record of each table of --data
              (works on a stopped node's folder)
   catchup    build or advance --data from a history archive (\`diamante catchup --help\`)
+  wallet CMD encrypted keystores and a Horizon client: pay, trust, offer, watch
+             (\`diamante wallet help\`)
   quorum check FILE  quorum intersection, blocking sets, top tier of a network
              (\`diamante quorum --help\`)
   help       this text
@@ -106,6 +109,7 @@ async function main(argv: string[]): Promise<number> {
   }
   if (command === "quorum") return runQuorumCommand(rest);
   if (command === "catchup") return runCatchupCommand(rest);
+  if (command === "wallet") return runWalletCommand(rest);
   let values;
   let positionals: string[];
   try {

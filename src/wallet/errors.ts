@@ -29,3 +29,31 @@ export class KeystoreError extends DiamanteError<KeystoreErrorCode> {
     this.name = "KeystoreError";
   }
 }
+
+/** Why a `diamante wallet` command failed; the CLI prints the code (and exits 2 for `usage`). */
+export type WalletErrorCode =
+  /** Bad flags or arguments: nothing was read from or sent to the node. */
+  | "usage"
+  | "keystore_not_found"
+  | "keystore_exists"
+  /** No password: no terminal to prompt on and no DIAMANTE_WALLET_PASSWORD. */
+  | "no_password"
+  | "node_unreachable"
+  /** The node answered with an error (problem+json) to a read. */
+  | "node_error"
+  | "account_not_found"
+  | "friendbot_failed"
+  /** /paths found no way to deliver the receive asset. */
+  | "no_path"
+  /** The transaction was refused or failed in its ledger; meta carries Horizon's result codes. */
+  | "tx_failed"
+  /** Resubmissions timed out until the transaction's upper time bound passed: it can no longer be included. */
+  | "tx_expired"
+  | "stream_error";
+
+export class WalletError extends DiamanteError<WalletErrorCode> {
+  constructor(code: WalletErrorCode, message: string, meta?: Record<string, unknown>) {
+    super(code, message, meta);
+    this.name = "WalletError";
+  }
+}
