@@ -15,15 +15,24 @@ export interface NodeStatus {
   closedAt: number;
   /** Where consensus on the next ledger stands (e.g. "externalized", "nominating", "balloting"). */
   phase: string;
-  peers: number;
-  quorum: QuorumHealth;
+  /** Authenticated peers (null: a node this one only heard of through SCP, which did not say). */
+  peers: number | null;
+  /** Health of the node's quorum set (null while its quorum set is unknown here). */
+  quorum: QuorumHealth | null;
 }
 
 export interface QuorumHealth {
   /** Validators named by the node's quorum set (itself included when it is listed). */
   validators: number;
   threshold: number;
-  /** How many validators may fail before the node's quorum can no longer agree. */
+  /** Validators of the set not heard from lately (stopped, cut off or silent). */
+  down: number;
+  /**
+   * The smallest blocking set among the validators still up: how many more failures leave the
+   * node without a quorum (0: it cannot close ledgers now).
+   */
+  failuresToHalt: number;
+  /** How many more validators may fail while the node's quorum still agrees. */
   toleratedFailures: number;
   /** True when one more failure halts the network as this node sees it. */
   oneFailureFromHalt: boolean;

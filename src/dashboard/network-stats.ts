@@ -53,11 +53,11 @@ function byLabel(values: Labelled[], label: string): Record<string, number> {
 
 /**
  * The fewest validators whose failure leaves `q` unable to reach its threshold: any
- * (entries − threshold + 1) of its entries, each a validator (cost 1) or an inner set (its own
- * cost), cheapest first.
+ * (entries − threshold + 1) of its entries, each a validator (cost 1, or 0 when it is already
+ * down) or an inner set (its own cost), cheapest first.
  */
-export function minBlockingFailures(q: QuorumSet): number {
-  const costs = [...q.validators.map(() => 1), ...q.innerSets.map(minBlockingFailures)].sort((a, b) => a - b);
+export function minBlockingFailures(q: QuorumSet, down: ReadonlySet<string> = new Set()): number {
+  const costs = [...q.validators.map((v) => (down.has(v) ? 0 : 1)), ...q.innerSets.map((i) => minBlockingFailures(i, down))].sort((a, b) => a - b);
   const need = costs.length - q.threshold + 1;
   if (need <= 0) return Number.POSITIVE_INFINITY;
   let s = 0;
@@ -65,15 +65,24 @@ export function minBlockingFailures(q: QuorumSet): number {
   return s;
 }
 
-export function quorumHealth(q: QuorumSet): QuorumHealth {
+/** Health of quorum set `q` with the validators in `down` already failed. */
+export function quorumHealth(q: QuorumSet, down: ReadonlySet<string> = new Set()): QuorumHealth {
   const nodes = new Set<string>();
   const walk = (s: QuorumSet): void => {
     for (const v of s.validators) nodes.add(v);
     for (const i of s.innerSets) walk(i);
   };
   walk(q);
-  const tolerated = Math.max(0, minBlockingFailures(q) - 1);
-  return {validators: nodes.size, threshold: q.threshold, toleratedFailures: tolerated, oneFailureFromHalt: tolerated === 0};
+  const toHalt = minBlockingFailures(q, down);
+  const tolerated = Math.max(0, toHalt - 1);
+  return {
+    validators: nodes.size,
+    threshold: q.threshold,
+    down: [...nodes].filter((n) => down.has(n)).length,
+    failuresToHalt: toHalt,
+    toleratedFailures: tolerated,
+    oneFailureFromHalt: tolerated === 0,
+  };
 }
 
 /** The first code that says why a failed tx failed: an operation's when the tx code is tx_failed. */

@@ -43,6 +43,8 @@ export class Consensus implements SCPDriver, ConsensusEngine, ConsensusNet {
   readonly scp: SCP;
   private readonly qsets = new Map<string, QuorumSet>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
+  /** What this node learnt of each other node from its valid envelopes (dashboard, GET /quorum). */
+  private readonly heard = new Map<string, {qsetHash: string | null; slot: number; type: string; at: number}>();
   /** Envelopes to flood to peers; the overlay subscribes. */
   private readonly outbox: Array<(e: Envelope) => void> = [];
 
@@ -69,9 +71,14 @@ export class Consensus implements SCPDriver, ConsensusEngine, ConsensusNet {
   /** A peer's envelope (signature, fields and slot checked by SCP). */
   receive(envelope: Envelope): "valid" | "invalid" {
     const m = this.modules.metrics;
-    if (m === undefined) return this.scp.receiveEnvelope(envelope);
+    if (m === undefined) {
+      const v = this.scp.receiveEnvelope(envelope);
+      this.noteHeard(envelope, v);
+      return v;
+    }
     const before = {...this.scp.rejections};
     const verdict = this.scp.receiveEnvelope(envelope);
+    this.noteHeard(envelope, verdict);
     m.scpEnvelopesReceived.inc({verdict});
     if (verdict === "invalid") {
       for (const [reason, n] of Object.entries(this.scp.rejections) as Array<[RejectReason, number]>) {
@@ -79,6 +86,38 @@ export class Consensus implements SCPDriver, ConsensusEngine, ConsensusNet {
       }
     }
     return verdict;
+  }
+
+  /** A valid envelope tells who its sender trusts (its quorum set hash) and where it stands. */
+  private noteHeard(e: Envelope, verdict: "valid" | "invalid"): void {
+    if (verdict !== "valid") return;
+    const st = e.statement;
+    const prev = this.heard.get(st.nodeId);
+    const qsetHash = st.pledges.type === "externalize" ? (prev?.qsetHash ?? null) : st.quorumSetHash.toString("hex");
+    if (prev !== undefined && prev.slot > st.slotIndex) {
+      prev.at = Date.now();
+      prev.qsetHash = qsetHash;
+      return;
+    }
+    this.heard.set(st.nodeId, {qsetHash, slot: st.slotIndex, type: st.pledges.type, at: Date.now()});
+  }
+
+  /**
+   * The network as this node knows it: itself with its quorum set, and every node it heard from
+   * whose quorum set it holds (learnt from their SCP envelopes, fetched by hash).
+   */
+  knownQuorumSets(): Map<string, QuorumSet> {
+    const out = new Map<string, QuorumSet>([[this.modules.nodeKey.publicKey, this.opts.quorumSet]]);
+    for (const [id, h] of this.heard) {
+      const q = h.qsetHash !== null ? this.qsets.get(h.qsetHash) : undefined;
+      if (q !== undefined) out.set(id, q);
+    }
+    return out;
+  }
+
+  /** Other nodes heard from: latest slot and statement type, when (ms), and their quorum set if known. */
+  heardNodes(): Array<{id: string; slot: number; type: string; at: number; quorumSet: QuorumSet | undefined}> {
+    return [...this.heard].map(([id, h]) => ({id, slot: h.slot, type: h.type, at: h.at, quorumSet: h.qsetHash !== null ? this.qsets.get(h.qsetHash) : undefined}));
   }
 
   /**

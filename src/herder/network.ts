@@ -99,6 +99,9 @@ export class HerderNetwork {
   private started = false;
   private lastClose = Date.now();
   private lastResend = 0;
+  /** What each peer last said of itself (status messages). */
+  private readonly statuses = new Map<PeerId, {ledger: number; phase: string; peers: number; at: number}>();
+  private lastStatusSent = 0;
   /** Every validator named in this node's quorum set. */
   private readonly trustedNodes: Set<string>;
 
@@ -146,6 +149,18 @@ export class HerderNetwork {
     this.future = [];
   }
 
+  /** The next slot's SCP phase on this node ("idle" before it has heard or said anything). */
+  phase(): string {
+    const lcl = this.modules.herder.lastClosed().seq;
+    return this.modules.consensus.slotInfo(lcl + 1)?.phase ?? "idle";
+  }
+
+  /** Connected peers' latest status messages. */
+  peerStatuses(): Array<{id: PeerId; ledger: number; phase: string; peers: number; at: number}> {
+    const connected = new Set(this.modules.overlay.peers().map((p) => p.id));
+    return [...this.statuses].filter(([id]) => connected.has(id)).map(([id, s]) => ({id, ...s}));
+  }
+
   /** Envelopes waiting for fetches and for later slots (status pages and tests). */
   get heldCount(): number {
     return this.held.length + this.future.length;
@@ -186,6 +201,9 @@ export class HerderNetwork {
         case "get_ledgers":
         case "ledgers":
           this.modules.catchUp?.handle(peer, msg);
+          return;
+        case "status":
+          this.statuses.set(peer, {ledger: msg.ledger, phase: msg.phase, peers: msg.peers, at: Date.now()});
           return;
       }
     } catch (err) {
@@ -424,6 +442,12 @@ export class HerderNetwork {
       for (const h of overdue) if (![...h.needs].some((n) => n.startsWith("q:"))) this.deliver(h);
     }
     const lcl = herder.lastClosed().seq;
+    if (now - this.lastStatusSent >= 1000) {
+      this.lastStatusSent = now;
+      const peers = this.modules.overlay.peers();
+      const status = {type: "status" as const, ledger: lcl, phase: this.phase(), peers: peers.length};
+      for (const p of peers) this.modules.overlay.send(p.id, status);
+    }
     if (now - this.lastClose > this.opts.stallResendMs && now - this.lastResend > this.opts.stallResendMs) {
       this.lastResend = now;
       // The last closed slot's statements too (its EXTERNALIZE): a peer that restarted behind

@@ -20,6 +20,8 @@ import {RootFriendbot} from "../herder/friendbot.js";
 import {ApiServer} from "../api/server.js";
 import {WsHub} from "../api/ws/hub.js";
 import {Dashboard, quorumHealth} from "../dashboard/index.js";
+import type {NodeStatus as DashboardNode} from "../dashboard/interface.js";
+import type {QuorumSet} from "../scp/types.js";
 import {LedgerFeed} from "../api/stream/feed.js";
 import {networkConfig} from "../ledger/options.js";
 import {genesisLedger, rootKeypair} from "../ledger/genesis.js";
@@ -213,12 +215,7 @@ export class Node {
         metrics: this.metrics,
         reader: this.store,
         verifyThreads: o.verifyThreads,
-        // Standalone: this node alone. TODO: peers' panels once the overlay reports their status.
-        nodes: () => {
-          const h = this.store.latestHeader();
-          const phase = this.herder.failed !== null ? "stopped" : "externalized";
-          return [{id: nodeKey.publicKey, self: true, ledger: h.seq, closedAt: h.closeTime, phase, peers: 0, quorum: quorumHealth(quorumSet)}];
-        },
+        nodes: () => this.nodePanels(quorumSet),
       },
     );
     this.feed = new LedgerFeed({}, {reader: this.store, log: this.log});
@@ -240,7 +237,8 @@ export class Node {
         },
         metricsText: () => this.metrics.registry.metrics(),
         // The node and the quorum set it was configured with (standalone: itself only).
-        quorum: {self: nodeKey.publicKey, fbas: () => new Map([[nodeKey.publicKey, quorumSet]])},
+        // This node and every node whose quorum set it learnt from their SCP envelopes.
+        quorum: {self: nodeKey.publicKey, fbas: () => this.consensus.knownQuorumSets()},
         metrics: this.metrics,
         dashboard: this.dashboard,
         ws: this.ws,
@@ -288,6 +286,52 @@ export class Node {
     );
   }
 
+  /**
+   * The network dashboard's panels: this node, then every node it hears from (SCP envelopes)
+   * or is connected to (their status messages). A validator not heard from for 10 close
+   * intervals (at least 5 s) counts as down in every quorum set's health.
+   */
+  nodePanels(quorumSet: QuorumSet): DashboardNode[] {
+    const self = this.nodeKey.publicKey;
+    const h = this.store.latestHeader();
+    if (this.network === null) {
+      const phase = this.herder.failed !== null ? "stopped" : "externalized";
+      return [{id: self, self: true, ledger: h.seq, closedAt: h.closeTime, phase, peers: 0, quorum: quorumHealth(quorumSet)}];
+    }
+    const now = Date.now();
+    const window = Math.max(5000, 10 * this.opts.closeIntervalMs);
+    const heard = new Map(this.consensus.heardNodes().map((n) => [n.id, n]));
+    const statuses = new Map(this.network.peerStatuses().map((s) => [s.id, s]));
+    const up = (id: string) => id === self || (heard.get(id)?.at ?? 0) > now - window || (statuses.get(id)?.at ?? 0) > now - window;
+    const everyone = new Set<string>([...heard.keys(), ...statuses.keys()]);
+    const walk = (q: QuorumSet) => {
+      for (const v of q.validators) everyone.add(v);
+      q.innerSets.forEach(walk);
+    };
+    walk(quorumSet);
+    for (const n of heard.values()) if (n.quorumSet) walk(n.quorumSet);
+    everyone.delete(self);
+    const down = new Set([...everyone].filter((id) => !up(id)));
+    const panels: DashboardNode[] = [
+      {id: self, self: true, ledger: h.seq, closedAt: h.closeTime, phase: this.herder.failed !== null ? "stopped" : this.network.phase(), peers: this.overlay?.peers().length ?? 0, quorum: quorumHealth(quorumSet, down)},
+    ];
+    for (const id of [...everyone].sort()) {
+      const st = statuses.get(id);
+      const n = heard.get(id);
+      const ledger = st?.ledger ?? (n === undefined ? 0 : n.type === "externalize" ? n.slot : n.slot - 1);
+      panels.push({
+        id,
+        self: false,
+        ledger,
+        closedAt: this.store.header(ledger)?.closeTime ?? 0,
+        phase: down.has(id) ? "unreachable" : (st?.phase ?? n?.type ?? "unknown"),
+        peers: st !== undefined && !down.has(id) ? st.peers : null,
+        quorum: n?.quorumSet !== undefined ? quorumHealth(n.quorumSet, down) : null,
+      });
+    }
+    return panels;
+  }
+
   /** What `diamante network status` shows of this node. */
   status(): NodeStatus {
     const lcl = this.store.latestHeader();
@@ -300,7 +344,7 @@ export class Node {
       peerPort: this.opts.network?.peerPort ?? null,
       ledger: lcl.seq,
       hash: lcl.hash,
-      phase: slot?.phase ?? "idle",
+      phase: this.network?.phase() ?? slot?.phase ?? "idle",
       peers: this.overlay?.peers().map((p) => p.id) ?? [],
       updatedAt: new Date().toISOString(),
     };

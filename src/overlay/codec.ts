@@ -8,7 +8,7 @@ import type {OverlayMessage, OverlayMessageType} from "./interface.js";
 import {OverlayError, OverlayErrorCode} from "./errors.js";
 
 /** Bumped when a frame's meaning changes; peers of another version are refused at the handshake. */
-export const OVERLAY_VERSION = 1;
+export const OVERLAY_VERSION = 2;
 /** Ledgers one get_ledgers may ask for and one ledgers reply may carry: one 64-ledger checkpoint. */
 export const MAX_LEDGERS_PER_REQUEST = 64;
 /** A transaction or SCP envelope: Stellar caps a tx at 100 operations, far below 64 KiB. */
@@ -127,6 +127,7 @@ const MESSAGE_TYPES: ReadonlySet<string> = new Set<OverlayMessageType>([
   "get_ledgers",
   "ledgers",
   "dont_have",
+  "status",
 ]);
 
 /** Decodes and checks one frame body; throws BAD_FRAME naming what is wrong. */
@@ -197,6 +198,9 @@ export function decodeMessage(body: Buffer, maxFrameBytes: number): WireMessage 
       if (!MESSAGE_TYPES.has(what)) throw bad(`dont_have.what "${what}" is not a message type`);
       return {type, what, key: buf(o, "key", 0, 64)};
     }
+    case "status":
+      keysExactly(o, ["type", "ledger", "phase", "peers"]);
+      return {type, ledger: uint(o, "ledger", 0xffffffff), phase: str(o, "phase", 16), peers: uint(o, "peers", 0xffff)};
     default:
       throw bad(`unknown message type ${typeof type === "string" ? JSON.stringify(type.slice(0, 32)) : typeof type}`);
   }

@@ -25,7 +25,12 @@ export type OverlayMessage =
   | {type: "get_ledgers"; from: number; to: number}
   /** History's encoding of closed ledgers, in sequence order. */
   | {type: "ledgers"; items: Buffer[]}
-  | {type: "dont_have"; what: string; key: Buffer};
+  | {type: "dont_have"; what: string; key: Buffer}
+  /**
+   * Point to point, about once a second: where the sender stands (last closed ledger, SCP phase
+   * of the next slot, authenticated peers), for the network dashboard and `network status`.
+   */
+  | {type: "status"; ledger: number; phase: string; peers: number};
 
 export type OverlayMessageType = OverlayMessage["type"];
 

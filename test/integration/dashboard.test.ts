@@ -59,7 +59,7 @@ describe("dashboards", () => {
     assert.equal(before.nodes.length, 1);
     assert.equal(before.nodes[0]!.self, true);
     // A node alone is its whole quorum: losing it halts the network.
-    assert.deepEqual(before.nodes[0]!.quorum, {validators: 1, threshold: 1, toleratedFailures: 0, oneFailureFromHalt: true});
+    assert.deepEqual(before.nodes[0]!.quorum, {validators: 1, threshold: 1, down: 0, failuresToHalt: 1, toleratedFailures: 0, oneFailureFromHalt: true});
     assert.ok(before.latency.overall.count >= 8, JSON.stringify(before.latency));
     assert.ok(before.latency.overall.p50 > 0 && before.latency.overall.p50 <= before.latency.overall.p99);
 

@@ -72,6 +72,17 @@ test("four validators with threshold 3 agree over the in-memory overlay; a tx se
     await waitFor(() => (members.every((m) => lcl(m) >= 8) ? true : undefined), 30_000, "8 ledgers on every node");
     assertSameChain(members, Math.min(...members.map(lcl)));
 
+    // GET /quorum analyses the network as learnt from the peers' SCP envelopes, not this node alone.
+    const q = (await (await fetch(`http://127.0.0.1:${members[0]!.node.port}/quorum`)).json()) as {nodes: number; intersection: boolean; smallest_blocking_set: string[]; top_tier: string[]};
+    assert.equal(q.nodes, 4);
+    assert.equal(q.intersection, true);
+    assert.equal(q.smallest_blocking_set.length, 2);
+    assert.deepEqual([...q.top_tier].sort(), members.map((m) => m.id).sort());
+    // The dashboard's panels: every validator, each with its ledger and quorum health.
+    const panels = members[0]!.node.nodePanels(members[0]!.node.consensus.localQuorumSet);
+    assert.deepEqual(panels.map((p) => p.id).sort(), members.map((m) => m.id).sort());
+    assert.ok(panels.every((p) => p.ledger >= 7 && p.quorum?.toleratedFailures === 1), JSON.stringify(panels));
+
     // A payment submitted to node 2 only: flooded, included once, the same result on all.
     const root = rootKeypair(members[0]!.node.config.passphrase);
     const dest = Keypair.random();
@@ -94,6 +105,15 @@ test("four validators with threshold 3 agree over the in-memory overlay; a tx se
     await waitFor(() => (lcl(members[0]!) >= before + 5 ? true : undefined), 30_000, "5 ledgers without node 4");
     const stuckAt = lcl(members[3]!);
     assert.ok(stuckAt < lcl(members[0]!));
+    // Once node 4 has been silent for the liveness window, node 1's panels say so.
+    await waitFor(
+      () => {
+        const ps = members[0]!.node.nodePanels(members[0]!.node.consensus.localQuorumSet);
+        return ps.find((p) => p.id === members[3]!.id)?.phase === "unreachable" && ps[0]!.quorum?.oneFailureFromHalt === true ? ps : undefined;
+      },
+      30_000,
+      "node 4 shown down and node 1 one failure from halting",
+    );
 
     // A second one cut off: two of four are not a quorum; nothing closes, nothing diverges.
     net.cut.add(members[2]!.id);

@@ -12,15 +12,23 @@ function codeRows(id, byCode) {
     : rows.map(([code, n]) => `<tr><td class="mono">${escapeHtml(code)}</td><td>${fmt(n, 0)}</td></tr>`).join("");
 }
 
+function quorumLines(q) {
+  if (q === null) return `<div class="status">quorum set not known yet</div>`;
+  const risk = q.oneFailureFromHalt;
+  const verdict = q.failuresToHalt === 0
+    ? "halted: no quorum among the validators up"
+    : risk ? "one failure away from halting" : `can lose ${q.toleratedFailures} validator${q.toleratedFailures === 1 ? "" : "s"} and keep closing`;
+  return `<div>quorum ${q.threshold} of ${q.validators}${q.down > 0 ? ` · <span class="bad">${q.down} down</span>` : ""}; smallest blocking set ${q.failuresToHalt}</div>
+      <div class="${risk ? "bad" : "status"}" data-health>${verdict}</div>`;
+}
+
 function renderNodes(nodes) {
   document.getElementById("nodes").innerHTML = nodes.map((n) => {
-    const q = n.quorum;
-    const risk = q.oneFailureFromHalt;
+    const risk = n.quorum !== null && n.quorum.oneFailureFromHalt;
     return `<div class="node${risk ? " risk" : ""}" data-node="${escapeHtml(n.id)}">
       <div class="mono" title="${escapeHtml(n.id)}">${escapeHtml(short(n.id))}${n.self ? " (this node)" : ""}</div>
-      <div>ledger <b>${n.ledger}</b> · ${escapeHtml(n.phase)} · ${n.peers} peers</div>
-      <div>quorum ${q.threshold} of ${q.validators}; tolerates ${q.toleratedFailures} failure${q.toleratedFailures === 1 ? "" : "s"}</div>
-      <div class="${risk ? "bad" : "status"}">${risk ? "one failure away from halting" : "can lose a validator and keep closing"}</div>
+      <div>ledger <b data-ledger>${n.ledger}</b> · <span data-phase>${escapeHtml(n.phase)}</span> · ${n.peers === null ? "peers unknown" : `${n.peers} peers`}</div>
+      ${quorumLines(n.quorum)}
     </div>`;
   }).join("");
 }

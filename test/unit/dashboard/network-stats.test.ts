@@ -6,7 +6,7 @@ import {createMetrics} from "../../../src/metrics/metrics.js";
 
 describe("quorum health", () => {
   it("a node alone is one failure from halting", () => {
-    assert.deepEqual(quorumHealth({threshold: 1, validators: ["A"], innerSets: []}), {validators: 1, threshold: 1, toleratedFailures: 0, oneFailureFromHalt: true});
+    assert.deepEqual(quorumHealth({threshold: 1, validators: ["A"], innerSets: []}), {validators: 1, threshold: 1, down: 0, failuresToHalt: 1, toleratedFailures: 0, oneFailureFromHalt: true});
   });
   it("3 of 4 tolerates one failure, 3 of 3 none", () => {
     assert.equal(quorumHealth({threshold: 3, validators: ["A", "B", "C", "D"], innerSets: []}).toleratedFailures, 1);
@@ -17,7 +17,16 @@ describe("quorum health", () => {
     // 2 of {A, {2 of B,C,D}, {1 of E,F}}: blocking needs 2 entries failed; cheapest are A (1) and the inner 2-of-3 (2).
     const q = {threshold: 2, validators: ["A"], innerSets: [{threshold: 2, validators: ["B", "C", "D"], innerSets: []}, {threshold: 1, validators: ["E", "F"], innerSets: []}]};
     assert.equal(minBlockingFailures(q), 3);
-    assert.deepEqual(quorumHealth(q), {validators: 6, threshold: 2, toleratedFailures: 2, oneFailureFromHalt: false});
+    assert.deepEqual(quorumHealth(q), {validators: 6, threshold: 2, down: 0, failuresToHalt: 3, toleratedFailures: 2, oneFailureFromHalt: false});
+  });
+  it("validators already down count: 3 of 4 with one down is one failure from halting, with two down halted", () => {
+    const q = {threshold: 3, validators: ["A", "B", "C", "D"], innerSets: []};
+    assert.deepEqual(quorumHealth(q, new Set(["D"])), {validators: 4, threshold: 3, down: 1, failuresToHalt: 1, toleratedFailures: 0, oneFailureFromHalt: true});
+    assert.equal(quorumHealth(q, new Set(["C", "D"])).failuresToHalt, 0);
+    // A down member of a nested set lowers that set's cost only.
+    const nested = {threshold: 2, validators: ["A"], innerSets: [{threshold: 2, validators: ["B", "C", "D"], innerSets: []}, {threshold: 1, validators: ["E", "F"], innerSets: []}]};
+    assert.equal(minBlockingFailures(nested, new Set(["B"])), 2);
+    assert.equal(minBlockingFailures(nested, new Set(["E"])), 2);
   });
 });
 
