@@ -767,13 +767,21 @@ export class CreditClient {
     if (avail < amt) throw new CreditError("unfunded", `the ${role} has ${fromStroops(avail < 0n ? 0n : avail)} ${assetString(asset)} available, ${fromStroops(amt)} needed`);
   }
 
-  /** Ensures `who` has a trustline to `asset` with room for `amt` (adds one, or raises its limit). */
+  /**
+   * Ensures `who` has an authorized trustline to `asset` with room for `amt` (adds one, or raises
+   * its limit): a pre-authorised tx paying into a missing, full or frozen line would fail at apply
+   * and spend its sequence number.
+   */
   private async ensureTrust(who: Keypair, asset: Asset, amt: bigint, role: string): Promise<void> {
     if (asset.isNative()) return;
-    const acc = await this.mustAccount(who.publicKey(), role);
-    const bal = balanceOf(acc, asset);
-    if (bal !== undefined && toStroopsLoose(bal.limit ?? "0") - toStroopsLoose(bal.balance) >= amt) return;
-    await this.submitOwn(who, `adding a ${asset.getCode()} trustline`, Operation.changeTrust({asset}));
+    let bal = balanceOf(await this.mustAccount(who.publicKey(), role), asset);
+    if (bal === undefined || toStroopsLoose(bal.limit ?? "0") - toStroopsLoose(bal.balance) < amt) {
+      await this.submitOwn(who, `adding a ${asset.getCode()} trustline`, Operation.changeTrust({asset}));
+      bal = balanceOf(await this.mustAccount(who.publicKey(), role), asset);
+    }
+    if (bal?.is_authorized === false) {
+      throw new CreditError("unfunded", `the ${role}'s ${assetString(asset)} trustline is not authorized by its issuer: nothing was sent`);
+    }
   }
 
   /** The borrower locks the collateral and receives the principal (pre-authorised accept). */
@@ -783,6 +791,14 @@ export class CreditClient {
     if (t.borrower !== borrower.publicKey()) throw new CreditError("bad_input", "this offer is made to another borrower");
     const ledger = await this.latestLedger();
     if (ledger.closeTime > t.expires) throw new CreditError("too_late", `the offer expired at ${formatLedgerTime(t.expires)} (ledger time ${formatLedgerTime(ledger.closeTime)})`);
+    // The escrow pays every fee of its txs: one funded for less could leave the repay unpayable.
+    const escrowAcc = await this.mustAccount(escrow, "escrow");
+    const bids = [txs.accept, ...txs.cancel, txs.repay, ...txs.claim].reduce((sum, tx) => sum + BigInt(tx.fee), 0n);
+    const need = BigInt(2 + escrowAcc.subentry_count) * ledger.baseReserve + bids + (t.loanAsset.isNative() ? t.principal : 0n);
+    const held = toStroopsLoose(balanceOf(escrowAcc, Asset.native())?.balance ?? "0");
+    if (held < need) {
+      throw new CreditError("bad_escrow", `the escrow holds ${fromStroops(held)} DIAM, less than the ${fromStroops(need)} its reserves, its fees${t.loanAsset.isNative() ? " and the principal" : ""} need: not accepted`);
+    }
     await this.checkFunds(t.borrower, t.collateralAsset, t.collateral, "borrower", ledger.baseReserve);
     await this.ensureTrust(borrower, t.loanAsset, t.principal, "borrower");
     await this.checkFunds(t.borrower, Asset.native(), ledger.baseReserve, "borrower", ledger.baseReserve);

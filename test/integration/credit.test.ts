@@ -214,6 +214,37 @@ describe("CreditCircle loans on the ledger", () => {
     assert.equal((await client.loadLoan(E)).loan.state, "defaulted");
   });
 
+  it("a loan of DIAM: the principal travels with the escrow's native balance, and comes back with a cancel", async () => {
+    const diam = async (id: string): Promise<bigint> => toStroops((await n.server.loadAccount(id)).balances.find((b) => b.asset_type === "native")!.balance);
+    const borrowerBefore = await diam(borrower.publicKey());
+    const offer = await client.createOffer(lender, terms({loanAsset: Asset.native(), principal: "200", repayment: "210", collateral: "3"}));
+    const E = offer.terms.escrow;
+    assert.equal((await client.loadLoan(E)).loan.state, "offered");
+    await client.accept(borrower, E);
+    assert.equal((await client.loadLoan(E)).loan.state, "open");
+    // The escrow pays the accept's fee: the borrower's balance grows by exactly the principal.
+    assert.equal(await diam(borrower.publicKey()), borrowerBefore + toStroops("200"));
+    const lenderBefore = await diam(lender.publicKey());
+    await client.repay(borrower, E);
+    const closed = await client.loadLoan(E);
+    assert.equal(closed.loan.state, "repaid");
+    // The merge returned the escrow's reserves and unspent fee budget to the lender.
+    assert.ok((await diam(lender.publicKey())) > lenderBefore);
+    const afterMerge = await diam(lender.publicKey());
+    await client.collect(lender, E);
+    // 210 collected, less the collect tx's fee.
+    assert.equal(await diam(lender.publicKey()), afterMerge + toStroops("210") - 100n);
+
+    const lenderStart = await diam(lender.publicKey());
+    const second = await client.createOffer(lender, terms({loanAsset: Asset.native(), principal: "300", repayment: "301"}));
+    assert.ok((await diam(lender.publicKey())) < lenderStart - toStroops("300"));
+    await client.cancel(lender, second.terms.escrow);
+    // Everything but the fees of the two offer txs and the cancel (charged to the escrow) comes back.
+    assert.equal((await client.loadLoan(second.terms.escrow)).loan.state, "cancelled");
+    const lost = lenderStart - (await diam(lender.publicKey()));
+    assert.ok(lost > 0n && lost < toStroops("0.01"), `the lender lost ${fromStroops(lost)} DIAM`);
+  });
+
   it("a borrower's client refuses an escrow whose configuration differs from its terms", async () => {
     const offer = await client.createOffer(lender, terms({principal: "1", repayment: "2"}));
     const E = offer.terms.escrow;
