@@ -45,6 +45,22 @@ export interface E2eResult {
   figures?: E2eFigures;
 }
 
+/**
+ * What the load runs against: one node process (the default) or a set of them (a network of
+ * validators, validators.ts), whose CPU and memory are summed. `window` brackets the load: from
+ * the first send until everything accepted is committed.
+ */
+export interface BenchTarget {
+  baseUrl: string;
+  /** Root JSON (`GET /`) of the node the load is sent to. */
+  root: Record<string, unknown>;
+  pids: Array<number | undefined>;
+  stop(): Promise<string>;
+  window?: {begin(): Promise<void>; end(committed: number): Promise<{text: string; markdown: string}>};
+}
+
+const sumOf = (xs: number[]): number => xs.reduce((a, b) => a + b, 0);
+
 export interface E2eFigures {
   acceptedTps: number;
   committedTps: number;
@@ -488,19 +504,24 @@ export async function runE2eBench(opts: E2eOptions = defaultE2eOptions): Promise
   const profDir = opts.cpuProfDir ?? path.join(tmp, "cpu-prof");
   if (opts.cpuProf) mkdirSync(profDir, {recursive: true});
   const phases: string[] = [];
-  let node: Awaited<ReturnType<typeof startNode>> | undefined;
+  let node: BenchTarget | undefined;
   let poller: LedgerPoller | undefined;
   try {
     let t = performance.now();
-    node = await startNode({
-      dataDir,
-      logPath,
-      closeIntervalMs: opts.closeIntervalMs,
-      startTimeoutMs: opts.startTimeoutMs,
-      cpuProfDir: opts.cpuProf ? profDir : undefined,
-      extraArgs: opts.nodeArgs,
-      nodeMain,
-    });
+    if (opts.target !== undefined) {
+      node = await opts.target(tmp);
+    } else {
+      const one = await startNode({
+        dataDir,
+        logPath,
+        closeIntervalMs: opts.closeIntervalMs,
+        startTimeoutMs: opts.startTimeoutMs,
+        cpuProfDir: opts.cpuProf ? profDir : undefined,
+        extraArgs: opts.nodeArgs,
+        nodeMain,
+      });
+      node = {baseUrl: one.baseUrl, root: one.root, pids: [one.child.pid], stop: () => stopNode(one.child)};
+    }
     const passphrase = field(node.root, "network_passphrase", "GET /");
     phases.push(`start ${(performance.now() - t).toFixed(0)} ms`);
 
@@ -534,7 +555,8 @@ export async function runE2eBench(opts: E2eOptions = defaultE2eOptions): Promise
 
     const side = opts.sideLoad ? await opts.sideLoad(node.baseUrl) : undefined;
     const submitAt = new Float64Array(opts.payments).fill(Number.NaN);
-    const nodeCpuBefore = processCpuSeconds(node.child.pid);
+    await node.window?.begin();
+    const nodeCpuBefore = sumOf(node.pids.map(processCpuSeconds));
     const profileFrom = profileClockUs();
     const stealBefore = hostSteal();
     const benchCpuBefore = process.cpuUsage();
@@ -555,9 +577,10 @@ export async function runE2eBench(opts: E2eOptions = defaultE2eOptions): Promise
     const drainTimedOut = committedSoFar() < sent.accepted.size;
     // CPU spent from the first send until everything committed: the node's own cost per tx, apart
     // from the load generator's, which shares the same cores.
-    const nodeCpu = processCpuSeconds(node.child.pid) - nodeCpuBefore;
+    const nodeCpu = sumOf(node.pids.map(processCpuSeconds)) - nodeCpuBefore;
+    const windowReport = await node.window?.end(committedSoFar());
     const profileWindow: ProfileWindow = {fromUs: profileFrom, toUs: profileClockUs()};
-    const nodeRss = rssBytes(node.child.pid);
+    const nodeRss = sumOf(node.pids.map(rssBytes));
     const benchCpuUs = process.cpuUsage(benchCpuBefore);
     const benchCpu = (benchCpuUs.user + benchCpuUs.system) / 1e6;
     const stealAfter = hostSteal();
@@ -669,7 +692,11 @@ export async function runE2eBench(opts: E2eOptions = defaultE2eOptions): Promise
       markdown += `\nSample refusals:\n\n${samples.map((e) => `    ${e}`).join("\n")}\n`;
     }
 
-    const how = await stopNode(node.child);
+    if (windowReport !== undefined) {
+      text += `\n\n${windowReport.text}`;
+      markdown += `\n${windowReport.markdown}\n`;
+    }
+    const how = await node.stop();
     node = undefined;
     text += `\n  Node stopped: ${how}.`;
     if (opts.cpuProf) {
@@ -696,7 +723,7 @@ export async function runE2eBench(opts: E2eOptions = defaultE2eOptions): Promise
     throw err;
   } finally {
     poller?.stop();
-    if (node !== undefined) await stopNode(node.child);
+    if (node !== undefined) await node.stop();
     rmSync(tmp, {recursive: true, force: true});
   }
 }

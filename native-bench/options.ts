@@ -69,6 +69,8 @@ export interface E2eOptions {
    * called once the accounts are funded and the payments signed, stopped when sending ends.
    */
   sideLoad?: (baseUrl: string) => Promise<{stop(): Promise<void>}>;
+  /** Starts what the load runs against instead of one node (validators.ts); `tmp` is the run's temp folder. */
+  target?: (tmp: string) => Promise<import("./e2e.js").BenchTarget>;
 }
 
 export const defaultE2eOptions: E2eOptions = {

@@ -3,7 +3,8 @@
  * build), disk per committed payment with and without history retention, a ledger of 1M accounts
  * and the kill -9 soak. Prints tables and rewrites RESULTS.md. Flags after `--`:
  *   --micro-only | --e2e-only          one part only
- *   --skip-micro --skip-e2e --skip-mixed --skip-paths --skip-quorum --skip-streams --skip-disk --skip-accounts --skip-soak
+ *   --skip-micro --skip-e2e --skip-mixed --skip-validators --skip-paths --skip-quorum --skip-streams --skip-disk --skip-accounts --skip-soak
+ *   --validators-payments N   payments per run of the validators part (default 20,000)
  *   --mixed-runs N (3)                 mixed-load runs, each alternating with a payment-only run
  *   --paths-offers N (10,000) --paths-assets N (50) --paths-payments N (20,000)
  *   --e2e-runs N (3)                   end-to-end repeats; medians reported (one run varies ±15%)
@@ -25,6 +26,7 @@ import {defaultPathBenchOptions, runPathBench} from "./paths.js";
 import {runQuorumBench} from "./quorum.js";
 import {defaultSoakOptions, runSoak} from "./soak.js";
 import {runStreamsBench} from "./streams.js";
+import {defaultValidatorsBenchOptions, runValidatorsBench} from "./validators.js";
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
@@ -43,8 +45,8 @@ async function main(): Promise<void> {
   const baselineMain = baselineDist === undefined ? undefined : nodeMainOf(baselineDist);
   const mixedRuns = Number(valueOf("--mixed-runs") ?? 3);
   if (!Number.isInteger(mixedRuns) || mixedRuns < 1) throw new Error("--mixed-runs takes a whole number ≥ 1");
-  const own = new Set(["--micro-only", "--e2e-only", "--skip-micro", "--skip-e2e", "--skip-soak", "--skip-paths", "--skip-quorum", "--skip-streams", "--skip-mixed"]);
-  const ownWithValue = new Set(["--e2e-runs", "--mixed-runs", "--soak-kills", "--baseline-dist", "--paths-offers", "--paths-assets", "--paths-payments"]);
+  const own = new Set(["--micro-only", "--e2e-only", "--skip-micro", "--skip-e2e", "--skip-soak", "--skip-paths", "--skip-quorum", "--skip-streams", "--skip-mixed", "--skip-validators"]);
+  const ownWithValue = new Set(["--validators-payments", "--e2e-runs", "--mixed-runs", "--soak-kills", "--baseline-dist", "--paths-offers", "--paths-assets", "--paths-payments"]);
   const rest = withoutScaleFlags(args).filter((a, i, all) => !own.has(a) && !ownWithValue.has(a) && !ownWithValue.has(all[i - 1]));
   const e2eOptions = parseE2eFlags(rest);
   const scale = parseScaleFlags(args, e2eOptions);
@@ -55,6 +57,7 @@ async function main(): Promise<void> {
   const runQuorum = !only && !has("--skip-quorum");
   const runStreams = !only && !has("--skip-streams");
   const runMixed = !only && !has("--skip-mixed");
+  const runValidators = !only && !has("--skip-validators");
   const runDisk = !only && !scale.skipDisk;
   const runAccounts = !only && !scale.skipAccounts;
   const runSoakPart = !only && !has("--skip-soak") && soakKills > 0;
@@ -157,6 +160,16 @@ async function main(): Promise<void> {
       const header = ["mixed load (50% payments, 30% offers, 20% path payments)", "value", "detail"];
       console.log(`\n== Mixed load vs payment-only ==\n${textTable(header, rows)}`);
       appendResults(`### Mixed load vs payment-only\n\n${markdownTable(header, rows)}\n`);
+    });
+  }
+
+  if (runValidators) {
+    await part("Validators (issue 7)", async () => {
+      const payments = Number(valueOf("--validators-payments") ?? defaultValidatorsBenchOptions.payments);
+      if (!Number.isInteger(payments) || payments < 1) throw new Error("--validators-payments takes a whole number ≥ 1");
+      const r = await runValidatorsBench(e2eOptions, {...defaultValidatorsBenchOptions, payments}, print);
+      console.log(r.text);
+      appendResults(r.markdown);
     });
   }
 

@@ -1,0 +1,174 @@
+/**
+ * The payment load against a network of 4 validators (threshold 3) as separate processes on
+ * this box (`diamante network up`, 1 s ledgers, TCP overlay), and the same load against a single
+ * node in the same run for the ratio. The load is sent to validator 0, which floods the txs to
+ * the others; every validator applies every ledger. Where the time goes: CPU seconds of each
+ * validator over the load window, and SCP and overlay messages per ledger.
+ */
+import {createServer} from "node:net";
+import {readFileSync} from "node:fs";
+import {join} from "node:path";
+import {networkDown, networkUp, PEER_PORT_OFFSET, type NetworkPlan} from "../src/cli/network.js";
+import {processCpuSeconds, runE2eBench, type BenchTarget, type E2eFigures} from "./e2e.js";
+import {getJson, sleep} from "./horizon-http.js";
+import {formatNumber, formatRatio, markdownTable, textTable} from "./report.js";
+import type {E2eOptions} from "./options.js";
+import {BenchError, BenchErrorCode} from "./errors.js";
+
+export interface ValidatorsBenchOptions {
+  /** Validators (full mesh, threshold ⌊2n/3⌋+1). */
+  nodes: number;
+  /** Payments per run: the same for the single node and the network, so the ratio compares like with like. */
+  payments: number;
+}
+
+export const defaultValidatorsBenchOptions: ValidatorsBenchOptions = {
+  /** 4, the issue's figure: the smallest network that survives a failure (3 of 4). */
+  nodes: 4,
+  /** 20,000: ~10 s at the single node's rate, long enough for a dozen 1 s ledgers on the network. */
+  payments: 20_000,
+};
+
+function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.once("error", () => resolve(false));
+    s.listen(port, "127.0.0.1", () => s.close(() => resolve(true)));
+  });
+}
+
+async function freeBase(n: number): Promise<number> {
+  for (let tries = 0; tries < 50; tries++) {
+    const base = 20_000 + Math.floor(Math.random() * 30_000);
+    let ok = true;
+    for (let i = 0; i < n && ok; i++) ok = (await portFree(base + i)) && (await portFree(base + PEER_PORT_OFFSET + i));
+    if (ok) return base;
+  }
+  throw new BenchError(BenchErrorCode.NodeStartFailed, "no free port range for the validators");
+}
+
+/** Sums of Prometheus samples by metric name and label filter, from /metrics text. */
+function sample(text: string, name: string, label?: string): number {
+  let sum = 0;
+  for (const line of text.split("\n")) {
+    if (!line.startsWith(name)) continue;
+    const rest = line.slice(name.length);
+    if (rest[0] !== "{" && rest[0] !== " ") continue;
+    if (label !== undefined && !rest.includes(label)) continue;
+    const v = Number(line.slice(line.lastIndexOf(" ") + 1));
+    if (Number.isFinite(v)) sum += v;
+  }
+  return sum;
+}
+
+interface NodeCounters {
+  cpu: number;
+  ledgers: number;
+  scpEmitted: number;
+  scpReceived: number;
+  txFloodReceived: number;
+  messagesSent: number;
+}
+
+async function counters(apiPort: number, pid: number | undefined): Promise<NodeCounters> {
+  const res = await fetch(`http://127.0.0.1:${apiPort}/metrics`);
+  const text = await res.text();
+  return {
+    cpu: processCpuSeconds(pid),
+    ledgers: sample(text, "diamante_ledger_closed_total"),
+    scpEmitted: sample(text, "diamante_scp_envelopes_emitted_total"),
+    scpReceived: sample(text, "diamante_overlay_messages_received_total", 'type="scp"'),
+    txFloodReceived: sample(text, "diamante_overlay_messages_received_total", 'type="tx"'),
+    messagesSent: sample(text, "diamante_overlay_messages_sent_total"),
+  };
+}
+
+/** Starts the validators in `tmp`; the load goes to validator 0. */
+async function startValidators(tmp: string, o: ValidatorsBenchOptions, closeIntervalMs: number): Promise<BenchTarget> {
+  const dir = join(tmp, "network");
+  const base = await freeBase(o.nodes);
+  let plan: NetworkPlan;
+  try {
+    plan = await networkUp({dir, nodes: o.nodes, basePort: base, topology: "full", watchers: 0, closeIntervalMs});
+  } catch (err) {
+    throw new BenchError(BenchErrorCode.NodeStartFailed, `network up failed: ${(err as Error).message}`);
+  }
+  const stop = async (): Promise<string> => `${await networkDown(dir)} validators stopped`;
+  const ports = plan.nodes.map((n) => n.apiPort);
+  const pids = plan.nodes.map((n) => Number(readFileSync(join(n.dir, "pid"), "utf8").trim()));
+  // Wait until the network closes ledgers (all validators connected and agreeing).
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const seqs = await Promise.all(ports.map(async (p) => Number(((await getJson(`http://127.0.0.1:${p}`, "/", 2000).catch(() => ({body: {}}))).body as {history_latest_ledger?: number}).history_latest_ledger ?? 0)));
+    if (seqs.every((s) => s >= 3)) break;
+    if (Date.now() > deadline) {
+      await stop();
+      throw new BenchError(BenchErrorCode.NodeStartFailed, `the validators did not close 3 ledgers within 60 s (ledgers ${seqs.join(", ")})`);
+    }
+    await sleep(200);
+  }
+  const {body} = await getJson(`http://127.0.0.1:${ports[0]}`, "/", 5000);
+  let before: NodeCounters[] = [];
+  let began = 0;
+  return {
+    baseUrl: `http://127.0.0.1:${ports[0]}`,
+    root: body as Record<string, unknown>,
+    pids,
+    stop,
+    window: {
+      begin: async () => {
+        before = await Promise.all(ports.map((p, i) => counters(p, pids[i])));
+        began = performance.now();
+      },
+      end: async (committed: number) => {
+        const seconds = (performance.now() - began) / 1000;
+        const after = await Promise.all(ports.map((p, i) => counters(p, pids[i])));
+        const rows = after.map((a, i) => {
+          const b = before[i]!;
+          const ledgers = Math.max(1, a.ledgers - b.ledgers);
+          const cpu = a.cpu - b.cpu;
+          return [
+            `validator ${i}${i === 0 ? " (receives the load)" : ""}`,
+            `${cpu.toFixed(1)} s (${((100 * cpu) / seconds).toFixed(0)}% of a core)`,
+            committed > 0 ? `${((cpu * 1e6) / committed).toFixed(0)} µs` : "n/a",
+            String(a.ledgers - b.ledgers),
+            ((a.scpEmitted - b.scpEmitted) / ledgers).toFixed(1),
+            ((a.scpReceived - b.scpReceived) / ledgers).toFixed(1),
+            formatNumber(a.txFloodReceived - b.txFloodReceived),
+            formatNumber((a.messagesSent - b.messagesSent) / ledgers),
+          ];
+        });
+        const header = ["where the time goes", "CPU over the load window", "CPU per committed tx", "ledgers closed", "SCP envelopes sent / ledger", "SCP envelopes received / ledger", "txs received by flood", "overlay messages sent / ledger"];
+        const title = `Validators: per node over the ${seconds.toFixed(1)} s load window`;
+        return {text: `== ${title} ==\n${textTable(header, rows)}`, markdown: `#### ${title}\n\n${markdownTable(header, rows)}\n`};
+      },
+    },
+  };
+}
+
+export async function runValidatorsBench(e2e: E2eOptions, o: ValidatorsBenchOptions, print: (s: string) => void): Promise<{text: string; markdown: string; figures: {single?: E2eFigures; network?: E2eFigures}}> {
+  const closeIntervalMs = 1000;
+  const base = {...e2e, payments: o.payments, closeIntervalMs};
+  const single = await runE2eBench({...base, label: `single node, the baseline of the ${o.nodes}-validator ratio`});
+  print(single.text);
+  let markdown = single.markdown;
+  const network = await runE2eBench({...base, label: `${o.nodes} validators as processes, threshold ${Math.floor((2 * o.nodes) / 3) + 1}, 1 s ledgers`, target: (tmp) => startValidators(tmp, o, closeIntervalMs)});
+  print(network.text);
+  markdown += network.markdown;
+  const s = single.figures;
+  const n = network.figures;
+  const rows: string[][] = [];
+  if (s !== undefined && n !== undefined) {
+    rows.push(
+      ["committed TPS, single node", formatNumber(s.committedTps), `${o.payments.toLocaleString("en-US")} payments, 1 s ledgers`],
+      [`committed TPS, ${o.nodes} validators`, formatNumber(n.committedTps), "goal ≥ 3,500 (Stellar's best published: 3,437 on 7 nodes of 16 vCPU)"],
+      [`${o.nodes} validators / single node`, formatRatio(n.committedTps / s.committedTps), "same load, same run"],
+      ["submit→confirm p99, single / validators", `${s.p99Ms.toFixed(0)} / ${n.p99Ms.toFixed(0)} ms`, "as seen on the node that received the load"],
+      ["CPU per committed tx, single / all validators", `${s.nodeCpuUsPerTx.toFixed(0)} / ${n.nodeCpuUsPerTx.toFixed(0)} µs`, `every validator applies every tx: ≥ ${o.nodes}× the work on the same cores`],
+    );
+  }
+  const header = ["validators vs single node", "value", "detail"];
+  const text = `\n== Validators vs single node ==\n${textTable(header, rows)}`;
+  markdown += `### Validators vs single node\n\n${markdownTable(header, rows)}\n`;
+  return {text, markdown, figures: {single: s, network: n}};
+}
