@@ -12,6 +12,7 @@ import {DiamanteError} from "../util/errors.js";
 import {dbStats, formatDbStats} from "../store/stats.js";
 import {runQuorumCommand} from "./quorum-check.js";
 import {runCatchupCommand} from "./catchup.js";
+import {runDemoCommand} from "../demo/cli.js";
 import {loadNodeConfig} from "../node/config.js";
 import {TcpOverlay} from "../overlay/tcp-overlay.js";
 import {networkCommand, NETWORK_USAGE} from "./network-command.js";
@@ -36,6 +37,8 @@ Commands:
              (\`diamante wallet help\`)
   quorum check FILE  quorum intersection, blocking sets, top tier of a network
              (\`diamante quorum --help\`)
+  demo       seed a running test network with anchors, a market maker and users for the
+             browser apps (\`diamante demo --help\`; \`npm run demo\`)
   help       this text
 
 Flags (start, init):
@@ -110,6 +113,7 @@ async function main(argv: string[]): Promise<number> {
   if (command === "quorum") return runQuorumCommand(rest);
   if (command === "catchup") return runCatchupCommand(rest);
   if (command === "wallet") return runWalletCommand(rest);
+  if (command === "demo") return runDemoCommand(rest);
   let values;
   let positionals: string[];
   try {
