@@ -9,6 +9,7 @@ import {pino} from "pino";
 import {checkKdfParams} from "../wallet/keystore.js";
 import {DEFAULT_KDF} from "../wallet/options.js";
 import {DEMO_OFFERS, seedDemo, type DemoSeeder} from "./seed.js";
+import {seedCreditLoans} from "./credit-seed.js";
 
 /** Printed and documented as demo-only: these keystores guard play money on a test network. */
 export const DEMO_PASSWORD = "demo-password";
@@ -17,7 +18,8 @@ const USAGE = `diamante demo [flags]
 
 Seeds a running test network with two anchors (USD and AED issuers whose home_domain points at
 their stellar.toml and transfer servers, run by this process), a market maker bridging USD and AED
-through DIAM, and users alice, bob and carol with keystores. Keeps the anchors running until Ctrl-C.
+through DIAM, users alice, bob and carol with keystores, and CreditCircle loans against a DIAMOND
+collateral asset. Keeps the anchors running until Ctrl-C.
 
 Flags:
   --node URL            the node's API (default http://127.0.0.1:8000)
@@ -37,8 +39,8 @@ function whole(v: string | undefined, name: string): number | undefined {
   return Number(v);
 }
 
-/** Extra seeders (e.g. CreditCircle's loans) registered by the apps that need demo data. */
-export const DEMO_SEEDERS: DemoSeeder[] = [];
+/** What the apps add to the base world: CreditCircle's collateral asset and loans. */
+const DEMO_SEEDERS: DemoSeeder[] = [seedCreditLoans];
 
 /** Runs the command; resolves with the exit code once stopped (Ctrl-C), or 2 on a usage error. */
 export async function runDemoCommand(args: string[]): Promise<number> {

@@ -1,7 +1,8 @@
 /**
  * `diamante demo` against a node started in-process: the command seeds the economy the browser
  * apps show (anchors reachable from their issuers' home_domain, the market maker's offers, users
- * with balances and keystores), a USD → AED path through DIAM exists, and Ctrl-C stops it.
+ * with balances and keystores, CreditCircle's loans), a USD → AED path through DIAM exists, and
+ * Ctrl-C stops it.
  * Usage errors change nothing on the ledger.
  */
 import {after, before, describe, it} from "node:test";
@@ -16,6 +17,7 @@ import {passphraseOf} from "../helpers/market.js";
 import {rootKeypair} from "../../src/ledger/genesis.js";
 import {openKeystore} from "../../src/wallet/keystore.js";
 import {nodeSodium} from "../../src/wallet/sodium-node.js";
+import {CreditClient} from "../../src/wallet/credit.js";
 
 const CLI = fileURLToPath(new URL("../../src/cli/main.js", import.meta.url));
 
@@ -26,6 +28,7 @@ interface Summary {
   keystore_dir: string;
   password: string;
   users: {name: string; account: string; keystore: string; balances: string}[];
+  notes: string[];
 }
 
 function run(args: string[]): {proc: ChildProcess; firstLine: Promise<string>; exited: Promise<number | null>; stderr: () => string} {
@@ -123,10 +126,20 @@ describe("diamante demo", () => {
         assert.equal(u.keystore, join(dir, `${u.name}.json`));
       }
       const alice = await n.server.loadAccount(s.users[0]?.account ?? "");
-      assert.equal(alice.balances.find((b) => "asset_code" in b && b.asset_code === "USD")?.balance, "500.0000000");
+      // 500 USD issued, 100 lent to bob in the CreditCircle loan below.
+      assert.equal(alice.balances.find((b) => "asset_code" in b && b.asset_code === "USD")?.balance, "400.0000000");
       const bob = await n.server.loadAccount(s.users[1]?.account ?? "");
       assert.equal(bob.balances.find((b) => "asset_code" in b && b.asset_code === "AED")?.balance, "200.0000000");
-      assert.match(s.users[0]?.balances ?? "", /500 USD/);
+      assert.match(s.users[0]?.balances ?? "", /400 USD/);
+      assert.equal(bob.balances.find((b) => "asset_code" in b && b.asset_code === "USD")?.balance, "100.0000000");
+
+      // CreditCircle: bob's loan from alice is open, carol's is offered, both in its on-ledger format.
+      const credit = new CreditClient(n.server);
+      const bobLoans = await credit.loansOf(s.users[1]?.account ?? "");
+      assert.deepEqual(bobLoans.map((l) => [l.state, l.role, l.terms.lender]), [["open", "borrower", s.users[0]?.account]]);
+      const carolLoans = await credit.loansOf(s.users[2]?.account ?? "");
+      assert.deepEqual(carolLoans.map((l) => [l.state, l.role]), [["offered", "borrower"]]);
+      assert.equal(s.notes.length, 3);
     } finally {
       r.proc.kill("SIGINT");
     }
