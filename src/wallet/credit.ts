@@ -122,7 +122,12 @@ export type LoanState =
   | "defaulted"
   | "cancelled"
   /** The escrow's sequence or signers match none of the loan's transactions (e.g. both parties moved it together). */
-  | "unknown";
+  | "unknown"
+  /**
+   * Terms readable but the escrow no longer what they imply (`problem` says how: a frozen or
+   * clawed-back collateral, a signer both parties added, …): no step is offered.
+   */
+  | "blocked";
 
 export interface Loan {
   terms: LoanTerms;
@@ -135,6 +140,8 @@ export interface Loan {
   closedBy?: string;
   /** Close time (unix s) of the ledger that closed it. */
   closedAt?: bigint;
+  /** Why a loan is blocked. */
+  problem?: string;
 }
 
 export interface OfferInput {
@@ -669,7 +676,12 @@ export class CreditClient {
     if (acc !== null) {
       const terms = parseTerms(escrow, decodeDataAttr(acc.data_attr));
       const txs = buildLoanTxs(terms, passphrase);
-      return {loan: {terms, state: escrowState(acc, terms, txs)}, txs};
+      try {
+        return {loan: {terms, state: escrowState(acc, terms, txs)}, txs};
+      } catch (err) {
+        if (!(err instanceof CreditError) || err.code !== "bad_escrow") throw err;
+        return {loan: {terms, state: "blocked", problem: err.message}, txs};
+      }
     }
     return this.closedLoan(escrow, passphrase);
   }
@@ -752,6 +764,7 @@ export class CreditClient {
 
   private async expectState(escrow: string, states: LoanState[], what: string): Promise<{loan: Loan; txs: LoanTxs}> {
     const {loan, txs} = await this.loadLoan(escrow);
+    if (loan.state === "blocked") throw new CreditError("bad_escrow", `cannot ${what}: ${loan.problem ?? "the escrow does not match its terms"}`);
     if (!states.includes(loan.state)) throw new CreditError("wrong_state", `cannot ${what}: the loan is ${loan.state.replace("_", " ")}`);
     return {loan, txs};
   }

@@ -266,4 +266,24 @@ describe("CreditCircle loans on the ledger", () => {
     assert.equal(termsEntries(t).length, Object.keys(entries).length);
     await client.cancel(lender, E);
   });
+
+  it("an escrow both parties changed together is shown blocked, and no step is sent", async () => {
+    const offer = await client.createOffer(lender, terms({principal: "2", repayment: "3"}));
+    const E = offer.terms.escrow;
+    // Lender and borrower together (1 + 1 = the threshold of 2) may do anything, e.g. lower a threshold.
+    const acc = await n.server.loadAccount(E);
+    const both = new TransactionBuilder(acc, {fee: "100", networkPassphrase: passphrase})
+      .addOperation(Operation.setOptions({lowThreshold: 1}))
+      .setTimeout(0)
+      .build();
+    both.sign(lender, borrower);
+    assert.equal(await txCode(both), "applied");
+    const {loan} = await client.loadLoan(E);
+    assert.equal(loan.state, "blocked");
+    assert.match(loan.problem ?? "", /thresholds are not 2\/2\/2/);
+    const listed = (await client.loansOf(borrower.publicKey())).find((l) => l.terms.escrow === E);
+    assert.equal(listed?.state, "blocked");
+    await assert.rejects(client.accept(borrower, E), (e: unknown) => e instanceof CreditError && e.code === "bad_escrow" && /cannot accept/.test(e.message));
+    await assert.rejects(client.cancel(lender, E), (e: unknown) => e instanceof CreditError && e.code === "bad_escrow");
+  });
 });

@@ -134,6 +134,7 @@ const STATE_TEXT: Record<Loan["state"], string> = {
   defaulted: "defaulted: collateral claimed",
   cancelled: "offer cancelled",
   unknown: "moved outside CreditCircle",
+  blocked: "blocked",
 };
 
 function action(cls: string, label: string, escrow: string, run: (k: Unlocked, escrow: string) => Promise<void>, busy: string, done: string): HTMLButtonElement {
@@ -187,7 +188,8 @@ function renderLoans(loans: Loan[]): void {
         h("td", {class: "num"}, money(l.terms.repayment, l.terms.loanAsset)),
         h("td", {class: "num"}, money(l.terms.collateral, l.terms.collateralAsset)),
         h("td", {"data-due": l.terms.due.toString()}, dueText(l.terms.due)),
-        h("td", {class: "state"}, l.state === "offered" ? `offered, accept by ${formatLedgerTime(l.terms.expires)}` : STATE_TEXT[l.state]),
+        h("td", {class: "state", ...(l.problem !== undefined ? {title: l.problem} : {})},
+          l.state === "offered" ? `offered, accept by ${formatLedgerTime(l.terms.expires)}` : l.state === "blocked" ? `blocked: ${l.problem ?? ""}` : STATE_TEXT[l.state]),
         h("td", {}, ...openActions(l)))),
   );
   byId("closed-loans").replaceChildren(
