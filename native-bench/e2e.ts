@@ -553,7 +553,7 @@ export async function runE2eBench(opts: E2eOptions = defaultE2eOptions): Promise
     const startLedger = poller.newest;
     poller.start();
 
-    const side = opts.sideLoad ? await opts.sideLoad(node.baseUrl) : undefined;
+    const side = opts.sideLoad ? await opts.sideLoad(node.baseUrl, node.pids[0]) : undefined;
     const submitAt = new Float64Array(opts.payments).fill(Number.NaN);
     await node.window?.begin();
     const nodeCpuBefore = sumOf(node.pids.map(processCpuSeconds));

@@ -66,9 +66,10 @@ export interface E2eOptions {
   load?: "payments" | "mixed";
   /**
    * Other traffic to run against the node while the payments are sent (the path finding figures):
-   * called once the accounts are funded and the payments signed, stopped when sending ends.
+   * called once the accounts are funded and the payments signed (with the node's pid, for its
+   * memory), stopped when sending ends.
    */
-  sideLoad?: (baseUrl: string) => Promise<{stop(): Promise<void>}>;
+  sideLoad?: (baseUrl: string, nodePid: number | undefined) => Promise<{stop(): Promise<void>}>;
   /** Starts what the load runs against instead of one node (validators.ts); `tmp` is the run's temp folder. */
   target?: (tmp: string) => Promise<import("./e2e.js").BenchTarget>;
 }

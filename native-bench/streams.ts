@@ -1,16 +1,25 @@
 /**
  * Streams under the payment load: the end-to-end run once with no subscriber and once with
  * 1,000 WebSocket subscribers (/ws, topic payments) plus 200 SSE streams (GET /payments,
- * text/event-stream) open while the payments are sent. Reports delivery (every record once, in
- * paging order, to consumers that keep up), the fan-out delay, the node's publish time, its
- * memory, and committed TPS with subscribers as a ratio of the run without (goal ≥ 0.9).
+ * text/event-stream) open while the payments are sent. The subscribers run in a process of their
+ * own (stream-consumers.ts), apart from the load generator and the node. Reports delivery (every
+ * payment record committed while subscribed reached every consumer, once, in paging order), the
+ * delivery lag (the node's publish time per ledger plus the fan-out spread across consumers),
+ * the node's memory before and after, and committed TPS with subscribers as a ratio of the run
+ * without (goal ≥ 0.9).
+ *
+ *   node dist/native-bench/streams.js [--ws N] [--sse N] [e2e flags: --payments N --accounts K …]
  */
-import http from "node:http";
-import * as hdr from "hdr-histogram-js";
-import WebSocket from "ws";
-import {runE2eBench, type E2eResult} from "./e2e.js";
+import {fork, type ChildProcess} from "node:child_process";
+import {fileURLToPath} from "node:url";
+import {runE2eBench, parseE2eFlags, type E2eResult} from "./e2e.js";
+import {getRecord, pageRecords, sleep} from "./horizon-http.js";
+import {machineInfo, machineMarkdown} from "./machine.js";
+import {isEntryPoint} from "./measure.js";
+import {rssBytes} from "./node-process.js";
 import {defaultE2eOptions, type E2eOptions} from "./options.js";
 import {formatNumber, formatRatio, markdownTable, textTable} from "./report.js";
+import type {ConsumersOptions, ConsumersReport} from "./stream-consumers.js";
 
 export interface StreamsBenchOptions {
   wsSubscribers: number;
@@ -21,150 +30,183 @@ export interface StreamsBenchOptions {
 
 export const defaultStreamsBenchOptions: StreamsBenchOptions = {wsSubscribers: 1000, sseStreams: 200, connectConcurrency: 50};
 
-/** What one consumer saw: records, order violations (a token not after the previous), first-seen times per ledger. */
-interface Consumer {
-  records: number;
-  outOfOrder: number;
-  lastToken: bigint;
-  close(): void;
-}
+/** Longest wait for the last payments to be committed and delivered after sending ends. */
+const SETTLE_MS = 120_000;
+/** The newest payment unchanged this long (with nothing left queued): the load is committed. */
+const QUIET_MS = 3_000;
 
-function tokenValue(token: string): bigint {
-  const [toid, n = "0"] = token.split("-");
-  return (BigInt(toid!) << 20n) | BigInt(n);
-}
+const CONSUMERS_MAIN = fileURLToPath(new URL("./stream-consumers.js", import.meta.url));
 
-/** Receipt time of each ledger's frame at each WS subscriber, to measure the fan-out spread. */
-class Arrivals {
-  private readonly first = new Map<number, number>();
-  private readonly all: Array<[number, number]> = [];
-  seen(ledger: number, at: number): void {
-    if (!this.first.has(ledger)) this.first.set(ledger, at);
-    this.all.push([ledger, at]);
-  }
-  spread(): hdr.Histogram {
-    const h = hdr.build({lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: 3});
-    for (const [ledger, at] of this.all) h.recordValue(Math.max(1, Math.round((at - this.first.get(ledger)!) * 1000)));
-    return h;
-  }
-}
-
-function openWs(baseUrl: string, arrivals: Arrivals): Promise<Consumer> {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(baseUrl.replace(/^http/, "ws") + "/ws");
-    const c: Consumer = {records: 0, outOfOrder: 0, lastToken: -1n, close: () => ws.terminate()};
-    ws.on("error", reject);
-    ws.on("open", () => ws.send(JSON.stringify({op: "subscribe", id: "p", topic: "payments"})));
-    ws.on("message", (data) => {
-      const f = JSON.parse(String(data)) as {type: string; ledger?: number; records?: {paging_token: string}[]};
-      if (f.type === "subscribed") resolve(c);
-      if (f.type !== "records" || f.records === undefined) return;
-      arrivals.seen(f.ledger ?? 0, performance.now());
-      for (const r of f.records) {
-        const v = tokenValue(r.paging_token);
-        if (v <= c.lastToken) c.outOfOrder++;
-        c.lastToken = v;
-        c.records++;
-      }
+/** The consumer process, started and subscribed. */
+async function startConsumerProcess(opts: ConsumersOptions): Promise<{child: ChildProcess; stop(): Promise<ConsumersReport>}> {
+  const child = fork(CONSUMERS_MAIN, ["--consumers"], {stdio: ["ignore", "inherit", "inherit", "ipc"]});
+  await new Promise<void>((resolve, reject) => {
+    child.once("error", reject);
+    child.once("exit", (code) => reject(new Error(`the consumer process exited (${code}) before subscribing`)));
+    child.once("message", (m: unknown) => {
+      if (m === "ready") resolve();
+      else reject(new Error(`the consumer process failed: ${JSON.stringify(m)}`));
     });
+    child.send({start: opts});
   });
+  child.removeAllListeners("exit");
+  return {
+    child,
+    stop: () =>
+      new Promise<ConsumersReport>((resolve, reject) => {
+        child.once("message", (m: {report?: ConsumersReport}) => (m.report !== undefined ? resolve(m.report) : reject(new Error("no report"))));
+        child.once("exit", (code) => reject(new Error(`the consumer process exited (${code}) before reporting`)));
+        child.send("stop");
+      }),
+  };
 }
 
-/** An SSE stream of /payments from now; resolves once the preamble arrived (undefined when the node does not stream). */
-function openSse(baseUrl: string): Promise<Consumer | undefined> {
-  return new Promise((resolve, reject) => {
-    const req = http.get(`${baseUrl}/payments?cursor=now`, {headers: {accept: "text/event-stream"}}, (res) => {
-      if (!(res.headers["content-type"] ?? "").startsWith("text/event-stream")) {
-        res.resume();
-        resolve(undefined);
-        return;
-      }
-      const c: Consumer = {records: 0, outOfOrder: 0, lastToken: -1n, close: () => req.destroy()};
-      let buf = "";
-      res.setEncoding("utf8");
-      res.on("data", (chunk: string) => {
-        buf += chunk;
-        let nl: number;
-        while ((nl = buf.indexOf("\n")) >= 0) {
-          const line = buf.slice(0, nl);
-          buf = buf.slice(nl + 1);
-          if (!line.startsWith("id: ")) continue;
-          const v = tokenValue(line.slice(4));
-          if (v <= c.lastToken) c.outOfOrder++;
-          c.lastToken = v;
-          c.records++;
-        }
-      });
-      res.on("error", () => {});
-      resolve(c);
-    });
-    req.on("error", reject);
-  });
+/** The paging token of the newest payment ("" when there is none). */
+async function newestPayment(baseUrl: string): Promise<string> {
+  const page = await getRecord(baseUrl, "/payments?order=desc&limit=1");
+  const r = pageRecords(page, "GET /payments")[0];
+  return r === undefined ? "" : String(r.paging_token);
 }
 
-async function inBatches<T>(n: number, batch: number, open: () => Promise<T>): Promise<T[]> {
-  const out: T[] = [];
-  for (let i = 0; i < n; i += batch) out.push(...(await Promise.all(Array.from({length: Math.min(batch, n - i)}, open))));
-  return out;
+/** Payment records after `cursor`, counted page by page. */
+async function paymentsAfter(baseUrl: string, cursor: string): Promise<number> {
+  let n = 0;
+  let at = cursor;
+  for (;;) {
+    const page = await getRecord(baseUrl, `/payments?order=asc&limit=200${at === "" ? "" : `&cursor=${at}`}`);
+    const records = pageRecords(page, "GET /payments");
+    n += records.length;
+    if (records.length < 200) return n;
+    at = String(records[records.length - 1]!.paging_token);
+  }
 }
 
-async function publishLag(baseUrl: string): Promise<{sum: number; count: number}> {
+/** Waits until the newest payment stays the same for QUIET_MS and the queue is empty. */
+async function settled(baseUrl: string): Promise<boolean> {
+  const end = performance.now() + SETTLE_MS;
+  let last = await newestPayment(baseUrl);
+  let since = performance.now();
+  while (performance.now() < end) {
+    await sleep(250);
+    const now = await newestPayment(baseUrl);
+    if (now !== last) {
+      last = now;
+      since = performance.now();
+    } else if (performance.now() - since >= QUIET_MS) return true;
+  }
+  return false;
+}
+
+/** The p-th percentile of a Prometheus histogram's observations between two scrapes, as its bucket's upper bound (seconds). */
+function bucketPercentile(before: Map<number, number>, after: Map<number, number>, p: number): number {
+  const bounds = [...after.keys()].sort((a, b) => a - b);
+  const total = (after.get(Infinity) ?? 0) - (before.get(Infinity) ?? 0);
+  if (total <= 0) return Number.NaN;
+  for (const le of bounds) {
+    if ((after.get(le) ?? 0) - (before.get(le) ?? 0) >= (p / 100) * total) return le;
+  }
+  return Infinity;
+}
+
+interface PublishLag {
+  sum: number;
+  count: number;
+  buckets: Map<number, number>;
+}
+
+async function publishLag(baseUrl: string): Promise<PublishLag> {
   const text = await (await fetch(`${baseUrl}/metrics`)).text();
   const num = (name: string): number => Number(new RegExp(`^${name} (\\S+)$`, "m").exec(text)?.[1] ?? Number.NaN);
-  return {sum: num("diamante_api_stream_publish_lag_seconds_sum"), count: num("diamante_api_stream_publish_lag_seconds_count")};
+  const buckets = new Map<number, number>();
+  for (const m of text.matchAll(/^diamante_api_stream_publish_lag_seconds_bucket\{le="([^"]+)"\} (\S+)$/gm)) {
+    buckets.set(m[1] === "+Inf" ? Infinity : Number(m[1]), Number(m[2]));
+  }
+  return {sum: num("diamante_api_stream_publish_lag_seconds_sum"), count: num("diamante_api_stream_publish_lag_seconds_count"), buckets};
 }
 
 export async function runStreamsBench(e2e: Partial<E2eOptions>, opts: StreamsBenchOptions = defaultStreamsBenchOptions): Promise<{text: string; markdown: string}> {
   const base: E2eOptions = {...defaultE2eOptions, ...e2e};
   const quiet: E2eResult = await runE2eBench({...base, label: "no subscribers"});
-  const arrivals = new Arrivals();
-  let ws: Consumer[] = [];
-  let sse: Consumer[] = [];
-  let sseServed = true;
-  let lag = {sum: Number.NaN, count: Number.NaN};
+  let report: ConsumersReport | undefined;
+  let expected = Number.NaN;
+  let settledInTime = false;
+  let rssBefore = Number.NaN;
+  let rssSubscribed = Number.NaN;
+  let rssAfter = Number.NaN;
+  let lag: {meanMs: number; p99Ms: number} = {meanMs: Number.NaN, p99Ms: Number.NaN};
   const loaded = await runE2eBench({
     ...base,
     label: `${opts.wsSubscribers} ws + ${opts.sseStreams} sse subscribers`,
-    async sideLoad(baseUrl) {
-      ws = await inBatches(opts.wsSubscribers, opts.connectConcurrency, () => openWs(baseUrl, arrivals));
-      const opened = await inBatches(opts.sseStreams, opts.connectConcurrency, () => openSse(baseUrl));
-      sseServed = opened.every((c) => c !== undefined);
-      sse = opened.filter((c): c is Consumer => c !== undefined);
-      const before = await publishLag(baseUrl);
+    async sideLoad(baseUrl, nodePid) {
+      // Every payment after this one is committed while the consumers are subscribed.
+      const from = await newestPayment(baseUrl);
+      rssBefore = rssBytes(nodePid);
+      const consumers = await startConsumerProcess({baseUrl, ws: opts.wsSubscribers, sse: opts.sseStreams, connectConcurrency: opts.connectConcurrency});
+      rssSubscribed = rssBytes(nodePid);
+      const lagBefore = await publishLag(baseUrl);
       return {
         async stop() {
-          // Let the last ledgers reach everyone before counting.
-          await new Promise((r) => setTimeout(r, 3000));
-          const after = await publishLag(baseUrl);
-          lag = {sum: after.sum - before.sum, count: after.count - before.count};
-          for (const c of [...ws, ...sse]) c.close();
+          // Sending ended: let the last payments commit and reach everyone before counting.
+          settledInTime = await settled(baseUrl);
+          report = await consumers.stop();
+          rssAfter = rssBytes(nodePid);
+          const lagAfter = await publishLag(baseUrl);
+          const count = lagAfter.count - lagBefore.count;
+          lag = {meanMs: count > 0 ? ((lagAfter.sum - lagBefore.sum) / count) * 1000 : Number.NaN, p99Ms: bucketPercentile(lagBefore.buckets, lagAfter.buckets, 99) * 1000};
+          expected = await paymentsAfter(baseUrl, from);
         },
       };
     },
   });
   const tpsQuiet = quiet.figures?.committedTps ?? Number.NaN;
   const tpsLoaded = loaded.figures?.committedTps ?? Number.NaN;
-  const wsCounts = ws.map((c) => c.records).sort((a, b) => a - b);
-  const sseCounts = sse.map((c) => c.records).sort((a, b) => a - b);
-  const spread = arrivals.spread();
-  const disorder = [...ws, ...sse].reduce((s, c) => s + c.outOfOrder, 0);
-  const rss = loaded.figures?.nodeRssBytes ?? Number.NaN;
-  const rssQuiet = quiet.figures?.nodeRssBytes ?? Number.NaN;
+  const r = report;
   const mib = (b: number): string => `${formatNumber(b / 2 ** 20)} MiB`;
+  const minMax = (xs: number[]): string => (xs.length > 0 ? `${xs[0]} / ${xs[xs.length - 1]}` : "n/a");
+  const complete = r !== undefined && [...r.wsCounts, ...r.sseCounts].every((n) => n === expected);
+  const fanP99Ms = r === undefined ? Number.NaN : r.spreadUs.p99 / 1000;
   const rows = [
     ["committed TPS, no subscribers", formatNumber(tpsQuiet), ""],
-    ["committed TPS, with subscribers", formatNumber(tpsLoaded), `${opts.wsSubscribers} ws (topic payments) + ${sseServed ? opts.sseStreams : 0} sse (/payments)`],
+    ["committed TPS, with subscribers", formatNumber(tpsLoaded), `${opts.wsSubscribers} ws (topic payments) + ${opts.sseStreams} sse (/payments) in their own process`],
     ["ratio", formatRatio(tpsLoaded / tpsQuiet), "goal ≥ 0.9"],
-    ["ws records per subscriber min / max", wsCounts.length > 0 ? `${wsCounts[0]} / ${wsCounts[wsCounts.length - 1]}` : "n/a", "equal min and max: every subscriber got every record"],
-    ["sse records per stream min / max", sseCounts.length > 0 ? `${sseCounts[0]} / ${sseCounts[sseCounts.length - 1]}` : "n/a", sseServed ? "" : "this build does not serve SSE"],
-    ["records out of paging order", String(disorder), "over all consumers"],
-    ["ws fan-out p50 / p99 / max", `${spread.getValueAtPercentile(50)} / ${spread.getValueAtPercentile(99)} / ${spread.maxValue} µs`, "a ledger's frame at each subscriber after the first subscriber got it"],
-    ["node publish time per ledger (mean)", lag.count > 0 ? `${((lag.sum / lag.count) * 1000).toFixed(2)} ms` : "n/a", "feed event to frames handed to uWS (diamante_api_stream_publish_lag_seconds)"],
-    ["node RSS after the load", `${mib(rss)} (${mib(rssQuiet)} without)`, ""],
+    ["payment records committed while subscribed", formatNumber(expected), settledInTime ? "counted from /payments after the load settled" : "the load had not settled when counted"],
+    ["ws records per subscriber min / max", r === undefined ? "n/a" : minMax(r.wsCounts), ""],
+    ["sse records per stream min / max", r === undefined ? "n/a" : minMax(r.sseCounts), r === undefined ? "" : `${r.sseReconnects} reconnections after goodbyes (limit=200), with Last-Event-ID`],
+    ["every record to every consumer", complete ? "yes" : "NO", "each consumer's count equals the committed count"],
+    ["records out of paging order", r === undefined ? "n/a" : String(r.outOfOrder), "over all consumers"],
+    ["connection errors / ws closed by the node", r === undefined ? "n/a" : `${r.errors} / ${r.wsClosedByNode}`, ""],
+    ["node publish per ledger mean / p99", `${lag.meanMs.toFixed(2)} ms / ≤ ${lag.p99Ms} ms`, "ledger event to frames handed to the sockets (diamante_api_stream_publish_lag_seconds; p99 as its bucket bound)"],
+    [
+      "fan-out spread p50 / p99 / max",
+      r === undefined ? "n/a" : `${(r.spreadUs.p50 / 1000).toFixed(1)} / ${fanP99Ms.toFixed(1)} / ${(r.spreadUs.max / 1000).toFixed(1)} ms`,
+      r === undefined ? "" : `a ledger's first record at each consumer after the first consumer got it (${r.spreadUs.count} arrivals)`,
+    ],
+    ["delivery lag p99 (publish p99 + fan-out p99)", `≤ ${formatNumber(lag.p99Ms + fanP99Ms)} ms`, "from the ledger event to the last consumer"],
+    ["node RSS before / subscribed / after the load", `${mib(rssBefore)} / ${mib(rssSubscribed)} / ${mib(rssAfter)}`, `${mib(quiet.figures?.nodeRssBytes ?? Number.NaN)} after the same load without subscribers`],
+    ["consumer process RSS", r === undefined ? "n/a" : mib(r.consumerRssBytes), ""],
   ];
   const header = ["streams", "value", "detail"];
   return {
     text: `${textTable(header, rows)}\n\n${quiet.text}\n\n${loaded.text}`,
-    markdown: `### Streams under the payment load\n\n${markdownTable(header, rows)}\n`,
+    markdown: `### Streams under the payment load (${new Date().toISOString()})\n\n${markdownTable(header, rows)}\n\n${quiet.markdown}\n\n${loaded.markdown}\n`,
   };
+}
+
+if (isEntryPoint(import.meta.url)) {
+  const args = process.argv.slice(2);
+  const own = (flag: string): number | undefined => {
+    const at = args.indexOf(flag);
+    if (at < 0) return undefined;
+    const v = Number(args[at + 1]);
+    args.splice(at, 2);
+    if (!Number.isInteger(v) || v < 0) throw new Error(`${flag} takes a whole number ≥ 0`);
+    return v;
+  };
+  const wsSubscribers = own("--ws") ?? defaultStreamsBenchOptions.wsSubscribers;
+  const sseStreams = own("--sse") ?? defaultStreamsBenchOptions.sseStreams;
+  const result = await runStreamsBench(parseE2eFlags(args), {...defaultStreamsBenchOptions, wsSubscribers, sseStreams});
+  console.log(machineMarkdown(machineInfo()));
+  console.log(result.text);
+  console.log("\n----- markdown -----\n");
+  console.log(result.markdown);
 }

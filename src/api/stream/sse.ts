@@ -386,22 +386,32 @@ export class SseStreams {
     }
     const topics = e.topicsFor(s.ctx.base);
     const conn = s.conn!;
+    // A ledger's events go out as one write: a firehose ledger of thousands of records would
+    // otherwise cost a corked socket write per record per stream.
+    const frames: string[] = [];
+    let done = false;
     if (s.kind === "page") {
       for (const item of s.plan.select(topics)) {
         if (s.lastToken !== undefined && compareTokens(item.token, s.lastToken) <= 0) continue;
-        conn.send(eventFrame(item.token, item.json));
+        frames.push(eventFrame(item.token, item.json));
         s.lastToken = item.token;
-        if (--s.remaining === 0) return conn.goodbye();
-        if (!conn.open) return;
+        if (--s.remaining === 0) {
+          done = true;
+          break;
+        }
       }
-      return;
+    } else {
+      for (const item of s.plan.select(topics, s.lastOffer)) {
+        frames.push(eventFrame(item.token, item.json));
+        s.lastOffer = BigInt(item.token);
+        if (--s.remaining === 0) {
+          done = true;
+          break;
+        }
+      }
     }
-    for (const item of s.plan.select(topics, s.lastOffer)) {
-      conn.send(eventFrame(item.token, item.json));
-      s.lastOffer = BigInt(item.token);
-      if (--s.remaining === 0) return conn.goodbye();
-      if (!conn.open) return;
-    }
+    if (frames.length > 0 && !conn.send(frames.join(""))) return;
+    if (done) conn.goodbye();
   }
 
   /**
