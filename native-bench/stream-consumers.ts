@@ -1,8 +1,9 @@
 /**
  * The subscribers of the streams bench, in a process of their own so their parsing does not
  * share an event loop with the load generator: N WebSocket subscribers (/ws, topic payments) and
- * M SSE streams (GET /payments from `now`, reconnecting after each goodbye with Last-Event-ID as
- * an EventSource does). Each consumer keeps up (reads everything as it comes) and checks that
+ * M SSE streams (GET /payments or /accounts/{id}/payments from `now`, reconnecting after each
+ * goodbye with Last-Event-ID as an EventSource does). As wallets do, most follow one account's
+ * payments (the load's accounts, round-robin); a few follow every payment (the firehose). Each consumer keeps up (reads everything as it comes) and checks that
  * paging tokens only grow. Per ledger, the arrival at every consumer is compared with the first
  * arrival anywhere: the fan-out spread.
  *
@@ -18,14 +19,24 @@ export interface ConsumersOptions {
   baseUrl: string;
   ws: number;
   sse: number;
+  /** Of those, how many follow every payment; the others follow one account each. */
+  firehoseWs: number;
+  firehoseSse: number;
+  /** The accounts the others follow, round-robin. */
+  accounts: string[];
   /** Sockets opened at once while connecting. */
   connectConcurrency: number;
 }
 
+/** What one consumer followed ("" : every payment, else an account) and received. */
+export interface ConsumerCount {
+  follows: string;
+  records: number;
+}
+
 export interface ConsumersReport {
-  /** Records received per consumer, sorted. */
-  wsCounts: number[];
-  sseCounts: number[];
+  ws: ConsumerCount[];
+  sse: ConsumerCount[];
   /** Records not after the previous record of the same consumer (0 when every stream is in order). */
   outOfOrder: number;
   /** SSE reconnections after a goodbye or drop, and failed connections. */
@@ -59,6 +70,7 @@ class Fanout {
 }
 
 interface Consumer {
+  follows: string;
   records: number;
   outOfOrder: number;
   last: string;
@@ -78,11 +90,12 @@ function take(c: Consumer, token: string, fanout: Fanout): void {
   }
 }
 
-function openWs(baseUrl: string, fanout: Fanout, report: {wsClosedByNode: number}): Promise<Consumer> {
+function openWs(baseUrl: string, follows: string, fanout: Fanout, report: {wsClosedByNode: number}): Promise<Consumer> {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(baseUrl.replace(/^http/, "ws") + "/ws");
     let closing = false;
     const c: Consumer = {
+      follows,
       records: 0,
       outOfOrder: 0,
       last: "",
@@ -96,7 +109,7 @@ function openWs(baseUrl: string, fanout: Fanout, report: {wsClosedByNode: number
     ws.on("close", () => {
       if (!closing) report.wsClosedByNode++;
     });
-    ws.on("open", () => ws.send(JSON.stringify({op: "subscribe", id: "p", topic: "payments"})));
+    ws.on("open", () => ws.send(JSON.stringify({op: "subscribe", id: "p", topic: "payments", ...(follows === "" ? {} : {account: follows})})));
     ws.on("message", (data) => {
       const f = JSON.parse(String(data)) as {type: string; records?: {paging_token: string}[]};
       if (f.type === "subscribed") resolve(c);
@@ -107,10 +120,12 @@ function openWs(baseUrl: string, fanout: Fanout, report: {wsClosedByNode: number
 }
 
 /** An EventSource-like /payments stream: from `now`, then from its last id after every end. */
-function openSse(baseUrl: string, fanout: Fanout, report: {sseReconnects: number; errors: number}): Promise<Consumer> {
+function openSse(baseUrl: string, follows: string, fanout: Fanout, report: {sseReconnects: number; errors: number}): Promise<Consumer> {
   let stopped = false;
   let req: http.ClientRequest | null = null;
+  const path = follows === "" ? "/payments" : `/accounts/${follows}/payments`;
   const c: Consumer = {
+    follows,
     records: 0,
     outOfOrder: 0,
     last: "",
@@ -126,7 +141,7 @@ function openSse(baseUrl: string, fanout: Fanout, report: {sseReconnects: number
       if (stopped) return;
       const headers: Record<string, string> = {accept: "text/event-stream"};
       if (c.last !== "") headers["last-event-id"] = c.last;
-      req = http.get(`${baseUrl}/payments?cursor=now&limit=200`, {headers, agent: false}, (res) => {
+      req = http.get(`${baseUrl}${path}?cursor=now&limit=200`, {headers, agent: false}, (res) => {
         if (res.statusCode !== 200) {
           res.resume();
           report.errors++;
@@ -169,9 +184,9 @@ function openSse(baseUrl: string, fanout: Fanout, report: {sseReconnects: number
   });
 }
 
-async function inBatches<T>(n: number, batch: number, open: () => Promise<T>): Promise<T[]> {
+async function inBatches<T>(n: number, batch: number, open: (i: number) => Promise<T>): Promise<T[]> {
   const out: T[] = [];
-  for (let i = 0; i < n; i += batch) out.push(...(await Promise.all(Array.from({length: Math.min(batch, n - i)}, open))));
+  for (let i = 0; i < n; i += batch) out.push(...(await Promise.all(Array.from({length: Math.min(batch, n - i)}, (_, k) => open(i + k)))));
   return out;
 }
 
@@ -179,14 +194,16 @@ async function inBatches<T>(n: number, batch: number, open: () => Promise<T>): P
 export async function startConsumers(opts: ConsumersOptions): Promise<{stop(): ConsumersReport}> {
   const fanout = new Fanout();
   const counters = {sseReconnects: 0, errors: 0, wsClosedByNode: 0};
-  const ws = await inBatches(opts.ws, opts.connectConcurrency, () => openWs(opts.baseUrl, fanout, counters));
-  const sse = await inBatches(opts.sse, opts.connectConcurrency, () => openSse(opts.baseUrl, fanout, counters));
+  const n = opts.accounts.length;
+  const ws = await inBatches(opts.ws, opts.connectConcurrency, (i) => openWs(opts.baseUrl, i < opts.firehoseWs || n === 0 ? "" : opts.accounts[i % n]!, fanout, counters));
+  // SSE streams follow other accounts than the WS subscribers where there are enough.
+  const sse = await inBatches(opts.sse, opts.connectConcurrency, (i) => openSse(opts.baseUrl, i < opts.firehoseSse || n === 0 ? "" : opts.accounts[(opts.ws + i) % n]!, fanout, counters));
   return {
     stop(): ConsumersReport {
       for (const c of [...ws, ...sse]) c.close();
       return {
-        wsCounts: ws.map((c) => c.records).sort((a, b) => a - b),
-        sseCounts: sse.map((c) => c.records).sort((a, b) => a - b),
+        ws: ws.map((c) => ({follows: c.follows, records: c.records})),
+        sse: sse.map((c) => ({follows: c.follows, records: c.records})),
         outOfOrder: [...ws, ...sse].reduce((s, c) => s + c.outOfOrder, 0),
         ...counters,
         spreadUs: fanout.summary(),

@@ -1,9 +1,11 @@
 /**
  * Streams under the payment load: the end-to-end run once with no subscriber and once with
- * 1,000 WebSocket subscribers (/ws, topic payments) plus 200 SSE streams (GET /payments,
- * text/event-stream) open while the payments are sent. The subscribers run in a process of their
- * own (stream-consumers.ts), apart from the load generator and the node. Reports delivery (every
- * payment record committed while subscribed reached every consumer, once, in paging order), the
+ * 1,000 WebSocket subscribers (/ws, topic payments) plus 200 SSE streams (text/event-stream) open
+ * while the payments are sent. As wallets do, most subscribers follow one account's payments
+ * (the load's accounts, round-robin: each sees the payments it sends and receives); a few follow
+ * every payment. The subscribers run in a process of their own (stream-consumers.ts), apart from
+ * the load generator and the node. Reports delivery (every payment record committed while
+ * subscribed reached every consumer that follows it, once, in paging order), the
  * delivery lag (the node's publish time per ledger plus the fan-out spread across consumers),
  * the node's memory before and after, and committed TPS with subscribers as a ratio of the run
  * without (goal ≥ 0.9).
@@ -12,23 +14,26 @@
  */
 import {fork, type ChildProcess} from "node:child_process";
 import {fileURLToPath} from "node:url";
-import {runE2eBench, parseE2eFlags, type E2eResult} from "./e2e.js";
+import {benchAccount, runE2eBench, parseE2eFlags, type E2eResult} from "./e2e.js";
 import {getRecord, pageRecords, sleep} from "./horizon-http.js";
 import {machineInfo, machineMarkdown} from "./machine.js";
 import {isEntryPoint} from "./measure.js";
 import {rssBytes} from "./node-process.js";
 import {defaultE2eOptions, type E2eOptions} from "./options.js";
 import {formatNumber, formatRatio, markdownTable, textTable} from "./report.js";
-import type {ConsumersOptions, ConsumersReport} from "./stream-consumers.js";
+import type {ConsumerCount, ConsumersOptions, ConsumersReport} from "./stream-consumers.js";
 
 export interface StreamsBenchOptions {
   wsSubscribers: number;
   sseStreams: number;
+  /** Of those, how many follow every payment (a firehose carries every record of a ledger to each of them). */
+  firehoseWs: number;
+  firehoseSse: number;
   /** Sockets opened at once while connecting (a burst of 1,000 handshakes would be its own benchmark). */
   connectConcurrency: number;
 }
 
-export const defaultStreamsBenchOptions: StreamsBenchOptions = {wsSubscribers: 1000, sseStreams: 200, connectConcurrency: 50};
+export const defaultStreamsBenchOptions: StreamsBenchOptions = {wsSubscribers: 1000, sseStreams: 200, firehoseWs: 10, firehoseSse: 10, connectConcurrency: 50};
 
 /** Longest wait for the last payments to be committed and delivered after sending ends. */
 const SETTLE_MS = 120_000;
@@ -68,12 +73,13 @@ async function newestPayment(baseUrl: string): Promise<string> {
   return r === undefined ? "" : String(r.paging_token);
 }
 
-/** Payment records after `cursor`, counted page by page. */
-async function paymentsAfter(baseUrl: string, cursor: string): Promise<number> {
+/** Payment records after `cursor` (of one account, or all), counted page by page. */
+async function paymentsAfter(baseUrl: string, cursor: string, account = ""): Promise<number> {
   let n = 0;
   let at = cursor;
+  const path = account === "" ? "/payments" : `/accounts/${account}/payments`;
   for (;;) {
-    const page = await getRecord(baseUrl, `/payments?order=asc&limit=200${at === "" ? "" : `&cursor=${at}`}`);
+    const page = await getRecord(baseUrl, `${path}?order=asc&limit=200${at === "" ? "" : `&cursor=${at}`}`);
     const records = pageRecords(page, "GET /payments");
     n += records.length;
     if (records.length < 200) return n;
@@ -128,7 +134,9 @@ export async function runStreamsBench(e2e: Partial<E2eOptions>, opts: StreamsBen
   const base: E2eOptions = {...defaultE2eOptions, ...e2e};
   const quiet: E2eResult = await runE2eBench({...base, label: "no subscribers"});
   let report: ConsumersReport | undefined;
-  let expected = Number.NaN;
+  /** Payments committed while subscribed, by what a consumer follows ("": all). */
+  const expected = new Map<string, number>();
+  const accounts = Array.from({length: base.accounts}, (_, i) => benchAccount((base.accountOffset ?? 0) + i).keypair.publicKey());
   let settledInTime = false;
   let rssBefore = Number.NaN;
   let rssSubscribed = Number.NaN;
@@ -141,7 +149,15 @@ export async function runStreamsBench(e2e: Partial<E2eOptions>, opts: StreamsBen
       // Every payment after this one is committed while the consumers are subscribed.
       const from = await newestPayment(baseUrl);
       rssBefore = rssBytes(nodePid);
-      const consumers = await startConsumerProcess({baseUrl, ws: opts.wsSubscribers, sse: opts.sseStreams, connectConcurrency: opts.connectConcurrency});
+      const consumers = await startConsumerProcess({
+        baseUrl,
+        ws: opts.wsSubscribers,
+        sse: opts.sseStreams,
+        firehoseWs: opts.firehoseWs,
+        firehoseSse: opts.firehoseSse,
+        accounts,
+        connectConcurrency: opts.connectConcurrency,
+      });
       rssSubscribed = rssBytes(nodePid);
       const lagBefore = await publishLag(baseUrl);
       return {
@@ -153,7 +169,7 @@ export async function runStreamsBench(e2e: Partial<E2eOptions>, opts: StreamsBen
           const lagAfter = await publishLag(baseUrl);
           const count = lagAfter.count - lagBefore.count;
           lag = {meanMs: count > 0 ? ((lagAfter.sum - lagBefore.sum) / count) * 1000 : Number.NaN, p99Ms: bucketPercentile(lagBefore.buckets, lagAfter.buckets, 99) * 1000};
-          expected = await paymentsAfter(baseUrl, from);
+          for (const c of [...report.ws, ...report.sse]) if (!expected.has(c.follows)) expected.set(c.follows, await paymentsAfter(baseUrl, from, c.follows));
         },
       };
     },
@@ -162,17 +178,32 @@ export async function runStreamsBench(e2e: Partial<E2eOptions>, opts: StreamsBen
   const tpsLoaded = loaded.figures?.committedTps ?? Number.NaN;
   const r = report;
   const mib = (b: number): string => `${formatNumber(b / 2 ** 20)} MiB`;
-  const minMax = (xs: number[]): string => (xs.length > 0 ? `${xs[0]} / ${xs[xs.length - 1]}` : "n/a");
-  const complete = r !== undefined && [...r.wsCounts, ...r.sseCounts].every((n) => n === expected);
+  const minMax = (cs: ConsumerCount[]): string => {
+    const xs = cs.map((c) => c.records).sort((a, b) => a - b);
+    return xs.length > 0 ? `${xs[0]} / ${xs[xs.length - 1]}` : "n/a";
+  };
+  const whole = (cs: ConsumerCount[]): string => `${cs.filter((c) => c.records === expected.get(c.follows)).length} of ${cs.length}`;
+  const complete = r !== undefined && [...r.ws, ...r.sse].every((c) => c.records === expected.get(c.follows));
+  const firehose = (cs: ConsumerCount[]): ConsumerCount[] => cs.filter((c) => c.follows === "");
+  const oneAccount = (cs: ConsumerCount[]): ConsumerCount[] => cs.filter((c) => c.follows !== "");
   const fanP99Ms = r === undefined ? Number.NaN : r.spreadUs.p99 / 1000;
   const rows = [
     ["committed TPS, no subscribers", formatNumber(tpsQuiet), ""],
-    ["committed TPS, with subscribers", formatNumber(tpsLoaded), `${opts.wsSubscribers} ws (topic payments) + ${opts.sseStreams} sse (/payments) in their own process`],
+    [
+      "committed TPS, with subscribers",
+      formatNumber(tpsLoaded),
+      `${opts.wsSubscribers} ws (topic payments; ${opts.firehoseWs} unfiltered, the others one account each) + ${opts.sseStreams} sse (${opts.firehoseSse} /payments, the others /accounts/{id}/payments), in their own process`,
+    ],
     ["ratio", formatRatio(tpsLoaded / tpsQuiet), "goal ≥ 0.9"],
-    ["payment records committed while subscribed", formatNumber(expected), settledInTime ? "counted from /payments after the load settled" : "the load had not settled when counted"],
-    ["ws records per subscriber min / max", r === undefined ? "n/a" : minMax(r.wsCounts), ""],
-    ["sse records per stream min / max", r === undefined ? "n/a" : minMax(r.sseCounts), r === undefined ? "" : `${r.sseReconnects} reconnections after goodbyes (limit=200), with Last-Event-ID`],
-    ["every record to every consumer", complete ? "yes" : "NO", "each consumer's count equals the committed count"],
+    ["payment records committed while subscribed", formatNumber(expected.get("") ?? Number.NaN), settledInTime ? "counted from /payments after the load settled" : "the load had not settled when counted"],
+    ["ws records per subscriber min / max: all payments | one account", r === undefined ? "n/a" : `${minMax(firehose(r.ws))} | ${minMax(oneAccount(r.ws))}`, ""],
+    [
+      "sse records per stream min / max: all payments | one account",
+      r === undefined ? "n/a" : `${minMax(firehose(r.sse))} | ${minMax(oneAccount(r.sse))}`,
+      r === undefined ? "" : `${r.sseReconnects} reconnections after goodbyes (limit=200), with Last-Event-ID`,
+    ],
+    ["consumers that got every record they follow: ws | sse", r === undefined ? "n/a" : `${whole(r.ws)} | ${whole(r.sse)}`, "count equal to /payments or /accounts/{id}/payments after the start token"],
+    ["every record to every consumer", complete ? "yes" : "NO", ""],
     ["records out of paging order", r === undefined ? "n/a" : String(r.outOfOrder), "over all consumers"],
     ["connection errors / ws closed by the node", r === undefined ? "n/a" : `${r.errors} / ${r.wsClosedByNode}`, ""],
     ["node publish per ledger mean / p99", `${lag.meanMs.toFixed(2)} ms / ≤ ${lag.p99Ms} ms`, "ledger event to frames handed to the sockets (diamante_api_stream_publish_lag_seconds; p99 as its bucket bound)"],
