@@ -7,6 +7,8 @@
  *   headers    every ledger's header (headers-repo.ts)
  *   txs, hashes, accounts, ledgerIdx   transaction history and its indexes (history-repo.ts)
  *   pending    admitted, acknowledged, not yet in a ledger (pending-repo.ts)
+ *   stateIdx   offers, trustlines and claimable balances by the API's filters, asset totals (state-indexes.ts)
+ *   balanceOps the operations that touched each claimable balance (balance-history.ts)
  *
  * A ledger is committed as one explicit batch (`root.batch`): lmdb-js runs it as one LMDB write
  * transaction on its write thread, so the B-tree work and the fsync leave the main thread and
@@ -35,11 +37,11 @@ import type {
   OfferEntry,
   TrustLineEntry,
 } from "../ledger/types.js";
-import {accountKey, claimableBalanceKey, offerKey} from "../ledger/types.js";
+import {accountKey, assetKey, claimableBalanceKey, offerKey} from "../ledger/types.js";
 import {networkIdOf} from "../ledger/options.js";
 import {decodeTxFrame} from "../tx/frame.js";
 import type {ClaimableBalanceFilter, LedgerReader, OfferFilter, OpFilter, PageQuery, StoredOp, StoredTx, TxFilter} from "./types.js";
-import {allClaimableBalances, allTrustLines, claimableBalancesPage, offersPage, type ClaimableBalanceCursor} from "./dex-reads.js";
+import {allClaimableBalances, allTrustLines, offersPage, type ClaimableBalanceCursor} from "./dex-reads.js";
 import {TradesRepo, type TradeFilter, type TradeKey, type TradeRow} from "./trades-repo.js";
 import {parseToid, toidString} from "./toid.js";
 import {StoreError, StoreErrorCode} from "./errors.js";
@@ -53,6 +55,9 @@ import {rawFromAccountId} from "../tx/keys.js";
 import {MAX_TABLES, PRUNE_CHUNK_TXS, defaultStoreOptions, type PrunedHistory, type StoreOptions} from "./options.js";
 import {storedTxOf} from "./records.js";
 import {collectStats, type DbStats} from "./stats.js";
+import {StateIndexes, type AssetTotals} from "./state-indexes.js";
+import {BalanceHistory} from "./balance-history.js";
+import {decodeMeta} from "./meta-codec.js";
 
 export type {StoreOptions, AccountIndexEntry, CommittedTx, StoredTxSet};
 
@@ -124,10 +129,10 @@ export function storedOp(tx: StoredTx, opIndex: number): StoredOp | undefined {
  * The set of tables and keys (each record has its own codec version on top). Layout 1 (one
  * "idx" table, txs by hash as msgpack objects with base64 XDR) had no marker; layout 2 keyed
  * ledgerIdx by ledger alone; layout 3 keyed the account index by [G… string, ledger, txIndex,
- * opIndex] arrays (migrated on open).
+ * opIndex] arrays (migrated on open); layout 4 had no stateIdx and balanceOps (built on open).
  */
-const STORE_LAYOUT = 4;
-/** A layout this build opens by migrating it first: 3 had the account index keyed by G… strings. */
+const STORE_LAYOUT = 5;
+/** The oldest layout this build opens by migrating it first. */
 const MIGRATES_FROM = 3;
 
 /** An account's 32 raw bytes; null when the id is not a G… StrKey (it then has no history). */
@@ -157,6 +162,8 @@ export class LedgerStore implements LedgerReader, LedgerStateReader {
   readonly txSets: TxSetsRepo;
   /** The local validator's latest SCP statements of recent slots (see scp-state-repo.ts). */
   readonly scpState: ScpStateRepo;
+  readonly stateIdx: StateIndexes;
+  readonly balanceOps: BalanceHistory;
   private lcl: LedgerHeader | undefined;
   private networkId: Buffer | undefined;
   /**
@@ -204,11 +211,14 @@ export class LedgerStore implements LedgerReader, LedgerStateReader {
     this.tradesRepo = new TradesRepo(this.root);
     this.txSets = new TxSetsRepo(this.root);
     this.scpState = new ScpStateRepo(this.root);
+    this.stateIdx = new StateIndexes(this.root);
+    this.balanceOps = new BalanceHistory(this.root);
     const seq = this.metaDb.get("lcl") as number | undefined;
     if (seq !== undefined) {
       let layout = (this.metaDb.get("layout") as number | undefined) ?? 1;
-      if (layout === MIGRATES_FROM && !opts.readOnly) {
-        this.history.migrateAccountIndex(this.root);
+      if (layout >= MIGRATES_FROM && layout < STORE_LAYOUT && !opts.readOnly) {
+        if (layout === 3) this.history.migrateAccountIndex(this.root);
+        this.buildIndexes();
         this.metaDb.putSync("layout", STORE_LAYOUT);
         layout = STORE_LAYOUT;
       }
@@ -222,6 +232,27 @@ export class LedgerStore implements LedgerReader, LedgerStateReader {
       }
       this.lcl = this.headersRepo.get(seq);
     }
+  }
+
+  /** Layout 4 → 5: the state indexes from every entry and the balance rows from stored meta, in one write. */
+  private buildIndexes(): void {
+    this.root.transactionSync(() => {
+      const indexed = (function* (repo: EntriesRepo) {
+        for (const prefix of ["c:", "o:", "t:"]) {
+          for (const {key} of repo.db.getRange({start: prefix, end: prefix.slice(0, 1) + ";"})) {
+            const e = repo.get(key);
+            if (e !== undefined) yield e;
+          }
+        }
+      })(this.entries);
+      this.stateIdx.rebuild(indexed);
+      const withMeta = (function* (history: HistoryRepo) {
+        for (const rec of history.scanTxs([0], [Infinity], undefined, true)) {
+          if (rec.meta !== undefined && "encoded" in rec.meta) yield {ledger: rec.ledger, index: rec.index, successful: rec.successful, meta: decodeMeta(rec.meta.encoded)};
+        }
+      })(this.history);
+      this.balanceOps.rebuild(withMeta);
+    });
   }
 
   isInitialized(): boolean {
@@ -245,6 +276,7 @@ export class LedgerStore implements LedgerReader, LedgerStateReader {
       this.metaDb.put("network", meta);
       this.metaDb.put("layout", STORE_LAYOUT);
       for (const e of entries) this.entries.write(keyOf(e), e);
+      this.stateIdx.rebuild(entries);
       this.headersRepo.write(header);
       this.metaDb.put("lcl", header.seq);
     });
@@ -275,10 +307,13 @@ export class LedgerStore implements LedgerReader, LedgerStateReader {
     let committed: Promise<unknown>;
     try {
       committed = this.root.batch(() => {
+        // Index rows first: they read the changed entries as the last closed ledger has them.
+        this.stateIdx.write(c.changes, (key) => this.entries.get(key));
         for (const [key, entry] of c.changes) this.entries.write(key, entry);
         this.headersRepo.write(c.header);
         this.history.write(c.header.seq, c.txs, c.participants);
         this.tradesRepo.write(c.txs);
+        this.balanceOps.write(c.txs);
         if (c.txSet !== undefined) this.txSets.write(c.txSet);
         for (const hash of settledPending) void this.pending.remove(hash);
         void this.metaDb.put("lcl", c.header.seq);
@@ -362,11 +397,13 @@ export class LedgerStore implements LedgerReader, LedgerStateReader {
       const keepFrom = (this.lcl as LedgerHeader).seq - this.retention + 1;
       const oldest = this.history.oldestLedger();
       const oldestTrade = this.tradesRepo.oldestLedger();
-      if (!this.closed && ((oldest !== undefined && oldest < keepFrom) || (oldestTrade !== undefined && oldestTrade < keepFrom))) {
+      const oldestBalanceOp = this.balanceOps.oldestLedger();
+      const due = (l: number | undefined): boolean => l !== undefined && l < keepFrom;
+      if (!this.closed && (due(oldest) || due(oldestTrade) || due(oldestBalanceOp))) {
         await this.root.batch(() => {
           const r = this.history.prune(keepFrom, PRUNE_CHUNK_TXS);
-          // Trades go with the history they were read from, a chunk of each per write.
-          pruned = r.txs + this.tradesRepo.prune(keepFrom, PRUNE_CHUNK_TXS);
+          // Trades and balance rows go with the history they were read from, a chunk of each per write.
+          pruned = r.txs + this.tradesRepo.prune(keepFrom, PRUNE_CHUNK_TXS) + this.balanceOps.prune(keepFrom, PRUNE_CHUNK_TXS);
           if (r.txs > 0) report = {...r, keepFrom};
         });
       }
@@ -493,6 +530,20 @@ export class LedgerStore implements LedgerReader, LedgerStateReader {
     const cursor = page.cursor !== undefined ? parseToid(page.cursor) : undefined;
     const asc = page.order === "asc";
     const out: StoredTx[] = [];
+    if (filter.claimableBalance !== undefined) {
+      // A tx's rows are its operations': distinct (ledger, txIndex), past the cursor's tx whole.
+      const after: [number, number, number] | undefined = cursor ? [cursor.ledger, cursor.txIndex, asc ? Infinity : 0] : undefined;
+      let last = "";
+      for (const row of this.balanceOps.scan(filter.claimableBalance, after, asc, txn)) {
+        const at = `${row.ledger}:${row.txIndex}`;
+        if (at === last) continue;
+        last = at;
+        const tx = this.txAt(row.ledger, row.txIndex);
+        if (tx) out.push(tx);
+        if (out.length === page.limit) break;
+      }
+      return out;
+    }
     if (filter.account === undefined) {
       const [lo, hi] = ledgerBounds([], filter.ledger);
       const c: TxKey | undefined = cursor ? [cursor.ledger, cursor.txIndex] : undefined;
@@ -553,6 +604,16 @@ export class LedgerStore implements LedgerReader, LedgerStateReader {
       if (tx) take(tx);
       return out;
     }
+    if (filter.claimableBalance !== undefined) {
+      const after: [number, number, number] | undefined = cursor ? [cursor.ledger, cursor.txIndex, cursor.opIndex] : undefined;
+      for (const row of this.balanceOps.scan(filter.claimableBalance, after, asc, txn)) {
+        const tx = this.txAt(row.ledger, row.txIndex);
+        const op = tx ? storedOp(tx, row.opIndex) : undefined;
+        if (op && keep(op)) out.push(op);
+        if (out.length === page.limit) break;
+      }
+      return out;
+    }
     if (filter.account === undefined) {
       const [lo, hi] = ledgerBounds([], filter.ledger);
       // Start at the cursor's own tx (inclusive): some of its operations may still be ahead of the cursor.
@@ -583,7 +644,15 @@ export class LedgerStore implements LedgerReader, LedgerStateReader {
   }
 
   offers(page: PageQuery, filter: OfferFilter): OfferEntry[] {
-    return offersPage(this.entries, (k) => this.getEntry(k), page, filter, this.snapshot ?? undefined);
+    const txn = this.snapshot ?? undefined;
+    if (filter.seller !== undefined) return offersPage(this.entries, (k) => this.getEntry(k), page, {...filter, seller: filter.seller}, txn);
+    const cursor = page.cursor === undefined ? undefined : BigInt(page.cursor);
+    const out: OfferEntry[] = [];
+    for (const id of this.stateIdx.offerIds(filter, cursor, page.order === "asc", page.limit, txn)) {
+      const o = this.offer(id);
+      if (o !== undefined) out.push(o);
+    }
+    return out;
   }
 
   claimableBalance(idHex: string): ClaimableBalanceEntry | undefined {
@@ -591,8 +660,34 @@ export class LedgerStore implements LedgerReader, LedgerStateReader {
     return e !== undefined && e.type === "claimable_balance" ? e : undefined;
   }
 
+  /**
+   * Through the claimant, sponsor or asset index (state-indexes.ts); filters beyond the first
+   * are checked on the entries read.
+   */
   claimableBalances(page: {cursor?: ClaimableBalanceCursor; limit: number; order: "asc" | "desc"}, filter: ClaimableBalanceFilter): ClaimableBalanceEntry[] {
-    return claimableBalancesPage(this.entries, page, filter, this.snapshot ?? undefined);
+    const out: ClaimableBalanceEntry[] = [];
+    for (const id of this.stateIdx.balanceIds(filter, page.cursor, page.order === "asc", this.snapshot ?? undefined)) {
+      const b = this.claimableBalance(id);
+      if (b === undefined) continue;
+      if (filter.asset !== undefined && assetKey(b.asset) !== filter.asset) continue;
+      if (filter.sponsor !== undefined && b.sponsor !== filter.sponsor) continue;
+      if (filter.claimant !== undefined && !b.claimants.some((c) => c.destination === filter.claimant)) continue;
+      out.push(b);
+      if (out.length === page.limit) break;
+    }
+    return out;
+  }
+
+  claimableBalanceKnown(idHex: string): boolean {
+    return this.balanceOps.known(idHex, this.snapshot ?? undefined);
+  }
+
+  assetTotals(q: {code?: string; issuer?: string; after?: {code: string; issuer: string}; asc: boolean; limit: number}): AssetTotals[] {
+    return this.stateIdx.assetTotals(q, this.snapshot ?? undefined);
+  }
+
+  trustLineHolders(asset: AssetKey, page: PageQuery): AccountId[] {
+    return this.stateIdx.holders(asset, page.cursor, page.order === "asc", page.limit, this.snapshot ?? undefined);
   }
 
   allTrustLines(): Iterable<TrustLineEntry> {

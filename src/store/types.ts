@@ -5,6 +5,7 @@
 import type {AccountEntry, AccountId, AssetKey, ClaimableBalanceEntry, DataEntry, LedgerHeader, OfferEntry, TrustLineEntry} from "../ledger/types.js";
 import type {Operation, ResultCodes} from "../tx/types.js";
 import type {TradeFilter, TradeKey, TradeRow} from "./trades-repo.js";
+import type {AssetTotals} from "./state-indexes.js";
 
 /**
  * What applying a tx changed, as its record keeps it: since txs codec version 3 the compact
@@ -82,11 +83,15 @@ export interface OpFilter {
   txHash?: string;
   /** Only create_account, payment, path payments, account_merge (Horizon's /payments). */
   paymentsOnly?: boolean;
+  /** Operations that created, changed or removed this claimable balance (hex id). */
+  claimableBalance?: string;
 }
 
 export interface TxFilter {
   account?: AccountId;
   ledger?: number;
+  /** Transactions with an operation that created, changed or removed this claimable balance (hex id). */
+  claimableBalance?: string;
 }
 
 /** Filters of /offers; assets as assetKey ("native" | "CODE:ISSUER"). */
@@ -127,7 +132,13 @@ export interface LedgerReader {
   /** By the hex of the 32-byte hash. */
   claimableBalance(idHex: string): ClaimableBalanceEntry | undefined;
   claimableBalances(page: {cursor?: {ledger: number; balanceId: string}; limit: number; order: "asc" | "desc"}, filter: ClaimableBalanceFilter): ClaimableBalanceEntry[];
-  /** Every trustline and every claimable balance, lazily (asset statistics). */
+  /** True while the history holds an operation that touched the claimable balance (hex id). */
+  claimableBalanceKnown(idHex: string): boolean;
+  /** Totals of assets held in a trustline or a claimable balance, by (code, issuer). */
+  assetTotals(q: {code?: string; issuer?: string; after?: {code: string; issuer: string}; asc: boolean; limit: number}): AssetTotals[];
+  /** Accounts with a trustline in `asset` ("CODE:ISSUER"), by account id; the cursor is an account id. */
+  trustLineHolders(asset: AssetKey, page: PageQuery): AccountId[];
+  /** Every trustline and every claimable balance, lazily (the asset dashboard's top holders). */
   allTrustLines(): Iterable<TrustLineEntry>;
   allClaimableBalances(): Iterable<ClaimableBalanceEntry>;
   /** Trades in history order after (asc) or before (desc) the cursor, lazily. */

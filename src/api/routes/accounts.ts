@@ -20,22 +20,10 @@ function creditAssetParam(raw: string): {code: string; issuer: string} {
   return {code, issuer: accountIdParam(issuer, "asset")};
 }
 
-/**
- * Holders of a trustline in `asset`, by account id after the cursor.
- * TODO: reads every trustline; an (asset, account) index written with the entries would make
- * this a range read.
- */
+/** Holders of a trustline in `asset`, by account id after the cursor (store/state-indexes.ts). */
 function accountsWithTrustLine(reader: RouteContext["modules"]["reader"], asset: {code: string; issuer: string}, page: PageQuery): AccountEntry[] {
-  const ids: string[] = [];
-  for (const t of reader.allTrustLines()) {
-    if (t.asset.code !== asset.code || t.asset.issuer !== asset.issuer) continue;
-    if (page.cursor !== undefined && (page.order === "asc" ? t.accountId <= page.cursor : t.accountId >= page.cursor)) continue;
-    ids.push(t.accountId);
-  }
-  ids.sort();
-  if (page.order === "desc") ids.reverse();
   const out: AccountEntry[] = [];
-  for (const id of ids.slice(0, page.limit)) {
+  for (const id of reader.trustLineHolders(asset.code + ":" + asset.issuer, page)) {
     const a = reader.account(id);
     if (a !== undefined) out.push(a);
   }

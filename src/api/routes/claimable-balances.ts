@@ -1,10 +1,14 @@
-/** /claimable_balances (by sponsor, asset, claimant) and /claimable_balances/{id}. */
+/**
+ * /claimable_balances (by sponsor, asset, claimant), /claimable_balances/{id}, and the
+ * operations and transactions that created, claimed or clawed back a balance.
+ */
 import {invalidField, notFound} from "../errors.js";
 import {assetKey} from "../../ledger/types.js";
 import {claimableBalanceRecord} from "../format/claimable-balance.js";
 import {pageRecord} from "../format/page.js";
 import type {ClaimableBalanceFilter} from "../../store/types.js";
-import {jsonReply, type GetRoute, type RouteContext} from "./context.js";
+import {jsonReply, type GetRoute, type Reply, type RouteContext} from "./context.js";
+import {operationsPage, transactionsPage} from "./collections.js";
 import {accountIdParam, balanceIdParam, canonicalAssetParam, carriedParams, pageQuery} from "./params.js";
 
 /** Horizon's cursor "{last modified ledger}-{balance id}": a ledger above 0, then a valid id. */
@@ -41,6 +45,16 @@ function balancesPage(ctx: RouteContext) {
   return jsonReply(200, pageRecord(ctx.base, ctx.path, request, records, {extra: carriedParams(ctx)}));
 }
 
+/**
+ * The balance's id as Horizon's history knows it: an id no operation in the history touched is
+ * 404, as Horizon answers for an id missing from history_claimable_balances.
+ */
+function historyOf(ctx: RouteContext, page: (ctx: RouteContext, id: string) => Reply): Reply {
+  const id = balanceIdParam(ctx.params[0]!, "claimable_balance_id");
+  if (!ctx.modules.reader.claimableBalanceKnown(id)) throw notFound();
+  return page(ctx, id);
+}
+
 export const claimableBalanceRoutes: GetRoute[] = [
   {method: "get", pattern: "/claimable_balances", cacheable: true, handle: balancesPage},
   {
@@ -53,5 +67,17 @@ export const claimableBalanceRoutes: GetRoute[] = [
       if (b === undefined) throw notFound();
       return jsonReply(200, claimableBalanceRecord(b, reader.header(b.lastModifiedLedger)?.closeTime ?? null, ctx.base));
     },
+  },
+  {
+    method: "get",
+    pattern: "/claimable_balances/:id/operations",
+    cacheable: true,
+    handle: (ctx) => historyOf(ctx, (c, id) => operationsPage(c, {claimableBalance: id})),
+  },
+  {
+    method: "get",
+    pattern: "/claimable_balances/:id/transactions",
+    cacheable: true,
+    handle: (ctx) => historyOf(ctx, (c, id) => transactionsPage(c, {claimableBalance: id})),
   },
 ];

@@ -126,7 +126,7 @@ describe("LedgerStore records", () => {
     try {
       assert.throws(
         () => new LedgerStore({dir: f.dir}),
-        (e: unknown) => e instanceof StoreError && e.code === StoreErrorCode.LAYOUT_MISMATCH && /layout 1; this build reads layout 4/.test(e.message),
+        (e: unknown) => e instanceof StoreError && e.code === StoreErrorCode.LAYOUT_MISMATCH && /layout 1; this build reads layout 5/.test(e.message),
       );
       const again = open({path: f.dir + "/ledger.mdb"});
       assert.deepEqual(again.openDB({name: "meta"}).get("network"), meta);
@@ -170,7 +170,7 @@ describe("LedgerStore records", () => {
     }
     const again = open({path: f.dir + "/ledger.mdb", readOnly: true});
     try {
-      assert.equal(again.openDB({name: "meta"}).get("layout"), 4);
+      assert.equal(again.openDB({name: "meta"}).get("layout"), 5);
       // A read-only open of a table that is not there gives nothing.
       assert.equal(again.openDB({name: "accounts"}) as unknown, undefined, "old table dropped");
     } finally {
