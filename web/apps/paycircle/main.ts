@@ -473,7 +473,9 @@ async function loadHistory(which: "first" | "older" | "newer"): Promise<void> {
       historyOnFirstPage = false;
     }
     historyPage = page;
-    byId("history").replaceChildren(...page.records.map((r) => historyRow(r as PaymentRecord, self)));
+    // A "newer" page comes in ascending order (Horizon's prev link flips the order): newest first always.
+    const rows = [...page.records].sort((a, b) => (BigInt(b.paging_token) > BigInt(a.paging_token) ? 1 : -1));
+    byId("history").replaceChildren(...rows.map((r) => historyRow(r as PaymentRecord, self)));
     byId<HTMLButtonElement>("hist-older").disabled = page.records.length < HISTORY_PAGE;
     byId<HTMLButtonElement>("hist-newer").disabled = historyOnFirstPage;
   } catch (err) {
