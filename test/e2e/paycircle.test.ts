@@ -11,6 +11,7 @@ import assert from "node:assert/strict";
 import {existsSync, mkdirSync, rmSync} from "node:fs";
 import {join} from "node:path";
 import {fileURLToPath} from "node:url";
+import {Asset, Operation} from "@stellar/stellar-sdk";
 import {chromium, type BrowserContext, type Page} from "playwright-core";
 import {startNode, tempDir, waitFor, type RunningNode} from "../helpers/node.js";
 import {seedDemo, type DemoUser, type DemoWorld} from "../../src/demo/seed.js";
@@ -213,6 +214,27 @@ describe("PayCircle in headless Chromium", () => {
     assert.equal(await pc.evaluate("window.stillTheSamePage"), true);
     await pc.screenshot({path: join(ARTIFACTS, "paycircle-anchor.png"), fullPage: true});
     await pc.close();
+  });
+
+  it("the payment history pages back and forth and stays newest first", async () => {
+    const alice = user("alice");
+    const pa = await unlock(alice);
+    await pa.waitForSelector("#history tr", LONG);
+    const before = await pa.locator("#history tr").count();
+    // Eleven payments in one transaction: more than a page (10) of history at once.
+    await world.submitter.submit(world.maker, Array.from({length: 11}, (_, i) => Operation.payment({destination: alice.keypair.publicKey(), asset: Asset.native(), amount: String(i + 1)})));
+    const total = before + 11;
+    // The page hears it on the payments stream and shows the newest page.
+    await pa.waitForFunction(`document.querySelector("#history tr td.num")?.textContent === "+11.00 DIAM"`, undefined, LONG);
+    assert.equal(await pa.locator("#history tr").count(), 10);
+    await pa.click("#hist-older");
+    await pa.waitForFunction(`document.querySelectorAll("#history tr").length === ${total - 10}`, undefined, LONG);
+    assert.equal(await pa.isDisabled("#hist-older"), true);
+    await pa.click("#hist-newer");
+    await pa.waitForFunction(`document.querySelectorAll("#history tr").length === 10`, undefined, LONG);
+    const amounts = await pa.locator("#history tr td.num").allTextContents();
+    assert.deepEqual(amounts.slice(0, 3), ["+11.00 DIAM", "+10.00 DIAM", "+9.00 DIAM"]);
+    await pa.close();
   });
 
   it("a keystore created in the page opens with the node adapter", async () => {
