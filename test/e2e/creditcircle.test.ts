@@ -162,6 +162,11 @@ describe("CreditCircle in headless Chromium", () => {
     await lenderPage.waitForSelector('#open-loans tr[data-state="open"][data-role="lender"]', WAIT);
     const due = await lenderPage.textContent('#open-loans tr[data-state="open"] td[data-due]');
     assert.match(due ?? "", /\(in \d+ (s|min)\)/);
+    // The pre-authorised repay, rebuilt from the terms on the ledger, is there to take elsewhere.
+    const E = await lenderPage.getAttribute('#open-loans tr[data-state="open"]', "data-escrow");
+    const {txs} = await new CreditClient(n.server).loadLoan(E ?? "");
+    const shown = await borrowerPage.locator('#open-loans tr[data-state="open"] details.txs textarea').first().inputValue();
+    assert.equal(shown, txs.repay.toXDR());
     await borrowerPage.screenshot({path: join(ARTIFACTS, "creditcircle-open-loan.png"), fullPage: true});
 
     await borrowerPage.click('#open-loans tr[data-state="open"] .act-repay');
@@ -178,7 +183,7 @@ describe("CreditCircle in headless Chromium", () => {
   });
 
   it("a loan defaults: claim before the due date and repay after it are refused by the ledger, then the lender claims the collateral", async () => {
-    await offer("50", "55", "20", 40, 30);
+    await offer("50", "55", "20", 60, 45);
     await borrowerPage.click('#open-loans tr[data-state="offered"] .act-accept', WAIT);
     await lenderPage.waitForSelector('#open-loans tr[data-state="open"][data-role="lender"]', WAIT);
     await waitBalance(borrowerPage, DIAMOND, "30.00");

@@ -14,13 +14,14 @@ import {byId, h, messageOf, say} from "../shared/dom.js";
 import {mountKeyPanel, type Unlocked} from "../shared/keys.js";
 import {formatAmount} from "../shared/amount.js";
 import {assetFromKey, assetKey, assetLabel, shortKey} from "../shared/horizon.js";
-import {CreditClient, formatLedgerTime, type Loan} from "../../../src/wallet/credit.js";
+import {CreditClient, buildLoanTxs, formatLedgerTime, type Loan} from "../../../src/wallet/credit.js";
 
 type Balance = Horizon.HorizonApi.BalanceLine;
 
 const server = new Horizon.Server(location.origin, {allowHttp: location.protocol === "http:"});
 const client = new CreditClient(server);
 let me: Unlocked | null = null;
+let passphrase = "";
 /** The latest ledger's close time (unix s): the clock due dates are judged by. */
 let ledgerTime = 0n;
 
@@ -176,6 +177,29 @@ function openActions(loan: Loan): HTMLElement[] {
   return out;
 }
 
+/**
+ * The pre-authorised transactions the loan's state still allows, unsigned: rebuilt from the terms
+ * on the ledger, so a party can sign and submit them with any Stellar tool should this app vanish.
+ */
+function txDetails(l: Loan): HTMLElement[] {
+  if (passphrase === "") return [];
+  const txs = buildLoanTxs(l.terms, passphrase);
+  const list: [string, {hash(): Uint8Array; toXDR(): string}][] =
+    l.state === "offered" ? [["accept (borrower signs)", txs.accept], ["cancel (lender signs)", txs.cancel[0]]]
+    : l.state === "cancel_only" ? [["cancel (lender signs)", txs.cancel[1]]]
+    : l.state === "open" ? [["repay (borrower signs)", txs.repay], ["claim after the due date (lender signs)", txs.claim[0]]]
+    : l.state === "claim_only" ? [["claim after the due date (lender signs)", txs.claim[1]]]
+    : [];
+  if (list.length === 0) return [];
+  const hex = (b: Uint8Array): string => Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
+  return [h("details", {class: "txs"},
+    h("summary", {}, "transactions"),
+    ...list.map(([what, tx]) => h("div", {},
+      h("p", {}, `${what}: hash `, h("code", {}, hex(tx.hash()))),
+      h("textarea", {readonly: "", rows: "3"}, tx.toXDR()))),
+    h("p", {class: "muted"}, `Escrow ${l.terms.escrow}`))];
+}
+
 function renderLoans(loans: Loan[]): void {
   const closed = new Set<Loan["state"]>(["repaid", "defaulted", "cancelled"]);
   const counterpart = (l: Loan): string => (l.role === "lender" ? l.terms.borrower : l.terms.lender);
@@ -190,7 +214,7 @@ function renderLoans(loans: Loan[]): void {
         h("td", {"data-due": l.terms.due.toString()}, dueText(l.terms.due)),
         h("td", {class: "state", ...(l.problem !== undefined ? {title: l.problem} : {})},
           l.state === "offered" ? `offered, accept by ${formatLedgerTime(l.terms.expires)}` : l.state === "blocked" ? `blocked: ${l.problem ?? ""}` : STATE_TEXT[l.state]),
-        h("td", {}, ...openActions(l)))),
+        h("td", {}, ...openActions(l), ...txDetails(l)))),
   );
   byId("closed-loans").replaceChildren(
     ...loans.filter((l) => closed.has(l.state)).map((l) => {
@@ -266,6 +290,7 @@ async function start(): Promise<void> {
   try {
     const root = (await (await fetch(location.origin + "/")).json()) as {network_passphrase: string};
     byId("network").textContent = root.network_passphrase;
+    passphrase = root.network_passphrase;
     showLedgerTime((await client.latestLedger()).closeTime);
   } catch (err) {
     say(byId("app-status"), `The node does not answer: ${messageOf(err)}`, "error");
