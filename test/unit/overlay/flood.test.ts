@@ -130,6 +130,9 @@ const MALFORMED: Array<[string, (p: RawPeer) => void]> = [
   ["get_ledgers with from after to", (p) => p.send({type: "get_ledgers", from: 9, to: 3})],
   ["ledgers whose items are not bytes", (p) => p.send(loose({type: "ledgers", items: [1, 2]}))],
   ["dont_have of an unknown kind", (p) => p.send(loose({type: "dont_have", what: "everything", key: Buffer.alloc(32)}))],
+  ["a status with a negative ledger", (p) => p.send(loose({type: "status", ledger: -1, phase: "prepare", peers: 3}))],
+  ["a status whose phase is too long", (p) => p.send(loose({type: "status", ledger: 5, phase: "x".repeat(17), peers: 3}))],
+  ["a status with an extra field", (p) => p.send(loose({type: "status", ledger: 5, phase: "prepare", peers: 3, quorum: "all"}))],
   ["a message that is an array", (p) => p.send([1, 2, 3])],
   ["a second hello", (p) => p.hello()],
 ];
@@ -181,6 +184,7 @@ test("every message type crosses the wire intact", async () => {
       {type: "get_ledgers", from: 2, to: 65},
       {type: "ledgers", items: [randomBytes(10), randomBytes(20)]},
       {type: "dont_have", what: "tx_set", key: h},
+      {type: "status", ledger: 4_000_000_000, phase: "confirm", peers: 7},
     ];
     for (const m of msgs) assert.equal(a.overlay.send(b.key.publicKey, m), true);
     assert.equal(a.overlay.send(NodeKey.random().publicKey, msgs[0]!), false, "unknown peer");
