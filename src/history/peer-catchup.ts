@@ -4,6 +4,10 @@
  * in bounded batches, checks each header's hash and its link to the previous one, and replays
  * them in order through the ledger manager, which commits a ledger only if replay reproduces its
  * header hash. A peer that answers with anything else is skipped for the rest of the run.
+ *
+ * This checks that a chain is well formed, not that the network agreed on it: a running node
+ * catches up through herder/catchup.ts instead, which replays a peer's chain only when it ends at
+ * the ledger the node's quorum vouches for. This class serves tools and tests that trust the peer.
  */
 import type {Logger} from "pino";
 import type {Overlay, OverlayMessage, PeerId} from "../overlay/interface.js";
