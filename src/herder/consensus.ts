@@ -20,6 +20,9 @@ import {MAX_CLOSE_TIME_DRIFT_S, type ConsensusEngine, type ConsensusHost, type C
 /** Stellar's ENVELOPE_TYPE_SCP: signatures cover networkId ‖ type ‖ statement XDR. */
 const ENVELOPE_TYPE_SCP = Buffer.from([0, 0, 0, 1]);
 
+/** Nodes remembered for GET /quorum and the dashboard; stellarbeat counts ~200 on the public network. */
+const MAX_NODES_HEARD = 2000;
+
 function statementBytes(networkId: Buffer, statement: Statement): Buffer {
   return Buffer.concat([networkId, ENVELOPE_TYPE_SCP, encodeStatement(statement)]);
 }
@@ -98,6 +101,13 @@ export class Consensus implements SCPDriver, ConsensusEngine, ConsensusNet {
       prev.at = Date.now();
       prev.qsetHash = qsetHash;
       return;
+    }
+    if (prev === undefined && this.heard.size >= MAX_NODES_HEARD) {
+      // Bounded: the node heard from longest ago makes room (a real network has a few hundred).
+      let oldest: string | undefined;
+      let at = Number.POSITIVE_INFINITY;
+      for (const [id, h] of this.heard) if (h.at < at) [oldest, at] = [id, h.at];
+      if (oldest !== undefined) this.heard.delete(oldest);
     }
     this.heard.set(st.nodeId, {qsetHash, slot: st.slotIndex, type: st.pledges.type, at: Date.now()});
   }
