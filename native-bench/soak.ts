@@ -169,6 +169,10 @@ export async function runSoak(opts: SoakOptions = defaultSoakOptions, progress: 
       const load = new PaymentLoad(child.url, passphrase, senders);
       await load.start();
       await sleep(opts.minUpMs + random() * (opts.maxUpMs - opts.minUpMs));
+      // A kill counts as "under load" only once this round has traffic acknowledged: on a busy box
+      // the first answers after a restart can take longer than the up time drawn above.
+      const ackDeadline = performance.now() + opts.recoverTimeoutMs;
+      while (load.acknowledged.size === 0 && performance.now() < ackDeadline) await sleep(50);
       const aimedAtCommit = random() < opts.commitShare;
       if (aimedAtCommit) {
         // The next close starts one interval after the previous one started; its commit runs
