@@ -703,6 +703,22 @@ export class LedgerStore implements LedgerReader, LedgerStateReader {
     return this.tradesRepo.scan(filter, cursor, asc, this.snapshot ?? undefined);
   }
 
+  /**
+   * The first ledger that closed at or after `unixMs` (close times never go back), by binary
+   * search of the headers; the next ledger's sequence when none has yet.
+   */
+  firstLedgerAt(unixMs: number): number {
+    let lo = 1;
+    let hi = this.readSeq() + 1;
+    while (lo < hi) {
+      const mid = Math.floor((lo + hi) / 2);
+      const h = this.header(mid);
+      if (h !== undefined && h.closeTime * 1000 >= unixMs) hi = mid;
+      else lo = mid + 1;
+    }
+    return lo;
+  }
+
   /** What `diamante db stats` prints, for this open store. */
   stats(): DbStats {
     return collectStats(this.root, this.file);

@@ -7,6 +7,8 @@ import {assetOrder, type TradeFilter, type TradeKey, type TradeRow} from "../../
 
 export interface TradesReader {
   trades(filter: TradeFilter, cursor: TradeKey | undefined, asc: boolean): Iterable<TradeRow>;
+  /** The first ledger that closed at or after `unixMs` (past the last one when none did), so a time range starts with a seek. */
+  firstLedgerAt?(unixMs: number): number;
 }
 
 /** A trade seen from one side of its pair: base and counter amounts, accounts, offers and price. */
@@ -127,15 +129,21 @@ function lessPrice(a: {n: number; d: number}, b: {n: number; d: number}): boolea
 /**
  * Buckets of `resolution` ms (shifted by `offset`) over [start, end), in the asked order, up
  * to `limit`; each sums the base and counter volumes and keeps the high, low, first and last
- * trade price (counter per base).
- * TODO: scans the pair's trades from the first; a per-pair time index (or minute buckets as
- * Horizon keeps) would start at start_time once pairs have millions of trades.
+ * trade price (counter per base). The pair's trades are read from the first ledger closed at or
+ * after the range's start (ascending) or before its end (descending), found by a binary search
+ * of the headers, so a page reads the trades of its own buckets.
  */
 export function tradeAggregations(reader: TradesReader, q: AggregationQuery): Bucket[] {
   const {start, end} = bucketRange(q);
   const buckets: Bucket[] = [];
   const byTs = new Map<number, Bucket>();
-  for (const row of reader.trades({pair: [q.base, q.counter]}, undefined, q.asc)) {
+  // Exclusive cursors: after every trade of the ledger before the start, before any trade of the ledger at the end.
+  let from: TradeKey | undefined;
+  if (reader.firstLedgerAt !== undefined) {
+    if (q.asc) from = [reader.firstLedgerAt(start) - 1, Infinity, Infinity, Infinity];
+    else if (end !== Number.MAX_SAFE_INTEGER) from = [reader.firstLedgerAt(end), 0, 0, -1];
+  }
+  for (const row of reader.trades({pair: [q.base, q.counter]}, from, q.asc)) {
     const t = row.closedAt * 1000;
     if (t < start || t >= end) {
       if (q.asc ? t >= end : t < start) break;
