@@ -2,8 +2,9 @@
  * PayCircle in headless Chromium against a node started here and the demo's economy (two
  * anchors, a market maker bridging USD and AED through DIAM, users with keystores written by the
  * node-side keystore adapter): unlocking a keystore file, a USD payment that arrives as AED with
- * both pages' balances following live, a refused payment explained by its result code, a deposit
- * and a withdrawal through the anchor, and a keystore made in the page that opens in node.
+ * both pages' balances following live, refused payments explained by their result codes (a rate
+ * moved past the slippage floor, not enough funds), a strict-receive payment, a deposit and a
+ * withdrawal through the anchor, history paging, and a keystore made in the page that opens in node.
  * Screenshots are kept under test-artifacts/.
  */
 import {describe, it, before, after} from "node:test";
@@ -176,6 +177,46 @@ describe("PayCircle in headless Chromium", () => {
     assert.match((await pa.textContent("#send-status")) ?? "", /more than 7 decimals/);
     await pa.close();
     await pb.close();
+  });
+
+  it("a rate that moves past the slippage after the quote is refused by the ledger (op_under_dest_min); a new quote with the received amount fixed goes through", async () => {
+    const alice = user("alice");
+    const bob = user("bob");
+    const pa = await unlock(alice);
+    await pa.fill("#send-to", bob.keypair.publicKey());
+    await pa.waitForSelector(`#recv-asset option[value="AED:${world.aed.getIssuer()}"]`, {state: "attached", ...LONG});
+    await pa.selectOption("#send-asset", `USD:${world.usd.getIssuer()}`);
+    await pa.selectOption("#recv-asset", `AED:${world.aed.getIssuer()}`);
+    await pa.fill("#send-amount", "5");
+    await pa.click("#quote");
+    await pa.waitForSelector("#quote-path", LONG);
+    const usdBefore = await horizonBalance(alice.keypair.publicKey(), "USD");
+    // The market maker reprices AED from 2.75 to 3 DIAM: 9% fewer AED than quoted, past the 1% floor.
+    const offers = await n.server.offers().forAccount(world.maker.publicKey()).call();
+    const aedOffer = offers.records.find((o) => o.selling.asset_code === "AED");
+    assert.ok(aedOffer);
+    await world.submitter.submit(world.maker, [Operation.manageSellOffer({selling: world.aed, buying: Asset.native(), amount: aedOffer.amount, price: "3", offerId: aedOffer.id})]);
+    refusalsExpected++;
+    await pa.click("#send");
+    await pa.waitForSelector("#send-status.error", LONG);
+    assert.match((await pa.textContent("#send-status")) ?? "", /op_under_dest_min: the rate moved/);
+    assert.equal(await horizonBalance(alice.keypair.publicKey(), "USD"), usdBefore);
+    await pa.screenshot({path: join(ARTIFACTS, "paycircle-slippage.png"), fullPage: true});
+
+    // Quoted again at the new rate, with the received amount fixed (strict receive): bob gets exactly 3 AED.
+    const bobBefore = await horizonBalance(bob.keypair.publicKey(), "AED");
+    await pa.selectOption("#send-mode", "receive");
+    await pa.fill("#send-amount", "3");
+    await pa.click("#quote");
+    await pa.waitForSelector("#quote-path", LONG);
+    assert.equal(await pa.textContent("#quote-path"), "path USD → DIAM → AED");
+    // 3 AED cost 9 DIAM at 3 DIAM each, which cost 0.9 USD at 10 DIAM per USD.
+    assert.equal(await pa.getAttribute("#quote-receive", "data-amount"), "0.9000000");
+    await pa.click("#send");
+    await pa.waitForSelector("#send-status.ok", LONG);
+    assert.equal(stroops(await horizonBalance(bob.keypair.publicKey(), "AED")) - stroops(bobBefore), 30_000_000n);
+    assert.equal(stroops(usdBefore) - stroops(await horizonBalance(alice.keypair.publicKey(), "USD")), 9_000_000n);
+    await pa.close();
   });
 
   it("carol deposits USD through the anchor (adding the trustline it asks for) and withdraws some", async () => {
