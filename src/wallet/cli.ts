@@ -148,8 +148,8 @@ export async function runWalletCommand(argv: string[]): Promise<number> {
 
 function reportError(e: unknown, json: boolean): number {
   const usageError = e instanceof WalletError && e.code === "usage";
-  // A KDF param given on the command line out of range is a usage error too.
-  const exit = usageError || (e instanceof KeystoreError && (e.code === "bad_input" || (e.meta as {flag?: boolean}).flag === true)) ? 2 : 1;
+  // bad_input: an argument the keystore refused (e.g. an empty password) - the caller's mistake too.
+  const exit = usageError || (e instanceof KeystoreError && e.code === "bad_input") ? 2 : 1;
   if (e instanceof DiamanteError) {
     if (json) process.stderr.write(JSON.stringify({error: {code: e.code, message: e.message, ...(Object.keys(e.meta).length ? {meta: e.meta} : {})}}) + "\n");
     else process.stderr.write(`diamante wallet: ${e.message}${usageError ? "" : ` (${e.code})`}\n`);

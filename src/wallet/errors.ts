@@ -49,6 +49,8 @@ export type WalletErrorCode =
   | "tx_failed"
   /** Resubmissions timed out until the transaction's upper time bound passed: it can no longer be included. */
   | "tx_expired"
+  /** The node stopped answering (or its ledgers stalled) before the outcome was known: look the hash up. */
+  | "tx_status_unknown"
   | "stream_error";
 
 export class WalletError extends DiamanteError<WalletErrorCode> {

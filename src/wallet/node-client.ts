@@ -2,8 +2,8 @@
  * The wallet's side of the Horizon API: reads with fetch, the network passphrase and base fee
  * from the node, and a submit that retries safely, as the SDK's docs advise: on a timeout (504,
  * 503 or a dropped connection) the SAME signed envelope (same hash) is resubmitted until it is
- * in a ledger or its upper time bound has passed, so a payment can never be made twice; on
- * tx_bad_seq the account is reloaded and the transaction rebuilt and signed once.
+ * in a ledger or the node's ledgers have passed its upper time bound, so a payment can never be
+ * made twice; on tx_bad_seq the account is reloaded and the transaction rebuilt and signed once.
  */
 import {Account, Keypair, Transaction, TransactionBuilder, type xdr} from "@stellar/stellar-sdk";
 import {WalletError} from "./errors.js";
@@ -14,6 +14,8 @@ import {WalletError} from "./errors.js";
  * a timeout learns within a minute whether the payment can still happen.
  */
 export const DEFAULT_TX_TIMEOUT_S = 60;
+/** How long past a transaction's bound (by our clock) we keep trying a node whose ledgers do not reach it. */
+const STALLED_GRACE_MS = 60_000;
 /** Pause between resubmissions when the node gives no Retry-After. */
 const RESUBMIT_PAUSE_MS = 1000;
 
@@ -150,9 +152,10 @@ export class WalletNode {
       for (const op of ops) b.addOperation(op);
       const tx = b.build();
       tx.sign(signer);
-      // The ledger clock never runs slower than wall time (close time = max(last + 1, now)),
-      // so once timeoutS wall seconds have passed the bound has passed too, node reachable or not.
-      return {tx, maxTime, wallDeadline: Date.now() + timeoutS * 1000};
+      // Stop resubmitting when neither the ledger clock nor our own has reached maxTime long
+      // after it should have (the node is down or its ledgers stalled): say we do not know.
+      const wallDeadline = Math.max(maxTime * 1000, Date.now() + timeoutS * 1000) + STALLED_GRACE_MS;
+      return {tx, maxTime, wallDeadline};
     };
 
     let {tx, maxTime, wallDeadline} = await build();
@@ -167,6 +170,13 @@ export class WalletNode {
       if (r.kind === "problem") {
         const codes = r.body.extras?.result_codes;
         if (codes?.transaction === "tx_bad_seq" && !rebuilt) {
+          // After a timeout, tx_bad_seq may mean our own envelope was applied in the meantime:
+          // rebuilding then would pay twice. Only a sequence number taken by another transaction
+          // (so this envelope can never apply) justifies a new one.
+          if (attempts > 1) {
+            const mine = await this.landed(hash, true);
+            if (mine) return {hash, ledger: mine.ledger, attempts, rebuilt};
+          }
           note(`tx_bad_seq: reloading the account and rebuilding once`);
           rebuilt = true;
           ({tx, maxTime, wallDeadline} = await build());
@@ -182,20 +192,32 @@ export class WalletNode {
       const landed = await this.landed(hash);
       if (landed) return {hash, ledger: landed.ledger, attempts, rebuilt};
       const net = await this.network().catch(() => null);
-      if ((net && net.closeTime >= maxTime) || Date.now() > wallDeadline) {
-        const last = await this.landed(hash).catch(() => null);
+      if (net && net.closeTime >= maxTime) {
+        // Every later ledger closes after maxTime, so if it is not in one by now it never will be.
+        const last = await this.landed(hash, true);
         if (last) return {hash, ledger: last.ledger, attempts, rebuilt};
         throw new WalletError("tx_expired", `transaction ${hash} was not included before its time bound (${maxTime}) passed; it can no longer be applied, so it is safe to build a new one`, {hash, max_time: maxTime});
+      }
+      if (Date.now() > wallDeadline) {
+        throw new WalletError(
+          "tx_status_unknown",
+          `the node did not confirm transaction ${hash} and its ledgers have not passed the time bound (${maxTime}); look the hash up before paying again`,
+          {hash, max_time: maxTime},
+        );
       }
       note(`${r.why}: resubmitting the same transaction ${hash}`);
       await sleep(r.waitMs);
     }
   }
 
-  /** The ledger of a transaction already applied; throws tx_failed if it was applied and failed. */
-  private async landed(hash: string): Promise<{ledger: number} | null> {
+  /**
+   * The ledger of a transaction already applied, null if it is not (or, unless `mustKnow`, if the
+   * node cannot say right now); throws tx_failed if it was applied and failed.
+   */
+  private async landed(hash: string, mustKnow = false): Promise<{ledger: number} | null> {
     const rec = await this.getJson<{successful: boolean; ledger: number; result_xdr?: string}>(`/transactions/${hash}`, true).catch((e: unknown) => {
-      if (e instanceof WalletError && e.code === "node_unreachable") return null;
+      // Not knowing is not "absent" - but the caller only resubmits the same envelope on null.
+      if (!mustKnow && e instanceof WalletError && (e.code === "node_unreachable" || (e.code === "node_error" && Number(e.meta.status) >= 500))) return null;
       throw e;
     });
     if (!rec) return null;

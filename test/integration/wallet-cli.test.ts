@@ -10,7 +10,7 @@ import {after, before, describe, it} from "node:test";
 import assert from "node:assert/strict";
 import {execFile, spawn} from "node:child_process";
 import {createServer, type IncomingMessage, type Server} from "node:http";
-import {readFileSync, rmSync, statSync} from "node:fs";
+import {readFileSync, rmSync, statSync, writeFileSync} from "node:fs";
 import {join} from "node:path";
 import {fileURLToPath} from "node:url";
 import {Asset, Keypair, Operation, TransactionBuilder, type xdr} from "@stellar/stellar-sdk";
@@ -56,6 +56,8 @@ class Proxy {
   requests = 0;
   submissions: string[] = [];
   onSubmit: ((body: string, n: number) => Promise<{status: number; body: unknown} | "forward" | "forward-then-504">) | null = null;
+  /** May answer a GET itself (return null to forward it). */
+  onGet: ((url: string) => {status: number; body: unknown} | null) | null = null;
 
   constructor(private readonly target: string) {
     this.server = createServer((req, res) => {
@@ -91,6 +93,8 @@ class Proxy {
       if (action === "forward-then-504") return {status: 504, headers: {"content-type": "application/problem+json"}, body: JSON.stringify({status: 504, title: "Timeout"})};
       return r;
     }
+    const own = req.method === "GET" && this.onGet ? this.onGet(req.url ?? "") : null;
+    if (own) return {status: own.status, headers: {"content-type": "application/problem+json"}, body: JSON.stringify(own.body)};
     return this.forward(req, body);
   }
 
@@ -206,7 +210,26 @@ describe("diamante wallet", () => {
     const bad = await wallet(["import", "--name", "carol3", ...SMALL_KDF, ...base()], {stdin: "not a secret\n"});
     assert.equal(bad.code, 2);
     assert.equal(errorOf(bad).code, "usage");
-    assert.equal(json<{keystores: unknown[]}>(await wallet(["list", ...base()])).keystores.length, 3);
+    // SEP-0005 test 5, account 1 (stellar-protocol ecosystem/sep-0005.md).
+    const hd = json<{public_key: string; kind: string; account_index: number}>(
+      await wallet(["import", "--name", "dora", "--account-index", "1", ...SMALL_KDF, ...base()], {
+        stdin: "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about\n",
+      }),
+    );
+    assert.deepEqual([hd.kind, hd.account_index, hd.public_key], ["mnemonic", 1, "GDVSYYTUAJ3ACHTPQNSTQBDQ4LDHQCMNY4FCEQH5TJUMSSLWQSTG42MV"]);
+    // A damaged file is listed with its error; the others still are.
+    writeFileSync(join(ks, "broken.json"), readFileSync(join(ks, "alice.json"), "utf8").slice(0, 100));
+    const list = json<{keystores: {file: string; name?: string; error?: {code: string}}[]}>(await wallet(["list", ...base()]));
+    assert.deepEqual(
+      list.keystores.map((k) => [k.file, k.name ?? k.error?.code]),
+      [
+        ["alice.json", "alice"],
+        ["bob.json", "bob"],
+        ["broken.json", "truncated"],
+        ["carol.json", "carol"],
+        ["dora.json", "dora"],
+      ],
+    );
   });
 
   it("funds the accounts with friendbot", async () => {
@@ -298,6 +321,40 @@ describe("diamante wallet", () => {
     proxy.onSubmit = null;
     const after = await balanceOf(bob, "native");
     assert.equal(BigInt((after as string).replace(".", "")) - BigInt((before as string).replace(".", "")), 20_000_000n);
+  });
+
+  it("does not rebuild on tx_bad_seq when its own timed-out envelope was applied meanwhile", async () => {
+    const before = await balanceOf(bob, "native");
+    proxy.submissions = [];
+    let hidden = 0;
+    // The first answer is lost after the node applied the payment, the wallet's first look-up
+    // misses it, and the resubmission is refused as tx_bad_seq (the sequence number is used).
+    proxy.onSubmit = async (_body, n) =>
+      n === 1 ? "forward-then-504" : {status: 400, body: {status: 400, title: "Transaction Failed", extras: {result_codes: {transaction: "tx_bad_seq"}}}};
+    proxy.onGet = (url) => (url.startsWith("/transactions/") && hidden++ === 0 ? {status: 404, body: {status: 404, title: "Resource Missing"}} : null);
+    const r = json<{rebuilt: boolean; attempts: number; hash: string}>(await wallet(["pay", "--name", "alice", "--to", bob, "--amount", "1", "--asset", "native", ...viaProxy()]));
+    proxy.onSubmit = null;
+    proxy.onGet = null;
+    assert.deepEqual([r.rebuilt, r.attempts, proxy.submissions.length], [false, 2, 2]);
+    assert.equal(proxy.submissions[0], proxy.submissions[1]);
+    const after = await balanceOf(bob, "native");
+    assert.equal(BigInt((after as string).replace(".", "")) - BigInt((before as string).replace(".", "")), 10_000_000n);
+  });
+
+  it("gives up with tx_expired once the time bound has passed, having sent only the same envelope", async () => {
+    const before = await balanceOf(bob, "native");
+    proxy.submissions = [];
+    proxy.onSubmit = async () => ({status: 504, body: {status: 504, title: "Timeout"}});
+    const r = await wallet(["pay", "--name", "alice", "--to", bob, "--amount", "1", "--asset", "native", "--tx-timeout", "5", ...viaProxy()]);
+    proxy.onSubmit = null;
+    assert.equal(r.code, 1, r.err);
+    const err = errorOf(r);
+    assert.equal(err.code, "tx_expired");
+    assert.ok(proxy.submissions.length >= 2, `${proxy.submissions.length} submissions`);
+    assert.equal(new Set(proxy.submissions).size, 1);
+    assert.equal(await balanceOf(bob, "native"), before);
+    const hash = String(err.meta?.hash);
+    assert.equal((await fetch(`${node.url}/transactions/${hash}`)).status, 404);
   });
 
   it("rebuilds once with a fresh sequence number on tx_bad_seq", async () => {
