@@ -704,6 +704,13 @@ export class CreditClient {
       }
       if (rec.type === "account_merge") merge = {hash: rec.transaction_hash, at: rec.created_at};
     }
+    if (merge === null) {
+      // More history than one page (payments anyone may send to the escrow): the merge is its last operation.
+      const last = (await this.server.operations().forAccount(escrow).order("desc").limit(1).call()).records[0] as unknown as
+        | {type: string; source_account: string; transaction_hash: string; created_at: string}
+        | undefined;
+      if (last !== undefined && last.type === "account_merge" && last.source_account === escrow) merge = {hash: last.transaction_hash, at: last.created_at};
+    }
     const terms = parseTerms(escrow, entries);
     const txs = buildLoanTxs(terms, passphrase);
     const hex = (tx: Transaction): string => bytesHex(tx.hash());

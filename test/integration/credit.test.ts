@@ -150,6 +150,9 @@ describe("CreditCircle loans on the ledger", () => {
     assert.equal(await balance(lender.publicKey(), USD), "1005.0000000");
     assert.equal((await client.loadLoan(E)).loan.repaymentCollected, true);
     await assert.rejects(client.collect(lender, E), (e: unknown) => e instanceof CreditError && e.code === "wrong_state");
+    // The terms come from the start of the escrow's history and the outcome from its last operation,
+    // also when the history is longer than the page read.
+    assert.equal((await new CreditClient(n.server, {historyLimit: 30}).loadLoan(E)).loan.state, "repaid");
     // Both parties still find the closed loan through the entries on their own accounts.
     for (const [who, role] of [[lender, "lender"], [borrower, "borrower"]] as const) {
       const list = await client.loansOf(who.publicKey());
