@@ -275,6 +275,11 @@ describe("PayCircle in headless Chromium", () => {
     await pa.waitForFunction(`document.querySelectorAll("#history tr").length === 10`, undefined, LONG);
     const amounts = await pa.locator("#history tr td.num").allTextContents();
     assert.deepEqual(amounts.slice(0, 3), ["+11.00 DIAM", "+10.00 DIAM", "+9.00 DIAM"]);
+    assert.equal(await pa.isDisabled("#hist-newer"), true);
+    // And older again from there: still towards the past.
+    await pa.click("#hist-older");
+    await pa.waitForFunction(`document.querySelectorAll("#history tr").length === ${total - 10}`, undefined, LONG);
+    assert.equal(await pa.locator(`#history tr[data-type="create_account"]`).count(), 1);
     await pa.close();
   });
 

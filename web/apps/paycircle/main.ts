@@ -412,8 +412,12 @@ async function withdraw(): Promise<void> {
 
 // ---- history --------------------------------------------------------------------------------
 
-let historyPage: Horizon.ServerApi.CollectionPage<Horizon.ServerApi.OperationRecord> | null = null;
+/** The rows shown, newest first; pages are read by cursor from their ends. */
+let historyRows: Horizon.ServerApi.OperationRecord[] = [];
+/** 0 for the newest page; live payments refresh only that one. */
+let historyIndex = 0;
 let historyOnFirstPage = true;
+let historyGen = 0;
 
 function historyRow(r: PaymentRecord, self: string): HTMLTableRowElement {
   const when = new Date(r.created_at).toLocaleString();
@@ -457,26 +461,34 @@ function historyRow(r: PaymentRecord, self: string): HTMLTableRowElement {
 async function loadHistory(which: "first" | "older" | "newer"): Promise<void> {
   if (me === null) return;
   const self = me.publicKey;
+  // Stream events and clicks can overlap: only the latest request may draw.
+  const gen = ++historyGen;
+  const target = which === "first" ? 0 : which === "older" ? historyIndex + 1 : Math.max(0, historyIndex - 1);
+  // From now on live events do not pull the view back to the first page.
+  if (target > 0) historyOnFirstPage = false;
   try {
-    let page: Horizon.ServerApi.CollectionPage<Horizon.ServerApi.OperationRecord>;
-    if (which === "first" || historyPage === null) {
-      page = await chain.server.payments().forAccount(self).order("desc").limit(HISTORY_PAGE).call();
-      historyOnFirstPage = true;
+    const query = () => chain.server.payments().forAccount(self).limit(HISTORY_PAGE);
+    let records: Horizon.ServerApi.OperationRecord[];
+    if (target === 0 || historyRows.length === 0) {
+      records = (await query().order("desc").call()).records;
+    } else if (which === "older") {
+      records = (await query().order("desc").cursor(historyRows[historyRows.length - 1]?.paging_token ?? "").call()).records;
     } else {
-      page = which === "older" ? await historyPage.next() : await historyPage.prev();
-      if (page.records.length === 0) {
-        // Nothing beyond this end: stay, and say so with the buttons.
-        byId<HTMLButtonElement>(which === "older" ? "hist-older" : "hist-newer").disabled = true;
-        if (which === "newer") historyOnFirstPage = true;
-        return;
-      }
-      historyOnFirstPage = false;
+      records = (await query().order("asc").cursor(historyRows[0]?.paging_token ?? "").call()).records;
+      // Fewer than a page newer than this one: that is the first page, shown full.
+      if (records.length < HISTORY_PAGE) records = (await query().order("desc").call()).records;
     }
-    historyPage = page;
-    // A "newer" page comes in ascending order (Horizon's prev link flips the order): newest first always.
-    const rows = [...page.records].sort((a, b) => (BigInt(b.paging_token) > BigInt(a.paging_token) ? 1 : -1));
-    byId("history").replaceChildren(...rows.map((r) => historyRow(r as PaymentRecord, self)));
-    byId<HTMLButtonElement>("hist-older").disabled = page.records.length < HISTORY_PAGE;
+    if (gen !== historyGen) return;
+    if (which === "older" && records.length === 0) {
+      byId<HTMLButtonElement>("hist-older").disabled = true;
+      return;
+    }
+    const first = target === 0 || (which === "newer" && records.length < HISTORY_PAGE) || records.length === 0;
+    historyIndex = first ? 0 : target;
+    historyOnFirstPage = historyIndex === 0;
+    historyRows = [...records].sort((a, b) => (BigInt(b.paging_token) > BigInt(a.paging_token) ? 1 : BigInt(b.paging_token) < BigInt(a.paging_token) ? -1 : 0));
+    byId("history").replaceChildren(...historyRows.map((r) => historyRow(r as PaymentRecord, self)));
+    byId<HTMLButtonElement>("hist-older").disabled = historyRows.length < HISTORY_PAGE;
     byId<HTMLButtonElement>("hist-newer").disabled = historyOnFirstPage;
   } catch (err) {
     if ((err as {response?: {status?: number}}).response?.status === 404) return;
