@@ -303,6 +303,25 @@ describe("diamante wallet", () => {
     assert.deepEqual([event.type, event.from, event.to, event.amount, event.asset], ["payment", alice, bob, "0.0000001", "native"]);
   });
 
+  it("watch stops cleanly on SIGINT", async () => {
+    const child = spawn(process.execPath, [CLI, "wallet", "watch", "--name", "bob", "--node", node.url, "--keystore-dir", ks], {stdio: ["ignore", "pipe", "pipe"]});
+    const exited = new Promise<number | null>((r) => child.once("exit", r));
+    let err = "";
+    let watching = false;
+    child.stderr.on("data", (d: Buffer) => {
+      err += d.toString();
+      watching ||= err.includes(`watching payments of ${bob}`);
+    });
+    for (let i = 0; i < 600 && !watching; i++) await new Promise((r) => setTimeout(r, 100));
+    assert.ok(watching, err);
+    child.kill("SIGINT");
+    // A watcher that kept its stream open after Ctrl-C would never exit: give it a generous bound.
+    const timer = setTimeout(() => child.kill("SIGKILL"), 60_000);
+    const code = await exited;
+    clearTimeout(timer);
+    assert.equal(code, 0);
+  });
+
   it("resubmits the same envelope after a timeout, and pays exactly once", async () => {
     const before = await balanceOf(bob, "native");
     proxy.submissions = [];
