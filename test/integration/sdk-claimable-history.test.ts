@@ -10,6 +10,7 @@ import {Claimant, Keypair, NotFoundError, Operation, TransactionBuilder, type Tr
 import {startNode, type RunningNode} from "../helpers/node.js";
 import {openMarket, type Market} from "../helpers/market.js";
 import {toidString} from "../../src/store/toid.js";
+import {openSse} from "../helpers/sse.js";
 
 describe("claimable balance operations and transactions (SDK)", () => {
   let n: RunningNode;
@@ -143,6 +144,39 @@ describe("claimable balance operations and transactions (SDK)", () => {
     // The claim's ledger is the claim tx's (Horizon's ledger attribute).
     assert.equal(txs.records[1]!.ledger_attr, claimTx.ledger);
     assert.equal(txs.records[1]!.paging_token, toidString(claimTx.ledger, Number((BigInt(txs.records[1]!.paging_token) >> 12n) & 0xfffffn), 0));
+  });
+
+  // Last: it claims the second balance.
+  it("streams a balance's operations and transactions as Horizon does: history first, then each new one", async () => {
+    const ops = await openSse(`${n.url}/claimable_balances/${second}/operations`);
+    const live = await openSse(`${n.url}/claimable_balances/${second}/transactions?cursor=now`);
+    try {
+      assert.equal(ops.status, 200);
+      assert.equal(live.status, 200);
+      const records = (c: typeof ops) => c.events().filter((e) => e.event === undefined && e.id !== undefined);
+      await ops.waitFor((ev) => ev.some((e) => e.id !== undefined), 10_000, "the create from history");
+      const claimed = await send(m.bob, Operation.claimClaimableBalance({balanceId: second}));
+      await ops.waitFor(() => records(ops).length >= 2, 15_000, "the claim, live");
+      await live.waitFor(() => records(live).length >= 1, 15_000, "the claim's transaction, live");
+      assert.deepEqual(
+        records(ops).map((e) => (JSON.parse(e.data) as {type: string}).type),
+        ["create_claimable_balance", "claim_claimable_balance"],
+      );
+      const tx = records(live).map((e) => JSON.parse(e.data) as {hash: string});
+      assert.deepEqual(
+        tx.map((t) => t.hash),
+        [claimed.hash],
+      );
+      // The streamed records are the GET's, token for token.
+      const page = await n.server.operations().forClaimableBalance(second).call();
+      assert.deepEqual(
+        records(ops).map((e) => e.id),
+        page.records.map((o) => o.paging_token),
+      );
+    } finally {
+      ops.close();
+      live.close();
+    }
   });
 
   it("answers 404 for a balance no operation touched and 400 for a malformed id", async () => {

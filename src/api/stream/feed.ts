@@ -12,6 +12,8 @@ import {assetKey, type AccountId, type AssetKey, type LedgerEntry} from "../../l
 import type {LedgerReader, StoredOp, StoredTx} from "../../store/types.js";
 import {assetOrder, type TradeKey, type TradeRow} from "../../store/trades-repo.js";
 import {toidString} from "../../store/toid.js";
+import {plainMetaOf} from "../../store/records.js";
+import {balancesByOperation} from "../../store/balance-history.js";
 import {effectRecord, operationEffects, txOutcomeXdr} from "../format/effect.js";
 import {ledgerRecord, type LedgerRecord} from "../format/ledger.js";
 import {offerRecord} from "../format/offer.js";
@@ -193,6 +195,8 @@ class Topics implements LedgerTopics {
   private tradeList?: TradeFeedRecord[];
   private offerList?: OfferFeedRecord[];
   private readonly byAccount = new Map<string, Map<AccountId, unknown[]>>();
+  /** Operation ids by claimable balance touched, made on first use. */
+  private balanceOps?: Map<string, Set<string>>;
 
   constructor(
     private readonly data: LedgerData,
@@ -333,6 +337,29 @@ class Topics implements LedgerTopics {
       this.offerList = out;
     }
     return this.offerList;
+  }
+
+  forClaimableBalance<T extends "transactions" | "operations">(topic: T, balanceId: string): LedgerTopics[T] {
+    if (this.balanceOps === undefined) {
+      // Op ids by balance, from the plain meta of the ledger's transactions (as balanceOps is written).
+      this.balanceOps = new Map();
+      for (const tx of this.data.txs) {
+        const meta = tx.successful ? plainMetaOf(tx) : undefined;
+        if (meta === undefined) continue;
+        for (const {opIndex, ids} of balancesByOperation(meta)) {
+          for (const id of ids) {
+            let set = this.balanceOps.get(id);
+            if (set === undefined) this.balanceOps.set(id, (set = new Set()));
+            set.add(toidString(tx.ledger, tx.index, opIndex));
+          }
+        }
+      }
+    }
+    const ops = this.balanceOps.get(balanceId);
+    if (ops === undefined) return [] as unknown as LedgerTopics[T];
+    if (topic === "operations") return this.operations.filter((o) => ops.has(o.opId)) as unknown as LedgerTopics[T];
+    const hashes = new Set(this.operations.filter((o) => ops.has(o.opId)).map((o) => o.txHash));
+    return this.transactions.filter((t) => hashes.has(t.txHash)) as unknown as LedgerTopics[T];
   }
 
   forAccount<T extends "transactions" | "operations" | "payments" | "effects" | "trades">(topic: T, account: AccountId): LedgerTopics[T] {

@@ -90,6 +90,8 @@ export interface LedgerTopics {
   readonly offers: readonly OfferFeedRecord[];
   /** Records of `topic` that list `account`, in paging order (an index made once per topic). */
   forAccount<T extends "transactions" | "operations" | "payments" | "effects" | "trades">(topic: T, account: AccountId): LedgerTopics[T];
+  /** Operations (or their transactions) whose meta created, changed or removed the claimable balance (hex id). */
+  forClaimableBalance<T extends "transactions" | "operations">(topic: T, balanceId: string): LedgerTopics[T];
 }
 
 /** What changed in the ledger's state: the object streams re-send only what is named here. */

@@ -8,6 +8,7 @@ import {invalidField} from "../errors.js";
 import type {RouteContext} from "../routes/context.js";
 import {
   accountIdParam,
+  balanceIdParam,
   canonicalAssetParam,
   includeFailed,
   joinTransactions,
@@ -191,6 +192,18 @@ function accountObjectPlan(ctx: RouteContext): ObjectStreamPlan {
   return {kind: "object", touched: (c) => c.accounts.has(id)};
 }
 
+/** A balance's operations as its history page lists them: every one succeeded (a failed one changed nothing). */
+function claimableBalanceOperationsPlan(ctx: RouteContext): PageStreamPlan {
+  const id = balanceIdParam(ctx.params[0]!, "claimable_balance_id");
+  const join = joinTransactions(ctx);
+  return {kind: "page", select: (t) => opItems(t.forClaimableBalance("operations", id), true, join)};
+}
+
+function claimableBalanceTransactionsPlan(ctx: RouteContext): PageStreamPlan {
+  const id = balanceIdParam(ctx.params[0]!, "claimable_balance_id");
+  return {kind: "page", select: (t) => txItems(t.forClaimableBalance("transactions", id), true)};
+}
+
 const account = (ctx: RouteContext) => ({account: accountIdParam(ctx.params[0]!)});
 const ledger = (ctx: RouteContext) => ({ledger: ledgerSeqParam(ctx.params[0]!)});
 const tx = (ctx: RouteContext) => ({txHash: txHashParam(ctx.params[0]!)});
@@ -219,6 +232,8 @@ const PLANS: ReadonlyMap<string, PlanOf> = new Map<string, PlanOf>([
   ["/accounts/:id/trades", tradesPlan(account)],
   ["/offers/:id/trades", tradesPlan((ctx) => ({offerId: offerIdParam(ctx.params[0]!, "offer_id")}))],
   ["/accounts/:id/offers", accountOffersPlan],
+  ["/claimable_balances/:id/operations", claimableBalanceOperationsPlan],
+  ["/claimable_balances/:id/transactions", claimableBalanceTransactionsPlan],
   ["/accounts/:id", accountObjectPlan],
   ["/accounts/:id/data/:key", accountObjectPlan],
   ["/order_book", orderBookPlan],
