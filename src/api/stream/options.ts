@@ -15,7 +15,7 @@ export interface SseOptions {
    * Most streams open at once; the next is answered 503. Each stream holds a socket and at most
    * `maxBufferedBytes`, so the bound caps stream memory at maxStreams × maxBufferedBytes
    * (1 GiB at the defaults, reached only if every client stops reading at once). Raise it with
-   * memory when `diamante_api_sse_streams` sits at the limit.
+   * memory when `diamante_api_stream_subscribers{transport="sse"}` sits at the limit.
    */
   maxStreams: number;
   /**
