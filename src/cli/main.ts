@@ -4,20 +4,12 @@
  */
 import {parseArgs} from "node:util";
 import {Keypair} from "@stellar/stellar-base";
-import {Node, initNetwork} from "../node/node.js";
 import {defaultNodeOptions} from "../node/options.js";
 import {rootKeypair} from "../ledger/genesis.js";
 import {DEFAULT_PASSPHRASE, STROOPS_PER_DIAM} from "../ledger/options.js";
 import {DiamanteError} from "../util/errors.js";
-import {dbStats, formatDbStats} from "../store/stats.js";
-import {runQuorumCommand} from "./quorum-check.js";
-import {runCatchupCommand} from "./catchup.js";
-import {runDemoCommand} from "../demo/cli.js";
-import {loadNodeConfig} from "../node/config.js";
-import {TcpOverlay} from "../overlay/tcp-overlay.js";
 import {networkCommand, NETWORK_USAGE} from "./network-command.js";
 import {NetworkUsageError} from "./network.js";
-import {runWalletCommand} from "../wallet/cli.js";
 
 /** Exit code of a node that stopped because a ledger could not be committed (restart it). */
 const EXIT_FATAL = 3;
@@ -110,10 +102,12 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(USAGE);
     return 0;
   }
-  if (command === "quorum") return runQuorumCommand(rest);
-  if (command === "catchup") return runCatchupCommand(rest);
-  if (command === "wallet") return runWalletCommand(rest);
-  if (command === "demo") return runDemoCommand(rest);
+  // Each command loads only its own modules: a wallet or quorum command does not pay for loading
+  // the node (LMDB, uWS, worker pools) it never starts.
+  if (command === "quorum") return (await import("./quorum-check.js")).runQuorumCommand(rest);
+  if (command === "catchup") return (await import("./catchup.js")).runCatchupCommand(rest);
+  if (command === "wallet") return (await import("../wallet/cli.js")).runWalletCommand(rest);
+  if (command === "demo") return (await import("../demo/cli.js")).runDemoCommand(rest);
   let values;
   let positionals: string[];
   try {
@@ -135,11 +129,13 @@ async function main(argv: string[]): Promise<number> {
   const dataDir = values.data ?? defaultNodeOptions.dataDir;
   switch (command) {
     case "init": {
+      const {initNetwork} = await import("../node/node.js");
       const meta = initNetwork(dataDir, stripUndefined(genesis));
       process.stdout.write(`network "${meta.passphrase}" in ${dataDir}\nroot account ${rootKeypair(meta.passphrase).publicKey()}\n`);
       return 0;
     }
     case "start": {
+      const [{Node}, {loadNodeConfig}, {TcpOverlay}] = await Promise.all([import("../node/node.js"), import("../node/config.js"), import("../overlay/tcp-overlay.js")]);
       const file = values.config !== undefined ? loadNodeConfig(values.config) : undefined;
       const node = new Node(
         {
@@ -194,6 +190,7 @@ async function main(argv: string[]): Promise<number> {
       });
     case "db": {
       if (positionals.length !== 1 || positionals[0] !== "stats") throw new UsageError(`unknown db command "${positionals.join(" ")}"; try \`diamante db stats --data DIR\``);
+      const {dbStats, formatDbStats} = await import("../store/stats.js");
       process.stdout.write(formatDbStats(await dbStats(dataDir)));
       return 0;
     }
