@@ -5,10 +5,9 @@
  * the others; every validator applies every ledger. Where the time goes: CPU seconds of each
  * validator over the load window, and SCP and overlay messages per ledger.
  */
-import {createServer} from "node:net";
 import {readFileSync} from "node:fs";
 import {join} from "node:path";
-import {networkDown, networkUp, PEER_PORT_OFFSET, type NetworkPlan} from "../src/cli/network.js";
+import {freeBasePort, networkDown, networkUp, type NetworkPlan} from "../src/cli/network.js";
 import {processCpuSeconds, runE2eBench, type BenchTarget, type E2eFigures} from "./e2e.js";
 import {getJson, sleep} from "./horizon-http.js";
 import {formatNumber, formatRatio, markdownTable, textTable} from "./report.js";
@@ -28,24 +27,6 @@ export const defaultValidatorsBenchOptions: ValidatorsBenchOptions = {
   /** 20,000: ~10 s at the single node's rate, long enough for a dozen 1 s ledgers on the network. */
   payments: 20_000,
 };
-
-function portFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.once("error", () => resolve(false));
-    s.listen(port, "127.0.0.1", () => s.close(() => resolve(true)));
-  });
-}
-
-async function freeBase(n: number): Promise<number> {
-  for (let tries = 0; tries < 50; tries++) {
-    const base = 20_000 + Math.floor(Math.random() * 30_000);
-    let ok = true;
-    for (let i = 0; i < n && ok; i++) ok = (await portFree(base + i)) && (await portFree(base + PEER_PORT_OFFSET + i));
-    if (ok) return base;
-  }
-  throw new BenchError(BenchErrorCode.NodeStartFailed, "no free port range for the validators");
-}
 
 /** Sums of Prometheus samples by metric name and label filter, from /metrics text. */
 function sample(text: string, name: string, label?: string): number {
@@ -86,7 +67,9 @@ async function counters(apiPort: number, pid: number | undefined): Promise<NodeC
 /** Starts the validators in `tmp`; the load goes to validator 0. */
 async function startValidators(tmp: string, o: ValidatorsBenchOptions, closeIntervalMs: number): Promise<BenchTarget> {
   const dir = join(tmp, "network");
-  const base = await freeBase(o.nodes);
+  const base = await freeBasePort(o.nodes).catch((err: Error) => {
+    throw new BenchError(BenchErrorCode.NodeStartFailed, `no free port range for the validators: ${err.message}`);
+  });
   let plan: NetworkPlan;
   try {
     plan = await networkUp({dir, nodes: o.nodes, basePort: base, topology: "full", watchers: 0, closeIntervalMs});

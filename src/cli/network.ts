@@ -15,6 +15,7 @@ import {existsSync, mkdirSync, openSync, readFileSync, writeFileSync, closeSync,
 import {join, resolve} from "node:path";
 import {fileURLToPath} from "node:url";
 import {randomBytes} from "node:crypto";
+import {createServer} from "node:net";
 import {StrKey} from "@stellar/stellar-base";
 import {NodeKey} from "../util/node-key.js";
 import type {QuorumSet} from "../scp/types.js";
@@ -29,6 +30,25 @@ export interface NetworkPlan {
 
 /** Peer ports sit this far above the API ports: P+i serves the API, P+PEER_PORT_OFFSET+i the peers. */
 export const PEER_PORT_OFFSET = 100;
+
+function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.once("error", () => resolve(false));
+    s.listen(port, "127.0.0.1", () => s.close(() => resolve(true)));
+  });
+}
+
+/** A random base port whose API range and peer range (n ports each) are free on loopback now. */
+export async function freeBasePort(n: number): Promise<number> {
+  for (let tries = 0; tries < 50; tries++) {
+    const base = 20_000 + Math.floor(Math.random() * 30_000);
+    let ok = true;
+    for (let i = 0; i < n && ok; i++) ok = (await portFree(base + i)) && (await portFree(base + PEER_PORT_OFFSET + i));
+    if (ok) return base;
+  }
+  throw new Error("no free port range");
+}
 
 /**
  * Quorum sets of generated networks. full: one flat set, threshold ⌊2n/3⌋+1 (4 → 3, 7 → 5).

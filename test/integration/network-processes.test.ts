@@ -8,39 +8,19 @@
 import {test} from "node:test";
 import assert from "node:assert/strict";
 import {spawnSync} from "node:child_process";
-import {createServer} from "node:net";
 import {mkdirSync, rmSync, writeFileSync, readFileSync} from "node:fs";
 import {join} from "node:path";
 import {fileURLToPath} from "node:url";
 import {randomBytes} from "node:crypto";
 import {Account, Keypair, Operation, StrKey, TransactionBuilder} from "@stellar/stellar-base";
 import {tempDir, waitFor, sleep} from "../helpers/node.js";
-import {PEER_PORT_OFFSET, readPlan, startNetworkNode, networkDown, type NetworkPlan} from "../../src/cli/network.js";
+import {PEER_PORT_OFFSET, freeBasePort, readPlan, startNetworkNode, networkDown, type NetworkPlan} from "../../src/cli/network.js";
 import {rootKeypair} from "../../src/ledger/genesis.js";
 import {DEFAULT_PASSPHRASE} from "../../src/ledger/options.js";
 import {NodeKey} from "../../src/util/node-key.js";
 import type {NodeConfigFile} from "../../src/node/config.js";
 
 const CLI = fileURLToPath(new URL("../../src/cli/main.js", import.meta.url));
-
-function portFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.once("error", () => resolve(false));
-    s.listen(port, "127.0.0.1", () => s.close(() => resolve(true)));
-  });
-}
-
-/** A base port whose API and peer ranges (n ports each) are free now. */
-async function freeBase(n: number): Promise<number> {
-  for (let tries = 0; tries < 50; tries++) {
-    const base = 20_000 + Math.floor(Math.random() * 30_000);
-    let ok = true;
-    for (let i = 0; i < n && ok; i++) ok = (await portFree(base + i)) && (await portFree(base + PEER_PORT_OFFSET + i));
-    if (ok) return base;
-  }
-  throw new Error("no free port range");
-}
 
 interface Ledger {
   sequence: number;
@@ -94,7 +74,7 @@ function kill(dir: string): void {
 
 test("four validator processes (threshold 3) over TCP: one chain, a tx included once, one down, two down, restart, a node from an empty folder", {timeout: 300_000}, async () => {
   const dir = tempDir("diamante-network-");
-  const base = await freeBase(6);
+  const base = await freeBasePort(6);
   let plan: NetworkPlan | undefined;
   const extraDir = join(dir, "node-new");
   const archiveDir = join(dir, "node-archive");
