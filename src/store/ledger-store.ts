@@ -9,6 +9,7 @@
  *   pending    admitted, acknowledged, not yet in a ledger (pending-repo.ts)
  *   stateIdx   offers, trustlines and claimable balances by the API's filters, asset totals (state-indexes.ts)
  *   balanceOps the operations that touched each claimable balance (balance-history.ts)
+ *   tradeBuckets per-minute trade aggregates of each pair (trade-buckets.ts)
  *
  * A ledger is committed as one explicit batch (`root.batch`): lmdb-js runs it as one LMDB write
  * transaction on its write thread, so the B-tree work and the fsync leave the main thread and
@@ -57,6 +58,7 @@ import {storedTxOf} from "./records.js";
 import {collectStats, type DbStats} from "./stats.js";
 import {StateIndexes, type AssetTotals} from "./state-indexes.js";
 import {BalanceHistory} from "./balance-history.js";
+import {TradeBuckets, type MinuteBucket} from "./trade-buckets.js";
 import {decodeMeta} from "./meta-codec.js";
 
 export type {StoreOptions, AccountIndexEntry, CommittedTx, StoredTxSet};
@@ -164,6 +166,7 @@ export class LedgerStore implements LedgerReader, LedgerStateReader {
   readonly scpState: ScpStateRepo;
   readonly stateIdx: StateIndexes;
   readonly balanceOps: BalanceHistory;
+  readonly bucketsRepo: TradeBuckets;
   private lcl: LedgerHeader | undefined;
   private networkId: Buffer | undefined;
   /**
@@ -213,6 +216,7 @@ export class LedgerStore implements LedgerReader, LedgerStateReader {
     this.scpState = new ScpStateRepo(this.root);
     this.stateIdx = new StateIndexes(this.root);
     this.balanceOps = new BalanceHistory(this.root);
+    this.bucketsRepo = new TradeBuckets(this.root);
     const seq = this.metaDb.get("lcl") as number | undefined;
     if (seq !== undefined) {
       let layout = (this.metaDb.get("layout") as number | undefined) ?? 1;
@@ -231,6 +235,9 @@ export class LedgerStore implements LedgerReader, LedgerStateReader {
         );
       }
       this.lcl = this.headersRepo.get(seq);
+      // Buckets are not part of the layout: trades no bucket holds (a store from before them, or
+      // ledgers a build without them committed) are folded in here, before anything reads them.
+      if (!opts.readOnly) this.bucketsRepo.catchUp({scanAll: (after) => this.tradesRepo.scan({}, after, true)}, this.root);
     }
   }
 
@@ -312,7 +319,7 @@ export class LedgerStore implements LedgerReader, LedgerStateReader {
         for (const [key, entry] of c.changes) this.entries.write(key, entry);
         this.headersRepo.write(c.header);
         this.history.write(c.header.seq, c.txs, c.participants);
-        this.tradesRepo.write(c.txs);
+        this.bucketsRepo.add(this.tradesRepo.write(c.txs));
         this.balanceOps.write(c.txs);
         if (c.txSet !== undefined) this.txSets.write(c.txSet);
         for (const hash of settledPending) void this.pending.remove(hash);
@@ -403,7 +410,9 @@ export class LedgerStore implements LedgerReader, LedgerStateReader {
         await this.root.batch(() => {
           const r = this.history.prune(keepFrom, PRUNE_CHUNK_TXS);
           // Trades and balance rows go with the history they were read from, a chunk of each per write.
-          pruned = r.txs + this.tradesRepo.prune(keepFrom, PRUNE_CHUNK_TXS) + this.balanceOps.prune(keepFrom, PRUNE_CHUNK_TXS);
+          const removedTrades: TradeRow[] = [];
+          pruned = r.txs + this.tradesRepo.prune(keepFrom, PRUNE_CHUNK_TXS, removedTrades) + this.balanceOps.prune(keepFrom, PRUNE_CHUNK_TXS);
+          this.bucketsRepo.afterPrune(removedTrades, this.tradesRepo);
           if (r.txs > 0) report = {...r, keepFrom};
         });
       }
@@ -703,20 +712,9 @@ export class LedgerStore implements LedgerReader, LedgerStateReader {
     return this.tradesRepo.scan(filter, cursor, asc, this.snapshot ?? undefined);
   }
 
-  /**
-   * The first ledger that closed at or after `unixMs` (close times never go back), by binary
-   * search of the headers; the next ledger's sequence when none has yet.
-   */
-  firstLedgerAt(unixMs: number): number {
-    let lo = 1;
-    let hi = this.readSeq() + 1;
-    while (lo < hi) {
-      const mid = Math.floor((lo + hi) / 2);
-      const h = this.header(mid);
-      if (h !== undefined && h.closeTime * 1000 >= unixMs) hi = mid;
-      else lo = mid + 1;
-    }
-    return lo;
+  /** The pair's minute buckets (a before b in `assetOrder`) in [fromMs, toMs), in time order or reversed, lazily. */
+  tradeBuckets(a: AssetKey, b: AssetKey, fromMs: number, toMs: number, asc: boolean): Iterable<MinuteBucket> {
+    return this.bucketsRepo.range(a, b, fromMs, toMs, asc, this.snapshot ?? undefined);
   }
 
   /** What `diamante db stats` prints, for this open store. */

@@ -231,28 +231,36 @@ export class TradesRepo {
     this.index = root.openDB({name: "tradeIdx"});
   }
 
-  /** Inside the commit batch: the trades of the ledger's transactions and their index rows. */
-  write(txs: CommittedTx[]): void {
+  /** Inside the commit batch: the trades of the ledger's transactions and their index rows; returns the trades, in trade order. */
+  write(txs: CommittedTx[]): TradeRow[] {
+    const written: TradeRow[] = [];
     for (const t of txs) {
       for (const row of tradesOfTx(t)) {
-        const k: TradeKey = [row.ledger, row.txIndex, row.opIndex, row.order];
-        void this.trades.put(k, [
-          1,
-          row.closedAt,
-          row.maker,
-          row.makerOfferId,
-          row.sold,
-          row.amountSold,
-          row.bought,
-          row.amountBought,
-          row.taker,
-          row.takerOfferId,
-          row.priceN,
-          row.priceD,
-        ]);
-        for (const idx of indexKeysOf(row)) void this.index.put(idx, null);
+        this.putRow(row);
+        written.push(row);
       }
     }
+    return written;
+  }
+
+  /** Inside a write: one trade and its index rows. */
+  putRow(row: TradeRow): void {
+    const k: TradeKey = [row.ledger, row.txIndex, row.opIndex, row.order];
+    void this.trades.put(k, [
+      1,
+      row.closedAt,
+      row.maker,
+      row.makerOfferId,
+      row.sold,
+      row.amountSold,
+      row.bought,
+      row.amountBought,
+      row.taker,
+      row.takerOfferId,
+      row.priceN,
+      row.priceD,
+    ]);
+    for (const idx of indexKeysOf(row)) void this.index.put(idx, null);
   }
 
   /** The ledger of the oldest stored trade (undefined when there is none). */
@@ -263,14 +271,16 @@ export class TradesRepo {
 
   /**
    * Inside a write batch: deletes up to `max` trades of ledgers before `keepFrom`, with their
-   * index rows, as the history they came from is pruned. Returns how many.
+   * index rows, as the history they came from is pruned. Returns how many; the trades removed
+   * are appended to `removed`, in trade order.
    */
-  prune(keepFrom: number, max: number): number {
+  prune(keepFrom: number, max: number, removed?: TradeRow[]): number {
     let n = 0;
     for (const {key} of this.trades.getRange({end: [keepFrom], limit: max})) {
       const row = this.get(key);
       if (row !== undefined) {
         for (const idx of indexKeysOf(row)) void this.index.remove(idx);
+        removed?.push(row);
       }
       void this.trades.remove(key);
       n++;

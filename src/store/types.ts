@@ -6,6 +6,7 @@ import type {AccountEntry, AccountId, AssetKey, ClaimableBalanceEntry, DataEntry
 import type {Operation, ResultCodes} from "../tx/types.js";
 import type {TradeFilter, TradeKey, TradeRow} from "./trades-repo.js";
 import type {AssetTotals} from "./state-indexes.js";
+import type {MinuteBucket} from "./trade-buckets.js";
 
 /**
  * What applying a tx changed, as its record keeps it: since txs codec version 3 the compact
@@ -143,4 +144,6 @@ export interface LedgerReader {
   allClaimableBalances(): Iterable<ClaimableBalanceEntry>;
   /** Trades in history order after (asc) or before (desc) the cursor, lazily. */
   trades(filter: TradeFilter, cursor: TradeKey | undefined, asc: boolean): Iterable<TradeRow>;
+  /** A pair's minute buckets (a before b in `assetOrder`) whose minute is in [fromMs, toMs), in time order or reversed, lazily. */
+  tradeBuckets(a: AssetKey, b: AssetKey, fromMs: number, toMs: number, asc: boolean): Iterable<MinuteBucket>;
 }

@@ -4,11 +4,12 @@
  */
 import type {AssetKey} from "../../ledger/types.js";
 import {assetOrder, type TradeFilter, type TradeKey, type TradeRow} from "../../store/trades-repo.js";
+import {canonicalPair, priceLess, type MinuteBucket, type Price} from "../../store/trade-buckets.js";
 
 export interface TradesReader {
   trades(filter: TradeFilter, cursor: TradeKey | undefined, asc: boolean): Iterable<TradeRow>;
-  /** The first ledger that closed at or after `unixMs` (past the last one when none did), so a time range starts with a seek. */
-  firstLedgerAt?(unixMs: number): number;
+  /** The pair's minute buckets (a before b in `assetOrder`) whose minute is in [fromMs, toMs), in time order or reversed, lazily. */
+  tradeBuckets(a: AssetKey, b: AssetKey, fromMs: number, toMs: number, asc: boolean): Iterable<MinuteBucket>;
 }
 
 /** A trade seen from one side of its pair: base and counter amounts, accounts, offers and price. */
@@ -109,10 +110,10 @@ export interface Bucket {
   count: number;
   baseVolume: bigint;
   counterVolume: bigint;
-  high: {n: number; d: number};
-  low: {n: number; d: number};
-  open: {n: number; d: number};
-  close: {n: number; d: number};
+  high: Price;
+  low: Price;
+  open: Price;
+  close: Price;
 }
 
 /** Start rounded up and end rounded down to bucket boundaries (Horizon's WithStartTime / WithEndTime). */
@@ -122,52 +123,56 @@ export function bucketRange(q: {startTime: number; endTime: number; resolution: 
   return {start, end};
 }
 
-function lessPrice(a: {n: number; d: number}, b: {n: number; d: number}): boolean {
-  return BigInt(a.n) * BigInt(b.d) < BigInt(b.n) * BigInt(a.d);
+function inverse(p: Price): Price {
+  return {n: p.d, d: p.n};
+}
+
+/** A minute bucket seen with `base` as base: stored with the pair's first asset as base, else inverted. */
+function oriented(m: MinuteBucket, flip: boolean): Bucket {
+  if (!flip) return {timestamp: m.minute, count: m.count, baseVolume: m.baseVolume, counterVolume: m.counterVolume, high: m.high, low: m.low, open: m.open, close: m.close};
+  return {
+    timestamp: m.minute,
+    count: m.count,
+    baseVolume: m.counterVolume,
+    counterVolume: m.baseVolume,
+    high: inverse(m.low),
+    low: inverse(m.high),
+    open: inverse(m.open),
+    close: inverse(m.close),
+  };
 }
 
 /**
  * Buckets of `resolution` ms (shifted by `offset`) over [start, end), in the asked order, up
  * to `limit`; each sums the base and counter volumes and keeps the high, low, first and last
- * trade price (counter per base). The pair's trades are read from the first ledger closed at or
- * after the range's start (ascending) or before its end (descending), found by a binary search
- * of the headers, so a page reads the trades of its own buckets.
+ * trade price (counter per base). Merged from the pair's per-minute buckets (store/trade-buckets.ts,
+ * Horizon's history_trades_60000), read from the range's edge in the asked order, so a page
+ * costs the minutes of its own buckets whatever the number of trades in them.
  */
 export function tradeAggregations(reader: TradesReader, q: AggregationQuery): Bucket[] {
   const {start, end} = bucketRange(q);
-  const buckets: Bucket[] = [];
-  const byTs = new Map<number, Bucket>();
-  // Exclusive cursors: after every trade of the ledger before the start, before any trade of the ledger at the end.
-  let from: TradeKey | undefined;
-  if (reader.firstLedgerAt !== undefined) {
-    if (q.asc) from = [reader.firstLedgerAt(start) - 1, Infinity, Infinity, Infinity];
-    else if (end !== Number.MAX_SAFE_INTEGER) from = [reader.firstLedgerAt(end), 0, 0, -1];
-  }
-  for (const row of reader.trades({pair: [q.base, q.counter]}, from, q.asc)) {
-    const t = row.closedAt * 1000;
-    if (t < start || t >= end) {
-      if (q.asc ? t >= end : t < start) break;
+  const out: Bucket[] = [];
+  if (start >= end || q.base === q.counter) return out;
+  const [a, b] = canonicalPair(q.base, q.counter);
+  const flip = a !== q.base;
+  let cur: Bucket | undefined;
+  for (const minute of reader.tradeBuckets(a, b, start, end, q.asc)) {
+    const m = oriented(minute, flip);
+    const ts = Math.floor((m.timestamp - q.offset) / q.resolution) * q.resolution + q.offset;
+    if (cur === undefined || cur.timestamp !== ts) {
+      if (out.length === q.limit) break;
+      cur = {...m, timestamp: ts};
+      out.push(cur);
       continue;
     }
-    const o = orientTrade(row, q.base);
-    if (o.priceD === 0) continue; // a trade whose maker price was not recorded
-    const ts = Math.floor((t - q.offset) / q.resolution) * q.resolution + q.offset;
-    let b = byTs.get(ts);
-    const price = {n: o.priceN, d: o.priceD};
-    if (b === undefined) {
-      if (buckets.length === q.limit) break;
-      b = {timestamp: ts, count: 0, baseVolume: 0n, counterVolume: 0n, high: price, low: price, open: price, close: price};
-      byTs.set(ts, b);
-      buckets.push(b);
-    }
-    b.count++;
-    b.baseVolume += o.baseAmount;
-    b.counterVolume += o.counterAmount;
-    if (lessPrice(b.high, price)) b.high = price;
-    if (lessPrice(price, b.low)) b.low = price;
-    // Trades arrive in history order: ascending, the first is the open; descending, the close.
-    if (q.asc) b.close = price;
-    else b.open = price;
+    cur.count += m.count;
+    cur.baseVolume += m.baseVolume;
+    cur.counterVolume += m.counterVolume;
+    if (priceLess(cur.high, m.high)) cur.high = m.high;
+    if (priceLess(m.low, cur.low)) cur.low = m.low;
+    // Minutes arrive in time order: ascending, the latest minute closes the bucket; descending, the earliest opens it.
+    if (q.asc) cur.close = m.close;
+    else cur.open = m.open;
   }
-  return buckets;
+  return out;
 }

@@ -4,7 +4,7 @@ import {assetKey} from "../../ledger/types.js";
 import {pageRecord} from "../format/page.js";
 import {tradeAggregationRecord, tradeRecord} from "../format/trade.js";
 import {link} from "../format/links.js";
-import {RESOLUTIONS, type TradesQuery} from "../queries/trades.js";
+import {RESOLUTIONS, bucketRange, type Bucket, type TradesQuery} from "../queries/trades.js";
 import type {TradeFilter, TradeKey} from "../../store/trades-repo.js";
 import {parseToid} from "../../store/toid.js";
 import {jsonReply, type GetRoute, type Reply, type RouteContext} from "./context.js";
@@ -97,22 +97,56 @@ async function aggregationsReply(ctx: RouteContext): Promise<Reply> {
   }
   const startTime = millisParam(ctx, "start_time");
   const endTime = millisParam(ctx, "end_time");
+  const range = bucketRange({startTime, endTime, resolution, offset});
+  // Horizon's WithEndTime: the end may not fall before the offset, nor (rounded down) before the
+  // rounded-up start (0 when no start_time was given).
+  if (endTime !== 0 && (endTime < offset || range.end < (startTime === 0 ? 0 : range.start))) {
+    throw invalidField("end_time", "illegal end time. adjusted end time must be greater than the offset and greater than the provided start time");
+  }
   const page = pageQuery(withoutCursor(ctx));
   const query = {base: assetKey(base), counter: assetKey(counter), startTime, endTime, resolution, offset, asc: page.order === "asc", limit: page.limit};
   const buckets = await bookQuery(ctx, {kind: "trade_aggregations", query});
   const records = buckets.map(tradeAggregationRecord);
-  // The next page starts after the last bucket (ascending) or ends at it (descending).
-  const q = new URLSearchParams(ctx.query);
-  const last = buckets[buckets.length - 1];
-  if (last !== undefined) {
-    if (page.order === "asc") q.set("start_time", String(last.timestamp + resolution));
-    else q.set("end_time", String(last.timestamp));
-  }
   const self = `${ctx.path}?${ctx.query.toString()}`;
   return jsonReply(200, {
-    _links: {self: link(ctx.base, self), next: link(ctx.base, `${ctx.path}?${q.toString()}`)},
+    _links: {self: link(ctx.base, self), next: link(ctx.base, nextAggregationsPath(ctx, buckets, {startTime, endTime, resolution, asc: page.order === "asc"}) ?? self), prev: {href: ""}},
     _embedded: {records},
   });
+}
+
+/**
+ * Horizon's next link (actions/trade.go at 096f654e): none of its own when the page is empty
+ * (self again); ascending, start_time moves past the last bucket, but never past the end_time
+ * given, which counts as 0 when absent (so Horizon's next page of an open-ended ascending query
+ * starts over at 0); descending, end_time moves to the last bucket, never before the start_time
+ * given. The query string is re-encoded as Go's url.Values.Encode does: keys sorted.
+ */
+function nextAggregationsPath(ctx: RouteContext, buckets: Bucket[], q: {startTime: number; endTime: number; resolution: number; asc: boolean}): string | undefined {
+  const last = buckets[buckets.length - 1];
+  if (last === undefined) return undefined;
+  const params = new URLSearchParams(ctx.query);
+  if (q.asc) {
+    const next = last.timestamp + q.resolution;
+    params.set("start_time", String(next >= q.endTime ? q.endTime : next));
+  } else {
+    params.set("end_time", String(last.timestamp <= q.startTime ? q.startTime : last.timestamp));
+  }
+  return `${ctx.path}?${goQueryEncode(params)}`;
+}
+
+/** Go's url.QueryEscape: only A-Z a-z 0-9 - _ . ~ stay as they are; a space is "+". */
+function goQueryEscape(s: string): string {
+  return encodeURIComponent(s)
+    .replace(/[!'()*]/g, (c) => "%" + c.charCodeAt(0).toString(16).toUpperCase())
+    .replace(/%20/g, "+");
+}
+
+/** Go's url.Values.Encode: keys sorted (byte order), each key's values in their order. */
+function goQueryEncode(params: URLSearchParams): string {
+  const keys = [...new Set(params.keys())].sort((x, y) => (Buffer.from(x) < Buffer.from(y) ? -1 : x === y ? 0 : 1));
+  const parts: string[] = [];
+  for (const k of keys) for (const v of params.getAll(k)) parts.push(`${goQueryEscape(k)}=${goQueryEscape(v)}`);
+  return parts.join("&");
 }
 
 export const tradeRoutes: GetRoute[] = [

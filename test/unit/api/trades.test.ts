@@ -223,6 +223,50 @@ describe("trades over a real store", () => {
     }
   });
 
+  it("/trade_aggregations pages by time with Horizon's next links and refuses an end before the offset or the start", async () => {
+    const pair = `base_asset_type=native&counter_asset_type=credit_alphanum4&counter_asset_code=USD&counter_asset_issuer=${anchor.publicKey()}`;
+    const first = Math.floor((closeTime * 1000) / 60_000) * 60_000;
+    const second = Math.floor((ledger.store.header(pathLedger)!.closeTime * 1000) / 60_000) * 60_000;
+    assert.equal(second, first + 60_000, "the two trade ledgers are a minute apart");
+    const end = first + 600_000;
+    type Page = {_links: {self: {href: string}; next: {href: string}; prev: {href: string}}; _embedded: {records: Array<{timestamp: string; trade_count: string}>}};
+    const get = async (href: string): Promise<Page> => {
+      const res = await fetch(href);
+      assert.equal(res.status, 200, href);
+      return (await res.json()) as Page;
+    };
+    // Ascending: start_time moves past the last bucket; the query is re-encoded with its keys sorted (Go's url.Values).
+    const p1 = await get(`${base}/trade_aggregations?${pair}&resolution=60000&start_time=${first - 30_000}&end_time=${end}&limit=1`);
+    assert.deepEqual(p1._embedded.records.map((r) => [r.timestamp, r.trade_count]), [[String(first), "2"]]);
+    const sorted = (params: Record<string, string>): string =>
+      Object.keys(params)
+        .sort()
+        .map((k) => `${k}=${encodeURIComponent(params[k]!)}`)
+        .join("&");
+    const common = {base_asset_type: "native", counter_asset_type: "credit_alphanum4", counter_asset_code: "USD", counter_asset_issuer: anchor.publicKey(), resolution: "60000", limit: "1"};
+    assert.equal(p1._links.next.href, `${base}/trade_aggregations?${sorted({...common, start_time: String(first + 60_000), end_time: String(end)})}`);
+    assert.deepEqual(p1._links.prev, {href: ""});
+    const p2 = await get(p1._links.next.href);
+    assert.deepEqual(p2._embedded.records.map((r) => [r.timestamp, r.trade_count]), [[String(second), "1"]]);
+    const p3 = await get(p2._links.next.href);
+    assert.deepEqual(p3._embedded.records, []);
+    assert.equal(p3._links.next.href, p3._links.self.href, "an empty page's next link is itself");
+    // Descending: end_time moves to the last bucket.
+    const d1 = await get(`${base}/trade_aggregations?${pair}&resolution=60000&start_time=${first}&end_time=${end}&limit=1&order=desc`);
+    assert.deepEqual(d1._embedded.records.map((r) => r.timestamp), [String(second)]);
+    assert.equal(d1._links.next.href, `${base}/trade_aggregations?${sorted({...common, start_time: String(first), end_time: String(second), order: "desc"})}`);
+    const d2 = await get(d1._links.next.href);
+    assert.deepEqual(d2._embedded.records.map((r) => r.timestamp), [String(first)]);
+    // Without end_time Horizon caps the next start_time at the absent end, 0.
+    const open = await get(`${base}/trade_aggregations?${pair}&resolution=60000&limit=1`);
+    assert.equal(new URL(open._links.next.href).searchParams.get("start_time"), "0");
+    for (const bad of [`resolution=3600000&offset=3600000&end_time=1000`, `resolution=60000&start_time=${first + 60_000}&end_time=${first}`]) {
+      const res = await fetch(`${base}/trade_aggregations?${pair}&${bad}`);
+      assert.equal(res.status, 400, bad);
+      assert.equal(((await res.json()) as {extras: {invalid_field: string}}).extras.invalid_field, "end_time");
+    }
+  });
+
   it("the manage offer's effects and operation record read the same result", async () => {
     const opId = toidString(tradeLedger, 1, 1);
     const effects = await sdk.effects().forOperation(opId).call();
