@@ -1,10 +1,10 @@
 /**
  * Transaction history and its indexes, in four databases:
- *   txs        [ledger, txIndex] → [3, closedAt, feeCharged, successful, resultCodes, envelope, result,
+ *   txs        [ledger, txIndex] → [4, closedAt, feeCharged, successful, resultCodes, envelope, result,
  *              meta]; feeCharged (version 3): big-endian bytes; result null (version 3): the plain success result of the envelope's
  *              operations (records.ts rebuilds it; written only when the rebuild is identical); meta: the plain entry deltas in meta-codec.ts's compact form, the XDR is built
- *              on read (version 2: raw-deflated TransactionMeta ‖ fee LedgerEntryChanges; version
- *              1: no meta);
+ *              on read (version 4: as bytes; version 3: as nested arrays; version 2: raw-deflated
+ *              TransactionMeta ‖ fee LedgerEntryChanges; version 1: no meta);
  *              resultCodes null for a plain success, the codes of nearly every tx (49 bytes saved)
  *              Keys grow with the ledger, so inserts append to the B-tree's last page (no splits
  *              in the middle, pages stay full) and pruning deletes from its first pages.
@@ -31,7 +31,7 @@ import {appendPut, fieldsOf} from "./codec.js";
 import {inflateRawSync} from "node:zlib";
 import type {TxMetaRecord} from "./types.js";
 import type {TxMeta} from "../ledger/meta.js";
-import {encodeMeta, magnitudeBytes, magnitudeOf} from "./meta-codec.js";
+import {encodeMetaBytes, magnitudeBytes, magnitudeOf} from "./meta-codec.js";
 import {StoreError, StoreErrorCode} from "./errors.js";
 
 /** A fee charged as big-endian bytes (3 bytes for 100 stroops, where a msgpack int64 takes 9). */
@@ -41,9 +41,12 @@ function feeBytes(fee: bigint): Buffer {
 }
 
 const VERSIONS = [1] as const;
-/** txs records: version 2 added the meta as deflated XDR, version 3 keeps it as plain deltas. */
-const TX_VERSIONS = [1, 2, 3] as const;
-const TX_VERSION = 3;
+/**
+ * txs records: version 2 added the meta as deflated XDR, version 3 keeps it as plain deltas,
+ * version 4 writes those deltas as bytes (cheaper to build and to pack than version 3's arrays).
+ */
+const TX_VERSIONS = [1, 2, 3, 4] as const;
+const TX_VERSION = 4;
 /** Upper bound element for array-key ranges: sorts after every number. */
 export const MAX = Infinity;
 
@@ -164,7 +167,7 @@ function decodeTx(key: TxKey, raw: unknown): TxRecord {
     const both = inflateRawSync(meta as Buffer);
     const split = both.readUInt32BE(0);
     rec.meta = {resultXdr: both.subarray(4, 4 + split), feeXdr: both.subarray(4 + split)};
-  } else if (version === 3) {
+  } else if (version >= 3) {
     rec.meta = {encoded: meta};
   }
   return rec;
@@ -213,7 +216,7 @@ export class HistoryRepo {
     for (const t of txs) {
       const key: TxKey = [t.ledger, t.index];
       const codes = t.resultCodes === null || isPlainSuccess(t.resultCodes) ? null : t.resultCodes;
-      appendPut(this.txs, key, [TX_VERSION, t.closedAt, feeBytes(t.feeCharged), t.successful, codes, t.envelope, t.resultImplied === true ? null : t.result, t.meta === undefined ? null : encodeMeta(t.meta)]);
+      appendPut(this.txs, key, [TX_VERSION, t.closedAt, feeBytes(t.feeCharged), t.successful, codes, t.envelope, t.resultImplied === true ? null : t.result, t.meta === undefined ? null : encodeMetaBytes(t.meta)]);
       const own = hashKey(HASH_OWN, t.hash);
       void this.hashes.put(own, key);
       const rows = rowsOf.get(t.index) ?? [];

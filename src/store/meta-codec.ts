@@ -293,7 +293,7 @@ class MetaWriter {
   }
 }
 
-/** The stored form of a transaction's meta. */
+/** The form txs records of codec version 3 keep (still read; version 4 writes encodeMetaBytes). */
 export function encodeMeta(meta: TxMeta): EncodedMeta {
   const w = new MetaWriter();
   const fee = w.deltas(meta.fee);
@@ -391,12 +391,502 @@ class MetaReader {
   }
 }
 
-/** The meta a txs record keeps, as apply captured it. */
+/** The meta a txs record keeps, as apply captured it: bytes (version 4) or the arrays of version 3. */
 export function decodeMeta(raw: unknown): TxMeta {
+  if (raw instanceof Uint8Array) return decodeMetaBytes(raw);
   if (!Array.isArray(raw) || raw.length !== 3 || !Array.isArray(raw[2])) throw bad("not [fee, before, operations]");
   const r = new MetaReader();
   const fee = r.deltas(raw[0]);
   const before = r.deltas(raw[1]);
   const operations = (raw[2] as unknown[]).map((o) => r.deltas(o));
+  return {fee, before, operations};
+}
+
+// ---- Version 4: the same states as bytes.
+//
+// Version 3's nested arrays and one small Buffer per bigint cost more to build and to pack than
+// apply spends on a payment; version 4 writes the same slots, refs and forms straight into bytes:
+//
+//   meta   varuint count, Delta… (fee) ‖ varuint count, Delta… (before) ‖ varuint ops,
+//          per operation: varuint count, Delta…
+//   Delta  State State (before, after)
+//   State  varuint h: 0 none; 2·(slot + 1) a slot; 2·t + 1 a new slot from slot t's latest state;
+//          then Field… and a 0 byte
+//   Field  varuint (ref + 1), then by form: 0 a Value; 1 and 6 a length byte and the magnitude's
+//          big-endian bytes; 2 32 bytes; 3 nothing; 4 Field… and a 0 byte; 5 varuint word;
+//          7 (a field without a short ref) a String name, then 0 (absent) or 1 and a Value
+//   Value  a tag byte and its body (TAG_* below)
+
+const FORM_NAMED = 7;
+const TAG_NULL = 0;
+const TAG_FALSE = 1;
+const TAG_TRUE = 2;
+const TAG_UINT = 3;
+const TAG_NEGINT = 4;
+const TAG_DOUBLE = 5;
+const TAG_STRING = 6;
+const TAG_BYTES = 7;
+const TAG_ARRAY = 8;
+const TAG_OBJECT = 9;
+const TAG_BIGINT = 10;
+const TAG_NEGBIGINT = 11;
+const TAG_UNDEFINED = 12;
+
+/** A growable byte buffer, reused from one meta to the next (the result is copied out). */
+class ByteWriter {
+  buf = Buffer.allocUnsafe(4096);
+  pos = 0;
+
+  room(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + n));
+    this.buf.copy(next, 0, 0, this.pos);
+    this.buf = next;
+  }
+
+  u8(v: number): void {
+    this.room(1);
+    this.buf[this.pos++] = v;
+  }
+
+  /** An integer 0 ≤ v ≤ 2^53 in 7-bit groups, low first. */
+  varuint(v: number): void {
+    this.room(8);
+    while (v >= 0x80) {
+      this.buf[this.pos++] = (v % 0x80) | 0x80;
+      v = Math.floor(v / 0x80);
+    }
+    this.buf[this.pos++] = v;
+  }
+
+  raw(b: Uint8Array): void {
+    this.room(b.length);
+    this.buf.set(b, this.pos);
+    this.pos += b.length;
+  }
+
+  string(s: string): void {
+    const n = Buffer.byteLength(s, "utf8");
+    this.varuint(n);
+    this.room(n);
+    this.pos += this.buf.write(s, this.pos, "utf8");
+  }
+
+  /** A length byte and the big-endian magnitude of `v` (no bytes for 0), as magnitudeBytes. */
+  magnitude(v: bigint): void {
+    const m = v < 0n ? -v : v;
+    if (m <= 0xffffffffn) {
+      // Most amounts and sequence numbers: no bigint arithmetic beyond this one conversion.
+      let x = Number(m);
+      let n = 0;
+      for (let t = x; t > 0; t = Math.floor(t / 256)) n++;
+      this.room(1 + n);
+      this.buf[this.pos++] = n;
+      for (let i = n - 1; i >= 0; i--) {
+        this.buf[this.pos + i] = x & 0xff;
+        x = Math.floor(x / 256);
+      }
+      this.pos += n;
+      return;
+    }
+    if (m < U64_LIMIT) {
+      const hi = Number(m >> 32n);
+      const lo = Number(m & 0xffffffffn);
+      let n = 4;
+      for (let t = hi; t > 0; t = Math.floor(t / 256)) n++;
+      this.room(1 + n);
+      this.buf[this.pos++] = n;
+      this.buf.writeUInt32BE(lo, this.pos + n - 4);
+      let x = hi;
+      for (let i = n - 5; i >= 0; i--) {
+        this.buf[this.pos + i] = x & 0xff;
+        x = Math.floor(x / 256);
+      }
+      this.pos += n;
+      return;
+    }
+    const b = magnitudeBytes(m);
+    if (b.length > 255) throw new StoreError(StoreErrorCode.CORRUPT_RECORD, "a meta bigint is longer than 255 bytes", {table: "txs"});
+    this.u8(b.length);
+    this.raw(b);
+  }
+
+  /** A copy of what was written. */
+  take(): Buffer {
+    const out = Buffer.allocUnsafe(this.pos);
+    this.buf.copy(out, 0, 0, this.pos);
+    this.pos = 0;
+    return out;
+  }
+}
+
+const bytesOut = new ByteWriter();
+
+/** Any value a field without a special form holds (numbers, flags, arrays of signers or claimants, bytes). */
+function writeValue(w: ByteWriter, v: unknown): void {
+  if (v === null) w.u8(TAG_NULL);
+  else if (v === undefined) w.u8(TAG_UNDEFINED);
+  else if (v === false) w.u8(TAG_FALSE);
+  else if (v === true) w.u8(TAG_TRUE);
+  else if (typeof v === "number") {
+    if (Number.isSafeInteger(v) && !Object.is(v, -0)) {
+      w.u8(v < 0 ? TAG_NEGINT : TAG_UINT);
+      w.varuint(v < 0 ? -v : v);
+    } else {
+      w.u8(TAG_DOUBLE);
+      w.room(8);
+      w.buf.writeDoubleBE(v, w.pos);
+      w.pos += 8;
+    }
+  } else if (typeof v === "string") {
+    w.u8(TAG_STRING);
+    w.string(v);
+  } else if (typeof v === "bigint") {
+    w.u8(v < 0n ? TAG_NEGBIGINT : TAG_BIGINT);
+    w.magnitude(v);
+  } else if (v instanceof Uint8Array) {
+    w.u8(TAG_BYTES);
+    w.varuint(v.length);
+    w.raw(v);
+  } else if (Array.isArray(v)) {
+    w.u8(TAG_ARRAY);
+    w.varuint(v.length);
+    for (const x of v) writeValue(w, x);
+  } else if (isPlainObject(v)) {
+    const keys = Object.keys(v);
+    w.u8(TAG_OBJECT);
+    w.varuint(keys.length);
+    for (const k of keys) {
+      w.string(k);
+      writeValue(w, v[k]);
+    }
+  } else {
+    throw new StoreError(StoreErrorCode.CORRUPT_RECORD, `meta holds a value the store can not encode (${typeof v})`, {table: "txs"});
+  }
+}
+
+/** One present field with its short form, as pushField chooses it. */
+function writeField(w: ByteWriter, name: string, v: unknown): void {
+  const i = FIELD_INDEX.get(name);
+  if (i === undefined) {
+    w.varuint(FORM_NAMED + 1);
+    w.string(name);
+    w.u8(1);
+    writeValue(w, v);
+    return;
+  }
+  const ref = i * 8;
+  if (typeof v === "bigint") {
+    w.varuint(ref + (v < 0n ? FORM_NEGATIVE : FORM_BIGINT) + 1);
+    w.magnitude(v);
+  } else if (typeof v === "string") {
+    const word = WORD_INDEX.get(v);
+    const raw = word === undefined ? accountRaw(v) : null;
+    if (word !== undefined) {
+      w.varuint(ref + FORM_WORD + 1);
+      w.varuint(word);
+    } else if (raw !== null) {
+      w.varuint(ref + FORM_ACCOUNT + 1);
+      w.raw(raw);
+    } else {
+      w.varuint(ref + FORM_PLAIN + 1);
+      writeValue(w, v);
+    }
+  } else if (isPlainObject(v)) {
+    w.varuint(ref + FORM_OBJECT + 1);
+    for (const k of Object.keys(v)) if (v[k] !== undefined) writeField(w, k, v[k]);
+    w.u8(0);
+  } else {
+    w.varuint(ref + FORM_PLAIN + 1);
+    writeValue(w, v);
+  }
+}
+
+function writeAbsent(w: ByteWriter, name: string): void {
+  const i = FIELD_INDEX.get(name);
+  if (i === undefined) {
+    w.varuint(FORM_NAMED + 1);
+    w.string(name);
+    w.u8(0);
+  } else w.varuint(i * 8 + FORM_ABSENT + 1);
+}
+
+/** As pushDiff, into bytes. */
+function writeDiff(w: ByteWriter, prev: Snapshot, now: Snapshot): void {
+  const {keys, values} = now;
+  if (sameOrder(prev, now)) {
+    for (let i = 0; i < keys.length; i++) {
+      const v = values[i];
+      const was = prev.values[i];
+      if (v === undefined) {
+        if (was !== undefined) writeAbsent(w, keys[i]!);
+      } else if (!sameValue(was, v)) {
+        writeField(w, keys[i]!, v);
+      }
+    }
+    return;
+  }
+  const before = new Map(prev.keys.map((k, i) => [k, prev.values[i]]));
+  const present = new Set<string>();
+  for (let i = 0; i < keys.length; i++) {
+    if (values[i] === undefined) continue;
+    present.add(keys[i]!);
+    if (!sameValue(before.get(keys[i]!), values[i])) writeField(w, keys[i]!, values[i]);
+  }
+  for (const [k, was] of before) if (was !== undefined && !present.has(k)) writeAbsent(w, k);
+}
+
+/** MetaWriter's slots and templates, written as bytes. */
+class MetaByteWriter {
+  private readonly slots = new Map<EntryKey, Slot>();
+  private recent: Slot | null = null;
+  private next = 0;
+
+  constructor(private readonly w: ByteWriter) {}
+
+  state(e: LedgerEntry, key: EntryKey): void {
+    const w = this.w;
+    const now: Snapshot = {keys: Object.keys(e), values: Object.values(e)};
+    let known = this.slots.get(key);
+    if (known !== undefined) {
+      w.varuint(2 * (known.slot + 1));
+      writeDiff(w, known.last, now);
+      known.last = now;
+    } else {
+      const template = this.recent !== null && sameOrder(this.recent.last, now) ? this.recent : null;
+      known = {slot: this.next++, last: now};
+      this.slots.set(key, known);
+      if (template !== null) {
+        w.varuint(2 * template.slot + 1);
+        writeDiff(w, template.last, now);
+      } else {
+        w.varuint(2 * (known.slot + 1));
+        for (let i = 0; i < now.keys.length; i++) if (now.values[i] !== undefined) writeField(w, now.keys[i]!, now.values[i]);
+      }
+    }
+    w.u8(0);
+    this.recent = known;
+  }
+
+  deltas(list: EntryDelta[]): void {
+    this.w.varuint(list.length);
+    for (const d of list) {
+      const key = entryKey((d.before ?? d.after) as LedgerEntry);
+      if (d.before === null) this.w.u8(0);
+      else this.state(d.before, key);
+      if (d.after === null) {
+        this.w.u8(0);
+        this.slots.delete(key);
+      } else this.state(d.after, key);
+    }
+  }
+}
+
+/** The stored form of a transaction's meta (txs codec version 4). */
+export function encodeMetaBytes(meta: TxMeta): Buffer {
+  const w = bytesOut;
+  w.pos = 0;
+  const m = new MetaByteWriter(w);
+  m.deltas(meta.fee);
+  m.deltas(meta.before);
+  w.varuint(meta.operations.length);
+  for (const o of meta.operations) m.deltas(o);
+  return w.take();
+}
+
+class ByteReader {
+  pos = 0;
+  constructor(readonly b: Uint8Array) {}
+
+  need(n: number): void {
+    if (this.pos + n > this.b.length) throw bad("truncated");
+  }
+
+  u8(): number {
+    this.need(1);
+    return this.b[this.pos++]!;
+  }
+
+  varuint(): number {
+    let v = 0;
+    let scale = 1;
+    for (;;) {
+      const x = this.u8();
+      v += (x & 0x7f) * scale;
+      if (x < 0x80) return v;
+      scale *= 0x80;
+      if (scale > 2 ** 56) throw bad("varuint too long");
+    }
+  }
+
+  bytes(n: number): Buffer {
+    this.need(n);
+    const out = Buffer.from(this.b.subarray(this.pos, this.pos + n));
+    this.pos += n;
+    return out;
+  }
+
+  string(): string {
+    const n = this.varuint();
+    this.need(n);
+    const s = Buffer.from(this.b.buffer, this.b.byteOffset + this.pos, n).toString("utf8");
+    this.pos += n;
+    return s;
+  }
+
+  magnitude(): bigint {
+    const n = this.u8();
+    this.need(n);
+    let m: bigint;
+    if (n <= 6) {
+      let x = 0;
+      for (let i = 0; i < n; i++) x = x * 256 + this.b[this.pos + i]!;
+      m = BigInt(x);
+    } else {
+      m = magnitudeOf(this.b.subarray(this.pos, this.pos + n));
+    }
+    this.pos += n;
+    return m;
+  }
+}
+
+function readValue(r: ByteReader, depth: number): unknown {
+  if (depth > 32) throw bad("values nested too deep");
+  const tag = r.u8();
+  switch (tag) {
+    case TAG_NULL:
+      return null;
+    case TAG_UNDEFINED:
+      return undefined;
+    case TAG_FALSE:
+      return false;
+    case TAG_TRUE:
+      return true;
+    case TAG_UINT:
+      return r.varuint();
+    case TAG_NEGINT:
+      return -r.varuint();
+    case TAG_DOUBLE: {
+      r.need(8);
+      const v = Buffer.from(r.b.buffer, r.b.byteOffset, r.b.length).readDoubleBE(r.pos);
+      r.pos += 8;
+      return v;
+    }
+    case TAG_STRING:
+      return r.string();
+    case TAG_BYTES:
+      return r.bytes(r.varuint());
+    case TAG_ARRAY: {
+      const n = r.varuint();
+      const out: unknown[] = [];
+      for (let i = 0; i < n; i++) out.push(readValue(r, depth + 1));
+      return out;
+    }
+    case TAG_OBJECT: {
+      const n = r.varuint();
+      const o: Fields = {};
+      for (let i = 0; i < n; i++) {
+        const k = r.string();
+        o[k] = readValue(r, depth + 1);
+      }
+      return o;
+    }
+    case TAG_BIGINT:
+      return r.magnitude();
+    case TAG_NEGBIGINT:
+      return -r.magnitude();
+    default:
+      throw bad(`value tag ${tag} unknown to this build`);
+  }
+}
+
+/** Applies the fields up to the closing 0 onto `s`. */
+function readFieldBytes(r: ByteReader, s: Fields, depth: number): void {
+  if (depth > 32) throw bad("fields nested too deep");
+  for (;;) {
+    const v = r.varuint();
+    if (v === 0) return;
+    const ref = v - 1;
+    const form = ref & 7;
+    if (form === FORM_NAMED) {
+      const name = r.string();
+      if (r.u8() === 0) delete s[name];
+      else s[name] = readValue(r, depth + 1);
+      continue;
+    }
+    const name = FIELDS[Math.floor(ref / 8)];
+    if (name === undefined) throw bad(`field index ${Math.floor(ref / 8)} unknown to this build`);
+    switch (form) {
+      case FORM_PLAIN:
+        s[name] = readValue(r, depth + 1);
+        break;
+      case FORM_BIGINT:
+        s[name] = r.magnitude();
+        break;
+      case FORM_NEGATIVE:
+        s[name] = -r.magnitude();
+        break;
+      case FORM_ACCOUNT:
+        r.need(32);
+        s[name] = accountIdFromRaw(r.b.subarray(r.pos, r.pos + 32));
+        r.pos += 32;
+        break;
+      case FORM_ABSENT:
+        delete s[name];
+        break;
+      case FORM_OBJECT: {
+        const o: Fields = {};
+        readFieldBytes(r, o, depth + 1);
+        s[name] = o;
+        break;
+      }
+      case FORM_WORD: {
+        const i = r.varuint();
+        const word = WORDS[i];
+        if (word === undefined) throw bad(`${name} names word ${i} unknown to this build`);
+        s[name] = word;
+        break;
+      }
+    }
+  }
+}
+
+function decodeMetaBytes(b: Uint8Array): TxMeta {
+  const r = new ByteReader(b);
+  const slots: Fields[] = [];
+  const state = (): LedgerEntry | null => {
+    const h = r.varuint();
+    if (h === 0) return null;
+    let slot: number;
+    let s: Fields;
+    if (h % 2 === 1) {
+      const template = slots[(h - 1) / 2];
+      if (template === undefined) throw bad(`template slot ${(h - 1) / 2} not yet seen`);
+      s = {...template};
+      slot = slots.length;
+    } else {
+      slot = h / 2 - 1;
+      if (slot === slots.length) s = {};
+      else if (slot < slots.length) s = {...slots[slot]};
+      else throw bad(`slot ${slot} out of order`);
+    }
+    readFieldBytes(r, s, 0);
+    slots[slot] = s;
+    return s as unknown as LedgerEntry;
+  };
+  const deltas = (): EntryDelta[] => {
+    const n = r.varuint();
+    if (n > b.length) throw bad("delta count beyond the record");
+    const out: EntryDelta[] = [];
+    for (let i = 0; i < n; i++) out.push({before: state(), after: state()});
+    return out;
+  };
+  const fee = deltas();
+  const before = deltas();
+  const nOps = r.varuint();
+  if (nOps > b.length) throw bad("operation count beyond the record");
+  const operations: EntryDelta[][] = [];
+  for (let i = 0; i < nOps; i++) operations.push(deltas());
+  if (r.pos !== b.length) throw bad(`${b.length - r.pos} bytes after the meta`);
   return {fee, before, operations};
 }

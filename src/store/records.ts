@@ -90,7 +90,7 @@ export function storedTxOf(frame: TxFrame, a: AppliedFields): StoredTx {
   return tx;
 }
 
-/** The plain deltas of a tx whose record keeps them (codec version 3), else undefined. */
+/** The plain deltas of a tx whose record keeps them (codec version 3 or 4), else undefined. */
 export function plainMetaOf(tx: StoredTx): TxMeta | undefined {
   return tx.meta !== undefined && "encoded" in tx.meta ? decodeMeta(tx.meta.encoded) : undefined;
 }

@@ -10,7 +10,7 @@ import type {MinuteBucket} from "./trade-buckets.js";
 
 /**
  * What applying a tx changed, as its record keeps it: since txs codec version 3 the compact
- * plain deltas (store/meta-codec.ts, decoded when read), in version 2 records the XDR itself
+ * plain deltas (store/meta-codec.ts, decoded when read; bytes since version 4), in version 2 records the XDR itself
  * (TransactionMeta, fee-phase LedgerEntryChanges). The API builds or serves the XDR from either.
  */
 export type TxMetaRecord = {encoded: unknown} | {resultXdr: Buffer; feeXdr: Buffer};

@@ -8,6 +8,10 @@ import {toidString} from "../../../src/store/toid.js";
 import {metaXdrOf} from "../../../src/store/records.js";
 import {deflateRawSync} from "node:zlib";
 import {StoreFixture} from "./fixtures.js";
+import {Asset, Keypair, Operation} from "@stellar/stellar-base";
+import {TestLedger} from "../tx/harness.js";
+import {encodeMeta, encodeMetaBytes} from "../../../src/store/meta-codec.js";
+import {feeMetaXdr, transactionMetaXdr} from "../../../src/ledger/meta.js";
 
 describe("LedgerStore records", () => {
   it("keeps envelope and result as XDR bytes, derives the rest from the envelope on read", async () => {
@@ -17,7 +21,7 @@ describe("LedgerStore records", () => {
       await committed;
       const raw = f.store.history.txs.get([header.seq, 2]) as unknown[];
       assert.ok(Array.isArray(raw), "tx record is a versioned array");
-      assert.equal(raw[0], 3, "codec version");
+      assert.equal(raw[0], 4, "codec version");
       assert.ok(raw.some((v) => Buffer.isBuffer(v) && v.equals(frames[1].envelopeXdr)), "envelope stored as bytes");
       assert.ok(!raw.some((v) => typeof v === "string" && v.length > 40), "no base64 strings stored");
 
@@ -97,6 +101,31 @@ describe("LedgerStore records", () => {
       assert.equal(tx.resultXdr, result.toString("base64"));
       assert.deepEqual(metaXdrOf(tx), {result: resultMeta.toString("base64"), fee: feeMeta.toString("base64")});
       assert.equal(tx.envelopeXdr, frames[0].envelopeXdr.toString("base64"));
+    } finally {
+      await f.dispose();
+    }
+  });
+
+  it("still reads version 3 records, whose meta is nested arrays, and builds the same XDR as from version 4", async () => {
+    const l = new TestLedger();
+    const [alice, bob] = [Keypair.random(), Keypair.random()];
+    l.fund([alice, bob]);
+    const meta = l.close([l.build(alice, [Operation.payment({destination: bob.publicKey(), asset: Asset.native(), amount: "2"})])]).applied[0]!.meta!;
+    const f = new StoreFixture({accounts: 2});
+    try {
+      const {committed, frames, header} = f.closeLedger([{from: 0, to: 1}]);
+      await committed;
+      const key: [number, number] = [header.seq, 1];
+      const v4 = f.store.history.txs.get(key) as unknown[];
+      const expected = {result: transactionMetaXdr(meta, header.seq).toString("base64"), fee: feeMetaXdr(meta, header.seq).toString("base64")};
+      await f.store.history.txs.put(key, [3, ...v4.slice(1, 7), encodeMeta(meta)]);
+      const fromV3 = f.store.tx(frames[0].hashHex);
+      assert.ok(fromV3);
+      assert.deepEqual(metaXdrOf(fromV3), expected);
+      await f.store.history.txs.put(key, [4, ...v4.slice(1, 7), encodeMetaBytes(meta)]);
+      const fromV4 = f.store.tx(frames[0].hashHex);
+      assert.ok(fromV4);
+      assert.deepEqual(metaXdrOf(fromV4), expected);
     } finally {
       await f.dispose();
     }

@@ -2,7 +2,7 @@ import {describe, it} from "node:test";
 import assert from "node:assert/strict";
 import {Asset, Keypair, Operation} from "@stellar/stellar-base";
 import {pack, unpack} from "msgpackr";
-import {decodeMeta, encodeMeta} from "../../../src/store/meta-codec.js";
+import {decodeMeta, encodeMeta, encodeMetaBytes} from "../../../src/store/meta-codec.js";
 import {feeMetaXdr, transactionMetaXdr, type TxMeta} from "../../../src/ledger/meta.js";
 import type {LedgerEntry} from "../../../src/ledger/types.js";
 import {StoreError, StoreErrorCode} from "../../../src/store/errors.js";
@@ -25,9 +25,19 @@ function normal(meta: TxMeta): unknown {
   );
 }
 
-/** Through the codec and msgpack, as a txs record stores it. */
-function roundTrip(meta: TxMeta): TxMeta {
+/** Through the version 3 codec and msgpack, as a txs record of version 3 stores it. */
+function roundTripV3(meta: TxMeta): TxMeta {
   return decodeMeta(unpack(pack(encodeMeta(meta))));
+}
+
+/**
+ * Through the bytes codec and msgpack, as a txs record of version 4 stores it; the version 3
+ * form of the same meta must read back the same.
+ */
+function roundTrip(meta: TxMeta): TxMeta {
+  const back = decodeMeta(unpack(pack(encodeMetaBytes(meta))) as unknown);
+  assert.deepEqual(normal(roundTripV3(meta)), normal(back), "versions 3 and 4 read back alike");
+  return back;
 }
 
 describe("tx meta codec", () => {
@@ -79,6 +89,9 @@ describe("tx meta codec", () => {
     }
     const size = pack(encodeMeta(meta)).length;
     assert.ok(size < 240, `a payment's meta packs into ${size} bytes`);
+    const bytes = encodeMetaBytes(meta).length;
+    assert.ok(bytes < size, `a payment's meta in bytes (${bytes}) is smaller than as arrays (${size})`);
+    assert.deepEqual(normal(decodeMeta(encodeMetaBytes(meta))), normal(meta));
   });
 
   it("keeps entries of kinds it does not know, fields absent in a later state, and nested values", () => {
@@ -130,7 +143,9 @@ describe("tx meta codec", () => {
     const db = open({path: join(dir, "t.mdb")});
     try {
       await db.put(1, [3, encodeMeta(meta)]);
-      const back = decodeMeta((db.get(1) as unknown[])[1]);
+      await db.put(2, [4, encodeMetaBytes(meta)]);
+      assert.deepEqual(normal(decodeMeta((db.get(1) as unknown[])[1])), normal(meta));
+      const back = decodeMeta((db.get(2) as unknown[])[1]);
       assert.deepEqual(normal(back), normal(meta));
       const pred = (back.operations[0]![0]!.after as typeof cb).claimants[0]!.predicate;
       assert.equal(pred.type === "and" && pred.predicates[0]!.type === "before_absolute_time" && pred.predicates[0]!.time, 5n);
@@ -146,6 +161,30 @@ describe("tx meta codec", () => {
         () => decodeMeta(bad),
         (e: unknown) => e instanceof StoreError && e.code === StoreErrorCode.CORRUPT_RECORD,
         JSON.stringify(bad),
+      );
+    }
+  });
+  it("refuses malformed meta bytes with a clear error", () => {
+    const l = new TestLedger();
+    const [alice, bob] = [Keypair.random(), Keypair.random()];
+    l.fund([alice, bob]);
+    const r = l.close([l.build(alice, [Operation.payment({destination: bob.publicKey(), asset: Asset.native(), amount: "1"})])]);
+    const good = encodeMetaBytes(r.applied[0]!.meta!);
+    const bads = [
+      Buffer.alloc(0),
+      good.subarray(0, good.length - 1),
+      Buffer.concat([good, Buffer.from([0])]),
+      Buffer.from([1, 6]), // one fee delta whose before names slot 2 before slot 0
+      Buffer.from([1, 3]), // a template slot not yet seen
+      Buffer.from([1, 2, 1 + 8 * 999, 0]), // a field index unknown to this build
+      Buffer.from([1, 2, 1 + 8 * 0 + 5, 99, 0]), // a word unknown to this build
+      Buffer.from([1, 2, 1 + 8 * 7, 42, 0]), // a plain value with an unknown tag
+    ];
+    for (const bad of bads) {
+      assert.throws(
+        () => decodeMeta(bad),
+        (e: unknown) => e instanceof StoreError && e.code === StoreErrorCode.CORRUPT_RECORD,
+        bad.toString("hex"),
       );
     }
   });
