@@ -174,6 +174,18 @@ export function createMetrics(registry = new Registry()) {
       labelNames: ["type"] as const,
       ...r,
     }),
+    overlayTxHashes: new Counter({
+      name: "diamante_overlay_tx_hashes_total",
+      help: "Tx hashes in pull-mode flooding, by kind (advert_sent, advert_received, demand_sent, demand_received, demand_retried: asked of another peer after no answer)",
+      labelNames: ["kind"] as const,
+      ...r,
+    }),
+    overlayTxBodies: new Counter({
+      name: "diamante_overlay_tx_bodies_total",
+      help: "Tx bodies (envelopes) sent to or received from peers, by direction (duplicates included)",
+      labelNames: ["direction"] as const,
+      ...r,
+    }),
     overlayFloodDuplicates: new Counter({
       name: "diamante_overlay_flood_duplicates_total",
       help: "Flooded messages received again and not delivered, by type",

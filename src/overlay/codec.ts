@@ -8,7 +8,7 @@ import type {OverlayMessage, OverlayMessageType} from "./interface.js";
 import {OverlayError, OverlayErrorCode} from "./errors.js";
 
 /** Bumped when a frame's meaning changes; peers of another version are refused at the handshake. */
-export const OVERLAY_VERSION = 2;
+export const OVERLAY_VERSION = 3;
 /** Ledgers one get_ledgers may ask for and one ledgers reply may carry: one 64-ledger checkpoint. */
 export const MAX_LEDGERS_PER_REQUEST = 64;
 /** A transaction or SCP envelope: Stellar caps a tx at 100 operations, far below 64 KiB. */
@@ -16,6 +16,11 @@ export const MAX_ENVELOPE_BYTES = 64 * 1024;
 /** A quorum set body: nested sets are bounded in depth and size well below this. */
 export const MAX_QSET_BYTES = 64 * 1024;
 const HASH_BYTES = 32;
+/**
+ * Hashes in one tx_advert or tx_demand, and envelopes in one txs frame: stellar-core's
+ * TX_ADVERT_VECTOR_MAX_SIZE and TX_DEMAND_VECTOR_MAX_SIZE (1000).
+ */
+export const MAX_PULL_BATCH = 1000;
 const MAX_WHAT_CHARS = 32;
 const LENGTH_BYTES = 4;
 
@@ -28,7 +33,21 @@ export type HandshakeMessage =
   /** Why the sender is about to close the connection. */
   | {type: "error"; code: string; message: string};
 
-export type WireMessage = OverlayMessage | HandshakeMessage;
+/**
+ * Pull-mode transaction flooding, as stellar-core's FLOOD_ADVERT / FLOOD_DEMAND: a node announces
+ * the hashes of txs it accepted, a peer demands the ones it lacks, and the bodies answer the
+ * demand. Hashes are sha256 of the raw envelope bytes, so a receiver dedupes before decoding.
+ * The overlay speaks these itself; the herder only ever sees `tx` messages.
+ */
+export type PullMessage =
+  /** Concatenated 32-byte tx hashes, 1..MAX_PULL_BATCH of them. */
+  | {type: "tx_advert"; hashes: Buffer}
+  /** Concatenated 32-byte tx hashes the sender wants the bodies of. */
+  | {type: "tx_demand"; hashes: Buffer}
+  /** Tx bodies (TransactionEnvelope XDR) answering demands, 1..MAX_PULL_BATCH of them. */
+  | {type: "txs"; envelopes: Buffer[]};
+
+export type WireMessage = OverlayMessage | HandshakeMessage | PullMessage;
 
 const packr = new Packr({useRecords: false, copyBuffers: true, mapsAsObjects: true, moreTypes: false});
 
@@ -162,6 +181,24 @@ export function decodeMessage(body: Buffer, maxFrameBytes: number): WireMessage 
     case "scp":
       keysExactly(o, ["type", "envelope"]);
       return {type, envelope: buf(o, "envelope", 1, MAX_ENVELOPE_BYTES)};
+    case "tx_advert":
+    case "tx_demand": {
+      keysExactly(o, ["type", "hashes"]);
+      const hashes = buf(o, "hashes", HASH_BYTES, HASH_BYTES * MAX_PULL_BATCH);
+      if (hashes.length % HASH_BYTES !== 0) throw bad(`${type}.hashes must be whole 32-byte hashes`, {bytes: hashes.length});
+      return {type, hashes};
+    }
+    case "txs": {
+      keysExactly(o, ["type", "envelopes"]);
+      const envelopes = o.envelopes;
+      if (!Array.isArray(envelopes) || envelopes.length === 0 || envelopes.length > MAX_PULL_BATCH) {
+        throw bad(`txs.envelopes must be a list of 1..${MAX_PULL_BATCH} byte strings`);
+      }
+      envelopes.forEach((e, i) => {
+        if (!Buffer.isBuffer(e) || e.length === 0 || e.length > MAX_ENVELOPE_BYTES) throw bad(`txs.envelopes[${i}] must be 1..${MAX_ENVELOPE_BYTES} bytes`, {index: i});
+      });
+      return {type, envelopes: envelopes as Buffer[]};
+    }
     case "get_tx_set":
     case "get_qset":
       keysExactly(o, ["type", "hash"]);

@@ -8,10 +8,10 @@ import type {PeerId} from "./interface.js";
 
 interface FloodRecord {
   at: number;
-  /** Peers known to have the message: they sent it, or it was sent to them. */
+  /** Peers known to have the message: they sent or advertised it, or it was sent or advertised to them. */
   peers: Set<PeerId>;
-  /** The node broadcast it (it originated here or was accepted and re-flooded). */
-  sent: boolean;
+  /** The node holds the message: a peer sent it, or the node broadcast it. */
+  have: boolean;
 }
 
 export class Floodgate {
@@ -31,15 +31,27 @@ export class Floodgate {
   /** Records that `peer` sent the message; true when the node had not seen it before. */
   received(key: string, peer: PeerId): boolean {
     const r = this.recordOf(key);
-    const fresh = r.peers.size === 0 && !r.sent;
+    const fresh = !r.have;
+    r.have = true;
     r.peers.add(peer);
     return fresh;
+  }
+
+  /** Records that `peer` has the message (it advertised it) without the node having it. */
+  peerHas(key: string, peer: PeerId): void {
+    this.recordOf(key).peers.add(peer);
+  }
+
+  /** Whether the node holds the message (received or broadcast, and not yet forgotten). */
+  has(key: string): boolean {
+    const r = this.records.get(key);
+    return r !== undefined && r.have && r.at >= this.now() - this.maxAgeMs;
   }
 
   /** The peers among `candidates` that do not have the message yet; they are marked as having it. */
   sendTo(key: string, candidates: PeerId[], except?: PeerId): PeerId[] {
     const r = this.recordOf(key);
-    r.sent = true;
+    r.have = true;
     if (except !== undefined) r.peers.add(except);
     const out: PeerId[] = [];
     for (const p of candidates) {
@@ -59,7 +71,7 @@ export class Floodgate {
     this.expire();
     let r = this.records.get(key);
     if (r === undefined) {
-      r = {at: this.now(), peers: new Set(), sent: false};
+      r = {at: this.now(), peers: new Set(), have: false};
       this.records.set(key, r);
       if (this.records.size > this.maxEntries) this.records.delete(this.records.keys().next().value as string);
     }

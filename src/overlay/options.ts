@@ -22,6 +22,16 @@ export interface OverlayOptions {
   floodMaxEntries: number;
   /** A flood record older than this is forgotten. */
   floodMaxAgeMs: number;
+  /** Tx hashes queued for a peer are sent as one tx_advert at most this long after the first (stellar-core's FLOOD_ADVERT_PERIOD_MS). */
+  advertPeriodMs: number;
+  /** How often adverted hashes are demanded (stellar-core's FLOOD_DEMAND_PERIOD_MS). */
+  demandPeriodMs: number;
+  /** A demand not answered is asked of another advertiser after attempts × this, at most 2 s (FLOOD_DEMAND_BACKOFF_DELAY_MS). */
+  demandBackoffMs: number;
+  /** Hashes adverted by one peer and not yet demanded; past this the oldest are dropped. */
+  maxAdvertsPerPeer: number;
+  /** Bodies of accepted txs kept to answer demands (oldest forgotten first). */
+  maxHeldBodies: number;
 }
 
 export const defaultOverlayOptions: OverlayOptions = {
@@ -52,4 +62,17 @@ export const defaultOverlayOptions: OverlayOptions = {
   floodMaxEntries: 200_000,
   /** 2 min: many ledgers; a message older than that is stale and no longer flooded anyway. */
   floodMaxAgeMs: 120_000,
+  /**
+   * 50 ms: stellar-core's 100 ms is for 5 s ledgers; with 1 s ledgers a tx must cross a hop well
+   * within a ledger, and at 3,500 tx/s an advert still carries ~175 hashes.
+   */
+  advertPeriodMs: 50,
+  /** 50 ms, for the same reason (stellar-core: 200 ms). */
+  demandPeriodMs: 50,
+  /** 500 ms, stellar-core's: far above a loopback or LAN round trip, short against a ledger's txs. */
+  demandBackoffMs: 500,
+  /** 10,000: two ledgers of stellar-core's default 5,000-op tx sets; 32 bytes each, 320 KB a peer. */
+  maxAdvertsPerPeer: 10_000,
+  /** 50,000: ~14 s of 3,500 tx/s; demands come within a second (the bodies are the queue's own buffers). */
+  maxHeldBodies: 50_000,
 };

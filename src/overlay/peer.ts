@@ -36,6 +36,8 @@ export class PeerConnection {
   readonly localNonce = randomBytes(32);
   private readonly reader: FrameReader;
   private closedReason: string | null = null;
+  /** The socket is corked until the event loop's next turn: the frames of one turn leave in one write. */
+  private corked = false;
 
   constructor(
     readonly socket: Socket,
@@ -76,8 +78,19 @@ export class PeerConnection {
       this.close(`write queue over ${this.limits.maxQueueBytesHard} bytes`);
       return "closed";
     }
+    if (!this.corked) {
+      this.corked = true;
+      this.socket.cork();
+      setImmediate(() => this.uncork());
+    }
     this.socket.write(frame);
     return "sent";
+  }
+
+  private uncork(): void {
+    if (!this.corked) return;
+    this.corked = false;
+    this.socket.uncork();
   }
 
   /** Sends a last `error` message (best effort), then closes. */
@@ -85,6 +98,7 @@ export class PeerConnection {
     if (this.closed) return;
     try {
       this.socket.write(encodeFrame({type: "error", code, message}));
+      this.uncork();
     } catch {
       // The socket is already failing; closing below is all that is left to do.
     }

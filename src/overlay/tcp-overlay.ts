@@ -5,8 +5,10 @@
  * delivered. Refused: another network or version, a bad signature, a key other than the one
  * pinned for that address, the node itself, a peer already connected, a full listener.
  *
- * Flooded messages (txs, SCP envelopes) are delivered once and sent to each peer at most once
- * (Floodgate); re-flooding is the herder's call through `broadcast`, after it has checked them.
+ * Flooded messages are delivered once. SCP envelopes are pushed to each peer at most once
+ * (Floodgate); txs are flooded in pull mode (pull.ts: hashes advertised in batches, bodies sent
+ * on demand), so a tx body reaches each node once. Re-flooding is the herder's call through
+ * `broadcast`, after it has checked the message.
  */
 import {createServer, connect, type Server, type Socket} from "node:net";
 import {StrKey} from "@stellar/stellar-base";
@@ -14,8 +16,9 @@ import type {Logger} from "pino";
 import type {Metrics} from "../metrics/metrics.js";
 import type {NodeKey} from "../util/node-key.js";
 import type {Overlay, OverlayMessage, PeerId} from "./interface.js";
-import {OVERLAY_VERSION, authPayload, isFlooded, type WireMessage} from "./codec.js";
+import {OVERLAY_VERSION, authPayload, isFlooded, type PullMessage, type WireMessage} from "./codec.js";
 import {Floodgate} from "./floodgate.js";
+import {TxPull} from "./pull.js";
 import {PeerConnection, type ConnectionEvents} from "./peer.js";
 import {defaultOverlayOptions, type OverlayOptions} from "./options.js";
 import {OverlayError, OverlayErrorCode} from "./errors.js";
@@ -70,7 +73,9 @@ export class TcpOverlay implements Overlay {
   private readonly dialers: Dialer[];
   private readonly handshakeTimers = new Map<PeerConnection, NodeJS.Timeout>();
   private readonly listeners: Array<(peer: PeerId, msg: OverlayMessage) => void> = [];
+  /** SCP envelopes' flood records (txs have their own in `pull`). */
   private readonly floodgate: Floodgate;
+  private readonly pull: TxPull;
   private readonly events: ConnectionEvents;
   private boundPort = 0;
 
@@ -81,7 +86,7 @@ export class TcpOverlay implements Overlay {
     const {networkId, ...rest} = opts;
     this.opts = {...defaultOverlayOptions, ...rest};
     if (networkId.length !== 32) throw new OverlayError(OverlayErrorCode.BAD_OPTION, "network id must be 32 bytes");
-    for (const k of ["maxInbound", "maxOutbound", "maxFrameBytes", "maxQueueBytes", "maxQueueBytesHard", "handshakeTimeoutMs", "reconnectBaseMs", "reconnectMaxMs", "floodMaxEntries", "floodMaxAgeMs"] as const) {
+    for (const k of ["maxInbound", "maxOutbound", "maxFrameBytes", "maxQueueBytes", "maxQueueBytesHard", "handshakeTimeoutMs", "reconnectBaseMs", "reconnectMaxMs", "floodMaxEntries", "floodMaxAgeMs", "advertPeriodMs", "demandPeriodMs", "demandBackoffMs", "maxAdvertsPerPeer", "maxHeldBodies"] as const) {
       const v = this.opts[k];
       if (!Number.isSafeInteger(v) || v < 0) throw new OverlayError(OverlayErrorCode.BAD_OPTION, `overlay option ${k} must be a whole number ≥ 0, got ${v}`, {option: k});
     }
@@ -90,6 +95,18 @@ export class TcpOverlay implements Overlay {
     this.selfKey = Buffer.from(StrKey.decodeEd25519PublicKey(this.selfId));
     this.dialers = this.opts.peers.map((s) => ({target: parsePeerAddress(s), label: s, attempt: 0, timer: null, conn: null, lastKey: undefined}));
     this.floodgate = new Floodgate(this.opts.floodMaxEntries, this.opts.floodMaxAgeMs);
+    this.pull = new TxPull(
+      this.opts,
+      {
+        peers: () => [...this.byId.keys()],
+        send: (peer, msg, droppable) => {
+          const c = this.byId.get(peer);
+          return c !== undefined && this.write(c, msg, droppable);
+        },
+        deliver: (peer, envelope) => this.emit(peer, {type: "tx", envelope}),
+      },
+      modules.metrics,
+    );
     this.events = {
       message: (c, m) => this.onWire(c, m),
       badFrame: (c, err) => {
@@ -135,6 +152,7 @@ export class TcpOverlay implements Overlay {
 
   async stop(): Promise<void> {
     this.running = false;
+    this.pull.stop();
     for (const d of this.dialers) {
       if (d.timer) clearTimeout(d.timer);
       d.timer = null;
@@ -153,22 +171,32 @@ export class TcpOverlay implements Overlay {
     return [...this.byId.values()].map((c) => ({id: c.id!, address: c.address, inbound: c.inbound}));
   }
 
+  /** A tx is advertised (its body goes to the peers that demand it); anything else is pushed. */
   broadcast(msg: OverlayMessage, except?: PeerId): void {
+    if (msg.type === "tx") {
+      this.pull.advertise(msg.envelope, except);
+      return;
+    }
     const ids = [...this.byId.keys()];
     const targets = isFlooded(msg) ? this.floodgate.sendTo(Floodgate.keyOf(msg.type, msg.envelope), ids, except) : ids.filter((id) => id !== except);
-    for (const id of targets) this.write(this.byId.get(id)!, msg, msg.type === "tx");
+    for (const id of targets) this.write(this.byId.get(id)!, msg, false);
   }
 
   send(peer: PeerId, msg: OverlayMessage): boolean {
     const c = this.byId.get(peer);
     if (c === undefined) return false;
-    if (isFlooded(msg)) this.floodgate.sendTo(Floodgate.keyOf(msg.type, msg.envelope), [peer]);
-    return this.write(c, msg, false);
+    if (msg.type === "scp") this.floodgate.sendTo(Floodgate.keyOf(msg.type, msg.envelope), [peer]);
+    return this.write(c, msg, msg.type === "tx");
+  }
+
+  /** Pull-mode flooding's queues and records (tests, status). */
+  pullStats(): ReturnType<TxPull["stats"]> {
+    return this.pull.stats();
   }
 
   // ---- connections
 
-  private write(c: PeerConnection, msg: OverlayMessage, droppable: boolean): boolean {
+  private write(c: PeerConnection, msg: OverlayMessage | PullMessage, droppable: boolean): boolean {
     const outcome = c.write(msg, droppable);
     if (outcome === "sent") this.modules.metrics.overlayMessagesSent.inc({type: msg.type});
     else if (outcome === "dropped") this.modules.metrics.overlayDropped.inc({reason: "backpressure"});
@@ -240,6 +268,7 @@ export class TcpOverlay implements Overlay {
     this.handshakeTimers.delete(c);
     if (c.authenticated && c.id !== undefined && this.byId.get(c.id) === c) {
       this.byId.delete(c.id);
+      this.pull.peerGone(c.id);
       this.modules.metrics.overlayPeers.dec({direction: c.inbound ? "inbound" : "outbound"});
       this.modules.log.info({peer: c.id, address: c.address, reason}, "peer disconnected");
     }
@@ -359,13 +388,29 @@ export class TcpOverlay implements Overlay {
     return !newWins;
   }
 
-  private deliver(c: PeerConnection, msg: OverlayMessage): void {
+  private deliver(c: PeerConnection, msg: OverlayMessage | PullMessage): void {
     const peer = c.id!;
     this.modules.metrics.overlayMessagesReceived.inc({type: msg.type});
-    if (isFlooded(msg) && !this.floodgate.received(Floodgate.keyOf(msg.type, msg.envelope), peer)) {
-      this.modules.metrics.overlayFloodDuplicates.inc({type: msg.type});
-      return;
+    switch (msg.type) {
+      case "tx_advert":
+        return this.pull.onAdvert(peer, msg.hashes);
+      case "tx_demand":
+        return this.pull.onDemand(peer, msg.hashes);
+      case "txs":
+        return this.pull.onBodies(peer, msg.envelopes);
+      case "tx":
+        // Pushed rather than demanded: deduped the same way.
+        return this.pull.onBodies(peer, [msg.envelope]);
+      case "scp":
+        if (!this.floodgate.received(Floodgate.keyOf(msg.type, msg.envelope), peer)) {
+          this.modules.metrics.overlayFloodDuplicates.inc({type: msg.type});
+          return;
+        }
     }
+    this.emit(peer, msg);
+  }
+
+  private emit(peer: PeerId, msg: OverlayMessage): void {
     for (const cb of this.listeners) {
       try {
         cb(peer, msg);

@@ -1,7 +1,7 @@
 /** Flooding, backpressure, reconnects and malformed frames over real sockets on 127.0.0.1. */
 import {test} from "node:test";
 import assert from "node:assert/strict";
-import {randomBytes} from "node:crypto";
+import {createHash, randomBytes} from "node:crypto";
 import {NodeKey} from "../../../src/util/node-key.js";
 import type {OverlayMessage} from "../../../src/overlay/interface.js";
 import {RawPeer, counter, startPeer, stopAll, waitFor, type TestPeer} from "./helpers.js";
@@ -75,17 +75,22 @@ test("a flooded tx and SCP envelope reach every node of a ring of 4 exactly once
   }
 });
 
-test("a peer that stops reading loses flooded txs, then is disconnected once a message cannot be dropped", async () => {
-  const n = await startPeer({maxQueueBytes: 64 * 1024, maxQueueBytesHard: 4 * 1024 * 1024});
+test("a peer that stops reading loses the tx bodies it demanded, then is disconnected once a message cannot be dropped", async () => {
+  const n = await startPeer({maxQueueBytes: 64 * 1024, maxQueueBytesHard: 4 * 1024 * 1024, advertPeriodMs: 5});
   const slow = new RawPeer(n.overlay.port);
   try {
     await slow.handshake();
     await waitFor("authenticated", () => n.overlay.peers().length === 1);
+    const bodies = Array.from({length: 600}, () => randomBytes(60 * 1024));
+    for (const b of bodies) n.overlay.broadcast({type: "tx", envelope: b});
+    await waitFor("every hash advertised", () => slow.received.filter((m) => m.type === "tx_advert").reduce((a, m) => a + (m.type === "tx_advert" ? m.hashes.length / 32 : 0), 0) === 600);
     slow.socket.pause();
     // Far more than the kernel's loopback buffers plus the soft limit.
-    for (let i = 0; i < 600; i++) n.overlay.broadcast({type: "tx", envelope: randomBytes(60 * 1024)});
-    assert.ok((await counter(n.metrics.overlayDropped, {reason: "backpressure"})) > 0, "txs dropped for the slow peer");
-    assert.equal(n.overlay.peers().length, 1, "dropping txs keeps the peer");
+    for (let i = 0; i < 600; i += 200) {
+      slow.send({type: "tx_demand", hashes: Buffer.concat(bodies.slice(i, i + 200).map((b) => createHash("sha256").update(b).digest()))});
+    }
+    await waitFor("bodies dropped for the slow peer", async () => (await counter(n.metrics.overlayDropped, {reason: "backpressure"})) > 0);
+    assert.equal(n.overlay.peers().length, 1, "dropping tx bodies keeps the peer");
     for (let i = 0; i < 200 && n.overlay.peers().length > 0; i++) n.overlay.broadcast({type: "scp", envelope: randomBytes(60 * 1024)});
     assert.equal(n.overlay.peers().length, 0, "a peer that cannot take SCP messages is cut");
     assert.equal(await counter(n.metrics.overlayDisconnects, {reason: "slow_peer"}), 1);
@@ -134,6 +139,11 @@ const MALFORMED: Array<[string, (p: RawPeer) => void]> = [
   ["a status whose phase is too long", (p) => p.send(loose({type: "status", ledger: 5, phase: "x".repeat(17), peers: 3}))],
   ["a status with an extra field", (p) => p.send(loose({type: "status", ledger: 5, phase: "prepare", peers: 3, quorum: "all"}))],
   ["a message that is an array", (p) => p.send([1, 2, 3])],
+  ["a tx_advert whose hashes are not whole 32-byte hashes", (p) => p.send({type: "tx_advert", hashes: Buffer.alloc(33)})],
+  ["a tx_demand of more than 1,000 hashes", (p) => p.send({type: "tx_demand", hashes: Buffer.alloc(32 * 1001)})],
+  ["a tx_advert with an extra field", (p) => p.send(loose({type: "tx_advert", hashes: Buffer.alloc(32), ledger: 3}))],
+  ["txs with no envelope", (p) => p.send({type: "txs", envelopes: []})],
+  ["txs whose envelope is empty", (p) => p.send({type: "txs", envelopes: [Buffer.alloc(0)]})],
   ["a second hello", (p) => p.hello()],
 ];
 
