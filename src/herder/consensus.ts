@@ -50,6 +50,11 @@ export class Consensus implements SCPDriver, ConsensusEngine, ConsensusNet {
   private readonly heard = new Map<string, {qsetHash: string | null; slot: number; type: string; at: number}>();
   /** Envelopes to flood to peers; the overlay subscribes. */
   private readonly outbox: Array<(e: Envelope) => void> = [];
+  /**
+   * Envelope objects whose signature checked out: the network layer verifies a peer's envelope
+   * before holding it and SCP verifies again on receipt; the second check is this lookup.
+   */
+  private readonly verified = new WeakSet<Envelope>();
 
   constructor(
     private readonly opts: ConsensusOptions,
@@ -182,11 +187,14 @@ export class Consensus implements SCPDriver, ConsensusEngine, ConsensusNet {
   }
 
   verifyEnvelope(envelope: Envelope): boolean {
-    return this.modules.nodeKey.verifyFrom(
+    if (this.verified.has(envelope)) return true;
+    const ok = this.modules.nodeKey.verifyFrom(
       envelope.statement.nodeId,
       statementBytes(this.opts.networkId, envelope.statement),
       envelope.signature,
     );
+    if (ok) this.verified.add(envelope);
+    return ok;
   }
 
   /** Durable before the statements leave the node (SCP calls this before `emitEnvelope`). */

@@ -11,6 +11,7 @@
  *   go straight to SCP: they tell a lagging node what the network closed).
  * - A node that keeps hearing about later slots than it can close is behind: it catches up.
  */
+import {createHash} from "node:crypto";
 import type {Logger} from "pino";
 import type {NetworkConfig} from "../ledger/types.js";
 import type {Metrics} from "../metrics/metrics.js";
@@ -19,6 +20,7 @@ import {decodeEnvelope, encodeEnvelope} from "../scp/codec.js";
 import {checkQuorumSetSanity, quorumSetHash} from "../scp/quorum.js";
 import type {Envelope, QuorumSet} from "../scp/types.js";
 import {decodeTxFrame} from "../tx/frame.js";
+import type {TxFrame} from "../tx/interface.js";
 import type {Herder} from "./herder.js";
 import type {ConsensusNet} from "./interface.js";
 import {decodeScpValue, decodeTxSet, encodeTxSet, SCP_VALUE_BYTES} from "./tx-set.js";
@@ -71,6 +73,16 @@ interface Held {
 
 const hex = (b: Buffer): string => b.toString("hex");
 
+/** Frames admitted here, found again by their raw bytes when a peer's tx set names them. */
+const MAX_FRAMES_BY_RAW = 50_000;
+/** Tx set bodies kept to answer peers' get_tx_set without encoding the set again. */
+const MAX_SERVED_BODIES = 16;
+
+/** sha256 of an envelope's raw bytes: equal keys mean byte-identical envelopes, signatures included. */
+function rawKey(envelope: Buffer): string {
+  return createHash("sha256").update(envelope).digest("hex");
+}
+
 /** The values an envelope names (each must have its tx set before SCP sees it). */
 function valuesOf(env: Envelope): Buffer[] {
   const p = env.statement.pledges;
@@ -104,6 +116,15 @@ export class HerderNetwork {
   private lastStatusSent = 0;
   /** Every validator named in this node's quorum set. */
   private readonly trustedNodes: Set<string>;
+  /**
+   * Admitted frames (decoded, signatures verified) by the sha256 of their raw envelope: a peer's
+   * tx set reuses them instead of decoding and verifying again. Keyed by the bytes, not the tx
+   * hash: an envelope with the same tx but other signatures is another envelope.
+   */
+  private readonly framesByRaw = new Map<string, TxFrame>();
+  private readonly rawKeyOf = new WeakMap<TxFrame, string>();
+  /** Tx set bodies as sent or received, by set hash (hex). */
+  private readonly servedBodies = new Map<string, Buffer>();
 
   constructor(
     opts: Partial<HerderNetworkOptions>,
@@ -133,9 +154,15 @@ export class HerderNetwork {
     this.started = true;
     const {herder, consensus, overlay} = this.modules;
     overlay.onMessage((peer, msg) => this.onMessage(peer, msg));
-    herder.admission.onAdmitted((frame, fromPeer) => overlay.broadcast({type: "tx", envelope: frame.envelopeXdr}, fromPeer));
+    herder.admission.onAdmitted((frame, fromPeer) => {
+      this.rememberFrame(frame);
+      overlay.broadcast({type: "tx", envelope: frame.envelopeXdr}, fromPeer);
+    });
     consensus.onEnvelope((e) => overlay.broadcast({type: "scp", envelope: encodeEnvelope(e)}));
-    herder.onLedgerClosed(() => this.afterClose());
+    herder.onLedgerClosed((c) => {
+      this.forgetFrames(c.result.frames);
+      this.afterClose();
+    });
     herder.ledgers.onMissingTxSet((_slot, hash) => this.fetchTxSet(hash, this.peersFirst(this.aheadPeers)));
     herder.ledgers.onAhead((slot) => this.noteAhead(slot, []));
     this.timer = setInterval(() => this.tick(), Math.max(50, Math.floor(this.opts.fetchTimeoutMs / 4)));
@@ -177,8 +204,8 @@ export class HerderNetwork {
           this.onScp(peer, msg.envelope);
           return;
         case "get_tx_set": {
-          const set = herder.servedTxSet(hex(msg.hash));
-          if (set) this.modules.overlay.send(peer, {type: "tx_set", hash: msg.hash, body: encodeTxSet(set)});
+          const body = this.txSetBody(hex(msg.hash));
+          if (body) this.modules.overlay.send(peer, {type: "tx_set", hash: msg.hash, body});
           else this.modules.overlay.send(peer, {type: "dont_have", what: "tx_set", key: msg.hash});
           return;
         }
@@ -325,19 +352,49 @@ export class HerderNetwork {
     if (!wanted) return;
     let set;
     try {
-      // A tx this node already admitted keeps its verified frame: no signature is checked twice.
-      const decode = (e: Buffer, id: Buffer) => {
-        const f = decodeTxFrame(e, id);
-        return herder.knownFrame(f.hashHex) ?? f;
-      };
+      // A tx this node already admitted keeps its verified frame: found by its bytes before any
+      // decode, so no envelope is decoded or signature checked twice.
+      const decode = (e: Buffer, id: Buffer) => this.framesByRaw.get(rawKey(e)) ?? decodeTxFrame(e, id);
       set = decodeTxSet(body, hashHex, config.networkId, decode, config.maxTxSetSize);
     } catch (err) {
       log.warn({err, peer}, "peer sent a bad tx set");
       return;
     }
     const verdict = herder.addTxSet(set);
+    if (verdict === "held") this.keepBody(hashHex, body);
     if (verdict !== "held") log.warn({peer, txSet: hashHex, verdict}, "tx set from a peer not held");
     this.satisfied("t:" + hashHex, verdict === "held");
+  }
+
+  private rememberFrame(frame: TxFrame): void {
+    const k = rawKey(frame.envelopeXdr);
+    this.rawKeyOf.set(frame, k);
+    this.framesByRaw.set(k, frame);
+    if (this.framesByRaw.size > MAX_FRAMES_BY_RAW) this.framesByRaw.delete(this.framesByRaw.keys().next().value as string);
+  }
+
+  /** A closed ledger's txs will not be named by a set again (their sequence numbers are used). */
+  private forgetFrames(frames: readonly TxFrame[]): void {
+    for (const f of frames) {
+      const k = this.rawKeyOf.get(f);
+      if (k !== undefined && this.framesByRaw.get(k) === f) this.framesByRaw.delete(k);
+    }
+  }
+
+  private keepBody(hashHex: string, body: Buffer): void {
+    this.servedBodies.set(hashHex, body);
+    if (this.servedBodies.size > MAX_SERVED_BODIES) this.servedBodies.delete(this.servedBodies.keys().next().value as string);
+  }
+
+  /** The bytes of a tx set this node holds: as received or first encoded, never encoded twice. */
+  private txSetBody(hashHex: string): Buffer | undefined {
+    const kept = this.servedBodies.get(hashHex);
+    if (kept !== undefined) return kept;
+    const set = this.modules.herder.servedTxSet(hashHex);
+    if (set === undefined) return undefined;
+    const body = encodeTxSet(set);
+    this.keepBody(hashHex, body);
+    return body;
   }
 
   private onQset(peer: PeerId, hash: Buffer, body: Buffer): void {

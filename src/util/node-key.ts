@@ -7,6 +7,21 @@ import {StrKey} from "@stellar/stellar-base";
 import {readFileSync, writeFileSync, existsSync} from "node:fs";
 import {randomBytes} from "node:crypto";
 
+/** Raw public keys of node ids already decoded: a network has a few hundred validators at most. */
+const peerKeys = new Map<string, Buffer>();
+const MAX_PEER_KEYS = 4096;
+
+/** The raw ed25519 key of a `G…` node id, or undefined when it is not one (StrKey decoding is slow JS: done once per id). */
+function rawPeerKey(nodeId: string): Buffer | undefined {
+  let pk = peerKeys.get(nodeId);
+  if (pk !== undefined) return pk;
+  if (!StrKey.isValidEd25519PublicKey(nodeId)) return undefined;
+  pk = Buffer.from(StrKey.decodeEd25519PublicKey(nodeId));
+  if (peerKeys.size >= MAX_PEER_KEYS) peerKeys.delete(peerKeys.keys().next().value as string);
+  peerKeys.set(nodeId, pk);
+  return pk;
+}
+
 export class NodeKey {
   readonly publicKey: string;
   private readonly pk: Buffer;
@@ -42,8 +57,9 @@ export class NodeKey {
 
   /** Verifies `signature` by node `nodeId` (a `G…` StrKey) over `message`. */
   verifyFrom(nodeId: string, message: Uint8Array, signature: Uint8Array): boolean {
-    if (signature.length !== sodium.crypto_sign_BYTES || !StrKey.isValidEd25519PublicKey(nodeId)) return false;
-    const pk = Buffer.from(StrKey.decodeEd25519PublicKey(nodeId));
+    if (signature.length !== sodium.crypto_sign_BYTES) return false;
+    const pk = rawPeerKey(nodeId);
+    if (pk === undefined) return false;
     return sodium.crypto_sign_verify_detached(
       Buffer.from(signature.buffer, signature.byteOffset, signature.byteLength),
       Buffer.from(message.buffer, message.byteOffset, message.byteLength),

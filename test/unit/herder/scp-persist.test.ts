@@ -148,3 +148,23 @@ test("consensus passes the timer kind to the timeout schedule and counts refused
   assert.deepEqual(received, {invalid: 2, valid: 1});
   c.stop();
 });
+
+test("a peer's envelope is signature-checked once between the network layer and SCP; a tampered copy is still refused", () => {
+  const {c} = consensusOn(null);
+  let checks = 0;
+  const real = keys[0]!.verifyFrom.bind(keys[0]!);
+  keys[0]!.verifyFrom = (id, msg, sig) => (checks++, real(id, msg, sig));
+  try {
+    const env = fromPeer(1, {type: "nominate", voted: [X], accepted: []});
+    assert.equal(c.verify(env), true);
+    assert.equal(c.receive(env), "valid");
+    assert.equal(checks, 1, "verified once");
+    // The same statement with another value under the old signature: a new object, checked, refused.
+    const forged: Envelope = {statement: {...env.statement, pledges: {type: "nominate", voted: [Y], accepted: []}}, signature: env.signature};
+    assert.equal(c.verify(forged), false);
+    assert.equal(c.receive(forged), "invalid");
+    assert.equal(checks, 3);
+  } finally {
+    keys[0]!.verifyFrom = real;
+  }
+});
