@@ -47,7 +47,8 @@ interface NodeCounters {
   ledgers: number;
   scpEmitted: number;
   scpReceived: number;
-  txFloodReceived: number;
+  /** Tx bodies received from peers (pulled or pushed, duplicates included). */
+  txBodiesReceived: number;
   messagesSent: number;
 }
 
@@ -59,7 +60,10 @@ async function counters(apiPort: number, pid: number | undefined): Promise<NodeC
     ledgers: sample(text, "diamante_ledger_closed_total"),
     scpEmitted: sample(text, "diamante_scp_envelopes_emitted_total"),
     scpReceived: sample(text, "diamante_overlay_messages_received_total", 'type="scp"'),
-    txFloodReceived: sample(text, "diamante_overlay_messages_received_total", 'type="tx"'),
+    // Builds before pull-mode flooding count bodies only as pushed `tx` messages.
+    txBodiesReceived: text.includes("diamante_overlay_tx_bodies_total")
+      ? sample(text, "diamante_overlay_tx_bodies_total", 'direction="received"')
+      : sample(text, "diamante_overlay_messages_received_total", 'type="tx"'),
     messagesSent: sample(text, "diamante_overlay_messages_sent_total"),
   };
 }
@@ -117,11 +121,12 @@ async function startValidators(tmp: string, o: ValidatorsBenchOptions, closeInte
             String(a.ledgers - b.ledgers),
             ((a.scpEmitted - b.scpEmitted) / ledgers).toFixed(1),
             ((a.scpReceived - b.scpReceived) / ledgers).toFixed(1),
-            formatNumber(a.txFloodReceived - b.txFloodReceived),
+            formatNumber(a.txBodiesReceived - b.txBodiesReceived),
+            i === 0 || committed === 0 ? "n/a" : ((a.txBodiesReceived - b.txBodiesReceived) / committed).toFixed(2),
             formatNumber((a.messagesSent - b.messagesSent) / ledgers),
           ];
         });
-        const header = ["where the time goes", "CPU over the load window", "CPU per committed tx", "ledgers closed", "SCP envelopes sent / ledger", "SCP envelopes received / ledger", "txs received by flood", "overlay messages sent / ledger"];
+        const header = ["where the time goes", "CPU over the load window", "CPU per committed tx", "ledgers closed", "SCP envelopes sent / ledger", "SCP envelopes received / ledger", "tx bodies received from peers", "bodies received / committed tx", "overlay messages sent / ledger"];
         const title = `Validators: per node over the ${seconds.toFixed(1)} s load window`;
         return {text: `== ${title} ==\n${textTable(header, rows)}`, markdown: `#### ${title}\n\n${markdownTable(header, rows)}\n`};
       },
