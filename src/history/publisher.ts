@@ -8,7 +8,7 @@
 import type {Logger} from "pino";
 import type {Transaction} from "lmdb";
 import type {LedgerStore} from "../store/ledger-store.js";
-import {fieldsOf} from "../store/codec.js";
+import {decodeEntry} from "../store/entry-codec.js";
 import type {LedgerEntry, LedgerHeader} from "../ledger/types.js";
 import {genesisLedger} from "../ledger/genesis.js";
 import {networkConfig} from "../ledger/options.js";
@@ -155,7 +155,7 @@ export class HistoryPublisher {
       let n = 0;
       for (const {key, value} of db.getRange({transaction: txn, ...(start !== undefined ? {start} : {}), limit: SNAPSHOT_CHUNK + 1})) {
         if (key === start) continue;
-        out.push(fieldsOf("entries", value, [1]).fields[0] as LedgerEntry);
+        out.push(decodeEntry(key, value));
         start = key;
         n++;
       }

@@ -4,11 +4,9 @@
  */
 import type {Transaction} from "lmdb";
 import type {ClaimableBalanceEntry, EntryKey, LedgerEntry, OfferEntry, TrustLineEntry} from "../ledger/types.js";
-import {fieldsOf} from "./codec.js";
+import {decodeEntry} from "./entry-codec.js";
 import type {EntriesRepo} from "./entries-repo.js";
 import type {OfferFilter, PageQuery} from "./types.js";
-
-const VERSIONS = [1] as const;
 
 type EntryOf = (key: EntryKey) => LedgerEntry | undefined;
 
@@ -55,14 +53,14 @@ export interface ClaimableBalanceCursor {
 
 /** Every trustline, by account then asset (lazily). */
 export function* allTrustLines(repo: EntriesRepo, txn?: Transaction): Generator<TrustLineEntry> {
-  for (const {value} of repo.db.getRange({start: "t:", end: "t;", transaction: txn})) {
-    yield fieldsOf("entries", value, VERSIONS).fields[0] as TrustLineEntry;
+  for (const {key, value} of repo.db.getRange({start: "t:", end: "t;", transaction: txn})) {
+    yield decodeEntry(key, value) as TrustLineEntry;
   }
 }
 
 /** Every claimable balance, by id (lazily). */
 export function* allClaimableBalances(repo: EntriesRepo, txn?: Transaction): Generator<ClaimableBalanceEntry> {
-  for (const {value} of repo.db.getRange({start: "c:", end: "c;", transaction: txn})) {
-    yield fieldsOf("entries", value, VERSIONS).fields[0] as ClaimableBalanceEntry;
+  for (const {key, value} of repo.db.getRange({start: "c:", end: "c;", transaction: txn})) {
+    yield decodeEntry(key, value) as ClaimableBalanceEntry;
   }
 }

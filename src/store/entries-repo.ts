@@ -1,6 +1,6 @@
 /**
  * Ledger state entries: EntryKey ("a:G…", "d:G…:name", "t:G…:CODE:ISSUER", "o:id", "c:hex")
- * → [1, LedgerEntry], and the offer indexes written with them:
+ * → a versioned record (entry-codec.ts: accounts in a compact binary layout), and the offer indexes written with them:
  *   book:   [selling, buying, price (n/d as a double), offer id (20 digits)] → null, best first
  *           (stellar-core orders books by the double price, then offer id);
  *   offers: [seller, offer id (20 digits)] → null;
@@ -11,7 +11,7 @@
 import type {Database, RootDatabase, Transaction} from "lmdb";
 import type {AccountEntry, AccountId, AssetKey, DataEntry, EntryKey, LedgerEntry, OfferEntry, TrustLineEntry} from "../ledger/types.js";
 import {assetKey, offerKey, offerPrice} from "../ledger/types.js";
-import {fieldsOf} from "./codec.js";
+import {decodeEntry, encodeEntry} from "./entry-codec.js";
 
 type BookKey = [AssetKey, AssetKey, number, string];
 type SellerKey = [AccountId, string];
@@ -25,8 +25,6 @@ function idKey(offerId: bigint): string {
 function bookKeyOf(o: OfferEntry): BookKey {
   return [assetKey(o.selling), assetKey(o.buying), offerPrice(o), idKey(o.offerId)];
 }
-
-const VERSIONS = [1] as const;
 
 export class EntriesRepo {
   readonly db: Database<unknown, EntryKey>;
@@ -43,14 +41,14 @@ export class EntriesRepo {
 
   get(key: EntryKey, txn?: Transaction): LedgerEntry | undefined {
     const raw = this.db.get(key, txn ? {transaction: txn} : undefined);
-    return raw === undefined ? undefined : (fieldsOf("entries", raw, VERSIONS).fields[0] as LedgerEntry);
+    return raw === undefined ? undefined : decodeEntry(key, raw);
   }
 
   /** Inside a write batch (reads see the state before the batch). */
   write(key: EntryKey, entry: LedgerEntry | null): void {
     if (key.charCodeAt(0) === 0x6f /* "o" */) this.writeOfferIndexes(key, entry);
     if (entry === null) void this.db.remove(key);
-    else void this.db.put(key, [1, entry]);
+    else void this.db.put(key, encodeEntry(key, entry));
   }
 
   private writeOfferIndexes(key: EntryKey, entry: LedgerEntry | null): void {
@@ -106,7 +104,7 @@ export class EntriesRepo {
     const out: TrustLineEntry[] = [];
     for (const {key, value} of this.db.getRange({start: prefix, transaction: txn})) {
       if (typeof key !== "string" || !key.startsWith(prefix)) break;
-      out.push(fieldsOf("entries", value, VERSIONS).fields[0] as TrustLineEntry);
+      out.push(decodeEntry(key, value) as TrustLineEntry);
     }
     return out;
   }
@@ -116,7 +114,7 @@ export class EntriesRepo {
     const out: DataEntry[] = [];
     for (const {key, value} of this.db.getRange({start: prefix, transaction: txn})) {
       if (typeof key !== "string" || !key.startsWith(prefix)) break;
-      out.push(fieldsOf("entries", value, VERSIONS).fields[0] as DataEntry);
+      out.push(decodeEntry(key, value) as DataEntry);
     }
     return out;
   }
@@ -134,7 +132,7 @@ export class EntriesRepo {
       : {start: afterId === undefined ? "a;" : "a:" + afterId, end: "a:", reverse: true, transaction: txn};
     for (const {key, value} of this.db.getRange(range)) {
       if (afterId !== undefined && key === "a:" + afterId) continue;
-      const a = fieldsOf("entries", value, VERSIONS).fields[0] as AccountEntry;
+      const a = decodeEntry(key, value) as AccountEntry;
       const signs = (a.accountId === signer && a.thresholds.master > 0) || a.signers.some((s) => s.key === signer);
       if (!signs) continue;
       out.push(a);

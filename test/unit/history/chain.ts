@@ -9,6 +9,7 @@ import {tmpdir} from "node:os";
 import {join} from "node:path";
 import {Account, Asset, Keypair, Operation, TimeoutInfinite, TransactionBuilder} from "@stellar/stellar-base";
 import {LedgerStore, networkMetaOf} from "../../../src/store/ledger-store.js";
+import {decodeEntry} from "../../../src/store/entry-codec.js";
 import {genesisLedger, rootKeypair} from "../../../src/ledger/genesis.js";
 import {networkConfig} from "../../../src/ledger/options.js";
 import {LedgerManager} from "../../../src/herder/ledger-manager.js";
@@ -107,7 +108,7 @@ export class Chain implements LedgerSource, LedgerApplier {
   /** Every entry, sorted by key: two folders with equal lists hold the same state. */
   entries(): Array<[string, LedgerEntry]> {
     const out: Array<[string, LedgerEntry]> = [];
-    for (const {key, value} of this.store.entries.db.getRange()) out.push([key, (value as [number, LedgerEntry])[1]]);
+    for (const {key, value} of this.store.entries.db.getRange()) out.push([key, decodeEntry(key, value)]);
     return out.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
   }
 
