@@ -47,9 +47,10 @@ export interface PathSearchLimits {
   /** Most units of work (a book considered or an offer crossed) one query may spend. */
   maxWork: number;
   /**
-   * Price every hop even when a bound shows it cannot improve on what the search already has. The
-   * answers are the same either way (a property test checks it); the bounds make a query over
-   * 10,000 offers ~6x cheaper (native-bench paths figures).
+   * Price every hop even when a bound shows it cannot improve on what the search already has, and
+   * extend every asset reached in every round, not only those the last round improved. The answers
+   * are the same either way (a property test checks it); the shortcuts make a query over 10,000
+   * offers several times cheaper (native-bench paths figures).
    */
   exhaustive?: boolean;
 }
@@ -214,17 +215,25 @@ interface SearchDirection {
  * its edges, improvements are staged and committed between rounds (so one round adds exactly one
  * hop), and on the last round only edges into wanted assets are tried. Assets are visited in key
  * order, so results never depend on map or insertion order.
+ *
+ * Unless `exhaustive`, a round extends only the assets the round before improved (the start, in
+ * the first): an asset whose amount and path did not change offers every neighbour exactly the
+ * hop it offered last round, which was then staged or lost to a better one, and staged amounts
+ * only get better, so it cannot improve anything now (Bellman-Ford's relaxation of changed
+ * vertices). The answers are the same; over 10,000 offers in 50 assets it skips about a third of
+ * the hops (native-bench paths figures).
  */
-function search(dir: SearchDirection, start: AssetKey, amount: bigint, maxHops: number, meter: WorkMeter): void {
+function search(dir: SearchDirection, start: AssetKey, amount: bigint, maxHops: number, meter: WorkMeter, exhaustive: boolean): void {
   const best = new Map<AssetKey, bigint>([[start, amount]]);
   const staged = new Map<AssetKey, bigint>([[start, amount]]);
   const bestPath = new Map<AssetKey, PathNode>([[start, {asset: start, prev: null}]]);
   const stagedPath = new Map<AssetKey, PathNode>();
   if (dir.includes(start, amount)) dir.report([start], amount);
 
+  let changed: AssetKey[] = [start];
   for (let round = 0; round < maxHops; round++) {
     const updated: AssetKey[] = [];
-    const frontier = [...best.keys()].sort();
+    const frontier = exhaustive ? [...best.keys()].sort() : changed.sort();
     for (const current of frontier) {
       const currentAmount = best.get(current) as bigint;
       const node = bestPath.get(current) as PathNode;
@@ -253,6 +262,7 @@ function search(dir: SearchDirection, start: AssetKey, amount: bigint, maxHops: 
         bestPath.set(asset, stagedPath.get(asset) as PathNode);
       }
     }
+    changed = updated;
   }
 }
 
@@ -334,6 +344,7 @@ export function findStrictReceivePaths(view: OrderBookView, q: StrictReceiveQuer
       q.destinationAmount,
       limits.maxHops,
       meter,
+      limits.exhaustive === true,
     );
   }
   return {paths: sortAndTrim(found, "source", limits.maxPathsPerAsset), work: meter.used};
@@ -372,6 +383,7 @@ export function findStrictSendPaths(view: OrderBookView, q: StrictSendQuery, lim
       q.sourceAmount,
       limits.maxHops,
       meter,
+      limits.exhaustive === true,
     );
   }
   return {paths: sortAndTrim(found, "destination", limits.maxPathsPerAsset), work: meter.used};
