@@ -8,9 +8,9 @@
  *   node dist/native-bench/paths.js [--offers N] [--assets N] [--payments N]
  */
 import {mkdtempSync, rmSync} from "node:fs";
+import {Worker} from "node:worker_threads";
 import os from "node:os";
 import path from "node:path";
-import {performance} from "node:perf_hooks";
 import {parseArgs} from "node:util";
 import * as hdr from "hdr-histogram-js";
 import {Keypair} from "@stellar/stellar-base";
@@ -18,11 +18,11 @@ import {initNetwork} from "../src/node/node.js";
 import {LedgerStore} from "../src/store/ledger-store.js";
 import {offerKey, type Asset, type EntryKey, type LedgerEntry} from "../src/ledger/types.js";
 import {runE2eBench} from "./e2e.js";
-import {getJson} from "./horizon-http.js";
 import {isEntryPoint} from "./measure.js";
 import {defaultE2eOptions, type E2eOptions} from "./options.js";
 import {markdownTable, textTable} from "./report.js";
 import {prng} from "../test/helpers/prng.js";
+import type {ProbeData, ProbeResult} from "./paths-probe.js";
 
 export interface PathBenchOptions {
   /** Offers in the book (the issue's figure: 10,000). */
@@ -37,6 +37,9 @@ export interface PathBenchOptions {
   seed: number;
 }
 
+/** Query URLs generated for the probes: more than the idle phase plus ~20 s of loaded queries send. */
+const PROBE_URLS = 20_000;
+
 export const defaultPathBenchOptions: PathBenchOptions = {
   offers: 10_000,
   assets: 50,
@@ -50,6 +53,9 @@ export const defaultPathBenchOptions: PathBenchOptions = {
 
 export interface SeededBook {
   assets: Asset[];
+  /** Offers and books (selling/buying pairs) as the store holds them after the seeding commit. */
+  offers: number;
+  books: number;
   /** Value of one unit of each asset in DIAM, which the offers' prices follow (with a spread). */
   values: number[];
 }
@@ -91,10 +97,19 @@ export async function seedBook(dataDir: string, opts: PathBenchOptions): Promise
   try {
     const prev = store.latestHeader();
     await store.commitLedger({header: {...prev, seq: prev.seq + 1, prevHash: prev.hash}, changes, txs: [], participants: []}, []);
+    // Counted back from the store, so the figure names the book the node reads, not the one asked for.
+    let offers = 0;
+    let books = 0;
+    for (const {selling, buying} of store.bookStamps()) {
+      let n = 0;
+      for (const _ of store.bookOffers(selling, buying)) n++;
+      if (n > 0) books++;
+      offers += n;
+    }
+    return {assets, values, offers, books};
   } finally {
     await store.close();
   }
-  return {assets, values};
 }
 
 function assetQuery(prefix: string, a: Asset): string {
@@ -132,12 +147,21 @@ function newTiming(): Timing {
   return {histogram: hdr.build({lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: 3}), errors: new Map(), paths: 0};
 }
 
-async function timeQuery(baseUrl: string, url: string, t: Timing): Promise<void> {
-  const start = performance.now();
-  const reply = await getJson(baseUrl, url);
-  t.histogram.recordValue(Math.max(1, Math.round((performance.now() - start) * 1000)));
-  if (reply.status !== 200) t.errors.set(reply.status, (t.errors.get(reply.status) ?? 0) + 1);
-  else t.paths += ((reply.body as {_embedded?: {records?: unknown[]}})._embedded?.records ?? []).length;
+/** Starts the query probe (paths-probe.ts) on its own thread; `stop` ends a probe started with count 0. */
+function startProbe(data: ProbeData): {done: Promise<Timing>; stop(): void} {
+  const worker = new Worker(new URL("./paths-probe.js", import.meta.url), {workerData: data});
+  const done = new Promise<Timing>((resolve, reject) => {
+    worker.once("message", (r: ProbeResult) => {
+      const t = newTiming();
+      for (const ms of r.latenciesMs) t.histogram.recordValue(Math.max(1, Math.round(ms * 1000)));
+      t.errors = new Map(r.errors);
+      t.paths = r.paths;
+      resolve(t);
+    });
+    worker.once("error", reject);
+    worker.once("exit", (code) => reject(new Error(`path probe exited with code ${code} before answering`)));
+  });
+  return {done: done.finally(() => void worker.terminate()), stop: () => worker.postMessage("stop")};
 }
 
 /** Mean worker run time of path queries so far, from the node's /metrics (seconds sum / count). */
@@ -146,6 +170,45 @@ async function workerRunMs(baseUrl: string): Promise<{sum: number; count: number
   const text = await res.text();
   const num = (name: string): number => Number(new RegExp(`^${name} ([0-9.e+-]+)$`, "m").exec(text)?.[1] ?? Number.NaN);
   return {sum: num("diamante_paths_pool_run_seconds_sum") * 1000, count: num("diamante_paths_pool_run_seconds_count")};
+}
+
+/** A Prometheus histogram's cumulative bucket counts by upper bound (seconds), from /metrics text. */
+type BucketCounts = Map<number, number>;
+
+/** The path pool's wait and run histograms as the node's /metrics shows them now. */
+async function poolHistograms(baseUrl: string): Promise<{wait: BucketCounts; run: BucketCounts}> {
+  const res = await fetch(baseUrl + "/metrics");
+  const text = await res.text();
+  const read = (name: string): BucketCounts => {
+    const out: BucketCounts = new Map();
+    for (const m of text.matchAll(new RegExp(`^${name}_bucket\\{[^}]*le="([^"]+)"[^}]*\\} ([0-9.e+-]+)$`, "gm"))) {
+      out.set(m[1] === "+Inf" ? Infinity : Number(m[1]), Number(m[2]));
+    }
+    return out;
+  };
+  return {wait: read("diamante_paths_pool_wait_seconds"), run: read("diamante_paths_pool_run_seconds")};
+}
+
+/**
+ * The bucket bound (ms) under which fraction `p` of the queries between two readings fell: an
+ * upper bound of the percentile, as exact as the histogram's buckets.
+ */
+function bucketPercentileMs(before: BucketCounts, after: BucketCounts, p: number): number {
+  const bounds = [...after.keys()].sort((a, b) => a - b);
+  const total = (after.get(Infinity) ?? 0) - (before.get(Infinity) ?? 0);
+  if (total <= 0) return Number.NaN;
+  for (const le of bounds) {
+    if ((after.get(le) ?? 0) - (before.get(le) ?? 0) >= p * total) return le * 1000;
+  }
+  return Infinity;
+}
+
+function bucketSplit(before: {wait: BucketCounts; run: BucketCounts}, after: {wait: BucketCounts; run: BucketCounts}): string {
+  const f = (ms: number): string => (Number.isFinite(ms) ? `≤ ${ms < 1 ? ms.toFixed(2) : ms.toFixed(0)}` : String(ms));
+  return (
+    `pool run p50 ${f(bucketPercentileMs(before.run, after.run, 0.5))} / p99 ${f(bucketPercentileMs(before.run, after.run, 0.99))} ms, ` +
+    `wait p50 ${f(bucketPercentileMs(before.wait, after.wait, 0.5))} / p99 ${f(bucketPercentileMs(before.wait, after.wait, 0.99))} ms (histogram buckets)`
+  );
 }
 
 export interface PathBenchResult {
@@ -160,10 +223,13 @@ export async function runPathBench(opts: PathBenchOptions = defaultPathBenchOpti
   try {
     const book = await seedBook(dataDir, opts);
     const next = queryMaker(book, opts.seed + 1);
-    const idle = newTiming();
-    const loaded = newTiming();
+    const urls = Array.from({length: PROBE_URLS}, next);
+    let idle = newTiming();
+    let loaded = newTiming();
     let idleRun = {sum: 0, count: 0};
     let loadedRun = {sum: 0, count: 0};
+    let idleSplit = "";
+    let loadedSplit = "";
     const result = await runE2eBench({
       ...defaultE2eOptions,
       ...e2e,
@@ -172,19 +238,21 @@ export async function runPathBench(opts: PathBenchOptions = defaultPathBenchOpti
       label: `paths over ${opts.offers.toLocaleString("en-US")} offers`,
       async sideLoad(baseUrl: string) {
         const before = await workerRunMs(baseUrl);
-        for (let i = 0; i < opts.idleQueries; i++) await timeQuery(baseUrl, next(), idle);
+        const histBefore = await poolHistograms(baseUrl);
+        idle = await startProbe({baseUrl, urls, count: opts.idleQueries}).done;
         const after = await workerRunMs(baseUrl);
+        const histAfter = await poolHistograms(baseUrl);
         idleRun = {sum: after.sum - before.sum, count: after.count - before.count};
-        let stopped = false;
-        const loop = (async () => {
-          while (!stopped) await timeQuery(baseUrl, next(), loaded);
-        })();
+        idleSplit = bucketSplit(histBefore, histAfter);
+        // The loaded probe starts on fresh URLs, so no query repeats one the idle phase sent.
+        const probe = startProbe({baseUrl, urls: urls.slice(opts.idleQueries), count: 0});
         return {
           async stop() {
-            stopped = true;
-            await loop;
+            probe.stop();
+            loaded = await probe.done;
             const end = await workerRunMs(baseUrl);
             loadedRun = {sum: end.sum - after.sum, count: end.count - after.count};
+            loadedSplit = bucketSplit(histAfter, await poolHistograms(baseUrl));
           },
         };
       },
@@ -193,13 +261,19 @@ export async function runPathBench(opts: PathBenchOptions = defaultPathBenchOpti
     const errs = (t: Timing): string => (t.errors.size === 0 ? "no errors" : [...t.errors].map(([s, c]) => `${c}× ${s}`).join(", "));
     const committedTps = result.figures?.committedTps ?? Number.NaN;
     const rows = [
-      ["book", `${opts.offers.toLocaleString("en-US")} offers, ${opts.assets} assets`, "written through the store before start; 4 hops, 3 candidate assets per query"],
+      [
+        "book",
+        `${book.offers.toLocaleString("en-US")} offers, ${book.assets.length} assets`,
+        `${book.books.toLocaleString("en-US")} books, read back from the store; 4 hops, 3 candidate assets per query, one query in flight from a thread apart from the load generator`,
+      ],
       ["idle p50 / p99", `${ms(idle.histogram, 50).toFixed(2)} / ${ms(idle.histogram, 99).toFixed(2)} ms`, `${idle.histogram.totalCount} queries, ${errs(idle)}, worker run mean ${(idleRun.sum / idleRun.count).toFixed(2)} ms`],
+      ["idle, in the pool", idleSplit, "the node's diamante_paths_pool_{run,wait}_seconds over the idle queries"],
       [
         "under payment load p50 / p99",
         `${ms(loaded.histogram, 50).toFixed(2)} / ${ms(loaded.histogram, 99).toFixed(2)} ms`,
         `${loaded.histogram.totalCount} queries, ${errs(loaded)}, worker run mean ${(loadedRun.sum / loadedRun.count).toFixed(2)} ms; goal p99 < 20 ms`,
       ],
+      ["under payment load, in the pool", loadedSplit, "the same histograms over the loaded queries"],
       ["under load max", `${ms(loaded.histogram, 100).toFixed(2)} ms`, `${loaded.paths} paths returned`],
       ["payment load meanwhile", `${committedTps.toFixed(0)} tx/s committed`, `${opts.payments.toLocaleString("en-US")} payments`],
     ];

@@ -1,0 +1,58 @@
+/**
+ * The path query probe of the paths bench, on a worker thread of its own: the bench's main thread
+ * runs the payment load generator (autocannon, ~1,000 requests a second over 256 connections),
+ * whose event loop lag would otherwise be timed as path finding. Here each query is sent and
+ * timed alone, one in flight, from the URLs the bench hands over (cycled), until told to stop;
+ * then the latencies (ms), error statuses and path counts go back in one message.
+ */
+import {parentPort, workerData} from "node:worker_threads";
+import {performance} from "node:perf_hooks";
+
+export interface ProbeData {
+  baseUrl: string;
+  urls: string[];
+  /** Stop after this many queries (the idle phase); 0: until a "stop" message (the loaded phase). */
+  count: number;
+}
+
+export interface ProbeResult {
+  latenciesMs: number[];
+  errors: Array<[number, number]>;
+  paths: number;
+}
+
+const REQUEST_TIMEOUT_MS = 30_000;
+
+async function probe(data: ProbeData): Promise<ProbeResult> {
+  let stopped = false;
+  parentPort?.on("message", (m: unknown) => {
+    if (m === "stop") stopped = true;
+  });
+  const latenciesMs: number[] = [];
+  const errors = new Map<number, number>();
+  let paths = 0;
+  for (let i = 0; data.count === 0 ? !stopped : i < data.count; i++) {
+    const url = data.urls[i % data.urls.length] as string;
+    const start = performance.now();
+    let status = 0;
+    let body: unknown = null;
+    try {
+      const res = await fetch(data.baseUrl + url, {signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS)});
+      status = res.status;
+      body = await res.json();
+    } catch {
+      status = 0;
+    }
+    latenciesMs.push(performance.now() - start);
+    if (status !== 200) errors.set(status, (errors.get(status) ?? 0) + 1);
+    else paths += ((body as {_embedded?: {records?: unknown[]}})._embedded?.records ?? []).length;
+    // Let the "stop" message in between queries.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+  return {latenciesMs, errors: [...errors], paths};
+}
+
+if (parentPort !== null) {
+  const result = await probe(workerData as ProbeData);
+  parentPort.postMessage(result);
+}
