@@ -42,7 +42,7 @@ export type CloseReason = "client" | "limit" | "overflow" | "error" | "shutdown"
 export type SseResponse = Pick<HttpResponse, "cork" | "writeStatus" | "writeHeader" | "write" | "end" | "close" | "onWritable">;
 
 export class SseConnection {
-  private readonly waiting: string[] = [];
+  private readonly waiting: (string | Buffer)[] = [];
   private waitingBytes = 0;
   private blocked = false;
   private ended = false;
@@ -77,8 +77,11 @@ export class SseConnection {
     this.res.onWritable(() => this.drain());
   }
 
-  /** Queues `chunk`; false when the connection is (now) closed. */
-  send(chunk: string): boolean {
+  /**
+   * Queues `chunk` (a Buffer may be shared with other connections: it is written, never
+   * changed); false when the connection is (now) closed.
+   */
+  send(chunk: string | Buffer): boolean {
     if (this.ended) return false;
     this.lastWriteAt = Date.now();
     if (this.blocked) {
@@ -136,7 +139,7 @@ export class SseConnection {
     else this.res.cork(() => this.res.end(last));
   }
 
-  private put(chunk: string): void {
+  private put(chunk: string | Buffer): void {
     if (!this.res.write(chunk)) this.blocked = true;
   }
 

@@ -36,6 +36,7 @@ import type {
   TransactionFeedRecord,
 } from "./interface.js";
 import type {Logger} from "pino";
+import {eventFrame} from "./connection.js";
 
 /** Records read from the store per call while collecting a ledger (a ledger holds up to maxTxSetSize). */
 const READ_CHUNK = 1000;
@@ -181,8 +182,15 @@ class LedgerData {
   }
 }
 
+/** A lazily encoded SSE event of one record's JSON (the bytes every stream sending it shares). */
+function frameOf(token: string | undefined, json: () => string): () => Buffer {
+  let bytes: Buffer | undefined;
+  return () => (bytes ??= Buffer.from(eventFrame(token, json())));
+}
+
 function feedRecord<R extends {paging_token: string}>(record: R, ledger: number): FeedRecord<R> {
-  return {token: record.paging_token, record, json: JSON.stringify(record), ledger};
+  const json = JSON.stringify(record);
+  return {token: record.paging_token, record, json, ledger, frame: frameOf(record.paging_token, () => json)};
 }
 
 /** The topics of one ledger for one origin; each built on first use. */
@@ -233,6 +241,13 @@ class Topics implements LedgerTopics {
       this.opList = this.data.ops.map((op) => {
         const base = feedRecord(operationRecord(op, this.base), op.ledger);
         let joined: string | undefined;
+        const joinedJson = (): string => {
+          if (joined === undefined) {
+            const tx = txOf(op.txHash);
+            joined = tx === undefined ? base.json : JSON.stringify({...base.record, transaction: tx});
+          }
+          return joined;
+        };
         return {
           ...base,
           opId: op.id,
@@ -240,13 +255,8 @@ class Topics implements LedgerTopics {
           transactionSuccessful: op.transactionSuccessful,
           payment: payments.has(op.id),
           accounts: parts.get(op.id) ?? NO_ACCOUNTS,
-          joinedJson(): string {
-            if (joined === undefined) {
-              const tx = txOf(op.txHash);
-              joined = tx === undefined ? base.json : JSON.stringify({...base.record, transaction: tx});
-            }
-            return joined;
-          },
+          joinedJson,
+          joinedFrame: frameOf(base.token, joinedJson),
         };
       });
     }
@@ -292,7 +302,7 @@ class Topics implements LedgerTopics {
     if (this.tradeList === undefined) {
       this.tradeList = this.data.trades.map((row) => {
         const natural = feedRecord(tradeRecord(orientTrade(row), this.base), row.ledger);
-        const byBase = new Map<AssetKey, {record: TradeRecord; json: string}>();
+        const byBase = new Map<AssetKey, {record: TradeRecord; json: string; frame(): Buffer}>();
         const offerIds = new Set<string>([row.makerOfferId.toString()]);
         if ((row.takerOfferId & (1n << 62n)) === 0n) offerIds.add(row.takerOfferId.toString());
         const base = this.base;
@@ -302,11 +312,12 @@ class Topics implements LedgerTopics {
           accounts: new Set([row.maker, row.taker]),
           offerIds,
           pairKey: pairKey(row.sold, row.bought),
-          oriented(asset: AssetKey): {record: TradeRecord; json: string} {
+          oriented(asset: AssetKey): {record: TradeRecord; json: string; frame(): Buffer} {
             let hit = byBase.get(asset);
             if (hit === undefined) {
               const record = tradeRecord(orientTrade(row, asset), base);
-              hit = {record, json: JSON.stringify(record)};
+              const json = JSON.stringify(record);
+              hit = {record, json, frame: frameOf(natural.token, () => json)};
               byBase.set(asset, hit);
             }
             return hit;
@@ -420,18 +431,37 @@ export interface LedgerFeedOptions {
    * client's origin ask `topicsFor(origin)`. The API server sets it when it binds.
    */
   defaultBase: string;
+  /**
+   * Latest events kept (with the records their streams formatted) for streams that (re)connect
+   * from a paging token in one of those ledgers: they are served from the kept records instead
+   * of a history read. A stream that hits its `limit` reconnects within milliseconds from a
+   * token of the last ledger or two, and a client dropped by a proxy within seconds, so 10
+   * ledgers (10 s at the default close interval) cover both; a client further behind pages
+   * history as a GET would. The cost is memory: each kept ledger holds its close result and the
+   * formatted records of the topics someone streamed (a few MB for a ledger of 1,000 payments).
+   * 0 keeps none.
+   */
+  retainLedgers: number;
 }
+
+export const defaultLedgerFeedOptions: LedgerFeedOptions = {defaultBase: "http://127.0.0.1:8000", retainLedgers: 10};
 
 export class LedgerFeed implements EventFeed {
   private readonly listeners = new Set<LedgerEventListener>();
   private lastEvent: LedgerEvent | undefined;
+  /** The last `retainLedgers` events, consecutive ledgers, oldest first. */
+  private readonly kept: LedgerEvent[] = [];
+  private readonly retainLedgers: number;
   defaultBase: string;
 
   constructor(
     opts: Partial<LedgerFeedOptions>,
     private readonly modules: {reader: LedgerReader; log?: Pick<Logger, "error">},
   ) {
-    this.defaultBase = opts.defaultBase ?? "http://127.0.0.1:8000";
+    this.defaultBase = opts.defaultBase ?? defaultLedgerFeedOptions.defaultBase;
+    const retain = opts.retainLedgers ?? defaultLedgerFeedOptions.retainLedgers;
+    if (!Number.isInteger(retain) || retain < 0) throw new RangeError("retainLedgers must be a whole number ≥ 0");
+    this.retainLedgers = retain;
   }
 
   /**
@@ -442,6 +472,7 @@ export class LedgerFeed implements EventFeed {
   publish(input: ClosedLedgerInput): LedgerEvent {
     const event = new Event(new LedgerData(this.modules.reader, input), this.modules.reader, this.defaultBase);
     this.lastEvent = event;
+    this.keep(event);
     for (const l of [...this.listeners]) {
       try {
         l(event);
@@ -461,6 +492,25 @@ export class LedgerFeed implements EventFeed {
 
   get last(): LedgerEvent | undefined {
     return this.lastEvent;
+  }
+
+  since(ledger: number): readonly LedgerEvent[] | undefined {
+    const oldest = this.kept[0];
+    if (oldest === undefined || !(ledger >= oldest.ledger)) return undefined;
+    return this.kept.slice(Math.min(ledger - oldest.ledger, this.kept.length));
+  }
+
+  /**
+   * Adds the event to the kept window. A ledger that does not follow the newest kept one (the
+   * node caught up without publishing the ledgers between) starts the window again: `since`
+   * only ever answers with every ledger of its range.
+   */
+  private keep(event: LedgerEvent): void {
+    if (this.retainLedgers === 0) return;
+    const newest = this.kept[this.kept.length - 1];
+    if (newest !== undefined && event.ledger !== newest.ledger + 1) this.kept.length = 0;
+    this.kept.push(event);
+    if (this.kept.length > this.retainLedgers) this.kept.shift();
   }
 
   get subscriberCount(): number {

@@ -28,6 +28,8 @@ export interface FeedRecord<R> {
   /** `JSON.stringify(record)`, byte-identical to the record inside a GET answer. */
   readonly json: string;
   readonly ledger: number;
+  /** The record's SSE event (`id:` + `data:` lines), encoded on first use and shared by every stream that sends it. */
+  frame(): Buffer;
 }
 
 export interface TransactionFeedRecord extends FeedRecord<TransactionRecord> {
@@ -46,6 +48,8 @@ export interface OperationFeedRecord extends FeedRecord<OperationRecord> {
   readonly accounts: ReadonlySet<AccountId>;
   /** The record with its transaction embedded (`join=transactions`), built on first use. */
   joinedJson(): string;
+  /** The SSE event of `joinedJson()`, encoded on first use. */
+  joinedFrame(): Buffer;
 }
 
 export interface EffectFeedRecord extends FeedRecord<EffectRecord> {
@@ -64,7 +68,7 @@ export interface TradeFeedRecord extends FeedRecord<TradeRecord> {
   /** The pair in `assetOrder`, "A|B". */
   readonly pairKey: string;
   /** The record and JSON with `base` as base asset (a pair-filtered stream's orientation), made once per base. */
-  oriented(base: AssetKey): {record: TradeRecord; json: string};
+  oriented(base: AssetKey): {record: TradeRecord; json: string; frame(): Buffer};
 }
 
 export interface OfferFeedRecord extends FeedRecord<OfferRecord> {
@@ -121,5 +125,13 @@ export interface EventFeed {
   subscribe(listener: LedgerEventListener): () => void;
   /** The last event published, if any. */
   readonly last: LedgerEvent | undefined;
+  /**
+   * The retained events from `ledger` on, through `last`, in ledger order: every ledger after
+   * `ledger - 1` that was published. Undefined when `ledger` is older than the oldest event
+   * retained (or nothing was published yet): the records after it must be read from history.
+   * Empty when `ledger` is after `last` (the ledgers from it on are still to come). A feed that
+   * retains nothing leaves it out.
+   */
+  since?(ledger: number): readonly LedgerEvent[] | undefined;
   readonly subscriberCount: number;
 }

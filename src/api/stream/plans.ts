@@ -21,10 +21,11 @@ import {
 import {pairKey} from "./feed.js";
 import type {ChangedState, LedgerTopics, OfferFeedRecord, OperationFeedRecord, TransactionFeedRecord} from "./interface.js";
 
-/** One event to send: the paging token (the SSE id) and the record's JSON. */
+/** One event to send: the paging token (the SSE id), the record's JSON and its SSE event bytes (made once per record). */
 export interface StreamItem {
   token: string;
   json: string;
+  frame(): Buffer;
 }
 
 /** A collection stream: records after a paging token, first from the route's pages, then from each ledger. */
@@ -56,14 +57,14 @@ type PlanOf = (ctx: RouteContext) => StreamPlan;
 
 function txItems(records: readonly TransactionFeedRecord[], withFailed: boolean, keep: (r: TransactionFeedRecord) => boolean = () => true): StreamItem[] {
   const out: StreamItem[] = [];
-  for (const r of records) if ((withFailed || r.successful) && keep(r)) out.push({token: r.token, json: r.json});
+  for (const r of records) if ((withFailed || r.successful) && keep(r)) out.push(r);
   return out;
 }
 
 function opItems(records: readonly OperationFeedRecord[], withFailed: boolean, join: boolean, keep: (r: OperationFeedRecord) => boolean = () => true): StreamItem[] {
   const out: StreamItem[] = [];
   for (const r of records) {
-    if ((withFailed || r.transactionSuccessful) && keep(r)) out.push({token: r.token, json: join ? r.joinedJson() : r.json});
+    if ((withFailed || r.transactionSuccessful) && keep(r)) out.push(join ? {token: r.token, json: r.joinedJson(), frame: r.joinedFrame} : r);
   }
   return out;
 }
@@ -113,7 +114,7 @@ function effectsPlan(scope: (ctx: RouteContext) => {account?: AccountId; ledger?
           if (ledger !== undefined && r.ledger !== ledger) continue;
           if (txHash !== undefined && r.txHash !== txHash) continue;
           if (opId !== undefined && r.opId !== opId) continue;
-          out.push({token: r.token, json: r.json});
+          out.push(r);
         }
         return out;
       },
@@ -143,7 +144,11 @@ function tradesPlan(scope: (ctx: RouteContext) => {account?: AccountId; offerId?
         for (const r of list) {
           if (offer !== undefined && !r.offerIds.has(offer)) continue;
           if (pair !== undefined && r.pairKey !== pair) continue;
-          out.push({token: r.token, json: baseKey !== undefined ? r.oriented(baseKey).json : r.json});
+          if (baseKey === undefined) out.push(r);
+          else {
+            const o = r.oriented(baseKey);
+            out.push({token: r.token, json: o.json, frame: o.frame});
+          }
         }
         return out;
       },
@@ -173,7 +178,7 @@ function accountOffersPlan(ctx: RouteContext): OfferStreamPlan {
       for (const o of t.offers) {
         if (!keep(o)) continue;
         if (after !== undefined ? o.offerId <= after : !o.created) continue;
-        out.push({token: o.token, json: o.json});
+        out.push(o);
       }
       return out;
     },
@@ -211,7 +216,7 @@ const all = () => ({});
 
 /** Route pattern → its stream; a route not named here answers a stream request with 406, as Horizon's. */
 const PLANS: ReadonlyMap<string, PlanOf> = new Map<string, PlanOf>([
-  ["/ledgers", () => ({kind: "page", select: (t) => t.ledgers.map((r) => ({token: r.token, json: r.json}))})],
+  ["/ledgers", () => ({kind: "page", select: (t) => [...t.ledgers]})],
   ["/transactions", transactionsPlan(all)],
   ["/accounts/:id/transactions", transactionsPlan(account)],
   ["/ledgers/:seq/transactions", transactionsPlan(ledger)],

@@ -8,6 +8,12 @@
  * No gap, no duplicate at the switch: a stream is registered for ledger events before its first
  * page is read, events arriving while a page is read are kept, and once a page comes back short
  * those kept events are replayed skipping every record at or before the last token sent.
+ *
+ * A stream whose last token is in one of the ledgers the feed keeps (a client reconnecting after
+ * a goodbye or a drop, or one that paged up to them) reads no history: it is sent the kept
+ * ledgers' records after its token, in the same synchronous step that makes it live. Those
+ * records were formatted once for every stream, and each one's SSE event is encoded once and the
+ * same bytes written to every connection that sends it.
  */
 import type {HttpResponse} from "@trufflesuite/uws-js-unofficial";
 import {ApiError, ApiErrorCode, invalidField} from "../errors.js";
@@ -24,6 +30,16 @@ const BUSY_RETRIES = 5;
 const BUSY_RETRY_MS = 100;
 const MAX_TOID_TX = 0xfffff;
 const MAX_TOID_OP = 0xfff;
+/** A paging token: a TOID, optionally with an operation-scoped "-n" (effects, trades). */
+const TOKEN_RE = /^\d{1,19}(-\d{1,10})?$/;
+
+/** The ledger a paging token belongs to (the TOID's high bits), undefined for what is not a token. */
+function ledgerOfToken(token: string): number | undefined {
+  if (!TOKEN_RE.test(token)) return undefined;
+  const v = BigInt(token.split("-")[0]!);
+  if (v >= 1n << 63n) return undefined;
+  return Number(v >> 32n);
+}
 
 /**
  * Orders paging tokens: TOIDs ("123") and operation-scoped tokens ("123-4", effects and trades).
@@ -128,6 +144,8 @@ export class SseStreams {
   /** Object renders of the current ledger, by URL: one render per ledger whatever the subscriber count. */
   private renders = new Map<string, Promise<Reply>>();
   private readonly closed: Record<CloseReason, number> = {client: 0, limit: 0, overflow: 0, error: 0, shutdown: 0};
+  /** Collection streams that caught up from the feed's kept ledgers, and pages read from history. */
+  private readonly served = {window: 0, pages: 0};
 
   constructor(
     opts: Partial<SseOptions> | undefined,
@@ -182,6 +200,15 @@ export class SseStreams {
   /** Open streams (registered, catching up or live). */
   get count(): number {
     return this.streams.size;
+  }
+
+  /**
+   * How collection streams caught up so far: `window` counts streams served from the feed's
+   * kept ledgers (no history read beyond a one-record parameter check), `pages` the history
+   * pages read.
+   */
+  catchUpCounts(): Readonly<{window: number; pages: number}> {
+    return {...this.served};
   }
 
   /** Streams ended so far, by reason. */
@@ -263,8 +290,18 @@ export class SseStreams {
   private async startPaging(s: PageStream | OfferStream, req: StreamRequest, skipCatchUp: boolean, aborted: () => boolean): Promise<Reply | null> {
     this.track(s);
     let first: {records: {paging_token: string}[]; next: string | undefined} | null = null;
+    let fromWindow = false;
     try {
-      if (!skipCatchUp) {
+      if (!skipCatchUp && s.kind === "page" && this.window(s) !== undefined) {
+        // Everything after the cursor is in the feed's kept ledgers: only the parameters are
+        // checked as the GET would (a 400 or 404 before any preamble), with a one-record read.
+        const reply = await this.checkParams(s);
+        if (reply !== null) {
+          this.untrack(s);
+          return reply;
+        }
+        fromWindow = true;
+      } else if (!skipCatchUp) {
         first = await this.readPage(s);
         if (first === null) return null;
       } else {
@@ -282,7 +319,10 @@ export class SseStreams {
       return null;
     }
     this.begin(s, req.res);
-    if (first !== null) {
+    if (fromWindow) {
+      // The window moved past the cursor during the check (only under a burst of ledgers): page history.
+      if (!this.serveFromWindow(s as PageStream)) void this.catchUp(s);
+    } else if (first !== null) {
       const more = this.sendPage(s, first.records, first.next);
       if (more) void this.catchUp(s);
       else this.goLive(s);
@@ -302,10 +342,46 @@ export class SseStreams {
     if (s.conn !== null && reason === "client") s.conn.aborted();
   }
 
+  /** The feed's kept events holding every record after the stream's last token, or undefined. */
+  private window(s: PageStream): readonly LedgerEvent[] | undefined {
+    if (s.lastToken === undefined) return undefined;
+    const ledger = ledgerOfToken(s.lastToken);
+    return ledger === undefined ? undefined : this.modules.feed?.since?.(ledger);
+  }
+
+  /**
+   * Sends the stream's records from the feed's kept events, which then reach the ledger it
+   * receives next, and makes it live; false (nothing sent) when they do not reach back to its
+   * last token. Synchronous, so no ledger is published between the kept events and going live.
+   */
+  private serveFromWindow(s: PageStream): boolean {
+    const events = this.window(s);
+    if (events === undefined) return false;
+    // Every event kept meanwhile is among `events`, or is of a ledger before the last token's and has nothing after it.
+    s.pending = null;
+    this.served.window++;
+    for (const e of events) {
+      if (s.conn === null || !s.conn.open) break;
+      this.deliver(s, e);
+    }
+    return true;
+  }
+
+  /** The route's answer to the stream's parameters with one record from its cursor: null when it accepts them, else its reply. */
+  private async checkParams(s: PageStream): Promise<Reply | null> {
+    const q = new URLSearchParams(s.ctx.query);
+    q.set("cursor", s.lastToken!);
+    q.set("limit", "1");
+    q.set("order", "asc");
+    const reply = await answer(s.route, {...s.ctx, query: q});
+    return reply.status === 200 ? null : reply;
+  }
+
   /** One page of the route from the stream's cursor, or null when the stream failed meanwhile. */
   private async readPage(s: PageStream | OfferStream): Promise<{records: {paging_token: string}[]; next: string | undefined} | null> {
     // Events before this read are covered by it; only later ones need replaying.
     s.pending = [];
+    this.served.pages++;
     const q = new URLSearchParams(s.ctx.query);
     if (s.cursor === undefined) q.delete("cursor");
     else q.set("cursor", s.cursor);
@@ -350,6 +426,8 @@ export class SseStreams {
       for (;;) {
         await new Promise<void>((r) => setImmediate(r));
         if (s.conn === null || !s.conn.open) return;
+        // Caught up to the feed's kept ledgers: the rest comes from there.
+        if (s.kind === "page" && this.serveFromWindow(s)) return;
         const page = await this.readPage(s);
         if (page === null) return;
         if (!this.sendPage(s, page.records, page.next)) break;
@@ -388,12 +466,12 @@ export class SseStreams {
     const conn = s.conn!;
     // A ledger's events go out as one write: a firehose ledger of thousands of records would
     // otherwise cost a corked socket write per record per stream.
-    const frames: string[] = [];
+    const frames: Buffer[] = [];
     let done = false;
     if (s.kind === "page") {
       for (const item of s.plan.select(topics)) {
         if (s.lastToken !== undefined && compareTokens(item.token, s.lastToken) <= 0) continue;
-        frames.push(eventFrame(item.token, item.json));
+        frames.push(item.frame());
         s.lastToken = item.token;
         if (--s.remaining === 0) {
           done = true;
@@ -402,7 +480,7 @@ export class SseStreams {
       }
     } else {
       for (const item of s.plan.select(topics, s.lastOffer)) {
-        frames.push(eventFrame(item.token, item.json));
+        frames.push(item.frame());
         s.lastOffer = BigInt(item.token);
         if (--s.remaining === 0) {
           done = true;
@@ -410,7 +488,7 @@ export class SseStreams {
         }
       }
     }
-    if (frames.length > 0 && !conn.send(frames.join(""))) return;
+    if (frames.length > 0 && !conn.send(frames.length === 1 ? frames[0]! : Buffer.concat(frames))) return;
     if (done) conn.goodbye();
   }
 

@@ -64,6 +64,8 @@ export class WsHub implements WsEndpoint {
   private api: ApiAccess | null = null;
   private nextId = 1;
   private checkTimer: NodeJS.Timeout | null = null;
+  /** A send-buffer check is due at the end of this loop iteration (one for all the frames published in it). */
+  private checkDue = false;
 
   constructor(
     opts: Partial<WsOptions>,
@@ -158,8 +160,15 @@ export class WsHub implements WsEndpoint {
     if (app === null || !this.channels.has(channel)) return;
     app.publish(channel, text);
     this.modules.metrics.wsMessagesSent.inc();
-    // Published frames reach the sockets' buffers at the end of this loop iteration.
-    setImmediate(() => this.closeSlowConsumers());
+    // Published frames reach the sockets' buffers at the end of this loop iteration; one check
+    // then covers every channel published in it (a check per frame would scan every socket per channel).
+    if (!this.checkDue) {
+      this.checkDue = true;
+      setImmediate(() => {
+        this.checkDue = false;
+        this.closeSlowConsumers();
+      });
+    }
   }
 
   private closeSlowConsumers(): void {
