@@ -1,0 +1,56 @@
+/**
+ * The ledger feed keeps its last `retainLedgers` events for streams that (re)connect from a
+ * paging token in one of them: `since` answers with every kept ledger from the one asked for,
+ * or undefined when that ledger is no longer (or was never) kept, so a stream never takes a
+ * window with a ledger missing.
+ */
+import {describe, it} from "node:test";
+import assert from "node:assert/strict";
+import {LedgerFeed} from "../../../src/api/stream/feed.js";
+import type {ClosedLedgerInput} from "../../../src/api/stream/interface.js";
+import type {LedgerReader} from "../../../src/store/types.js";
+
+/** Publishing reads nothing: topics are read on first use, and these tests use none. */
+const reader = {} as LedgerReader;
+
+function publish(feed: LedgerFeed, seq: number): void {
+  feed.publish({header: {seq}, result: {}} as unknown as ClosedLedgerInput);
+}
+
+function ledgers(feed: LedgerFeed, from: number): number[] | undefined {
+  return feed.since(from)?.map((e) => e.ledger);
+}
+
+describe("ledger feed window", () => {
+  it("keeps the last retainLedgers events and answers since() from the oldest kept on", () => {
+    const feed = new LedgerFeed({retainLedgers: 3}, {reader});
+    assert.equal(feed.since(1), undefined, "nothing published yet");
+    for (let seq = 5; seq <= 9; seq++) publish(feed, seq);
+    assert.deepEqual(ledgers(feed, 7), [7, 8, 9], "exactly the oldest kept");
+    assert.deepEqual(ledgers(feed, 8), [8, 9]);
+    assert.deepEqual(ledgers(feed, 9), [9]);
+    assert.equal(feed.since(6), undefined, "just before the oldest kept");
+    assert.deepEqual(ledgers(feed, 10), [], "a ledger still to come: nothing kept holds records after it");
+    assert.deepEqual(ledgers(feed, 1000), []);
+    publish(feed, 10);
+    assert.equal(feed.since(7), undefined, "the window moved on");
+    assert.deepEqual(ledgers(feed, 8), [8, 9, 10]);
+  });
+
+  it("starts the window again after a ledger that does not follow the last one", () => {
+    const feed = new LedgerFeed({retainLedgers: 5}, {reader});
+    for (const seq of [3, 4, 5]) publish(feed, seq);
+    publish(feed, 9);
+    assert.equal(feed.since(5), undefined, "6..8 were never published: no window spans them");
+    assert.deepEqual(ledgers(feed, 9), [9]);
+  });
+
+  it("keeps nothing with retainLedgers 0, and refuses a bad value", () => {
+    const feed = new LedgerFeed({retainLedgers: 0}, {reader});
+    publish(feed, 3);
+    assert.equal(feed.since(3), undefined);
+    assert.equal(feed.last?.ledger, 3);
+    assert.throws(() => new LedgerFeed({retainLedgers: -1}, {reader}), RangeError);
+    assert.throws(() => new LedgerFeed({retainLedgers: 1.5}, {reader}), RangeError);
+  });
+});
