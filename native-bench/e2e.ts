@@ -588,6 +588,7 @@ export async function runE2eBench(opts: E2eOptions = defaultE2eOptions): Promise
       stealBefore && stealAfter ? (stealAfter.steal - stealBefore.steal) / Math.max(1, stealAfter.total - stealBefore.total) : Number.NaN;
     poller.stop();
     await poller.pollOnce();
+    await side?.afterMeasure?.();
 
     // Read back which ledger held each tx.
     const histogram = hdr.build({lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: 3});

@@ -114,6 +114,24 @@ describe("SSE streams (wire format)", () => {
     c.close();
   });
 
+  it("a stream from a recent paging token (the feed's kept ledgers) sends what GET lists after it, byte for byte", async () => {
+    await pay(alice, bob, "1.5");
+    await pay(bob, alice, "0.5");
+    for (const path of ["/payments", "/effects", `/accounts/${alice.publicKey()}/operations`]) {
+      const newest = (await (await fetch(`${n.url}${path}?order=desc&limit=4`)).json()) as {_embedded: {records: {paging_token: string}[]}};
+      const cursor = newest._embedded.records[3]!.paging_token;
+      const page = (await (await fetch(`${n.url}${path}?cursor=${cursor}&limit=3`)).json()) as {_embedded: {records: unknown[]}};
+      const c = await sse(`${path}?cursor=${cursor}&limit=3`);
+      await c.ended;
+      assert.deepEqual(
+        records(c.events()).map((e) => e.data),
+        page._embedded.records.map((r) => JSON.stringify(r)),
+        path,
+      );
+      assert.ok(c.raw().endsWith(GOODBYE), path);
+    }
+  });
+
   it("streams effects and transactions with their filters (effects of one account only)", async () => {
     const effects = await sse(`/accounts/${alice.publicKey()}/effects?cursor=now`);
     const txs = await sse(`/transactions?cursor=now`);

@@ -469,8 +469,13 @@ export class SseStreams {
     const frames: Buffer[] = [];
     let done = false;
     if (s.kind === "page") {
+      // Items come in paging order: once one is after the last token sent, so are the rest.
+      let skipping = s.lastToken !== undefined;
       for (const item of s.plan.select(topics)) {
-        if (s.lastToken !== undefined && compareTokens(item.token, s.lastToken) <= 0) continue;
+        if (skipping) {
+          if (compareTokens(item.token, s.lastToken!) <= 0) continue;
+          skipping = false;
+        }
         frames.push(item.frame());
         s.lastToken = item.token;
         if (--s.remaining === 0) {
