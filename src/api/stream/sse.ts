@@ -464,8 +464,8 @@ export class SseStreams {
     }
     const topics = e.topicsFor(s.ctx.base);
     const conn = s.conn!;
-    // A ledger's events go out as one write: a firehose ledger of thousands of records would
-    // otherwise cost a corked socket write per record per stream.
+    // A ledger's events go out in one corked write: a firehose ledger of thousands of records
+    // would otherwise cost a socket write per record per stream.
     const frames: Buffer[] = [];
     let done = false;
     if (s.kind === "page") {
@@ -493,7 +493,7 @@ export class SseStreams {
         }
       }
     }
-    if (frames.length > 0 && !conn.send(frames.length === 1 ? frames[0]! : Buffer.concat(frames))) return;
+    if (frames.length > 0 && !conn.sendAll(frames)) return;
     if (done) conn.goodbye();
   }
 

@@ -34,9 +34,9 @@ class Socket {
         this.headers.push([k, v]);
         return res;
       },
-      write: (chunk: string) => {
+      write: (chunk: string | Buffer) => {
         assert.ok(!this.ended && !this.closed, "no write after the end");
-        this.written += chunk;
+        this.written += chunk.toString();
         this.buffered += Buffer.byteLength(chunk);
         return this.buffered <= this.capacity;
       },
@@ -119,6 +119,24 @@ describe("SSE connection buffer", () => {
     for (let i = 0; i < 10 && !socket.ended; i++) socket.drain();
     assert.equal(socket.ended, true);
     assert.equal(socket.written, SSE_PREAMBLE + frames.join("") + SSE_GOODBYE);
+  });
+
+  it("sendAll writes a ledger's shared event buffers in order, holds the rest once the socket is full, and bounds them", () => {
+    const {socket, conn, ends} = connection(100, 10_000);
+    const frames = Array.from({length: 12}, (_, i) => Buffer.from(eventFrame(String(i + 1), JSON.stringify({n: i + 1, pad: "w".repeat(20)}))));
+    assert.equal(conn.sendAll(frames.slice(0, 6)), true);
+    assert.ok(conn.buffered > 0, "the socket filled up mid-ledger");
+    assert.equal(conn.sendAll(frames.slice(6)), true);
+    for (let i = 0; i < 20 && conn.buffered > 0; i++) socket.drain();
+    assert.equal(socket.written, SSE_PREAMBLE + Buffer.concat(frames).toString());
+    assert.deepEqual(ends, []);
+    // The same buffers again past the bound: closed as overflow, and the shared buffers are unchanged.
+    const small = connection(10, 300);
+    const copy = Buffer.concat(frames);
+    assert.equal(small.conn.sendAll(frames), false);
+    assert.deepEqual(small.ends, ["overflow"]);
+    assert.equal(small.socket.closed, true);
+    assert.deepEqual(Buffer.concat(frames), copy);
   });
 
   it("a client that went away is written nothing more", () => {
