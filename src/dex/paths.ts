@@ -161,21 +161,21 @@ const BOUND_SLACK = 1e-9;
  * than the first; so the cost is at least amount·bestPrice − offers. Pruning only hops that cannot
  * be an improvement leaves the search's answers exactly as without it.
  */
-function receiveCannotBeat(offers: readonly OfferEntry[], amount: bigint, staged: bigint): boolean {
+function receiveCannotBeat(offers: readonly OfferEntry[], amount: number, staged: number): boolean {
   if (offers.length === 0) return true;
-  if (staged === 0n) return false;
+  if (staged === 0) return false;
   const best = offers[0] as OfferEntry;
-  const lower = Number(amount) * (best.price.n / best.price.d) * (1 - BOUND_SLACK) - offers.length - 1;
-  return lower >= Number(staged);
+  const lower = amount * (best.price.n / best.price.d) * (1 - BOUND_SLACK) - offers.length - 1;
+  return lower >= staged;
 }
 
 /** Whether a strict-send hop cannot yield more than `staged`: at most amount / bestPrice + offers, by the same rounding bound. */
-function sendCannotBeat(offers: readonly OfferEntry[], amount: bigint, staged: bigint): boolean {
+function sendCannotBeat(offers: readonly OfferEntry[], amount: number, staged: number): boolean {
   if (offers.length === 0) return true;
-  if (staged === 0n) return false;
+  if (staged === 0) return false;
   const best = offers[0] as OfferEntry;
-  const upper = Number(amount) * (best.price.d / best.price.n) * (1 + BOUND_SLACK) + offers.length + 1;
-  return upper <= Number(staged);
+  const upper = amount * (best.price.d / best.price.n) * (1 + BOUND_SLACK) + offers.length + 1;
+  return upper <= staged;
 }
 
 interface PathNode {
@@ -199,9 +199,11 @@ interface SearchDirection {
   edges(asset: AssetKey): readonly AssetKey[];
   /**
    * The amount of `next` a hop from `current` holding (or needing) `amount` gives; undefined: no
-   * hop, or one that provably cannot beat `staged` (the best amount of `next` so far, 0n: none).
+   * hop, or one that provably cannot beat `staged` (the best amount of `next` so far, 0: none).
+   * The amounts come as doubles too, converted once per asset rather than once per edge, for
+   * the bounds (a query weighs ~4,000 edges against them).
    */
-  hop(current: AssetKey, next: AssetKey, amount: bigint, staged: bigint): bigint | undefined;
+  hop(current: AssetKey, next: AssetKey, amount: bigint, amountNum: number, stagedNum: number): bigint | undefined;
   isTerminal(asset: AssetKey): boolean;
   /** Whether a path ending at `asset` with `amount` is reported. */
   includes(asset: AssetKey, amount: bigint): boolean;
@@ -226,6 +228,8 @@ interface SearchDirection {
 function search(dir: SearchDirection, start: AssetKey, amount: bigint, maxHops: number, meter: WorkMeter, exhaustive: boolean): void {
   const best = new Map<AssetKey, bigint>([[start, amount]]);
   const staged = new Map<AssetKey, bigint>([[start, amount]]);
+  /** `staged` as doubles, for the hops' bounds. */
+  const stagedNum = new Map<AssetKey, number>([[start, Number(amount)]]);
   const bestPath = new Map<AssetKey, PathNode>([[start, {asset: start, prev: null}]]);
   const stagedPath = new Map<AssetKey, PathNode>();
   if (dir.includes(start, amount)) dir.report([start], amount);
@@ -236,17 +240,19 @@ function search(dir: SearchDirection, start: AssetKey, amount: bigint, maxHops: 
     const frontier = exhaustive ? [...best.keys()].sort() : changed.sort();
     for (const current of frontier) {
       const currentAmount = best.get(current) as bigint;
+      const currentNum = Number(currentAmount);
       const node = bestPath.get(current) as PathNode;
       for (const next of dir.edges(current)) {
         meter.spend(1);
         if (round === maxHops - 1 && !dir.isTerminal(next)) continue;
         if (nodeContains(node, next)) continue;
         const stagedAmount = staged.get(next) ?? 0n;
-        const nextAmount = dir.hop(current, next, currentAmount, stagedAmount);
+        const nextAmount = dir.hop(current, next, currentAmount, currentNum, stagedNum.get(next) ?? 0);
         if (nextAmount === undefined || nextAmount <= 0n) continue;
         if (!dir.better(stagedAmount, nextAmount)) continue;
         const fresh = stagedAmount === (best.get(next) ?? 0n);
         staged.set(next, nextAmount);
+        stagedNum.set(next, Number(nextAmount));
         if (fresh) {
           updated.push(next);
           stagedPath.set(next, {asset: next, prev: node});
@@ -324,9 +330,9 @@ export function findStrictReceivePaths(view: OrderBookView, q: StrictReceiveQuer
     search(
       {
         edges: (asset) => view.buyingAssetsOf(asset),
-        hop: (current, next, amount, staged) => {
+        hop: (current, next, amount, amountNum, stagedNum) => {
           const offers = view.offers(current, next);
-          return !limits.exhaustive && receiveCannotBeat(offers, amount, staged) ? undefined : strictReceiveHopCost(offers, amount, q.sourceAccount, meter);
+          return !limits.exhaustive && receiveCannotBeat(offers, amountNum, stagedNum) ? undefined : strictReceiveHopCost(offers, amount, q.sourceAccount, meter);
         },
         isTerminal: (asset) => balances.has(asset),
         includes: (asset, amount) => balances.has(asset) && (!validate || (balances.get(asset) as bigint) >= amount),
@@ -363,9 +369,9 @@ export function findStrictSendPaths(view: OrderBookView, q: StrictSendQuery, lim
     search(
       {
         edges: (asset) => view.sellingAssetsOf(asset),
-        hop: (current, next, amount, staged) => {
+        hop: (current, next, amount, amountNum, stagedNum) => {
           const offers = view.offers(next, current);
-          return !limits.exhaustive && sendCannotBeat(offers, amount, staged) ? undefined : strictSendHopYield(offers, amount, meter);
+          return !limits.exhaustive && sendCannotBeat(offers, amountNum, stagedNum) ? undefined : strictSendHopYield(offers, amount, meter);
         },
         isTerminal: (asset) => targets.has(asset),
         includes: (asset) => targets.has(asset),
