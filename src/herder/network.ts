@@ -11,7 +11,7 @@
  *   go straight to SCP: they tell a lagging node what the network closed).
  * - A node that keeps hearing about later slots than it can close is behind: it catches up.
  */
-import {createHash} from "node:crypto";
+import {hash} from "node:crypto";
 import type {Logger} from "pino";
 import type {NetworkConfig} from "../ledger/types.js";
 import type {Metrics} from "../metrics/metrics.js";
@@ -21,9 +21,10 @@ import {checkQuorumSetSanity, quorumSetHash} from "../scp/quorum.js";
 import type {Envelope, QuorumSet} from "../scp/types.js";
 import {decodeTxFrame} from "../tx/frame.js";
 import type {TxFrame} from "../tx/interface.js";
+import type {SignatureVerifier} from "../verify/interface.js";
 import type {Herder} from "./herder.js";
 import type {ConsensusNet} from "./interface.js";
-import {decodeScpValue, decodeTxSet, encodeTxSet, SCP_VALUE_BYTES} from "./tx-set.js";
+import {decodeScpValue, decodeTxSet, encodeTxSet, SCP_VALUE_BYTES, type TxSet} from "./tx-set.js";
 
 export interface HerderNetworkOptions {
   /** Envelopes for slots further ahead than this are dropped (stellar-core's LEDGER_VALIDITY_BRACKET). */
@@ -75,12 +76,14 @@ const hex = (b: Buffer): string => b.toString("hex");
 
 /** Frames admitted here, found again by their raw bytes when a peer's tx set names them. */
 const MAX_FRAMES_BY_RAW = 50_000;
+/** Envelopes of recently closed ledgers, by raw bytes: a late flooded copy is dropped unread. */
+const MAX_CLOSED_RAW = 50_000;
 /** Tx set bodies kept to answer peers' get_tx_set without encoding the set again. */
 const MAX_SERVED_BODIES = 16;
 
 /** sha256 of an envelope's raw bytes: equal keys mean byte-identical envelopes, signatures included. */
 function rawKey(envelope: Buffer): string {
-  return createHash("sha256").update(envelope).digest("hex");
+  return hash("sha256", envelope, "hex");
 }
 
 /** The values an envelope names (each must have its tx set before SCP sees it). */
@@ -123,6 +126,16 @@ export class HerderNetwork {
    */
   private readonly framesByRaw = new Map<string, TxFrame>();
   private readonly rawKeyOf = new WeakMap<TxFrame, string>();
+  /**
+   * Raw keys of envelopes in recently closed ledgers. A peer's copy that arrives after the ledger
+   * (a lagging node demanded it before it saw the tx set) would be verified only to be found a
+   * duplicate; it is dropped here before any decode or signature work.
+   */
+  private readonly closedRaw = new Set<string>();
+  /** Flooded txs being admitted (verification in flight), by raw key: a tx set naming one waits for it. */
+  private readonly admitting = new Map<string, Promise<unknown>>();
+  /** Tx sets from peers whose txs are being verified (each set once, whoever else sends it). */
+  private readonly setsVerifying = new Set<string>();
   /** Tx set bodies as sent or received, by set hash (hex). */
   private readonly servedBodies = new Map<string, Buffer>();
 
@@ -137,6 +150,8 @@ export class HerderNetwork {
       selfId: PeerId;
       metrics?: Metrics;
       catchUp?: CatchUpPort;
+      /** The signature pool: a peer's tx set's txs not admitted here are verified in it, in batches. */
+      verifier?: SignatureVerifier;
     },
   ) {
     this.opts = {...defaultHerderNetworkOptions, ...opts};
@@ -197,9 +212,20 @@ export class HerderNetwork {
     const {herder, log} = this.modules;
     try {
       switch (msg.type) {
-        case "tx":
-          herder.admit(msg.envelope, {persist: false, fromPeer: peer}).catch((err: unknown) => log.warn({err, peer}, "flooded tx not admitted"));
+        case "tx": {
+          const k = rawKey(msg.envelope);
+          // Already admitted here, or already in a closed ledger: nothing to verify or check.
+          if (this.framesByRaw.has(k) || this.closedRaw.has(k)) {
+            this.modules.metrics?.overlayFloodDuplicates.inc({type: "tx_known"});
+            return;
+          }
+          if (this.admitting.has(k)) return;
+          const admitted = herder
+            .admit(msg.envelope, {persist: false, fromPeer: peer}).catch((err: unknown) => log.warn({err, peer}, "flooded tx not admitted"))
+            .finally(() => this.admitting.delete(k));
+          this.admitting.set(k, admitted);
           return;
+        }
         case "scp":
           this.onScp(peer, msg.envelope);
           return;
@@ -347,19 +373,69 @@ export class HerderNetwork {
   private onTxSet(peer: PeerId, hash: Buffer, body: Buffer): void {
     const {herder, config, log} = this.modules;
     const hashHex = hex(hash);
-    if (herder.txSet(hashHex)) return;
+    if (herder.txSet(hashHex) || this.setsVerifying.has(hashHex)) return;
     const wanted = this.held.some((h) => h.needs.has("t:" + hashHex)) || herder.ledgers.waitingSlots().length > 0;
     if (!wanted) return;
-    let set;
+    let set: TxSet;
+    const unknown: Array<{i: number; key: string}> = [];
     try {
       // A tx this node already admitted keeps its verified frame: found by its bytes before any
       // decode, so no envelope is decoded or signature checked twice.
-      const decode = (e: Buffer, id: Buffer) => this.framesByRaw.get(rawKey(e)) ?? decodeTxFrame(e, id);
+      let i = 0;
+      const decode = (e: Buffer, id: Buffer) => {
+        const key = rawKey(e);
+        const known = this.framesByRaw.get(key);
+        if (known === undefined) unknown.push({i, key});
+        i++;
+        return known ?? decodeTxFrame(e, id);
+      };
       set = decodeTxSet(body, hashHex, config.networkId, decode, config.maxTxSetSize);
     } catch (err) {
       log.warn({err, peer}, "peer sent a bad tx set");
       return;
     }
+    if (unknown.length === 0) return this.addPeerTxSet(peer, set, body);
+    this.setsVerifying.add(hashHex);
+    void this.verifyUnknown(set, unknown)
+      .catch((err: unknown) => log.warn({err, peer, txSet: hashHex}, "verifying a peer's tx set failed; its txs are verified when applied"))
+      .finally(() => {
+        this.setsVerifying.delete(hashHex);
+        if (!herder.txSet(hashHex)) this.addPeerTxSet(peer, set, body);
+      });
+  }
+
+  /**
+   * The set's txs not admitted here: one being admitted (its flooded copy is in the signature
+   * pool) is waited for and its frame taken; the others are verified in the pool, batched, and
+   * keep what it found. Either way each signature is checked once on this node, off the main
+   * thread; a tx the pool cannot take now is verified when applied.
+   */
+  private async verifyUnknown(set: TxSet, unknown: Array<{i: number; key: string}>): Promise<void> {
+    const verifier = this.modules.verifier;
+    await Promise.all(
+      unknown.map(async ({i, key}) => {
+        const inFlight = this.admitting.get(key);
+        if (inFlight !== undefined) await inFlight;
+        const admitted = this.framesByRaw.get(key);
+        if (admitted !== undefined) {
+          set.frames[i] = admitted;
+          return;
+        }
+        if (verifier === undefined) return;
+        const frame = set.frames[i]!;
+        const v = await verifier.verify(frame.envelopeXdr).catch(() => undefined);
+        if (v?.ok !== true) return;
+        frame.verified = v.frame.verified;
+        frame.verifiedFeeBump = v.frame.verifiedFeeBump;
+        if (v.frame.triedKeys !== undefined) frame.triedKeys = v.frame.triedKeys;
+        if (v.frame.triedFeeBumpKeys !== undefined) frame.triedFeeBumpKeys = v.frame.triedFeeBumpKeys;
+      }),
+    );
+  }
+
+  private addPeerTxSet(peer: PeerId, set: TxSet, body: Buffer): void {
+    const {herder, log} = this.modules;
+    const hashHex = set.hashHex;
     const verdict = herder.addTxSet(set);
     if (verdict === "held") this.keepBody(hashHex, body);
     if (verdict !== "held") log.warn({peer, txSet: hashHex, verdict}, "tx set from a peer not held");
@@ -376,8 +452,13 @@ export class HerderNetwork {
   /** A closed ledger's txs will not be named by a set again (their sequence numbers are used). */
   private forgetFrames(frames: readonly TxFrame[]): void {
     for (const f of frames) {
-      const k = this.rawKeyOf.get(f);
-      if (k !== undefined && this.framesByRaw.get(k) === f) this.framesByRaw.delete(k);
+      const k = this.rawKeyOf.get(f) ?? rawKey(f.envelopeXdr);
+      if (this.framesByRaw.get(k) === f) this.framesByRaw.delete(k);
+      this.closedRaw.add(k);
+    }
+    for (const k of this.closedRaw) {
+      if (this.closedRaw.size <= MAX_CLOSED_RAW) break;
+      this.closedRaw.delete(k);
     }
   }
 

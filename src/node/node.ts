@@ -201,7 +201,7 @@ export class Node {
       );
       this.network = new HerderNetwork(
         {},
-        {herder: this.herder, consensus: this.consensus, overlay: this.overlay, config: this.config, log: this.log, selfId: nodeKey.publicKey, catchUp: this.catchUp, metrics: this.metrics},
+        {herder: this.herder, consensus: this.consensus, overlay: this.overlay, config: this.config, log: this.log, selfId: nodeKey.publicKey, catchUp: this.catchUp, metrics: this.metrics, verifier: this.verifier},
       );
       this.network.start();
     }
