@@ -36,7 +36,7 @@ export class PeerConnection {
   readonly localNonce = randomBytes(32);
   private readonly reader: FrameReader;
   private closedReason: string | null = null;
-  /** The socket is corked until the event loop's next turn: the frames of one turn leave in one write. */
+  /** The socket is corked until the current callback ends (next tick): the frames it queues leave in one write. */
   private corked = false;
 
   constructor(
@@ -81,7 +81,7 @@ export class PeerConnection {
     if (!this.corked) {
       this.corked = true;
       this.socket.cork();
-      setImmediate(() => this.uncork());
+      process.nextTick(() => this.uncork());
     }
     this.socket.write(frame);
     return "sent";
