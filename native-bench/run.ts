@@ -5,6 +5,7 @@
  *   --micro-only | --e2e-only          one part only
  *   --skip-micro --skip-e2e --skip-mixed --skip-validators --skip-paths --skip-quorum --skip-streams --skip-disk --skip-accounts --skip-soak
  *   --validators-payments N   payments per run of the validators part (default 20,000)
+ *   --validators-cpu-prof DIR validators run under --cpu-prof into DIR; top self times per validator printed
  *   --mixed-runs N (3)                 mixed-load runs, each alternating with a payment-only run
  *   --paths-offers N (10,000) --paths-assets N (50) --paths-payments N (20,000)
  *   --e2e-runs N (3)                   end-to-end repeats; medians reported (one run varies ±15%)
@@ -46,7 +47,7 @@ async function main(): Promise<void> {
   const mixedRuns = Number(valueOf("--mixed-runs") ?? 3);
   if (!Number.isInteger(mixedRuns) || mixedRuns < 1) throw new Error("--mixed-runs takes a whole number ≥ 1");
   const own = new Set(["--micro-only", "--e2e-only", "--skip-micro", "--skip-e2e", "--skip-soak", "--skip-paths", "--skip-quorum", "--skip-streams", "--skip-mixed", "--skip-validators"]);
-  const ownWithValue = new Set(["--validators-payments", "--e2e-runs", "--mixed-runs", "--soak-kills", "--baseline-dist", "--paths-offers", "--paths-assets", "--paths-payments"]);
+  const ownWithValue = new Set(["--validators-payments", "--validators-cpu-prof", "--e2e-runs", "--mixed-runs", "--soak-kills", "--baseline-dist", "--paths-offers", "--paths-assets", "--paths-payments"]);
   const rest = withoutScaleFlags(args).filter((a, i, all) => !own.has(a) && !ownWithValue.has(a) && !ownWithValue.has(all[i - 1]));
   const e2eOptions = parseE2eFlags(rest);
   const scale = parseScaleFlags(args, e2eOptions);
@@ -167,7 +168,8 @@ async function main(): Promise<void> {
     await part("Validators (issue 7)", async () => {
       const payments = Number(valueOf("--validators-payments") ?? defaultValidatorsBenchOptions.payments);
       if (!Number.isInteger(payments) || payments < 1) throw new Error("--validators-payments takes a whole number ≥ 1");
-      const r = await runValidatorsBench(e2eOptions, {...defaultValidatorsBenchOptions, payments}, print);
+      const cpuProfDir = valueOf("--validators-cpu-prof");
+      const r = await runValidatorsBench(e2eOptions, {...defaultValidatorsBenchOptions, payments, ...(cpuProfDir !== undefined ? {cpuProfDir} : {})}, print);
       console.log(r.text);
       appendResults(r.markdown);
     });

@@ -5,12 +5,13 @@
  * the others; every validator applies every ledger. Where the time goes: CPU seconds of each
  * validator over the load window, and SCP and overlay messages per ledger.
  */
-import {readFileSync} from "node:fs";
+import {existsSync, mkdirSync, readFileSync, readdirSync} from "node:fs";
 import {join} from "node:path";
 import {freeBasePort, networkDown, networkUp, type NetworkPlan} from "../src/cli/network.js";
 import {processCpuSeconds, runE2eBench, type BenchTarget, type E2eFigures} from "./e2e.js";
 import {getJson, sleep} from "./horizon-http.js";
 import {formatNumber, formatRatio, markdownTable, textTable} from "./report.js";
+import {profileClockUs, readCpuProfile, topSelfTime, type ProfileWindow} from "./cpu-profile.js";
 import type {E2eOptions} from "./options.js";
 import {BenchError, BenchErrorCode} from "./errors.js";
 
@@ -19,6 +20,8 @@ export interface ValidatorsBenchOptions {
   nodes: number;
   /** Payments per run: the same for the single node and the network, so the ratio compares like with like. */
   payments: number;
+  /** When set, the validators run under `--cpu-prof` into this folder and their top self times over the load window are reported. */
+  cpuProfDir?: string;
 }
 
 export const defaultValidatorsBenchOptions: ValidatorsBenchOptions = {
@@ -76,13 +79,17 @@ async function startValidators(tmp: string, o: ValidatorsBenchOptions, closeInte
   });
   let plan: NetworkPlan;
   try {
-    plan = await networkUp({dir, nodes: o.nodes, basePort: base, topology: "full", watchers: 0, closeIntervalMs});
+    plan = await networkUp({dir, nodes: o.nodes, basePort: base, topology: "full", watchers: 0, closeIntervalMs, ...(o.cpuProfDir !== undefined ? {nodeArgs: ["--cpu-prof", `--cpu-prof-dir=${o.cpuProfDir}`]} : {})});
   } catch (err) {
     throw new BenchError(BenchErrorCode.NodeStartFailed, `network up failed: ${(err as Error).message}`);
   }
-  const stop = async (): Promise<string> => `${await networkDown(dir)} validators stopped`;
   const ports = plan.nodes.map((n) => n.apiPort);
   const pids = plan.nodes.map((n) => Number(readFileSync(join(n.dir, "pid"), "utf8").trim()));
+  const window: ProfileWindow = {fromUs: 0, toUs: 0};
+  const stop = async (): Promise<string> => {
+    const stopped = `${await networkDown(dir)} validators stopped`;
+    return o.cpuProfDir === undefined ? stopped : `${stopped}\n${await profileReport(o.cpuProfDir, pids, window)}`;
+  };
   // Wait until the network closes ledgers (all validators connected and agreeing).
   const deadline = Date.now() + 60_000;
   for (;;) {
@@ -106,9 +113,11 @@ async function startValidators(tmp: string, o: ValidatorsBenchOptions, closeInte
       begin: async () => {
         before = await Promise.all(ports.map((p, i) => counters(p, pids[i])));
         began = performance.now();
+        window.fromUs = profileClockUs();
       },
       end: async (committed: number) => {
         const seconds = (performance.now() - began) / 1000;
+        window.toUs = profileClockUs();
         const after = await Promise.all(ports.map((p, i) => counters(p, pids[i])));
         const rows = after.map((a, i) => {
           const b = before[i]!;
@@ -134,8 +143,33 @@ async function startValidators(tmp: string, o: ValidatorsBenchOptions, closeInte
   };
 }
 
+/**
+ * Where each validator's main thread spent the load window: top self times from the profiles the
+ * processes write as they exit (file names carry the pid; thread 0 is the main thread).
+ */
+async function profileReport(dir: string, pids: number[], window: ProfileWindow): Promise<string> {
+  const lines: string[] = [];
+  for (const [i, pid] of pids.entries()) {
+    let file: string | undefined;
+    const deadline = Date.now() + 10_000;
+    while (file === undefined && Date.now() < deadline) {
+      file = existsSync(dir) ? readdirSync(dir).find((f) => f.includes(`.${pid}.0.`) && f.endsWith(".cpuprofile")) : undefined;
+      if (file === undefined) await sleep(200);
+    }
+    if (file === undefined) {
+      lines.push(`validator ${i}: no profile written (pid ${pid})`);
+      continue;
+    }
+    const top = topSelfTime(readCpuProfile(join(dir, file)), 20, window);
+    lines.push(`validator ${i} main thread, top self time over the load window (${join(dir, file)}):`);
+    for (const t of top) lines.push(`  ${t.selfMs.toFixed(0).padStart(7)} ms ${(100 * t.share).toFixed(1).padStart(5)}%  ${t.frame}`);
+  }
+  return lines.join("\n");
+}
+
 export async function runValidatorsBench(e2e: E2eOptions, o: ValidatorsBenchOptions, print: (s: string) => void): Promise<{text: string; markdown: string; figures: {single?: E2eFigures; network?: E2eFigures}}> {
   const closeIntervalMs = 1000;
+  if (o.cpuProfDir !== undefined) mkdirSync(o.cpuProfDir, {recursive: true});
   const base = {...e2e, payments: o.payments, closeIntervalMs};
   const single = await runE2eBench({...base, label: `single node, the baseline of the ${o.nodes}-validator ratio`});
   print(single.text);

@@ -90,11 +90,14 @@ function readPid(dir: string): number | undefined {
   }
 }
 
-/** Starts one node of a generated network as a detached process; resolves once it serves. */
-export async function startNetworkNode(dir: string, timeoutMs = 60_000): Promise<number> {
+/**
+ * Starts one node of a generated network as a detached process; resolves once it serves.
+ * `nodeArgs` go to node itself (the bench profiles validators with `--cpu-prof`).
+ */
+export async function startNetworkNode(dir: string, timeoutMs = 60_000, nodeArgs: readonly string[] = []): Promise<number> {
   const log = openSync(join(dir, "node.log"), "a");
   rmSync(join(dir, "status.json"), {force: true});
-  const child = spawn(process.execPath, [CLI, "start", "--config", join(dir, "config.json")], {detached: true, stdio: ["ignore", log, log]});
+  const child = spawn(process.execPath, [...nodeArgs, CLI, "start", "--config", join(dir, "config.json")], {detached: true, stdio: ["ignore", log, log]});
   closeSync(log);
   const pid = child.pid;
   if (pid === undefined) throw new Error(`node in ${dir} did not start`);
@@ -117,6 +120,8 @@ export async function networkUp(o: {
   watchers: number;
   closeIntervalMs?: number;
   passphrase?: string;
+  /** Flags for node itself on every process (e.g. `--cpu-prof`). */
+  nodeArgs?: string[];
 }): Promise<NetworkPlan> {
   const dir = resolve(o.dir);
   if (existsSync(join(dir, "network.json"))) throw new NetworkUsageError(`${dir} already holds a network; \`diamante network down --data ${o.dir}\` and remove it first`);
@@ -156,7 +161,7 @@ export async function networkUp(o: {
   }
   writeFileSync(join(dir, "network.json"), JSON.stringify(plan, null, 2) + "\n");
   try {
-    await Promise.all(plan.nodes.map((n) => startNetworkNode(n.dir)));
+    await Promise.all(plan.nodes.map((n) => startNetworkNode(n.dir, undefined, o.nodeArgs)));
   } catch (err) {
     await networkDown(dir);
     throw err;
