@@ -53,6 +53,8 @@ Flags (start):
   --log-level LEVEL      pino level (default info)
   --history-retention N  ledgers of transaction history to keep; older transactions and
                          operations are pruned in the background (default 0 = keep all)
+  --entry-cache N        decoded ledger entries kept in memory (default 100000, ~50 MB;
+                         0 = none)
 ${NETWORK_USAGE}`;
 
 class UsageError extends Error {}
@@ -87,6 +89,7 @@ const FLAGS = {
   "check-invariants": {type: "boolean"},
   "log-level": {type: "string"},
   "history-retention": {type: "string"},
+  "entry-cache": {type: "string"},
   config: {type: "string"},
   nodes: {type: "string"},
   "base-port": {type: "string"},
@@ -150,6 +153,7 @@ async function main(argv: string[]): Promise<number> {
           checkInvariants: values["check-invariants"] ?? false,
           logLevel: values["log-level"] ?? file?.logLevel ?? defaultNodeOptions.logLevel,
           historyRetention: intFlag(values["history-retention"], "history-retention", 0, 2 ** 32 - 1) ?? file?.historyRetention ?? defaultNodeOptions.historyRetention,
+          entryCacheEntries: intFlag(values["entry-cache"], "entry-cache", 0, 100_000_000) ?? file?.entryCacheEntries ?? defaultNodeOptions.entryCacheEntries,
           genesis: {...defaultNodeOptions.genesis, ...file?.genesis, ...stripUndefined(genesis)},
         },
         {

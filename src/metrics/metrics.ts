@@ -49,6 +49,16 @@ export function createMetrics(registry = new Registry()) {
       help: "Transactions removed from the history by --history-retention",
       ...r,
     }),
+    entryCacheEntries: new Gauge({
+      name: "diamante_store_entry_cache_entries",
+      help: "Decoded ledger entries held in memory (bounded by --entry-cache), after the last close",
+      ...r,
+    }),
+    entryCacheEvictions: new Counter({
+      name: "diamante_store_entry_cache_evictions_total",
+      help: "Decoded entries dropped from memory to stay within --entry-cache",
+      ...r,
+    }),
     queueLength: new Gauge({name: "diamante_herder_queue_txs", help: "Transactions waiting in the queue", ...r}),
     queueRejected: new Counter({
       name: "diamante_herder_queue_rejected_total",

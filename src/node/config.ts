@@ -28,6 +28,7 @@ export interface NodeConfigFile {
   friendbot?: boolean;
   logLevel?: string;
   historyRetention?: number;
+  entryCacheEntries?: number;
   /** History archive: {"folder"} | {"get", "put", "mkdir"} command templates | {"url"} (read-only). */
   history?: {folder?: string; get?: string; put?: string; mkdir?: string; url?: string};
 }
@@ -47,6 +48,7 @@ const KEYS = new Set([
   "friendbot",
   "logLevel",
   "historyRetention",
+  "entryCacheEntries",
   "history",
 ]);
 
@@ -149,6 +151,7 @@ export function loadNodeConfig(file: string): Partial<NodeOptions> & {dataDir: s
     friendbot: (c.friendbot as boolean | undefined) ?? defaultNodeOptions.friendbot,
     logLevel: str(file, c.logLevel, "logLevel") ?? defaultNodeOptions.logLevel,
     historyRetention: intIn(file, c.historyRetention, "historyRetention", 0, 2 ** 32 - 1) ?? defaultNodeOptions.historyRetention,
+    entryCacheEntries: intIn(file, c.entryCacheEntries, "entryCacheEntries", 0, 100_000_000) ?? defaultNodeOptions.entryCacheEntries,
     network: {
       validator: (c.validator as boolean | undefined) ?? true,
       quorumSet: quorumSetOf(file, c.quorumSet),

@@ -141,6 +141,7 @@ export class Node {
     this.store = new LedgerStore({
       dir: o.dataDir,
       historyRetention: o.historyRetention,
+      entryCacheEntries: o.entryCacheEntries,
       onPruned: (p) => {
         this.log.info({txs: p.txs, fromLedger: p.fromLedger, toLedger: p.toLedger, keepFrom: p.keepFrom}, "history pruned");
         this.metrics.historyPrunedTxs.inc(p.txs);
@@ -255,7 +256,12 @@ export class Node {
       const publisher = this.publisher;
       this.herder.onLedgerClosed((c) => publisher.ledgerClosed(c.header));
     }
+    let evicted = 0;
     this.herder.onLedgerClosed((c) => {
+      const cache = this.store.cache;
+      this.metrics.entryCacheEntries.set(cache.size);
+      this.metrics.entryCacheEvictions.inc(cache.evicted - evicted);
+      evicted = cache.evicted;
       this.api.ledgerClosed();
       this.dashboard.ledgerClosed(c);
       this.feed.publish(c);

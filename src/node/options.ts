@@ -61,6 +61,8 @@ export interface NodeOptions {
   logLevel: string;
   /** Ledgers of transaction history to keep (Horizon's HISTORY_RETENTION_COUNT); 0 keeps all. */
   historyRetention: number;
+  /** Decoded ledger entries kept in memory (store/entry-cache.ts); 0 turns the cache off. */
+  entryCacheEntries: number;
   genesis: GenesisOptions;
   network?: NetworkNodeOptions;
   /** /ws knobs (slow-consumer limit…); defaults in api/ws/options.ts. */
@@ -81,6 +83,7 @@ export const defaultNodeOptions: NodeOptions = {
   checkInvariants: false,
   logLevel: "info",
   historyRetention: defaultStoreOptions.historyRetention,
+  entryCacheEntries: defaultStoreOptions.entryCacheEntries,
   genesis: {
     passphrase: DEFAULT_PASSPHRASE,
     totalCoins: DEFAULT_TOTAL_COINS,

@@ -47,6 +47,7 @@ import {TradesRepo, type TradeFilter, type TradeKey, type TradeRow} from "./trad
 import {parseToid, toidString} from "./toid.js";
 import {StoreError, StoreErrorCode} from "./errors.js";
 import {EntriesRepo} from "./entries-repo.js";
+import {EntryCache} from "./entry-cache.js";
 import {HeadersRepo} from "./headers-repo.js";
 import {PendingRepo} from "./pending-repo.js";
 import {TxSetsRepo, type StoredTxSet} from "./txsets-repo.js";
@@ -146,13 +147,6 @@ function rawAccountOrNull(id: AccountId): Buffer | null {
   }
 }
 
-/**
- * Entries kept decoded in memory: an LMDB get plus msgpack decode costs ~7 µs here and admission
- * and apply read each payment's accounts 4-5 times. 100k entries (~60 MB) hold every account an
- * active network touches within minutes; beyond that the oldest are dropped.
- */
-const ENTRY_CACHE_MAX = 100_000;
-
 export class LedgerStore implements LedgerReader, LedgerStateReader {
   private readonly root: RootDatabase;
   private readonly metaDb: Database;
@@ -170,11 +164,10 @@ export class LedgerStore implements LedgerReader, LedgerStateReader {
   private lcl: LedgerHeader | undefined;
   private networkId: Buffer | undefined;
   /**
-   * Decoded entries of the last closed ledger (null: known absent). Updated when a commit
-   * resolves, so readers see one ledger's state until the next is durable. Never mutated by
-   * readers: ledger state copies before writing.
+   * Decoded entries of the last closed ledger (null: known absent), bounded (entry-cache.ts).
+   * Updated when a commit resolves, so readers see one ledger's state until the next is durable.
    */
-  private readonly cache = new Map<EntryKey, LedgerEntry | null>();
+  readonly cache: EntryCache;
   /** Off for read-only opens (workers): they never see commits, so a cache would go stale. */
   private readonly caching: boolean;
   /** The last closed ledger as LMDB held it when the next one was handed over; null outside a commit. */
@@ -198,6 +191,7 @@ export class LedgerStore implements LedgerReader, LedgerStateReader {
     this.retention = retention;
     this.onPruned = opts.onPruned;
     this.caching = !opts.readOnly;
+    this.cache = new EntryCache(this.caching ? (opts.entryCacheEntries ?? defaultStoreOptions.entryCacheEntries) : 0);
     this.file = join(opts.dir, "ledger.mdb");
     this.root = open({
       path: this.file,
@@ -336,7 +330,7 @@ export class LedgerStore implements LedgerReader, LedgerStateReader {
       .then(() => this.root.flushed)
       .then(
         () => {
-          for (const [key, entry] of c.changes) if (this.cache.has(key)) this.cache.set(key, entry);
+          this.cache.replaceCommitted(c.changes);
           this.lcl = c.header;
           release();
           this.schedulePrune();
@@ -438,7 +432,7 @@ export class LedgerStore implements LedgerReader, LedgerStateReader {
     const hit = this.cache.get(key);
     if (hit !== undefined) return hit ?? undefined;
     const e = this.entries.get(key, this.snapshot ?? undefined);
-    if (this.caching) this.cacheSet(key, e ?? null);
+    this.cache.fill(key, e ?? null);
     return e;
   }
 
@@ -475,13 +469,6 @@ export class LedgerStore implements LedgerReader, LedgerStateReader {
 
   trustLines(accountId: AccountId): TrustLineEntry[] {
     return this.entries.trustLines(accountId, this.snapshot ?? undefined);
-  }
-
-  private cacheSet(key: EntryKey, entry: LedgerEntry | null): void {
-    if (this.cache.size >= ENTRY_CACHE_MAX && !this.cache.has(key)) {
-      this.cache.delete(this.cache.keys().next().value as EntryKey);
-    }
-    this.cache.set(key, entry);
   }
 
   // ---- LedgerReader

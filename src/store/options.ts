@@ -8,6 +8,11 @@ export interface StoreOptions {
    * entries and headers are always kept.
    */
   historyRetention?: number;
+  /**
+   * Decoded entries of the last closed ledger kept in memory (entry-cache.ts); 0 turns the
+   * cache off. Read-only opens (workers) never cache.
+   */
+  entryCacheEntries?: number;
   /** Told after each prune chunk what it removed (the node logs it and counts it in a metric). */
   onPruned?: (pruned: PrunedHistory) => void;
 }
@@ -24,6 +29,11 @@ export interface PrunedHistory {
 export const defaultStoreOptions = {
   /** Horizon's default: keep everything. */
   historyRetention: 0,
+  /**
+   * 100,000 decoded entries, ~50 MB of heap (a decoded account with its key is ~500 bytes):
+   * every account an active network touches within minutes, whatever the ledger holds.
+   */
+  entryCacheEntries: 100_000,
 };
 
 /**

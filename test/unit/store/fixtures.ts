@@ -42,7 +42,7 @@ export class StoreFixture {
   private readonly seqs: bigint[];
   header: LedgerHeader;
 
-  constructor(opts: {accounts: number; historyRetention?: number; dir?: string; onPruned?: (p: PrunedHistory) => void}) {
+  constructor(opts: {accounts: number; historyRetention?: number; dir?: string; onPruned?: (p: PrunedHistory) => void; entryCacheEntries?: number}) {
     this.dir = opts.dir ?? mkdtempSync(join(tmpdir(), "diamante-store-test-"));
     this.keys = Array.from({length: opts.accounts}, (_, i) => {
       const seed = Buffer.alloc(32, 9);
@@ -55,7 +55,7 @@ export class StoreFixture {
       const e = newAccountEntry(k.publicKey(), 1_000_000_000n, 1n << 32n, 1);
       this.entries.set(entryKey(e), e);
     }
-    this.store = new LedgerStore({dir: this.dir, historyRetention: opts.historyRetention, onPruned: opts.onPruned});
+    this.store = new LedgerStore({dir: this.dir, historyRetention: opts.historyRetention, onPruned: opts.onPruned, entryCacheEntries: opts.entryCacheEntries});
     this.store.initialize(
       networkMetaOf(config, genesis.header),
       genesis.header,
