@@ -405,7 +405,11 @@ export class LedgerStore implements LedgerReader, LedgerStateReader {
           const r = this.history.prune(keepFrom, PRUNE_CHUNK_TXS);
           // Trades and balance rows go with the history they were read from, a chunk of each per write.
           const removedTrades: TradeRow[] = [];
-          pruned = r.txs + this.tradesRepo.prune(keepFrom, PRUNE_CHUNK_TXS, removedTrades) + this.balanceOps.prune(keepFrom, PRUNE_CHUNK_TXS);
+          // Trades of the last closed ledger's minute stay: a commit queued behind this batch reads
+          // that minute's bucket as it was before it and would undo the prune's recount of it (or
+          // the recount would miss the commit's trades). Later minutes are pruned once it is past.
+          const minuteMs = Math.floor(((this.lcl as LedgerHeader).closeTime * 1000) / 60_000) * 60_000;
+          pruned = r.txs + this.tradesRepo.prune(keepFrom, PRUNE_CHUNK_TXS, removedTrades, minuteMs) + this.balanceOps.prune(keepFrom, PRUNE_CHUNK_TXS);
           this.bucketsRepo.afterPrune(removedTrades, this.tradesRepo);
           if (r.txs > 0) report = {...r, keepFrom};
         });

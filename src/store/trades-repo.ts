@@ -272,12 +272,14 @@ export class TradesRepo {
   /**
    * Inside a write batch: deletes up to `max` trades of ledgers before `keepFrom`, with their
    * index rows, as the history they came from is pruned. Returns how many; the trades removed
-   * are appended to `removed`, in trade order.
+   * are appended to `removed`, in trade order. With `beforeMs`, stops at the first trade that
+   * closed at or after it.
    */
-  prune(keepFrom: number, max: number, removed?: TradeRow[]): number {
+  prune(keepFrom: number, max: number, removed?: TradeRow[], beforeMs = Infinity): number {
     let n = 0;
     for (const {key} of this.trades.getRange({end: [keepFrom], limit: max})) {
       const row = this.get(key);
+      if (row !== undefined && row.closedAt * 1000 >= beforeMs) break;
       if (row !== undefined) {
         for (const idx of indexKeysOf(row)) void this.index.remove(idx);
         removed?.push(row);
