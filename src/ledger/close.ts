@@ -9,10 +9,11 @@
  * txs in sequence while no submitter can choose to go first.
  */
 import {createHash} from "node:crypto";
+import type {xdr} from "@stellar/stellar-base";
 import type {LedgerCloseResult, TxFrame} from "../tx/interface.js";
 import type {AppliedTx, ResultCodes} from "../tx/types.js";
 import {applyTransaction, feeToCharge, opParticipants, type TxEnv} from "../tx/apply.js";
-import {buildTxResult, plainSuccessResultXdr, resultCodesOf, TxCode} from "../tx/results.js";
+import {buildTxResult, plainSuccessResultXdr, resultCodesOf, transactionResultBytes, TxCode} from "../tx/results.js";
 import {cloneEntry, LedgerTxn} from "./state.js";
 import {entryDelta, type EntryDelta, type TxMeta} from "./meta.js";
 import {LedgerError, LedgerErrorCode} from "./errors.js";
@@ -119,9 +120,10 @@ export function closeLedger(root: LedgerStateReader, prev: LedgerHeader, frames:
     let resultCodes: ResultCodes;
     let successful: boolean;
     let meta: TxMeta = {fee: feeDeltas[i]!, before: [], operations: []};
+    let opResults: xdr.OperationResult[] | undefined;
     if (feeSourceMissing[i] && f.isFeeBump) {
       const r = buildTxResult(fee, {code: TxCode.NoAccount, ops: null}, {innerHash: f.innerHash, outer: TxCode.NoAccount});
-      resultXdr = r.xdr.toXDR();
+      resultXdr = transactionResultBytes(r.xdr);
       resultCodes = r.resultCodes;
       successful = false;
     } else {
@@ -134,8 +136,9 @@ export function closeLedger(root: LedgerStateReader, prev: LedgerHeader, frames:
         resultCodes = resultCodesOf(outcome);
       } else {
         const r = buildTxResult(fee, outcome, f.isFeeBump ? {innerHash: f.innerHash} : null);
-        resultXdr = r.xdr.toXDR();
+        resultXdr = transactionResultBytes(r.xdr);
         resultCodes = r.resultCodes;
+        if (success && outcome.ops !== null) opResults = outcome.ops.map((o) => o.result);
       }
       successful = success;
     }
@@ -143,7 +146,7 @@ export function closeLedger(root: LedgerStateReader, prev: LedgerHeader, frames:
     opCount += f.operations.length;
     if (successful) successfulOpCount += f.operations.length;
     resultsHash.update(f.hash).update(resultXdr);
-    applied.push({
+    const a: AppliedTx = {
       hashHex: f.hashHex,
       index: i + 1,
       successful,
@@ -152,7 +155,9 @@ export function closeLedger(root: LedgerStateReader, prev: LedgerHeader, frames:
       resultCodes,
       opParticipants: opParticipants(f),
       meta,
-    });
+    };
+    if (opResults !== undefined) a.opResults = opResults;
+    applied.push(a);
   }
 
   // Stamped on copies: the layers' objects are the meta's snapshots and must stay as they were.

@@ -24,6 +24,7 @@
  *              be reused, single pages are always reusable.
  */
 import type {Database, RootDatabase, Transaction} from "lmdb";
+import type {xdr} from "@stellar/stellar-base";
 import type {AccountId} from "../ledger/types.js";
 import type {ResultCodes} from "../tx/types.js";
 import {rawFromAccountId} from "../tx/keys.js";
@@ -90,6 +91,10 @@ export interface CommittedTx extends Omit<TxRecord, "meta" | "result"> {
   hash: Buffer;
   /** Fee-bumps only */
   innerHash?: Buffer;
+  /** The (inner) operation results apply built, when the result has operation bodies (trades read them instead of `result`). */
+  opResults?: readonly xdr.OperationResult[];
+  /** Each operation's effective source account, from the envelope. */
+  opSources?: readonly AccountId[];
 }
 
 /** One row of the per-account index. */

@@ -125,6 +125,10 @@ export function ledgerCommit(result: LedgerCloseResult): LedgerCommit {
     if (applied.successful && plainSuccessResult(applied.feeCharged, frame)?.equals(applied.resultXdr) === true) tx.resultImplied = true;
     if (applied.meta !== undefined) tx.meta = applied.meta;
     if (frame.isFeeBump) tx.innerHash = frame.innerHash;
+    if (applied.opResults !== undefined) {
+      tx.opResults = applied.opResults;
+      tx.opSources = frame.operations.map((op) => op.source ?? frame.sourceAccount);
+    }
     txs.push(tx);
     const seen = new Set<AccountId>();
     frame.operations.forEach((op, j) => {

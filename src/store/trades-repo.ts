@@ -163,13 +163,14 @@ function offerPricesBefore(meta: TxMeta | undefined, opIndex: number): Map<bigin
 /** The trades of one committed transaction, in operation then atom order. */
 export function tradesOfTx(t: CommittedTx): TradeRow[] {
   if (!t.successful || surelyNoTrades(t.result)) return [];
-  const results = opResultsOf(xdr.TransactionResult.fromXDR(t.result));
+  // A tx just applied carries its operation results and sources: no XDR to decode.
+  const results = t.opResults ?? opResultsOf(xdr.TransactionResult.fromXDR(t.result));
   const out: TradeRow[] = [];
-  let sources: AccountId[] | undefined;
+  let sources: readonly AccountId[] | undefined;
   results.forEach((r, i) => {
     const found = atomsOf(r);
     if (found === null || found.atoms.length === 0) return;
-    sources ??= opSources(t.envelope);
+    sources ??= t.opSources ?? opSources(t.envelope);
     const opIndex = i + 1;
     const prices = offerPricesBefore(t.meta, opIndex);
     const takerOfferId = found.restingOfferId ?? (BigInt(toidString(t.ledger, t.index, opIndex)) | SYNTHETIC_OFFER_BIT);

@@ -7,13 +7,13 @@ import type {LedgerStateReader} from "../ledger/types.js";
 import {accountKey} from "../ledger/types.js";
 import type {CheckContext, CheckFailure, TxFrame} from "./interface.js";
 import {SignatureChecker} from "./auth.js";
-import {buildTxResult, TxCode, type TxOutcome} from "./results.js";
+import {buildTxResult, transactionResultBytes, TxCode, type TxOutcome} from "./results.js";
 import {checkInner, minFee, type CommonValidOptions, type TxEnv} from "./apply.js";
 import {availableBalance, INT64_MAX} from "./ops/context.js";
 
 function failure(fee: bigint, outcome: TxOutcome, feeBump: {innerHash: Buffer; outer?: TxCode} | null): CheckFailure {
   const r = buildTxResult(fee, outcome, feeBump);
-  return {resultCodes: r.resultCodes, resultXdr: r.xdr.toXDR()};
+  return {resultCodes: r.resultCodes, resultXdr: transactionResultBytes(r.xdr)};
 }
 
 /** A fee-bump refused for its bid, reporting `required` as the fee it would need (as stellar-core). */

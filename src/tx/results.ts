@@ -3,7 +3,7 @@
  * `codes` package maps them (e.g. txNO_ACCOUNT → "tx_no_source_account", opNO_ACCOUNT →
  * "op_no_source_account", CREATE_ACCOUNT_ALREADY_EXIST → "op_already_exists").
  */
-import {xdr} from "@stellar/stellar-base";
+import {cereal, xdr} from "@stellar/stellar-base";
 import type {ResultCodes} from "./types.js";
 
 /** Transaction result codes by their XDR arm name. */
@@ -150,6 +150,24 @@ export function plainSuccessResultXdr(feeCharged: bigint, operations: readonly {
     b.writeUInt32BE(type, 16 + 12 * i + 4);
   }
   return b;
+}
+
+/**
+ * Scratch space results are written into: js-xdr's toXDR() allocates a fresh 8 KB buffer for every
+ * value (outside Node's small-buffer pool) and returns a view of it, so each result kept 8 KB
+ * alive and cost an allocation of that size. A result longer than this grows a buffer of its own.
+ */
+const RESULT_SCRATCH = Buffer.allocUnsafe(16 * 1024);
+
+/** The XDR bytes of a TransactionResult: the same bytes as `result.toXDR()`, in a buffer of their own size. */
+export function transactionResultBytes(result: xdr.TransactionResult): Buffer {
+  const w = new cereal.XdrWriter(RESULT_SCRATCH);
+  // The typings name a Buffer as the writer; js-xdr's write takes its XdrWriter.
+  xdr.TransactionResult.write(result, w as unknown as Buffer);
+  const view = w.finalize();
+  const out = Buffer.allocUnsafe(view.length);
+  view.copy(out);
+  return out;
 }
 
 /**

@@ -2,6 +2,7 @@
  * The decoded, plain form of transactions and operations that the rest of the node uses
  * (queue, apply, store, API). Built once from the XDR envelope by `tx/frame.ts`.
  */
+import type {xdr} from "@stellar/stellar-base";
 import type {TxMeta} from "../ledger/meta.js";
 import type {AccountId, Asset, Claimant, CreditAsset, Price} from "../ledger/types.js";
 
@@ -125,4 +126,9 @@ export interface AppliedTx {
   opParticipants: AccountId[][];
   /** Entry changes of the fee phase, before the operations and per operation (result/fee meta). */
   meta?: TxMeta;
+  /**
+   * A successful tx whose result carries operation bodies (offers, path payments): the (inner)
+   * operation results as apply built them, so records read the trades without decoding resultXdr.
+   */
+  opResults?: xdr.OperationResult[];
 }

@@ -1,7 +1,9 @@
 import {describe, it} from "node:test";
 import assert from "node:assert/strict";
 import {Asset, Keypair, Operation, TransactionBuilder, xdr} from "@stellar/stellar-base";
-import {plainSuccessResult} from "../../../src/store/records.js";
+import {ledgerCommit, plainSuccessResult} from "../../../src/store/records.js";
+import {tradesOfTx} from "../../../src/store/trades-repo.js";
+import {credit, DexLedger, D} from "../dex/fixture.js";
 import {decodeTxFrame} from "../../../src/tx/frame.js";
 import {TestLedger} from "../tx/harness.js";
 import {StoreFixture} from "./fixtures.js";
@@ -54,5 +56,36 @@ describe("tx records", () => {
     } finally {
       await f.dispose();
     }
+  });
+  it("hands the trades apply's own operation results and sources, which give the rows the stored result XDR gives", () => {
+    const l = new DexLedger();
+    const [issuer, maker, taker, payee] = [Keypair.random(), Keypair.random(), Keypair.random(), Keypair.random()];
+    l.fund([issuer, maker, taker, payee]);
+    const usd = credit("USD", issuer);
+    l.trust(maker, usd.asset, 1000n * D);
+    l.trust(taker, usd.asset, 0n);
+    l.trust(payee, usd.asset, 0n);
+    l.close([l.build(maker, [Operation.manageSellOffer({selling: usd.sdk, buying: Asset.native(), amount: "100", price: "2"})])]);
+    const r = l.close([
+      l.build(taker, [Operation.manageBuyOffer({selling: Asset.native(), buying: usd.sdk, buyAmount: "3", price: "2"})]),
+      l.build(payee, [
+        Operation.payment({destination: payee.publicKey(), asset: Asset.native(), amount: "1"}),
+        Operation.pathPaymentStrictSend({sendAsset: Asset.native(), sendAmount: "4", destination: payee.publicKey(), destAsset: usd.sdk, destMin: "1", path: [], source: taker.publicKey()}),
+      ], {signers: [payee, taker]}),
+    ]);
+    assert.ok(r.applied.every((a) => a.successful), JSON.stringify(r.applied.map((a) => a.resultCodes)));
+    const commit = ledgerCommit(r);
+    let trades = 0;
+    for (const t of commit.txs) {
+      assert.ok(t.opResults, "a tx whose result has operation bodies carries them");
+      assert.ok(t.opSources);
+      const fromApply = tradesOfTx(t);
+      const fromXdr = tradesOfTx({...t, opResults: undefined, opSources: undefined});
+      assert.deepEqual(fromApply, fromXdr);
+      trades += fromApply.length;
+    }
+    assert.equal(trades, 2, "the buy offer and the path payment each took the maker's offer");
+    const pathTrade = commit.txs.flatMap((t) => tradesOfTx(t)).find((row) => row.opIndex === 2);
+    assert.equal(pathTrade?.taker, taker.publicKey(), "the path payment's own source is the taker");
   });
 });

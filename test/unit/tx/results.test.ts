@@ -1,7 +1,8 @@
 import {describe, it} from "node:test";
 import assert from "node:assert/strict";
 import {xdr} from "@stellar/stellar-base";
-import {buildTxResult, opInner, plainSuccessResultXdr, TxCode, type OpResult} from "../../../src/tx/results.js";
+import {buildTxResult, opInner, plainSuccessResultXdr, transactionResultBytes, TxCode, type OpResult} from "../../../src/tx/results.js";
+import {claimAtomXdr} from "../../../src/dex/crossing.js";
 
 /** Each operation whose success arm is void, with its success result built through js-xdr. */
 const VOID_SUCCESSES: Array<[type: string, tr: () => xdr.OperationResultTr]> = [
@@ -40,5 +41,31 @@ describe("plain success results", () => {
     assert.equal(plainSuccessResultXdr(100n, [{type: "payment"}, {type: "manage_sell_offer"}]), null);
     assert.equal(plainSuccessResultXdr(100n, [{type: "account_merge"}]), null);
     assert.equal(plainSuccessResultXdr(100n, [{type: "path_payment_strict_send"}]), null);
+  });
+  it("serializes a result to js-xdr's bytes in a buffer of its own, however long the result", () => {
+    const seller = "GBRPYHIL2CI3FNQ4BXLFMNDLFJUNPU2HY3ZMFSHONUCEOASW7QC7OX2H";
+    const atom = (i: number) =>
+      claimAtomXdr({sellerId: seller, offerId: BigInt(i + 1), assetSold: {type: "native"}, amountSold: 10n + BigInt(i), assetBought: {type: "credit_alphanum4", code: "USD", issuer: seller}, amountBought: 7n});
+    const offerResult = (atoms: number): OpResult =>
+      opInner(
+        "op_success",
+        xdr.OperationResultTr.pathPaymentStrictSend(
+          xdr.PathPaymentStrictSendResult.pathPaymentStrictSendSuccess(
+            new xdr.PathPaymentStrictSendResultSuccess({offers: Array.from({length: atoms}, (_, i) => atom(i)), last: new xdr.SimplePaymentResult({destination: xdr.PublicKey.publicKeyTypeEd25519(Buffer.alloc(32, 7)), asset: xdr.Asset.assetTypeNative(), amount: xdr.Int64.fromString("5")})}),
+          ),
+        ),
+      );
+    const small = buildTxResult(100n, {code: TxCode.Success, ops: [offerResult(2)]}, null).xdr;
+    // ~200 atoms: past the scratch space, so the writer grows a buffer of its own.
+    const large = buildTxResult(100n, {code: TxCode.Success, ops: [offerResult(200)]}, null).xdr;
+    const bump = buildTxResult(200n, {code: TxCode.Failed, ops: [offerResult(1)]}, {innerHash: Buffer.alloc(32, 9)}).xdr;
+    const first = transactionResultBytes(small);
+    const kept = Buffer.from(first);
+    for (const r of [small, large, bump]) {
+      const bytes = transactionResultBytes(r);
+      assert.ok(bytes.equals(r.toXDR()), "the bytes js-xdr writes");
+    }
+    assert.ok(large.toXDR().length > 16 * 1024);
+    assert.ok(first.equals(kept), "a later result does not overwrite an earlier one");
   });
 });
