@@ -21,17 +21,17 @@ const MAX_WEIGHT = 255;
 export class SignatureChecker {
   private readonly used: boolean[];
   private readonly verifiedKey: (string | undefined)[];
-  private readonly onTheSpot = new Map<string, boolean>();
-  private readonly tried: ReadonlySet<string>;
+  /** Built on first need: most checks find every signature already matched by the workers. */
+  private onTheSpot: Map<string, boolean> | null = null;
+  private tried: ReadonlySet<string> | null = null;
 
   /** `tried`: keys the workers already checked every signature against (see TxFrame.triedKeys). */
   constructor(
     private readonly signatures: DecoratedSignature[],
     verified: VerifiedSignature[],
     private readonly contentsHash: Buffer,
-    tried: Iterable<string> = [],
+    private readonly triedKeys: Iterable<string> = [],
   ) {
-    this.tried = new Set(tried);
     this.used = new Array<boolean>(signatures.length).fill(false);
     this.verifiedKey = new Array<string | undefined>(signatures.length);
     for (const v of verified) if (v.index >= 0 && v.index < signatures.length) this.verifiedKey[v.index] = v.key;
@@ -40,8 +40,10 @@ export class SignatureChecker {
   private signedBy(i: number, cand: CandidateKey): boolean {
     const known = this.verifiedKey[i];
     if (known !== undefined) return known === cand.key;
+    this.tried ??= new Set(this.triedKeys);
     if (this.tried.has(cand.key)) return false;
     const memo = i + ":" + cand.key;
+    this.onTheSpot ??= new Map();
     let ok = this.onTheSpot.get(memo);
     if (ok === undefined) {
       ok = signatureMatches(cand, this.signatures[i]!, this.contentsHash);
@@ -92,10 +94,31 @@ export class SignatureChecker {
 
   /** Signers of an existing account: the master key (if its weight is > 0) and its signer list. */
   checkAccount(account: AccountEntry, level: ThresholdLevel): boolean {
+    if (account.signers.length === 0) return this.checkMasterOnly(account, neededThreshold(account, level));
     const signers: Signer[] = [];
     if (account.thresholds.master > 0) signers.push({key: account.accountId, weight: account.thresholds.master});
     for (const s of account.signers) signers.push(s);
     return this.checkSigners(signers, neededThreshold(account, level));
+  }
+
+  /**
+   * checkSigners over the master key alone (most accounts), without building signer and
+   * candidate lists while the workers' matches decide: the first signature made by the master
+   * key counts its weight; a signature the workers left unmatched sends the check down the
+   * general path, which may verify it here.
+   */
+  private checkMasterOnly(account: AccountEntry, neededWeight: number): boolean {
+    const weight = Math.min(account.thresholds.master, MAX_WEIGHT);
+    if (weight <= 0) return false;
+    for (let i = 0; i < this.signatures.length; i++) {
+      const known = this.verifiedKey[i];
+      if (known === undefined) return this.checkSigners([{key: account.accountId, weight: account.thresholds.master}], neededWeight);
+      if (known === account.accountId) {
+        this.used[i] = true;
+        return weight >= neededWeight;
+      }
+    }
+    return false;
   }
 
   /** An op source that does not exist yet (checked at admission): its master key must have signed. */
