@@ -246,6 +246,8 @@ function pushDiff(out: unknown[], prev: Snapshot, now: Snapshot): void {
 interface Slot {
   slot: number;
   last: Snapshot;
+  /** The entry object `last` was taken from (bytes writer only). */
+  obj?: LedgerEntry;
 }
 
 class MetaWriter {
@@ -646,15 +648,23 @@ class MetaByteWriter {
 
   state(e: LedgerEntry, key: EntryKey): void {
     const w = this.w;
-    const now: Snapshot = {keys: Object.keys(e), values: Object.values(e)};
     let known = this.slots.get(key);
+    if (known !== undefined && known.obj === e) {
+      // The same object again (a layer's after state is the next layer's before state): no field differs.
+      w.varuint(2 * (known.slot + 1));
+      w.u8(0);
+      this.recent = known;
+      return;
+    }
+    const now: Snapshot = {keys: Object.keys(e), values: Object.values(e)};
     if (known !== undefined) {
+      known.obj = e;
       w.varuint(2 * (known.slot + 1));
       writeDiff(w, known.last, now);
       known.last = now;
     } else {
       const template = this.recent !== null && sameOrder(this.recent.last, now) ? this.recent : null;
-      known = {slot: this.next++, last: now};
+      known = {slot: this.next++, last: now, obj: e};
       this.slots.set(key, known);
       if (template !== null) {
         w.varuint(2 * template.slot + 1);
