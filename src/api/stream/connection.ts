@@ -97,31 +97,6 @@ export class SseConnection {
     return true;
   }
 
-  /**
-   * Queues several chunks as one corked write (a ledger's events for this stream), without
-   * copying them into one buffer first; false when the connection is (now) closed.
-   */
-  sendAll(chunks: readonly Buffer[]): boolean {
-    if (this.ended) return false;
-    this.lastWriteAt = Date.now();
-    let i = 0;
-    if (!this.blocked) {
-      this.res.cork(() => {
-        while (i < chunks.length && !this.blocked) this.put(chunks[i++]!);
-      });
-    }
-    for (; i < chunks.length; i++) {
-      const chunk = chunks[i]!;
-      this.waiting.push(chunk);
-      this.waitingBytes += chunk.length;
-    }
-    if (this.waitingBytes > this.maxBufferedBytes) {
-      this.abort("overflow");
-      return false;
-    }
-    return true;
-  }
-
   /** The goodbye event, then the end of the response (the client reconnects for more). */
   goodbye(): void {
     if (this.ended) return;

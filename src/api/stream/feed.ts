@@ -14,6 +14,7 @@ import {assetOrder, type TradeKey, type TradeRow} from "../../store/trades-repo.
 import {toidString} from "../../store/toid.js";
 import {plainMetaOf} from "../../store/records.js";
 import {balancesByOperation} from "../../store/balance-history.js";
+import {isPaymentOp, storedOp} from "../../store/ledger-store.js";
 import {effectRecord, operationEffects, txOutcomeXdr} from "../format/effect.js";
 import {ledgerRecord, type LedgerRecord} from "../format/ledger.js";
 import {offerRecord} from "../format/offer.js";
@@ -144,16 +145,24 @@ class LedgerData {
     return (this.txList ??= this.readAll((cursor) => this.reader.txs({cursor, limit: READ_CHUNK, order: "asc"}, {ledger: this.seq}), (t) => t.id));
   }
 
+  /**
+   * The ledger's operations in paging order, from its transactions (failed ones included) as
+   * the reader's per-ledger operations read makes them: no second read of the ledger.
+   */
   get ops(): StoredOp[] {
-    return (this.opList ??= this.readAll((cursor) => this.reader.ops({cursor, limit: READ_CHUNK, order: "asc"}, {ledger: this.seq}), (o) => o.id));
+    if (this.opList === undefined) {
+      const out: StoredOp[] = [];
+      for (const tx of this.txs) {
+        for (let k = 1; k <= tx.operations.length; k++) out.push(storedOp(tx, k)!);
+      }
+      this.opList = out;
+    }
+    return this.opList;
   }
 
-  /** The reader's own payments filter decides what /payments lists. */
+  /** The store's own payments filter (`isPaymentOp`, what the reader's paymentsOnly keeps) decides what /payments lists. */
   get payments(): Set<string> {
-    if (this.paymentIds === undefined) {
-      const list = this.readAll((cursor) => this.reader.ops({cursor, limit: READ_CHUNK, order: "asc"}, {ledger: this.seq, paymentsOnly: true}), (o) => o.id);
-      this.paymentIds = new Set(list.map((o) => o.id));
-    }
+    if (this.paymentIds === undefined) this.paymentIds = new Set(this.ops.filter(isPaymentOp).map((o) => o.id));
     return this.paymentIds;
   }
 

@@ -121,24 +121,6 @@ describe("SSE connection buffer", () => {
     assert.equal(socket.written, SSE_PREAMBLE + frames.join("") + SSE_GOODBYE);
   });
 
-  it("sendAll writes a ledger's shared event buffers in order, holds the rest once the socket is full, and bounds them", () => {
-    const {socket, conn, ends} = connection(100, 10_000);
-    const frames = Array.from({length: 12}, (_, i) => Buffer.from(eventFrame(String(i + 1), JSON.stringify({n: i + 1, pad: "w".repeat(20)}))));
-    assert.equal(conn.sendAll(frames.slice(0, 6)), true);
-    assert.ok(conn.buffered > 0, "the socket filled up mid-ledger");
-    assert.equal(conn.sendAll(frames.slice(6)), true);
-    for (let i = 0; i < 20 && conn.buffered > 0; i++) socket.drain();
-    assert.equal(socket.written, SSE_PREAMBLE + Buffer.concat(frames).toString());
-    assert.deepEqual(ends, []);
-    // The same buffers again past the bound: closed as overflow, and the shared buffers are unchanged.
-    const small = connection(10, 300);
-    const copy = Buffer.concat(frames);
-    assert.equal(small.conn.sendAll(frames), false);
-    assert.deepEqual(small.ends, ["overflow"]);
-    assert.equal(small.socket.closed, true);
-    assert.deepEqual(Buffer.concat(frames), copy);
-  });
-
   it("a client that went away is written nothing more", () => {
     const {socket, conn, ends} = connection(1 << 20, 1 << 20);
     conn.aborted();

@@ -97,7 +97,8 @@ class Chain {
     pattern: "/payments",
     cacheable: false,
     handle: (ctx: RouteContext): Reply => {
-      const cursor = ctx.query.get("cursor") ?? "0";
+      const raw = ctx.query.get("cursor") ?? "0";
+      const cursor = raw === "now" ? toid(this.latest, 0xfffff, 0xfff) : raw;
       if (!/^\d{1,19}$/.test(cursor)) throw new ApiError(ApiErrorCode.BAD_REQUEST, "cursor must be a paging token");
       const limit = Number(ctx.query.get("limit") ?? "10");
       this.reads.push(limit);
