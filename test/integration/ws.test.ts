@@ -128,6 +128,33 @@ describe("/ws streams", () => {
     }
   });
 
+  it("resumes from a recent paging token out of the feed's kept ledgers, as the route lists the records", async () => {
+    await m.submit(m.alice, Operation.payment({destination: m.bob.publicKey(), asset: m.asset, amount: "0.2"}));
+    await m.submit(m.bob, Operation.payment({destination: m.alice.publicKey(), asset: m.asset, amount: "0.1"}));
+    const newest = (await (await fetch(`${n.url}/payments?order=desc&limit=3&include_failed=true`)).json()) as {_embedded: {records: Rec[]}};
+    const start = newest._embedded.records[2]!.paging_token;
+    const before = n.node.ws.keptReplays;
+    const c = new TestWsClient(n.url);
+    await c.opened;
+    c.send({op: "subscribe", id: "k", topic: "payments", cursor: start});
+    const got: Rec[] = [];
+    let caughtUp = 0;
+    for (;;) {
+      const f: WsFrame = await c.next((x) => (x.type === "records" && x.channel === "payments") || x.type === "caught_up");
+      if (f.type === "caught_up") {
+        caughtUp = f.ledger as number;
+        break;
+      }
+      assert.equal(f.ledger, null);
+      got.push(...(f.records as Rec[]));
+    }
+    assert.ok(n.node.ws.keptReplays > before, "replayed from the kept ledgers");
+    const expected = (await all(n, "/payments?include_failed=true", start)).filter((r) => ledgerOf(r.paging_token) <= caughtUp);
+    assert.ok(expected.length >= 2);
+    assert.deepEqual(got, expected);
+    c.close();
+  });
+
   it("a consumer that stops reading is closed with 4008 and resumes from its last token without loss", async () => {
     const slow = new TestWsClient(n.url);
     await slow.opened;

@@ -19,7 +19,9 @@ import {WsCloseCode, WsProtocolError, parseClientMessage, type Subscription} fro
 import {defaultWsOptions, type WsOptions} from "./options.js";
 import type {WsEndpoint} from "../interface.js";
 import type {EventFeed, LedgerEvent} from "../stream/interface.js";
-import {ReplayError, bookFrame, bookTouched, recordsFrame, replayPage, selectItems, type ApiAccess} from "./streams.js";
+import {ReplayError, bookFrame, bookTouched, ledgerOfToken, recordsFrame, replayPage, selectItems, type ApiAccess, type StreamItem} from "./streams.js";
+import {compareTokens} from "../stream/sse.js";
+import {parseToid} from "../format/toid.js";
 
 interface SocketData {
   id: number;
@@ -64,6 +66,8 @@ export class WsHub implements WsEndpoint {
   private api: ApiAccess | null = null;
   private nextId = 1;
   private checkTimer: NodeJS.Timeout | null = null;
+  /** Replay frames sent from the feed's kept ledgers. */
+  private replayedFromFeed = 0;
   /** A send-buffer check is due at the end of this loop iteration (one for all the frames published in it). */
   private checkDue = false;
 
@@ -255,6 +259,34 @@ export class WsHub implements WsEndpoint {
     void this.replayThenListen(ws, sub);
   }
 
+  /**
+   * Up to `replayPageSize` of the subscription's records after `cursor` from the feed's kept
+   * ledgers (every ledger the hub has published from the cursor's on), or undefined when the
+   * feed no longer keeps the cursor's ledger. Empty: nothing after the cursor was published yet.
+   */
+  private keptAfter(sub: Subscription, cursor: string): StreamItem[] | undefined {
+    // Only a cursor the topic's route accepts (a TOID; "TOID-n" for effects and trades): any
+    // other is left to the history read, which answers it with the route's own error.
+    const [head, order] = cursor.split("-");
+    if (parseToid(head!) === undefined || (order !== undefined && ((sub.topic !== "effects" && sub.topic !== "trades") || order.length > 10))) return undefined;
+    const events = this.modules.feed?.since?.(ledgerOfToken(cursor));
+    if (events === undefined || this.api === null) return undefined;
+    const out: StreamItem[] = [];
+    for (const e of events) {
+      for (const item of selectItems(e.topicsFor(this.api.base()), sub)) {
+        if (compareTokens(item.token, cursor) <= 0) continue;
+        out.push(item);
+        if (out.length === this.opts.replayPageSize) return out;
+      }
+    }
+    return out;
+  }
+
+  /** Subscriptions resumed from the feed's kept ledgers (frames sent without a history read), for tests and logs. */
+  get keptReplays(): number {
+    return this.replayedFromFeed;
+  }
+
   private listen(ws: Socket, sub: Subscription): void {
     const data = ws.getUserData();
     if (data.closed || data.evicted) return;
@@ -276,7 +308,9 @@ export class WsHub implements WsEndpoint {
    * socket to drain whenever its buffer passes half the limit, up to the last ledger the feed
    * published; then joins the channel in the same synchronous step, so the next ledger event is
    * the first ledger not replayed: no gap, no duplicate. A ledger published while a page was
-   * being read moves the bound, and the loop reads on.
+   * being read moves the bound, and the loop reads on. Once the cursor is in a ledger the feed
+   * still keeps, the rest comes from the kept records (formatted once for every stream), not
+   * from history.
    */
   private async replayThenListen(ws: Socket, sub: Subscription): Promise<void> {
     const api = this.api!;
@@ -286,6 +320,17 @@ export class WsHub implements WsEndpoint {
     try {
       for (;;) {
         if (!live()) return;
+        const kept = this.keptAfter(sub, cursor);
+        if (kept !== undefined) {
+          // The feed still holds every ledger after the cursor: its records, no history read.
+          if (kept.length === 0) break;
+          this.replayedFromFeed++;
+          ws.send(recordsFrame(sub, null, kept), false);
+          this.modules.metrics.wsMessagesSent.inc();
+          cursor = kept[kept.length - 1]!.token;
+          if (ws.getBufferedAmount() > this.opts.slowConsumerBytes / 2) await new Promise<void>((resolve) => data.drainWaiters.push(resolve));
+          continue;
+        }
         const bound = this.lastLedger;
         const page = await replayPage(api, sub, cursor, this.opts.replayPageSize, bound);
         if (!live()) return;

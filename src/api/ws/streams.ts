@@ -18,8 +18,8 @@ import type {Subscription} from "./protocol.js";
 export const BOOK_LEVELS = 20;
 
 export interface StreamItem {
-  token: string;
-  json: string;
+  readonly token: string;
+  readonly json: string;
 }
 
 /** What /ws needs of the API to read history as the routes do. */
@@ -36,9 +36,10 @@ export function ledgerOfToken(token: string): number {
 }
 
 /** The subscription's records among a ledger's topics, in paging order. */
-export function selectItems(t: LedgerTopics, sub: Subscription): StreamItem[] {
+export function selectItems(t: LedgerTopics, sub: Subscription): readonly StreamItem[] {
   const a = sub.account;
-  const plain = (list: readonly {token: string; json: string}[]): StreamItem[] => list.map((r) => ({token: r.token, json: r.json}));
+  // The feed's records are items already: no copy per subscription per ledger.
+  const plain = (list: readonly StreamItem[]): readonly StreamItem[] => list;
   switch (sub.topic) {
     case "ledgers":
       return plain(t.ledgers);
@@ -60,7 +61,7 @@ export function selectItems(t: LedgerTopics, sub: Subscription): StreamItem[] {
 }
 
 /** One frame of records: the JSON of each record is spliced in as the feed (or the route) made it. */
-export function recordsFrame(sub: Subscription, ledger: number | null, items: StreamItem[]): string {
+export function recordsFrame(sub: Subscription, ledger: number | null, items: readonly StreamItem[]): string {
   const last = items[items.length - 1]!;
   return `{"type":"records","channel":${JSON.stringify(sub.channel)},"topic":"${sub.topic}","ledger":${ledger ?? "null"},"cursor":${JSON.stringify(last.token)},"records":[${items.map((i) => i.json).join(",")}]}`;
 }
