@@ -31,8 +31,12 @@ export interface StreamItem {
 /** A collection stream: records after a paging token, first from the route's pages, then from each ledger. */
 export interface PageStreamPlan {
   kind: "page";
-  /** The ledger's records this stream lists, in paging order. */
-  select(topics: LedgerTopics): StreamItem[];
+  /**
+   * The ledger's records this stream lists, in paging order. When the stream keeps every record
+   * of a topic list (or of a per-account list), the answer is that list itself, so streams
+   * selecting the same records share what is built from it (their encoded bytes).
+   */
+  select(topics: LedgerTopics): readonly StreamItem[];
 }
 
 /**
@@ -55,13 +59,22 @@ export type StreamPlan = PageStreamPlan | OfferStreamPlan | ObjectStreamPlan;
 
 type PlanOf = (ctx: RouteContext) => StreamPlan;
 
-function txItems(records: readonly TransactionFeedRecord[], withFailed: boolean, keep: (r: TransactionFeedRecord) => boolean = () => true): StreamItem[] {
-  const out: StreamItem[] = [];
-  for (const r of records) if ((withFailed || r.successful) && keep(r)) out.push(r);
+/** `records` itself when every one passes `pass`, else a new list of those that do. */
+function kept<R extends StreamItem>(records: readonly R[], pass: (r: R) => boolean): readonly R[] {
+  let i = 0;
+  while (i < records.length && pass(records[i]!)) i++;
+  if (i === records.length) return records;
+  const out = records.slice(0, i);
+  for (i++; i < records.length; i++) if (pass(records[i]!)) out.push(records[i]!);
   return out;
 }
 
-function opItems(records: readonly OperationFeedRecord[], withFailed: boolean, join: boolean, keep: (r: OperationFeedRecord) => boolean = () => true): StreamItem[] {
+function txItems(records: readonly TransactionFeedRecord[], withFailed: boolean, keep: (r: TransactionFeedRecord) => boolean = () => true): readonly StreamItem[] {
+  return kept(records, (r) => (withFailed || r.successful) && keep(r));
+}
+
+function opItems(records: readonly OperationFeedRecord[], withFailed: boolean, join: boolean, keep: (r: OperationFeedRecord) => boolean = () => true): readonly StreamItem[] {
+  if (!join) return kept(records, (r) => (withFailed || r.transactionSuccessful) && keep(r));
   const out: StreamItem[] = [];
   for (const r of records) {
     if ((withFailed || r.transactionSuccessful) && keep(r)) out.push(join ? {token: r.token, json: r.joinedJson(), frame: r.joinedFrame} : r);
@@ -109,14 +122,7 @@ function effectsPlan(scope: (ctx: RouteContext) => {account?: AccountId; ledger?
       kind: "page",
       select(t) {
         const list = account !== undefined ? t.forAccount("effects", account) : t.effects;
-        const out: StreamItem[] = [];
-        for (const r of list) {
-          if (ledger !== undefined && r.ledger !== ledger) continue;
-          if (txHash !== undefined && r.txHash !== txHash) continue;
-          if (opId !== undefined && r.opId !== opId) continue;
-          out.push(r);
-        }
-        return out;
+        return kept(list, (r) => (ledger === undefined || r.ledger === ledger) && (txHash === undefined || r.txHash === txHash) && (opId === undefined || r.opId === opId));
       },
     };
   };
@@ -216,7 +222,7 @@ const all = () => ({});
 
 /** Route pattern → its stream; a route not named here answers a stream request with 406, as Horizon's. */
 const PLANS: ReadonlyMap<string, PlanOf> = new Map<string, PlanOf>([
-  ["/ledgers", () => ({kind: "page", select: (t) => [...t.ledgers]})],
+  ["/ledgers", () => ({kind: "page", select: (t) => t.ledgers})],
   ["/transactions", transactionsPlan(all)],
   ["/accounts/:id/transactions", transactionsPlan(account)],
   ["/ledgers/:seq/transactions", transactionsPlan(ledger)],

@@ -23,7 +23,7 @@ import {SseConnection, eventFrame, SSE_HEARTBEAT, type CloseReason} from "./conn
 import type {EventFeed, LedgerEvent} from "./interface.js";
 import type {Metrics} from "../../metrics/metrics.js";
 import {resolveSseOptions, type SseOptions} from "./options.js";
-import {streamPlan, type ObjectStreamPlan, type OfferStreamPlan, type PageStreamPlan, type StreamPlan} from "./plans.js";
+import {streamPlan, type ObjectStreamPlan, type OfferStreamPlan, type PageStreamPlan, type StreamItem, type StreamPlan} from "./plans.js";
 
 /** A busy worker pool frees up within a few query times (ms); 5 tries 100 ms apart outlast a burst. */
 const BUSY_RETRIES = 5;
@@ -55,6 +55,47 @@ export function compareTokens(a: string, b: string): number {
   const i = at === undefined ? -1 : Number(at);
   const j = bt === undefined ? -1 : Number(bt);
   return i === j ? 0 : i < j ? -1 : 1;
+}
+
+/** The index of the first of `items` (in paging order) after `token`: a binary search. */
+function firstAfter(items: readonly StreamItem[], token: string): number {
+  let lo = 0;
+  let hi = items.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (compareTokens(items[mid]!.token, token) <= 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** A list's events encoded back to back, with where each starts (offsets[i]) and the end (offsets[length]). */
+interface Packed {
+  bytes: Buffer;
+  offsets: number[];
+}
+
+/** Per selected list (a ledger's topic or per-account list, kept with the ledger's event): its events in one buffer. */
+const packedLists = new WeakMap<readonly StreamItem[], Packed>();
+
+/**
+ * The events of `items[from..to)` as one buffer. A single event is the record's own shared
+ * buffer; a run of several is a view into the list's events packed once (the first stream to
+ * need them packs them), so streams sending the same records share the same bytes, copied
+ * neither per stream nor per ledger.
+ */
+function eventBytes(items: readonly StreamItem[], from: number, to: number): Buffer {
+  if (to - from === 1) return items[from]!.frame();
+  let packed = packedLists.get(items);
+  if (packed === undefined) {
+    const frames = items.map((i) => i.frame());
+    const offsets = new Array<number>(frames.length + 1);
+    offsets[0] = 0;
+    for (let i = 0; i < frames.length; i++) offsets[i + 1] = offsets[i]! + frames[i]!.length;
+    packed = {bytes: Buffer.concat(frames, offsets[frames.length]), offsets};
+    packedLists.set(items, packed);
+  }
+  return packed.bytes.subarray(packed.offsets[from], packed.offsets[to]);
 }
 
 /** Whether content negotiation picks text/event-stream among Horizon's types (HAL, JSON, event stream, raw). */
@@ -471,19 +512,14 @@ export class SseStreams {
     const frames: Buffer[] = [];
     let done = false;
     if (s.kind === "page") {
-      // Items come in paging order: once one is after the last token sent, so are the rest.
-      let skipping = s.lastToken !== undefined;
-      for (const item of s.plan.select(topics)) {
-        if (skipping) {
-          if (compareTokens(item.token, s.lastToken!) <= 0) continue;
-          skipping = false;
-        }
-        frames.push(item.frame());
-        s.lastToken = item.token;
-        if (--s.remaining === 0) {
-          done = true;
-          break;
-        }
+      const items = s.plan.select(topics);
+      const from = s.lastToken === undefined ? 0 : firstAfter(items, s.lastToken);
+      const to = Math.min(items.length, from + s.remaining);
+      if (to > from) {
+        frames.push(eventBytes(items, from, to));
+        s.lastToken = items[to - 1]!.token;
+        s.remaining -= to - from;
+        done = s.remaining === 0;
       }
     } else {
       for (const item of s.plan.select(topics, s.lastOffer)) {
