@@ -53,7 +53,7 @@ Flags (start):
   --log-level LEVEL      pino level (default info)
   --history-retention N  ledgers of transaction history to keep; older transactions and
                          operations are pruned in the background (default 0 = keep all)
-  --entry-cache N        decoded ledger entries kept in memory (default 100000, ~50 MB;
+  --entry-cache N        decoded ledger entries kept in memory (default 50000, ~25 MB;
                          0 = none)
 ${NETWORK_USAGE}`;
 

@@ -3,7 +3,7 @@
  * costs microseconds and admission and apply read each payment's accounts 4-5 times.
  *
  * Bounded by a count of entries (StoreOptions.entryCacheEntries): a decoded account is about
- * 500 bytes of heap with its key, so the default 100,000 is ~50 MB whatever the ledger holds;
+ * 500 bytes of heap with its key, so the default 50,000 is ~25 MB whatever the ledger holds;
  * without a bound, creating 1M accounts would keep every one of them. Past the bound the entry
  * cached longest ago goes first (insertion order: no bookkeeping on a hit, which is the hot path).
  *
