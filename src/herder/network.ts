@@ -76,8 +76,8 @@ const hex = (b: Buffer): string => b.toString("hex");
 
 /** Frames admitted here, found again by their raw bytes when a peer's tx set names them. */
 const MAX_FRAMES_BY_RAW = 50_000;
-/** Envelopes of recently closed ledgers, by raw bytes: a late flooded copy is dropped unread. */
-const MAX_CLOSED_RAW = 50_000;
+/** Envelopes of recently closed ledgers kept per generation (two are kept), by raw bytes: a late flooded copy is dropped unread. */
+const CLOSED_RAW_GENERATION = 25_000;
 /** Tx set bodies kept to answer peers' get_tx_set without encoding the set again. */
 const MAX_SERVED_BODIES = 16;
 
@@ -125,13 +125,14 @@ export class HerderNetwork {
    * hash: an envelope with the same tx but other signatures is another envelope.
    */
   private readonly framesByRaw = new Map<string, TxFrame>();
-  private readonly rawKeyOf = new WeakMap<TxFrame, string>();
   /**
-   * Raw keys of envelopes in recently closed ledgers. A peer's copy that arrives after the ledger
-   * (a lagging node demanded it before it saw the tx set) would be verified only to be found a
+   * Raw keys of envelopes in recently closed ledgers, in two generations (the older dropped whole
+   * when the newer fills: no per-key eviction). A peer's copy that arrives after the ledger (a
+   * lagging node demanded it before it saw the tx set) would be verified only to be found a
    * duplicate; it is dropped here before any decode or signature work.
    */
-  private readonly closedRaw = new Set<string>();
+  private closedRaw = new Set<string>();
+  private closedRawOlder = new Set<string>();
   /** Flooded txs being admitted (verification in flight), by raw key: a tx set naming one waits for it. */
   private readonly admitting = new Map<string, Promise<unknown>>();
   /** Tx sets from peers whose txs are being verified (each set once, whoever else sends it). */
@@ -215,7 +216,7 @@ export class HerderNetwork {
         case "tx": {
           const k = rawKey(msg.envelope);
           // Already admitted here, or already in a closed ledger: nothing to verify or check.
-          if (this.framesByRaw.has(k) || this.closedRaw.has(k)) {
+          if (this.framesByRaw.has(k) || this.closedRaw.has(k) || this.closedRawOlder.has(k)) {
             this.modules.metrics?.overlayFloodDuplicates.inc({type: "tx_known"});
             return;
           }
@@ -443,22 +444,21 @@ export class HerderNetwork {
   }
 
   private rememberFrame(frame: TxFrame): void {
-    const k = rawKey(frame.envelopeXdr);
-    this.rawKeyOf.set(frame, k);
-    this.framesByRaw.set(k, frame);
+    this.framesByRaw.set(rawKey(frame.envelopeXdr), frame);
+    // Frames leave as their ledger closes; this bound only matters if ledgers stop closing.
     if (this.framesByRaw.size > MAX_FRAMES_BY_RAW) this.framesByRaw.delete(this.framesByRaw.keys().next().value as string);
   }
 
   /** A closed ledger's txs will not be named by a set again (their sequence numbers are used). */
   private forgetFrames(frames: readonly TxFrame[]): void {
     for (const f of frames) {
-      const k = this.rawKeyOf.get(f) ?? rawKey(f.envelopeXdr);
+      const k = rawKey(f.envelopeXdr);
       if (this.framesByRaw.get(k) === f) this.framesByRaw.delete(k);
       this.closedRaw.add(k);
     }
-    for (const k of this.closedRaw) {
-      if (this.closedRaw.size <= MAX_CLOSED_RAW) break;
-      this.closedRaw.delete(k);
+    if (this.closedRaw.size >= CLOSED_RAW_GENERATION) {
+      this.closedRawOlder = this.closedRaw;
+      this.closedRaw = new Set();
     }
   }
 
