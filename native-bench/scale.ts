@@ -299,6 +299,7 @@ export async function runAccountsBench(opts: ScaleOptions, print: (s: string) =>
   const dataDir = path.join(tmp, "data");
   const logPath = path.join(tmp, "node.log");
   const rows: string[][] = [];
+  let stats = "";
   let node: RunningNode | undefined;
   try {
     let t = performance.now();
@@ -309,6 +310,8 @@ export async function runAccountsBench(opts: ScaleOptions, print: (s: string) =>
     const rssAfterCreate = rssParts(node.child.pid);
     await stopNode(node.child);
     node = undefined;
+    // Where the file's bytes go (state, history of the create txs, free pages), node stopped.
+    stats = dbStatsText(e2e.nodeMain ?? NODE_MAIN, dataDir);
 
     // Cold start on that folder: from spawn to the first 200 of GET /.
     t = performance.now();
@@ -356,9 +359,12 @@ export async function runAccountsBench(opts: ScaleOptions, print: (s: string) =>
     rmSync(tmp, {recursive: true, force: true});
   }
   const header = [`${opts.scaleAccounts.toLocaleString("en-US")} accounts`, "value", "detail"];
-  const text = `\n== Ledger of ${opts.scaleAccounts.toLocaleString("en-US")} accounts ==\n${textTable(header, rows)}\n`;
+  const text = `\n== Ledger of ${opts.scaleAccounts.toLocaleString("en-US")} accounts ==\n${textTable(header, rows)}\n  db stats right after creating them:\n${stats.replace(/^/gm, "    ")}\n`;
   print(text);
-  return {text, markdown: `### Ledger of ${opts.scaleAccounts.toLocaleString("en-US")} accounts (${new Date().toISOString()})\n\n${markdownTable(header, rows)}\n`};
+  return {
+    text,
+    markdown: `### Ledger of ${opts.scaleAccounts.toLocaleString("en-US")} accounts (${new Date().toISOString()})\n\n${markdownTable(header, rows)}\n\n\`diamante db stats\` right after creating them:\n\n\`\`\`\n${stats}\n\`\`\`\n`,
+  };
 }
 
 export function parseScaleFlags(argv: string[], e2e: E2eOptions): ScaleOptions & {skipDisk: boolean; skipAccounts: boolean} {
