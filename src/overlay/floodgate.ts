@@ -1,7 +1,8 @@
 /**
  * Which flooded message each peer has sent us or been sent, as stellar-core's Floodgate: a
  * message is delivered to the node once and sent to each peer at most once. Bounded by count and
- * age so a flood of distinct messages cannot grow it without end.
+ * age so a flood of distinct messages cannot grow it without end (at most `maxEntries` records,
+ * each forgotten within about the age limit).
  */
 import {createHash} from "node:crypto";
 import type {PeerId} from "./interface.js";
@@ -15,13 +16,23 @@ interface FloodRecord {
 }
 
 export class Floodgate {
-  private readonly records = new Map<string, FloodRecord>();
+  /**
+   * Two generations instead of one map evicted key by key: deleting a Map's oldest keys one at a
+   * time leaves deleted slots at its front that every later walk from the front steps over (about
+   * 20 µs a lookup at 50,000 entries). A generation takes new records until it holds half the
+   * bound or is half the age limit old; then the older one is dropped whole.
+   */
+  private current = new Map<string, FloodRecord>();
+  private older = new Map<string, FloodRecord>();
+  private currentSince: number;
 
   constructor(
     private readonly maxEntries: number,
     private readonly maxAgeMs: number,
     private readonly now: () => number = () => performance.now(),
-  ) {}
+  ) {
+    this.currentSince = now();
+  }
 
   /** sha256 over the message type and its envelope: a tx and an SCP envelope never collide. */
   static keyOf(type: string, envelope: Buffer): string {
@@ -44,7 +55,8 @@ export class Floodgate {
 
   /** Whether the node holds the message (received or broadcast, and not yet forgotten). */
   has(key: string): boolean {
-    const r = this.records.get(key);
+    this.rotate();
+    const r = this.current.get(key) ?? this.older.get(key);
     return r !== undefined && r.have && r.at >= this.now() - this.maxAgeMs;
   }
 
@@ -64,26 +76,31 @@ export class Floodgate {
 
   /** Records held (a disconnected peer's marks are kept: it comes back with what it had). */
   get size(): number {
-    return this.records.size;
+    return this.current.size + this.older.size;
   }
 
   private recordOf(key: string): FloodRecord {
-    this.expire();
-    let r = this.records.get(key);
+    this.rotate();
+    let r = this.current.get(key) ?? this.older.get(key);
     if (r === undefined) {
       r = {at: this.now(), peers: new Set(), have: false};
-      this.records.set(key, r);
-      if (this.records.size > this.maxEntries) this.records.delete(this.records.keys().next().value as string);
+      this.current.set(key, r);
     }
     return r;
   }
 
-  /** Drops records past their age; insertion order is age order, so it stops at the first young one. */
-  private expire(): void {
-    const limit = this.now() - this.maxAgeMs;
-    for (const [key, r] of this.records) {
-      if (r.at >= limit) break;
-      this.records.delete(key);
+  /** Starts a new generation when the current one is full or half the age limit old. */
+  private rotate(): void {
+    const t = this.now();
+    if (t - this.currentSince >= this.maxAgeMs) {
+      // Both generations are past the age limit.
+      this.older = new Map();
+      this.current = new Map();
+      this.currentSince = t;
+    } else if (this.current.size >= Math.max(1, Math.ceil(this.maxEntries / 2)) || t - this.currentSince >= this.maxAgeMs / 2) {
+      this.older = this.current;
+      this.current = new Map();
+      this.currentSince = t;
     }
   }
 }

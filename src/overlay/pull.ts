@@ -66,10 +66,16 @@ export class TxPull {
   private readonly byPeer = new Map<PeerId, PeerPull>();
   /** Which peers have which tx, and whether this node holds it. */
   private readonly gate: Floodgate;
-  /** Demands made, in first-demand order (Map insertion order), for retries and expiry. */
-  private readonly demands = new Map<string, DemandRecord>();
-  /** Bodies of txs this node accepted, kept to answer demands; insertion order is age order. */
-  private readonly bodies = new Map<string, Buffer>();
+  /**
+   * Demands made, in two generations dropped whole (as the Floodgate's: evicting a Map's oldest
+   * keys one by one makes every later walk from its front step over the deleted slots).
+   */
+  private demands = new Map<string, DemandRecord>();
+  private olderDemands = new Map<string, DemandRecord>();
+  private demandsSince: number;
+  /** Bodies of txs this node accepted, kept to answer demands, in two generations of half the bound each. */
+  private bodies = new Map<string, Buffer>();
+  private olderBodies = new Map<string, Buffer>();
   private demandTimer: NodeJS.Timeout | null = null;
   private lastDemandRound = Number.NEGATIVE_INFINITY;
   private stopped = false;
@@ -81,6 +87,7 @@ export class TxPull {
     private readonly now: () => number = () => performance.now(),
   ) {
     this.gate = new Floodgate(opts.floodMaxEntries, opts.floodMaxAgeMs, now);
+    this.demandsSince = now();
   }
 
   /**
@@ -134,7 +141,7 @@ export class TxPull {
     };
     for (let i = 0; i < n; i++) {
       const hex = hashes.toString("hex", i * HASH_BYTES, (i + 1) * HASH_BYTES);
-      const body = this.bodies.get(hex);
+      const body = this.bodies.get(hex) ?? this.olderBodies.get(hex);
       if (body === undefined) continue;
       this.gate.peerHas(hex, peer);
       if (batch.length >= MAX_PULL_BATCH || bytes + body.length > MAX_TXS_FRAME_BYTES) flush();
@@ -175,15 +182,18 @@ export class TxPull {
   stats(): {peers: Record<PeerId, {outgoing: number; incoming: number}>; demands: number; bodies: number; floodRecords: number} {
     const peers: Record<PeerId, {outgoing: number; incoming: number}> = {};
     for (const [id, p] of this.byPeer) peers[id] = {outgoing: p.outgoing.length, incoming: this.queued(p)};
-    return {peers, demands: this.demands.size, bodies: this.bodies.size, floodRecords: this.gate.size};
+    return {peers, demands: this.demands.size + this.olderDemands.size, bodies: this.bodies.size + this.olderBodies.size, floodRecords: this.gate.size};
   }
 
   // ---- adverts out
 
   private holdBody(hex: string, envelope: Buffer): void {
-    if (this.bodies.has(hex)) return;
+    if (this.bodies.has(hex) || this.olderBodies.has(hex)) return;
+    if (this.bodies.size >= Math.max(1, Math.floor(this.opts.maxHeldBodies / 2))) {
+      this.olderBodies = this.bodies;
+      this.bodies = new Map();
+    }
     this.bodies.set(hex, envelope);
-    if (this.bodies.size > this.opts.maxHeldBodies) this.bodies.delete(this.bodies.keys().next().value as string);
   }
 
   private queueAdvert(peer: PeerId, key: Buffer): void {
@@ -224,7 +234,7 @@ export class TxPull {
 
   private demandStatus(hex: string, peer: PeerId, now: number): DemandStatus {
     if (this.gate.has(hex)) return "discard";
-    const d = this.demands.get(hex);
+    const d = this.demandOf(hex);
     if (d === undefined) return "demand";
     if (d.peers.has(peer)) return "discard";
     if (d.peers.size >= MAX_DEMAND_ATTEMPTS) return "discard";
@@ -262,7 +272,7 @@ export class TxPull {
             continue;
           }
           if (status === "discard") continue;
-          let d = this.demands.get(hex);
+          let d = this.demandOf(hex);
           if (d === undefined) {
             d = {first: now, last: now, peers: new Set()};
             this.demands.set(hex, d);
@@ -292,11 +302,19 @@ export class TxPull {
     if (more) this.scheduleDemands();
   }
 
-  /** Forgets demands past their retention, and the oldest beyond the flood records' bound. */
+  private demandOf(hex: string): DemandRecord | undefined {
+    return this.demands.get(hex) ?? this.olderDemands.get(hex);
+  }
+
+  /**
+   * Demand records live one to two half-retentions (stellar-core keeps them
+   * MAX_DELAY_DEMAND × MAX_RETRY_COUNT × 2) and at most the flood records' bound.
+   */
   private expireDemands(now: number): void {
-    for (const [hex, d] of this.demands) {
-      if (now - d.first < DEMAND_RETENTION_MS && this.demands.size <= this.opts.floodMaxEntries) break;
-      this.demands.delete(hex);
+    if (now - this.demandsSince >= DEMAND_RETENTION_MS / 2 || this.demands.size >= Math.max(1, Math.floor(this.opts.floodMaxEntries / 2))) {
+      this.olderDemands = now - this.demandsSince >= DEMAND_RETENTION_MS ? new Map() : this.demands;
+      this.demands = new Map();
+      this.demandsSince = now;
     }
   }
 

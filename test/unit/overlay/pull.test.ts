@@ -100,7 +100,8 @@ test("hashes a peer advertises are capped per peer, bodies held are capped, and 
     assert.equal(queued + demanded + dropped, 6000, "every hash is queued, demanded or dropped");
     // Held bodies: bounded whatever the node accepts.
     for (let i = 0; i < 50; i++) t.overlay.broadcast({type: "tx", envelope: randomBytes(100)});
-    assert.equal(t.overlay.pullStats().bodies, 10);
+    const bodies = t.overlay.pullStats().bodies;
+    assert.ok(bodies >= 5 && bodies <= 10, `bodies held: ${bodies} (two generations of at most 5)`);
     p.destroy();
     await waitFor("peer gone", () => t.overlay.peers().length === 0);
     assert.equal(t.overlay.pullStats().peers[p.id], undefined, "its queues are freed");
