@@ -6,11 +6,11 @@ import type {AccountId} from "../ledger/types.js";
 import type {LedgerCloseResult, TxFrame} from "../tx/interface.js";
 import type {Memo} from "../tx/types.js";
 import {PAYMENT_TYPES, type LedgerCommit} from "./ledger-store.js";
-import type {AccountIndexEntry, CommittedTx, TxRecord} from "./history-repo.js";
+import {isPlainSuccess, type AccountIndexEntry, type CommittedTx, type TxRecord} from "./history-repo.js";
 import type {StoredTx} from "./types.js";
 import {toidString} from "./toid.js";
 import {feeMetaXdr, transactionMetaXdr, type TxMeta} from "../ledger/meta.js";
-import {decodeMeta} from "./meta-codec.js";
+import {decodeMeta, encodeMetaBytes} from "./meta-codec.js";
 import {StoreError, StoreErrorCode} from "./errors.js";
 import {plainSuccessResultXdr} from "../tx/results.js";
 
@@ -101,6 +101,40 @@ export function metaXdrOf(tx: StoredTx): {result: string; fee: string} {
   if ("resultXdr" in tx.meta) return {result: tx.meta.resultXdr.toString("base64"), fee: tx.meta.feeXdr.toString("base64")};
   const plain = decodeMeta(tx.meta.encoded);
   return {result: transactionMetaXdr(plain, tx.ledger).toString("base64"), fee: feeMetaXdr(plain, tx.ledger).toString("base64")};
+}
+
+/**
+ * The API's records of a closed ledger's txs, in apply order, from the close itself: exactly the
+ * StoredTx values the store read of that ledger returns once it is committed (same fields, same
+ * bytes), without reading the records back and decoding every envelope again. The ledger event
+ * feed builds each new ledger's records this way; the store read stays the path for any ledger
+ * whose close result is not at hand (restart, catch-up gaps, history pages).
+ */
+export function storedTxsOfClose(result: LedgerCloseResult): StoredTx[] {
+  const {header} = result;
+  if (result.frames.length !== result.applied.length) {
+    throw new StoreError(StoreErrorCode.CORRUPT_RECORD, `ledger ${header.seq} closed ${result.frames.length} frames but ${result.applied.length} results`, {table: "txs"});
+  }
+  const out: StoredTx[] = [];
+  for (let i = 0; i < result.frames.length; i++) {
+    const frame = result.frames[i]!;
+    const applied = result.applied[i]!;
+    // As the history keeps it: a plain success's codes are not stored and read back as the default.
+    const codes = applied.resultCodes === null || isPlainSuccess(applied.resultCodes) ? null : applied.resultCodes;
+    const fields: AppliedFields = {
+      ledger: header.seq,
+      index: applied.index,
+      closedAt: header.closeTime,
+      feeCharged: applied.feeCharged,
+      successful: applied.successful,
+      resultCodes: codes,
+      result: applied.resultXdr,
+    };
+    // The meta in the form the history stores and returns (the compact deltas), so every reader of it sees the same bytes.
+    if (applied.meta !== undefined) fields.meta = {encoded: encodeMetaBytes(applied.meta)};
+    out.push(storedTxOf(frame, fields));
+  }
+  return out;
 }
 
 /** Builds the store commit for a closed ledger: tx records plus per-account index entries. */

@@ -12,7 +12,7 @@ import {assetKey, type AccountId, type AssetKey, type LedgerEntry} from "../../l
 import type {LedgerReader, StoredOp, StoredTx} from "../../store/types.js";
 import {assetOrder, type TradeKey, type TradeRow} from "../../store/trades-repo.js";
 import {toidString} from "../../store/toid.js";
-import {plainMetaOf} from "../../store/records.js";
+import {plainMetaOf, storedTxsOfClose} from "../../store/records.js";
 import {balancesByOperation} from "../../store/balance-history.js";
 import {isPaymentOp, storedOp} from "../../store/ledger-store.js";
 import {effectRecord, operationEffects, txOutcomeXdr} from "../format/effect.js";
@@ -123,6 +123,7 @@ class LedgerData {
   constructor(
     private readonly reader: LedgerReader,
     readonly input: ClosedLedgerInput,
+    private readonly txsFrom: "close" | "store",
   ) {}
 
   get changed(): ChangedState {
@@ -141,8 +142,18 @@ class LedgerData {
     return (this.parts ??= participantsOf(this.input));
   }
 
+  /**
+   * The ledger's txs in apply order: built from the close result (what the store read would
+   * return, without reading and decoding every envelope again), or read back from the store.
+   */
   get txs(): StoredTx[] {
-    return (this.txList ??= this.readAll((cursor) => this.reader.txs({cursor, limit: READ_CHUNK, order: "asc"}, {ledger: this.seq}), (t) => t.id));
+    if (this.txList === undefined) {
+      this.txList =
+        this.txsFrom === "close"
+          ? storedTxsOfClose(this.input.result)
+          : this.readAll((cursor) => this.reader.txs({cursor, limit: READ_CHUNK, order: "asc"}, {ledger: this.seq}), (t) => t.id);
+    }
+    return this.txList;
   }
 
   /**
@@ -451,9 +462,15 @@ export interface LedgerFeedOptions {
    * 0 keeps none.
    */
   retainLedgers: number;
+  /**
+   * Where a published ledger's tx records come from: "close" builds them from the close result
+   * the event carries (`storedTxsOfClose`, the same records as the store read); "store" reads
+   * them back from the store once committed, as a history page does.
+   */
+  txsFrom: "close" | "store";
 }
 
-export const defaultLedgerFeedOptions: LedgerFeedOptions = {defaultBase: "http://127.0.0.1:8000", retainLedgers: 10};
+export const defaultLedgerFeedOptions: LedgerFeedOptions = {defaultBase: "http://127.0.0.1:8000", retainLedgers: 10, txsFrom: "close"};
 
 export class LedgerFeed implements EventFeed {
   private readonly listeners = new Set<LedgerEventListener>();
@@ -461,6 +478,7 @@ export class LedgerFeed implements EventFeed {
   /** The last `retainLedgers` events, consecutive ledgers, oldest first. */
   private readonly kept: LedgerEvent[] = [];
   private readonly retainLedgers: number;
+  private readonly txsFrom: "close" | "store";
   defaultBase: string;
 
   constructor(
@@ -471,6 +489,9 @@ export class LedgerFeed implements EventFeed {
     const retain = opts.retainLedgers ?? defaultLedgerFeedOptions.retainLedgers;
     if (!Number.isInteger(retain) || retain < 0) throw new RangeError("retainLedgers must be a whole number ≥ 0");
     this.retainLedgers = retain;
+    const from = opts.txsFrom ?? defaultLedgerFeedOptions.txsFrom;
+    if (from !== "close" && from !== "store") throw new RangeError('txsFrom must be "close" or "store"');
+    this.txsFrom = from;
   }
 
   /**
@@ -479,7 +500,7 @@ export class LedgerFeed implements EventFeed {
    * others still run.
    */
   publish(input: ClosedLedgerInput): LedgerEvent {
-    const event = new Event(new LedgerData(this.modules.reader, input), this.modules.reader, this.defaultBase);
+    const event = new Event(new LedgerData(this.modules.reader, input, this.txsFrom), this.modules.reader, this.defaultBase);
     this.lastEvent = event;
     this.keep(event);
     for (const l of [...this.listeners]) {
