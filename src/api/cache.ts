@@ -4,14 +4,18 @@
  * instead of expiring entries on a timer.
  */
 import type {Reply} from "./routes/context.js";
+import {TwoGenerationMap} from "../util/two-generation-map.js";
 
 export class ResponseCache {
-  private readonly entries = new Map<string, Reply>();
+  /** Past the bound the older half goes (util/two-generation-map.ts: O(1) per insert). */
+  private readonly entries: TwoGenerationMap<string, Reply>;
   private currentEpoch = 0;
   private hitCount = 0;
   private missCount = 0;
 
-  constructor(private readonly maxEntries: number) {}
+  constructor(private readonly maxEntries: number) {
+    this.entries = new TwoGenerationMap(Math.max(1, maxEntries));
+  }
 
   /** Bumped at every clear; a response computed in an older epoch is never stored. */
   get epoch(): number {
@@ -25,13 +29,9 @@ export class ResponseCache {
     return reply;
   }
 
-  /** Stores `reply` if no ledger closed since `epoch`; evicts the oldest entry when full. */
+  /** Stores `reply` if no ledger closed since `epoch`; forgets the oldest entries when full. */
   set(key: string, epoch: number, reply: Reply): void {
     if (epoch !== this.currentEpoch || this.maxEntries <= 0) return;
-    if (!this.entries.has(key) && this.entries.size >= this.maxEntries) {
-      const oldest = this.entries.keys().next();
-      if (oldest.done !== true) this.entries.delete(oldest.value);
-    }
     this.entries.set(key, reply);
   }
 

@@ -9,22 +9,22 @@ import {StoreFixture} from "./fixtures.js";
 const entry = (i: number): AccountEntry => newAccountEntry(`G${i}`, BigInt(i), 1n, 1);
 
 describe("entry cache", () => {
-  it("holds at most its bound, dropping the entry cached longest ago, and counts what it dropped", () => {
-    const c = new EntryCache(3);
-    for (let i = 0; i < 3; i++) c.fill(`k${i}`, entry(i));
-    c.fill("k0", entry(10)); // a refill of a cached key takes no room
-    assert.equal(c.size, 3);
-    assert.equal(c.evicted, 0);
-    c.fill("k3", null);
-    assert.equal(c.size, 3);
-    assert.equal(c.evicted, 1);
-    assert.equal(c.get("k0"), undefined, "the first cached is the first dropped");
-    assert.deepEqual(c.get("k1"), entry(1));
-    assert.equal(c.get("k3"), null, "known absent is cached too");
-    for (let i = 4; i < 100; i++) c.fill(`k${i}`, entry(i));
-    assert.equal(c.size, 3);
-    assert.equal(c.evicted, 97);
-    assert.deepEqual([97, 98, 99].map((i) => (c.get(`k${i}`) as AccountEntry).balance), [97n, 98n, 99n]);
+  it("holds at most its bound, dropping the entries cached longest ago first, and counts what it dropped", () => {
+    const c = new EntryCache(4);
+    for (let i = 0; i < 4; i++) c.fill(`k${i}`, entry(i));
+    c.fill("k3", entry(10)); // a refill of a cached key takes no room
+    assert.ok(c.size <= 4);
+    assert.equal(c.size + c.evicted, 4, "nothing dropped but counted");
+    assert.deepEqual(c.get("k3"), entry(10));
+    c.fill("k4", null);
+    assert.equal(c.get("k4"), null, "known absent is cached too");
+    for (let i = 5; i < 100; i++) {
+      c.fill(`k${i}`, entry(i));
+      assert.ok(c.size <= 4, `bounded after ${i}`);
+      assert.equal(c.size + c.evicted, i + 1, `every distinct key is held or counted as dropped, at ${i}`);
+    }
+    assert.equal(c.get("k0"), undefined, "the first cached went first");
+    assert.deepEqual([98, 99].map((i) => (c.get(`k${i}`) as AccountEntry).balance), [98n, 99n], "the latest half of the bound is always held");
   });
 
   it("takes committed changes only for keys it holds; 0 turns it off; a bad bound is refused", () => {
@@ -51,8 +51,8 @@ describe("entry cache", () => {
     try {
       const keys = [0, 1, 2, 3].map((i) => accountKey(f.account(i)));
       const before = keys.map((k) => store.getEntry(k) as AccountEntry);
-      assert.equal(store.cache.size, 2, "four reads, two kept");
-      assert.equal(store.cache.evicted, 2);
+      assert.ok(store.cache.size <= 2, "four reads, at most two kept");
+      assert.equal(store.cache.size + store.cache.evicted, 4);
       // Account 3 is cached (read last), account 0 is not: the ledger pays 0 → 1 and 2 → 3.
       assert.notEqual(store.cache.get(keys[3]), undefined);
       assert.equal(store.cache.get(keys[0]), undefined);
