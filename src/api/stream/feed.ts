@@ -1,8 +1,10 @@
 /**
  * The ledger event feed. The node publishes each closed ledger once its commit is durable; the
- * feed hands subscribers one `LedgerEvent` whose records are read through the API's reader and
- * formatted by the routes' own formatters, so a streamed record is byte-identical to the same
- * record in a GET answer.
+ * feed hands subscribers one `LedgerEvent` whose records are formatted by the routes' own
+ * formatters, so a streamed record is byte-identical to the same record in a GET answer. The
+ * ledger's tx records are built from the close result the event carries (`storedTxsOfClose`:
+ * the StoredTx values the store read returns, without reading the ledger back and decoding its
+ * envelopes again); trades and offers are read through the API's reader.
  *
  * Work is per ledger, never per subscriber: each topic is read and formatted on first use and
  * kept with the event (so a ledger nobody streams costs nothing), and per-account lookups go
