@@ -694,6 +694,19 @@ class MetaByteWriter {
 
 /** The stored form of a transaction's meta (txs codec version 4). */
 export function encodeMetaBytes(meta: TxMeta): Buffer {
+  // A closed ledger's meta is encoded by the history write and again by the event feed's records
+  // of the same close: the second asks for the same object and gets the same (never mutated) bytes.
+  const known = encodedMetas.get(meta);
+  if (known !== undefined) return known;
+  const out = encodeMetaBytesOnce(meta);
+  encodedMetas.set(meta, out);
+  return out;
+}
+
+/** Bytes already encoded per meta object; a meta is never changed once its tx is applied. */
+const encodedMetas = new WeakMap<TxMeta, Buffer>();
+
+function encodeMetaBytesOnce(meta: TxMeta): Buffer {
   const w = bytesOut;
   w.pos = 0;
   const m = new MetaByteWriter(w);
