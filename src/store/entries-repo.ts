@@ -6,7 +6,10 @@
  *   offers: [seller, offer id (20 digits)] → null;
  *   bookStamps: [selling, buying] → a counter bumped in every ledger that changes the book, so a
  *           reader that keeps a book decoded (the path finder's workers) can tell whether its copy
- *           is still current from one small read instead of decoding the book again.
+ *           is still current from one small read instead of decoding the book again. The
+ *           reserved pair ["", ""] (no asset key is empty) holds the generation of the whole book,
+ *           bumped with every stamp, so that reader can skip the stamp list in the ledgers (most of
+ *           them under a payment load) that change no book at all.
  */
 import type {Database, RootDatabase, Transaction} from "lmdb";
 import type {AccountEntry, AccountId, AssetKey, DataEntry, EntryKey, LedgerEntry, OfferEntry, TrustLineEntry} from "../ledger/types.js";
@@ -16,6 +19,9 @@ import {decodeEntry, encodeEntry} from "./entry-codec.js";
 type BookKey = [AssetKey, AssetKey, number, string];
 type SellerKey = [AccountId, string];
 type PairKey = [AssetKey, AssetKey];
+
+/** bookStamps' reserved key of the whole book's generation; sorts before every real pair. */
+const ALL_BOOKS: PairKey = ["", ""];
 
 /** Offer ids in index keys: fixed-width decimal, so string order is numeric order. */
 function idKey(offerId: bigint): string {
@@ -73,12 +79,24 @@ export class EntriesRepo {
   private bumpBookStamp(o: OfferEntry): void {
     const pair: PairKey = [assetKey(o.selling), assetKey(o.buying)];
     void this.bookStamps.put(pair, (this.bookStamps.get(pair) ?? 0) + 1);
+    void this.bookStamps.put(ALL_BOOKS, (this.bookStamps.get(ALL_BOOKS) ?? 0) + 1);
+  }
+
+  /**
+   * The whole book's generation: it differs from every earlier ledger's in each ledger that
+   * changes any book. Undefined in a store no change has bumped since it was written by a version
+   * without it (a reader then compares the stamps every ledger).
+   */
+  bookGeneration(txn?: Transaction): number | undefined {
+    return this.bookStamps.get(ALL_BOOKS, txn ? {transaction: txn} : undefined);
   }
 
   /** Every book that ever held an offer, by [selling, buying], with its stamp. */
   bookStampList(txn?: Transaction): Array<{selling: AssetKey; buying: AssetKey; stamp: number}> {
     const out: Array<{selling: AssetKey; buying: AssetKey; stamp: number}> = [];
-    for (const {key, value} of this.bookStamps.getRange({transaction: txn})) out.push({selling: key[0], buying: key[1], stamp: value});
+    for (const {key, value} of this.bookStamps.getRange({transaction: txn})) {
+      if (key[0] !== "") out.push({selling: key[0], buying: key[1], stamp: value});
+    }
     return out;
   }
 

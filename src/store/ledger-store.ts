@@ -459,6 +459,11 @@ export class LedgerStore implements LedgerReader, LedgerStateReader {
     return this.entries.bookStampList(this.snapshot ?? undefined);
   }
 
+  /** The generation of the whole book, bumped in every ledger that changes a book (entries-repo.ts). */
+  bookGeneration(): number | undefined {
+    return this.entries.bookGeneration(this.snapshot ?? undefined);
+  }
+
   /**
    * The sequence of the ledger this thread's reads see. A writing store answers its last closed
    * ledger; a read-only open (a worker) reads the marker committed with each ledger, in the same
