@@ -9,17 +9,24 @@
  *
  *   node dist/native-bench/scale.js [--disk-payments N] [--disk-chunk N] [--retention LEDGERS]
  *     [--scale-accounts M] [--scale-payments N] [--scale-runs N] [--skip-disk] [--skip-accounts]
+ *     [--scale-keep DIR] [--scale-from DIR]
+ *
+ * Each TPS run also splits the node's CPU per committed tx by thread (threads.ts), so growth on
+ * the big ledger is located: main thread, signature workers, libuv pool (LMDB write transactions).
+ * `--scale-keep DIR` keeps a copy of the folder right after the accounts are created; `--scale-from
+ * DIR` starts from a copy of such a folder instead of creating them, for A/B runs of two builds on
+ * the same ledger (the RSS-after-creation and db stats figures are then not measured).
  */
 import {execFileSync} from "node:child_process";
 import {createHash} from "node:crypto";
-import {mkdtempSync, readdirSync, rmSync, statSync} from "node:fs";
+import {cpSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync} from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import {performance} from "node:perf_hooks";
 import {parseArgs} from "node:util";
 import sodium from "sodium-native";
 import {Account, Operation, StrKey, TimeoutInfinite, TransactionBuilder, xdr} from "@stellar/stellar-base";
-import {accountSequence, benchAccount, forEachLimited, fundAccounts, runE2eBench, sendAll, type BenchAccount, type PreSigned} from "./e2e.js";
+import {accountSequence, benchAccount, forEachLimited, fundAccounts, runE2eBench, sendAll, type BenchAccount, type BenchTarget, type PreSigned} from "./e2e.js";
 import {BenchError, BenchErrorCode} from "./errors.js";
 import {field, getJson, postForm, sleep} from "./horizon-http.js";
 import {isEntryPoint, median} from "./measure.js";
@@ -27,6 +34,7 @@ import {logTail, NODE_MAIN, rssParts, startNode, stopNode, type RunningNode} fro
 import {defaultE2eOptions, MAX_OPS_PER_TX, type E2eOptions} from "./options.js";
 import {PaymentSigner} from "./payment-signer.js";
 import {appendResults, formatNumber, formatRatio, markdownTable, textTable} from "./report.js";
+import {threadCpu, threadCpuDelta} from "./threads.js";
 
 export interface ScaleOptions {
   /** Payments per disk run; 0 skips the disk figures. */
@@ -43,6 +51,10 @@ export interface ScaleOptions {
   scaleRuns: number;
   /** Settings shared with the end-to-end run (paying accounts, connections, close interval, build). */
   e2e: E2eOptions;
+  /** Copy the folder of created accounts here before the TPS runs (it must not exist yet). */
+  keepDir?: string;
+  /** Start from a copy of a folder kept by `keepDir` instead of creating the accounts. */
+  fromDir?: string;
 }
 
 export const defaultScaleOptions: ScaleOptions = {
@@ -293,6 +305,63 @@ async function createBulkAccounts(baseUrl: string, passphrase: string, count: nu
   }
 }
 
+/** A TPS run's node CPU per committed tx by thread group (threads.ts), in µs. */
+type ThreadSplit = Map<string, number>;
+
+/**
+ * The node of one TPS run (on `dataDir`, or a fresh folder in the run's temp folder), with its CPU
+ * per thread sampled at the load window's ends; each run's split is pushed to `into`.
+ */
+function threadSplitTarget(dataDir: string | undefined, e2e: E2eOptions, into: ThreadSplit[]): (tmp: string) => Promise<BenchTarget> {
+  return async (tmp) => {
+    const one = await startNode({
+      dataDir: dataDir ?? path.join(tmp, "data"),
+      logPath: path.join(tmp, "node.log"),
+      closeIntervalMs: e2e.closeIntervalMs,
+      startTimeoutMs: e2e.startTimeoutMs,
+      extraArgs: e2e.nodeArgs,
+      nodeMain: e2e.nodeMain,
+    });
+    const pid = one.child.pid;
+    let before = threadCpu(pid);
+    return {
+      baseUrl: one.baseUrl,
+      root: one.root,
+      pids: [pid],
+      stop: () => stopNode(one.child),
+      window: {
+        begin: async () => {
+          before = threadCpu(pid);
+        },
+        end: async (committed) => {
+          const split: ThreadSplit = new Map();
+          const rows: string[][] = [];
+          for (const g of threadCpuDelta(before, threadCpu(pid))) {
+            const us = (g.seconds * 1e6) / Math.max(1, committed);
+            split.set(g.name, us);
+            rows.push([g.name, String(g.threads), `${g.seconds.toFixed(2)} s`, `${formatNumber(us)} µs`]);
+          }
+          into.push(split);
+          const header = ["node thread", "threads", "CPU over the load", "per committed tx"];
+          return {text: `Node CPU by thread:\n${textTable(header, rows)}`, markdown: markdownTable(header, rows)};
+        },
+      },
+    };
+  };
+}
+
+/** Median µs per tx of each thread group on both ledgers, largest growth first. */
+function threadRows(small: ThreadSplit[], big: ThreadSplit[], smallLabel: string, bigLabel: string): string[][] {
+  const names = new Set<string>();
+  for (const s of [...small, ...big]) for (const k of s.keys()) names.add(k);
+  const med = (runs: ThreadSplit[], name: string): number => median(runs.map((s) => s.get(name) ?? 0));
+  return [...names]
+    .map((name) => ({name, a: med(small, name), b: med(big, name)}))
+    .filter((g) => g.a >= 1 || g.b >= 1)
+    .sort((x, y) => y.b - y.a - (x.b - x.a))
+    .map((g) => [`node CPU per tx, thread "${g.name}"`, `${formatNumber(g.a)} → ${formatNumber(g.b)} µs`, `${smallLabel} → ${bigLabel} accounts (median of runs), ${formatRatio(g.b / Math.max(1, g.a))}`]);
+}
+
 export async function runAccountsBench(opts: ScaleOptions, print: (s: string) => void): Promise<ScaleResult> {
   const e2e: E2eOptions = {...opts.e2e, payments: opts.scalePayments};
   const tmp = mkdtempSync(path.join(os.tmpdir(), "diamante-bench-accounts-"));
@@ -303,15 +372,24 @@ export async function runAccountsBench(opts: ScaleOptions, print: (s: string) =>
   let node: RunningNode | undefined;
   try {
     let t = performance.now();
-    node = await startNode({dataDir, logPath, closeIntervalMs: e2e.closeIntervalMs, startTimeoutMs: e2e.startTimeoutMs, extraArgs: e2e.nodeArgs, nodeMain: e2e.nodeMain});
-    const passphrase = field(node.root, "network_passphrase", "GET /");
-    await createBulkAccounts(node.baseUrl, passphrase, opts.scaleAccounts, e2e);
-    const createSeconds = (performance.now() - t) / 1000;
-    const rssAfterCreate = rssParts(node.child.pid);
-    await stopNode(node.child);
-    node = undefined;
-    // Where the file's bytes go (state, history of the create txs, free pages), node stopped.
-    stats = dbStatsText(e2e.nodeMain ?? NODE_MAIN, dataDir);
+    let createSeconds = Number.NaN;
+    let rssAfterCreate = {rss: Number.NaN, anon: Number.NaN, file: Number.NaN};
+    if (opts.fromDir !== undefined) {
+      if (!existsSync(path.join(opts.fromDir, "ledger.mdb"))) throw new BenchError(BenchErrorCode.BadFlag, `--scale-from ${opts.fromDir} holds no ledger.mdb`);
+      cpSync(opts.fromDir, dataDir, {recursive: true});
+      stats = `(accounts from ${opts.fromDir}: not created in this run)`;
+    } else {
+      node = await startNode({dataDir, logPath, closeIntervalMs: e2e.closeIntervalMs, startTimeoutMs: e2e.startTimeoutMs, extraArgs: e2e.nodeArgs, nodeMain: e2e.nodeMain});
+      const passphrase = field(node.root, "network_passphrase", "GET /");
+      await createBulkAccounts(node.baseUrl, passphrase, opts.scaleAccounts, e2e);
+      createSeconds = (performance.now() - t) / 1000;
+      rssAfterCreate = rssParts(node.child.pid);
+      await stopNode(node.child);
+      node = undefined;
+      // Where the file's bytes go (state, history of the create txs, free pages), node stopped.
+      stats = dbStatsText(e2e.nodeMain ?? NODE_MAIN, dataDir);
+      if (opts.keepDir !== undefined) cpSync(dataDir, opts.keepDir, {recursive: true, errorOnExist: true, force: false});
+    }
 
     // Cold start on that folder: from spawn to the first 200 of GET /.
     t = performance.now();
@@ -326,12 +404,19 @@ export async function runAccountsBench(opts: ScaleOptions, print: (s: string) =>
     // the big folder pays from accounts of its own, created by that run.
     const small: number[] = [];
     const big: number[] = [];
+    const smallThreads: ThreadSplit[] = [];
+    const bigThreads: ThreadSplit[] = [];
     let bigRss = Number.NaN;
     for (let r = 0; r < opts.scaleRuns; r++) {
-      const s = await runE2eBench({...e2e, label: `${e2e.accounts.toLocaleString("en-US")} accounts`});
+      const s = await runE2eBench({...e2e, label: `${e2e.accounts.toLocaleString("en-US")} accounts`, target: threadSplitTarget(undefined, e2e, smallThreads)});
       print(s.text);
       small.push(s.figures?.committedTps ?? Number.NaN);
-      const b = await runE2eBench({...e2e, dataDir, accountOffset: r * e2e.accounts, label: `${opts.scaleAccounts.toLocaleString("en-US")} accounts`});
+      const b = await runE2eBench({
+        ...e2e,
+        accountOffset: r * e2e.accounts,
+        label: `${opts.scaleAccounts.toLocaleString("en-US")} accounts`,
+        target: threadSplitTarget(dataDir, e2e, bigThreads),
+      });
       print(b.text);
       big.push(b.figures?.committedTps ?? Number.NaN);
       bigRss = b.figures?.nodeRssBytes ?? Number.NaN;
@@ -341,7 +426,7 @@ export async function runAccountsBench(opts: ScaleOptions, print: (s: string) =>
     const runs = (v: number[]): string => `median of ${v.length}: ${v.map((x) => formatNumber(x)).join(", ")}`;
     const n = opts.scaleAccounts.toLocaleString("en-US");
     rows.push(
-      [`accounts created`, n, `in ${createSeconds.toFixed(0)} s through ledgers, txs of ${MAX_OPS_PER_TX} create_account ops`],
+      [`accounts created`, n, Number.isNaN(createSeconds) ? `copied from ${opts.fromDir ?? ""}` : `in ${createSeconds.toFixed(0)} s through ledgers, txs of ${MAX_OPS_PER_TX} create_account ops`],
       ["data folder", mb(folderBytes(dataDir).size), "after the TPS run"],
       ["node RSS after creating them", mb(rssAfterCreate.rss), `goal ≤ 1.5 GB; ${rssSplit(rssAfterCreate)}`],
       ["node RSS after a cold start", mb(rssAfterStart.rss), rssSplit(rssAfterStart)],
@@ -350,6 +435,7 @@ export async function runAccountsBench(opts: ScaleOptions, print: (s: string) =>
       [`committed TPS at ${e2e.accounts.toLocaleString("en-US")} accounts`, formatNumber(tpsSmall), `baseline, same run; ${runs(small)}`],
       [`committed TPS at ${n} accounts`, formatNumber(tpsBig), `${e2e.payments.toLocaleString("en-US")} payments from ${e2e.accounts.toLocaleString("en-US")} accounts; ${runs(big)}`],
       ["TPS ratio", formatRatio(tpsBig / tpsSmall), "goal ≥ 0.80x"],
+      ...threadRows(smallThreads, bigThreads, e2e.accounts.toLocaleString("en-US"), n),
     );
   } catch (err) {
     if (err instanceof BenchError && err.meta !== undefined) (err.meta as Record<string, unknown>).log ??= logTail(logPath);
@@ -379,6 +465,8 @@ export function parseScaleFlags(argv: string[], e2e: E2eOptions): ScaleOptions &
       "scale-runs": {type: "string"},
       "skip-disk": {type: "boolean"},
       "skip-accounts": {type: "boolean"},
+      "scale-keep": {type: "string"},
+      "scale-from": {type: "string"},
     },
     strict: false,
     allowPositionals: true,
@@ -402,11 +490,13 @@ export function parseScaleFlags(argv: string[], e2e: E2eOptions): ScaleOptions &
     e2e,
     skipDisk: values["skip-disk"] === true || diskPayments === 0,
     skipAccounts: values["skip-accounts"] === true || values["scale-accounts"] === "0",
+    keepDir: typeof values["scale-keep"] === "string" ? values["scale-keep"] : undefined,
+    fromDir: typeof values["scale-from"] === "string" ? values["scale-from"] : undefined,
   };
 }
 
 /** The flags parseScaleFlags reads, so the e2e parser can be handed the rest. */
-export const SCALE_FLAGS = ["--disk-payments", "--disk-chunk", "--retention", "--scale-accounts", "--scale-payments", "--scale-runs"];
+export const SCALE_FLAGS = ["--disk-payments", "--disk-chunk", "--retention", "--scale-accounts", "--scale-payments", "--scale-runs", "--scale-keep", "--scale-from"];
 export const SCALE_SWITCHES = ["--skip-disk", "--skip-accounts"];
 
 /** argv without the scale flags (and their values). */

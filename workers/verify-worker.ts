@@ -6,10 +6,12 @@ import {workerData} from "node:worker_threads";
 import {LedgerStore} from "../src/store/ledger-store.js";
 import {packVerdicts, verifyBatch, type VerifyBatch} from "../src/verify/verdict.js";
 import type {VerifyWorkerData} from "../src/verify/pool.js";
+import {nameThisThread} from "../src/util/thread-names.js";
 
 const data = workerData as VerifyWorkerData;
 const networkId = Buffer.from(data.networkId);
 const store = new LedgerStore({dir: data.dataDir, readOnly: true});
+nameThisThread("verify-worker");
 
 export default function verify(batch: VerifyBatch): {packed: Uint8Array; runMs: number} {
   const t0 = performance.now();

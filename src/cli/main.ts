@@ -8,6 +8,7 @@ import {defaultNodeOptions} from "../node/options.js";
 import {rootKeypair} from "../ledger/genesis.js";
 import {DEFAULT_PASSPHRASE, STROOPS_PER_DIAM} from "../ledger/options.js";
 import {DiamanteError} from "../util/errors.js";
+import {nameStartupThreads} from "../util/thread-names.js";
 import {networkCommand, NETWORK_USAGE} from "./network-command.js";
 import {NetworkUsageError} from "./network.js";
 
@@ -138,6 +139,8 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case "start": {
+      // Before any worker starts: per-thread CPU figures (native-bench) tell the threads apart.
+      nameStartupThreads();
       const [{Node}, {loadNodeConfig}, {TcpOverlay}] = await Promise.all([import("../node/node.js"), import("../node/config.js"), import("../overlay/tcp-overlay.js")]);
       const file = values.config !== undefined ? loadNodeConfig(values.config) : undefined;
       const node = new Node(
