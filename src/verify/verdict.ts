@@ -6,12 +6,33 @@ import {decodeTxFrame} from "../tx/frame.js";
 import {verifyFrameSignatures} from "../tx/verify.js";
 import {DiamanteError} from "../util/errors.js";
 import type {Verdict} from "./interface.js";
+import type {TxFrame} from "../tx/interface.js";
 import {Packr} from "msgpackr";
 
+/**
+ * A reader that holds no entries: the candidates are then the master keys of the tx's accounts
+ * and its extra signers, none of which needs a read.
+ */
+const NO_ENTRIES: LedgerStateReader = {getEntry: () => undefined};
+
+/** Every signature (and every fee-bump signature) was matched to a key. */
+function allMatched(frame: TxFrame): boolean {
+  return frame.verified.length === frame.signatures.length && (!frame.isFeeBump || frame.verifiedFeeBump.length === frame.feeBumpSignatures.length);
+}
+
+/**
+ * Master keys first, the accounts' signers only when some signature is left unmatched: almost
+ * every tx is signed by its source's master key alone, and reading the source account to learn
+ * its signers was the worker's one LMDB read per tx, a random page of a big `entries` table
+ * (profiled at 250,000 accounts: 30 → 319 ms of the worker per 10,000 payments). A match is a
+ * verified ed25519 signature by that key, so it is right whatever the account's signers are;
+ * weights and thresholds are checked on the main thread against the current entry, as before.
+ */
 export function verdictFor(envelope: Buffer, networkId: Buffer, reader: LedgerStateReader): Verdict {
   try {
     const frame = decodeTxFrame(envelope, networkId);
-    verifyFrameSignatures(frame, reader);
+    verifyFrameSignatures(frame, NO_ENTRIES);
+    if (!allMatched(frame)) verifyFrameSignatures(frame, reader);
     return {ok: true, frame};
   } catch (e) {
     if (e instanceof DiamanteError) return {ok: false, error: e.toData()};
