@@ -13,6 +13,7 @@
  *   node dist/native-bench/streams.js [--ws N] [--sse N] [e2e flags: --payments N --accounts K …]
  */
 import {fork, type ChildProcess} from "node:child_process";
+import {readFileSync, readdirSync} from "node:fs";
 import {fileURLToPath} from "node:url";
 import {benchAccount, runE2eBench, parseE2eFlags, type E2eResult} from "./e2e.js";
 import {getRecord, pageRecords, sleep} from "./horizon-http.js";
@@ -21,7 +22,7 @@ import {isEntryPoint} from "./measure.js";
 import {rssBytes} from "./node-process.js";
 import {defaultE2eOptions, type E2eOptions} from "./options.js";
 import {formatNumber, formatRatio, markdownTable, textTable} from "./report.js";
-import type {ConsumerCount, ConsumersOptions, ConsumersReport} from "./stream-consumers.js";
+import {recordsDigest, type ConsumerCount, type ConsumersOptions, type ConsumersReport} from "./stream-consumers.js";
 
 export interface StreamsBenchOptions {
   wsSubscribers: number;
@@ -73,18 +74,61 @@ async function newestPayment(baseUrl: string): Promise<string> {
   return r === undefined ? "" : String(r.paging_token);
 }
 
-/** Payment records after `cursor` (of one account, or all), counted page by page. */
-async function paymentsAfter(baseUrl: string, cursor: string, account = ""): Promise<number> {
-  let n = 0;
+/**
+ * Payment records after `cursor` (of one account, or all), read page by page: their count and
+ * the digest a consumer that received exactly them computes (`recordsDigest`). A record's JSON
+ * is the GET's record as the node wrote it (parsing and writing again gives back its bytes).
+ */
+async function paymentsAfter(baseUrl: string, cursor: string, account = ""): Promise<{count: number; digest: string}> {
+  const all: {token: string; json: string}[] = [];
   let at = cursor;
   const path = account === "" ? "/payments" : `/accounts/${account}/payments`;
   for (;;) {
     const page = await getRecord(baseUrl, `${path}?order=asc&limit=200${at === "" ? "" : `&cursor=${at}`}`);
     const records = pageRecords(page, "GET /payments");
-    n += records.length;
-    if (records.length < 200) return n;
+    for (const r of records) all.push({token: String(r.paging_token), json: JSON.stringify(r)});
+    if (records.length < 200) return {count: all.length, digest: recordsDigest(all)};
     at = String(records[records.length - 1]!.paging_token);
   }
+}
+
+/** CPU ticks (user + system) of each thread of a process, by thread id; empty where /proc is not readable. */
+function threadTicks(pid: number | undefined): Map<number, number> {
+  const out = new Map<number, number>();
+  if (pid === undefined) return out;
+  try {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      try {
+        const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8");
+        const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+        out.set(Number(tid), Number(fields[11]) + Number(fields[12]));
+      } catch {
+        // The thread ended between the listing and the read.
+      }
+    }
+  } catch {
+    // No /proc: the split is reported as n/a.
+  }
+  return out;
+}
+
+/** Clock ticks per second of /proc's CPU times (USER_HZ, 100 on Linux). */
+const TICKS_PER_SECOND = 100;
+
+/**
+ * The node's CPU between two thread snapshots, split into its main thread (the event loop: the
+ * API, uWS's native writes, ledger close, and the GC work V8 does there) and the others (V8's GC
+ * helpers, the verify workers, libuv's pool, LMDB's writer), in seconds.
+ */
+function threadSplit(pid: number | undefined, before: Map<number, number>, after: Map<number, number>): {main: number; others: number} {
+  let main = 0;
+  let others = 0;
+  for (const [tid, ticks] of after) {
+    const d = (ticks - (before.get(tid) ?? 0)) / TICKS_PER_SECOND;
+    if (tid === pid) main += d;
+    else others += d;
+  }
+  return {main, others};
 }
 
 /** Waits until the newest payment stays the same for QUIET_MS and the queue is empty. */
@@ -132,10 +176,25 @@ async function publishLag(baseUrl: string): Promise<PublishLag> {
 
 export async function runStreamsBench(e2e: Partial<E2eOptions>, opts: StreamsBenchOptions = defaultStreamsBenchOptions): Promise<{text: string; markdown: string}> {
   const base: E2eOptions = {...defaultE2eOptions, ...e2e};
-  const quiet: E2eResult = await runE2eBench({...base, label: "no subscribers"});
+  let quietThreads = {main: Number.NaN, others: Number.NaN};
+  const quiet: E2eResult = await runE2eBench({
+    ...base,
+    label: "no subscribers",
+    // Nothing runs beside the load: only the node's threads are read, as in the run with subscribers.
+    async sideLoad(_baseUrl, nodePid) {
+      const from = threadTicks(nodePid);
+      return {
+        stop: async () => {},
+        async afterMeasure() {
+          quietThreads = threadSplit(nodePid, from, threadTicks(nodePid));
+        },
+      };
+    },
+  });
   let report: ConsumersReport | undefined;
-  /** Payments committed while subscribed, by what a consumer follows ("": all). */
-  const expected = new Map<string, number>();
+  let loadedThreads = {main: Number.NaN, others: Number.NaN};
+  /** Payments committed while subscribed, by what a consumer follows ("": all): count and digest. */
+  const expected = new Map<string, {count: number; digest: string}>();
   const accounts = Array.from({length: base.accounts}, (_, i) => benchAccount((base.accountOffset ?? 0) + i).keypair.publicKey());
   let settledInTime = false;
   let rssBefore = Number.NaN;
@@ -160,6 +219,7 @@ export async function runStreamsBench(e2e: Partial<E2eOptions>, opts: StreamsBen
       });
       rssSubscribed = rssBytes(nodePid);
       const lagBefore = await publishLag(baseUrl);
+      const threadsFrom = threadTicks(nodePid);
       return {
         async stop() {
           // Sending ended: let the last payments commit and reach everyone before counting.
@@ -172,6 +232,7 @@ export async function runStreamsBench(e2e: Partial<E2eOptions>, opts: StreamsBen
         },
         // Counting what each consumer should have got reads every account's payments: not the load's cost.
         async afterMeasure() {
+          loadedThreads = threadSplit(nodePid, threadsFrom, threadTicks(nodePid));
           for (const c of [...(report?.ws ?? []), ...(report?.sse ?? [])]) if (!expected.has(c.follows)) expected.set(c.follows, await paymentsAfter(baseUrl, from, c.follows));
         },
       };
@@ -185,8 +246,12 @@ export async function runStreamsBench(e2e: Partial<E2eOptions>, opts: StreamsBen
     const xs = cs.map((c) => c.records).sort((a, b) => a - b);
     return xs.length > 0 ? `${xs[0]} / ${xs[xs.length - 1]}` : "n/a";
   };
-  const whole = (cs: ConsumerCount[]): string => `${cs.filter((c) => c.records === expected.get(c.follows)).length} of ${cs.length}`;
-  const complete = r !== undefined && [...r.ws, ...r.sse].every((c) => c.records === expected.get(c.follows));
+  /** Got every record it follows, once, in order, with the GET's bytes: the same count and digest. */
+  const exact = (c: ConsumerCount): boolean => c.records === expected.get(c.follows)?.count && c.digest === expected.get(c.follows)?.digest;
+  const whole = (cs: ConsumerCount[]): string => `${cs.filter(exact).length} of ${cs.length}`;
+  const complete = r !== undefined && [...r.ws, ...r.sse].every(exact);
+  const payments = base.payments;
+  const perTx = (seconds: number): string => `${formatNumber((seconds * 1e6) / payments)} µs`;
   const firehose = (cs: ConsumerCount[]): ConsumerCount[] => cs.filter((c) => c.follows === "");
   const oneAccount = (cs: ConsumerCount[]): ConsumerCount[] => cs.filter((c) => c.follows !== "");
   const fanP99Ms = r === undefined ? Number.NaN : r.spreadUs.p99 / 1000;
@@ -198,14 +263,18 @@ export async function runStreamsBench(e2e: Partial<E2eOptions>, opts: StreamsBen
       `${opts.wsSubscribers} ws (topic payments; ${opts.firehoseWs} unfiltered, the others one account each) + ${opts.sseStreams} sse (${opts.firehoseSse} /payments, the others /accounts/{id}/payments), in their own process`,
     ],
     ["ratio", formatRatio(tpsLoaded / tpsQuiet), "goal ≥ 0.9"],
-    ["payment records committed while subscribed", formatNumber(expected.get("") ?? Number.NaN), settledInTime ? "counted from /payments after the load settled" : "the load had not settled when counted"],
+    ["payment records committed while subscribed", formatNumber(expected.get("")?.count ?? Number.NaN), settledInTime ? "counted from /payments after the load settled" : "the load had not settled when counted"],
     ["ws records per subscriber min / max: all payments | one account", r === undefined ? "n/a" : `${minMax(firehose(r.ws))} | ${minMax(oneAccount(r.ws))}`, ""],
     [
       "sse records per stream min / max: all payments | one account",
       r === undefined ? "n/a" : `${minMax(firehose(r.sse))} | ${minMax(oneAccount(r.sse))}`,
       r === undefined ? "" : `${r.sseReconnects} reconnections after goodbyes (limit=200), with Last-Event-ID`,
     ],
-    ["consumers that got every record they follow: ws | sse", r === undefined ? "n/a" : `${whole(r.ws)} | ${whole(r.sse)}`, "count equal to /payments or /accounts/{id}/payments after the start token"],
+    [
+      "consumers that got every record they follow: ws | sse",
+      r === undefined ? "n/a" : `${whole(r.ws)} | ${whole(r.sse)}`,
+      "count and SHA-256 of the records' bytes equal to those of /payments or /accounts/{id}/payments after the start token",
+    ],
     ["every record to every consumer", complete ? "yes" : "NO", ""],
     ["records out of paging order", r === undefined ? "n/a" : String(r.outOfOrder), "over all consumers"],
     ["connection errors / ws closed by the node", r === undefined ? "n/a" : `${r.errors} / ${r.wsClosedByNode}`, ""],
@@ -218,6 +287,16 @@ export async function runStreamsBench(e2e: Partial<E2eOptions>, opts: StreamsBen
     ["delivery lag p99 (publish p99 + fan-out p99)", `≤ ${formatNumber(lag.p99Ms + fanP99Ms)} ms`, "from the ledger event to the last consumer"],
     ["node RSS before / subscribed / after the load", `${mib(rssBefore)} / ${mib(rssSubscribed)} / ${mib(rssAfter)}`, `${mib(quiet.figures?.nodeRssBytes ?? Number.NaN)} after the same load without subscribers`],
     ["consumer process RSS", r === undefined ? "n/a" : mib(r.consumerRssBytes), ""],
+    [
+      "node CPU per payment sent, main thread / other threads: no subscribers | with",
+      `${perTx(quietThreads.main)} / ${perTx(quietThreads.others)} | ${perTx(loadedThreads.main)} / ${perTx(loadedThreads.others)}`,
+      "/proc/PID/task/*/stat from the first send until committed; main: event loop, uWS writes, GC on it; others: V8 GC helpers, verify workers, libuv, LMDB",
+    ],
+    [
+      "consumer process CPU per payment sent",
+      r === undefined ? "n/a" : `${formatNumber(r.consumerCpuUs / payments)} µs`,
+      "the 1,200 consumers' share of the same cores, from subscribed until the load settled (no record parsed: tokens by byte search, SHA-256 of the bytes)",
+    ],
   ];
   const header = ["streams", "value", "detail"];
   return {
