@@ -17,10 +17,10 @@ import {toidString} from "../../store/toid.js";
 import {plainMetaOf, storedTxsOfClose} from "../../store/records.js";
 import {balancesByOperation} from "../../store/balance-history.js";
 import {isPaymentOp, storedOp} from "../../store/ledger-store.js";
-import {effectRecord, operationEffects, txOutcomeXdr} from "../format/effect.js";
+import {effectRecord, operationEffects, txOutcomeXdr, type EffectRecord} from "../format/effect.js";
 import {ledgerRecord, type LedgerRecord} from "../format/ledger.js";
-import {offerRecord} from "../format/offer.js";
-import {operationRecord} from "../format/operation.js";
+import {offerRecord, type OfferRecord} from "../format/offer.js";
+import {operationRecord, type OperationRecord} from "../format/operation.js";
 import {tradeRecord, type TradeRecord} from "../format/trade.js";
 import {transactionRecord, type TransactionRecord} from "../format/transaction.js";
 import {orientTrade} from "../queries/trades.js";
@@ -210,9 +210,127 @@ function frameOf(token: string | undefined, json: () => string): () => Buffer {
   return () => (bytes ??= Buffer.from(eventFrame(token, json())));
 }
 
-function feedRecord<R extends {paging_token: string}>(record: R, ledger: number): FeedRecord<R> {
-  const json = JSON.stringify(record);
-  return {token: record.paging_token, record, json, ledger, frame: frameOf(record.paging_token, () => json)};
+/**
+ * A record of a topic. The records of a ledger are many (one per payment, effect, …) and live
+ * while the feed keeps the ledger: each kind is a class (one shape, fields set once in the
+ * constructor, methods on the prototype) rather than an object literal spread from another with
+ * closures of its own, which allocated several objects per record and left V8 slow shapes.
+ */
+class Rec<R extends {paging_token: string}> implements FeedRecord<R> {
+  readonly token: string;
+  readonly json: string;
+  private bytes: Buffer | undefined = undefined;
+
+  constructor(
+    readonly record: R,
+    readonly ledger: number,
+  ) {
+    this.token = record.paging_token;
+    this.json = JSON.stringify(record);
+  }
+
+  frame(): Buffer {
+    return (this.bytes ??= Buffer.from(eventFrame(this.token, this.json)));
+  }
+}
+
+class TxRec extends Rec<TransactionRecord> implements TransactionFeedRecord {
+  constructor(
+    record: TransactionRecord,
+    ledger: number,
+    readonly txHash: string,
+    readonly successful: boolean,
+    readonly accounts: ReadonlySet<AccountId>,
+  ) {
+    super(record, ledger);
+  }
+}
+
+class OpRec extends Rec<OperationRecord> implements OperationFeedRecord {
+  private joined: string | undefined = undefined;
+  private joinedBytes: Buffer | undefined = undefined;
+
+  constructor(
+    record: OperationRecord,
+    ledger: number,
+    readonly opId: string,
+    readonly txHash: string,
+    readonly transactionSuccessful: boolean,
+    readonly payment: boolean,
+    readonly accounts: ReadonlySet<AccountId>,
+    /** The transaction records of the ledger by hash, made on first use by any of its operations. */
+    private readonly txOf: (hash: string) => TransactionRecord | undefined,
+  ) {
+    super(record, ledger);
+  }
+
+  joinedJson(): string {
+    if (this.joined === undefined) {
+      const tx = this.txOf(this.txHash);
+      this.joined = tx === undefined ? this.json : JSON.stringify({...this.record, transaction: tx});
+    }
+    return this.joined;
+  }
+
+  joinedFrame(): Buffer {
+    return (this.joinedBytes ??= Buffer.from(eventFrame(this.token, this.joinedJson())));
+  }
+}
+
+class EffectRec extends Rec<EffectRecord> implements EffectFeedRecord {
+  constructor(
+    record: EffectRecord,
+    ledger: number,
+    readonly opId: string,
+    readonly txHash: string,
+    readonly accounts: ReadonlySet<AccountId>,
+  ) {
+    super(record, ledger);
+  }
+}
+
+class OfferRec extends Rec<OfferRecord> implements OfferFeedRecord {
+  constructor(
+    record: OfferRecord,
+    ledger: number,
+    readonly offerId: bigint,
+    readonly seller: AccountId,
+    readonly selling: AssetKey,
+    readonly buying: AssetKey,
+    readonly created: boolean,
+  ) {
+    super(record, ledger);
+  }
+}
+
+class TradeRec extends Rec<TradeRecord> implements TradeFeedRecord {
+  readonly accounts: ReadonlySet<AccountId>;
+  readonly offerIds: ReadonlySet<string>;
+  readonly pairKey: string;
+  private readonly byBase = new Map<AssetKey, {record: TradeRecord; json: string; frame(): Buffer}>();
+
+  constructor(
+    readonly row: TradeRow,
+    private readonly base: string,
+  ) {
+    super(tradeRecord(orientTrade(row), base), row.ledger);
+    this.accounts = new Set([row.maker, row.taker]);
+    const offerIds = new Set<string>([row.makerOfferId.toString()]);
+    if ((row.takerOfferId & (1n << 62n)) === 0n) offerIds.add(row.takerOfferId.toString());
+    this.offerIds = offerIds;
+    this.pairKey = pairKey(row.sold, row.bought);
+  }
+
+  oriented(asset: AssetKey): {record: TradeRecord; json: string; frame(): Buffer} {
+    let hit = this.byBase.get(asset);
+    if (hit === undefined) {
+      const record = tradeRecord(orientTrade(this.row, asset), this.base);
+      const json = JSON.stringify(record);
+      hit = {record, json, frame: frameOf(this.token, () => json)};
+      this.byBase.set(asset, hit);
+    }
+    return hit;
+  }
 }
 
 /** The topics of one ledger for one origin; each built on first use. */
@@ -235,18 +353,13 @@ class Topics implements LedgerTopics {
   ) {}
 
   get ledgers(): FeedRecord<LedgerRecord>[] {
-    return (this.ledgerList ??= [feedRecord(ledgerRecord(this.data.input.header, this.base), this.data.seq)]);
+    return (this.ledgerList ??= [new Rec(ledgerRecord(this.data.input.header, this.base), this.data.seq)]);
   }
 
   get transactions(): TransactionFeedRecord[] {
     if (this.txList === undefined) {
       const parts = this.data.participants.txs;
-      this.txList = this.data.txs.map((tx) => ({
-        ...feedRecord(transactionRecord(tx, this.base), tx.ledger),
-        txHash: tx.hash,
-        successful: tx.successful,
-        accounts: parts.get(tx.index) ?? NO_ACCOUNTS,
-      }));
+      this.txList = this.data.txs.map((tx) => new TxRec(transactionRecord(tx, this.base), tx.ledger, tx.hash, tx.successful, parts.get(tx.index) ?? NO_ACCOUNTS));
     }
     return this.txList;
   }
@@ -260,27 +373,9 @@ class Topics implements LedgerTopics {
         if (txRecords.size === 0) for (const t of this.transactions) txRecords.set(t.txHash, t.record);
         return txRecords.get(hash);
       };
-      this.opList = this.data.ops.map((op) => {
-        const base = feedRecord(operationRecord(op, this.base), op.ledger);
-        let joined: string | undefined;
-        const joinedJson = (): string => {
-          if (joined === undefined) {
-            const tx = txOf(op.txHash);
-            joined = tx === undefined ? base.json : JSON.stringify({...base.record, transaction: tx});
-          }
-          return joined;
-        };
-        return {
-          ...base,
-          opId: op.id,
-          txHash: op.txHash,
-          transactionSuccessful: op.transactionSuccessful,
-          payment: payments.has(op.id),
-          accounts: parts.get(op.id) ?? NO_ACCOUNTS,
-          joinedJson,
-          joinedFrame: frameOf(base.token, joinedJson),
-        };
-      });
+      this.opList = this.data.ops.map(
+        (op) => new OpRec(operationRecord(op, this.base), op.ledger, op.id, op.txHash, op.transactionSuccessful, payments.has(op.id), parts.get(op.id) ?? NO_ACCOUNTS, txOf),
+      );
     }
     return this.opList;
   }
@@ -307,12 +402,7 @@ class Topics implements LedgerTopics {
         if (outcome === null) continue;
         const opAccounts = parts.get(op.id) ?? NO_ACCOUNTS;
         for (const e of operationEffects(op, outcome)) {
-          out.push({
-            ...feedRecord(effectRecord(op, e, this.base), op.ledger),
-            opId: op.id,
-            txHash: op.txHash,
-            accounts: opAccounts.has(e.account) ? new Set([e.account]) : NO_ACCOUNTS,
-          });
+          out.push(new EffectRec(effectRecord(op, e, this.base), op.ledger, op.id, op.txHash, opAccounts.has(e.account) ? new Set([e.account]) : NO_ACCOUNTS));
         }
       }
       this.effectList = out;
@@ -322,30 +412,7 @@ class Topics implements LedgerTopics {
 
   get trades(): TradeFeedRecord[] {
     if (this.tradeList === undefined) {
-      this.tradeList = this.data.trades.map((row) => {
-        const natural = feedRecord(tradeRecord(orientTrade(row), this.base), row.ledger);
-        const byBase = new Map<AssetKey, {record: TradeRecord; json: string; frame(): Buffer}>();
-        const offerIds = new Set<string>([row.makerOfferId.toString()]);
-        if ((row.takerOfferId & (1n << 62n)) === 0n) offerIds.add(row.takerOfferId.toString());
-        const base = this.base;
-        return {
-          ...natural,
-          row,
-          accounts: new Set([row.maker, row.taker]),
-          offerIds,
-          pairKey: pairKey(row.sold, row.bought),
-          oriented(asset: AssetKey): {record: TradeRecord; json: string; frame(): Buffer} {
-            let hit = byBase.get(asset);
-            if (hit === undefined) {
-              const record = tradeRecord(orientTrade(row, asset), base);
-              const json = JSON.stringify(record);
-              hit = {record, json, frame: frameOf(natural.token, () => json)};
-              byBase.set(asset, hit);
-            }
-            return hit;
-          },
-        };
-      });
+      this.tradeList = this.data.trades.map((row) => new TradeRec(row, this.base));
     }
     return this.tradeList;
   }
@@ -358,14 +425,9 @@ class Topics implements LedgerTopics {
         const offer = this.reader.offer(id);
         if (offer === undefined) continue;
         const closedAt = this.reader.header(offer.lastModifiedLedger)?.closeTime ?? null;
-        out.push({
-          ...feedRecord(offerRecord(offer, closedAt, this.base), this.data.seq),
-          offerId: id,
-          seller: offer.sellerId,
-          selling: assetKey(offer.selling),
-          buying: assetKey(offer.buying),
-          created: this.data.createdOffers.has(id.toString()),
-        });
+        out.push(
+          new OfferRec(offerRecord(offer, closedAt, this.base), this.data.seq, id, offer.sellerId, assetKey(offer.selling), assetKey(offer.buying), this.data.createdOffers.has(id.toString())),
+        );
       }
       this.offerList = out;
     }

@@ -77,7 +77,7 @@ function opItems(records: readonly OperationFeedRecord[], withFailed: boolean, j
   if (!join) return kept(records, (r) => (withFailed || r.transactionSuccessful) && keep(r));
   const out: StreamItem[] = [];
   for (const r of records) {
-    if ((withFailed || r.transactionSuccessful) && keep(r)) out.push(join ? {token: r.token, json: r.joinedJson(), frame: r.joinedFrame} : r);
+    if ((withFailed || r.transactionSuccessful) && keep(r)) out.push(join ? {token: r.token, json: r.joinedJson(), frame: () => r.joinedFrame()} : r);
   }
   return out;
 }
