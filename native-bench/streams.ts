@@ -10,7 +10,7 @@
  * the node's memory before and after, and committed TPS with subscribers as a ratio of the run
  * without (goal ≥ 0.9).
  *
- *   node dist/native-bench/streams.js [--ws N] [--sse N] [e2e flags: --payments N --accounts K …]
+ *   node dist/native-bench/streams.js [--ws N] [--sse N] [--node-main OTHER/dist/src/cli/main.js] [e2e flags: --payments N --accounts K …]
  */
 import {fork, type ChildProcess} from "node:child_process";
 import {readFileSync, readdirSync} from "node:fs";
@@ -315,9 +315,12 @@ if (isEntryPoint(import.meta.url)) {
     if (!Number.isInteger(v) || v < 0) throw new Error(`${flag} takes a whole number ≥ 0`);
     return v;
   };
+  // Another build's node against this bench (A/B runs): its dist/src/cli/main.js.
+  const mainAt = args.indexOf("--node-main");
+  const nodeMain = mainAt >= 0 ? args.splice(mainAt, 2)[1] : undefined;
   const wsSubscribers = own("--ws") ?? defaultStreamsBenchOptions.wsSubscribers;
   const sseStreams = own("--sse") ?? defaultStreamsBenchOptions.sseStreams;
-  const result = await runStreamsBench(parseE2eFlags(args), {...defaultStreamsBenchOptions, wsSubscribers, sseStreams});
+  const result = await runStreamsBench({...parseE2eFlags(args), ...(nodeMain !== undefined ? {nodeMain} : {})}, {...defaultStreamsBenchOptions, wsSubscribers, sseStreams});
   console.log(machineMarkdown(machineInfo()));
   console.log(result.text);
   console.log("\n----- markdown -----\n");
