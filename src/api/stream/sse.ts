@@ -184,6 +184,12 @@ export class SseStreams {
   private heartbeat: NodeJS.Timeout | null = null;
   /** Object renders of the current ledger, by URL: one render per ledger whatever the subscriber count. */
   private renders = new Map<string, Promise<Reply>>();
+  /**
+   * Parameter checks the route accepted since the last ledger, by request (`checkParams`): a
+   * client reconnecting after each goodbye asks the same request many times a ledger, and the
+   * route's answer to it cannot change before the next ledger is committed.
+   */
+  private accepted = new Set<string>();
   private readonly closed: Record<CloseReason, number> = {client: 0, limit: 0, overflow: 0, error: 0, shutdown: 0};
   /** Collection streams that caught up from the feed's kept ledgers, and pages read from history. */
   private readonly served = {window: 0, pages: 0};
@@ -416,8 +422,14 @@ export class SseStreams {
     q.set("cursor", parseToid(s.lastToken!) !== undefined ? "now" : s.lastToken!);
     q.set("limit", "1");
     q.set("order", "asc");
+    const key = `${s.ctx.path}?${q.toString()}`;
+    if (this.accepted.has(key)) return null;
+    const accepted = this.accepted;
     const reply = await answer(s.route, {...s.ctx, query: q});
-    return reply.status === 200 ? null : reply;
+    if (reply.status !== 200) return reply;
+    // Kept only if no ledger came meanwhile (a new ledger starts a new set).
+    accepted.add(key);
+    return null;
   }
 
   /** One page of the route from the stream's cursor, or null when the stream failed meanwhile. */
@@ -494,6 +506,7 @@ export class SseStreams {
 
   private onLedger(e: LedgerEvent): void {
     this.renders = new Map();
+    this.accepted = new Set();
     for (const s of this.streams) {
       if (s.pending !== null) s.pending.push(e);
       else if (s.conn !== null && s.conn.open) this.deliver(s, e);

@@ -52,6 +52,8 @@ class Chain {
   private readonly kept: LedgerEvent[] = [];
   /** Route calls: the `limit` each asked for. */
   readonly reads: number[] = [];
+  /** Route calls refused for a parameter (refuse=1). */
+  refused = 0;
   /** Run inside the next route call, after its page is read (a ledger closing during the read). */
   duringRead: (() => void) | null = null;
 
@@ -97,6 +99,10 @@ class Chain {
     pattern: "/payments",
     cacheable: false,
     handle: (ctx: RouteContext): Reply => {
+      if (ctx.query.get("refuse") === "1") {
+        this.refused++;
+        throw new ApiError(ApiErrorCode.BAD_REQUEST, "refused");
+      }
       const raw = ctx.query.get("cursor") ?? "0";
       const cursor = raw === "now" ? toid(this.latest, 0xfffff, 0xfff) : raw;
       if (!/^\d{1,19}$/.test(cursor)) throw new ApiError(ApiErrorCode.BAD_REQUEST, "cursor must be a paging token");
@@ -238,6 +244,27 @@ describe("SSE streams from the feed's kept ledgers", () => {
     assert.deepEqual(got, chain.after(start).slice(0, 12));
     // No history page: each connection only checked its parameters.
     assert.equal(streams.catchUpCounts().pages, 0);
+    streams.stop();
+  });
+
+  it("reconnections within one ledger check their parameters with the route once; the next ledger checks again", async () => {
+    const {chain, streams, open} = setup(5, 20, {defaultPageLimit: 10, maxPageLimit: 200});
+    const got: string[] = [];
+    const connect = async (): Promise<void> => {
+      const s = got.length === 0 ? await open(`limit=2&cursor=${tokenOf(18, 0)}`) : await open("limit=2", got[got.length - 1]!);
+      got.push(...ids(s.state.written));
+    };
+    for (let n = 0; n < 3; n++) await connect();
+    // Three connections, the same request: one check reached the route.
+    assert.deepEqual(chain.reads, [1]);
+    chain.close();
+    await connect();
+    assert.deepEqual(chain.reads, [1, 1]);
+    assert.deepEqual(got, chain.after(tokenOf(18, 0)).slice(0, 8));
+    // A request the route refuses is refused every time (nothing kept of it).
+    for (let n = 0; n < 2; n++) await assert.rejects(open("limit=2&refuse=1", got[got.length - 1]!), (err: unknown) => err instanceof ApiError);
+    assert.equal(chain.refused, 2);
+    assert.equal(streams.count, 0);
     streams.stop();
   });
 
