@@ -104,6 +104,8 @@ function valuesOf(env: Envelope): Buffer[] {
 export class HerderNetwork {
   private readonly opts: HerderNetworkOptions;
   private held: Held[] = [];
+  /** When each (need, peer) was last asked for; entries older than the fetch timeout are dropped each tick. */
+  private readonly requested = new Map<string, number>();
   /** Later slots' envelopes, waiting for the ledger before them. */
   private future: Held[] = [];
   private timer: NodeJS.Timeout | null = null;
@@ -296,10 +298,15 @@ export class HerderNetwork {
     const needs = new Set<string>();
     if (st.pledges.type !== "externalize" && !Buffer.isBuffer(st.quorumSetHash)) return;
     if (st.pledges.type !== "externalize" && !consensus.quorumSet(st.quorumSetHash)) needs.add("q:" + hex(st.quorumSetHash));
-    for (const v of valuesOf(env)) {
-      if (!Buffer.isBuffer(v) || v.length !== SCP_VALUE_BYTES) continue;
-      const h = hex(decodeScpValue(v).txSetHash);
-      if (!herder.txSet(h)) needs.add("t:" + h);
+    // A statement about the ledger closed here last (a peer's late PREPARE or CONFIRM of it) needs
+    // no tx set: its value is applied already. Fetching would pull a whole set only to verify
+    // txs that are in the ledger.
+    if (st.slotIndex > lcl) {
+      for (const v of valuesOf(env)) {
+        if (!Buffer.isBuffer(v) || v.length !== SCP_VALUE_BYTES) continue;
+        const h = hex(decodeScpValue(v).txSetHash);
+        if (!herder.txSet(h)) needs.add("t:" + h);
+      }
     }
     const held: Held = {env, bytes, from: peer, needs, since: Date.now(), asked: new Set([peer])};
     if (st.slotIndex > lcl + 1) this.noteAhead(st.slotIndex - 1, [peer]);
@@ -321,7 +328,16 @@ export class HerderNetwork {
     if (this.held.length + this.future.length > this.opts.maxHeldEnvelopes) (this.future.length > 0 ? this.future : this.held).shift();
   }
 
+  /**
+   * Asks a peer for a quorum set or tx set, once per fetch timeout: every held envelope naming
+   * the same set would otherwise ask for it again, and each answer is a whole tx set.
+   */
   private request(need: string, peer: PeerId): void {
+    const key = need + "@" + peer;
+    const now = Date.now();
+    const last = this.requested.get(key);
+    if (last !== undefined && now - last < this.opts.fetchTimeoutMs) return;
+    this.requested.set(key, now);
     const hash = Buffer.from(need.slice(2), "hex");
     this.modules.overlay.send(peer, need.startsWith("q:") ? {type: "get_qset", hash} : {type: "get_tx_set", hash});
   }
@@ -560,6 +576,7 @@ export class HerderNetwork {
   private tick(): void {
     const now = Date.now();
     const {herder, log} = this.modules;
+    for (const [key, at] of this.requested) if (now - at >= this.opts.fetchTimeoutMs) this.requested.delete(key);
     // Fetches not answered: ask another peer; past 4 timeouts, SCP sees the envelope anyway
     // (values whose tx set is unknown are then only "maybe valid": never voted for here).
     const overdue: Held[] = [];
