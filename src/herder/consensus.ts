@@ -38,7 +38,8 @@ export interface ConsensusOptions {
 
 /** Where a validator keeps its latest statements per slot (the store's ScpStateRepo). */
 export interface SlotStateStore {
-  saveSync(slot: number, envelopes: Buffer[]): void;
+  /** Durable (on disk) when it returns; throws, writing nothing, if the commit failed. */
+  saveSync(slots: ReadonlyArray<{slot: number; envelopes: Buffer[]}>): void;
   load(fromSlot: number): Array<{slot: number; envelopes: Buffer[]}>;
 }
 
@@ -55,6 +56,20 @@ export class Consensus implements SCPDriver, ConsensusEngine, ConsensusNet {
    * before holding it and SCP verifies again on receipt; the second check is this lookup.
    */
   private readonly verified = new WeakSet<Envelope>();
+  /**
+   * Statements of this event-loop turn, sent once the state holding them is on disk. Each
+   * statement used to be written with its own durable commit (an fsync of 10-40 ms on a busy
+   * disk, blocking the main thread) before it left; peers' messages that arrived meanwhile then
+   * made the next statement, and the next fsync. Now the statements SCP emits while this turn's
+   * messages are processed share one commit: the latest state of each slot, written before any
+   * of them is sent.
+   */
+  private unsentState = new Map<number, Envelope[]>();
+  private unsent: Envelope[] = [];
+  private flushScheduled = false;
+  private stopped = false;
+  /** This node's statements that left it (or were restored from disk): the only ones resent to peers. */
+  private readonly released = new WeakSet<Envelope>();
 
   constructor(
     private readonly opts: ConsensusOptions,
@@ -146,6 +161,7 @@ export class Consensus implements SCPDriver, ConsensusEngine, ConsensusNet {
     const envs = store.load(lastClosed + 1).flatMap((s) => s.envelopes.map((b) => decodeEnvelope(b)));
     if (envs.length === 0) return 0;
     this.scp.restoreState(envs);
+    for (const e of envs) this.released.add(e);
     this.modules.log.info({slots: [...new Set(envs.map((e) => e.statement.slotIndex))], statements: envs.length}, "SCP state restored from before the restart");
     return envs.length;
   }
@@ -167,8 +183,9 @@ export class Consensus implements SCPDriver, ConsensusEngine, ConsensusNet {
     return this.opts.quorumSet;
   }
 
+  /** This node's latest statements for the slot that already left it (never one not yet on disk). */
   localEnvelopes(slot: number): Envelope[] {
-    return this.scp.getLatestMessages(slot).filter((e) => e.statement.nodeId === this.scp.localNodeId);
+    return this.scp.getLatestMessages(slot).filter((e) => e.statement.nodeId === this.scp.localNodeId && this.released.has(e));
   }
 
   slotInfo(slot: number): SlotInfo | undefined {
@@ -176,6 +193,8 @@ export class Consensus implements SCPDriver, ConsensusEngine, ConsensusNet {
   }
 
   stop(): void {
+    // Statements not written yet are never sent (nor written: nothing saw them).
+    this.stopped = true;
     for (const t of this.timers.values()) clearTimeout(t);
     this.timers.clear();
   }
@@ -197,15 +216,50 @@ export class Consensus implements SCPDriver, ConsensusEngine, ConsensusNet {
     return ok;
   }
 
-  /** Durable before the statements leave the node (SCP calls this before `emitEnvelope`). */
+  /** SCP calls this before `emitEnvelope`: the slot's latest statements, written before it is sent. */
   persistSlotState(slotIndex: number, envelopes: Envelope[]): void {
     if (this.opts.validating === false || this.modules.slotState === undefined) return;
-    this.modules.slotState.saveSync(slotIndex, envelopes.map((e) => encodeEnvelope(e)));
+    this.unsentState.set(slotIndex, envelopes);
   }
 
+  /**
+   * Without a store the statement leaves at once. With one it waits for the end of this turn of
+   * the event loop (setImmediate: after the I/O callbacks ready now, so peers' messages already
+   * here are answered in the same write), then the state is written durably and the statements
+   * are sent in the order SCP emitted them.
+   */
   emitEnvelope(envelope: Envelope): void {
     if (this.opts.validating === false) return;
     this.modules.metrics?.scpEnvelopesEmitted.inc({type: envelope.statement.pledges.type});
+    if (this.modules.slotState === undefined) {
+      this.release(envelope);
+      return;
+    }
+    this.unsent.push(envelope);
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(() => this.flushStatements());
+  }
+
+  /** Writes the turn's slot states in one durable commit, then sends its statements; a failed write sends none. */
+  private flushStatements(): void {
+    this.flushScheduled = false;
+    const states = [...this.unsentState].map(([slot, envs]) => ({slot, envelopes: envs.map((e) => encodeEnvelope(e))}));
+    const out = this.unsent;
+    this.unsentState = new Map();
+    this.unsent = [];
+    if (this.stopped) return;
+    try {
+      this.modules.slotState?.saveSync(states);
+    } catch (err) {
+      this.modules.log.error({err, slots: states.map((s) => s.slot), statements: out.length}, "SCP state not written; its statements are not sent");
+      return;
+    }
+    for (const e of out) this.release(e);
+  }
+
+  private release(envelope: Envelope): void {
+    this.released.add(envelope);
     for (const cb of this.outbox) cb(envelope);
   }
 

@@ -20,7 +20,9 @@ export interface SCPDriver {
   /**
    * Persists the local node's latest statements of a slot: its latest NOMINATE and its latest
    * ballot envelope, whichever exist (each replaces what was stored for that slot before).
-   * Called synchronously before every `emitEnvelope`, so whatever a peer may have seen is on
+   * Called synchronously before every `emitEnvelope`; the driver lets the statement leave the
+   * node only once this state is on disk (it may write the statements of several calls in one
+   * commit and send them after it, in emission order), so whatever a peer may have seen is on
    * disk first; at start the herder hands the stored envelopes of the slots still open to
    * `SCP.restoreState`, so a restarted validator never contradicts what it said (stellar-core
    * persists the same, per slot, in its `scphistory`/`persistentstate`). Optional: a node

@@ -1,6 +1,7 @@
 /**
  * The local node's latest SCP statements per slot: slot → [1, envelopes (scp/codec bytes)].
- * Written synchronously (a durable LMDB commit) before the statements are sent, so a validator
+ * Written synchronously (a durable LMDB commit) before the statements are sent (the herder
+ * writes the statements of one event-loop turn together, then sends them), so a validator
  * that crashes and restarts resumes each open slot from what it last said and never contradicts
  * it; stellar-core keeps the same in its persisted SCP state. Only a few recent slots are kept.
  */
@@ -20,11 +21,16 @@ export class ScpStateRepo {
     this.db = root.openDB({name: "scpstate"});
   }
 
-  /** Replaces the slot's statements, durably, before returning; drops slots far below it. */
-  saveSync(slot: number, envelopes: Buffer[]): void {
+  /**
+   * Replaces the given slots' statements in one durable commit (one fsync however many slots),
+   * before returning; drops slots far below the newest.
+   */
+  saveSync(slots: ReadonlyArray<{slot: number; envelopes: Buffer[]}>): void {
+    if (slots.length === 0) return;
+    const newest = Math.max(...slots.map((s) => s.slot));
     this.db.transactionSync(() => {
-      void this.db.put(slot, [1, envelopes]);
-      for (const key of this.db.getKeys({end: slot - SCP_STATE_SLOTS_KEPT})) void this.db.remove(key);
+      for (const {slot, envelopes} of slots) void this.db.put(slot, [1, envelopes]);
+      for (const key of this.db.getKeys({end: newest - SCP_STATE_SLOTS_KEPT})) void this.db.remove(key);
     });
   }
 

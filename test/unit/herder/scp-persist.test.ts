@@ -13,7 +13,7 @@ import {join} from "node:path";
 import {createHash, randomBytes} from "node:crypto";
 import {pino} from "pino";
 import {LedgerStore} from "../../../src/store/ledger-store.js";
-import {Consensus} from "../../../src/herder/consensus.js";
+import {Consensus, type SlotStateStore} from "../../../src/herder/consensus.js";
 import type {ConsensusHost} from "../../../src/herder/interface.js";
 import {encodeScpValue, type TxSet} from "../../../src/herder/tx-set.js";
 import {NodeKey} from "../../../src/util/node-key.js";
@@ -38,6 +38,9 @@ const SET_X = txSet("x");
 const SET_Y = txSet("y");
 const X = encodeScpValue({txSetHash: Buffer.from(SET_X.hashHex, "hex"), closeTime: 1001});
 const Y = encodeScpValue({txSetHash: Buffer.from(SET_Y.hashHex, "hex"), closeTime: 1002});
+
+/** One turn of the event loop: statements emitted in the last one have been written and sent. */
+const turn = () => new Promise((r) => setImmediate(r));
 
 const host: ConsensusHost = {
   lastClosed: () => LCL,
@@ -82,6 +85,7 @@ test("a validator restarted on the same LMDB folder resumes its slot from its pe
     const before = consensusOn(store);
     before.c.scp.bumpState(SLOT, X);
     for (const i of [1, 2]) before.c.receive(fromPeer(i, prep({counter: 1, value: X}, {prepared: {counter: 1, value: X}})));
+    await turn();
     const last = before.emitted.at(-1)!.statement.pledges;
     assert.ok(last.type === "prepare" && last.nC === 1 && last.nH === 1, "setup: the node voted to commit <1,x>");
     before.c.stop();
@@ -95,6 +99,7 @@ test("a validator restarted on the same LMDB folder resumes its slot from its pe
     after.c.receive(fromPeer(3, prep({counter: 3, value: Y})));
     after.c.receive(fromPeer(1, prep({counter: 3, value: Y})));
     after.c.scp.bumpState(SLOT, Y);
+    await turn();
     assert.ok(after.emitted.length > 0, "the restored node keeps going");
     assert.deepEqual(contradictions(last, after.emitted), []);
     after.c.stop();
@@ -105,6 +110,7 @@ test("a validator restarted on the same LMDB folder resumes its slot from its pe
     fresh.c.receive(fromPeer(3, prep({counter: 3, value: Y})));
     fresh.c.receive(fromPeer(1, prep({counter: 3, value: Y})));
     fresh.c.scp.bumpState(SLOT, Y);
+    await turn();
     assert.notDeepEqual(contradictions(last, fresh.emitted), []);
     fresh.c.stop();
     await store.close();
@@ -117,7 +123,7 @@ test("the store keeps the latest 16 slots of statements and loads them from a sl
   const dir = mkdtempSync(join(tmpdir(), "diamante-scp-persist-"));
   try {
     const store = new LedgerStore({dir});
-    for (let slot = 1; slot <= 40; slot++) store.scpState.saveSync(slot, [Buffer.from([slot])]);
+    for (let slot = 1; slot <= 40; slot++) store.scpState.saveSync([{slot, envelopes: [Buffer.from([slot])]}]);
     const kept = store.scpState.load(0).map((s) => s.slot);
     assert.equal(kept[0], 40 - 16, "slots more than 16 below the latest are dropped");
     assert.equal(kept.at(-1), 40);
@@ -167,4 +173,61 @@ test("a peer's envelope is signature-checked once between the network layer and 
   } finally {
     keys[0]!.verifyFrom = real;
   }
+});
+
+/** A slot state store that records its commits, and fails them while `failing` is set. */
+function recordingStore(): {store: SlotStateStore; commits: number[][]; failing: {on: boolean}} {
+  const commits: number[][] = [];
+  const failing = {on: false};
+  const store: SlotStateStore = {
+    saveSync: (slots) => {
+      if (failing.on) throw new Error("disk full");
+      commits.push(slots.map((s) => s.slot));
+    },
+    load: () => [],
+  };
+  return {store, commits, failing};
+}
+
+test("statements emitted in one turn of the event loop are written in one commit before any of them is sent, in emission order", async () => {
+  const {store, commits} = recordingStore();
+  const c = new Consensus({quorumSet: QSET, networkId: NETWORK_ID}, {herder: host, nodeKey: keys[0]!, log, slotState: store});
+  const sent: Envelope[] = [];
+  c.onEnvelope((e) => {
+    assert.equal(commits.length, 1, "the state is on disk before a statement leaves");
+    sent.push(e);
+  });
+  c.scp.bumpState(SLOT, X);
+  for (const i of [1, 2]) c.receive(fromPeer(i, prep({counter: 1, value: X}, {prepared: {counter: 1, value: X}})));
+  assert.equal(sent.length, 0, "nothing leaves before the write");
+  assert.deepEqual(c.localEnvelopes(SLOT), [], "nor is resent to a peer that asks");
+  await turn();
+  assert.deepEqual(commits, [[SLOT]], "one commit for the turn's statements");
+  assert.ok(sent.length >= 2, "every statement is sent");
+  const first = sent[0]!.statement.pledges as PreparePledge;
+  const last = sent.at(-1)!.statement.pledges as PreparePledge;
+  assert.ok(first.type === "prepare" && first.nH === 0, "the first statement emitted goes first");
+  assert.ok(last.nC === 1 && last.nH === 1, "then the vote to commit <1,x>");
+  assert.ok(c.localEnvelopes(SLOT).includes(sent.at(-1)!), "a sent statement is what a peer asking again gets");
+  c.stop();
+});
+
+test("statements whose state write failed are never sent; later ones go out once their own write succeeds", async () => {
+  const {store, commits, failing} = recordingStore();
+  const c = new Consensus({quorumSet: QSET, networkId: NETWORK_ID}, {herder: host, nodeKey: keys[0]!, log, slotState: store});
+  const sent: Envelope[] = [];
+  c.onEnvelope((e) => sent.push(e));
+  failing.on = true;
+  c.scp.bumpState(SLOT, X);
+  await turn();
+  assert.equal(sent.length, 0, "not sent: the write failed");
+  assert.deepEqual(c.localEnvelopes(SLOT), []);
+  failing.on = false;
+  for (const i of [1, 2]) c.receive(fromPeer(i, prep({counter: 1, value: X}, {prepared: {counter: 1, value: X}})));
+  await turn();
+  assert.deepEqual(commits, [[SLOT]]);
+  assert.ok(sent.length >= 1);
+  const p = sent.at(-1)!.statement.pledges as PreparePledge;
+  assert.ok(p.nC === 1 && p.nH === 1);
+  c.stop();
 });
