@@ -13,13 +13,13 @@
  *   node dist/native-bench/streams.js [--ws N] [--sse N] [--node-main OTHER/dist/src/cli/main.js] [e2e flags: --payments N --accounts K …]
  */
 import {fork, type ChildProcess} from "node:child_process";
-import {readFileSync, readdirSync} from "node:fs";
 import {fileURLToPath} from "node:url";
 import {benchAccount, runE2eBench, parseE2eFlags, type E2eResult} from "./e2e.js";
 import {getRecord, pageRecords, sleep} from "./horizon-http.js";
 import {machineInfo, machineMarkdown} from "./machine.js";
 import {isEntryPoint} from "./measure.js";
 import {rssBytes} from "./node-process.js";
+import {threadCpu, threadCpuDelta, type ThreadCpu} from "./threads.js";
 import {defaultE2eOptions, type E2eOptions} from "./options.js";
 import {formatNumber, formatRatio, markdownTable, textTable} from "./report.js";
 import {recordsDigest, type ConsumerCount, type ConsumersOptions, type ConsumersReport} from "./stream-consumers.js";
@@ -92,43 +92,9 @@ async function paymentsAfter(baseUrl: string, cursor: string, account = ""): Pro
   }
 }
 
-/** CPU ticks (user + system) of each thread of a process, by thread id; empty where /proc is not readable. */
-function threadTicks(pid: number | undefined): Map<number, number> {
-  const out = new Map<number, number>();
-  if (pid === undefined) return out;
-  try {
-    for (const tid of readdirSync(`/proc/${pid}/task`)) {
-      try {
-        const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8");
-        const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-        out.set(Number(tid), Number(fields[11]) + Number(fields[12]));
-      } catch {
-        // The thread ended between the listing and the read.
-      }
-    }
-  } catch {
-    // No /proc: the split is reported as n/a.
-  }
-  return out;
-}
-
-/** Clock ticks per second of /proc's CPU times (USER_HZ, 100 on Linux). */
-const TICKS_PER_SECOND = 100;
-
-/**
- * The node's CPU between two thread snapshots, split into its main thread (the event loop: the
- * API, uWS's native writes, ledger close, and the GC work V8 does there) and the others (V8's GC
- * helpers, the verify workers, libuv's pool, LMDB's writer), in seconds.
- */
-function threadSplit(pid: number | undefined, before: Map<number, number>, after: Map<number, number>): {main: number; others: number} {
-  let main = 0;
-  let others = 0;
-  for (const [tid, ticks] of after) {
-    const d = (ticks - (before.get(tid) ?? 0)) / TICKS_PER_SECOND;
-    if (tid === pid) main += d;
-    else others += d;
-  }
-  return {main, others};
+/** The node's CPU between two samples by thread group ("main", "verify-worker", "uv-pool", "node-platform"), seconds. */
+function threadSplit(before: ThreadCpu, after: ThreadCpu): Map<string, number> {
+  return new Map(threadCpuDelta(before, after).map((g) => [g.name, g.seconds]));
 }
 
 /** Waits until the newest payment stays the same for QUIET_MS and the queue is empty. */
@@ -176,23 +142,23 @@ async function publishLag(baseUrl: string): Promise<PublishLag> {
 
 export async function runStreamsBench(e2e: Partial<E2eOptions>, opts: StreamsBenchOptions = defaultStreamsBenchOptions): Promise<{text: string; markdown: string}> {
   const base: E2eOptions = {...defaultE2eOptions, ...e2e};
-  let quietThreads = {main: Number.NaN, others: Number.NaN};
+  let quietThreads = new Map<string, number>();
   const quiet: E2eResult = await runE2eBench({
     ...base,
     label: "no subscribers",
     // Nothing runs beside the load: only the node's threads are read, as in the run with subscribers.
     async sideLoad(_baseUrl, nodePid) {
-      const from = threadTicks(nodePid);
+      const from = threadCpu(nodePid);
       return {
         stop: async () => {},
         async afterMeasure() {
-          quietThreads = threadSplit(nodePid, from, threadTicks(nodePid));
+          quietThreads = threadSplit(from, threadCpu(nodePid));
         },
       };
     },
   });
   let report: ConsumersReport | undefined;
-  let loadedThreads = {main: Number.NaN, others: Number.NaN};
+  let loadedThreads = new Map<string, number>();
   /** Payments committed while subscribed, by what a consumer follows ("": all): count and digest. */
   const expected = new Map<string, {count: number; digest: string}>();
   const accounts = Array.from({length: base.accounts}, (_, i) => benchAccount((base.accountOffset ?? 0) + i).keypair.publicKey());
@@ -219,7 +185,7 @@ export async function runStreamsBench(e2e: Partial<E2eOptions>, opts: StreamsBen
       });
       rssSubscribed = rssBytes(nodePid);
       const lagBefore = await publishLag(baseUrl);
-      const threadsFrom = threadTicks(nodePid);
+      const threadsFrom = threadCpu(nodePid);
       return {
         async stop() {
           // Sending ended: let the last payments commit and reach everyone before counting.
@@ -232,7 +198,7 @@ export async function runStreamsBench(e2e: Partial<E2eOptions>, opts: StreamsBen
         },
         // Counting what each consumer should have got reads every account's payments: not the load's cost.
         async afterMeasure() {
-          loadedThreads = threadSplit(nodePid, threadsFrom, threadTicks(nodePid));
+          loadedThreads = threadSplit(threadsFrom, threadCpu(nodePid));
           for (const c of [...(report?.ws ?? []), ...(report?.sse ?? [])]) if (!expected.has(c.follows)) expected.set(c.follows, await paymentsAfter(baseUrl, from, c.follows));
         },
       };
@@ -287,11 +253,11 @@ export async function runStreamsBench(e2e: Partial<E2eOptions>, opts: StreamsBen
     ["delivery lag p99 (publish p99 + fan-out p99)", `≤ ${formatNumber(lag.p99Ms + fanP99Ms)} ms`, "from the ledger event to the last consumer"],
     ["node RSS before / subscribed / after the load", `${mib(rssBefore)} / ${mib(rssSubscribed)} / ${mib(rssAfter)}`, `${mib(quiet.figures?.nodeRssBytes ?? Number.NaN)} after the same load without subscribers`],
     ["consumer process RSS", r === undefined ? "n/a" : mib(r.consumerRssBytes), ""],
-    [
-      "node CPU per payment sent, main thread / other threads: no subscribers | with",
-      `${perTx(quietThreads.main)} / ${perTx(quietThreads.others)} | ${perTx(loadedThreads.main)} / ${perTx(loadedThreads.others)}`,
-      "/proc/PID/task/*/stat from the first send until committed; main: event loop, uWS writes, GC on it; others: V8 GC helpers, verify workers, libuv, LMDB",
-    ],
+    ...[...new Set([...loadedThreads.keys(), ...quietThreads.keys()])].map((name) => [
+      `node CPU per payment sent, ${name} threads: no subscribers → with`,
+      `${perTx(quietThreads.get(name) ?? 0)} → ${perTx(loadedThreads.get(name) ?? 0)}`,
+      name === "main" ? "/proc/PID/task/*/stat from the first send until committed; the event loop: API, uWS writes, ledger close, GC work done there" : "",
+    ]),
     [
       "consumer process CPU per payment sent",
       r === undefined ? "n/a" : `${formatNumber(r.consumerCpuUs / payments)} µs`,
