@@ -33,6 +33,8 @@ export interface SoakOptions {
   commitShare: number;
   /** Seed of the random moments, printed so a run can be replayed. */
   seed: number;
+  /** Acknowledged txs a round waits for before its kill (past its drawn up time), so a slow box still kills under load. */
+  minAckPerRound: number;
   /** Longest wait after a restart for the acknowledged txs, and for ledgers to close, in ms. */
   recoverTimeoutMs: number;
   /** Keep the data folder (its path is printed) instead of removing it. */
@@ -50,6 +52,7 @@ export const defaultSoakOptions: SoakOptions = {
   maxUpMs: 4_000,
   commitShare: 0.5,
   seed: 1,
+  minAckPerRound: 1,
   /** 60 s: a restart replays the pending envelopes within a few ledgers; far past that is a failure. */
   recoverTimeoutMs: 60_000,
   keepData: false,
@@ -172,7 +175,7 @@ export async function runSoak(opts: SoakOptions = defaultSoakOptions, progress: 
       // A kill counts as "under load" only once this round has traffic acknowledged: on a busy box
       // the first answers after a restart can take longer than the up time drawn above.
       const ackDeadline = performance.now() + opts.recoverTimeoutMs;
-      while (load.acknowledged.size === 0 && performance.now() < ackDeadline) await sleep(50);
+      while (load.acknowledged.size < opts.minAckPerRound && performance.now() < ackDeadline) await sleep(50);
       const aimedAtCommit = random() < opts.commitShare;
       if (aimedAtCommit) {
         // The next close starts one interval after the previous one started; its commit runs

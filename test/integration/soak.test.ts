@@ -9,7 +9,7 @@ import {defaultSoakOptions, runSoak} from "../../native-bench/soak.js";
 
 describe("kill -9 soak (3 kills)", () => {
   it("keeps every acknowledged transaction and a valid header chain across three SIGKILLs", async () => {
-    const report = await runSoak({...defaultSoakOptions, kills: 3, senders: 8, minUpMs: 800, maxUpMs: 2_000, commitShare: 2 / 3, seed: 5});
+    const report = await runSoak({...defaultSoakOptions, kills: 3, senders: 8, minUpMs: 800, maxUpMs: 2_000, commitShare: 2 / 3, seed: 5, minAckPerRound: 11});
     assert.equal(report.rounds.length, 3);
     assert.ok(report.acknowledged > 30, `enough load between kills (${report.acknowledged} acknowledged)`);
     assert.equal(report.refused, 0, report.refusals.join("; "));
