@@ -121,6 +121,7 @@ export function closeLedger(root: LedgerStateReader, prev: LedgerHeader, frames:
     let successful: boolean;
     let meta: TxMeta = {fee: feeDeltas[i]!, before: [], operations: []};
     let opResults: xdr.OperationResult[] | undefined;
+    let plainResult = false;
     if (feeSourceMissing[i] && f.isFeeBump) {
       const r = buildTxResult(fee, {code: TxCode.NoAccount, ops: null}, {innerHash: f.innerHash, outer: TxCode.NoAccount});
       resultXdr = transactionResultBytes(r.xdr);
@@ -133,6 +134,7 @@ export function closeLedger(root: LedgerStateReader, prev: LedgerHeader, frames:
       const plain = outcome.code === TxCode.Success && !f.isFeeBump ? plainSuccessResultXdr(fee, f.operations) : null;
       if (plain !== null) {
         resultXdr = plain;
+        plainResult = true;
         resultCodes = resultCodesOf(outcome);
       } else {
         const r = buildTxResult(fee, outcome, f.isFeeBump ? {innerHash: f.innerHash} : null);
@@ -157,6 +159,7 @@ export function closeLedger(root: LedgerStateReader, prev: LedgerHeader, frames:
       meta,
     };
     if (opResults !== undefined) a.opResults = opResults;
+    if (plainResult) a.plainResult = true;
     applied.push(a);
   }
 

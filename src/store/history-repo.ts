@@ -204,13 +204,19 @@ export class HistoryRepo {
    * apply order), so they are appended: pages are filled, not split in half.
    */
   write(ledger: number, txs: CommittedTx[], participants: AccountIndexEntry[]): void {
-    // Account rows by tx, to group them with their tx's hash rows.
-    const rowsOf = new Map<number, AccountIndexEntry[]>();
+    // Account rows by tx, to group them with their tx's hash rows; each row's group bytes are
+    // made here, from the same raw account id as its accountOps key.
+    const rowsOf = new Map<number, Buffer[]>();
     for (const p of participants) {
-      void this.accountOps.put(accountOpKey(rawFromAccountId(p.account), p.ledger, p.txIndex, p.opIndex), p.payment ? PAYMENT_ROW : OTHER_ROW);
+      const raw = rawFromAccountId(p.account);
+      void this.accountOps.put(accountOpKey(raw, p.ledger, p.txIndex, p.opIndex), p.payment ? PAYMENT_ROW : OTHER_ROW);
+      const row = Buffer.allocUnsafe(ACCOUNT_ROW);
+      row.writeUInt32BE(p.txIndex, 0);
+      row.writeUInt16BE(p.opIndex, 4);
+      row.set(raw, 6);
       const list = rowsOf.get(p.txIndex);
-      if (list) list.push(p);
-      else rowsOf.set(p.txIndex, [p]);
+      if (list) list.push(row);
+      else rowsOf.set(p.txIndex, [row]);
     }
     let group: {first: number; count: number; hashes: Buffer[]; accounts: Buffer[]; bytes: number} | null = null;
     const flush = () => {
@@ -237,11 +243,7 @@ export class HistoryRepo {
         group.hashes.push(inner);
         group.bytes += HASH_ROW;
       }
-      for (const p of rows) {
-        const row = Buffer.allocUnsafe(ACCOUNT_ROW);
-        row.writeUInt32BE(p.txIndex, 0);
-        row.writeUInt16BE(p.opIndex, 4);
-        rawFromAccountId(p.account).copy(row, 6);
+      for (const row of rows) {
         group.accounts.push(row);
         group.bytes += ACCOUNT_ROW;
       }

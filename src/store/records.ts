@@ -156,7 +156,8 @@ export function ledgerCommit(result: LedgerCloseResult): LedgerCommit {
       result: applied.resultXdr,
       hash: frame.hash,
     };
-    if (applied.successful && plainSuccessResult(applied.feeCharged, frame)?.equals(applied.resultXdr) === true) tx.resultImplied = true;
+    // The close marks the results it wrote as the plain success bytes; others are compared with a rebuild.
+    if (applied.successful && (applied.plainResult === true || plainSuccessResult(applied.feeCharged, frame)?.equals(applied.resultXdr) === true)) tx.resultImplied = true;
     if (applied.meta !== undefined) tx.meta = applied.meta;
     if (frame.isFeeBump) tx.innerHash = frame.innerHash;
     if (applied.opResults !== undefined) {

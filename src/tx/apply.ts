@@ -108,6 +108,13 @@ function extraSignersWellFormed(keys: string[]): boolean {
   return true;
 }
 
+function invalid(code: TxCode): {validity: Validity; code: TxCode} {
+  return {validity: Validity.Invalid, code};
+}
+
+/** The one success answer of commonValid (never mutated by its callers). */
+const MAYBE_VALID: {validity: Validity; code: TxCode} = Object.freeze({validity: Validity.MaybeValid, code: TxCode.Success});
+
 export function commonValid(
   frame: TxFrame,
   reader: LedgerStateReader,
@@ -115,7 +122,6 @@ export function commonValid(
   checker: SignatureChecker,
   opts: CommonValidOptions,
 ): {validity: Validity; code: TxCode} {
-  const invalid = (code: TxCode): {validity: Validity; code: TxCode} => ({validity: Validity.Invalid, code});
   if (frame.notSupported !== undefined) return invalid(TxCode.NotSupported);
   if (frame.operations.length === 0) return invalid(TxCode.MissingOperation);
   const pre = frame.preconditions;
@@ -147,7 +153,7 @@ export function commonValid(
   if (opts.feeToPay !== null && availableBalance(source, env.baseReserve) < opts.feeToPay) {
     return {validity: Validity.InvalidPostAuth, code: TxCode.InsufficientBalance};
   }
-  return {validity: Validity.MaybeValid, code: TxCode.Success};
+  return MAYBE_VALID;
 }
 
 function effectiveSource(frame: TxFrame, op: Operation): AccountId {
@@ -169,6 +175,8 @@ export function checkOperationSignature(frame: TxFrame, op: Operation, reader: L
 
 /** Every account that had to authorize the inner tx: its source and each op source. */
 function sourceAccounts(frame: TxFrame): AccountId[] {
+  // Most txs name no operation source: no set to build.
+  if (frame.operations.every((op) => op.source === null)) return [frame.sourceAccount];
   const ids = new Set<AccountId>([frame.sourceAccount]);
   for (const op of frame.operations) if (op.source !== null) ids.add(op.source);
   return [...ids];
@@ -192,35 +200,37 @@ function removeOneTimeSigner(ltx: LedgerTxn, accounts: AccountId[], txHash: Buff
 
 /** Accounts each operation touches (source first), for the API's per-account indexes. */
 export function opParticipants(frame: TxFrame): AccountId[][] {
-  return frame.operations.map((op) => {
-    const src = effectiveSource(frame, op);
-    const out = [src];
-    const add = (id: AccountId): void => {
-      if (!out.includes(id)) out.push(id);
-    };
+  const out: AccountId[][] = [];
+  for (const op of frame.operations) {
+    const list = [effectiveSource(frame, op)];
     switch (op.type) {
       case "create_account":
       case "payment":
       case "account_merge":
       case "path_payment_strict_receive":
       case "path_payment_strict_send":
-        add(op.destination);
+        addParticipant(list, op.destination);
         break;
       case "allow_trust":
       case "set_trust_line_flags":
-        add(op.trustor);
+        addParticipant(list, op.trustor);
         break;
       case "clawback":
-        add(op.from);
+        addParticipant(list, op.from);
         break;
       case "create_claimable_balance":
-        for (const c of op.claimants) add(c.destination);
+        for (const c of op.claimants) addParticipant(list, c.destination);
         break;
       default:
         break;
     }
-    return out;
-  });
+    out.push(list);
+  }
+  return out;
+}
+
+function addParticipant(list: AccountId[], id: AccountId): void {
+  if (!list.includes(id)) list.push(id);
 }
 
 export interface ApplyOutcome {

@@ -131,4 +131,9 @@ export interface AppliedTx {
    * operation results as apply built them, so records read the trades without decoding resultXdr.
    */
   opResults?: xdr.OperationResult[];
+  /**
+   * True when `resultXdr` was written as the plain success result of the tx's operations
+   * (plainSuccessResultXdr): records then need not rebuild it to learn it is implied.
+   */
+  plainResult?: boolean;
 }

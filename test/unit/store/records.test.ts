@@ -42,6 +42,27 @@ describe("tx records", () => {
     assert.equal(plainSuccessResult(400n, decodeTxFrame(bump.toEnvelope().toXDR(), l.config.networkId)), null);
   });
 
+  it("marks the results the close wrote as plain successes, and the commit implies exactly those", () => {
+    const l = new TestLedger();
+    const [a, b] = [Keypair.random(), Keypair.random()];
+    l.fund([a, b]);
+    const pay = l.build(a, [Operation.payment({destination: b.publicKey(), asset: Asset.native(), amount: "1"})]);
+    const offer = l.build(b, [Operation.manageSellOffer({selling: Asset.native(), buying: new Asset("USD", a.publicKey()), amount: "1", price: "1"})]);
+    const r = l.close([pay, offer]);
+    const byHash = (hex: string) => r.applied.find((x) => x.hashHex === hex)!;
+    const payApplied = byHash(l.frame(pay).hashHex);
+    const offerApplied = byHash(l.frame(offer).hashHex);
+    assert.equal(payApplied.plainResult, true, "a payment's success is written as the plain bytes");
+    assert.notEqual(offerApplied.plainResult, true, "an offer's result carries a body (or failed): never marked");
+    const commit = ledgerCommit(r);
+    const implied = (hex: string) => commit.txs.find((t) => t.hash.toString("hex") === hex)!.resultImplied === true;
+    assert.equal(implied(payApplied.hashHex), true);
+    assert.equal(implied(offerApplied.hashHex), false);
+    // A mark is trusted as is: the commit does not rebuild the bytes to compare them.
+    const marked = {...r, applied: r.applied.map((x) => (x.hashHex === offerApplied.hashHex ? {...x, successful: true, plainResult: true} : x))};
+    assert.equal(ledgerCommit(marked).txs.find((t) => t.hash.toString("hex") === offerApplied.hashHex)!.resultImplied, true);
+  });
+
   it("stores no result for a plain success and serves the same result_xdr", async () => {
     const f = new StoreFixture({accounts: 3});
     try {
