@@ -258,7 +258,7 @@ function signFast(tx: ReturnType<TransactionBuilder["build"]>, a: BenchAccount):
  * funder submits its create_account txs of 100 operations one after another, all funders at once,
  * backing off while the node's queue is full.
  */
-async function createBulkAccounts(baseUrl: string, passphrase: string, count: number, e2e: E2eOptions): Promise<void> {
+export async function createBulkAccounts(baseUrl: string, passphrase: string, count: number, e2e: E2eOptions): Promise<void> {
   const funderCount = Math.ceil(count / ACCOUNTS_PER_FUNDER);
   const funders = Array.from({length: funderCount}, (_, i) => benchAccount(1_000_000_000 + i));
   const perFunder = Math.ceil(count / funderCount);
