@@ -6,6 +6,7 @@
  *   entries    ledger state (entries-repo.ts)
  *   headers    every ledger's header (headers-repo.ts)
  *   txs, hashes, accounts, ledgerIdx   transaction history and its indexes (history-repo.ts)
+ *   txsets, txsetParts   each ledger's tx set, in page-sized parts (txsets-repo.ts)
  *   pending    admitted, acknowledged, not yet in a ledger (pending-repo.ts)
  *   stateIdx   offers, trustlines and claimable balances by the API's filters, asset totals (state-indexes.ts)
  *   balanceOps the operations that touched each claimable balance (balance-history.ts)

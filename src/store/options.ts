@@ -48,7 +48,8 @@ export const PRUNE_CHUNK_TXS = 500;
 
 /**
  * Named tables an environment may hold. LMDB fixes this when the environment opens (lmdb-js
- * defaults to 12) and every open of the file must allow at least as many as it holds: 15 today
- * (ledger state and offer indexes, history, pending, trades), so 32 leaves room.
+ * defaults to 12) and every open of the file must allow at least as many as it holds: 19 today
+ * (ledger state and offer indexes, history, tx sets and their parts, pending, trades, SCP
+ * state), so 32 leaves room.
  */
 export const MAX_TABLES = 32;
