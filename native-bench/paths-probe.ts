@@ -3,13 +3,16 @@
  * runs the payment load generator (autocannon, ~1,000 requests a second over 256 connections),
  * whose event loop lag would otherwise be timed as path finding. Here each query is sent and
  * timed alone, one in flight, from the URLs the bench hands over (cycled), until told to stop;
- * then the latencies (ms), error statuses and path counts go back in one message.
+ * then the latencies (ms), error statuses and path counts go back in one message, per listener
+ * when there are several (the API's, the dedicated path listener's): queries go to them in turn,
+ * two at a time, so each sees strict-receive and strict-send queries alike.
  */
 import {parentPort, workerData} from "node:worker_threads";
 import {performance} from "node:perf_hooks";
 
 export interface ProbeData {
-  baseUrl: string;
+  /** The listeners to query, in turn. */
+  baseUrls: string[];
   urls: string[];
   /** Stop after this many queries (the idle phase); 0: until a "stop" message (the loaded phase). */
   count: number;
@@ -21,35 +24,38 @@ export interface ProbeResult {
   paths: number;
 }
 
+/** Queries of a pair go to the same listener: the bench's URLs alternate strict receive and strict send. */
+const PER_TURN = 2;
+
 const REQUEST_TIMEOUT_MS = 30_000;
 
-async function probe(data: ProbeData): Promise<ProbeResult> {
+async function probe(data: ProbeData): Promise<ProbeResult[]> {
   let stopped = false;
   parentPort?.on("message", (m: unknown) => {
     if (m === "stop") stopped = true;
   });
-  const latenciesMs: number[] = [];
-  const errors = new Map<number, number>();
-  let paths = 0;
+  const results = data.baseUrls.map(() => ({latenciesMs: [] as number[], errors: new Map<number, number>(), paths: 0}));
   for (let i = 0; data.count === 0 ? !stopped : i < data.count; i++) {
     const url = data.urls[i % data.urls.length] as string;
+    const which = Math.floor(i / PER_TURN) % data.baseUrls.length;
+    const r = results[which] as (typeof results)[number];
     const start = performance.now();
     let status = 0;
     let body: unknown = null;
     try {
-      const res = await fetch(data.baseUrl + url, {signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS)});
+      const res = await fetch((data.baseUrls[which] as string) + url, {signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS)});
       status = res.status;
       body = await res.json();
     } catch {
       status = 0;
     }
-    latenciesMs.push(performance.now() - start);
-    if (status !== 200) errors.set(status, (errors.get(status) ?? 0) + 1);
-    else paths += ((body as {_embedded?: {records?: unknown[]}})._embedded?.records ?? []).length;
+    r.latenciesMs.push(performance.now() - start);
+    if (status !== 200) r.errors.set(status, (r.errors.get(status) ?? 0) + 1);
+    else r.paths += ((body as {_embedded?: {records?: unknown[]}})._embedded?.records ?? []).length;
     // Let the "stop" message in between queries.
     await new Promise<void>((resolve) => setImmediate(resolve));
   }
-  return {latenciesMs, errors: [...errors], paths};
+  return results.map((r) => ({latenciesMs: r.latenciesMs, errors: [...r.errors], paths: r.paths}));
 }
 
 if (parentPort !== null) {

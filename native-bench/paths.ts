@@ -3,12 +3,16 @@
  * 10,000 offers in 50 assets, answered by the node's path worker pool, first on an idle node and
  * then while the end-to-end payment load runs (the node closing ledgers under load). The book is
  * written into a fresh data folder through the store before the node starts; queries are timed
- * as HTTP round trips (parse, pool wait, search, JSON) from this process, one in flight.
+ * as HTTP round trips (parse, pool wait, search, JSON) from this process, one in flight, to the
+ * API's listener (main thread, then the pool) and to the node's dedicated path listener
+ * (--paths-port, a thread of its own) in turn; the API's figure comes with the pool's wait/run
+ * split and the main thread's event-loop delay.
  *
  *   node dist/native-bench/paths.js [--offers N] [--assets N] [--payments N]
  */
 import {mkdtempSync, rmSync} from "node:fs";
 import {Worker} from "node:worker_threads";
+import {createServer, type AddressInfo} from "node:net";
 import os from "node:os";
 import path from "node:path";
 import {parseArgs} from "node:util";
@@ -43,8 +47,8 @@ const PROBE_URLS = 20_000;
 export const defaultPathBenchOptions: PathBenchOptions = {
   offers: 10_000,
   assets: 50,
-  /** 300 idle queries give a p99 from three samples above it, enough to compare with the loaded one. */
-  idleQueries: 300,
+  /** 300 idle queries per listener give a p99 from three samples above it, enough to compare with the loaded one. */
+  idleQueries: 600,
   /** 20,000 payments keep ~7 s of load at ~3k tx/s: a few hundred queries at a few ms each. */
   payments: 20_000,
   seed: 6,
@@ -147,16 +151,20 @@ function newTiming(): Timing {
   return {histogram: hdr.build({lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: 3}), errors: new Map(), paths: 0};
 }
 
-/** Starts the query probe (paths-probe.ts) on its own thread; `stop` ends a probe started with count 0. */
-function startProbe(data: ProbeData): {done: Promise<Timing>; stop(): void} {
+/** Starts the query probe (paths-probe.ts) on its own thread; `stop` ends a probe started with count 0. One timing per listener. */
+function startProbe(data: ProbeData): {done: Promise<Timing[]>; stop(): void} {
   const worker = new Worker(new URL("./paths-probe.js", import.meta.url), {workerData: data});
-  const done = new Promise<Timing>((resolve, reject) => {
-    worker.once("message", (r: ProbeResult) => {
-      const t = newTiming();
-      for (const ms of r.latenciesMs) t.histogram.recordValue(Math.max(1, Math.round(ms * 1000)));
-      t.errors = new Map(r.errors);
-      t.paths = r.paths;
-      resolve(t);
+  const done = new Promise<Timing[]>((resolve, reject) => {
+    worker.once("message", (results: ProbeResult[]) => {
+      resolve(
+        results.map((r) => {
+          const t = newTiming();
+          for (const ms of r.latenciesMs) t.histogram.recordValue(Math.max(1, Math.round(ms * 1000)));
+          t.errors = new Map(r.errors);
+          t.paths = r.paths;
+          return t;
+        }),
+      );
     });
     worker.once("error", reject);
     worker.once("exit", (code) => reject(new Error(`path probe exited with code ${code} before answering`)));
@@ -164,29 +172,53 @@ function startProbe(data: ProbeData): {done: Promise<Timing>; stop(): void} {
   return {done: done.finally(() => void worker.terminate()), stop: () => worker.postMessage("stop")};
 }
 
-/** Mean worker run time of path queries so far, from the node's /metrics (seconds sum / count). */
-async function workerRunMs(baseUrl: string): Promise<{sum: number; count: number}> {
-  const res = await fetch(baseUrl + "/metrics");
-  const text = await res.text();
-  const num = (name: string): number => Number(new RegExp(`^${name} ([0-9.e+-]+)$`, "m").exec(text)?.[1] ?? Number.NaN);
-  return {sum: num("diamante_paths_pool_run_seconds_sum") * 1000, count: num("diamante_paths_pool_run_seconds_count")};
+/** A port no one listens on now, for the node's dedicated path listener. */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const {port} = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
 }
 
 /** A Prometheus histogram's cumulative bucket counts by upper bound (seconds), from /metrics text. */
 type BucketCounts = Map<number, number>;
 
-/** The path pool's wait and run histograms as the node's /metrics shows them now. */
-async function poolHistograms(baseUrl: string): Promise<{wait: BucketCounts; run: BucketCounts}> {
+/** What the bench reads from the node's /metrics at the start and end of each phase. */
+interface MetricsSnapshot {
+  /** Path queries' worker run time so far: sum (ms) and count. */
+  run: {sum: number; count: number};
+  /** The path pool's wait and run histograms. */
+  waitBuckets: BucketCounts;
+  runBuckets: BucketCounts;
+  /**
+   * The main thread's event-loop delay p99 and max (ms) since the previous scrape (prom-client
+   * resets its monitor on every scrape): how long a request can sit before the node's HTTP layer
+   * even sees it, or a worker's answer before it is written back.
+   */
+  loopP99Ms: number;
+  loopMaxMs: number;
+}
+
+/** One scrape of the node's /metrics: every figure of a snapshot comes from the same text. */
+async function metricsSnapshot(baseUrl: string): Promise<MetricsSnapshot> {
   const res = await fetch(baseUrl + "/metrics");
   const text = await res.text();
-  const read = (name: string): BucketCounts => {
+  const num = (name: string): number => Number(new RegExp(`^${name} ([0-9.e+-]+)$`, "m").exec(text)?.[1] ?? Number.NaN);
+  const buckets = (name: string): BucketCounts => {
     const out: BucketCounts = new Map();
     for (const m of text.matchAll(new RegExp(`^${name}_bucket\\{[^}]*le="([^"]+)"[^}]*\\} ([0-9.e+-]+)$`, "gm"))) {
       out.set(m[1] === "+Inf" ? Infinity : Number(m[1]), Number(m[2]));
     }
     return out;
   };
-  return {wait: read("diamante_paths_pool_wait_seconds"), run: read("diamante_paths_pool_run_seconds")};
+  return {
+    run: {sum: num("diamante_paths_pool_run_seconds_sum") * 1000, count: num("diamante_paths_pool_run_seconds_count")},
+    waitBuckets: buckets("diamante_paths_pool_wait_seconds"),
+    runBuckets: buckets("diamante_paths_pool_run_seconds"),
+    loopP99Ms: num("diamante_process_nodejs_eventloop_lag_p99_seconds") * 1000,
+    loopMaxMs: num("diamante_process_nodejs_eventloop_lag_max_seconds") * 1000,
+  };
 }
 
 /**
@@ -203,18 +235,32 @@ function bucketPercentileMs(before: BucketCounts, after: BucketCounts, p: number
   return Infinity;
 }
 
-function bucketSplit(before: {wait: BucketCounts; run: BucketCounts}, after: {wait: BucketCounts; run: BucketCounts}): string {
+function bucketSplit(before: MetricsSnapshot, after: MetricsSnapshot): string {
   const f = (ms: number): string => (Number.isFinite(ms) ? `≤ ${ms < 1 ? ms.toFixed(2) : ms.toFixed(0)}` : String(ms));
   return (
-    `pool run p50 ${f(bucketPercentileMs(before.run, after.run, 0.5))} / p99 ${f(bucketPercentileMs(before.run, after.run, 0.99))} ms, ` +
-    `wait p50 ${f(bucketPercentileMs(before.wait, after.wait, 0.5))} / p99 ${f(bucketPercentileMs(before.wait, after.wait, 0.99))} ms (histogram buckets)`
+    `pool run p50 ${f(bucketPercentileMs(before.runBuckets, after.runBuckets, 0.5))} / p99 ${f(bucketPercentileMs(before.runBuckets, after.runBuckets, 0.99))} ms, ` +
+    `wait p50 ${f(bucketPercentileMs(before.waitBuckets, after.waitBuckets, 0.5))} / p99 ${f(bucketPercentileMs(before.waitBuckets, after.waitBuckets, 0.99))} ms (histogram buckets); ` +
+    `main thread event-loop delay p99 ${after.loopP99Ms.toFixed(1)} / max ${after.loopMaxMs.toFixed(1)} ms`
   );
 }
 
 export interface PathBenchResult {
   text: string;
   markdown: string;
-  figures: {idleP50Ms: number; idleP99Ms: number; loadedP50Ms: number; loadedP99Ms: number; loadedQueries: number; committedTps: number};
+  /** Round trips through the API's listener, and through the dedicated path listener (`listener*`). */
+  figures: {
+    idleP50Ms: number;
+    idleP99Ms: number;
+    loadedP50Ms: number;
+    loadedP99Ms: number;
+    loadedQueries: number;
+    listenerIdleP50Ms: number;
+    listenerIdleP99Ms: number;
+    listenerLoadedP50Ms: number;
+    listenerLoadedP99Ms: number;
+    listenerLoadedQueries: number;
+    committedTps: number;
+  };
 }
 
 export async function runPathBench(opts: PathBenchOptions = defaultPathBenchOptions, e2e: Partial<E2eOptions> = {}): Promise<PathBenchResult> {
@@ -224,8 +270,10 @@ export async function runPathBench(opts: PathBenchOptions = defaultPathBenchOpti
     const book = await seedBook(dataDir, opts);
     const next = queryMaker(book, opts.seed + 1);
     const urls = Array.from({length: PROBE_URLS}, next);
-    let idle = newTiming();
-    let loaded = newTiming();
+    const pathsPort = await freePort();
+    // [API listener, dedicated path listener]
+    let idle = [newTiming(), newTiming()];
+    let loaded = [newTiming(), newTiming()];
     let idleRun = {sum: 0, count: 0};
     let loadedRun = {sum: 0, count: 0};
     let idleSplit = "";
@@ -233,60 +281,68 @@ export async function runPathBench(opts: PathBenchOptions = defaultPathBenchOpti
     const result = await runE2eBench({
       ...defaultE2eOptions,
       ...e2e,
+      nodeArgs: [...(e2e.nodeArgs ?? defaultE2eOptions.nodeArgs), "--paths-port", String(pathsPort)],
       payments: opts.payments,
       dataDir,
       label: `paths over ${opts.offers.toLocaleString("en-US")} offers`,
       async sideLoad(baseUrl: string) {
-        const before = await workerRunMs(baseUrl);
-        const histBefore = await poolHistograms(baseUrl);
-        idle = await startProbe({baseUrl, urls, count: opts.idleQueries}).done;
-        const after = await workerRunMs(baseUrl);
-        const histAfter = await poolHistograms(baseUrl);
-        idleRun = {sum: after.sum - before.sum, count: after.count - before.count};
-        idleSplit = bucketSplit(histBefore, histAfter);
+        const listenerUrl = new URL(baseUrl);
+        listenerUrl.port = String(pathsPort);
+        const baseUrls = [baseUrl, listenerUrl.origin];
+        const before = await metricsSnapshot(baseUrl);
+        idle = await startProbe({baseUrls, urls, count: opts.idleQueries}).done;
+        const after = await metricsSnapshot(baseUrl);
+        idleRun = {sum: after.run.sum - before.run.sum, count: after.run.count - before.run.count};
+        idleSplit = bucketSplit(before, after);
         // The loaded probe starts on fresh URLs, so no query repeats one the idle phase sent.
-        const probe = startProbe({baseUrl, urls: urls.slice(opts.idleQueries), count: 0});
+        const probe = startProbe({baseUrls, urls: urls.slice(opts.idleQueries), count: 0});
         return {
           async stop() {
             probe.stop();
             loaded = await probe.done;
-            const end = await workerRunMs(baseUrl);
-            loadedRun = {sum: end.sum - after.sum, count: end.count - after.count};
-            loadedSplit = bucketSplit(histAfter, await poolHistograms(baseUrl));
+            const end = await metricsSnapshot(baseUrl);
+            loadedRun = {sum: end.run.sum - after.run.sum, count: end.run.count - after.run.count};
+            loadedSplit = bucketSplit(after, end);
           },
         };
       },
     });
     const ms = (h: hdr.Histogram, p: number): number => h.getValueAtPercentile(p) / 1000;
     const errs = (t: Timing): string => (t.errors.size === 0 ? "no errors" : [...t.errors].map(([s, c]) => `${c}× ${s}`).join(", "));
+    const pct = (t: Timing): string => `${ms(t.histogram, 50).toFixed(2)} / ${ms(t.histogram, 99).toFixed(2)} ms`;
     const committedTps = result.figures?.committedTps ?? Number.NaN;
+    const [idleApi, idleOwn] = idle as [Timing, Timing];
+    const [loadedApi, loadedOwn] = loaded as [Timing, Timing];
     const rows = [
       [
         "book",
         `${book.offers.toLocaleString("en-US")} offers, ${book.assets.length} assets`,
-        `${book.books.toLocaleString("en-US")} books, read back from the store; 4 hops, 3 candidate assets per query, one query in flight from a thread apart from the load generator`,
+        `${book.books.toLocaleString("en-US")} books, read back from the store; 4 hops, 3 candidate assets per query, one query in flight from a thread apart from the load generator, to the two listeners in turn`,
       ],
-      ["idle p50 / p99", `${ms(idle.histogram, 50).toFixed(2)} / ${ms(idle.histogram, 99).toFixed(2)} ms`, `${idle.histogram.totalCount} queries, ${errs(idle)}, worker run mean ${(idleRun.sum / idleRun.count).toFixed(2)} ms`],
-      ["idle, in the pool", idleSplit, "the node's diamante_paths_pool_{run,wait}_seconds over the idle queries"],
-      [
-        "under payment load p50 / p99",
-        `${ms(loaded.histogram, 50).toFixed(2)} / ${ms(loaded.histogram, 99).toFixed(2)} ms`,
-        `${loaded.histogram.totalCount} queries, ${errs(loaded)}, worker run mean ${(loadedRun.sum / loadedRun.count).toFixed(2)} ms; goal p99 < 20 ms`,
-      ],
+      ["idle p50 / p99, API listener", pct(idleApi), `${idleApi.histogram.totalCount} queries, ${errs(idleApi)}, worker run mean ${(idleRun.sum / idleRun.count).toFixed(2)} ms`],
+      ["idle, in the pool", idleSplit, "the node's diamante_paths_pool_{run,wait}_seconds over the idle queries; its main thread's event-loop delay over the same span"],
+      ["idle p50 / p99, path listener", pct(idleOwn), `${idleOwn.histogram.totalCount} queries, ${errs(idleOwn)}; --paths-port: answered from a thread of its own`],
+      ["under payment load p50 / p99, API listener", pct(loadedApi), `${loadedApi.histogram.totalCount} queries, ${errs(loadedApi)}, worker run mean ${(loadedRun.sum / loadedRun.count).toFixed(2)} ms; goal p99 < 20 ms`],
       ["under payment load, in the pool", loadedSplit, "the same histograms over the loaded queries"],
-      ["under load max", `${ms(loaded.histogram, 100).toFixed(2)} ms`, `${loaded.paths} paths returned`],
+      ["under payment load p50 / p99, path listener", pct(loadedOwn), `${loadedOwn.histogram.totalCount} queries, ${errs(loadedOwn)}; goal p99 < 20 ms`],
+      ["under load max, API / path listener", `${ms(loadedApi.histogram, 100).toFixed(2)} / ${ms(loadedOwn.histogram, 100).toFixed(2)} ms`, `${loadedApi.paths} / ${loadedOwn.paths} paths returned`],
       ["payment load meanwhile", `${committedTps.toFixed(0)} tx/s committed`, `${opts.payments.toLocaleString("en-US")} payments`],
     ];
-    const header = ["path finding (HTTP round trip, pool)", "value", "detail"];
+    const header = ["path finding (HTTP round trip)", "value", "detail"];
     return {
       text: `\n== Path finding ==\n${textTable(header, rows)}\n${result.text}`,
       markdown: `### Path finding\n\n${markdownTable(header, rows)}\n\n${result.markdown}`,
       figures: {
-        idleP50Ms: ms(idle.histogram, 50),
-        idleP99Ms: ms(idle.histogram, 99),
-        loadedP50Ms: ms(loaded.histogram, 50),
-        loadedP99Ms: ms(loaded.histogram, 99),
-        loadedQueries: loaded.histogram.totalCount,
+        idleP50Ms: ms(idleApi.histogram, 50),
+        idleP99Ms: ms(idleApi.histogram, 99),
+        loadedP50Ms: ms(loadedApi.histogram, 50),
+        loadedP99Ms: ms(loadedApi.histogram, 99),
+        loadedQueries: loadedApi.histogram.totalCount,
+        listenerIdleP50Ms: ms(idleOwn.histogram, 50),
+        listenerIdleP99Ms: ms(idleOwn.histogram, 99),
+        listenerLoadedP50Ms: ms(loadedOwn.histogram, 50),
+        listenerLoadedP99Ms: ms(loadedOwn.histogram, 99),
+        listenerLoadedQueries: loadedOwn.histogram.totalCount,
         committedTps,
       },
     };

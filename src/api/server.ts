@@ -19,7 +19,7 @@ import {apiRoutes} from "./routes/index.js";
 import type {GetRoute, PostRoute, Reply, RequestBody, RouteContext} from "./routes/context.js";
 import {SseStreams, wantsEventStream} from "./stream/sse.js";
 
-const STATUS_TEXT: Record<number, string> = {
+export const STATUS_TEXT: Record<number, string> = {
   200: "OK",
   201: "Created",
   204: "No Content",
@@ -51,10 +51,10 @@ interface ResponseState {
  * ~300 KB of JSON and shrinks about 10x, while below ~1 KB (one TCP segment) compression only
  * costs CPU. Compressed bodies are kept with the cached reply, so each is compressed once.
  */
-const GZIP_MIN_BYTES = 1024;
+export const GZIP_MIN_BYTES = 1024;
 
 /** As Horizon: no client or proxy may reuse an answer, since any ledger close can change it. */
-const COMMON_HEADERS: [string, string][] = [
+export const COMMON_HEADERS: [string, string][] = [
   ["Access-Control-Allow-Origin", "*"],
   ["Access-Control-Expose-Headers", "Date, Latest-Ledger"],
   ["Cache-Control", "no-cache, no-store, max-age=0"],

@@ -49,6 +49,8 @@ Flags (start):
   --close-interval MS    time between ledger closes (default 1000)
   --verify-threads N     signature worker threads (default cores - 1; 0 = main thread)
   --path-threads N       path finding worker threads (default 1-2; 0 = main thread)
+  --paths-port N         also answer /paths/* on this port from a thread of its own, which a
+                         ledger close never holds up (default: none; 0 = any free port)
   --no-friendbot         do not serve /friendbot
   --check-invariants     check coin conservation after every ledger
   --log-level LEVEL      pino level (default info)
@@ -86,6 +88,7 @@ const FLAGS = {
   "close-interval": {type: "string"},
   "verify-threads": {type: "string"},
   "path-threads": {type: "string"},
+  "paths-port": {type: "string"},
   "no-friendbot": {type: "boolean"},
   "check-invariants": {type: "boolean"},
   "log-level": {type: "string"},
@@ -152,6 +155,7 @@ async function main(argv: string[]): Promise<number> {
           closeIntervalMs: intFlag(values["close-interval"], "close-interval", 10, 3_600_000) ?? file?.closeIntervalMs ?? defaultNodeOptions.closeIntervalMs,
           verifyThreads: intFlag(values["verify-threads"], "verify-threads", 0, 64) ?? file?.verifyThreads ?? defaultNodeOptions.verifyThreads,
           pathThreads: intFlag(values["path-threads"], "path-threads", 0, 64) ?? file?.pathThreads ?? defaultNodeOptions.pathThreads,
+          pathsPort: intFlag(values["paths-port"], "paths-port", 0, 65535),
           friendbot: values["no-friendbot"] ? false : (file?.friendbot ?? true),
           checkInvariants: values["check-invariants"] ?? false,
           logLevel: values["log-level"] ?? file?.logLevel ?? defaultNodeOptions.logLevel,

@@ -9,6 +9,8 @@ export enum PathErrorCode {
   Overloaded = "path_finder_overloaded",
   /** The path finder is closed (the node is stopping). */
   Closed = "path_finder_closed",
+  /** The dedicated path listener could not start (its port is taken, its thread failed). */
+  ListenFailed = "path_listener_failed",
 }
 
 export class PathError extends DiamanteError<PathErrorCode> {}

@@ -13,6 +13,7 @@ import {VerifyPool} from "../verify/pool.js";
 import type {SignatureVerifier} from "../verify/interface.js";
 import {InThreadPathFinder, type PathFinder} from "../dex/paths-finder.js";
 import {PathPool} from "../dex/paths-pool.js";
+import {PathListener} from "../dex/paths-listener.js";
 import {defaultPathFinderOptions} from "../dex/paths-options.js";
 import {Herder} from "../herder/herder.js";
 import {Consensus} from "../herder/consensus.js";
@@ -115,7 +116,11 @@ export class Node {
   publisher: HistoryPublisher | null = null;
   private verifier!: SignatureVerifier;
   private paths!: PathFinder;
+  /** The dedicated path listener, when `pathsPort` asks for one. */
+  private pathListener: PathListener | null = null;
   port = 0;
+  /** The dedicated path listener's port (0: none). */
+  pathsPort = 0;
   private statusWritten = 0;
   private statusTimer: NodeJS.Timeout | null = null;
 
@@ -269,6 +274,13 @@ export class Node {
     await this.overlay?.start();
     await this.herder.start();
     this.port = await this.api.start();
+    if (o.pathsPort !== undefined) {
+      this.pathListener = await PathListener.start(
+        {dataDir: o.dataDir, limits: {maxHops: p.maxHops, maxPathsPerAsset: p.maxPathsPerAsset, maxWork: p.maxWork}, host: o.host, port: o.pathsPort},
+        (err) => this.log.error({err}, "path listener failed"),
+      );
+      this.pathsPort = this.pathListener.port;
+    }
     this.dashboard.start();
     this.feed.defaultBase = `http://${o.host === "0.0.0.0" ? "127.0.0.1" : o.host}:${this.port}`;
     if (net !== undefined) {
@@ -416,6 +428,7 @@ export class Node {
     this.dashboard?.stop();
     if (this.statusTimer) clearInterval(this.statusTimer);
     await this.api?.stop();
+    await this.pathListener?.close();
     this.network?.stop();
     this.catchUp?.stop();
     await this.catchUp?.idle();

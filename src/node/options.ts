@@ -55,6 +55,11 @@ export interface NodeOptions {
   verifyThreads: number;
   /** Path finding worker threads; 0 answers /paths queries on the main thread. */
   pathThreads: number;
+  /**
+   * Port of a dedicated path-finding listener (dex/paths-listener.ts: /paths/* answered from a
+   * thread of its own, never waiting on the main thread); 0 picks a free one; absent: none.
+   */
+  pathsPort?: number;
   /** Serve /friendbot (never on a public network). */
   friendbot: boolean;
   checkInvariants: boolean;

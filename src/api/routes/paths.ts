@@ -20,7 +20,10 @@ const MAX_ASSETS_PARAM = 15;
 /** Seconds a client should wait after the path workers were full: a query takes a few ms. */
 const RETRY_AFTER_SECONDS = "1";
 
-function param(ctx: RouteContext, name: string): string {
+/** What parsing a path query reads of a request: its query string (the dedicated path listener has no more). */
+export type QueryContext = Pick<RouteContext, "query">;
+
+function param(ctx: QueryContext, name: string): string {
   return ctx.query.get(name) ?? "";
 }
 
@@ -40,7 +43,7 @@ function checkCode(code: string, type: string, field: string): void {
 }
 
 /** One asset given as {prefix}asset_type, _code and _issuer (Horizon's validateAssetParams), as an asset key. */
-export function assetParams(ctx: RouteContext, prefix: string): AssetKey {
+export function assetParams(ctx: QueryContext, prefix: string): AssetKey {
   const type = param(ctx, prefix + "asset_type");
   const code = param(ctx, prefix + "asset_code");
   const issuer = param(ctx, prefix + "asset_issuer");
@@ -81,7 +84,7 @@ function accountParam(raw: string, field: string): string {
   return raw;
 }
 
-function eitherOr(ctx: RouteContext, listField: string, accountField: string, what: string): void {
+function eitherOr(ctx: QueryContext, listField: string, accountField: string, what: string): void {
   if ((param(ctx, listField) !== "") === (param(ctx, accountField) !== "")) {
     throw new ApiError(
       ApiErrorCode.BAD_REQUEST,
@@ -90,7 +93,7 @@ function eitherOr(ctx: RouteContext, listField: string, accountField: string, wh
   }
 }
 
-export function strictReceiveRequest(ctx: RouteContext): PathRequest {
+export function strictReceiveRequest(ctx: QueryContext): PathRequest {
   eitherOr(ctx, "source_assets", "source_account", "source");
   const destinationAsset = assetParams(ctx, "destination_");
   const destinationAmount = amountParam(param(ctx, "destination_amount"), "destination_amount");
@@ -99,7 +102,7 @@ export function strictReceiveRequest(ctx: RouteContext): PathRequest {
   return {kind: "strict_receive", destinationAsset, destinationAmount, sourceAssets: assetListParam(param(ctx, "source_assets"), "source_assets")};
 }
 
-export function strictSendRequest(ctx: RouteContext): PathRequest {
+export function strictSendRequest(ctx: QueryContext): PathRequest {
   eitherOr(ctx, "destination_assets", "destination_account", "destination");
   const sourceAsset = assetParams(ctx, "source_");
   const sourceAmount = amountParam(param(ctx, "source_amount"), "source_amount");
@@ -163,12 +166,17 @@ export async function bookQuery<Q extends BookQuery>(ctx: RouteContext, q: Q): P
   }
 }
 
+/** The 200 answer to a path query, on the API and on the dedicated path listener alike. */
+export function pathsPage(paths: readonly PaymentPath[]): Reply {
+  return jsonReply(200, {_embedded: {records: paths.map(pathRecord)}});
+}
+
 async function pathsReply(ctx: RouteContext, request: PathRequest): Promise<Reply> {
   const finder = ctx.modules.paths;
   if (finder === undefined) throw new ApiError(ApiErrorCode.SERVICE_UNAVAILABLE, "path finding is not enabled on this node");
   try {
     const answer = await finder.find(request);
-    return jsonReply(200, {_embedded: {records: answer.paths.map(pathRecord)}});
+    return pathsPage(answer.paths);
   } catch (err) {
     throw pathProblem(err);
   }
