@@ -527,6 +527,15 @@ export interface LedgerFeedOptions {
    */
   retainLedgers: number;
   /**
+   * The kept window also stops at this many operations (the tx sets' operation counts summed
+   * over the kept ledgers); the newest ledger is kept whatever its size. A kept ledger costs
+   * about 1.4 KB per operation before any stream formats it (its close result: applied txs,
+   * changed entries, meta): 10 ledgers of 60-120 transactions of 100 create_account operations
+   * each held 110 MB of heap. 20,000 keeps all 10 ledgers up to 2,000 operations each, and
+   * about 30 MB of close results for larger ledgers.
+   */
+  retainOperations: number;
+  /**
    * Where a published ledger's tx records come from: "close" builds them from the close result
    * the event carries (`storedTxsOfClose`, the same records as the store read); "store" reads
    * them back from the store once committed, as a history page does.
@@ -534,14 +543,18 @@ export interface LedgerFeedOptions {
   txsFrom: "close" | "store";
 }
 
-export const defaultLedgerFeedOptions: LedgerFeedOptions = {defaultBase: "http://127.0.0.1:8000", retainLedgers: 10, txsFrom: "close"};
+export const defaultLedgerFeedOptions: LedgerFeedOptions = {defaultBase: "http://127.0.0.1:8000", retainLedgers: 10, retainOperations: 20_000, txsFrom: "close"};
 
 export class LedgerFeed implements EventFeed {
   private readonly listeners = new Set<LedgerEventListener>();
   private lastEvent: LedgerEvent | undefined;
-  /** The last `retainLedgers` events, consecutive ledgers, oldest first. */
+  /** The last `retainLedgers` events (at most `retainOperations` operations), consecutive ledgers, oldest first. */
   private readonly kept: LedgerEvent[] = [];
+  /** Operation count of each kept ledger, parallel to `kept`. */
+  private readonly keptOps: number[] = [];
+  private keptOpsTotal = 0;
   private readonly retainLedgers: number;
+  private readonly retainOperations: number;
   private readonly txsFrom: "close" | "store";
   defaultBase: string;
 
@@ -553,6 +566,9 @@ export class LedgerFeed implements EventFeed {
     const retain = opts.retainLedgers ?? defaultLedgerFeedOptions.retainLedgers;
     if (!Number.isInteger(retain) || retain < 0) throw new RangeError("retainLedgers must be a whole number ≥ 0");
     this.retainLedgers = retain;
+    const retainOps = opts.retainOperations ?? defaultLedgerFeedOptions.retainOperations;
+    if (!Number.isInteger(retainOps) || retainOps < 0) throw new RangeError("retainOperations must be a whole number ≥ 0");
+    this.retainOperations = retainOps;
     const from = opts.txsFrom ?? defaultLedgerFeedOptions.txsFrom;
     if (from !== "close" && from !== "store") throw new RangeError('txsFrom must be "close" or "store"');
     this.txsFrom = from;
@@ -566,7 +582,7 @@ export class LedgerFeed implements EventFeed {
   publish(input: ClosedLedgerInput): LedgerEvent {
     const event = new Event(new LedgerData(this.modules.reader, input, this.txsFrom), this.modules.reader, this.defaultBase);
     this.lastEvent = event;
-    this.keep(event);
+    this.keep(event, input.header.opCount);
     for (const l of [...this.listeners]) {
       try {
         l(event);
@@ -597,14 +613,25 @@ export class LedgerFeed implements EventFeed {
   /**
    * Adds the event to the kept window. A ledger that does not follow the newest kept one (the
    * node caught up without publishing the ledgers between) starts the window again: `since`
-   * only ever answers with every ledger of its range.
+   * only ever answers with every ledger of its range. The oldest kept ledgers are dropped while
+   * the window holds more than `retainLedgers` ledgers or more than `retainOperations`
+   * operations, down to the newest ledger.
    */
-  private keep(event: LedgerEvent): void {
+  private keep(event: LedgerEvent, opCount: number): void {
     if (this.retainLedgers === 0) return;
     const newest = this.kept[this.kept.length - 1];
-    if (newest !== undefined && event.ledger !== newest.ledger + 1) this.kept.length = 0;
+    if (newest !== undefined && event.ledger !== newest.ledger + 1) {
+      this.kept.length = 0;
+      this.keptOps.length = 0;
+      this.keptOpsTotal = 0;
+    }
     this.kept.push(event);
-    if (this.kept.length > this.retainLedgers) this.kept.shift();
+    this.keptOps.push(opCount);
+    this.keptOpsTotal += opCount;
+    while (this.kept.length > 1 && (this.kept.length > this.retainLedgers || this.keptOpsTotal > this.retainOperations)) {
+      this.kept.shift();
+      this.keptOpsTotal -= this.keptOps.shift() ?? 0;
+    }
   }
 
   get subscriberCount(): number {

@@ -54,3 +54,43 @@ describe("ledger feed window", () => {
     assert.throws(() => new LedgerFeed({retainLedgers: 1.5}, {reader}), RangeError);
   });
 });
+
+describe("ledger feed window bounded by operations", () => {
+  function publishOps(feed: LedgerFeed, seq: number, opCount: number): void {
+    feed.publish({header: {seq, opCount}, result: {}} as unknown as ClosedLedgerInput);
+  }
+
+  it("drops the oldest kept ledgers while the window holds more than retainOperations operations", () => {
+    const feed = new LedgerFeed({retainLedgers: 10, retainOperations: 1_000}, {reader});
+    for (let seq = 2; seq <= 6; seq++) publishOps(feed, seq, 200);
+    assert.deepEqual(ledgers(feed, 2), [2, 3, 4, 5, 6], "1,000 operations: all kept");
+    publishOps(feed, 7, 1);
+    assert.equal(feed.since(2), undefined, "1,001 operations: the oldest ledger went");
+    assert.deepEqual(ledgers(feed, 3), [3, 4, 5, 6, 7]);
+    publishOps(feed, 8, 700);
+    assert.equal(feed.since(5), undefined);
+    assert.deepEqual(ledgers(feed, 6), [6, 7, 8], "200 + 1 + 700 operations");
+    publishOps(feed, 9, 0);
+    publishOps(feed, 10, 0);
+    assert.deepEqual(ledgers(feed, 6), [6, 7, 8, 9, 10], "empty ledgers cost no operations");
+  });
+
+  it("keeps the newest ledger whatever its size, and counts again after a gap", () => {
+    const feed = new LedgerFeed({retainLedgers: 10, retainOperations: 1_000}, {reader});
+    publishOps(feed, 3, 600);
+    publishOps(feed, 4, 5_000);
+    assert.equal(feed.since(3), undefined);
+    assert.deepEqual(ledgers(feed, 4), [4], "alone over the bound, still kept");
+    publishOps(feed, 5, 10);
+    assert.equal(feed.since(4), undefined, "5,010 operations: ledger 4 went");
+    assert.deepEqual(ledgers(feed, 5), [5]);
+    publishOps(feed, 9, 900);
+    publishOps(feed, 10, 100);
+    assert.deepEqual(ledgers(feed, 9), [9, 10], "the window started again at 9: 1,000 operations, no count left from before the gap");
+  });
+
+  it("refuses a bad retainOperations", () => {
+    assert.throws(() => new LedgerFeed({retainOperations: -1}, {reader}), RangeError);
+    assert.throws(() => new LedgerFeed({retainOperations: 2.5}, {reader}), RangeError);
+  });
+});
