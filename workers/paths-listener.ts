@@ -15,7 +15,7 @@ import {pathErrorOf, pathOutcome, type PathRequest} from "../src/dex/paths-finde
 import type {PathListenerData, PathListenerMessage} from "../src/dex/paths-listener.js";
 import {pathProblem, pathsPage, strictReceiveRequest, strictSendRequest, type QueryContext} from "../src/api/routes/paths.js";
 import type {Reply} from "../src/api/routes/context.js";
-import {COMMON_HEADERS, GZIP_MIN_BYTES, problemReply, STATUS_TEXT} from "../src/api/server.js";
+import {GZIP_MIN_BYTES, problemReply, writeReply} from "../src/api/server.js";
 import {ApiError, ApiErrorCode, notFound} from "../src/api/errors.js";
 import {DiamanteError} from "../src/util/errors.js";
 import {PathErrorCode} from "../src/dex/paths-errors.js";
@@ -57,18 +57,7 @@ function send(res: HttpResponse, reply: Reply, gzip: boolean, head: boolean): vo
   let body: string | Buffer = reply.body;
   const zipped = gzip && body.length >= GZIP_MIN_BYTES;
   if (zipped) body = gzipSync(body);
-  res.cork(() => {
-    res.writeStatus(`${reply.status} ${STATUS_TEXT[reply.status] ?? ""}`);
-    if (reply.contentType !== "") res.writeHeader("Content-Type", reply.contentType);
-    for (const [k, v] of COMMON_HEADERS) res.writeHeader(k, v);
-    if (zipped) {
-      res.writeHeader("Content-Encoding", "gzip");
-      res.writeHeader("Vary", "Accept-Encoding");
-    }
-    if (reply.headers !== undefined) for (const [k, v] of reply.headers) res.writeHeader(k, v);
-    if (head) res.endWithoutBody(Buffer.byteLength(body));
-    else res.end(body);
-  });
+  writeReply(res, reply, body, zipped, head);
 }
 
 function tell(m: PathListenerMessage): void {

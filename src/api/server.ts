@@ -60,6 +60,25 @@ export const COMMON_HEADERS: [string, string][] = [
   ["Cache-Control", "no-cache, no-store, max-age=0"],
 ];
 
+/**
+ * Writes a reply in one corked batch: status, headers (the common ones, gzip's when `body` is the
+ * gzipped form, the reply's own) and the body, or only its length for a HEAD request.
+ */
+export function writeReply(res: HttpResponse, reply: Reply, body: string | Buffer, gzipped: boolean, head: boolean): void {
+  res.cork(() => {
+    res.writeStatus(`${reply.status} ${STATUS_TEXT[reply.status] ?? ""}`);
+    if (reply.contentType !== "") res.writeHeader("Content-Type", reply.contentType);
+    for (const [k, v] of COMMON_HEADERS) res.writeHeader(k, v);
+    if (gzipped) {
+      res.writeHeader("Content-Encoding", "gzip");
+      res.writeHeader("Vary", "Accept-Encoding");
+    }
+    if (reply.headers !== undefined) for (const [k, v] of reply.headers) res.writeHeader(k, v);
+    if (head) res.endWithoutBody(Buffer.byteLength(body));
+    else res.end(body);
+  });
+}
+
 /** `close()` exists on the native app (it closes every open connection) but not in its typings. */
 type ClosableApp = TemplatedApp & {close?: () => void};
 
@@ -359,17 +378,6 @@ export class ApiServer {
       reply.gzipped ??= gzipSync(body);
       body = reply.gzipped;
     }
-    res.cork(() => {
-      res.writeStatus(`${reply.status} ${STATUS_TEXT[reply.status] ?? ""}`);
-      if (reply.contentType !== "") res.writeHeader("Content-Type", reply.contentType);
-      for (const [k, v] of COMMON_HEADERS) res.writeHeader(k, v);
-      if (gzip) {
-        res.writeHeader("Content-Encoding", "gzip");
-        res.writeHeader("Vary", "Accept-Encoding");
-      }
-      if (reply.headers !== undefined) for (const [k, v] of reply.headers) res.writeHeader(k, v);
-      if (state.head) res.endWithoutBody(Buffer.byteLength(body));
-      else res.end(body);
-    });
+    writeReply(res, reply, body, gzip, state.head);
   }
 }
