@@ -18,6 +18,7 @@ import {defaultHerderOptions, type HerderOptions} from "./options.js";
 import {makeTxSet, nextCloseTime, trimInvalid, type TxSet} from "./tx-set.js";
 import {MAX_CLOSE_TIME_DRIFT_S, type ClosedLedger, type ConsensusEngine, type ConsensusHost} from "./interface.js";
 import {LedgerEvents} from "./events.js";
+import {RecentTxSets} from "./recent-tx-sets.js";
 import {LedgerManager} from "./ledger-manager.js";
 import {TxAdmission, type Admission, type AdmitOptions} from "./admission.js";
 
@@ -27,8 +28,6 @@ export type {Admission, ClosedLedger};
 const FEE_STATS_LEDGERS = 5;
 /** Tx sets held for the next ledger (own and fetched); more are refused until a ledger closes. */
 const MAX_HELD_TX_SETS = 64;
-/** Applied or outdated tx sets kept to answer peers that are a ledger or two behind. */
-const RECENT_TX_SETS = 16;
 
 export class Herder implements TxSubmitter, FeeStatsSource, ConsensusHost {
   readonly events: LedgerEvents;
@@ -36,7 +35,8 @@ export class Herder implements TxSubmitter, FeeStatsSource, ConsensusHost {
   readonly ledgers: LedgerManager;
   private readonly opts: HerderOptions;
   private readonly txSets = new Map<string, TxSet>();
-  private readonly recentTxSets = new Map<string, TxSet>();
+  /** Applied or outdated tx sets kept to answer peers that are a ledger or two behind. */
+  private readonly recentTxSets = new RecentTxSets();
   private readonly feeHistory: Array<{ledger: number; baseFee: bigint; feesPerOp: bigint[]; capacityUsage: number}> = [];
   private timer: NodeJS.Timeout | null = null;
   private running = false;
@@ -236,11 +236,7 @@ export class Herder implements TxSubmitter, FeeStatsSource, ConsensusHost {
     for (const [h, set] of this.txSets) {
       if (set.prevHash === c.header.hash || waiting.has(h)) continue;
       this.txSets.delete(h);
-      this.recentTxSets.set(h, set);
-    }
-    for (const h of this.recentTxSets.keys()) {
-      if (this.recentTxSets.size <= RECENT_TX_SETS) break;
-      this.recentTxSets.delete(h);
+      this.recentTxSets.add(set);
     }
     const feesPerOp = c.result.frames.map((f) => f.maxFee / BigInt(feeOps(f)));
     this.feeHistory.push({
