@@ -63,13 +63,17 @@ export class LedgerTxn implements LedgerStateReader {
   private readonly parent: LedgerStateReader;
   private readonly parentTxn: LedgerTxn | null;
   private readonly layer = new Map<EntryKey, LedgerEntry | null>();
+  /*
+   * The maps below are created on first use (null until then): a payment opens three layers that
+   * never touch an offer or issue credit, and five empty Maps per layer were garbage per tx.
+   */
   /** Offer keys this layer holds, by pair and by seller (may include keys since changed: re-checked on read). */
-  private readonly offersByPair = new Map<string, Set<EntryKey>>();
-  private readonly offersBySeller = new Map<AccountId, Set<EntryKey>>();
+  private offersByPair: Map<string, Set<EntryKey>> | null = null;
+  private offersBySeller: Map<AccountId, Set<EntryKey>> | null = null;
   /** Root layer only: the reader's books pulled so far, by pair. */
-  private readonly readerBooks = new Map<string, ReaderBook>();
+  private readerBooks: Map<string, ReaderBook> | null = null;
   /** By pair: index into the reader's book of its first offer not overridden as of this layer (as last seen). */
-  private readonly bookCursors = new Map<string, number>();
+  private bookCursors: Map<string, number> | null = null;
   private openChild: LedgerTxn | null = null;
   private sealed = false;
   /** The header's idPool as of this layer (offer ids), or null: unchanged from the parent's. */
@@ -79,7 +83,7 @@ export class LedgerTxn implements LedgerStateReader {
    * implicit lines paid out or took back. Folded into the parent on commit, dropped on rollback,
    * so the close's invariant can tell issuance from credit created out of nothing.
    */
-  private readonly issuedDelta = new Map<AssetKey, bigint>();
+  private issuedDelta: Map<AssetKey, bigint> | null = null;
 
   /** `idPool`: the last closed header's id pool (root layer only). */
   constructor(parent: LedgerStateReader, idPool = 0n) {
@@ -122,13 +126,14 @@ export class LedgerTxn implements LedgerStateReader {
   addIssued(asset: AssetKey, delta: bigint): void {
     this.assertUsable();
     if (delta === 0n) return;
-    this.issuedDelta.set(asset, (this.issuedDelta.get(asset) ?? 0n) + delta);
+    const issued = (this.issuedDelta ??= new Map());
+    issued.set(asset, (issued.get(asset) ?? 0n) + delta);
   }
 
   /** Net credit minted per asset in this layer (and the layers committed into it); zero sums omitted. */
   issued(): Map<AssetKey, bigint> {
     const out = new Map<AssetKey, bigint>();
-    for (const [k, v] of this.issuedDelta) if (v !== 0n) out.set(k, v);
+    if (this.issuedDelta !== null) for (const [k, v] of this.issuedDelta) if (v !== 0n) out.set(k, v);
     return out;
   }
 
@@ -157,14 +162,14 @@ export class LedgerTxn implements LedgerStateReader {
   }
 
   private indexOffer(key: EntryKey, o: OfferEntry): void {
-    addToIndex(this.offersByPair, pairKey(assetKey(o.selling), assetKey(o.buying)), key);
-    addToIndex(this.offersBySeller, o.sellerId, key);
+    addToIndex((this.offersByPair ??= new Map()), pairKey(assetKey(o.selling), assetKey(o.buying)), key);
+    addToIndex((this.offersBySeller ??= new Map()), o.sellerId, key);
   }
 
   /** Drops an offer this layer deletes from its indexes (reads would skip it anyway). */
   private unindexOffer(key: EntryKey, o: OfferEntry): void {
-    removeFromIndex(this.offersByPair, pairKey(assetKey(o.selling), assetKey(o.buying)), key);
-    removeFromIndex(this.offersBySeller, o.sellerId, key);
+    if (this.offersByPair !== null) removeFromIndex(this.offersByPair, pairKey(assetKey(o.selling), assetKey(o.buying)), key);
+    if (this.offersBySeller !== null) removeFromIndex(this.offersBySeller, o.sellerId, key);
   }
 
   /** Whether this layer or one between it and the reader holds `key` (changed or deleted). */
@@ -200,14 +205,15 @@ export class LedgerTxn implements LedgerStateReader {
     const root = this.rootTxn();
     const reader = root.parent;
     if (reader.bookOffers === undefined) return undefined;
-    let book = root.readerBooks.get(pk);
+    const books = (root.readerBooks ??= new Map());
+    let book = books.get(pk);
     if (book === undefined) {
       book = {offers: [], rest: reader.bookOffers(selling, buying)[Symbol.iterator]()};
-      root.readerBooks.set(pk, book);
+      books.set(pk, book);
     }
     let i = 0;
     for (let t: LedgerTxn | null = this; t !== null; t = t.parentTxn) {
-      const c = t.bookCursors.get(pk);
+      const c = t.bookCursors?.get(pk);
       if (c !== undefined) {
         i = c;
         break;
@@ -215,7 +221,7 @@ export class LedgerTxn implements LedgerStateReader {
     }
     let o = LedgerTxn.readerOffer(book, i);
     while (o !== undefined && this.overrides(entryKey(o))) o = LedgerTxn.readerOffer(book, ++i);
-    this.bookCursors.set(pk, i);
+    (this.bookCursors ??= new Map()).set(pk, i);
     return o;
   }
 
@@ -243,7 +249,7 @@ export class LedgerTxn implements LedgerStateReader {
   bestOffer(selling: AssetKey, buying: AssetKey): OfferEntry | undefined {
     const pk = pairKey(selling, buying);
     let best: OfferEntry | undefined;
-    for (const o of this.layerOffers((t) => t.offersByPair.get(pk), (o) => assetKey(o.selling) === selling && assetKey(o.buying) === buying)) {
+    for (const o of this.layerOffers((t) => t.offersByPair?.get(pk), (o) => assetKey(o.selling) === selling && assetKey(o.buying) === buying)) {
       if (best === undefined || isBetterOffer(o, best)) best = o;
     }
     const o = this.readerBest(pk, selling, buying);
@@ -253,7 +259,7 @@ export class LedgerTxn implements LedgerStateReader {
 
   /** Every offer of `sellerId` as of this layer, by offer id. */
   offersOf(sellerId: AccountId): OfferEntry[] {
-    const out = this.layerOffers((t) => t.offersBySeller.get(sellerId), (o) => o.sellerId === sellerId);
+    const out = this.layerOffers((t) => t.offersBySeller?.get(sellerId), (o) => o.sellerId === sellerId);
     const reader = this.baseReader();
     if (reader.accountOffers !== undefined) {
       for (const o of reader.accountOffers(sellerId)) if (!this.overrides(entryKey(o))) out.push(o);
@@ -299,11 +305,23 @@ export class LedgerTxn implements LedgerStateReader {
       parent.layer.set(k, v);
     }
     // What this layer overrode, the parent now does: its cursors are valid there.
-    for (const [pk, c] of this.bookCursors) if (c > (parent.bookCursors.get(pk) ?? 0)) parent.bookCursors.set(pk, c);
+    if (this.bookCursors !== null) {
+      const cursors = (parent.bookCursors ??= new Map());
+      for (const [pk, c] of this.bookCursors) if (c > (cursors.get(pk) ?? 0)) cursors.set(pk, c);
+    }
     if (this.idPoolValue !== null) parent.idPoolValue = this.idPoolValue;
-    for (const [k, v] of this.issuedDelta) parent.issuedDelta.set(k, (parent.issuedDelta.get(k) ?? 0n) + v);
-    for (const [pk, keys] of this.offersByPair) for (const key of keys) addToIndex(parent.offersByPair, pk, key);
-    for (const [id, keys] of this.offersBySeller) for (const key of keys) addToIndex(parent.offersBySeller, id, key);
+    if (this.issuedDelta !== null) {
+      const issued = (parent.issuedDelta ??= new Map());
+      for (const [k, v] of this.issuedDelta) issued.set(k, (issued.get(k) ?? 0n) + v);
+    }
+    if (this.offersByPair !== null) {
+      const byPair = (parent.offersByPair ??= new Map());
+      for (const [pk, keys] of this.offersByPair) for (const key of keys) addToIndex(byPair, pk, key);
+    }
+    if (this.offersBySeller !== null) {
+      const bySeller = (parent.offersBySeller ??= new Map());
+      for (const [id, keys] of this.offersBySeller) for (const key of keys) addToIndex(bySeller, id, key);
+    }
     this.close();
   }
 
@@ -311,10 +329,10 @@ export class LedgerTxn implements LedgerStateReader {
     this.assertUsable();
     if (this.openChild !== null) this.openChild.rollback();
     this.layer.clear();
-    this.issuedDelta.clear();
-    this.offersByPair.clear();
-    this.offersBySeller.clear();
-    this.bookCursors.clear();
+    this.issuedDelta = null;
+    this.offersByPair = null;
+    this.offersBySeller = null;
+    this.bookCursors = null;
     this.close();
   }
 
