@@ -81,21 +81,9 @@ const CLOSED_RAW_GENERATION = 25_000;
 /** Tx set bodies kept to answer peers' get_tx_set without encoding the set again. */
 const MAX_SERVED_BODIES = 16;
 
-/**
- * Keys already computed, by the envelope's Buffer object: a flooded tx's key is computed when it
- * arrives and found again when its frame is remembered and when its ledger closes (the frame
- * keeps the same bytes object), instead of hashing the same bytes three times.
- */
-const rawKeys = new WeakMap<Buffer, string>();
-
 /** sha256 of an envelope's raw bytes: equal keys mean byte-identical envelopes, signatures included. */
 function rawKey(envelope: Buffer): string {
-  let key = rawKeys.get(envelope);
-  if (key === undefined) {
-    key = hash("sha256", envelope, "hex");
-    rawKeys.set(envelope, key);
-  }
-  return key;
+  return hash("sha256", envelope, "hex");
 }
 
 /** The values an envelope names (each must have its tx set before SCP sees it). */
