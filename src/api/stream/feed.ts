@@ -215,6 +215,11 @@ function frameOf(token: string | undefined, json: () => string): () => Buffer {
  * while the feed keeps the ledger: each kind is a class (one shape, fields set once in the
  * constructor, methods on the prototype) rather than an object literal spread from another with
  * closures of its own, which allocated several objects per record and left V8 slow shapes.
+ *
+ * Only the JSON text is kept: the record object it was written from (a dozen objects and strings
+ * per record) dies young instead of living in the old generation for the kept ledgers, where the
+ * streams bench's profile showed its garbage collection as the largest cost subscribers add.
+ * `record` parses the text again for the rare reader that needs the object.
  */
 class Rec<R extends {paging_token: string}> implements FeedRecord<R> {
   readonly token: string;
@@ -222,11 +227,15 @@ class Rec<R extends {paging_token: string}> implements FeedRecord<R> {
   private bytes: Buffer | undefined = undefined;
 
   constructor(
-    readonly record: R,
+    record: R,
     readonly ledger: number,
   ) {
     this.token = record.paging_token;
     this.json = JSON.stringify(record);
+  }
+
+  get record(): R {
+    return JSON.parse(this.json) as R;
   }
 
   frame(): Buffer {
@@ -258,16 +267,20 @@ class OpRec extends Rec<OperationRecord> implements OperationFeedRecord {
     readonly transactionSuccessful: boolean,
     readonly payment: boolean,
     readonly accounts: ReadonlySet<AccountId>,
-    /** The transaction records of the ledger by hash, made on first use by any of its operations. */
-    private readonly txOf: (hash: string) => TransactionRecord | undefined,
+    /** The JSON of the ledger's transaction records by hash, made on first use by any of its operations. */
+    private readonly txOf: (hash: string) => string | undefined,
   ) {
     super(record, ledger);
   }
 
+  /**
+   * `JSON.stringify({...record, transaction})` spliced from the two texts: an operation record
+   * has no `transaction` key, so the joined object's text is the record's with one more member.
+   */
   joinedJson(): string {
     if (this.joined === undefined) {
       const tx = this.txOf(this.txHash);
-      this.joined = tx === undefined ? this.json : JSON.stringify({...this.record, transaction: tx});
+      this.joined = tx === undefined ? this.json : `${this.json.slice(0, -1)},"transaction":${tx}}`;
     }
     return this.joined;
   }
@@ -368,9 +381,9 @@ class Topics implements LedgerTopics {
     if (this.opList === undefined) {
       const parts = this.data.participants.ops;
       const payments = this.data.payments;
-      const txRecords = new Map<string, TransactionRecord>();
-      const txOf = (hash: string): TransactionRecord | undefined => {
-        if (txRecords.size === 0) for (const t of this.transactions) txRecords.set(t.txHash, t.record);
+      const txRecords = new Map<string, string>();
+      const txOf = (hash: string): string | undefined => {
+        if (txRecords.size === 0) for (const t of this.transactions) txRecords.set(t.txHash, t.json);
         return txRecords.get(hash);
       };
       this.opList = this.data.ops.map(
