@@ -8,7 +8,11 @@
  * spread.
  *
  * They run on the same cores as the node, so each is as cheap as a client that reads the bytes
- * can be: no record is parsed. A consumer finds each record's paging token by a byte search
+ * can be: no record is parsed, and no client library sits between the socket and the consumer.
+ * A WebSocket consumer is a TCP socket with the RFC 6455 handshake and a minimal frame parser
+ * (server frames unmasked, its own frames masked, pings answered); an SSE consumer is a TCP
+ * socket speaking HTTP/1.1 with a chunked-body decoder, reconnecting after each goodbye on the
+ * same keep-alive connection, as a browser's EventSource reuses its pooled connection. A consumer finds each record's paging token by a byte search
  * (checking that tokens only grow) and feeds the records' bytes into a running SHA-256 in the
  * digest layout of `recordsDigest` (a ledger's records joined by "," then "\n"). The bench
  * compares that digest with the one of the same records read back with GET after the load: every
@@ -17,9 +21,8 @@
  * Driven by the bench over IPC (`fork`): {start: options} → "ready" once every consumer is
  * subscribed; "stop" → the report, then the process exits.
  */
-import http from "node:http";
-import {createHash, type Hash} from "node:crypto";
-import WebSocket from "ws";
+import net from "node:net";
+import {createHash, randomBytes, type Hash} from "node:crypto";
 import * as hdr from "hdr-histogram-js";
 
 export interface ConsumersOptions {
@@ -33,6 +36,8 @@ export interface ConsumersOptions {
   accounts: string[];
   /** Sockets opened at once while connecting. */
   connectConcurrency: number;
+  /** The SSE streams' `limit`: events per response before the node's goodbye and the consumer's reconnection (default 200, Horizon's largest). */
+  sseLimit?: number;
 }
 
 /** What one consumer followed ("" : every payment, else an account) and received. */
@@ -82,12 +87,22 @@ export function recordsDigest(records: readonly {token: string; json: string}[])
 }
 
 /**
- * The ledger of a paging token: the TOID's high 32 bits, by long division of its decimal digits
- * by 2^32 in chunks of 6 (every partial value stays below 2^53, so exact; no BigInt per record).
+ * The ledger of a paging token: the TOID's high 32 bits. The decimal TOID as a double is within
+ * 2^10 of its value (19 digits, below 2^63), so dividing it by 2^32 gives the ledger unless the
+ * low 32 bits are that close to a ledger boundary; those few go through exact long division.
  */
 function ledgerOf(token: string): number {
   const dash = token.indexOf("-");
   const digits = dash < 0 ? token.length : dash;
+  const x = Number(dash < 0 ? token : token.slice(0, dash));
+  const ledger = Math.floor(x / 2 ** 32);
+  const low = x - ledger * 2 ** 32;
+  if (low > 4096 && low < 2 ** 32 - 4096) return ledger;
+  return ledgerExact(token, digits);
+}
+
+/** `ledgerOf` by long division of the decimal digits by 2^32 in chunks of 6 (every partial value below 2^53: exact). */
+function ledgerExact(token: string, digits: number): number {
   let ledger = 0;
   let rem = 0;
   for (let i = 0; i < digits; i += 6) {
@@ -200,27 +215,176 @@ function takeFrame(c: Consumer, data: Buffer, fanout: Fanout): boolean {
   return true;
 }
 
+/** Host and port of the node's base URL (http://host:port). */
+function endpoint(baseUrl: string): {host: string; port: number} {
+  const u = new URL(baseUrl);
+  return {host: u.hostname, port: Number(u.port || 80)};
+}
+
+const CRLF2 = Buffer.from("\r\n\r\n");
+const WS_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
+const EMPTY = Buffer.alloc(0);
+
+/** A client frame (RFC 6455 §5.3: masked), for the few frames a consumer sends: subscribe, pong, close. */
+function clientFrame(opcode: number, payload: Buffer): Buffer {
+  const mask = randomBytes(4);
+  const ext = payload.length < 126 ? 0 : 2;
+  const out = Buffer.allocUnsafe(2 + ext + 4 + payload.length);
+  out[0] = 0x80 | opcode;
+  if (ext === 0) out[1] = 0x80 | payload.length;
+  else {
+    out[1] = 0x80 | 126;
+    out.writeUInt16BE(payload.length, 2);
+  }
+  mask.copy(out, 2 + ext);
+  for (let i = 0; i < payload.length; i++) out[6 + ext + i] = payload[i]! ^ mask[i & 3]!;
+  return out;
+}
+
+/**
+ * Server frames (unmasked) from a byte stream: each frame's payload is collected as the chunks
+ * it came in and joined once when complete (a ledger's firehose frame is megabytes); fragmented
+ * messages are joined by their continuation frames.
+ */
+export class WsFrameReader {
+  /** Bytes of a frame header cut by a chunk's end. */
+  private rest: Buffer | null = null;
+  /** Payload bytes still to come of the frame being read. */
+  private need = 0;
+  private parts: Buffer[] = [];
+  private opcode = 0;
+  private fin = true;
+  /** A fragmented message's opcode and fragments. */
+  private msgOpcode = 0;
+  private msgParts: Buffer[] = [];
+
+  constructor(private readonly onMessage: (opcode: number, payload: Buffer) => void) {}
+
+  push(chunk: Buffer): void {
+    let data = chunk;
+    if (this.rest !== null) {
+      data = Buffer.concat([this.rest, chunk]);
+      this.rest = null;
+    }
+    let i = 0;
+    for (;;) {
+      if (this.need > 0) {
+        const take = Math.min(this.need, data.length - i);
+        if (take === 0) return;
+        this.parts.push(take === data.length && i === 0 ? data : data.subarray(i, i + take));
+        this.need -= take;
+        i += take;
+        if (this.need > 0) return;
+        const payload = this.parts.length === 1 ? this.parts[0]! : Buffer.concat(this.parts);
+        this.parts = [];
+        this.frame(payload);
+        continue;
+      }
+      const left = data.length - i;
+      if (left < 2) break;
+      const b0 = data[i]!;
+      const b1 = data[i + 1]!;
+      if ((b1 & 0x80) !== 0) throw new Error("a server frame is masked");
+      let len = b1 & 0x7f;
+      let head = 2;
+      if (len === 126) {
+        if (left < 4) break;
+        len = data.readUInt16BE(i + 2);
+        head = 4;
+      } else if (len === 127) {
+        if (left < 10) break;
+        len = Number(data.readBigUInt64BE(i + 2));
+        head = 10;
+      }
+      this.opcode = b0 & 0x0f;
+      this.fin = (b0 & 0x80) !== 0;
+      i += head;
+      if (len === 0) this.frame(EMPTY);
+      else this.need = len;
+    }
+    if (i < data.length) this.rest = data.subarray(i);
+  }
+
+  private frame(payload: Buffer): void {
+    if (this.opcode >= 8) return this.onMessage(this.opcode, payload);
+    if (this.opcode !== 0) this.msgOpcode = this.opcode;
+    if (!this.fin) {
+      this.msgParts.push(payload);
+      return;
+    }
+    if (this.msgParts.length > 0) {
+      this.msgParts.push(payload);
+      payload = Buffer.concat(this.msgParts);
+      this.msgParts = [];
+    }
+    this.onMessage(this.msgOpcode, payload);
+  }
+}
+
+/** A /ws subscriber on a bare TCP socket: handshake, subscribe, then records frames as they come. */
 function openWs(baseUrl: string, follows: string, fanout: Fanout, report: {wsClosedByNode: number; malformed: number}): Promise<Consumer> {
+  const {host, port} = endpoint(baseUrl);
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(baseUrl.replace(/^http/, "ws") + "/ws", {perMessageDeflate: false});
+    const socket = net.connect({host, port});
+    socket.setNoDelay(true);
     let closing = false;
+    let open = false;
     const c = newConsumer(follows, () => {
       closing = true;
-      ws.terminate();
+      socket.destroy();
     });
-    ws.on("error", reject);
-    ws.on("close", () => {
-      if (!closing) report.wsClosedByNode++;
-    });
-    ws.on("open", () => ws.send(JSON.stringify({op: "subscribe", id: "p", topic: "payments", ...(follows === "" ? {} : {account: follows})})));
-    ws.on("message", (data: Buffer) => {
-      if (data.subarray(0, RECORDS_FRAME.length).equals(RECORDS_FRAME)) {
-        if (!takeFrame(c, data, fanout)) report.malformed++;
+    const key = randomBytes(16).toString("base64");
+    const accept = createHash("sha1").update(key + WS_GUID).digest("base64");
+    let head: Buffer | null = EMPTY;
+    const frames = new WsFrameReader((opcode, payload) => {
+      if (opcode === 1 || opcode === 2) {
+        if (payload.subarray(0, RECORDS_FRAME.length).equals(RECORDS_FRAME)) {
+          if (!takeFrame(c, payload, fanout)) report.malformed++;
+          return;
+        }
+        // Control messages (subscribed, errors) are few: parsed.
+        const f = JSON.parse(payload.toString("utf8")) as {type: string};
+        if (f.type === "subscribed") resolve(c);
         return;
       }
-      // Control frames (subscribed, errors) are few: parsed.
-      const f = JSON.parse(data.toString("utf8")) as {type: string};
-      if (f.type === "subscribed") resolve(c);
+      if (opcode === 9) socket.write(clientFrame(10, payload));
+      else if (opcode === 8 && !closing) {
+        closing = true;
+        report.wsClosedByNode++;
+        socket.end(clientFrame(8, payload.subarray(0, 2)));
+      }
+    });
+    socket.on("connect", () => {
+      socket.write(
+        `GET /ws HTTP/1.1\r\nHost: ${host}:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+      );
+    });
+    socket.on("data", (chunk: Buffer) => {
+      if (head !== null) {
+        head = Buffer.concat([head, chunk]);
+        const end = head.indexOf(CRLF2);
+        if (end < 0) return;
+        const text = head.toString("latin1", 0, end);
+        const rest = head.subarray(end + CRLF2.length);
+        head = null;
+        if (!/^HTTP\/1\.1 101 /.test(text) || !new RegExp(`^sec-websocket-accept: *${accept.replace(/[+/=]/g, "\\$&")}\\s*$`, "im").test(text)) {
+          socket.destroy();
+          reject(new Error(`the /ws handshake failed: ${text.split("\r\n")[0]}`));
+          return;
+        }
+        open = true;
+        socket.write(clientFrame(1, Buffer.from(JSON.stringify({op: "subscribe", id: "p", topic: "payments", ...(follows === "" ? {} : {account: follows})}))));
+        if (rest.length === 0) return;
+        chunk = rest;
+      }
+      frames.push(chunk);
+    });
+    socket.on("error", (err) => {
+      if (!open) reject(err);
+    });
+    socket.on("close", () => {
+      if (!closing && open) report.wsClosedByNode++;
+      closing = true;
     });
   });
 }
@@ -229,18 +393,177 @@ const EVENT_END = Buffer.from("\n\n");
 const ID_LINE = Buffer.from("id: ");
 const DATA_LINE = Buffer.from("\ndata: ");
 
-/** An EventSource-like /payments stream: from `now`, then from its last id after every end. */
-function openSse(baseUrl: string, follows: string, fanout: Fanout, report: {sseReconnects: number; errors: number}): Promise<Consumer> {
+/**
+ * An HTTP/1.1 response body on a keep-alive socket: the head, then the body as chunked,
+ * Content-Length or until close; `onBody` gets the body's bytes as they come, `onEnd` the end of
+ * the response (the socket may carry the next request).
+ */
+export class HttpResponseReader {
+  private head: Buffer | null = EMPTY;
+  status = 0;
+  keepAlive = true;
+  private mode: "chunked" | "length" | "close" = "close";
+  /** Body bytes left: of the current chunk (chunked) or of the body (length). */
+  private left = 0;
+  /** Chunked: "size" reading a size line, "data" in a chunk, "crlf" after one, "trailer" after the last. */
+  private state: "size" | "data" | "crlf" | "trailer" = "size";
+  private line: Buffer | null = null;
+  done = false;
+
+  constructor(
+    private readonly onHead: (status: number) => void,
+    private readonly onBody: (bytes: Buffer) => void,
+    private readonly onEnd: () => void,
+  ) {}
+
+  push(chunk: Buffer): void {
+    let data = chunk;
+    if (this.head !== null) {
+      this.head = Buffer.concat([this.head, chunk]);
+      const end = this.head.indexOf(CRLF2);
+      if (end < 0) return;
+      const text = this.head.toString("latin1", 0, end);
+      data = this.head.subarray(end + CRLF2.length);
+      this.head = null;
+      this.status = Number(/^HTTP\/1\.[01] (\d{3})/.exec(text)?.[1] ?? 0);
+      this.keepAlive = !/^connection: *close\s*$/im.test(text);
+      const length = /^content-length: *(\d+)\s*$/im.exec(text);
+      if (/^transfer-encoding: *chunked\s*$/im.test(text)) this.mode = "chunked";
+      else if (length !== null) {
+        this.mode = "length";
+        this.left = Number(length[1]);
+      } else this.mode = "close";
+      this.onHead(this.status);
+      if (this.mode === "length" && this.left === 0) return this.finish();
+    }
+    if (this.done) return;
+    if (this.mode === "close") return this.onBody(data);
+    if (this.mode === "length") {
+      const take = Math.min(this.left, data.length);
+      this.onBody(take === data.length ? data : data.subarray(0, take));
+      this.left -= take;
+      if (this.left === 0) this.finish();
+      return;
+    }
+    let i = 0;
+    while (i < data.length && !this.done) {
+      if (this.state === "data") {
+        const take = Math.min(this.left, data.length - i);
+        this.onBody(take === data.length ? data : data.subarray(i, i + take));
+        this.left -= take;
+        i += take;
+        if (this.left === 0) this.state = "crlf";
+        continue;
+      }
+      // A line: a chunk's size, the CRLF after its data, or a trailer line.
+      const nl = data.indexOf(0x0a, i);
+      if (nl < 0) {
+        this.line = this.line === null ? data.subarray(i) : Buffer.concat([this.line, data.subarray(i)]);
+        return;
+      }
+      let text = data.toString("latin1", i, nl);
+      if (this.line !== null) {
+        text = this.line.toString("latin1") + text;
+        this.line = null;
+      }
+      i = nl + 1;
+      text = text.replace(/\r$/, "");
+      if (this.state === "crlf") {
+        this.state = "size";
+        continue;
+      }
+      if (this.state === "trailer") {
+        if (text === "") this.finish();
+        continue;
+      }
+      const size = parseInt(text, 16);
+      if (!Number.isFinite(size)) throw new Error(`bad chunk size line "${text}"`);
+      if (size === 0) this.state = "trailer";
+      else {
+        this.left = size;
+        this.state = "data";
+      }
+    }
+  }
+
+  /** A close of the socket ends a body read until close. */
+  closed(): void {
+    if (!this.done && this.head === null && this.mode === "close") this.finish();
+  }
+
+  private finish(): void {
+    this.done = true;
+    this.onEnd();
+  }
+}
+
+/**
+ * Cuts an SSE body into events at their blank lines, whatever the chunks: events wholly inside a
+ * chunk are handed over in place (no copy); an event cut by a chunk's end is gathered in a buffer
+ * kept and reused.
+ */
+export class SseEventSplitter {
+  private pending = Buffer.allocUnsafe(64 * 1024);
+  private pendingLen = 0;
+
+  constructor(private readonly onEvent: (block: Buffer) => void) {}
+
+  /** Forgets a partial event (a new response starts). */
+  reset(): void {
+    this.pendingLen = 0;
+  }
+
+  push(bytes: Buffer): void {
+    let from = 0;
+    if (this.pendingLen > 0) {
+      const before = this.pendingLen;
+      const end = bytes.indexOf(EVENT_END);
+      const joined = end < 0 ? bytes.length : end + EVENT_END.length;
+      if (before + joined > this.pending.length) {
+        const bigger = Buffer.allocUnsafe(Math.max(this.pending.length * 2, before + joined));
+        this.pending.copy(bigger, 0, 0, before);
+        this.pending = bigger;
+      }
+      bytes.copy(this.pending, before, 0, joined);
+      this.pendingLen += joined;
+      // An event's end can straddle the chunks ("\n" | "\n"): searched from the last byte kept before.
+      const at = this.pending.subarray(0, this.pendingLen).indexOf(EVENT_END, before - 1);
+      if (at < 0) return;
+      this.pendingLen = 0;
+      this.onEvent(this.pending.subarray(0, at));
+      from = at + EVENT_END.length - before;
+    }
+    let end: number;
+    while ((end = bytes.indexOf(EVENT_END, from)) >= 0) {
+      this.onEvent(bytes.subarray(from, end));
+      from = end + EVENT_END.length;
+    }
+    const left = bytes.length - from;
+    if (left > 0) {
+      if (left > this.pending.length) this.pending = Buffer.allocUnsafe(left * 2);
+      bytes.copy(this.pending, 0, from);
+      this.pendingLen = left;
+    }
+  }
+}
+
+/**
+ * An EventSource-like /payments stream on a bare TCP socket: from `now`, then from its last id
+ * after every goodbye, asked again on the same keep-alive connection (a new one when the node
+ * closed it). Events are cut at their blank line in a buffer kept per stream and reused.
+ */
+function openSse(baseUrl: string, follows: string, limit: number, fanout: Fanout, report: {sseReconnects: number; errors: number}): Promise<Consumer> {
+  const {host, port} = endpoint(baseUrl);
   let stopped = false;
-  let req: http.ClientRequest | null = null;
+  let socket: net.Socket | null = null;
   const path = follows === "" ? "/payments" : `/accounts/${follows}/payments`;
   const c = newConsumer(follows, () => {
     stopped = true;
-    req?.destroy();
+    socket?.destroy();
   });
   /** One event's bytes (without its blank line): records (`id:` then `data:`) are counted and hashed; the rest is skipped. */
   const event = (block: Buffer): void => {
-    if (!block.subarray(0, ID_LINE.length).equals(ID_LINE)) return;
+    if (block.length < ID_LINE.length || block[0] !== 0x69 || block[1] !== 0x64 || block[2] !== 0x3a || block[3] !== 0x20) return;
     const nl = block.indexOf(DATA_LINE);
     if (nl < 0) return;
     const ledger = take(c, block.toString("latin1", ID_LINE.length, nl), fanout);
@@ -248,51 +571,79 @@ function openSse(baseUrl: string, follows: string, fanout: Fanout, report: {sseR
     c.hashLedger = ledger;
     c.hash.update(block.subarray(nl + DATA_LINE.length));
   };
+  const events = new SseEventSplitter(event);
   return new Promise((resolve, reject) => {
     let first = true;
-    const connect = (): void => {
+    let reader: HttpResponseReader | null = null;
+    const fail = (err: Error): void => {
       if (stopped) return;
-      const headers: Record<string, string> = {accept: "text/event-stream"};
-      if (c.last !== "") headers["last-event-id"] = c.last;
-      req = http.get(`${baseUrl}${path}?cursor=now&limit=200`, {headers, agent: false}, (res) => {
-        if (res.statusCode !== 200) {
-          res.resume();
-          report.errors++;
-          if (first) reject(new Error(`GET /payments as a stream answered ${res.statusCode}`));
-          else setTimeout(connect, 1000).unref();
-          return;
-        }
-        if (first) {
-          first = false;
-          resolve(c);
-        }
-        /** The start of an event cut by a chunk's end. */
-        let rest: Buffer | null = null;
-        res.on("data", (chunk: Buffer) => {
-          const buf = rest === null ? chunk : Buffer.concat([rest, chunk]);
-          let from = 0;
-          let end: number;
-          while ((end = buf.indexOf(EVENT_END, from)) >= 0) {
-            event(buf.subarray(from, end));
-            from = end + EVENT_END.length;
-          }
-          rest = from < buf.length ? buf.subarray(from) : null;
-        });
-        res.on("end", () => {
-          if (stopped) return;
-          report.sseReconnects++;
-          setTimeout(connect, 10).unref();
-        });
-        res.on("error", () => {});
-      });
-      req.on("error", (err) => {
-        if (stopped) return;
-        report.errors++;
-        if (first) reject(err);
-        else setTimeout(connect, 1000).unref();
-      });
+      report.errors++;
+      socket?.destroy();
+      socket = null;
+      if (first) reject(err);
+      else setTimeout(ask, 1000).unref();
     };
-    connect();
+    /** Asks for the stream from the last id, on the open connection or a new one. */
+    const ask = (): void => {
+      if (stopped) return;
+      events.reset();
+      const s = socket ?? connect();
+      reader = new HttpResponseReader(
+        (status) => {
+          if (status === 200) {
+            if (first) {
+              first = false;
+              resolve(c);
+            }
+          }
+        },
+        (bytes) => {
+          if (reader!.status === 200) events.push(bytes);
+        },
+        () => {
+          if (stopped) return;
+          if (reader!.status !== 200) return fail(new Error(`GET ${path} as a stream answered ${reader!.status}`));
+          if (!reader!.keepAlive) {
+            socket?.destroy();
+            socket = null;
+          }
+          report.sseReconnects++;
+          setTimeout(ask, 10).unref();
+        },
+      );
+      const last = c.last !== "" ? `Last-Event-ID: ${c.last}\r\n` : "";
+      s.write(`GET ${path}?cursor=now&limit=${limit} HTTP/1.1\r\nHost: ${host}:${port}\r\nAccept: text/event-stream\r\n${last}\r\n`);
+    };
+    const connect = (): net.Socket => {
+      const s = net.connect({host, port});
+      s.setNoDelay(true);
+      socket = s;
+      s.on("data", (chunk: Buffer) => {
+        if (socket !== s || reader === null) return;
+        try {
+          reader.push(chunk);
+        } catch (err) {
+          fail(err as Error);
+        }
+      });
+      s.on("error", (err) => {
+        if (socket === s) fail(err);
+      });
+      s.on("close", () => {
+        if (socket !== s || stopped) return;
+        socket = null;
+        if (reader !== null && !reader.done) {
+          reader.closed();
+          if (!reader.done) {
+            // Dropped mid-stream: reconnect from the last id, as an EventSource does.
+            report.sseReconnects++;
+            setTimeout(ask, 10).unref();
+          }
+        }
+      });
+      return s;
+    };
+    ask();
   });
 }
 
@@ -309,7 +660,7 @@ export async function startConsumers(opts: ConsumersOptions): Promise<{received(
   const n = opts.accounts.length;
   const ws = await inBatches(opts.ws, opts.connectConcurrency, (i) => openWs(opts.baseUrl, i < opts.firehoseWs || n === 0 ? "" : opts.accounts[i % n]!, fanout, counters));
   // SSE streams follow other accounts than the WS subscribers where there are enough.
-  const sse = await inBatches(opts.sse, opts.connectConcurrency, (i) => openSse(opts.baseUrl, i < opts.firehoseSse || n === 0 ? "" : opts.accounts[(opts.ws + i) % n]!, fanout, counters));
+  const sse = await inBatches(opts.sse, opts.connectConcurrency, (i) => openSse(opts.baseUrl, i < opts.firehoseSse || n === 0 ? "" : opts.accounts[(opts.ws + i) % n]!, opts.sseLimit ?? 200, fanout, counters));
   const cpuFrom = process.cpuUsage();
   return {
     /** Records received so far over every consumer. */

@@ -58,41 +58,45 @@ describe("bench stream consumers", () => {
     assert.equal(recordsDigest([...recs]), d);
   });
 
-  it("each consumer's digest equals the GET's records after its start, over ws and sse", async () => {
-    const n = await startNode();
-    try {
-      const m = await openMarket(n, "BCUSD");
-      const alice = m.alice.publicKey();
-      const newest = (await (await fetch(`${n.url}/payments?order=desc&limit=1`)).json()) as {_embedded: {records: Rec[]}};
-      const from = newest._embedded.records[0]!.paging_token;
-      // limit=200 on the SSE streams: no goodbye here; two of each transport, one firehose and one following alice.
-      const consumers = await startConsumers({baseUrl: n.url, ws: 2, sse: 2, firehoseWs: 1, firehoseSse: 1, accounts: [alice], connectConcurrency: 4});
-      let report;
+  for (const sseLimit of [200, 1]) {
+    it(`each consumer's digest equals the GET's records after its start, over ws and sse${sseLimit === 200 ? "" : `, sse reconnecting after every ${sseLimit} record`}`, async () => {
+      const n = await startNode();
       try {
-        await m.submit(m.alice, Operation.payment({destination: m.bob.publicKey(), asset: m.asset, amount: "1"}));
-        await m.submit(m.bob, Operation.payment({destination: alice, asset: m.asset, amount: "0.5"}));
-        await m.submit(m.issuer, Operation.payment({destination: m.bob.publicKey(), asset: m.asset, amount: "2"}));
-        await m.submit(m.bob, Operation.payment({destination: m.issuer.publicKey(), asset: Asset.native(), amount: "3"}));
-        // Firehoses get 4 records each, alice's consumers 2 each.
-        await waitFor(() => (consumers.received() >= 12 ? true : undefined), 30_000, "every record at every consumer");
+        const m = await openMarket(n, "BCUSD");
+        const alice = m.alice.publicKey();
+        const newest = (await (await fetch(`${n.url}/payments?order=desc&limit=1`)).json()) as {_embedded: {records: Rec[]}};
+        const from = newest._embedded.records[0]!.paging_token;
+        // limit=200 on the SSE streams: no goodbye here; two of each transport, one firehose and one following alice.
+        const consumers = await startConsumers({baseUrl: n.url, ws: 2, sse: 2, firehoseWs: 1, firehoseSse: 1, accounts: [alice], connectConcurrency: 4, sseLimit});
+        let report;
+        try {
+          await m.submit(m.alice, Operation.payment({destination: m.bob.publicKey(), asset: m.asset, amount: "1"}));
+          await m.submit(m.bob, Operation.payment({destination: alice, asset: m.asset, amount: "0.5"}));
+          await m.submit(m.issuer, Operation.payment({destination: m.bob.publicKey(), asset: m.asset, amount: "2"}));
+          await m.submit(m.bob, Operation.payment({destination: m.issuer.publicKey(), asset: Asset.native(), amount: "3"}));
+          // Firehoses get 4 records each, alice's consumers 2 each.
+          await waitFor(() => (consumers.received() >= 12 ? true : undefined), 30_000, "every record at every consumer");
+        } finally {
+          report = consumers.stop();
+        }
+        const all = await paymentsAfter(n, "/payments", from);
+        const mine = await paymentsAfter(n, `/accounts/${alice}/payments`, from);
+        assert.equal(all.length, 4);
+        assert.equal(mine.length, 2);
+        assert.equal(report.outOfOrder, 0);
+        assert.equal(report.errors, 0);
+        assert.equal(report.malformed, 0);
+        for (const c of [...report.ws, ...report.sse]) {
+          const want = c.follows === "" ? all : mine;
+          assert.equal(c.records, want.length, `records of ${c.follows || "the firehose"}`);
+          assert.equal(c.digest, recordsDigest(want), `digest of ${c.follows || "the firehose"}`);
+        }
+        assert.ok(report.consumerCpuUs > 0);
+        // One goodbye per `sseLimit` records, each answered by a reconnection from the last id.
+        if (sseLimit === 1) assert.ok(report.sseReconnects >= all.length + mine.length, `reconnections ${report.sseReconnects}`);
       } finally {
-        report = consumers.stop();
+        await n.stop();
       }
-      const all = await paymentsAfter(n, "/payments", from);
-      const mine = await paymentsAfter(n, `/accounts/${alice}/payments`, from);
-      assert.equal(all.length, 4);
-      assert.equal(mine.length, 2);
-      assert.equal(report.outOfOrder, 0);
-      assert.equal(report.errors, 0);
-      assert.equal(report.malformed, 0);
-      for (const c of [...report.ws, ...report.sse]) {
-        const want = c.follows === "" ? all : mine;
-        assert.equal(c.records, want.length, `records of ${c.follows || "the firehose"}`);
-        assert.equal(c.digest, recordsDigest(want), `digest of ${c.follows || "the firehose"}`);
-      }
-      assert.ok(report.consumerCpuUs > 0);
-    } finally {
-      await n.stop();
-    }
-  });
+    });
+  }
 });

@@ -1,0 +1,136 @@
+/**
+ * The bench consumers' own wire parsers (no client library: a bare socket each) must read what
+ * the node sends however TCP cuts it: WebSocket frames of every length encoding, fragmented
+ * messages and pings; HTTP/1.1 responses chunked or with a length, back to back on one
+ * keep-alive socket; SSE events cut anywhere, the blank line between two chunks included.
+ */
+import {describe, it} from "node:test";
+import assert from "node:assert/strict";
+import {HttpResponseReader, SseEventSplitter, WsFrameReader} from "../../../native-bench/stream-consumers.js";
+import {prng} from "../../helpers/prng.js";
+
+/** An unmasked server frame. */
+function serverFrame(opcode: number, payload: Buffer, fin = true): Buffer {
+  const len = payload.length;
+  const head = len < 126 ? Buffer.from([0, len]) : len < 65536 ? Buffer.alloc(4) : Buffer.alloc(10);
+  if (len >= 126 && len < 65536) {
+    head[1] = 126;
+    head.writeUInt16BE(len, 2);
+  } else if (len >= 65536) {
+    head[1] = 127;
+    head.writeBigUInt64BE(BigInt(len), 2);
+  }
+  head[0] = (fin ? 0x80 : 0) | opcode;
+  return Buffer.concat([head, payload]);
+}
+
+/** `bytes` cut at the given offsets. */
+function cut(bytes: Buffer, at: number[]): Buffer[] {
+  const out: Buffer[] = [];
+  let from = 0;
+  for (const a of [...at].sort((x, y) => x - y)) {
+    out.push(bytes.subarray(from, a));
+    from = a;
+  }
+  out.push(bytes.subarray(from));
+  return out;
+}
+
+function randomCuts(bytes: Buffer, n: number, rnd: () => number): Buffer[] {
+  return cut(bytes, Array.from({length: n}, () => Math.floor(rnd() * bytes.length)));
+}
+
+describe("bench consumer parsers", () => {
+  const big = Buffer.alloc(70_000, 0x61);
+  const mid = Buffer.alloc(300, 0x62);
+  const stream = Buffer.concat([
+    serverFrame(1, Buffer.from('{"type":"subscribed"}')),
+    serverFrame(9, Buffer.from("ping!")),
+    serverFrame(1, mid),
+    serverFrame(1, Buffer.from("frag-1/"), false),
+    serverFrame(0, Buffer.from("frag-2/"), false),
+    serverFrame(9, Buffer.alloc(0)),
+    serverFrame(0, Buffer.from("frag-3"), true),
+    serverFrame(2, big),
+    serverFrame(8, Buffer.from([0x0f, 0xa8])),
+  ]);
+  const want: [number, string][] = [
+    [1, '{"type":"subscribed"}'],
+    [9, "ping!"],
+    [1, mid.toString()],
+    [9, ""],
+    [1, "frag-1/frag-2/frag-3"],
+    [2, big.toString()],
+    [8, "\x0f\xa8"],
+  ];
+
+  it("reads WebSocket messages whatever the cuts", () => {
+    const rnd = prng(3);
+    const runs = [[stream], cut(stream, Array.from({length: 120}, (_, i) => i + 1)), ...Array.from({length: 30}, () => randomCuts(stream, 12, rnd))];
+    for (const chunks of runs) {
+      const got: [number, string][] = [];
+      const r = new WsFrameReader((op, p) => got.push([op, p.toString("latin1")]));
+      for (const c of chunks) r.push(c);
+      assert.deepEqual(got, want);
+    }
+  });
+
+  it("refuses a masked server frame", () => {
+    const r = new WsFrameReader(() => {});
+    assert.throws(() => r.push(Buffer.from([0x81, 0x81, 1, 2, 3, 4, 5])), /masked/);
+  });
+
+  const events = ['id: 1\ndata: {"a":1}', 'id: 2\ndata: {"b":"x\\ny"}', ":", 'retry: 10\nevent: close\ndata: "byebye"'];
+  const sse = Buffer.from(events.map((e) => e + "\n\n").join(""));
+
+  it("cuts SSE events at their blank lines whatever the chunks, across them too", () => {
+    const rnd = prng(5);
+    const everyByte = cut(sse, Array.from({length: sse.length - 1}, (_, i) => i + 1));
+    // Each blank line cut between its two newlines.
+    const blankLines = cut(
+      sse,
+      [...sse.toString("latin1").matchAll(/\n\n/g)].map((m) => m.index! + 1),
+    );
+    for (const chunks of [[sse], everyByte, blankLines, ...Array.from({length: 40}, () => randomCuts(sse, 5, rnd))]) {
+      const got: string[] = [];
+      const s = new SseEventSplitter((b) => got.push(b.toString("latin1")));
+      for (const c of chunks) s.push(c);
+      assert.deepEqual(got, events);
+    }
+  });
+
+  it("reads chunked and sized responses back to back on one connection", () => {
+    const body1 = sse;
+    const chunked = Buffer.concat([
+      Buffer.from("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n"),
+      ...cut(body1, [10, 11, 40]).map((p) => Buffer.concat([Buffer.from(p.length.toString(16) + "\r\n"), p, Buffer.from("\r\n")])),
+      Buffer.from("0\r\n\r\n"),
+    ]);
+    const sized = Buffer.from('HTTP/1.1 400 Bad Request\r\nContent-Length: 5\r\nConnection: close\r\n\r\n{"a"}');
+    const rnd = prng(9);
+    for (const chunks of [[chunked], cut(chunked, Array.from({length: chunked.length - 1}, (_, i) => i + 1)), ...Array.from({length: 20}, () => randomCuts(chunked, 6, rnd))]) {
+      const parts: Buffer[] = [];
+      let ended = 0;
+      const r = new HttpResponseReader(
+        () => {},
+        (b) => parts.push(Buffer.from(b)),
+        () => ended++,
+      );
+      for (const c of chunks) r.push(c);
+      assert.equal(r.status, 200);
+      assert.equal(ended, 1);
+      assert.ok(Buffer.concat(parts).equals(body1));
+      assert.ok(r.keepAlive);
+    }
+    const parts: Buffer[] = [];
+    const r = new HttpResponseReader(
+      () => {},
+      (b) => parts.push(b),
+      () => parts.push(Buffer.from("<end>")),
+    );
+    for (const c of cut(sized, [3, 50, 70])) r.push(c);
+    assert.equal(r.status, 400);
+    assert.equal(r.keepAlive, false);
+    assert.equal(Buffer.concat(parts).toString(), '{"a"}<end>');
+  });
+});
