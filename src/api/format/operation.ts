@@ -8,6 +8,7 @@ import {formatAmount} from "./amount.js";
 import {balanceIdString, canonicalAsset, claimantsJson, priceR, priceString, type PredicateJson} from "./asset.js";
 import {link, type Link} from "./links.js";
 import {isoTime} from "./time.js";
+import {mayHoldMuxed} from "./muxed-scan.js";
 import {MUXED_TAG, muxedOf, type TransactionRecord} from "./transaction.js";
 
 type FieldValue =
@@ -308,13 +309,13 @@ function putMuxed(out: Record<string, FieldValue>, prefix: string, m: xdr.MuxedA
 /**
  * Horizon's muxed fields of an operation: `source_account_muxed(_id)` for the effective source
  * (the operation's own, else the tx's), the same account as `funder` / `from` / `account`, and the
- * muxed destination as `to` / `into`. Only envelopes holding the muxed tag are decoded.
+ * muxed destination as `to` / `into`. Only envelopes that may name a muxed account (`mayHoldMuxed`) are decoded.
  */
 function opMuxedFields(sop: StoredOp): Record<string, FieldValue> {
   const out: Record<string, FieldValue> = {};
   if (sop.envelopeXdr === undefined) return out;
   const raw = Buffer.from(sop.envelopeXdr, "base64");
-  if (!raw.includes(MUXED_TAG)) return out;
+  if (!raw.includes(MUXED_TAG) || !mayHoldMuxed(raw)) return out;
   const env = xdr.TransactionEnvelope.fromXDR(raw);
   let tx: xdr.Transaction;
   if (env.switch() === xdr.EnvelopeType.envelopeTypeTxFeeBump()) tx = env.feeBump().tx().innerTx().v1().tx();

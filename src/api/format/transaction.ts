@@ -4,6 +4,7 @@ import type {StoredTx} from "../../store/types.js";
 import {metaXdrOf} from "../../store/records.js";
 import {link, pagedLink, type Link} from "./links.js";
 import {isoTime} from "./time.js";
+import {mayHoldMuxed} from "./muxed-scan.js";
 
 export interface TransactionRecord {
   _links: {
@@ -64,11 +65,11 @@ export function muxedOf(m: xdr.MuxedAccount): {address: string; id: string} | nu
 
 /**
  * Horizon's *_muxed and *_muxed_id fields of the source and fee accounts. Only an envelope
- * holding the muxed tag anywhere is decoded, so plain transactions cost a byte search.
+ * that may name a muxed account (`mayHoldMuxed`, a walk of its bytes) is decoded.
  */
 export function muxedFields(envelopeXdr: string): Record<string, string> {
   const raw = Buffer.from(envelopeXdr, "base64");
-  if (!raw.includes(MUXED_TAG)) return {};
+  if (!raw.includes(MUXED_TAG) || !mayHoldMuxed(raw)) return {};
   const env = xdr.TransactionEnvelope.fromXDR(raw);
   const out: Record<string, string> = {};
   let source: xdr.MuxedAccount;
