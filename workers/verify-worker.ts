@@ -7,11 +7,14 @@ import {LedgerStore} from "../src/store/ledger-store.js";
 import {packVerdicts, verifyBatch, type VerifyBatch} from "../src/verify/verdict.js";
 import type {VerifyWorkerData} from "../src/verify/pool.js";
 import {nameThisThread} from "../src/util/thread-names.js";
+import {niceThisThread} from "../src/util/thread-priority.js";
 
 const data = workerData as VerifyWorkerData;
 const networkId = Buffer.from(data.networkId);
 const store = new LedgerStore({dir: data.dataDir, readOnly: true});
 nameThisThread("verify-worker");
+// Raising a thread's own nice value needs no privilege; where it fails (not Linux) nothing changed.
+if (data.nice !== undefined && data.nice !== 0) niceThisThread(data.nice);
 
 export default function verify(batch: VerifyBatch): {packed: Uint8Array; runMs: number} {
   const t0 = performance.now();

@@ -14,6 +14,8 @@ import {DiamanteError} from "../util/errors.js";
 export interface VerifyWorkerData {
   networkId: Uint8Array;
   dataDir: string;
+  /** The workers' nice value (VerifyPoolOptions.nice); set by each worker on itself. */
+  nice?: number;
 }
 
 /**
@@ -52,7 +54,7 @@ export class VerifyPool implements SignatureVerifier {
       filename: new URL("../../workers/verify-entry.cjs", import.meta.url).href,
       minThreads: this.opts.threads,
       maxThreads: this.opts.threads,
-      workerData,
+      workerData: {...workerData, nice: this.opts.nice},
     });
     this.maxInFlight = this.opts.threads * IN_FLIGHT_PER_THREAD;
   }

@@ -1,0 +1,45 @@
+/**
+ * The scheduling priority (nice value) of one thread. On Linux setpriority(PRIO_PROCESS, tid)
+ * changes only the thread with that id, so a worker can make itself yield to the others: the
+ * verify workers (batched, latency-tolerant) run nicer than the path-finding threads, whose
+ * queries are interactive, and on a box where every core is busy a query then waits less for
+ * one (native-bench paths figures).
+ *
+ * Best effort, as thread naming: elsewhere than Linux nothing changes. Raising a nice value is
+ * always allowed; lowering one below the process's needs CAP_SYS_NICE, and a refusal is
+ * returned, not thrown, for the caller to log.
+ */
+import {readlinkSync} from "node:fs";
+import os from "node:os";
+
+/** The kernel's nice range. */
+export const MIN_NICE = -20;
+export const MAX_NICE = 19;
+
+/** The calling thread's kernel id (/proc/thread-self links to "PID/task/TID"); undefined off Linux. */
+export function currentThreadId(): number | undefined {
+  try {
+    const m = /\/task\/(\d+)$/.exec(readlinkSync("/proc/thread-self"));
+    return m === null ? undefined : Number(m[1]);
+  } catch {
+    return undefined;
+  }
+}
+
+export type NiceOutcome = {ok: true; tid: number; nice: number} | {ok: false; reason: string};
+
+/**
+ * Sets the calling thread's nice value. Off Linux (no thread ids) it does nothing; a nice value
+ * outside -20..19 or not an integer is refused without a change.
+ */
+export function niceThisThread(nice: number): NiceOutcome {
+  if (!Number.isInteger(nice) || nice < MIN_NICE || nice > MAX_NICE) return {ok: false, reason: `nice must be an integer in ${MIN_NICE}..${MAX_NICE}, got ${nice}`};
+  const tid = currentThreadId();
+  if (tid === undefined) return {ok: false, reason: "thread ids are not available on this platform"};
+  try {
+    os.setPriority(tid, nice);
+    return {ok: true, tid, nice: os.getPriority(tid)};
+  } catch (err) {
+    return {ok: false, reason: err instanceof Error ? err.message : String(err)};
+  }
+}

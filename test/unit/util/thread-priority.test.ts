@@ -1,0 +1,63 @@
+/**
+ * A thread's nice value is its own: set from a worker, it changes that thread only (Linux), and a
+ * value outside the kernel's range is refused without a change.
+ */
+import {describe, it} from "node:test";
+import assert from "node:assert/strict";
+import {existsSync} from "node:fs";
+import os from "node:os";
+import {Worker} from "node:worker_threads";
+import {currentThreadId, niceThisThread} from "../../../src/util/thread-priority.js";
+
+const linux = existsSync("/proc/thread-self");
+
+/** Runs niceThisThread(nice) in a fresh worker; answers the outcome and the worker's priority read from outside while it still runs. */
+async function niceInWorker(nice: number): Promise<{outcome: ReturnType<typeof niceThisThread>; seen: number | undefined}> {
+  const url = new URL("../../../src/util/thread-priority.js", import.meta.url).href;
+  const worker = new Worker(
+    `import(${JSON.stringify(url)}).then((m) => {
+       const {parentPort} = require("node:worker_threads");
+       parentPort.postMessage(m.niceThisThread(${nice}));
+       parentPort.once("message", () => process.exit(0));
+     });`,
+    {eval: true},
+  );
+  try {
+    const outcome = await new Promise<ReturnType<typeof niceThisThread>>((resolve, reject) => {
+      worker.once("message", resolve);
+      worker.once("error", reject);
+    });
+    const seen = outcome.ok ? os.getPriority(outcome.tid) : undefined;
+    return {outcome, seen};
+  } finally {
+    worker.postMessage("exit");
+    await new Promise((resolve) => worker.once("exit", resolve));
+  }
+}
+
+describe("thread priority", {skip: !linux && "thread ids are Linux only"}, () => {
+  it("names the calling thread's own id: the main thread's is the process id", () => {
+    assert.equal(currentThreadId(), process.pid);
+  });
+
+  it("raises one worker's nice value and leaves the main thread's", async () => {
+    const before = os.getPriority(process.pid);
+    const target = Math.min(19, before + 7);
+    const {outcome, seen} = await niceInWorker(target);
+    assert.ok(outcome.ok, JSON.stringify(outcome));
+    assert.notEqual(outcome.tid, process.pid);
+    assert.equal(outcome.nice, target);
+    assert.equal(seen, target);
+    assert.equal(os.getPriority(process.pid), before);
+  });
+
+  it("refuses a value outside -20..19 or not whole, changing nothing", () => {
+    const before = os.getPriority(process.pid);
+    for (const bad of [20, -21, 1.5, Number.NaN]) {
+      const r = niceThisThread(bad);
+      assert.equal(r.ok, false, String(bad));
+      assert.match((r as {reason: string}).reason, /-20\.\.19/);
+    }
+    assert.equal(os.getPriority(process.pid), before);
+  });
+});
