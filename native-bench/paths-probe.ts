@@ -9,6 +9,7 @@
  */
 import {parentPort, workerData} from "node:worker_threads";
 import {performance} from "node:perf_hooks";
+import {parseServerTiming, ThreadClock} from "../src/dex/paths-timing.js";
 
 export interface ProbeData {
   /** The listeners to query, in turn. */
@@ -20,6 +21,11 @@ export interface ProbeData {
 
 export interface ProbeResult {
   latenciesMs: number[];
+  /**
+   * The reply's Server-Timing parts (ms by name) per query, same order as `latenciesMs`; empty
+   * when the listener sends none (the API's listener).
+   */
+  serverTimings: Array<Array<[string, number]>>;
   errors: Array<[number, number]>;
   paths: number;
 }
@@ -34,28 +40,36 @@ async function probe(data: ProbeData): Promise<ProbeResult[]> {
   parentPort?.on("message", (m: unknown) => {
     if (m === "stop") stopped = true;
   });
-  const results = data.baseUrls.map(() => ({latenciesMs: [] as number[], errors: new Map<number, number>(), paths: 0}));
+  const clock = new ThreadClock();
+  const results = data.baseUrls.map(() => ({latenciesMs: [] as number[], serverTimings: [] as Array<Array<[string, number]>>, errors: new Map<number, number>(), paths: 0}));
   for (let i = 0; data.count === 0 ? !stopped : i < data.count; i++) {
     const url = data.urls[i % data.urls.length] as string;
     const which = Math.floor(i / PER_TURN) % data.baseUrls.length;
     const r = results[which] as (typeof results)[number];
     const start = performance.now();
+    const runqAtStart = clock.read();
     let status = 0;
     let body: unknown = null;
+    let timing: string | null = null;
     try {
       const res = await fetch((data.baseUrls[which] as string) + url, {signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS)});
       status = res.status;
+      timing = res.headers.get("server-timing");
       body = await res.json();
     } catch {
       status = 0;
     }
     r.latenciesMs.push(performance.now() - start);
+    // The probe's own run-queue wait over the round trip: under load the client thread too waits
+    // for a core, and that is no part of the node's answer time.
+    const clientRunq = clock.read();
+    r.serverTimings.push([...parseServerTiming(timing), ["client-runq", (clientRunq?.runqMs ?? Number.NaN) - (runqAtStart?.runqMs ?? Number.NaN)]]);
     if (status !== 200) r.errors.set(status, (r.errors.get(status) ?? 0) + 1);
     else r.paths += ((body as {_embedded?: {records?: unknown[]}})._embedded?.records ?? []).length;
     // Let the "stop" message in between queries.
     await new Promise<void>((resolve) => setImmediate(resolve));
   }
-  return results.map((r) => ({latenciesMs: r.latenciesMs, errors: [...r.errors], paths: r.paths}));
+  return results.map((r) => ({latenciesMs: r.latenciesMs, serverTimings: r.serverTimings, errors: [...r.errors], paths: r.paths}));
 }
 
 if (parentPort !== null) {

@@ -8,7 +8,7 @@
  * (--paths-port, a thread of its own) in turn; the API's figure comes with the pool's wait/run
  * split and the main thread's event-loop delay.
  *
- *   node dist/native-bench/paths.js [--offers N] [--assets N] [--payments N]
+ *   node dist/native-bench/paths.js [--offers N] [--assets N] [--payments N] [--listener-only] [--node-arg=--flag=value ...]
  */
 import {mkdtempSync, rmSync} from "node:fs";
 import {Worker} from "node:worker_threads";
@@ -39,6 +39,13 @@ export interface PathBenchOptions {
   payments: number;
   /** Seed of the book and of the queries, so runs compare. */
   seed: number;
+  /**
+   * Query only the dedicated path listener (twice its samples in the same time, for A/B runs of
+   * its tail); the API's rows stay empty.
+   */
+  listenerOnly?: boolean;
+  /** More `diamante start` flags, for A/B runs of the node's options (e.g. `--verify-nice=0`). */
+  nodeArgs?: string[];
 }
 
 /** Query URLs generated for the probes: more than the idle phase plus ~20 s of loaded queries send. */
@@ -145,10 +152,65 @@ interface Timing {
   histogram: hdr.Histogram;
   errors: Map<number, number>;
   paths: number;
+  /** Round trips (ms) in the order sent, and each reply's Server-Timing parts (the path listener's). */
+  latenciesMs: number[];
+  server: Array<Map<string, number>>;
 }
 
 function newTiming(): Timing {
-  return {histogram: hdr.build({lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: 3}), errors: new Map(), paths: 0};
+  return {
+    histogram: hdr.build({lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: 3}),
+    errors: new Map(),
+    paths: 0,
+    latenciesMs: [],
+    server: [],
+  };
+}
+
+function quantile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))] as number;
+}
+
+/**
+ * Splits the path listener's round trips by the parts its Server-Timing header reports: the
+ * handler (sync, decode of changed books, search and body), the thread's run-queue wait inside
+ * it (runnable, no core free), the run-queue wait before it (a request waiting for the thread to get a core), its
+ * garbage collection (reported with the next reply) and what lies outside the handler (network,
+ * the listener's event loop, the probe's own thread, whose run-queue wait is `clientRunq`). Percentiles per part, and the mean parts of
+ * the slowest 2% of round trips: what makes the tail.
+ */
+export function listenerSplit(t: Timing): string {
+  const n = t.latenciesMs.length;
+  if (n === 0 || t.server.every((m) => m.size === 0)) return "no Server-Timing";
+  const part = (i: number, name: string): number => t.server[i]?.get(name) ?? Number.NaN;
+  const rows = Array.from({length: n}, (_, i) => ({
+    rtt: t.latenciesMs[i] as number,
+    total: part(i, "total"),
+    sync: part(i, "sync"),
+    decode: part(i, "decode"),
+    search: part(i, "search"),
+    clientRunq: part(i, "client-runq"),
+    runq: part(i, "runq"),
+    runqBefore: part(i, "runq-before"),
+    // A query's collections are reported by the next reply of the same listener.
+    gc: i + 1 < n ? part(i + 1, "gc-prev") : Number.NaN,
+    outside: (t.latenciesMs[i] as number) - part(i, "total"),
+  }));
+  type Row = (typeof rows)[number];
+  const keys: Array<keyof Row> = ["rtt", "total", "search", "decode", "sync", "runq", "runqBefore", "gc", "outside", "clientRunq"];
+  const pct = (k: keyof Row, p: number): number => quantile(rows.map((r) => r[k]).filter(Number.isFinite).sort((a, b) => a - b), p);
+  const f = (v: number): string => (Number.isFinite(v) ? v.toFixed(2) : "-");
+  const tailCount = Math.max(3, Math.ceil(n * 0.02));
+  const tail = [...rows].sort((a, b) => b.rtt - a.rtt).slice(0, tailCount);
+  const mean = (k: keyof Row): number => {
+    const v = tail.map((r) => r[k]).filter(Number.isFinite);
+    return v.length === 0 ? Number.NaN : v.reduce((a, b) => a + b, 0) / v.length;
+  };
+  return (
+    `p50 / p99 ms: ${keys.map((k) => `${k} ${f(pct(k, 0.5))} / ${f(pct(k, 0.99))}`).join(", ")}; ` +
+    `slowest ${tailCount} (mean ms): ${keys.map((k) => `${k} ${f(mean(k))}`).join(", ")}`
+  );
 }
 
 /** Starts the query probe (paths-probe.ts) on its own thread; `stop` ends a probe started with count 0. One timing per listener. */
@@ -160,6 +222,8 @@ function startProbe(data: ProbeData): {done: Promise<Timing[]>; stop(): void} {
         results.map((r) => {
           const t = newTiming();
           for (const ms of r.latenciesMs) t.histogram.recordValue(Math.max(1, Math.round(ms * 1000)));
+          t.latenciesMs = r.latenciesMs;
+          t.server = r.serverTimings.map((parts) => new Map(parts));
           t.errors = new Map(r.errors);
           t.paths = r.paths;
           return t;
@@ -281,16 +345,18 @@ export async function runPathBench(opts: PathBenchOptions = defaultPathBenchOpti
     const result = await runE2eBench({
       ...defaultE2eOptions,
       ...e2e,
-      nodeArgs: [...(e2e.nodeArgs ?? defaultE2eOptions.nodeArgs), "--paths-port", String(pathsPort)],
+      nodeArgs: [...(e2e.nodeArgs ?? defaultE2eOptions.nodeArgs), "--paths-port", String(pathsPort), ...(opts.nodeArgs ?? [])],
       payments: opts.payments,
       dataDir,
       label: `paths over ${opts.offers.toLocaleString("en-US")} offers`,
       async sideLoad(baseUrl: string) {
         const listenerUrl = new URL(baseUrl);
         listenerUrl.port = String(pathsPort);
-        const baseUrls = [baseUrl, listenerUrl.origin];
+        const baseUrls = opts.listenerOnly === true ? [listenerUrl.origin] : [baseUrl, listenerUrl.origin];
+        /** Timings as [API, path listener] whichever were probed. */
+        const both = (t: Timing[]): Timing[] => (opts.listenerOnly === true ? [newTiming(), t[0] as Timing] : t);
         const before = await metricsSnapshot(baseUrl);
-        idle = await startProbe({baseUrls, urls, count: opts.idleQueries}).done;
+        idle = both(await startProbe({baseUrls, urls, count: opts.idleQueries}).done);
         const after = await metricsSnapshot(baseUrl);
         idleRun = {sum: after.run.sum - before.run.sum, count: after.run.count - before.run.count};
         idleSplit = bucketSplit(before, after);
@@ -299,7 +365,7 @@ export async function runPathBench(opts: PathBenchOptions = defaultPathBenchOpti
         return {
           async stop() {
             probe.stop();
-            loaded = await probe.done;
+            loaded = both(await probe.done);
             const end = await metricsSnapshot(baseUrl);
             loadedRun = {sum: end.run.sum - after.run.sum, count: end.run.count - after.run.count};
             loadedSplit = bucketSplit(after, end);
@@ -325,6 +391,8 @@ export async function runPathBench(opts: PathBenchOptions = defaultPathBenchOpti
       ["under payment load p50 / p99, API listener", pct(loadedApi), `${loadedApi.histogram.totalCount} queries, ${errs(loadedApi)}, worker run mean ${(loadedRun.sum / loadedRun.count).toFixed(2)} ms; goal p99 < 20 ms`],
       ["under payment load, in the pool", loadedSplit, "the same histograms over the loaded queries"],
       ["under payment load p50 / p99, path listener", pct(loadedOwn), `${loadedOwn.histogram.totalCount} queries, ${errs(loadedOwn)}; goal p99 < 20 ms`],
+      ["idle, path listener split", listenerSplit(idleOwn), "the listener's Server-Timing per query: handler total = search + decode + sync; runq: the thread's run-queue wait inside it; runqBefore: since the previous reply; gc: collections inside it; outside: round trip minus handler; clientRunq: the probe thread's run-queue wait over the round trip"],
+      ["under payment load, path listener split", listenerSplit(loadedOwn), "the same over the loaded queries"],
       ["under load max, API / path listener", `${ms(loadedApi.histogram, 100).toFixed(2)} / ${ms(loadedOwn.histogram, 100).toFixed(2)} ms`, `${loadedApi.paths} / ${loadedOwn.paths} paths returned`],
       ["payment load meanwhile", `${committedTps.toFixed(0)} tx/s committed`, `${opts.payments.toLocaleString("en-US")} payments`],
     ];
@@ -352,13 +420,19 @@ export async function runPathBench(opts: PathBenchOptions = defaultPathBenchOpti
 }
 
 export function parsePathBenchFlags(argv: string[]): PathBenchOptions {
-  const {values} = parseArgs({args: argv, options: {offers: {type: "string"}, assets: {type: "string"}, payments: {type: "string"}}, strict: false});
+  const {values} = parseArgs({
+    args: argv,
+    options: {offers: {type: "string"}, assets: {type: "string"}, payments: {type: "string"}, "listener-only": {type: "boolean"}, "node-arg": {type: "string", multiple: true}},
+    strict: false,
+  });
   const int = (v: unknown, d: number): number => (typeof v === "string" ? Number(v) : d);
   return {
     ...defaultPathBenchOptions,
     offers: int(values.offers, defaultPathBenchOptions.offers),
     assets: int(values.assets, defaultPathBenchOptions.assets),
     payments: int(values.payments, defaultPathBenchOptions.payments),
+    listenerOnly: values["listener-only"] === true,
+    nodeArgs: Array.isArray(values["node-arg"]) ? values["node-arg"].filter((a): a is string => typeof a === "string") : [],
   };
 }
 

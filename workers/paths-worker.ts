@@ -11,6 +11,7 @@ import {pathOutcome} from "../src/dex/paths-finder.js";
 import type {BookTaskResult, PathTask, PathTaskResult, PathWorkerData} from "../src/dex/paths-pool.js";
 import {answerBookQuery} from "../src/api/queries/book-queries.js";
 import {DiamanteError} from "../src/util/errors.js";
+import {niceThisThread} from "../src/util/thread-priority.js";
 
 const data = workerData as PathWorkerData;
 /**
@@ -23,6 +24,8 @@ let opened: {store: LedgerStore; view: StoreBookView} | null = null;
 export default function findPaths(task: PathTask): PathTaskResult | BookTaskResult {
   const t0 = performance.now();
   if (opened === null) {
+    // Lowering the nice value needs CAP_SYS_NICE; without it the thread stays as the process.
+    if (data.nice !== undefined && data.nice !== 0) niceThisThread(data.nice);
     const s = new LedgerStore({dir: data.dataDir, readOnly: true});
     opened = {store: s, view: new StoreBookView(s)};
   }

@@ -51,6 +51,10 @@ Flags (start):
   --path-threads N       path finding worker threads (default 1-2; 0 = main thread)
   --paths-port N         also answer /paths/* on this port from a thread of its own, which a
                          ledger close never holds up (default: none; 0 = any free port)
+  --verify-nice N        nice value of the signature worker threads, -20..19 (default 5: path
+                         queries and the main thread take a busy core first)
+  --paths-nice N         nice value of the path-finding threads, -20..19 (default 0; below 0
+                         needs CAP_SYS_NICE, else the threads keep the process's)
   --no-friendbot         do not serve /friendbot
   --check-invariants     check coin conservation after every ledger
   --log-level LEVEL      pino level (default info)
@@ -67,6 +71,15 @@ function intFlag(v: string | undefined, name: string, min: number, max: number):
   if (!/^\d+$/.test(v)) throw new UsageError(`--${name} must be a whole number, got "${v}"`);
   const n = Number(v);
   if (n < min || n > max) throw new UsageError(`--${name} must be between ${min} and ${max}, got ${n}`);
+  return n;
+}
+
+/** A nice value: a whole number in -20..19. */
+function niceFlag(v: string | undefined, name: string): number | undefined {
+  if (v === undefined) return undefined;
+  if (!/^-?\d+$/.test(v)) throw new UsageError(`--${name} must be a whole number, got "${v}"`);
+  const n = Number(v);
+  if (n < -20 || n > 19) throw new UsageError(`--${name} must be between -20 and 19, got ${n}`);
   return n;
 }
 
@@ -89,6 +102,8 @@ const FLAGS = {
   "verify-threads": {type: "string"},
   "path-threads": {type: "string"},
   "paths-port": {type: "string"},
+  "verify-nice": {type: "string"},
+  "paths-nice": {type: "string"},
   "no-friendbot": {type: "boolean"},
   "check-invariants": {type: "boolean"},
   "log-level": {type: "string"},
@@ -156,6 +171,8 @@ async function main(argv: string[]): Promise<number> {
           verifyThreads: intFlag(values["verify-threads"], "verify-threads", 0, 64) ?? file?.verifyThreads ?? defaultNodeOptions.verifyThreads,
           pathThreads: intFlag(values["path-threads"], "path-threads", 0, 64) ?? file?.pathThreads ?? defaultNodeOptions.pathThreads,
           pathsPort: intFlag(values["paths-port"], "paths-port", 0, 65535),
+          verifyNice: niceFlag(values["verify-nice"], "verify-nice") ?? file?.verifyNice ?? defaultNodeOptions.verifyNice,
+          pathsNice: niceFlag(values["paths-nice"], "paths-nice") ?? file?.pathsNice ?? defaultNodeOptions.pathsNice,
           friendbot: values["no-friendbot"] ? false : (file?.friendbot ?? true),
           checkInvariants: values["check-invariants"] ?? false,
           logLevel: values["log-level"] ?? file?.logLevel ?? defaultNodeOptions.logLevel,

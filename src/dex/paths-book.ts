@@ -49,6 +49,12 @@ export class StoreBookView implements OrderBookView {
   private sellingOf = new Map<AssetKey, AssetKey[]>();
   /** Books decoded from the store since creation (each miss of the cache). */
   booksLoaded = 0;
+  /**
+   * Milliseconds spent decoding books since creation: the part of a query that re-reads books a
+   * ledger changed (the path listener reports it per query, so a slow query can be told apart
+   * from one that paid for a refresh).
+   */
+  decodeMs = 0;
 
   constructor(private readonly store: BookStoreReader) {}
 
@@ -132,8 +138,10 @@ export class StoreBookView implements OrderBookView {
     const book = this.books.get(selling)?.get(buying);
     if (book === undefined) return NO_OFFERS;
     if (book.offers === null) {
+      const t0 = performance.now();
       book.offers = [...this.store.bookOffers(selling, buying)];
       this.booksLoaded++;
+      this.decodeMs += performance.now() - t0;
     }
     return book.offers;
   }

@@ -50,6 +50,8 @@ export type PathOutcome = {ok: true; answer: PathAnswer} | {ok: false; error: Er
  */
 export interface PathFinder extends BookQueryRunner {
   find(request: PathRequest): Promise<PathAnswer>;
+  /** A ledger closed: refresh ahead of the next query where the implementation can. */
+  ledgerClosed?(): void;
   close(): Promise<void>;
 }
 

@@ -15,6 +15,7 @@ import {Worker} from "node:worker_threads";
 import type {ErrorData} from "../util/errors.js";
 import {PathError, PathErrorCode} from "./paths-errors.js";
 import type {PathSearchLimits} from "./paths.js";
+import type {NiceOutcome} from "../util/thread-priority.js";
 
 export interface PathListenerData {
   dataDir: string;
@@ -22,21 +23,38 @@ export interface PathListenerData {
   host: string;
   /** 0 picks a free port. */
   port: number;
+  /** The thread's nice value (PathFinderOptions.nice); 0 leaves it as the process's. */
+  nice?: number;
 }
 
 /**
  * What the listener's thread tells its owner: first the port it listens on or why it cannot, then
  * any request that failed without a problem to answer (a bug, for the node's log).
  */
-export type PathListenerMessage = {listening: number} | {failed: ErrorData} | {bug: {message: string; stack?: string}};
+export type PathListenerMessage =
+  | {listening: number; nice?: NiceOutcome}
+  | {failed: ErrorData}
+  | {bug: {message: string; stack?: string}}
+  | {refreshed: BookRefresh};
+
+/** A refresh of the listener's book after a ledger close: the ledger, books decoded, time taken. */
+export interface BookRefresh {
+  ledger: number;
+  books: number;
+  ms: number;
+}
 
 export class PathListener {
   private stopping = false;
+  /** The latest refresh the thread reported (`ledgerClosed`). */
+  lastRefresh: BookRefresh | undefined;
 
   private constructor(
     private readonly worker: Worker,
     /** The port the listener is bound to. */
     readonly port: number,
+    /** How setting the thread's nice value went, when one was asked for (lowering it needs CAP_SYS_NICE). */
+    readonly nice: NiceOutcome | undefined,
   ) {}
 
   /**
@@ -47,10 +65,16 @@ export class PathListener {
   static async start(data: PathListenerData, onFailure?: (err: Error) => void): Promise<PathListener> {
     const worker = new Worker(new URL("../../workers/paths-listener.js", import.meta.url), {workerData: data});
     let listener: PathListener | undefined;
+    let nice: NiceOutcome | undefined;
     const port = await new Promise<number>((resolve, reject) => {
       worker.on("message", (m: PathListenerMessage) => {
-        if ("bug" in m) onFailure?.(Object.assign(new Error(m.bug.message), {stack: m.bug.stack}));
-        else if ("listening" in m) resolve(m.listening);
+        if ("refreshed" in m) {
+          if (listener !== undefined) listener.lastRefresh = m.refreshed;
+        } else if ("bug" in m) onFailure?.(Object.assign(new Error(m.bug.message), {stack: m.bug.stack}));
+        else if ("listening" in m) {
+          nice = m.nice;
+          resolve(m.listening);
+        }
         else reject(new PathError(PathErrorCode.ListenFailed, m.failed.message, {...m.failed.meta, host: data.host, port: data.port}));
       });
       worker.on("error", (err) => {
@@ -62,8 +86,16 @@ export class PathListener {
         else if (!listener.stopping) onFailure?.(new PathError(PathErrorCode.ListenFailed, `the path listener's thread exited (code ${code})`, {port: listener.port}));
       });
     });
-    listener = new PathListener(worker, port);
+    listener = new PathListener(worker, port, nice);
     return listener;
+  }
+
+  /**
+   * Tells the thread a ledger closed: it brings its book to that ledger between requests, so a
+   * query arriving after the close does not pay for re-reading the books the ledger changed.
+   */
+  ledgerClosed(): void {
+    if (!this.stopping) this.worker.postMessage("ledger-closed");
   }
 
   /**

@@ -8,6 +8,13 @@ export interface PathFinderOptions extends PathSearchLimits {
   maxQueue: number;
   /** Most assets a query may list (source_assets / destination_assets); Horizon's max-assets-per-path-request. */
   maxAssetsPerQuery: number;
+  /**
+   * Nice value of the path threads (pool workers and the --paths-port listener), Linux, per
+   * thread. Below 0 a query takes a core ahead of the node's other threads, but that needs
+   * CAP_SYS_NICE (root outside a container); without it the thread stays as it was and the
+   * node logs a warning.
+   */
+  nice: number;
 }
 
 export const defaultPathFinderOptions: PathFinderOptions = {
@@ -33,4 +40,6 @@ export const defaultPathFinderOptions: PathFinderOptions = {
   maxWork: 200_000,
   /** Horizon's default max-assets-per-path-request. */
   maxAssetsPerQuery: 15,
+  /** As the process: lowering needs a privilege most deployments do not grant; the verify workers yield instead (VerifyPoolOptions.nice). */
+  nice: 0,
 };

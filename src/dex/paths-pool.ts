@@ -20,6 +20,8 @@ export type PathTask = PathRequest | BookQuery | {kind: "warm"};
 export interface PathWorkerData {
   dataDir: string;
   limits: PathSearchLimits;
+  /** The workers' nice value (PathFinderOptions.nice); 0 or absent: as the process. */
+  nice?: number;
 }
 
 export interface PathPoolOptions {
@@ -83,6 +85,16 @@ export class PathPool implements PathFinder {
     this.metrics?.pathsRunSeconds.observe(res.runMs / 1000);
     this.metrics?.pathsWaitSeconds.observe(Math.max(0, total - res.runMs / 1000));
     return res;
+  }
+
+  /**
+   * After a ledger close, while no query waits: each worker brings its book to the new ledger
+   * (a warm task decodes only the books the ledger changed), so the next query does not pay for
+   * it. Best effort: with several threads Piscina may hand both tasks to one worker.
+   */
+  ledgerClosed(): void {
+    if (this.closed || this.pool.queueSize > 0) return;
+    for (let i = 0; i < this.opts.threads; i++) this.pool.run({kind: "warm"} satisfies PathTask).catch(() => undefined);
   }
 
   async find(request: PathRequest): Promise<PathAnswer> {

@@ -160,7 +160,7 @@ export class Node {
         ? new InThreadVerifier(this.config.networkId, this.store)
         : new VerifyPool(
             {networkId: new Uint8Array(this.config.networkId), dataDir: o.dataDir},
-            {threads: o.verifyThreads},
+            {threads: o.verifyThreads, nice: o.verifyNice},
             this.metrics,
           );
 
@@ -168,7 +168,11 @@ export class Node {
     this.paths =
       o.pathThreads === 0
         ? new InThreadPathFinder(this.store, p)
-        : new PathPool({dataDir: o.dataDir, limits: {maxHops: p.maxHops, maxPathsPerAsset: p.maxPathsPerAsset, maxWork: p.maxWork}}, {threads: o.pathThreads, maxQueue: p.maxQueue}, this.metrics);
+        : new PathPool(
+            {dataDir: o.dataDir, limits: {maxHops: p.maxHops, maxPathsPerAsset: p.maxPathsPerAsset, maxWork: p.maxWork}, nice: o.pathsNice},
+            {threads: o.pathThreads, maxQueue: p.maxQueue},
+            this.metrics,
+          );
 
     this.herder = new Herder(
       {closeIntervalMs: o.closeIntervalMs, checkInvariants: o.checkInvariants},
@@ -268,6 +272,8 @@ export class Node {
       this.metrics.entryCacheEvictions.inc(cache.evicted - evicted);
       evicted = cache.evicted;
       this.api.ledgerClosed();
+      this.paths.ledgerClosed?.();
+      this.pathListener?.ledgerClosed();
       this.dashboard.ledgerClosed(c);
       this.feed.publish(c);
     });
@@ -276,9 +282,11 @@ export class Node {
     this.port = await this.api.start();
     if (o.pathsPort !== undefined) {
       this.pathListener = await PathListener.start(
-        {dataDir: o.dataDir, limits: {maxHops: p.maxHops, maxPathsPerAsset: p.maxPathsPerAsset, maxWork: p.maxWork}, host: o.host, port: o.pathsPort},
+        {dataDir: o.dataDir, limits: {maxHops: p.maxHops, maxPathsPerAsset: p.maxPathsPerAsset, maxWork: p.maxWork}, host: o.host, port: o.pathsPort, nice: o.pathsNice},
         (err) => this.log.error({err}, "path listener failed"),
       );
+      const nice = this.pathListener.nice;
+      if (nice !== undefined && !nice.ok) this.log.warn({nice: o.pathsNice, reason: nice.reason}, "path listener thread keeps the process's priority");
       this.pathsPort = this.pathListener.port;
     }
     this.dashboard.start();

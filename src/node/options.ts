@@ -60,6 +60,10 @@ export interface NodeOptions {
    * thread of its own, never waiting on the main thread); 0 picks a free one; absent: none.
    */
   pathsPort?: number;
+  /** Nice value of the signature worker threads (verify/options.ts). */
+  verifyNice: number;
+  /** Nice value of the path-finding threads, pool and listener (dex/paths-options.ts); below 0 needs CAP_SYS_NICE. */
+  pathsNice: number;
   /** Serve /friendbot (never on a public network). */
   friendbot: boolean;
   checkInvariants: boolean;
@@ -84,6 +88,8 @@ export const defaultNodeOptions: NodeOptions = {
   closeIntervalMs: defaultHerderOptions.closeIntervalMs,
   verifyThreads: defaultVerifyPoolOptions.threads,
   pathThreads: defaultPathFinderOptions.threads,
+  verifyNice: defaultVerifyPoolOptions.nice,
+  pathsNice: defaultPathFinderOptions.nice,
   friendbot: true,
   checkInvariants: false,
   logLevel: "info",

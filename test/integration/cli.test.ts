@@ -39,6 +39,20 @@ describe("diamante CLI", () => {
     assert.equal(existsSync(data), false);
   });
 
+  it("takes nice values in -20..19 only, naming the flag", () => {
+    const data = join(dir, "never-nice");
+    for (const [args, message] of [
+      [["--verify-nice=20"], /--verify-nice must be between -20 and 19, got 20/],
+      [["--paths-nice=-21"], /--paths-nice must be between -20 and 19, got -21/],
+      [["--verify-nice", "low"], /--verify-nice must be a whole number, got "low"/],
+    ] as const) {
+      const r = run("start", "--data", data, ...args);
+      assert.equal(r.code, 2, args.join(" "));
+      assert.match(r.err, message);
+    }
+    assert.equal(existsSync(data), false);
+  });
+
   it("init creates a network once and refuses to reuse its folder for another", () => {
     const data = join(dir, "net");
     const first = run("init", "--data", data, "--passphrase", "CLI Test Network");
