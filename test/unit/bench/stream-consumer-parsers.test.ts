@@ -6,7 +6,8 @@
  */
 import {describe, it} from "node:test";
 import assert from "node:assert/strict";
-import {HttpResponseReader, SseEventSplitter, WsFrameReader} from "../../../native-bench/stream-consumers.js";
+import {createHash} from "node:crypto";
+import {HashBatch, HttpResponseReader, SseEventSplitter, WsFrameReader} from "../../../native-bench/stream-consumers.js";
 import {prng} from "../../helpers/prng.js";
 
 /** An unmasked server frame. */
@@ -132,5 +133,23 @@ describe("bench consumer parsers", () => {
     assert.equal(r.status, 400);
     assert.equal(r.keepAlive, false);
     assert.equal(Buffer.concat(parts).toString(), '{"a"}<end>');
+  });
+
+  it("a batched hash equals the hash of the same pieces fed one by one, past its buffer too", () => {
+    const rnd = prng(11);
+    const direct = createHash("sha256");
+    const batched = createHash("sha256");
+    const batch = new HashBatch(batched);
+    for (let i = 0; i < 2000; i++) {
+      const size = i % 500 === 0 ? 300_000 : Math.floor(rnd() * 3000);
+      const src = Buffer.alloc(size + 7, i & 0xff);
+      const sep = i === 0 ? -1 : rnd() < 0.5 ? 0x2c : 0x0a;
+      if (sep >= 0) direct.update(Buffer.from([sep]));
+      direct.update(src.subarray(7));
+      batch.add(sep, src, 7);
+      if (i % 37 === 0) batch.flush();
+    }
+    batch.flush();
+    assert.equal(batched.digest("hex"), direct.digest("hex"));
   });
 });
