@@ -97,6 +97,15 @@ export class SseConnection {
     return true;
   }
 
+  /**
+   * Runs `fn` with the socket corked: the sends and the goodbye it makes leave in one syscall
+   * (a stream at its limit otherwise wrote its last events and its goodbye separately).
+   */
+  batch(fn: () => void): void {
+    if (this.ended) return;
+    this.res.cork(fn);
+  }
+
   /** The goodbye event, then the end of the response (the client reconnects for more). */
   goodbye(): void {
     if (this.ended) return;

@@ -434,10 +434,15 @@ export class SseStreams {
     // Every event kept meanwhile is among `events`, or is of a ledger before the last token's and has nothing after it.
     s.pending = null;
     this.served.window++;
-    for (const e of events) {
-      if (s.conn === null || !s.conn.open) break;
-      this.deliver(s, e);
-    }
+    const conn = s.conn;
+    const all = (): void => {
+      for (const e of events) {
+        if (s.conn === null || !s.conn.open) break;
+        this.deliver(s, e);
+      }
+    };
+    if (conn === null) all();
+    else conn.batch(all);
     return true;
   }
 
@@ -571,8 +576,10 @@ export class SseStreams {
         }
       }
     }
-    if (frames.length > 0 && !conn.send(frames.length === 1 ? frames[0]! : Buffer.concat(frames))) return;
-    if (done) conn.goodbye();
+    if (frames.length === 0) return;
+    conn.batch(() => {
+      if (conn.send(frames.length === 1 ? frames[0]! : Buffer.concat(frames)) && done) conn.goodbye();
+    });
   }
 
   /**

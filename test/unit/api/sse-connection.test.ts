@@ -130,3 +130,61 @@ describe("SSE connection buffer", () => {
     assert.deepEqual(ends, ["client"]);
   });
 });
+
+describe("SseConnection.batch", () => {
+  /** A response that records what each syscall would carry: one flush per outermost cork, or per write outside one. */
+  function flushing(): {res: SseResponse; flushes: string[]} {
+    const flushes: string[] = [];
+    let depth = 0;
+    let pending = "";
+    const flush = (): void => {
+      if (depth === 0 && pending !== "") {
+        flushes.push(pending);
+        pending = "";
+      }
+    };
+    const res = {
+      cork: (cb: () => void) => {
+        depth++;
+        cb();
+        depth--;
+        flush();
+        return res;
+      },
+      writeStatus: () => res,
+      writeHeader: () => res,
+      write: (chunk: string | Buffer) => {
+        pending += chunk.toString();
+        flush();
+        return true;
+      },
+      end: (chunk?: string) => {
+        pending += chunk ?? "";
+        flush();
+        return res;
+      },
+      close: () => res,
+      onWritable: () => res,
+    };
+    return {res: res as unknown as SseResponse, flushes};
+  }
+
+  it("a stream's last events and its goodbye leave in one flush", () => {
+    const {res, flushes} = flushing();
+    const ends: CloseReason[] = [];
+    const conn = new SseConnection(res, 1 << 20, (r) => ends.push(r));
+    conn.start();
+    assert.deepEqual(flushes, [SSE_PREAMBLE]);
+    conn.batch(() => {
+      conn.send(eventFrame("1", "{}"));
+      conn.send(eventFrame("2", "{}"));
+      conn.goodbye();
+    });
+    assert.deepEqual(flushes, [SSE_PREAMBLE, eventFrame("1", "{}") + eventFrame("2", "{}") + SSE_GOODBYE]);
+    assert.deepEqual(ends, ["limit"]);
+    // An ended connection runs nothing more.
+    let ran = false;
+    conn.batch(() => (ran = true));
+    assert.equal(ran, false);
+  });
+});
