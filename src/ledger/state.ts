@@ -14,6 +14,12 @@
  * some layer has overridden (changed or deleted), so the answer is the state as of this layer.
  * An offer whose selling or buying asset changes must be written with `put` (a new object).
  *
+ * A layer's offers of a pair are kept best first (price, then id), so a book read takes each
+ * layer's first offer no layer above has overridden instead of walking every offer the ledger has
+ * touched (the root layer holds all of them by the end of a busy ledger). An offer this layer has
+ * handed out to be changed in place (`load`, `put`) may still change price, so those few are kept
+ * apart, unordered, and read in full; on commit the parent files the child's final values in order.
+ *
  * A sweep across a book must not re-read it from the start for every offer it takes: the reader's
  * book is pulled lazily into a list kept by the root layer for the ledger (the store does not
  * change while a ledger applies), and each layer keeps a cursor into it: the first offer no layer
@@ -24,7 +30,7 @@
  */
 import {LedgerError, LedgerErrorCode} from "./errors.js";
 import type {AccountEntry, AccountId, AssetKey, EntryKey, LedgerEntry, LedgerStateReader, OfferEntry} from "./types.js";
-import {accountKey, assetKey, entryKey, isBetterOffer} from "./types.js";
+import {accountKey, assetKey, entryKey, isBetterOffer, offerPrice} from "./types.js";
 
 function pairKey(selling: AssetKey, buying: AssetKey): string {
   return selling + "|" + buying;
@@ -34,6 +40,42 @@ function addToIndex(index: Map<string, Set<EntryKey>>, k: string, key: EntryKey)
   let set = index.get(k);
   if (set === undefined) index.set(k, (set = new Set()));
   set.add(key);
+}
+
+/** Book order (isBetterOffer) as a comparison: negative when `a` comes first. */
+function compareOffers(a: OfferEntry, b: OfferEntry): number {
+  const pa = offerPrice(a);
+  const pb = offerPrice(b);
+  if (pa !== pb) return pa < pb ? -1 : 1;
+  return a.offerId < b.offerId ? -1 : a.offerId > b.offerId ? 1 : 0;
+}
+
+/** One offer a layer holds, filed under its pair. */
+interface LayerOffer {
+  key: EntryKey;
+  offer: OfferEntry;
+}
+
+/**
+ * A layer's own offers of one pair. `sorted` holds values the layer received from a committed
+ * child, in book order; nobody may change them in place. `loose` holds the keys the layer handed
+ * out to be changed (the caller may re-price them), read in full.
+ */
+interface LayerBook {
+  sorted: LayerOffer[];
+  loose: Set<EntryKey> | null;
+}
+
+/** Position of the first item of `sorted` not before `o` in book order. */
+function lowerBound(sorted: LayerOffer[], o: OfferEntry): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (compareOffers(sorted[mid]!.offer, o) < 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 /** One book of the reader, in its order (best first), pulled as far as the layers have needed it. */
@@ -67,8 +109,9 @@ export class LedgerTxn implements LedgerStateReader {
    * The maps below are created on first use (null until then): a payment opens three layers that
    * never touch an offer or issue credit, and five empty Maps per layer were garbage per tx.
    */
-  /** Offer keys this layer holds, by pair and by seller (may include keys since changed: re-checked on read). */
-  private offersByPair: Map<string, Set<EntryKey>> | null = null;
+  /** The offers this layer holds, by pair (exactly its own current values). */
+  private offersByPair: Map<string, LayerBook> | null = null;
+  /** Offer keys this layer holds, by seller (may include keys since changed: re-checked on read). */
   private offersBySeller: Map<AccountId, Set<EntryKey>> | null = null;
   /** Root layer only: the reader's books pulled so far, by pair. */
   private readerBooks: Map<string, ReaderBook> | null = null;
@@ -152,24 +195,69 @@ export class LedgerTxn implements LedgerStateReader {
   load(key: EntryKey): LedgerEntry | undefined {
     this.assertWritable();
     const own = this.layer.get(key);
-    if (own !== undefined) return own === null ? undefined : own;
+    if (own !== undefined) {
+      if (own === null) return undefined;
+      // Handed out to be changed: it may be re-priced, so it leaves the ordered part.
+      if (own.type === "offer") this.loosenOffer(key, own);
+      return own;
+    }
     const below = this.parent.getEntry(key);
     if (below === undefined) return undefined;
     const copy = cloneEntry(below);
     this.layer.set(key, copy);
-    if (copy.type === "offer") this.indexOffer(key, copy);
+    if (copy.type === "offer") this.indexOffer(key, copy, false);
     return copy;
   }
 
-  private indexOffer(key: EntryKey, o: OfferEntry): void {
-    addToIndex((this.offersByPair ??= new Map()), pairKey(assetKey(o.selling), assetKey(o.buying)), key);
+  private bookOf(o: OfferEntry): LayerBook {
+    const byPair = (this.offersByPair ??= new Map());
+    const pk = pairKey(assetKey(o.selling), assetKey(o.buying));
+    let book = byPair.get(pk);
+    if (book === undefined) byPair.set(pk, (book = {sorted: [], loose: null}));
+    return book;
+  }
+
+  /** Files an offer this layer now holds: in order (`ordered`, a committed child's value) or loose. */
+  private indexOffer(key: EntryKey, o: OfferEntry, ordered: boolean): void {
+    const book = this.bookOf(o);
+    if (ordered) book.sorted.splice(lowerBound(book.sorted, o), 0, {key, offer: o});
+    else (book.loose ??= new Set()).add(key);
     addToIndex((this.offersBySeller ??= new Map()), o.sellerId, key);
   }
 
-  /** Drops an offer this layer deletes from its indexes (reads would skip it anyway). */
+  /** Moves an offer this layer holds from the ordered part of its book to the loose one. */
+  private loosenOffer(key: EntryKey, o: OfferEntry): void {
+    const book = this.offersByPair?.get(pairKey(assetKey(o.selling), assetKey(o.buying)));
+    if (book === undefined || book.loose?.has(key) === true) return;
+    if (LedgerTxn.removeSorted(book.sorted, key, o)) (book.loose ??= new Set()).add(key);
+  }
+
+  /** Removes `o` (held under `key`) from an ordered list; false when it is not there. */
+  private static removeSorted(sorted: LayerOffer[], key: EntryKey, o: OfferEntry): boolean {
+    let i = lowerBound(sorted, o);
+    if (sorted[i]?.offer !== o) i = sorted.findIndex((x) => x.key === key);
+    if (i < 0) return false;
+    sorted.splice(i, 1);
+    return true;
+  }
+
+  /** Drops an offer this layer no longer holds (deleted or replaced) from its indexes. */
   private unindexOffer(key: EntryKey, o: OfferEntry): void {
-    if (this.offersByPair !== null) removeFromIndex(this.offersByPair, pairKey(assetKey(o.selling), assetKey(o.buying)), key);
+    if (this.offersByPair !== null) {
+      const pk = pairKey(assetKey(o.selling), assetKey(o.buying));
+      const book = this.offersByPair.get(pk);
+      if (book !== undefined) {
+        if (book.loose === null || !book.loose.delete(key)) LedgerTxn.removeSorted(book.sorted, key, o);
+        if (book.sorted.length === 0 && (book.loose === null || book.loose.size === 0)) this.offersByPair.delete(pk);
+      }
+    }
     if (this.offersBySeller !== null) removeFromIndex(this.offersBySeller, o.sellerId, key);
+  }
+
+  /** Whether a layer from this one down to `below` (excluded) holds `key`. */
+  private overriddenAbove(key: EntryKey, below: LedgerTxn): boolean {
+    for (let t: LedgerTxn = this; t !== below; t = t.parentTxn!) if (t.layer.has(key)) return true;
+    return false;
   }
 
   /** Whether this layer or one between it and the reader holds `key` (changed or deleted). */
@@ -249,11 +337,49 @@ export class LedgerTxn implements LedgerStateReader {
   bestOffer(selling: AssetKey, buying: AssetKey): OfferEntry | undefined {
     const pk = pairKey(selling, buying);
     let best: OfferEntry | undefined;
-    for (const o of this.layerOffers((t) => t.offersByPair?.get(pk), (o) => assetKey(o.selling) === selling && assetKey(o.buying) === buying)) {
-      if (best === undefined || isBetterOffer(o, best)) best = o;
+    for (let t: LedgerTxn | null = this; t !== null; t = t.parentTxn) {
+      const book = t.offersByPair?.get(pk);
+      if (book === undefined) continue;
+      // The layer's value of a key is current unless a layer above it holds the key too.
+      for (const item of book.sorted) {
+        if (this.overriddenAbove(item.key, t)) continue;
+        if (best === undefined || isBetterOffer(item.offer, best)) best = item.offer;
+        break;
+      }
+      if (book.loose !== null) {
+        for (const key of book.loose) {
+          const e = t.layer.get(key);
+          if (e === undefined || e === null || e.type !== "offer" || this.overriddenAbove(key, t)) continue;
+          if (best === undefined || isBetterOffer(e, best)) best = e;
+        }
+      }
     }
     const o = this.readerBest(pk, selling, buying);
     if (o !== undefined && (best === undefined || isBetterOffer(o, best))) best = o;
+    return best;
+  }
+
+  /**
+   * What `bestOffer` answers, found the slow way: every entry of every layer and the reader's book
+   * from its start, with no index or cursor. The reference the ordered books are tested against.
+   */
+  bestOfferByScan(selling: AssetKey, buying: AssetKey): OfferEntry | undefined {
+    let best: OfferEntry | undefined;
+    for (let t: LedgerTxn | null = this; t !== null; t = t.parentTxn) {
+      for (const [key, e] of t.layer) {
+        if (e === null || e.type !== "offer" || assetKey(e.selling) !== selling || assetKey(e.buying) !== buying) continue;
+        if (this.overriddenAbove(key, t)) continue;
+        if (best === undefined || isBetterOffer(e, best)) best = e;
+      }
+    }
+    const reader = this.baseReader();
+    if (reader.bookOffers !== undefined) {
+      for (const o of reader.bookOffers(selling, buying)) {
+        if (this.overrides(entryKey(o))) continue;
+        if (best === undefined || isBetterOffer(o, best)) best = o;
+        break;
+      }
+    }
     return best;
   }
 
@@ -276,8 +402,10 @@ export class LedgerTxn implements LedgerStateReader {
   put(entry: LedgerEntry): void {
     this.assertWritable();
     const key = entryKey(entry);
+    const was = this.layer.get(key);
+    if (was !== undefined && was !== null && was.type === "offer") this.unindexOffer(key, was);
     this.layer.set(key, entry);
-    if (entry.type === "offer") this.indexOffer(key, entry);
+    if (entry.type === "offer") this.indexOffer(key, entry, false);
   }
 
   erase(key: EntryKey): void {
@@ -298,9 +426,10 @@ export class LedgerTxn implements LedgerStateReader {
     if (this.parentTxn === null) throw new LedgerError(LedgerErrorCode.StateMisuse, "the root layer has no parent to commit into");
     const parent = this.parentTxn;
     for (const [k, v] of this.layer) {
-      if (v === null) {
+      if (v === null || v.type === "offer") {
         const was = parent.layer.get(k);
         if (was !== undefined && was !== null && was.type === "offer") parent.unindexOffer(k, was);
+        if (v !== null) parent.indexOffer(k, v, true);
       }
       parent.layer.set(k, v);
     }
@@ -313,14 +442,6 @@ export class LedgerTxn implements LedgerStateReader {
     if (this.issuedDelta !== null) {
       const issued = (parent.issuedDelta ??= new Map());
       for (const [k, v] of this.issuedDelta) issued.set(k, (issued.get(k) ?? 0n) + v);
-    }
-    if (this.offersByPair !== null) {
-      const byPair = (parent.offersByPair ??= new Map());
-      for (const [pk, keys] of this.offersByPair) for (const key of keys) addToIndex(byPair, pk, key);
-    }
-    if (this.offersBySeller !== null) {
-      const bySeller = (parent.offersBySeller ??= new Map());
-      for (const [id, keys] of this.offersBySeller) for (const key of keys) addToIndex(bySeller, id, key);
     }
     this.close();
   }
