@@ -339,10 +339,13 @@ function threadSplitTarget(dataDir: string | undefined, e2e: E2eOptions, into: T
           for (const g of threadCpuDelta(before, threadCpu(pid))) {
             const us = (g.seconds * 1e6) / Math.max(1, committed);
             split.set(g.name, us);
-            rows.push([g.name, String(g.threads), `${g.seconds.toFixed(2)} s`, `${formatNumber(us)} µs`]);
+            const userUs = (g.user * 1e6) / Math.max(1, committed);
+            split.set(`${g.name} (user)`, userUs);
+            split.set(`${g.name} (system)`, us - userUs);
+            rows.push([g.name, String(g.threads), `${g.seconds.toFixed(2)} s`, `${formatNumber(us)} µs`, `${formatNumber(userUs)} µs`, `${formatNumber(us - userUs)} µs`]);
           }
           into.push(split);
-          const header = ["node thread", "threads", "CPU over the load", "per committed tx"];
+          const header = ["node thread", "threads", "CPU over the load", "per committed tx", "user", "system"];
           return {text: `Node CPU by thread:\n${textTable(header, rows)}`, markdown: markdownTable(header, rows)};
         },
       },

@@ -10,8 +10,12 @@ import {readdirSync, readFileSync} from "node:fs";
 /** Clock ticks per second of /proc's utime and stime (USER_HZ): 100 on every Linux build in use. */
 const TICKS_PER_SECOND = 100;
 
-/** CPU seconds of each thread (by tid) with its name; empty where /proc is not readable. */
-export type ThreadCpu = Map<number, {name: string; seconds: number}>;
+/**
+ * CPU seconds of each thread (by tid) with its name, split into user and system (kernel) time:
+ * a write thread whose growth is system time is paying for page writes and fsync, one whose
+ * growth is user time for B-tree and free-list work. Empty where /proc is not readable.
+ */
+export type ThreadCpu = Map<number, {name: string; seconds: number; user: number; system: number}>;
 
 export function threadCpu(pid: number | undefined): ThreadCpu {
   const out: ThreadCpu = new Map();
@@ -30,9 +34,10 @@ export function threadCpu(pid: number | undefined): ThreadCpu {
       const close = stat.lastIndexOf(")");
       const fields = stat.slice(close + 2).split(" ");
       // Fields 14 and 15 of stat (utime, stime) are the 12th and 13th after the name.
-      const ticks = Number(fields[11]) + Number(fields[12]);
+      const user = Number(fields[11]) / TICKS_PER_SECOND;
+      const system = Number(fields[12]) / TICKS_PER_SECOND;
       const name = Number(tid) === pid ? "main" : stat.slice(open + 1, close);
-      out.set(Number(tid), {name, seconds: ticks / TICKS_PER_SECOND});
+      out.set(Number(tid), {name, seconds: user + system, user, system});
     } catch {
       // The thread ended between the listing and the read: it is counted in no group.
     }
@@ -41,12 +46,14 @@ export function threadCpu(pid: number | undefined): ThreadCpu {
 }
 
 /** CPU seconds spent between two samples, summed per thread name, largest first. */
-export function threadCpuDelta(before: ThreadCpu, after: ThreadCpu): Array<{name: string; seconds: number; threads: number}> {
-  const groups = new Map<string, {seconds: number; threads: number}>();
+export function threadCpuDelta(before: ThreadCpu, after: ThreadCpu): Array<{name: string; seconds: number; user: number; system: number; threads: number}> {
+  const groups = new Map<string, {seconds: number; user: number; system: number; threads: number}>();
   for (const [tid, a] of after) {
-    const spent = a.seconds - (before.get(tid)?.seconds ?? 0);
-    const g = groups.get(a.name) ?? {seconds: 0, threads: 0};
-    g.seconds += spent;
+    const b = before.get(tid);
+    const g = groups.get(a.name) ?? {seconds: 0, user: 0, system: 0, threads: 0};
+    g.seconds += a.seconds - (b?.seconds ?? 0);
+    g.user += a.user - (b?.user ?? 0);
+    g.system += a.system - (b?.system ?? 0);
     g.threads += 1;
     groups.set(a.name, g);
   }
