@@ -55,7 +55,7 @@ import {TxSetsRepo, type StoredTxSet} from "./txsets-repo.js";
 import {ScpStateRepo} from "./scp-state-repo.js";
 import {HistoryRepo, OP_INDEX_MAX, accountBounds, accountOpKey, compareKeys, ledgerBounds, type AccountIndexEntry, type CommittedTx, type TxKey, type TxRecord} from "./history-repo.js";
 import {rawFromAccountId} from "../tx/keys.js";
-import {MAX_TABLES, PRUNE_CHUNK_TXS, defaultStoreOptions, type PrunedHistory, type StoreOptions} from "./options.js";
+import {FREE_PAGES_TO_LOAD, FREE_PAGES_TO_RETAIN, MAX_TABLES, PRUNE_CHUNK_TXS, defaultStoreOptions, type PrunedHistory, type StoreOptions} from "./options.js";
 import {storedTxOf} from "./records.js";
 import {collectStats, type DbStats} from "./stats.js";
 import {StateIndexes, type AssetTotals} from "./state-indexes.js";
@@ -200,6 +200,8 @@ export class LedgerStore implements LedgerReader, LedgerStateReader {
       // Up to 16 GiB of map; LMDB reserves address space, not disk.
       mapSize: 16 * 1024 ** 3,
       maxDbs: MAX_TABLES,
+      // Not in lmdb-js's type declarations; read by its native open (see options.ts).
+      ...{maxFreeSpaceToLoad: FREE_PAGES_TO_LOAD, maxFreeSpaceToRetain: FREE_PAGES_TO_RETAIN},
     });
     this.metaDb = this.root.openDB({name: "meta"});
     this.entries = new EntriesRepo(this.root);

@@ -47,6 +47,20 @@ export const defaultStoreOptions = {
 export const PRUNE_CHUNK_TXS = 500;
 
 /**
+ * Free pages LMDB keeps in memory across write transactions (lmdb-js's maxFreeSpaceToLoad and
+ * maxFreeSpaceToRetain; its defaults are 50,000 and 75,000). lmdb-js's LMDB re-reads and re-merges
+ * the whole in-memory free list into a check list at every commit (mdb_freelist_save, one sorted
+ * insert per free page), so that list's length is paid by every write transaction, and a node
+ * makes hundreds per second (each admission's pending put, each ledger). A ledger of 1,000,000
+ * accounts created through ledgers holds ~31,000 free pages: profiled at 1M accounts, that check
+ * was half of the write thread's CPU (mdb_midl_insert under mdb_freelist_save) and it vanished
+ * with these bounds. A write transaction still loads more free pages when it needs them, up to
+ * the load bound, before it grows the file; the rest stay in the free-list table for later ones.
+ */
+export const FREE_PAGES_TO_LOAD = 2_000;
+export const FREE_PAGES_TO_RETAIN = 4_000;
+
+/**
  * Named tables an environment may hold. LMDB fixes this when the environment opens (lmdb-js
  * defaults to 12) and every open of the file must allow at least as many as it holds: 19 today
  * (ledger state and offer indexes, history, tx sets and their parts, pending, trades, SCP
