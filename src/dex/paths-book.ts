@@ -11,7 +11,7 @@
  * transaction, so a query sees one ledger.
  */
 import type {AssetKey, OfferEntry} from "../ledger/types.js";
-import type {OrderBookView} from "./paths.js";
+import {buildBookGraph, pricedBook, type BookGraph, type OrderBookView, type PricedBook} from "./paths.js";
 
 /** What the view needs from the store (LedgerStore implements it); reads see one ledger until released. */
 export interface BookStoreReader {
@@ -28,11 +28,13 @@ export interface BookStoreReader {
 
 interface CachedBook {
   stamp: number;
-  offers: readonly OfferEntry[] | null;
+  /** The decoded book with its best price; null until decoded and after a ledger changed it. */
+  priced: PricedBook | null;
 }
 
 const NO_ASSETS: readonly AssetKey[] = [];
 const NO_OFFERS: readonly OfferEntry[] = [];
+const EMPTY_BOOK: PricedBook = pricedBook(NO_OFFERS);
 
 export class StoreBookView implements OrderBookView {
   private seq = -1;
@@ -47,6 +49,8 @@ export class StoreBookView implements OrderBookView {
   private books = new Map<AssetKey, Map<AssetKey, CachedBook>>();
   private buyingOf = new Map<AssetKey, AssetKey[]>();
   private sellingOf = new Map<AssetKey, AssetKey[]>();
+  /** The books numbered for the search; built on first use after the set of books changed. */
+  private numbered: BookGraph | undefined;
   /** Books decoded from the store since creation (each miss of the cache). */
   booksLoaded = 0;
   /**
@@ -90,7 +94,7 @@ export class StoreBookView implements OrderBookView {
       known++;
       if (cached.stamp !== stamp) {
         cached.stamp = stamp;
-        cached.offers = null;
+        cached.priced = null;
       }
     }
     if (known === stamps.length && known === this.bookCount) return;
@@ -100,7 +104,7 @@ export class StoreBookView implements OrderBookView {
     for (const {selling, buying, stamp} of stamps) {
       let row = books.get(selling);
       if (row === undefined) books.set(selling, (row = new Map()));
-      row.set(buying, this.books.get(selling)?.get(buying) ?? {stamp, offers: null});
+      row.set(buying, this.books.get(selling)?.get(buying) ?? {stamp, priced: null});
       let b = buyingOf.get(selling);
       if (b === undefined) buyingOf.set(selling, (b = []));
       b.push(buying);
@@ -114,6 +118,7 @@ export class StoreBookView implements OrderBookView {
     for (const list of sellingOf.values()) list.sort();
     this.buyingOf = buyingOf;
     this.sellingOf = sellingOf;
+    this.numbered = undefined;
   }
 
   /**
@@ -136,13 +141,30 @@ export class StoreBookView implements OrderBookView {
 
   offers(selling: AssetKey, buying: AssetKey): readonly OfferEntry[] {
     const book = this.books.get(selling)?.get(buying);
-    if (book === undefined) return NO_OFFERS;
-    if (book.offers === null) {
+    return book === undefined ? NO_OFFERS : this.pricedOf(book, selling, buying).offers;
+  }
+
+  /**
+   * The books numbered for the search, each edge holding its cached book: a changed book is
+   * dropped in place (its offers set to null), so the edges stay valid until a book appears.
+   */
+  graph(): BookGraph {
+    if (this.numbered === undefined) {
+      this.numbered = buildBookGraph(this, this.books.keys(), (selling, buying) => {
+        const book = this.books.get(selling)?.get(buying);
+        return book === undefined ? () => EMPTY_BOOK : () => this.pricedOf(book, selling, buying);
+      });
+    }
+    return this.numbered;
+  }
+
+  private pricedOf(book: CachedBook, selling: AssetKey, buying: AssetKey): PricedBook {
+    if (book.priced === null) {
       const t0 = performance.now();
-      book.offers = [...this.store.bookOffers(selling, buying)];
+      book.priced = pricedBook([...this.store.bookOffers(selling, buying)]);
       this.booksLoaded++;
       this.decodeMs += performance.now() - t0;
     }
-    return book.offers;
+    return book.priced;
   }
 }

@@ -12,7 +12,7 @@ import {assetKey, offerKey, trustLineKey, type Asset, type CreditAsset, type Ent
 import {InThreadPathFinder, type PathAnswer, type PathFinder, type PathRequest} from "../../../src/dex/paths-finder.js";
 import {PathPool} from "../../../src/dex/paths-pool.js";
 import {defaultPathFinderOptions} from "../../../src/dex/paths-options.js";
-import {findStrictReceivePaths, findStrictSendPaths, type OrderBookView, type PathSearchLimits} from "../../../src/dex/paths.js";
+import {buildBookGraph, findStrictReceivePaths, findStrictSendPaths, type BookGraph, type OrderBookView, type PathSearchLimits} from "../../../src/dex/paths.js";
 import {PathErrorCode} from "../../../src/dex/paths-errors.js";
 import {DiamanteError} from "../../../src/util/errors.js";
 import {StoreFixture} from "../store/fixtures.js";
@@ -251,6 +251,62 @@ describe("path search rules (Horizon's search over exact exchanges)", () => {
       assert.deepEqual(findStrictReceivePaths(view, rq, LIMITS).paths, findStrictReceivePaths(view, rq, {...LIMITS, exhaustive: true}).paths, ctx);
       assert.deepEqual(findStrictSendPaths(view, sq, LIMITS).paths, findStrictSendPaths(view, sq, {...LIMITS, exhaustive: true}).paths, ctx);
     }
+  });
+
+  it("answers exactly as the plain search when the view numbers its books (same paths, same work), on seeded random books", () => {
+    const seed = 70_707;
+    const rand = prng(seed);
+    const other = Keypair.fromRawEd25519Seed(Buffer.alloc(32, 77)).publicKey();
+    const assets: Asset[] = [NATIVE, USD, AED, EUR, ...["GBP", "JPY", "INR", "CHF", "SEK", "NOK"].map((code): Asset => ({type: "credit_alphanum4", code, issuer: eurIssuer}))];
+    const keys = assets.map(assetKey);
+    let found = 0;
+    for (let round = 0; round < 60; round++) {
+      const offers: OfferEntry[] = [];
+      for (let k = 0; k < 80; k++) {
+        const s = Math.floor(rand() * assets.length);
+        const b = (s + 1 + Math.floor(rand() * (assets.length - 1))) % assets.length;
+        const n = 1 + Math.floor(rand() * (rand() < 0.5 ? 9 : 2_000_000));
+        const d = 1 + Math.floor(rand() * (rand() < 0.5 ? 9 : 2_000_000));
+        const raw = rand() < 0.2 ? BigInt(1 + Math.floor(rand() * 20)) : BigInt(Math.floor(rand() * 1e12)) + 1n;
+        const amount = adjustOffer({n, d}, raw, INT64_MAX);
+        if (amount > 0n) offers.push(offer(rand() < 0.2 ? other : a, assets[s] as Asset, assets[b] as Asset, amount, n, d));
+      }
+      const plain = memoryView(offers);
+      let built: BookGraph | undefined;
+      let graphs = 0;
+      const numbered: OrderBookView = {
+        ...plain,
+        graph: () => {
+          graphs++;
+          return (built ??= buildBookGraph(plain, keys.slice(0, 1 + Math.floor(rand() * keys.length))));
+        },
+      };
+      const pick = () => keys[Math.floor(rand() * keys.length)] as string;
+      const amount = rand() < 0.3 ? BigInt(1 + Math.floor(rand() * 50)) : BigInt(Math.floor(rand() * 1e11)) + 1n;
+      const sources = [pick(), pick(), pick()];
+      const rq = {
+        destinationAsset: pick(),
+        destinationAmount: amount,
+        sourceAssets: sources,
+        // Some rounds as a known payer: balances filter the paths and its own offers stop hops.
+        ...(round % 3 === 0 ? {sourceBalances: sources.map(() => BigInt(Math.floor(rand() * 1e12))), sourceAccount: other} : {}),
+      };
+      const sq = {sourceAsset: pick(), sourceAmount: amount, destinationAssets: [pick(), pick(), pick()]};
+      const ctx = `seed ${seed}, round ${round}`;
+      for (const hops of [2, 4, 5]) {
+        const limits = {...LIMITS, maxHops: hops};
+        const r1 = findStrictReceivePaths(numbered, rq, limits);
+        const s1 = findStrictSendPaths(numbered, sq, limits);
+        assert.deepEqual(r1, findStrictReceivePaths(plain, rq, limits), ctx);
+        assert.deepEqual(s1, findStrictSendPaths(plain, sq, limits), ctx);
+        assert.deepEqual(r1.paths, findStrictReceivePaths(plain, rq, {...limits, exhaustive: true}).paths, ctx);
+        assert.deepEqual(s1.paths, findStrictSendPaths(plain, sq, {...limits, exhaustive: true}).paths, ctx);
+        found += r1.paths.length + s1.paths.length;
+      }
+      // The numbered graph is what answered (the exhaustive search never asks for it).
+      assert.ok(graphs >= 1, ctx);
+    }
+    assert.ok(found > 300, `found ${found} paths`);
   });
 
   it("rejects a non-positive amount", () => {
