@@ -391,3 +391,39 @@ export function operationRecord(sop: StoredOp, base: string): OperationRecord {
     ...muxed,
   };
 }
+
+/** The record's own members before the type's fields: a type field of the same name would take their place in `operationRecord`. */
+const HEAD_KEYS = new Set(["_links", "id", "paging_token", "transaction_successful", "source_account", "source_account_muxed", "source_account_muxed_id", "type", "type_i", "created_at", "transaction_hash"]);
+
+/**
+ * `JSON.stringify(operationRecord(sop, base))`, written directly: the record's common members
+ * (links, ids, source, type, time, hash) as text, the type's fields stringified and appended,
+ * without building the record object and its five link objects first. A stream formats every
+ * operation of every ledger this way; an operation naming a muxed account (or a type field that
+ * would reorder the common members) goes through the record object.
+ */
+export function operationJson(sop: StoredOp, base: string): string {
+  const {type, fields} = typeFields(sop);
+  const muxed = opMuxedFields(sop);
+  let plain = Object.keys(muxed).length === 0;
+  if (plain) {
+    for (const k in fields) {
+      if (HEAD_KEYS.has(k)) {
+        plain = false;
+        break;
+      }
+    }
+  }
+  if (!plain) return JSON.stringify(operationRecord(sop, base));
+  const q = JSON.stringify;
+  const self = q(`${base}/operations/${sop.id}`);
+  const id = q(sop.id);
+  const head =
+    `{"_links":{"self":{"href":${self}},"transaction":{"href":${q(`${base}/transactions/${sop.txHash}`)}},` +
+    `"effects":{"href":${q(`${base}/operations/${sop.id}/effects`)}},"succeeds":{"href":${q(`${base}/effects?order=desc&cursor=${sop.id}`)}},` +
+    `"precedes":{"href":${q(`${base}/effects?order=asc&cursor=${sop.id}`)}}},"id":${id},"paging_token":${id},` +
+    `"transaction_successful":${q(sop.transactionSuccessful)},"source_account":${q(sop.sourceAccount)},"type":${q(type)},` +
+    `"type_i":${q(OPERATION_TYPE_I[type] ?? -1)},"created_at":${q(isoTime(sop.closedAt))},"transaction_hash":${q(sop.txHash)}`;
+  const rest = q(fields);
+  return rest === "{}" ? head + "}" : head + "," + rest.slice(1);
+}

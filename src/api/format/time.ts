@@ -8,9 +8,17 @@
  */
 const MAX_SECONDS = 253402300799n; // 9999-12-31T23:59:59Z
 
+/** The last time printed: a ledger's records all print its close time (thousands per ledger). */
+let lastSeconds: number | bigint | undefined;
+let lastText = "";
+
 export function isoTime(unixSeconds: number | bigint): string {
+  if (unixSeconds === lastSeconds) return lastText;
   let s = typeof unixSeconds === "bigint" ? unixSeconds : BigInt(Math.trunc(unixSeconds));
   if (s < 0n) s = 0n;
   if (s > MAX_SECONDS) s = MAX_SECONDS;
-  return new Date(Number(s) * 1000).toISOString().replace(/\.\d{3}Z$/, "Z");
+  const text = new Date(Number(s) * 1000).toISOString().replace(/\.\d{3}Z$/, "Z");
+  lastSeconds = unixSeconds;
+  lastText = text;
+  return text;
 }

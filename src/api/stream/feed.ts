@@ -20,7 +20,7 @@ import {isPaymentOp, storedOp} from "../../store/ledger-store.js";
 import {effectRecord, operationEffects, txOutcomeXdr, type EffectRecord} from "../format/effect.js";
 import {ledgerRecord, type LedgerRecord} from "../format/ledger.js";
 import {offerRecord, type OfferRecord} from "../format/offer.js";
-import {operationRecord, type OperationRecord} from "../format/operation.js";
+import {operationJson, type OperationRecord} from "../format/operation.js";
 import {tradeRecord, type TradeRecord} from "../format/trade.js";
 import {transactionRecord, type TransactionRecord} from "../format/transaction.js";
 import {orientTrade} from "../queries/trades.js";
@@ -221,17 +221,28 @@ function frameOf(token: string | undefined, json: () => string): () => Buffer {
  * streams bench's profile showed its garbage collection as the largest cost subscribers add.
  * `record` parses the text again for the rare reader that needs the object.
  */
+/** A record already written as its GET JSON (`operationJson`), with its paging token. */
+interface Written {
+  readonly token: string;
+  readonly text: string;
+}
+
 class Rec<R extends {paging_token: string}> implements FeedRecord<R> {
   readonly token: string;
   readonly json: string;
   private bytes: Buffer | undefined = undefined;
 
   constructor(
-    record: R,
+    source: R | Written,
     readonly ledger: number,
   ) {
-    this.token = record.paging_token;
-    this.json = JSON.stringify(record);
+    if ("paging_token" in source) {
+      this.token = source.paging_token;
+      this.json = JSON.stringify(source);
+    } else {
+      this.token = source.token;
+      this.json = source.text;
+    }
   }
 
   get record(): R {
@@ -260,7 +271,7 @@ class OpRec extends Rec<OperationRecord> implements OperationFeedRecord {
   private joinedBytes: Buffer | undefined = undefined;
 
   constructor(
-    record: OperationRecord,
+    record: Written,
     ledger: number,
     readonly opId: string,
     readonly txHash: string,
@@ -387,7 +398,7 @@ class Topics implements LedgerTopics {
         return txRecords.get(hash);
       };
       this.opList = this.data.ops.map(
-        (op) => new OpRec(operationRecord(op, this.base), op.ledger, op.id, op.txHash, op.transactionSuccessful, payments.has(op.id), parts.get(op.id) ?? NO_ACCOUNTS, txOf),
+        (op) => new OpRec({token: op.id, text: operationJson(op, this.base)}, op.ledger, op.id, op.txHash, op.transactionSuccessful, payments.has(op.id), parts.get(op.id) ?? NO_ACCOUNTS, txOf),
       );
     }
     return this.opList;
