@@ -90,11 +90,16 @@ export class PathPool implements PathFinder {
   /**
    * After a ledger close, while no query waits: each worker brings its book to the new ledger
    * (a warm task decodes only the books the ledger changed), so the next query does not pay for
-   * it. Best effort: with several threads Piscina may hand both tasks to one worker.
+   * it. Best effort: with several threads Piscina may hand both tasks to one worker. Resolves
+   * with the books the tasks decoded (0 when skipped or failed); never rejects.
    */
-  ledgerClosed(): void {
-    if (this.closed || this.pool.queueSize > 0) return;
-    for (let i = 0; i < this.opts.threads; i++) this.pool.run({kind: "warm"} satisfies PathTask).catch(() => undefined);
+  ledgerClosed(): Promise<number> {
+    if (this.closed || this.pool.queueSize > 0) return Promise.resolve(0);
+    const tasks: Promise<number>[] = [];
+    for (let i = 0; i < this.opts.threads; i++) {
+      tasks.push(this.pool.run({kind: "warm"} satisfies PathTask).then((r: PathTaskResult) => (r.outcome.ok ? r.outcome.answer.work : 0), () => 0));
+    }
+    return Promise.all(tasks).then((n) => n.reduce((a, b) => a + b, 0));
   }
 
   async find(request: PathRequest): Promise<PathAnswer> {
