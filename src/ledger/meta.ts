@@ -45,11 +45,11 @@ export interface TxMeta {
  * copies), so the snapshots stay as they were when the layer ended.
  */
 export function layerDeltas(layer: LedgerTxn, parent: LedgerStateReader): EntryDelta[] {
-  const changes = layer.changes();
-  const keys = [...changes.keys()].sort();
+  const keys = layer.changedKeys();
+  if (keys.length > 1) keys.sort();
   const out: EntryDelta[] = [];
   for (const key of keys) {
-    const after = changes.get(key) ?? null;
+    const after = layer.changed(key) ?? null;
     const before = parent.getEntry(key) ?? null;
     if (before === null && after === null) continue;
     out.push({before, after});

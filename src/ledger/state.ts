@@ -462,6 +462,16 @@ export class LedgerTxn implements LedgerStateReader {
     if (this.parentTxn !== null) this.parentTxn.openChild = null;
   }
 
+  /** The keys this layer changed (a new array, in write order). */
+  changedKeys(): EntryKey[] {
+    return Array.from(this.layer.keys());
+  }
+
+  /** This layer's own value of `key`: null = deleted, undefined = not changed here. */
+  changed(key: EntryKey): LedgerEntry | null | undefined {
+    return this.layer.get(key);
+  }
+
   /** What this layer changed: final value per key, null = deleted. */
   changes(): Map<EntryKey, LedgerEntry | null> {
     return new Map(this.layer);

@@ -165,10 +165,15 @@ function sameValue(a: unknown, b: unknown): boolean {
     for (let i = 0; i < a.length; i++) if (!sameValue(a[i], b[i])) return false;
     return true;
   }
-  const ka = Object.keys(a);
-  if (ka.length !== Object.keys(b).length) return false;
-  for (const k of ka) if (!(k in b) || !sameValue((a as Fields)[k], (b as Fields)[k])) return false;
-  return true;
+  // Counted with for…in (plain objects: own keys only), not Object.keys: no arrays per compare.
+  let na = 0;
+  for (const k in a) {
+    na++;
+    if (!(k in b) || !sameValue((a as Fields)[k], (b as Fields)[k])) return false;
+  }
+  let nb = 0;
+  for (const _ in b) nb++;
+  return na === nb;
 }
 
 function pushField(out: unknown[], name: string, v: unknown): void {
@@ -613,35 +618,74 @@ function writeAbsent(w: ByteWriter, name: string): void {
   } else w.varuint(i * 8 + FORM_ABSENT + 1);
 }
 
-/** As pushDiff, into bytes. */
-function writeDiff(w: ByteWriter, prev: Snapshot, now: Snapshot): void {
-  const {keys, values} = now;
-  if (sameOrder(prev, now)) {
+/**
+ * An entry's own field names, in order. Entries of one type nearly always share their field order,
+ * so the last list seen per type is reused when a for…in walk matches it: no array per state.
+ */
+const shapeKeys = new Map<string, string[]>();
+
+function keysOf(e: LedgerEntry): string[] {
+  const cached = shapeKeys.get(e.type);
+  if (cached !== undefined) {
+    let i = 0;
+    let same = true;
+    for (const k in e) {
+      if (cached[i] !== k) {
+        same = false;
+        break;
+      }
+      i++;
+    }
+    if (same && i === cached.length) return cached;
+  }
+  const keys = Object.keys(e);
+  shapeKeys.set(e.type, keys);
+  return keys;
+}
+
+function sameKeys(a: string[], b: string[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** As pushDiff, into bytes, reading both states from their (never changed) entry objects. */
+function writeDiff(w: ByteWriter, prevKeys: string[], prev: Fields, keys: string[], now: Fields): void {
+  if (sameKeys(prevKeys, keys)) {
     for (let i = 0; i < keys.length; i++) {
-      const v = values[i];
-      const was = prev.values[i];
+      const k = keys[i]!;
+      const v = now[k];
+      const was = prev[k];
       if (v === undefined) {
-        if (was !== undefined) writeAbsent(w, keys[i]!);
+        if (was !== undefined) writeAbsent(w, k);
       } else if (!sameValue(was, v)) {
-        writeField(w, keys[i]!, v);
+        writeField(w, k, v);
       }
     }
     return;
   }
-  const before = new Map(prev.keys.map((k, i) => [k, prev.values[i]]));
   const present = new Set<string>();
-  for (let i = 0; i < keys.length; i++) {
-    if (values[i] === undefined) continue;
-    present.add(keys[i]!);
-    if (!sameValue(before.get(keys[i]!), values[i])) writeField(w, keys[i]!, values[i]);
+  for (const k of keys) {
+    const v = now[k];
+    if (v === undefined) continue;
+    present.add(k);
+    if (!sameValue(prevKeys.includes(k) ? prev[k] : undefined, v)) writeField(w, k, v);
   }
-  for (const [k, was] of before) if (was !== undefined && !present.has(k)) writeAbsent(w, k);
+  for (const k of prevKeys) if (prev[k] !== undefined && !present.has(k)) writeAbsent(w, k);
+}
+
+/** An entry's slot in the byte writer: its last state written, as the entry object and its field names. */
+interface ByteSlot {
+  slot: number;
+  keys: string[];
+  obj: LedgerEntry;
 }
 
 /** MetaWriter's slots and templates, written as bytes. */
 class MetaByteWriter {
-  private readonly slots = new Map<EntryKey, Slot>();
-  private recent: Slot | null = null;
+  private readonly slots = new Map<EntryKey, ByteSlot>();
+  private recent: ByteSlot | null = null;
   private next = 0;
 
   constructor(private readonly w: ByteWriter) {}
@@ -656,22 +700,27 @@ class MetaByteWriter {
       this.recent = known;
       return;
     }
-    const now: Snapshot = {keys: Object.keys(e), values: Object.values(e)};
+    // Entry objects in a meta are never changed once their layer ended, so a slot keeps the object itself.
+    const keys = keysOf(e);
+    const now = e as unknown as Fields;
     if (known !== undefined) {
-      known.obj = e;
       w.varuint(2 * (known.slot + 1));
-      writeDiff(w, known.last, now);
-      known.last = now;
+      writeDiff(w, known.keys, known.obj as unknown as Fields, keys, now);
+      known.obj = e;
+      known.keys = keys;
     } else {
-      const template = this.recent !== null && sameOrder(this.recent.last, now) ? this.recent : null;
-      known = {slot: this.next++, last: now, obj: e};
+      const template = this.recent !== null && sameKeys(this.recent.keys, keys) ? this.recent : null;
+      known = {slot: this.next++, keys, obj: e};
       this.slots.set(key, known);
       if (template !== null) {
         w.varuint(2 * template.slot + 1);
-        writeDiff(w, template.last, now);
+        writeDiff(w, template.keys, template.obj as unknown as Fields, keys, now);
       } else {
         w.varuint(2 * (known.slot + 1));
-        for (let i = 0; i < now.keys.length; i++) if (now.values[i] !== undefined) writeField(w, now.keys[i]!, now.values[i]);
+        for (const k of keys) {
+          const v = now[k];
+          if (v !== undefined) writeField(w, k, v);
+        }
       }
     }
     w.u8(0);
