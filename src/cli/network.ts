@@ -39,10 +39,14 @@ function portFree(port: number): Promise<boolean> {
   });
 }
 
-/** A random base port whose API range and peer range (n ports each) are free on loopback now. */
+/**
+ * A random base port whose API range and peer range (n ports each) are free on loopback now.
+ * Drawn from 10,000-29,999, below Linux's ephemeral range (32768-60999 by default): a port free
+ * now but inside that range can be taken by any outgoing connection before a node binds it.
+ */
 export async function freeBasePort(n: number): Promise<number> {
   for (let tries = 0; tries < 50; tries++) {
-    const base = 20_000 + Math.floor(Math.random() * 30_000);
+    const base = 10_000 + Math.floor(Math.random() * (20_000 - PEER_PORT_OFFSET - n));
     let ok = true;
     for (let i = 0; i < n && ok; i++) ok = (await portFree(base + i)) && (await portFree(base + PEER_PORT_OFFSET + i));
     if (ok) return base;
