@@ -52,9 +52,11 @@ export function applyOrder(frames: TxFrame[], txSetHash: Buffer): TxFrame[] {
     rank: createHash("sha256").update(txSetHash).update(id, "utf8").digest("hex"),
   }));
   accounts.sort((a, b) => (a.rank < b.rank ? -1 : a.rank > b.rank ? 1 : a.id < b.id ? -1 : 1));
-  const queues = accounts.map(({id}) =>
-    byAccount.get(id)!.sort((a, b) => (a.seqNum < b.seqNum ? -1 : a.seqNum > b.seqNum ? 1 : Buffer.compare(a.hash, b.hash))),
-  );
+  const queues = accounts.map(({id}) => {
+    const q = byAccount.get(id)!;
+    // Most accounts have one tx in a set: no sort (the built-in one allocates its state even for one).
+    return q.length < 2 ? q : q.sort((a, b) => (a.seqNum < b.seqNum ? -1 : a.seqNum > b.seqNum ? 1 : Buffer.compare(a.hash, b.hash)));
+  });
   const out: TxFrame[] = [];
   for (let round = 0; out.length < frames.length; round++) {
     for (const q of queues) if (round < q.length) out.push(q[round]!);

@@ -39,14 +39,31 @@ export interface TxMeta {
 }
 
 /**
+ * Sorts keys in place in plain string order, as Array.prototype.sort without a comparator. A
+ * layer writes a handful of keys; the built-in sort allocates its work state even for two.
+ */
+export function sortKeys(keys: string[]): string[] {
+  if (keys.length > 16) return keys.sort();
+  for (let i = 1; i < keys.length; i++) {
+    const k = keys[i]!;
+    let j = i - 1;
+    while (j >= 0 && keys[j]! > k) {
+      keys[j + 1] = keys[j]!;
+      j--;
+    }
+    keys[j + 1] = k;
+  }
+  return keys;
+}
+
+/**
  * What `layer` wrote relative to `parent`, sorted by key so the meta does not depend on write
  * order. Both sides are the layers' own objects, not copies: an entry a layer committed is never
  * written again (a later layer loads a copy of it, and the close stamps lastModifiedLedger on
  * copies), so the snapshots stay as they were when the layer ended.
  */
 export function layerDeltas(layer: LedgerTxn, parent: LedgerStateReader): EntryDelta[] {
-  const keys = layer.changedKeys();
-  if (keys.length > 1) keys.sort();
+  const keys = sortKeys(layer.changedKeys());
   const out: EntryDelta[] = [];
   for (const key of keys) {
     const after = layer.changed(key) ?? null;
