@@ -81,7 +81,7 @@ function harness(verifier: SignatureVerifier) {
       });
     },
   } as unknown as Herder;
-  const consensus = {localQuorumSet: {threshold: 1, validators: [], innerSets: []}, onEnvelope: () => undefined} as unknown as ConsensusNet;
+  const consensus = {localQuorumSet: {threshold: 1, validators: [], innerSets: []}, onEnvelope: () => undefined, slotInfo: () => undefined} as unknown as ConsensusNet;
   const net = new HerderNetwork({}, {herder, consensus, overlay, config: {networkId, maxTxSetSize: 100} as NetworkConfig, log: pino({level: "silent"}), selfId: "self", verifier});
   net.start();
   return {receive: (m: OverlayMessage) => receive(PEER, m), added, admits, finishAdmit: () => finishAdmit()};
