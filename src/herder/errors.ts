@@ -15,6 +15,8 @@ export enum HerderErrorCode {
   BAD_LEDGER = "herder_bad_ledger",
   /** Ledger closing stopped after a failed commit; the node must be restarted. */
   FAILED = "herder_failed",
+  /** The node is stopping: no ledger is applied any more. */
+  STOPPED = "herder_stopped",
   /** A node configuration setting is missing or wrong. */
   BAD_CONFIG = "herder_bad_config",
 }

@@ -105,6 +105,7 @@ export class Herder implements TxSubmitter, FeeStatsSource, ConsensusHost {
     this.running = false;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
+    await this.ledgers.stop();
   }
 
   // ---- submission

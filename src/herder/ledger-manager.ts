@@ -52,6 +52,9 @@ export class LedgerManager {
   private readonly externalizedQueue = new Map<number, Externalized>();
   private drainScheduled = false;
   private commitInFlight = false;
+  /** The commit in flight, settled either way; stop() waits for it before the store closes. */
+  private inFlight: Promise<unknown> | null = null;
+  private stopped = false;
   private failure: Error | null = null;
   private readonly missingListeners: Array<(slot: number, txSetHashHex: string) => void> = [];
   private readonly aheadListeners: Array<(slot: number) => void> = [];
@@ -60,6 +63,16 @@ export class LedgerManager {
     private readonly opts: {checkInvariants: boolean},
     private readonly modules: LedgerManagerModules,
   ) {}
+
+  /**
+   * Applies no more ledgers and resolves once the commit in flight (if any) has settled, so the
+   * store is not closed under a commit: the commit finishes and is durable, or fails as before.
+   */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.externalizedQueue.clear();
+    while (this.inFlight !== null) await this.inFlight;
+  }
 
   /** A ledger's commit is in flight: reads still show the previous one. */
   get closing(): boolean {
@@ -131,7 +144,7 @@ export class LedgerManager {
   }
 
   private drainNow(): void {
-    if (this.commitInFlight || this.failure !== null) return;
+    if (this.commitInFlight || this.failure !== null || this.stopped) return;
     const {store, log} = this.modules;
     const lcl = store.latestHeader().seq;
     for (const slot of this.externalizedQueue.keys()) if (slot <= lcl) this.externalizedQueue.delete(slot);
@@ -160,6 +173,7 @@ export class LedgerManager {
   applyLedger(l: LedgerToApply): Promise<ClosedLedger> {
     const {store, config, log} = this.modules;
     if (this.failure !== null) return Promise.reject(new HerderError(HerderErrorCode.FAILED, "ledger closing has stopped after a failed commit"));
+    if (this.stopped) return Promise.reject(new HerderError(HerderErrorCode.STOPPED, "the node is stopping: no ledger is applied", {seq: l.seq}));
     if (this.commitInFlight) return Promise.reject(new HerderError(HerderErrorCode.BUSY, "a ledger commit is in flight", {seq: l.seq}));
     const prev = store.latestHeader();
     if (l.seq !== prev.seq + 1) {
@@ -212,7 +226,7 @@ export class LedgerManager {
     } catch (err) {
       committed = Promise.reject(err);
     }
-    return committed.then(
+    const settled = committed.then(
       () => {
         this.commitInFlight = false;
         const t2 = performance.now();
@@ -232,6 +246,14 @@ export class LedgerManager {
         throw this.failure;
       },
     );
+    const tracked: Promise<unknown> = settled.then(
+      () => undefined,
+      () => undefined,
+    ).finally(() => {
+      if (this.inFlight === tracked) this.inFlight = null;
+    });
+    this.inFlight = tracked;
+    return settled;
   }
 
   private recordMetrics(c: ClosedLedger, t0: number, t1: number, t2: number): void {

@@ -6,10 +6,10 @@
  */
 import {test} from "node:test";
 import assert from "node:assert/strict";
-import {readFileSync} from "node:fs";
+import {readFileSync, rmSync} from "node:fs";
 import {fileURLToPath} from "node:url";
 import {Account, Operation, TransactionBuilder} from "@stellar/stellar-base";
-import {startNode, type RunningNode} from "../../helpers/node.js";
+import {startNode, tempDir, type RunningNode} from "../../helpers/node.js";
 import {makeTxSet} from "../../../src/herder/tx-set.js";
 import {rootKeypair} from "../../../src/ledger/genesis.js";
 import type {ClosedLedger} from "../../../src/herder/interface.js";
@@ -147,4 +147,36 @@ test("herder and consensus do not import each other", () => {
   const imports = (src: string) => [...src.matchAll(/from "(\.[^"]+)"/g)].map((m) => m[1]);
   assert.ok(!imports(read("consensus.js")).some((p) => /herder\.js$|admission\.js$|ledger-manager\.js$/.test(p!)));
   assert.ok(!imports(read("herder.js")).some((p) => /consensus\.js$/.test(p!)));
+});
+
+test("stopping the node while a ledger's commit is in flight waits for it: no fatal commit failure, the ledger is on disk, and nothing applies after", async () => {
+  const dataDir = tempDir();
+  try {
+    const n = await startNode({dataDir, closeIntervalMs: 3_600_000, verifyThreads: 0, pathThreads: 0});
+    const h = n.node.herder;
+    const lcl = h.lastClosed();
+    const fatal: Error[] = [];
+    h.onFatal((err) => fatal.push(err));
+    const set = makeTxSet(lcl.hash, [], 0, 100n);
+    h.addTxSet(set);
+    h.externalized(lcl.seq + 1, set.hashHex, lcl.closeTime + 1);
+    // The value applies on a later turn; stop as soon as its commit is in flight.
+    for (let i = 0; i < 10_000 && !h.ledgers.closing; i++) await new Promise<void>((r) => setImmediate(r));
+    assert.equal(h.ledgers.closing, true, "the commit was caught in flight");
+    await n.stop();
+    assert.deepEqual(fatal, []);
+    assert.equal(h.failed, null);
+    await assert.rejects(
+      h.ledgers.applyLedger({seq: lcl.seq + 2, txs: {envelopes: []}, closeTime: lcl.closeTime + 2, baseFeeCharged: 100n}),
+      (err: unknown) => err instanceof HerderError && err.code === "herder_stopped",
+    );
+    const again = await startNode({dataDir, closeIntervalMs: 3_600_000, verifyThreads: 0, pathThreads: 0});
+    try {
+      assert.equal(again.node.herder.lastClosed().seq, lcl.seq + 1);
+    } finally {
+      await again.stop();
+    }
+  } finally {
+    rmSync(dataDir, {recursive: true, force: true});
+  }
 });
