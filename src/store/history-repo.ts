@@ -17,15 +17,6 @@
  *              operations. 40-byte binary keys: a row costs ~50 bytes of page, where the
  *              ordered-binary array key with the G… string it replaces (table "accounts", store
  *              layout 3, migrated on open) cost ~100.
- *   recentOps  the same rows (same keys and values) of the ledgers since the last merge (store
- *              layout 6). Each ledger's rows go here; every MERGE_EVERY_LEDGERS ledgers (or once
- *              it would hold MERGE_MAX_ROWS) the ledger's commit moves them all into accountOps in
- *              key order and empties it, in the same write transaction. A payment's two rows sit at
- *              random places of accountOps (one per account), so writing them there directly
- *              copies and writes one page per paying account per ledger; through recentOps, whose
- *              pages are few, that happens once per merge. A row is in exactly one of the two
- *              tables in every committed state, so an account's rows are the two tables' ranges
- *              merged in key order, and a crash at any point leaves a consistent pair.
  *   ledgerIdx  [ledger, first txIndex] → [1, tx count, hash-key rows, account rows]: the index
  *              keys a group of consecutive txs wrote, so pruning deletes exactly them without
  *              decoding a single envelope. Groups stay under INDEX_GROUP_BYTES so a record fits
@@ -43,7 +34,6 @@ import type {TxMetaRecord} from "./types.js";
 import type {TxMeta} from "../ledger/meta.js";
 import {encodeMetaBytes, magnitudeBytes, magnitudeOf} from "./meta-codec.js";
 import {StoreError, StoreErrorCode} from "./errors.js";
-import {MERGE_EVERY_LEDGERS, MERGE_MAX_ROWS} from "./options.js";
 
 /** A fee charged as big-endian bytes (3 bytes for 100 stroops, where a msgpack int64 takes 9). */
 function feeBytes(fee: bigint): Buffer {
@@ -199,38 +189,13 @@ export class HistoryRepo {
   readonly txs: Database<unknown, TxKey>;
   readonly hashes: Database<TxKey, Buffer>;
   readonly accountOps: Database<Buffer, Buffer>;
-  /** Account rows of the ledgers since the last merge into accountOps (see the header). */
-  readonly recentOps: Database<Buffer, Buffer>;
   readonly ledgerIdx: Database<unknown, [number, number]>;
-  /** Rows in recentOps as this writer last left it; read from the table at the first write. */
-  private recentRows: number | undefined;
 
   constructor(root: RootDatabase) {
     this.txs = root.openDB({name: "txs"});
     this.hashes = root.openDB({name: "hashes", keyEncoding: "binary"});
     this.accountOps = root.openDB({name: "accountOps", keyEncoding: "binary", encoding: "binary"});
-    this.recentOps = root.openDB({name: "recentOps", keyEncoding: "binary", encoding: "binary"});
     this.ledgerIdx = root.openDB({name: "ledgerIdx"});
-  }
-
-  /** Whether the commit of `ledger`, adding `rows` account rows, moves recentOps into accountOps. */
-  private mergeDue(ledger: number, rows: number, txn: Transaction | undefined): boolean {
-    this.recentRows ??= this.recentOps.getCount(txn ? {transaction: txn} : undefined);
-    return ledger % MERGE_EVERY_LEDGERS === 0 || this.recentRows + rows > MERGE_MAX_ROWS;
-  }
-
-  /**
-   * Inside a write batch: moves every row of recentOps (as the last closed ledger, `txn`, has it)
-   * into accountOps in key order and empties recentOps. Rows of ledgers below `keepFrom` are due
-   * for pruning: they are dropped, not moved, so a prune chunk queued before this batch (which
-   * this read can not see yet) never has a row it deleted put back.
-   */
-  private mergeRecent(keepFrom: number, txn: Transaction | undefined): void {
-    for (const {key, value} of this.recentOps.getRange({transaction: txn})) {
-      if (key.readUInt32BE(32) >= keepFrom) void this.accountOps.put(key, value);
-    }
-    void this.recentOps.clearAsync();
-    this.recentRows = 0;
   }
 
   /** Inside a write batch: a ledger's transactions and their index rows. */
@@ -238,22 +203,13 @@ export class HistoryRepo {
    * Keys of txs and ledgerIdx only grow (the sequence is checked before a commit and txs come in
    * apply order), so they are appended: pages are filled, not split in half.
    */
-  /**
-   * `keepFrom`: the oldest ledger whose history is kept (0: all); `txn`: a read transaction on the
-   * last closed ledger, for the merge of recentOps.
-   */
-  write(ledger: number, txs: CommittedTx[], participants: AccountIndexEntry[], keepFrom = 0, txn?: Transaction): void {
-    // On a merge ledger this ledger's rows go straight into accountOps with the others.
-    const merge = this.mergeDue(ledger, participants.length, txn);
-    if (merge) this.mergeRecent(keepFrom, txn);
-    const rowsDb = merge ? this.accountOps : this.recentOps;
-    if (!merge) this.recentRows = (this.recentRows ?? 0) + participants.length;
+  write(ledger: number, txs: CommittedTx[], participants: AccountIndexEntry[]): void {
     // Account rows by tx, to group them with their tx's hash rows; each row's group bytes are
     // made here, from the same raw account id as its accountOps key.
     const rowsOf = new Map<number, Buffer[]>();
     for (const p of participants) {
       const raw = rawFromAccountId(p.account);
-      void rowsDb.put(accountOpKey(raw, p.ledger, p.txIndex, p.opIndex), p.payment ? PAYMENT_ROW : OTHER_ROW);
+      void this.accountOps.put(accountOpKey(raw, p.ledger, p.txIndex, p.opIndex), p.payment ? PAYMENT_ROW : OTHER_ROW);
       const row = Buffer.allocUnsafe(ACCOUNT_ROW);
       row.writeUInt32BE(p.txIndex, 0);
       row.writeUInt16BE(p.opIndex, 4);
@@ -310,10 +266,7 @@ export class HistoryRepo {
       for (let i = 0; i < count; i++) void this.txs.remove([ledger, first + i]);
       for (let off = 0; off < hashRows.length; off += HASH_ROW) void this.hashes.remove(Buffer.from(hashRows.subarray(off, off + HASH_ROW)));
       for (let off = 0; off < accountRows.length; off += ACCOUNT_ROW) {
-        const k = accountOpKey(accountRows.subarray(off + 6, off + ACCOUNT_ROW), ledger, accountRows.readUInt32BE(off), accountRows.readUInt16BE(off + 4));
-        // The row is in one of the two tables (recentOps until the next merge): removed from both.
-        void this.accountOps.remove(k);
-        void this.recentOps.remove(k);
+        void this.accountOps.remove(accountOpKey(accountRows.subarray(off + 6, off + ACCOUNT_ROW), ledger, accountRows.readUInt32BE(off), accountRows.readUInt16BE(off + 4)));
       }
       void this.ledgerIdx.remove(key as unknown as [number, number]);
       if (done === 0) fromLedger = ledger;
@@ -355,36 +308,14 @@ export class HistoryRepo {
     }
   }
 
-  /**
-   * Rows of an account's index in [lo, hi), in key order, after/before `cursor` (exclusive): the
-   * ranges of accountOps and recentOps, merged (both read in the same transaction, so each row
-   * is seen once, in whichever table that ledger has it).
-   */
+  /** Rows of an account's index in [lo, hi), in key order, after/before `cursor` (exclusive). */
   *scanAccount(lo: Buffer, hi: Buffer, cursor: Buffer | undefined, asc: boolean, txn?: Transaction): Generator<AccountRow> {
     const range = asc
       ? {start: cursor && Buffer.compare(cursor, lo) > 0 ? cursor : lo, end: hi, transaction: txn}
       : {start: cursor && Buffer.compare(cursor, hi) < 0 ? cursor : hi, end: lo, reverse: true, transaction: txn};
-    const old = this.accountOps.getRange(range)[Symbol.iterator]();
-    const recent = this.recentOps.getRange(range)[Symbol.iterator]();
-    try {
-      let a = old.next();
-      let b = recent.next();
-      while (!a.done || !b.done) {
-        let row: {key: Buffer; value: Buffer};
-        if (b.done || (!a.done && (Buffer.compare(a.value.key, b.value.key) < 0) === asc)) {
-          row = a.value as {key: Buffer; value: Buffer};
-          a = old.next();
-        } else {
-          row = b.value;
-          b = recent.next();
-        }
-        if (cursor && cursor.equals(row.key)) continue;
-        yield accountRowOf(row.key, row.value);
-      }
-    } finally {
-      // A reader that stops early (a full page) ends both cursors now, not at garbage collection.
-      old.return?.();
-      recent.return?.();
+    for (const {key, value} of this.accountOps.getRange(range)) {
+      if (cursor && cursor.equals(key)) continue;
+      yield accountRowOf(key, value);
     }
   }
 

@@ -5,7 +5,7 @@
  *   meta       "network" → NetworkMeta, "lcl" → last closed ledger sequence
  *   entries    ledger state (entries-repo.ts)
  *   headers    every ledger's header (headers-repo.ts)
- *   txs, hashes, accountOps, recentOps, ledgerIdx   transaction history and its indexes (history-repo.ts)
+ *   txs, hashes, accounts, ledgerIdx   transaction history and its indexes (history-repo.ts)
  *   txsets, txsetParts   each ledger's tx set, in page-sized parts (txsets-repo.ts)
  *   pending    admitted, acknowledged, not yet in a ledger (pending-repo.ts)
  *   stateIdx   offers, trustlines and claimable balances by the API's filters, asset totals (state-indexes.ts)
@@ -133,11 +133,9 @@ export function storedOp(tx: StoredTx, opIndex: number): StoredOp | undefined {
  * The set of tables and keys (each record has its own codec version on top). Layout 1 (one
  * "idx" table, txs by hash as msgpack objects with base64 XDR) had no marker; layout 2 keyed
  * ledgerIdx by ledger alone; layout 3 keyed the account index by [G… string, ledger, txIndex,
- * opIndex] arrays (migrated on open); layout 4 had no stateIdx and balanceOps (built on open);
- * layout 5 had no recentOps (opened as it is: an empty recentOps is a layout-6 store right after
- * a merge). A build of layout 5 refuses a layout-6 folder, whose newest rows it would not see.
+ * opIndex] arrays (migrated on open); layout 4 had no stateIdx and balanceOps (built on open).
  */
-const STORE_LAYOUT = 6;
+const STORE_LAYOUT = 5;
 /** The oldest layout this build opens by migrating it first. */
 const MIGRATES_FROM = 3;
 
@@ -221,7 +219,7 @@ export class LedgerStore implements LedgerReader, LedgerStateReader {
       let layout = (this.metaDb.get("layout") as number | undefined) ?? 1;
       if (layout >= MIGRATES_FROM && layout < STORE_LAYOUT && !opts.readOnly) {
         if (layout === 3) this.history.migrateAccountIndex(this.root);
-        if (layout < 5) this.buildIndexes();
+        this.buildIndexes();
         this.metaDb.putSync("layout", STORE_LAYOUT);
         layout = STORE_LAYOUT;
       }
@@ -317,7 +315,7 @@ export class LedgerStore implements LedgerReader, LedgerStateReader {
         this.stateIdx.write(c.changes, (key) => this.entries.get(key));
         for (const [key, entry] of c.changes) this.entries.write(key, entry);
         this.headersRepo.write(c.header);
-        this.history.write(c.header.seq, c.txs, c.participants, this.retention === 0 ? 0 : c.header.seq - this.retention + 1, snapshot);
+        this.history.write(c.header.seq, c.txs, c.participants);
         this.bucketsRepo.add(this.tradesRepo.write(c.txs));
         this.balanceOps.write(c.txs);
         if (c.txSet !== undefined) this.txSets.write(c.txSet);

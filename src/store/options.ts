@@ -61,18 +61,8 @@ export const FREE_PAGES_TO_LOAD = 2_000;
 export const FREE_PAGES_TO_RETAIN = 4_000;
 
 /**
- * An account's index rows are first written to the small recentOps table and moved into the large
- * accountOps table in one sorted batch every MERGE_EVERY_LEDGERS ledgers (history-repo.ts): a
- * paying account's accountOps page is then copied and written once per merge instead of once per
- * ledger. 8 ledgers of 3,000 payments are 48,000 rows (~2.4 MB of recentOps pages).
- */
-export const MERGE_EVERY_LEDGERS = 8;
-/** A merge also happens sooner, once recentOps would hold more rows than this (a burst of large ledgers). */
-export const MERGE_MAX_ROWS = 60_000;
-
-/**
  * Named tables an environment may hold. LMDB fixes this when the environment opens (lmdb-js
- * defaults to 12) and every open of the file must allow at least as many as it holds: 20 today
+ * defaults to 12) and every open of the file must allow at least as many as it holds: 19 today
  * (ledger state and offer indexes, history, tx sets and their parts, pending, trades, SCP
  * state), so 32 leaves room.
  */

@@ -36,9 +36,7 @@ describe("history retention", () => {
         assert.equal(f.store.header(seq)?.seq, seq, "headers stay");
       }
       // Nothing of the pruned ledgers is left in any index.
-      for (const db of [f.store.history.accountOps, f.store.history.recentOps]) {
-        for (const {key} of db.getRange()) assert.ok(key.readUInt32BE(32) >= keepFrom);
-      }
+      for (const {key} of f.store.history.accountOps.getRange()) assert.ok(key.readUInt32BE(32) >= keepFrom);
       assert.equal(f.store.history.hashes.getCount(), R * 3);
       assert.equal(f.store.history.txs.getCount(), R * 3);
 
@@ -76,7 +74,7 @@ describe("history retention", () => {
       assert.equal(f.store.tx(big.frames[0].hashHex), undefined);
       assert.equal(f.store.tx(big.frames[619].hashHex), undefined);
       assert.equal(f.store.history.txs.getCount(), 2);
-      assert.equal(f.store.history.accountOps.getCount() + f.store.history.recentOps.getCount(), 4);
+      assert.equal(f.store.history.accountOps.getCount(), 4);
     } finally {
       await f.dispose();
     }
