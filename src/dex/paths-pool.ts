@@ -27,7 +27,15 @@ export interface PathWorkerData {
 export interface PathPoolOptions {
   threads: number;
   maxQueue: number;
+  /**
+   * A ledger close warms the workers' books only if a query or book read ran this recently (ms):
+   * a node nobody asks for paths does not decode every changed book at every close (under a mixed
+   * load that was CPU taken from apply for no query). Default 30,000.
+   */
+  warmWindowMs?: number;
 }
+
+const DEFAULT_WARM_WINDOW_MS = 30_000;
 
 /** What the worker answers: the outcome and the time it ran, for the wait/run split. */
 export interface PathTaskResult {
@@ -44,6 +52,8 @@ export interface BookTaskResult {
 export class PathPool implements PathFinder {
   private readonly pool: Piscina;
   private closed = false;
+  /** When the last query or book read was queued (performance.now()). */
+  private lastAskedAt = Number.NEGATIVE_INFINITY;
   /** Resolves when the warm-up tasks are done, with the books they decoded (0 when they failed). */
   readonly warmed: Promise<number>;
 
@@ -79,6 +89,7 @@ export class PathPool implements PathFinder {
       throw new PathError(PathErrorCode.Overloaded, "every path worker is busy; ask again shortly", {queued: this.pool.queueSize});
     }
     const queuedAt = performance.now();
+    this.lastAskedAt = queuedAt;
     this.metrics?.pathsQueueLength.set(this.pool.queueSize);
     const res = (await this.pool.run(task)) as R;
     const total = (performance.now() - queuedAt) / 1000;
@@ -88,13 +99,14 @@ export class PathPool implements PathFinder {
   }
 
   /**
-   * After a ledger close, while no query waits: each worker brings its book to the new ledger
+   * After a ledger close, while no query waits and one was asked within `warmWindowMs`: each worker brings its book to the new ledger
    * (a warm task decodes only the books the ledger changed), so the next query does not pay for
    * it. Best effort: with several threads Piscina may hand both tasks to one worker. Resolves
    * with the books the tasks decoded (0 when skipped or failed); never rejects.
    */
   ledgerClosed(): Promise<number> {
     if (this.closed || this.pool.queueSize > 0) return Promise.resolve(0);
+    if (performance.now() - this.lastAskedAt > (this.opts.warmWindowMs ?? DEFAULT_WARM_WINDOW_MS)) return Promise.resolve(0);
     const tasks: Promise<number>[] = [];
     for (let i = 0; i < this.opts.threads; i++) {
       tasks.push(this.pool.run({kind: "warm"} satisfies PathTask).then((r: PathTaskResult) => (r.outcome.ok ? r.outcome.answer.work : 0), () => 0));

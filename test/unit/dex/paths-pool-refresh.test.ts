@@ -1,12 +1,14 @@
 /**
  * After a ledger close the path pool's worker decodes the books the ledger changed (a warm task),
- * so the next query finds them decoded and still answers from the new ledger.
+ * so the next query finds them decoded and still answers from the new ledger; a pool asked nothing
+ * lately skips it (the next query decodes what it needs).
  */
 import {after, before, it} from "node:test";
 import assert from "node:assert/strict";
 import {rmSync} from "node:fs";
 import {assetKey, offerKey, type Asset, type CreditAsset, type EntryKey, type LedgerEntry, type OfferEntry} from "../../../src/ledger/types.js";
 import {PathPool} from "../../../src/dex/paths-pool.js";
+import type {PathRequest} from "../../../src/dex/paths-finder.js";
 import {StoreFixture} from "../store/fixtures.js";
 
 const U = 10_000_000n;
@@ -39,7 +41,13 @@ after(async () => {
   rmSync(f.dir, {recursive: true, force: true});
 });
 
+function query(): PathRequest {
+  return {kind: "strict_receive", destinationAsset: assetKey(usd), destinationAmount: 10n * U, sourceAssets: ["native"]};
+}
+
 it("decodes a changed book after a close, and only that one; the next query answers from the new ledger", async () => {
+  // A query marks the pool as in use: closes warm it from now on.
+  await pool.find(query());
   const seq = await commit([[offerKey(1n), offer(1_000n * U, 2, 1)]]);
   assert.equal(await pool.ledgerClosed(), 1);
   // Nothing changed since: the next refresh decodes nothing.
@@ -50,4 +58,21 @@ it("decodes a changed book after a close, and only that one; the next query answ
     answer.paths.map((p) => p.sourceAmount),
     [20n * U],
   );
+});
+
+it("a pool asked nothing within its warm window decodes nothing at a close; the next query still answers from the new ledger", async () => {
+  const idle = new PathPool({dataDir: f.dir, limits: {maxHops: 4, maxPathsPerAsset: 5, maxWork: 200_000}}, {threads: 1, maxQueue: 8, warmWindowMs: 0});
+  try {
+    await idle.warmed;
+    const seq = await commit([[offerKey(1n), offer(1_000n * U, 4, 1)]]);
+    assert.equal(await idle.ledgerClosed(), 0);
+    const answer = await idle.find(query());
+    assert.equal(answer.ledger, seq);
+    assert.deepEqual(
+      answer.paths.map((p) => p.sourceAmount),
+      [40n * U],
+    );
+  } finally {
+    await idle.close();
+  }
 });
