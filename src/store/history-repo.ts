@@ -283,6 +283,15 @@ export class HistoryRepo {
     return undefined;
   }
 
+  /** A tx's envelope XDR alone (no result or meta decoded); undefined when not kept. */
+  envelopeAt(ledger: number, txIndex: number, txn?: Transaction): Buffer | undefined {
+    const raw = this.txs.get([ledger, txIndex], txn ? {transaction: txn} : undefined);
+    if (raw === undefined) return undefined;
+    const envelope = fieldsOf("txs", raw, TX_VERSIONS).fields[4];
+    if (!(envelope instanceof Uint8Array)) throw new StoreError(StoreErrorCode.CORRUPT_RECORD, `tx ${ledger}/${txIndex} has no envelope`, {table: "txs"});
+    return Buffer.isBuffer(envelope) ? envelope : Buffer.from(envelope);
+  }
+
   txAt(ledger: number, txIndex: number, txn?: Transaction): TxRecord | undefined {
     const key: TxKey = [ledger, txIndex];
     const raw = this.txs.get(key, txn ? {transaction: txn} : undefined);

@@ -6,7 +6,7 @@
  *   entries    ledger state (entries-repo.ts)
  *   headers    every ledger's header (headers-repo.ts)
  *   txs, hashes, accounts, ledgerIdx   transaction history and its indexes (history-repo.ts)
- *   txsets, txsetParts   each ledger's tx set, in page-sized parts (txsets-repo.ts)
+ *   txsets, txsetParts   each ledger's tx set: a reference to its txs, or page-sized parts (txsets-repo.ts)
  *   pending    admitted, acknowledged, not yet in a ledger (pending-repo.ts)
  *   stateIdx   offers, trustlines and claimable balances by the API's filters, asset totals (state-indexes.ts)
  *   balanceOps the operations that touched each claimable balance (balance-history.ts)
@@ -52,6 +52,9 @@ import {EntryCache} from "./entry-cache.js";
 import {HeadersRepo} from "./headers-repo.js";
 import {PendingRepo} from "./pending-repo.js";
 import {TxSetsRepo, type StoredTxSet} from "./txsets-repo.js";
+
+/** Tx sets deleted per pruning write (a version-2 set deletes its parts too: a few pages each). */
+const PRUNE_TXSETS = 50;
 import {ScpStateRepo} from "./scp-state-repo.js";
 import {HistoryRepo, OP_INDEX_MAX, accountBounds, accountOpKey, compareKeys, ledgerBounds, type AccountIndexEntry, type CommittedTx, type TxKey, type TxRecord} from "./history-repo.js";
 import {rawFromAccountId} from "../tx/keys.js";
@@ -209,7 +212,7 @@ export class LedgerStore implements LedgerReader, LedgerStateReader {
     this.history = new HistoryRepo(this.root);
     this.pending = new PendingRepo(this.root);
     this.tradesRepo = new TradesRepo(this.root);
-    this.txSets = new TxSetsRepo(this.root);
+    this.txSets = new TxSetsRepo(this.root, (ledger, txIndex, txn) => this.history.envelopeAt(ledger, txIndex, txn));
     this.scpState = new ScpStateRepo(this.root);
     this.stateIdx = new StateIndexes(this.root);
     this.balanceOps = new BalanceHistory(this.root);
@@ -318,7 +321,7 @@ export class LedgerStore implements LedgerReader, LedgerStateReader {
         this.history.write(c.header.seq, c.txs, c.participants);
         this.bucketsRepo.add(this.tradesRepo.write(c.txs));
         this.balanceOps.write(c.txs);
-        if (c.txSet !== undefined) this.txSets.write(c.txSet);
+        if (c.txSet !== undefined) this.txSets.write(c.txSet, c.txs);
         for (const hash of settledPending) void this.pending.remove(hash);
         void this.metaDb.put("lcl", c.header.seq);
       });
@@ -393,7 +396,7 @@ export class LedgerStore implements LedgerReader, LedgerStateReader {
     this.pruning = new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.pruneChunk());
   }
 
-  /** One chunk of about PRUNE_CHUNK_TXS transactions, in its own write transaction; then the next. */
+  /** One chunk of about PRUNE_CHUNK_TXS transactions (and PRUNE_TXSETS tx sets), in its own write transaction; then the next. */
   private async pruneChunk(): Promise<void> {
     let pruned = 0;
     let report: PrunedHistory | undefined;
@@ -402,8 +405,9 @@ export class LedgerStore implements LedgerReader, LedgerStateReader {
       const oldest = this.history.oldestLedger();
       const oldestTrade = this.tradesRepo.oldestLedger();
       const oldestBalanceOp = this.balanceOps.oldestLedger();
+      const oldestTxSet = this.txSets.oldestLedger();
       const due = (l: number | undefined): boolean => l !== undefined && l < keepFrom;
-      if (!this.closed && (due(oldest) || due(oldestTrade) || due(oldestBalanceOp))) {
+      if (!this.closed && (due(oldest) || due(oldestTrade) || due(oldestBalanceOp) || due(oldestTxSet))) {
         await this.root.batch(() => {
           const r = this.history.prune(keepFrom, PRUNE_CHUNK_TXS);
           // Trades and balance rows go with the history they were read from, a chunk of each per write.
@@ -412,7 +416,11 @@ export class LedgerStore implements LedgerReader, LedgerStateReader {
           // that minute's bucket as it was before it and would undo the prune's recount of it (or
           // the recount would miss the commit's trades). Later minutes are pruned once it is past.
           const minuteMs = Math.floor(((this.lcl as LedgerHeader).closeTime * 1000) / 60_000) * 60_000;
-          pruned = r.txs + this.tradesRepo.prune(keepFrom, PRUNE_CHUNK_TXS, removedTrades, minuteMs) + this.balanceOps.prune(keepFrom, PRUNE_CHUNK_TXS);
+          pruned =
+            r.txs +
+            this.tradesRepo.prune(keepFrom, PRUNE_CHUNK_TXS, removedTrades, minuteMs) +
+            this.balanceOps.prune(keepFrom, PRUNE_CHUNK_TXS) +
+            this.txSets.prune(keepFrom, PRUNE_TXSETS);
           this.bucketsRepo.afterPrune(removedTrades, this.tradesRepo);
           if (r.txs > 0) report = {...r, keepFrom};
         });

@@ -110,7 +110,10 @@ export class StoreFixture {
       txCount: payments.length,
       opCount: payments.length,
     };
-    const committed = this.store.commitLedger(ledgerCommit({header, changes, frames, applied}), frames.map((f) => f.hashHex));
+    const commit = ledgerCommit({header, changes, frames, applied});
+    // As the ledger manager commits: the tx set, its envelopes in apply order.
+    commit.txSet = {seq, closeTime: header.closeTime, baseFeeCharged: 100n, envelopes: frames.map((f) => f.envelopeXdr)};
+    const committed = this.store.commitLedger(commit, frames.map((f) => f.hashHex));
     this.header = header;
     return {committed, frames, applied, header};
   }

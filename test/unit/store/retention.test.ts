@@ -13,10 +13,12 @@ describe("history retention", () => {
     const f = new StoreFixture({accounts: 6, historyRetention: R, onPruned: (p) => reports.push(p)});
     try {
       const hashesByLedger = new Map<number, string[]>();
+      const envelopesByLedger = new Map<number, string[]>();
       for (let l = 0; l < 10; l++) {
         const {committed, frames, header} = f.closeLedger(f.cyclePayments(l * 3, 3));
         await committed;
         hashesByLedger.set(header.seq, frames.map((fr) => fr.hashHex));
+        envelopesByLedger.set(header.seq, frames.map((fr) => fr.envelopeXdr.toString("hex")));
       }
       await f.store.prunedUpToDate();
       const latest = f.store.latestHeader().seq;
@@ -34,7 +36,13 @@ describe("history retention", () => {
           else assert.equal(f.store.tx(h)?.ledger, seq, `tx of ledger ${seq} kept`);
         }
         assert.equal(f.store.header(seq)?.seq, seq, "headers stay");
+        // A ledger's tx set goes with its history; a kept one reads back from it, byte for byte.
+        const set = f.store.txSetAt(seq);
+        if (seq < keepFrom) assert.equal(set, undefined, `tx set of ledger ${seq} pruned`);
+        else assert.deepEqual(set?.envelopes.map((e) => e.toString("hex")), envelopesByLedger.get(seq), `tx set of ledger ${seq} kept`);
       }
+      assert.equal(f.store.txSets.db.getCount(), R);
+      assert.equal(f.store.txSets.parts.getCount(), 0, "every set refers to its ledger's history");
       // Nothing of the pruned ledgers is left in any index.
       for (const {key} of f.store.history.accountOps.getRange()) assert.ok(key.readUInt32BE(32) >= keepFrom);
       assert.equal(f.store.history.hashes.getCount(), R * 3);

@@ -1,7 +1,9 @@
 /**
  * Tx sets are stored in page-sized parts (no LMDB overflow pages, whose contiguous runs the write
  * thread has to hunt for in a fragmented free list), read back byte for byte, and records of
- * the earlier single-record layout stay readable.
+ * the earlier single-record layout stay readable. A set whose envelopes are the ledger's history
+ * (the txs the same batch writes, in order) is stored as a reference to them, read back from the
+ * history, and absent once that history is pruned; pruning deletes sets and their parts.
  */
 import {describe, it, after} from "node:test";
 import assert from "node:assert/strict";
@@ -24,7 +26,9 @@ interface TreeStat {
 
 describe("tx sets repository", () => {
   const root = open({path: join(dir, "ledger.mdb"), maxDbs: 32});
-  const repo = new TxSetsRepo(root);
+  /** The ledger history the repository refers to: [ledger, txIndex] → envelope. */
+  const history = new Map<string, Buffer>();
+  const repo = new TxSetsRepo(root, (ledger, txIndex) => history.get(`${ledger}/${txIndex}`));
   after(() => root.close());
 
   it("stores a ledger's envelopes in parts that fit a page and reads them back in order", async () => {
@@ -70,5 +74,49 @@ describe("tx sets repository", () => {
       () => repo.get(11),
       (e: unknown) => e instanceof StoreError && e.code === StoreErrorCode.CORRUPT_RECORD && /part 0 of 3 is missing/.test(e.message),
     );
+  });
+
+  it("refers to the ledger's history when it holds the set's envelopes in order: no copy, read back from the history, absent once pruned", async () => {
+    const envelopes = Array.from({length: 30}, (_, i) => randomBytes(180 + i));
+    const txs = envelopes.map((e, i) => ({index: i + 1, envelope: Buffer.from(e)}));
+    for (const t of txs) history.set(`20/${t.index}`, t.envelope);
+    const partsBefore = (repo.parts.getStats() as TreeStat).entryCount;
+    await root.batch(() => repo.write({seq: 20, closeTime: 1_700_000_100, baseFeeCharged: 100n, envelopes}, txs));
+    assert.equal((repo.parts.getStats() as TreeStat).entryCount, partsBefore, "no part written");
+    assert.deepEqual(repo.db.get(20), [3, 1_700_000_100, 100n, 30]);
+    const back = repo.get(20);
+    assert.ok(back);
+    back.envelopes.forEach((e, i) => assert.ok(e.equals(envelopes[i]!), `envelope ${i}`));
+    history.delete("20/17");
+    assert.equal(repo.get(20), undefined, "a set whose history is gone reads as absent");
+  });
+
+  it("keeps its own copy when the history differs from the set (order, count or bytes)", async () => {
+    const envelopes = [randomBytes(200), randomBytes(210)];
+    const swapped = [
+      {index: 1, envelope: envelopes[1]!},
+      {index: 2, envelope: envelopes[0]!},
+    ];
+    const partsBefore = (repo.parts.getStats() as TreeStat).entryCount;
+    await root.batch(() => repo.write({seq: 21, closeTime: 1_700_000_101, baseFeeCharged: 100n, envelopes}, swapped));
+    await root.batch(() => repo.write({seq: 22, closeTime: 1_700_000_102, baseFeeCharged: 100n, envelopes}, swapped.slice(0, 1)));
+    assert.equal((repo.db.get(21) as unknown[])[0], 2);
+    assert.equal((repo.db.get(22) as unknown[])[0], 2);
+    assert.equal((repo.parts.getStats() as TreeStat).entryCount, partsBefore + 2);
+    assert.deepEqual(repo.get(21)?.envelopes, envelopes);
+  });
+
+  it("prunes the sets of ledgers before a ledger, with their parts, and reports the oldest kept", async () => {
+    assert.equal(repo.oldestLedger(), 7);
+    let removed = 0;
+    await root.batch(() => {
+      removed = repo.prune(21, 1_000);
+    });
+    // Ledgers 7, 8, 10, 11 and 20; 7's parts and 11's (absent) ones.
+    assert.equal(removed, 5);
+    assert.equal(repo.oldestLedger(), 21);
+    assert.equal(repo.get(7), undefined);
+    const left = [...repo.parts.getKeys()].map((k) => (k as Buffer).readUInt32BE(0));
+    assert.deepEqual([...new Set(left)], [21, 22]);
   });
 });
