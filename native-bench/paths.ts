@@ -8,7 +8,10 @@
  * (--paths-port, a thread of its own) in turn; the API's figure comes with the pool's wait/run
  * split and the main thread's event-loop delay.
  *
- *   node dist/native-bench/paths.js [--offers N] [--assets N] [--payments N] [--listener-only] [--node-arg=--flag=value ...]
+ * While the payment load runs, the bench's own threads other than the probe's (the load generator)
+ * run at nice 10 (--load-nice; 0 leaves them as the process).
+ *
+ *   node dist/native-bench/paths.js [--offers N] [--assets N] [--payments N] [--listener-only] [--load-nice N] [--node-arg=--flag=value ...]
  */
 import {mkdtempSync, rmSync} from "node:fs";
 import {Worker} from "node:worker_threads";
@@ -26,7 +29,8 @@ import {isEntryPoint} from "./measure.js";
 import {defaultE2eOptions, type E2eOptions} from "./options.js";
 import {markdownTable, textTable} from "./report.js";
 import {prng} from "../test/helpers/prng.js";
-import type {ProbeData, ProbeResult} from "./paths-probe.js";
+import type {ProbeData, ProbeMessage} from "./paths-probe.js";
+import {niceOtherThreads, type ThreadsNiced} from "../src/util/thread-priority.js";
 
 export interface PathBenchOptions {
   /** Offers in the book (the issue's figure: 10,000). */
@@ -46,6 +50,13 @@ export interface PathBenchOptions {
   listenerOnly?: boolean;
   /** More `diamante start` flags, for A/B runs of the node's options (e.g. `--verify-nice=0`). */
   nodeArgs?: string[];
+  /**
+   * Nice value of this process's threads other than the probe's while the payment load runs: the
+   * load generator (autocannon and its event loop) stands in for remote clients, not for the
+   * system under test, and at the same priority it took cores from the probe and the node alike
+   * (the probe's own run-queue wait was most of the loaded p99). 0: as the process.
+   */
+  loadNice: number;
 }
 
 /** Query URLs generated for the probes: more than the idle phase plus ~20 s of loaded queries send. */
@@ -59,6 +70,8 @@ export const defaultPathBenchOptions: PathBenchOptions = {
   /** 20,000 payments keep ~7 s of load at ~3k tx/s: a few hundred queries at a few ms each. */
   payments: 20_000,
   seed: 6,
+  /** The load generator yields to the probe and to the node (Linux per-thread nice; raising needs no privilege). */
+  loadNice: 10,
 };
 
 
@@ -213,13 +226,23 @@ export function listenerSplit(t: Timing): string {
   );
 }
 
-/** Starts the query probe (paths-probe.ts) on its own thread; `stop` ends a probe started with count 0. One timing per listener. */
-function startProbe(data: ProbeData): {done: Promise<Timing[]>; stop(): void} {
+/**
+ * Starts the query probe (paths-probe.ts) on its own thread; `stop` ends a probe started with
+ * count 0. `tid` resolves with the probe's kernel thread id (undefined off Linux). One timing per
+ * listener.
+ */
+function startProbe(data: ProbeData): {tid: Promise<number | undefined>; done: Promise<Timing[]>; stop(): void} {
   const worker = new Worker(new URL("./paths-probe.js", import.meta.url), {workerData: data});
+  let gotTid: (tid: number | undefined) => void = () => {};
+  const tid = new Promise<number | undefined>((resolve) => (gotTid = resolve));
   const done = new Promise<Timing[]>((resolve, reject) => {
-    worker.once("message", (results: ProbeResult[]) => {
+    worker.on("message", (m: ProbeMessage) => {
+      if ("tid" in m) {
+        gotTid(m.tid);
+        return;
+      }
       resolve(
-        results.map((r) => {
+        m.results.map((r) => {
           const t = newTiming();
           for (const ms of r.latenciesMs) t.histogram.recordValue(Math.max(1, Math.round(ms * 1000)));
           t.latenciesMs = r.latenciesMs;
@@ -233,7 +256,8 @@ function startProbe(data: ProbeData): {done: Promise<Timing[]>; stop(): void} {
     worker.once("error", reject);
     worker.once("exit", (code) => reject(new Error(`path probe exited with code ${code} before answering`)));
   });
-  return {done: done.finally(() => void worker.terminate()), stop: () => worker.postMessage("stop")};
+  done.catch(() => gotTid(undefined));
+  return {tid, done: done.finally(() => void worker.terminate()), stop: () => worker.postMessage("stop")};
 }
 
 /** A port no one listens on now, for the node's dedicated path listener. */
@@ -342,6 +366,7 @@ export async function runPathBench(opts: PathBenchOptions = defaultPathBenchOpti
     let loadedRun = {sum: 0, count: 0};
     let idleSplit = "";
     let loadedSplit = "";
+    let loadNiced: ThreadsNiced | undefined;
     const result = await runE2eBench({
       ...defaultE2eOptions,
       ...e2e,
@@ -362,10 +387,15 @@ export async function runPathBench(opts: PathBenchOptions = defaultPathBenchOpti
         idleSplit = bucketSplit(before, after);
         // The loaded probe starts on fresh URLs, so no query repeats one the idle phase sent.
         const probe = startProbe({baseUrls, urls: urls.slice(opts.idleQueries), count: 0});
+        const probeTid = await probe.tid;
+        // Every other thread of this process is the load generator's (its main thread, libuv's
+        // and V8's helpers): they yield to the probe and to the node while the load runs.
+        if (opts.loadNice !== 0 && probeTid !== undefined) loadNiced = niceOtherThreads(new Set([probeTid]), opts.loadNice);
         return {
           async stop() {
             probe.stop();
             loaded = both(await probe.done);
+            loadNiced?.restore();
             const end = await metricsSnapshot(baseUrl);
             loadedRun = {sum: end.run.sum - after.run.sum, count: end.run.count - after.run.count};
             loadedSplit = bucketSplit(after, end);
@@ -394,7 +424,11 @@ export async function runPathBench(opts: PathBenchOptions = defaultPathBenchOpti
       ["idle, path listener split", listenerSplit(idleOwn), "the listener's Server-Timing per query: handler total = search + decode + sync; runq: the thread's run-queue wait inside it; runqBefore: since the previous reply; gc: collections inside it; outside: round trip minus handler; clientRunq: the probe thread's run-queue wait over the round trip"],
       ["under payment load, path listener split", listenerSplit(loadedOwn), "the same over the loaded queries"],
       ["under load max, API / path listener", `${ms(loadedApi.histogram, 100).toFixed(2)} / ${ms(loadedOwn.histogram, 100).toFixed(2)} ms`, `${loadedApi.paths} / ${loadedOwn.paths} paths returned`],
-      ["payment load meanwhile", `${committedTps.toFixed(0)} tx/s committed`, `${opts.payments.toLocaleString("en-US")} payments`],
+      [
+        "payment load meanwhile",
+        `${committedTps.toFixed(0)} tx/s committed`,
+        `${opts.payments.toLocaleString("en-US")} payments; load generator threads at nice ${opts.loadNice} while the load ran (${loadNiced === undefined ? "not set" : loadNiced.refused ?? `${loadNiced.changed.length} threads, ${loadNiced.failed} refused`}), the probe's at the process's`,
+      ],
     ];
     const header = ["path finding (HTTP round trip)", "value", "detail"];
     return {
@@ -422,7 +456,14 @@ export async function runPathBench(opts: PathBenchOptions = defaultPathBenchOpti
 export function parsePathBenchFlags(argv: string[]): PathBenchOptions {
   const {values} = parseArgs({
     args: argv,
-    options: {offers: {type: "string"}, assets: {type: "string"}, payments: {type: "string"}, "listener-only": {type: "boolean"}, "node-arg": {type: "string", multiple: true}},
+    options: {
+      offers: {type: "string"},
+      assets: {type: "string"},
+      payments: {type: "string"},
+      "listener-only": {type: "boolean"},
+      "node-arg": {type: "string", multiple: true},
+      "load-nice": {type: "string"},
+    },
     strict: false,
   });
   const int = (v: unknown, d: number): number => (typeof v === "string" ? Number(v) : d);
@@ -432,6 +473,7 @@ export function parsePathBenchFlags(argv: string[]): PathBenchOptions {
     assets: int(values.assets, defaultPathBenchOptions.assets),
     payments: int(values.payments, defaultPathBenchOptions.payments),
     listenerOnly: values["listener-only"] === true,
+    loadNice: int(values["load-nice"], defaultPathBenchOptions.loadNice),
     nodeArgs: Array.isArray(values["node-arg"]) ? values["node-arg"].filter((a): a is string => typeof a === "string") : [],
   };
 }

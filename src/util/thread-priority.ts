@@ -9,7 +9,7 @@
  * always allowed; lowering one below the process's needs CAP_SYS_NICE, and a refusal is
  * returned, not thrown, for the caller to log.
  */
-import {readlinkSync} from "node:fs";
+import {readdirSync, readlinkSync} from "node:fs";
 import os from "node:os";
 
 /** The kernel's nice range. */
@@ -42,4 +42,59 @@ export function niceThisThread(nice: number): NiceOutcome {
   } catch (err) {
     return {ok: false, reason: err instanceof Error ? err.message : String(err)};
   }
+}
+
+/** How `niceOtherThreads` went: the threads changed with their earlier nice values, and those it could not change. */
+export interface ThreadsNiced {
+  changed: Array<{tid: number; was: number}>;
+  failed: number;
+  /** Why nothing was changed, when the nice value itself was refused. */
+  refused?: string;
+  /** Puts every changed thread back to its earlier value (a thread that ended meanwhile is skipped). */
+  restore(): void;
+}
+
+/**
+ * Sets `nice` on every thread of this process except `keep` (kernel thread ids), as they are now:
+ * a thread started later inherits the nice value of the thread that starts it. Used by a bench
+ * whose process holds both a load generator (standing in for remote clients) and a probe whose
+ * latency is the figure: the generator's threads yield the cores to the probe and the node.
+ * Off Linux nothing changes. A nice value outside -20..19 or not whole is refused (`refused`),
+ * changing nothing, as `niceThisThread` refuses it.
+ */
+export function niceOtherThreads(keep: ReadonlySet<number>, nice: number): ThreadsNiced {
+  if (!Number.isInteger(nice) || nice < MIN_NICE || nice > MAX_NICE) {
+    return {changed: [], failed: 0, refused: `nice must be an integer in ${MIN_NICE}..${MAX_NICE}, got ${nice}`, restore() {}};
+  }
+  let tids: number[];
+  try {
+    tids = readdirSync("/proc/self/task").map(Number).filter((t) => Number.isInteger(t) && !keep.has(t));
+  } catch {
+    tids = [];
+  }
+  const changed: ThreadsNiced["changed"] = [];
+  let failed = 0;
+  for (const tid of tids) {
+    try {
+      const was = os.getPriority(tid);
+      os.setPriority(tid, nice);
+      changed.push({tid, was});
+    } catch {
+      // A thread that ended between the listing and the call, or a value this process may not set.
+      failed++;
+    }
+  }
+  return {
+    changed,
+    failed,
+    restore() {
+      for (const {tid, was} of changed) {
+        try {
+          os.setPriority(tid, was);
+        } catch {
+          // The thread ended.
+        }
+      }
+    },
+  };
 }

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import {existsSync} from "node:fs";
 import os from "node:os";
 import {Worker} from "node:worker_threads";
-import {currentThreadId, niceThisThread} from "../../../src/util/thread-priority.js";
+import {currentThreadId, niceOtherThreads, niceThisThread} from "../../../src/util/thread-priority.js";
 
 const linux = existsSync("/proc/thread-self");
 
@@ -60,4 +60,45 @@ describe("thread priority", {skip: !linux && "thread ids are Linux only"}, () =>
     }
     assert.equal(os.getPriority(process.pid), before);
   });
+
+  it("nices every other thread of the process and keeps the ones asked for, then restores them", async () => {
+    // A worker that reports its thread id and stays alive until told to end.
+    const worker = new Worker(
+      `const {parentPort} = require("node:worker_threads");
+       const {readlinkSync} = require("node:fs");
+       parentPort.postMessage(Number(/task\\/(\\d+)$/.exec(readlinkSync("/proc/thread-self"))[1]));
+       parentPort.once("message", () => process.exit(0));`,
+      {eval: true},
+    );
+    try {
+      const tid = await new Promise<number>((resolve, reject) => {
+        worker.once("message", resolve);
+        worker.once("error", reject);
+      });
+      const mainBefore = os.getPriority(process.pid);
+      const workerBefore = os.getPriority(tid);
+      const target = Math.min(19, Math.max(mainBefore, workerBefore) + 6);
+      const niced = niceOtherThreads(new Set([process.pid]), target);
+      assert.ok(niced.changed.some((c) => c.tid === tid && c.was === workerBefore));
+      assert.ok(!niced.changed.some((c) => c.tid === process.pid));
+      assert.equal(os.getPriority(tid), target);
+      assert.equal(os.getPriority(process.pid), mainBefore);
+      niced.restore();
+      assert.equal(os.getPriority(tid), workerBefore);
+    } finally {
+      worker.postMessage("exit");
+      await new Promise((resolve) => worker.once("exit", resolve));
+    }
+  });
+
+  it("refuses a nice value outside -20..19 for the other threads, changing none", () => {
+    const before = os.getPriority(process.pid);
+    for (const bad of [25, -21, 2.5]) {
+      const r = niceOtherThreads(new Set(), bad);
+      assert.equal(r.changed.length, 0, String(bad));
+      assert.match(r.refused ?? "", /-20\.\.19/);
+    }
+    assert.equal(os.getPriority(process.pid), before);
+  });
 });
+
