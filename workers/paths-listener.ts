@@ -20,9 +20,11 @@ import {ApiError, ApiErrorCode, notFound} from "../src/api/errors.js";
 import {DiamanteError} from "../src/util/errors.js";
 import {PathErrorCode} from "../src/dex/paths-errors.js";
 import {niceThisThread} from "../src/util/thread-priority.js";
+import {nameThisThread} from "../src/util/thread-names.js";
 import {GcLog, serverTimingHeader, ThreadClock, type QueryTiming} from "../src/dex/paths-timing.js";
 
 const data = workerData as PathListenerData;
+nameThisThread("paths-listener");
 
 /** The API's path routes, by path without a trailing slash. */
 const ROUTES = new Map<string, (ctx: QueryContext) => PathRequest>([

@@ -12,8 +12,10 @@ import type {BookTaskResult, PathTask, PathTaskResult, PathWorkerData} from "../
 import {answerBookQuery} from "../src/api/queries/book-queries.js";
 import {DiamanteError} from "../src/util/errors.js";
 import {niceThisThread} from "../src/util/thread-priority.js";
+import {nameThisThread} from "../src/util/thread-names.js";
 
 const data = workerData as PathWorkerData;
+nameThisThread("paths-worker");
 /**
  * Opened by the first task (the pool's warm-up), not when the module loads: a failure to open then
  * rejects that task, where at load it was an uncaught error of a thread a stopped node had left

@@ -55,6 +55,8 @@ Flags (start):
                          queries and the main thread take a busy core first)
   --paths-nice N         nice value of the path-finding threads, -20..19 (default 0; below 0
                          needs CAP_SYS_NICE, else the threads keep the process's)
+  --uv-pool-nice N       nice value of libuv's pool threads, where LMDB write transactions
+                         run, -20..19 (default 0)
   --no-friendbot         do not serve /friendbot
   --check-invariants     check coin conservation after every ledger
   --log-level LEVEL      pino level (default info)
@@ -104,6 +106,7 @@ const FLAGS = {
   "paths-port": {type: "string"},
   "verify-nice": {type: "string"},
   "paths-nice": {type: "string"},
+  "uv-pool-nice": {type: "string"},
   "no-friendbot": {type: "boolean"},
   "check-invariants": {type: "boolean"},
   "log-level": {type: "string"},
@@ -173,6 +176,7 @@ async function main(argv: string[]): Promise<number> {
           pathsPort: intFlag(values["paths-port"], "paths-port", 0, 65535),
           verifyNice: niceFlag(values["verify-nice"], "verify-nice") ?? file?.verifyNice ?? defaultNodeOptions.verifyNice,
           pathsNice: niceFlag(values["paths-nice"], "paths-nice") ?? file?.pathsNice ?? defaultNodeOptions.pathsNice,
+          uvPoolNice: niceFlag(values["uv-pool-nice"], "uv-pool-nice") ?? file?.uvPoolNice ?? defaultNodeOptions.uvPoolNice,
           friendbot: values["no-friendbot"] ? false : (file?.friendbot ?? true),
           checkInvariants: values["check-invariants"] ?? false,
           logLevel: values["log-level"] ?? file?.logLevel ?? defaultNodeOptions.logLevel,

@@ -9,6 +9,7 @@ import {LedgerStore, networkMetaOf, type NetworkMeta} from "../store/ledger-stor
 import {StoreError, StoreErrorCode} from "../store/errors.js";
 import {createMetrics, type Metrics} from "../metrics/metrics.js";
 import {InThreadVerifier} from "../verify/in-thread.js";
+import {niceThreadsNamed} from "../util/thread-priority.js";
 import {VerifyPool} from "../verify/pool.js";
 import type {SignatureVerifier} from "../verify/interface.js";
 import {InThreadPathFinder, type PathFinder} from "../dex/paths-finder.js";
@@ -154,6 +155,12 @@ export class Node {
     });
     const nodeKey = NodeKey.loadOrCreate(o.network?.nodeKeyFile ?? join(o.dataDir, "node.key"));
     this.nodeKey = nodeKey;
+    if (o.uvPoolNice !== 0) {
+      const niced = niceThreadsNamed("uv-pool", o.uvPoolNice);
+      if (niced.refused !== undefined || niced.changed.length === 0 || niced.failed > 0) {
+        this.log.warn({nice: o.uvPoolNice, changed: niced.changed.length, failed: niced.failed, reason: niced.refused}, "libuv pool threads not all niced");
+      }
+    }
 
     this.verifier =
       o.verifyThreads === 0

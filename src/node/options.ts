@@ -64,6 +64,11 @@ export interface NodeOptions {
   verifyNice: number;
   /** Nice value of the path-finding threads, pool and listener (dex/paths-options.ts); below 0 needs CAP_SYS_NICE. */
   pathsNice: number;
+  /**
+   * Nice value of libuv's pool threads ("uv-pool", util/thread-names.ts), where lmdb-js runs each
+   * LMDB write transaction: batch work a path query may go ahead of on a busy core. 0: as the process.
+   */
+  uvPoolNice: number;
   /** Serve /friendbot (never on a public network). */
   friendbot: boolean;
   checkInvariants: boolean;
@@ -90,6 +95,7 @@ export const defaultNodeOptions: NodeOptions = {
   pathThreads: defaultPathFinderOptions.threads,
   verifyNice: defaultVerifyPoolOptions.nice,
   pathsNice: defaultPathFinderOptions.nice,
+  uvPoolNice: 0,
   friendbot: true,
   checkInvariants: false,
   logLevel: "info",

@@ -9,7 +9,7 @@
  * always allowed; lowering one below the process's needs CAP_SYS_NICE, and a refusal is
  * returned, not thrown, for the caller to log.
  */
-import {readdirSync, readlinkSync} from "node:fs";
+import {readdirSync, readFileSync, readlinkSync} from "node:fs";
 import os from "node:os";
 
 /** The kernel's nice range. */
@@ -63,12 +63,30 @@ export interface ThreadsNiced {
  * changing nothing, as `niceThisThread` refuses it.
  */
 export function niceOtherThreads(keep: ReadonlySet<number>, nice: number): ThreadsNiced {
+  return niceThreads((tid) => !keep.has(tid), nice);
+}
+
+/**
+ * Sets `nice` on every thread of this process named `name` (util/thread-names.ts: "uv-pool" is
+ * libuv's pool, where lmdb-js runs each LMDB write transaction), refused as `niceOtherThreads`.
+ */
+export function niceThreadsNamed(name: string, nice: number): ThreadsNiced {
+  return niceThreads((tid) => {
+    try {
+      return readFileSync(`/proc/self/task/${tid}/comm`, "latin1").trimEnd() === name;
+    } catch {
+      return false;
+    }
+  }, nice);
+}
+
+function niceThreads(which: (tid: number) => boolean, nice: number): ThreadsNiced {
   if (!Number.isInteger(nice) || nice < MIN_NICE || nice > MAX_NICE) {
     return {changed: [], failed: 0, refused: `nice must be an integer in ${MIN_NICE}..${MAX_NICE}, got ${nice}`, restore() {}};
   }
   let tids: number[];
   try {
-    tids = readdirSync("/proc/self/task").map(Number).filter((t) => Number.isInteger(t) && !keep.has(t));
+    tids = readdirSync("/proc/self/task").map(Number).filter((t) => Number.isInteger(t) && which(t));
   } catch {
     tids = [];
   }

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import {existsSync} from "node:fs";
 import os from "node:os";
 import {Worker} from "node:worker_threads";
-import {currentThreadId, niceOtherThreads, niceThisThread} from "../../../src/util/thread-priority.js";
+import {currentThreadId, niceOtherThreads, niceThisThread, niceThreadsNamed} from "../../../src/util/thread-priority.js";
 
 const linux = existsSync("/proc/thread-self");
 
@@ -100,5 +100,32 @@ describe("thread priority", {skip: !linux && "thread ids are Linux only"}, () =>
     }
     assert.equal(os.getPriority(process.pid), before);
   });
-});
 
+  it("nices the threads of one name only", async () => {
+    const worker = new Worker(
+      `const {parentPort} = require("node:worker_threads");
+       const fs = require("node:fs");
+       fs.writeFileSync("/proc/thread-self/comm", "prio-test-named");
+       parentPort.postMessage(Number(/task\\/(\\d+)$/.exec(fs.readlinkSync("/proc/thread-self"))[1]));
+       parentPort.once("message", () => process.exit(0));`,
+      {eval: true},
+    );
+    try {
+      const tid = await new Promise<number>((resolve, reject) => {
+        worker.once("message", resolve);
+        worker.once("error", reject);
+      });
+      const mainBefore = os.getPriority(process.pid);
+      const target = Math.min(19, Math.max(mainBefore, os.getPriority(tid)) + 4);
+      // The kernel keeps 15 bytes of a name.
+      const niced = niceThreadsNamed("prio-test-named".slice(0, 15), target);
+      assert.deepEqual(niced.changed.map((c) => c.tid), [tid]);
+      assert.equal(os.getPriority(tid), target);
+      assert.equal(os.getPriority(process.pid), mainBefore);
+      assert.equal(niceThreadsNamed("no-such-thread", target).changed.length, 0);
+    } finally {
+      worker.postMessage("exit");
+      await new Promise((resolve) => worker.once("exit", resolve));
+    }
+  });
+});
