@@ -44,6 +44,7 @@ describe("diamante CLI", () => {
     for (const [args, message] of [
       [["--verify-nice=20"], /--verify-nice must be between -20 and 19, got 20/],
       [["--paths-nice=-21"], /--paths-nice must be between -20 and 19, got -21/],
+      [["--uv-pool-nice=25"], /--uv-pool-nice must be between -20 and 19, got 25/],
       [["--verify-nice", "low"], /--verify-nice must be a whole number, got "low"/],
     ] as const) {
       const r = run("start", "--data", data, ...args);
