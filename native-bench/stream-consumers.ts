@@ -65,6 +65,8 @@ export interface ConsumersReport {
   consumerRssBytes: number;
   /** CPU time of this process (user + system) from "ready" to "stop", µs: what the consumers cost the shared cores. */
   consumerCpuUs: number;
+  /** Of which user time, µs (the rest is the kernel's: receiving from loopback, the socket calls). */
+  consumerUserUs: number;
 }
 
 /**
@@ -737,6 +739,7 @@ export async function startConsumers(opts: ConsumersOptions): Promise<{received(
         spreadUs: fanout.summary(),
         consumerRssBytes: process.memoryUsage().rss,
         consumerCpuUs: cpu.user + cpu.system,
+        consumerUserUs: cpu.user,
       };
     },
   };

@@ -92,9 +92,15 @@ async function paymentsAfter(baseUrl: string, cursor: string, account = ""): Pro
   }
 }
 
-/** The node's CPU between two samples by thread group ("main", "verify-worker", "uv-pool", "node-platform"), seconds. */
-function threadSplit(before: ThreadCpu, after: ThreadCpu): Map<string, number> {
-  return new Map(threadCpuDelta(before, after).map((g) => [g.name, g.seconds]));
+/** CPU seconds of one thread group: user and system (kernel: socket writes and loopback delivery show here). */
+interface GroupCpu {
+  user: number;
+  system: number;
+}
+
+/** The node's CPU between two samples by thread group ("main", "verify-worker", "uv-pool", "node-platform"). */
+function threadSplit(before: ThreadCpu, after: ThreadCpu): Map<string, GroupCpu> {
+  return new Map(threadCpuDelta(before, after).map((g) => [g.name, {user: g.user, system: g.system}]));
 }
 
 /** Waits until the newest payment stays the same for QUIET_MS and the queue is empty. */
@@ -142,7 +148,7 @@ async function publishLag(baseUrl: string): Promise<PublishLag> {
 
 export async function runStreamsBench(e2e: Partial<E2eOptions>, opts: StreamsBenchOptions = defaultStreamsBenchOptions): Promise<{text: string; markdown: string}> {
   const base: E2eOptions = {...defaultE2eOptions, ...e2e};
-  let quietThreads = new Map<string, number>();
+  let quietThreads = new Map<string, GroupCpu>();
   const quiet: E2eResult = await runE2eBench({
     ...base,
     label: "no subscribers",
@@ -158,7 +164,7 @@ export async function runStreamsBench(e2e: Partial<E2eOptions>, opts: StreamsBen
     },
   });
   let report: ConsumersReport | undefined;
-  let loadedThreads = new Map<string, number>();
+  let loadedThreads = new Map<string, GroupCpu>();
   /** Payments committed while subscribed, by what a consumer follows ("": all): count and digest. */
   const expected = new Map<string, {count: number; digest: string}>();
   const accounts = Array.from({length: base.accounts}, (_, i) => benchAccount((base.accountOffset ?? 0) + i).keypair.publicKey());
@@ -218,6 +224,8 @@ export async function runStreamsBench(e2e: Partial<E2eOptions>, opts: StreamsBen
   const complete = r !== undefined && [...r.ws, ...r.sse].every(exact);
   const payments = base.payments;
   const perTx = (seconds: number): string => `${formatNumber((seconds * 1e6) / payments)} µs`;
+  /** Total per payment, then its user + system parts. */
+  const split = (g: GroupCpu | undefined): string => (g === undefined ? "0 µs" : `${perTx(g.user + g.system)} (${perTx(g.user)} user + ${perTx(g.system)} sys)`);
   const firehose = (cs: ConsumerCount[]): ConsumerCount[] => cs.filter((c) => c.follows === "");
   const oneAccount = (cs: ConsumerCount[]): ConsumerCount[] => cs.filter((c) => c.follows !== "");
   const fanP99Ms = r === undefined ? Number.NaN : r.spreadUs.p99 / 1000;
@@ -255,12 +263,12 @@ export async function runStreamsBench(e2e: Partial<E2eOptions>, opts: StreamsBen
     ["consumer process RSS", r === undefined ? "n/a" : mib(r.consumerRssBytes), ""],
     ...[...new Set([...loadedThreads.keys(), ...quietThreads.keys()])].map((name) => [
       `node CPU per payment sent, ${name} threads: no subscribers → with`,
-      `${perTx(quietThreads.get(name) ?? 0)} → ${perTx(loadedThreads.get(name) ?? 0)}`,
+      `${split(quietThreads.get(name))} → ${split(loadedThreads.get(name))}`,
       name === "main" ? "/proc/PID/task/*/stat from the first send until committed; the event loop: API, uWS writes, ledger close, GC work done there" : "",
     ]),
     [
       "consumer process CPU per payment sent",
-      r === undefined ? "n/a" : `${formatNumber(r.consumerCpuUs / payments)} µs`,
+      r === undefined ? "n/a" : `${formatNumber(r.consumerCpuUs / payments)} µs (${formatNumber(r.consumerUserUs / payments)} user + ${formatNumber((r.consumerCpuUs - r.consumerUserUs) / payments)} sys)`,
       "the 1,200 consumers' share of the same cores, from subscribed until the load settled (no record parsed: tokens by byte search, SHA-256 of the bytes)",
     ],
   ];

@@ -19,7 +19,7 @@ import {WsCloseCode, WsProtocolError, parseClientMessage, type Subscription} fro
 import {defaultWsOptions, type WsOptions} from "./options.js";
 import type {WsEndpoint} from "../interface.js";
 import type {EventFeed, LedgerEvent} from "../stream/interface.js";
-import {ReplayError, bookFrame, bookTouched, ledgerOfToken, recordsFrame, replayPage, selectItems, type ApiAccess, type StreamItem} from "./streams.js";
+import {ReplayError, bookFrame, bookTouched, ledgerOfToken, recordsFrame, recordsFrameBytes, replayPage, selectItems, type ApiAccess, type StreamItem} from "./streams.js";
 import {compareTokens} from "../stream/sse.js";
 import {parseToid} from "../format/toid.js";
 
@@ -153,13 +153,13 @@ export class WsHub implements WsEndpoint {
       }
       topics ??= e.topicsFor(api.base());
       const items = selectItems(topics, sub);
-      if (items.length > 0) this.publish(channel, recordsFrame(sub, e.ledger, items));
+      if (items.length > 0) this.publish(channel, recordsFrameBytes(sub, e.ledger, items));
     }
     this.modules.metrics.streamLagSeconds.observe((performance.now() - t0) / 1000);
   }
 
-  /** One serialised frame to every subscriber of `channel`, then a check of the send buffers. */
-  private publish(channel: string, text: string): void {
+  /** One serialised frame to every subscriber of `channel` (uWS copies it in the call), then a check of the send buffers. */
+  private publish(channel: string, text: string | Buffer): void {
     const app = this.app;
     if (app === null || !this.channels.has(channel)) return;
     app.publish(channel, text);
@@ -325,7 +325,7 @@ export class WsHub implements WsEndpoint {
           // The feed still holds every ledger after the cursor: its records, no history read.
           if (kept.length === 0) break;
           this.replayedFromFeed++;
-          ws.send(recordsFrame(sub, null, kept), false);
+          ws.send(recordsFrameBytes(sub, null, kept), false);
           this.modules.metrics.wsMessagesSent.inc();
           cursor = kept[kept.length - 1]!.token;
           if (ws.getBufferedAmount() > this.opts.slowConsumerBytes / 2) await new Promise<void>((resolve) => data.drainWaiters.push(resolve));

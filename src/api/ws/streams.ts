@@ -60,10 +60,46 @@ export function selectItems(t: LedgerTopics, sub: Subscription): readonly Stream
   }
 }
 
+/** The text of a records frame before its first record. */
+function recordsHead(sub: Subscription, ledger: number | null, items: readonly StreamItem[]): string {
+  const last = items[items.length - 1]!;
+  return `{"type":"records","channel":${JSON.stringify(sub.channel)},"topic":"${sub.topic}","ledger":${ledger ?? "null"},"cursor":${JSON.stringify(last.token)},"records":[`;
+}
+
 /** One frame of records: the JSON of each record is spliced in as the feed (or the route) made it. */
 export function recordsFrame(sub: Subscription, ledger: number | null, items: readonly StreamItem[]): string {
-  const last = items[items.length - 1]!;
-  return `{"type":"records","channel":${JSON.stringify(sub.channel)},"topic":"${sub.topic}","ledger":${ledger ?? "null"},"cursor":${JSON.stringify(last.token)},"records":[${items.map((i) => i.json).join(",")}]}`;
+  return `${recordsHead(sub, ledger, items)}${items.map((i) => i.json).join(",")}]}`;
+}
+
+/**
+ * Where `recordsFrameBytes` writes: grown to the largest frame, then reused by every frame after
+ * (a ledger's firehose frame is megabytes; the one-account frames are ~1,000 a ledger).
+ */
+let scratch = Buffer.allocUnsafe(64 * 1024);
+
+/**
+ * The bytes of `recordsFrame(sub, ledger, items)` (UTF-8), each record's text written straight
+ * into a buffer: no joined string, no concatenation, and no UTF-8 conversion of a frame-sized
+ * string when uWS takes it (for the firehose, a megabytes-long string per ledger in V8's
+ * large-object space, freed only by a full collection). The buffer is shared and overwritten by
+ * the next call: it is only for a send or publish that copies it before returning (uWS copies or
+ * writes a message in the call).
+ */
+export function recordsFrameBytes(sub: Subscription, ledger: number | null, items: readonly StreamItem[]): Buffer {
+  const head = recordsHead(sub, ledger, items);
+  // Records' texts may hold any character (a memo): measured in UTF-8 bytes.
+  let size = Buffer.byteLength(head, "utf8") + items.length - 1 + 2;
+  for (const it of items) size += Buffer.byteLength(it.json, "utf8");
+  if (size > scratch.length) scratch = Buffer.allocUnsafe(Math.max(size, scratch.length * 2));
+  const out = scratch;
+  let at = out.write(head, 0, "utf8");
+  for (let i = 0; i < items.length; i++) {
+    if (i > 0) out[at++] = 0x2c;
+    at += out.write(items[i]!.json, at, "utf8");
+  }
+  out[at++] = 0x5d;
+  out[at++] = 0x7d;
+  return out.subarray(0, at);
 }
 
 export function bookFrame(api: ApiAccess, sub: Subscription, ledger: number): string {
