@@ -192,6 +192,21 @@ class LedgerData {
     return this.tradeRows;
   }
 
+  /**
+   * Drops the ledger's tx and operation lists, payment ids and participants once the event has
+   * been handed to every listener. The topics built from them hold all that their streams read
+   * (records, their texts and accounts); kept for the feed's window, these intermediates (a
+   * StoredTx with its base64 strings, a StoredOp and two participant sets per payment) were the
+   * larger part of what subscribers made the node carry into the old generation. A topic first
+   * asked for later builds them again from the close result (or the store): the same records.
+   */
+  release(): void {
+    this.txList = undefined;
+    this.opList = undefined;
+    this.paymentIds = undefined;
+    this.parts = undefined;
+  }
+
   private readAll<T>(page: (cursor: string | undefined) => T[], tokenOf: (t: T) => string): T[] {
     const out: T[] = [];
     let cursor: string | undefined;
@@ -523,6 +538,11 @@ class Event implements LedgerEvent {
     return this.topicsFor(this.defaultBase);
   }
 
+  /** See `LedgerData.release`. */
+  release(): void {
+    this.data.release();
+  }
+
   topicsFor(base: string): LedgerTopics {
     let view = this.views.get(base);
     if (view === undefined) {
@@ -614,6 +634,7 @@ export class LedgerFeed implements EventFeed {
         this.modules.log?.error({err, ledger: input.header.seq}, "ledger feed listener failed");
       }
     }
+    event.release();
     return event;
   }
 
