@@ -191,30 +191,77 @@ const QUOTE = 0x22;
 /** For the bench's tests: the consumer's own token arithmetic. */
 export const tokenMath = {ledgerOf, tokenOrder};
 
+/** A token's key, a token (a TOID of at most 19 digits, "-", an index of at most 10) and its closing quote. */
+const MAX_TOKEN_RUN = TOKEN_KEY.length + 31;
+
 /**
- * A live records frame: `{"type":"records",…,"records":[<one ledger's records>]}`. The records'
- * bytes are hashed as they are, and each token is found by a byte search (a record's only
- * "paging_token" key: payment records embed no other record). False when the frame is not laid
- * out so.
+ * The records of a live records frame `{"type":"records",…,"records":[<one ledger's records>]}`,
+ * whole or as the pieces it arrived in (a ledger's firehose frame is megabytes, read in socket
+ * chunks: walked in place, never joined into one buffer). Each token is found by a byte search
+ * (a record's only "paging_token" key: payment records embed no other record), including a token
+ * cut by a piece's end; the records' bytes go to `bytes` in order. False when the frame is not
+ * laid out so.
  */
-function takeFrame(c: Consumer, data: Buffer, fanout: Fanout): boolean {
-  const at = data.indexOf(RECORDS_KEY);
-  if (at < 0 || data[data.length - 1] !== 0x7d || data[data.length - 2] !== 0x5d) return false;
-  const records = data.subarray(at + RECORDS_KEY.length, data.length - 2);
-  let i = 0;
-  let any = false;
-  while ((i = records.indexOf(TOKEN_KEY, i)) >= 0) {
-    const start = i + TOKEN_KEY.length;
-    const end = records.indexOf(QUOTE, start);
-    if (end < 0) return false;
-    take(c, records.toString("latin1", start, end), fanout);
-    any = true;
-    i = end;
+export function scanRecordsFrame(payload: Buffer | readonly Buffer[], token: (t: string) => void, bytes: (b: Buffer) => void): boolean {
+  const parts = Buffer.isBuffer(payload) ? [payload] : payload;
+  const first = parts[0];
+  const last = parts[parts.length - 1];
+  // The frame's head (under 300 bytes) in its first piece and the closing "]}" in its last: else, rarely, joined.
+  const at = first === undefined ? -1 : first.indexOf(RECORDS_KEY);
+  if (first === undefined || last === undefined || at < 0 || first.length - at < RECORDS_KEY.length + MAX_TOKEN_RUN || last.length < 2) {
+    if (parts.length <= 1) return false;
+    return scanRecordsFrame(Buffer.concat(parts), token, bytes);
   }
-  if (!any) return false;
-  c.hash.update(records);
-  c.hash.update("\n");
-  return true;
+  if (last[last.length - 1] !== 0x7d || last[last.length - 2] !== 0x5d) return false;
+  let any = false;
+  /** The stream's last MAX_TOKEN_RUN - 1 bytes: where a token not yet complete must start. */
+  let carry: Buffer = EMPTY;
+  for (let n = 0; n < parts.length; n++) {
+    let p = parts[n]!;
+    if (n === parts.length - 1) p = p.subarray(0, p.length - 2);
+    if (n === 0) p = p.subarray(at + RECORDS_KEY.length);
+    if (p.length === 0) continue;
+    if (carry.length > 0) {
+      // Tokens that started before this piece and end in it.
+      const seam = Buffer.concat([carry, p.subarray(0, MAX_TOKEN_RUN)]);
+      let k = 0;
+      while ((k = seam.indexOf(TOKEN_KEY, k)) >= 0 && k < carry.length) {
+        const start = k + TOKEN_KEY.length;
+        const end = seam.indexOf(QUOTE, start);
+        if (end < 0) break;
+        if (end >= carry.length) {
+          token(seam.toString("latin1", start, end));
+          any = true;
+        }
+        k = end;
+      }
+    }
+    let i = 0;
+    while ((i = p.indexOf(TOKEN_KEY, i)) >= 0) {
+      const start = i + TOKEN_KEY.length;
+      const end = p.indexOf(QUOTE, start);
+      // Cut by the piece's end: taken with the next piece.
+      if (end < 0) break;
+      token(p.toString("latin1", start, end));
+      any = true;
+      i = end;
+    }
+    bytes(p);
+    const keep = MAX_TOKEN_RUN - 1;
+    carry = p.length >= keep ? p.subarray(p.length - keep) : Buffer.concat([carry, p]).subarray(-keep);
+  }
+  return any;
+}
+
+/** A live records frame: its tokens taken in order, its records' bytes hashed as they are (the digest's layout). */
+function takeFrame(c: Consumer, payload: Buffer | readonly Buffer[], fanout: Fanout): boolean {
+  const ok = scanRecordsFrame(
+    payload,
+    (t) => take(c, t, fanout),
+    (b) => c.hash.update(b),
+  );
+  if (ok) c.hash.update("\n");
+  return ok;
 }
 
 /** Host and port of the node's base URL (http://host:port). */
@@ -259,10 +306,13 @@ export class WsFrameReader {
   /** A fragmented message's opcode and fragments. */
   private msgOpcode = 0;
   private msgParts: Buffer[] = [];
-  private assembly = Buffer.alloc(0);
 
-  /** `onMessage` reads the payload before it returns: its bytes may be reused for the next frame. */
-  constructor(private readonly onMessage: (opcode: number, payload: Buffer) => void) {}
+  /**
+   * `onMessage` gets a data frame that came in several socket chunks as those pieces, in order
+   * (views of the chunks, not joined: a ledger's firehose frame is megabytes); any other
+   * message as one buffer.
+   */
+  constructor(private readonly onMessage: (opcode: number, payload: Buffer | readonly Buffer[]) => void) {}
 
   push(chunk: Buffer): void {
     let data = chunk;
@@ -279,7 +329,7 @@ export class WsFrameReader {
         this.need -= take;
         i += take;
         if (this.need > 0) return;
-        const payload = this.parts.length === 1 ? this.parts[0]! : this.join(this.parts);
+        const payload = this.parts.length === 1 ? this.parts[0]! : this.parts;
         this.parts = [];
         this.frame(payload);
         continue;
@@ -309,33 +359,26 @@ export class WsFrameReader {
     if (i < data.length) this.rest = data.subarray(i);
   }
 
-  /**
-   * A frame's parts joined in a buffer kept for the next frames (a fresh multi-megabyte buffer
-   * per ledger's frame cost page faults more than the copy): valid until the next frame.
-   */
-  private join(parts: Buffer[]): Buffer {
-    let size = 0;
-    for (const p of parts) size += p.length;
-    if (size > this.assembly.length) this.assembly = Buffer.allocUnsafe(Math.max(size, this.assembly.length * 2));
-    let at = 0;
-    for (const p of parts) at += p.copy(this.assembly, at);
-    return this.assembly.subarray(0, size);
-  }
-
-  private frame(payload: Buffer): void {
-    if (this.opcode >= 8) return this.onMessage(this.opcode, payload);
+  private frame(pieces: Buffer | readonly Buffer[]): void {
+    if (this.opcode >= 8) return this.onMessage(this.opcode, Buffer.isBuffer(pieces) ? pieces : Buffer.concat(pieces));
     if (this.opcode !== 0) this.msgOpcode = this.opcode;
     if (!this.fin) {
-      this.msgParts.push(Buffer.from(payload));
+      this.msgParts.push(Buffer.isBuffer(pieces) ? Buffer.from(pieces) : Buffer.concat(pieces));
       return;
     }
     if (this.msgParts.length > 0) {
-      this.msgParts.push(payload);
-      payload = Buffer.concat(this.msgParts);
+      this.msgParts.push(...(Buffer.isBuffer(pieces) ? [pieces] : pieces));
+      const joined = Buffer.concat(this.msgParts);
       this.msgParts = [];
+      return this.onMessage(this.msgOpcode, joined);
     }
-    this.onMessage(this.msgOpcode, payload);
+    this.onMessage(this.msgOpcode, pieces);
   }
+}
+
+/** A message's bytes as one buffer. */
+function joined(payload: Buffer | readonly Buffer[]): Buffer {
+  return Buffer.isBuffer(payload) ? payload : Buffer.concat(payload);
 }
 
 /** A /ws subscriber on a bare TCP socket: handshake, subscribe, then records frames as they come. */
@@ -355,20 +398,21 @@ function openWs(baseUrl: string, follows: string, fanout: Fanout, report: {wsClo
     let head: Buffer | null = EMPTY;
     const frames = new WsFrameReader((opcode, payload) => {
       if (opcode === 1 || opcode === 2) {
-        if (payload.subarray(0, RECORDS_FRAME.length).equals(RECORDS_FRAME)) {
+        const head = Buffer.isBuffer(payload) ? payload : payload[0]!;
+        if (head.length >= RECORDS_FRAME.length ? head.subarray(0, RECORDS_FRAME.length).equals(RECORDS_FRAME) : joined(payload).subarray(0, RECORDS_FRAME.length).equals(RECORDS_FRAME)) {
           if (!takeFrame(c, payload, fanout)) report.malformed++;
           return;
         }
         // Control messages (subscribed, errors) are few: parsed.
-        const f = JSON.parse(payload.toString("utf8")) as {type: string};
+        const f = JSON.parse(joined(payload).toString("utf8")) as {type: string};
         if (f.type === "subscribed") resolve(c);
         return;
       }
-      if (opcode === 9) socket.write(clientFrame(10, payload));
+      if (opcode === 9) socket.write(clientFrame(10, joined(payload)));
       else if (opcode === 8 && !closing) {
         closing = true;
         report.wsClosedByNode++;
-        socket.end(clientFrame(8, payload.subarray(0, 2)));
+        socket.end(clientFrame(8, joined(payload).subarray(0, 2)));
       }
     });
     socket.on("connect", () => {

@@ -7,7 +7,7 @@
 import {describe, it} from "node:test";
 import assert from "node:assert/strict";
 import {createHash} from "node:crypto";
-import {HashBatch, HttpResponseReader, SseEventSplitter, WsFrameReader} from "../../../native-bench/stream-consumers.js";
+import {HashBatch, HttpResponseReader, SseEventSplitter, WsFrameReader, scanRecordsFrame} from "../../../native-bench/stream-consumers.js";
 import {prng} from "../../helpers/prng.js";
 
 /** An unmasked server frame. */
@@ -70,10 +70,49 @@ describe("bench consumer parsers", () => {
     const runs = [[stream], cut(stream, Array.from({length: 120}, (_, i) => i + 1)), ...Array.from({length: 30}, () => randomCuts(stream, 12, rnd))];
     for (const chunks of runs) {
       const got: [number, string][] = [];
-      const r = new WsFrameReader((op, p) => got.push([op, p.toString("latin1")]));
+      const r = new WsFrameReader((op, p) => got.push([op, (Buffer.isBuffer(p) ? p : Buffer.concat(p)).toString("latin1")]));
       for (const c of chunks) r.push(c);
       assert.deepEqual(got, want);
     }
+  });
+
+  it("hands a data frame that came in several chunks over as those chunks, in order", () => {
+    const chunks = cut(serverFrame(2, big), [1000, 40_000]);
+    const got: (Buffer | readonly Buffer[])[] = [];
+    const r = new WsFrameReader((_op, p) => got.push(p));
+    for (const c of chunks) r.push(c);
+    assert.equal(got.length, 1);
+    assert.ok(!Buffer.isBuffer(got[0]) && got[0]!.length === 3);
+    assert.ok(Buffer.concat(got[0] as Buffer[]).equals(big));
+  });
+
+  it("takes a records frame's tokens and bytes whatever its pieces, tokens cut between pieces included", () => {
+    const records = Array.from({length: 40}, (_, i) => JSON.stringify({id: String(i), paging_token: `${4294971393 + i * 4097}${i % 5 === 0 ? `-${i}` : ""}`, memo: "ü".repeat(i % 7)}));
+    const frame = Buffer.from(`{"type":"records","channel":"payments","topic":"payments","ledger":1,"cursor":"x","records":[${records.join(",")}]}`);
+    const region = Buffer.from(records.join(","));
+    const tokens = records.map((r) => (JSON.parse(r) as {paging_token: string}).paging_token);
+    const rnd = prng(7);
+    const runs = [
+      [frame],
+      cut(frame, Array.from({length: frame.length - 1}, (_, i) => i + 1)),
+      ...Array.from({length: 200}, () => randomCuts(frame, 1 + Math.floor(rnd() * 60), rnd).filter((b) => b.length > 0)),
+    ];
+    for (const pieces of runs) {
+      const gotTokens: string[] = [];
+      const gotBytes: Buffer[] = [];
+      assert.ok(
+        scanRecordsFrame(
+          pieces.length === 1 ? pieces[0]! : pieces,
+          (t) => gotTokens.push(t),
+          (b) => gotBytes.push(Buffer.from(b)),
+        ),
+      );
+      assert.deepEqual(gotTokens, tokens);
+      assert.ok(Buffer.concat(gotBytes).equals(region));
+    }
+    // Not a records frame's layout: refused.
+    assert.equal(scanRecordsFrame(Buffer.from('{"type":"records","records":[{"id":"1"}]}'), () => {}, () => {}), false);
+    assert.equal(scanRecordsFrame(frame.subarray(0, frame.length - 1), () => {}, () => {}), false);
   });
 
   it("refuses a masked server frame", () => {
