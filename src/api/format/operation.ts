@@ -392,6 +392,18 @@ export function operationRecord(sop: StoredOp, base: string): OperationRecord {
   };
 }
 
+/** The last origin escaped for a JSON string (without its quotes): a node answers for one or two origins. */
+let lastBase = "";
+let lastEscaped = "";
+
+function escapedBase(base: string): string {
+  if (base !== lastBase) {
+    lastEscaped = JSON.stringify(base).slice(1, -1);
+    lastBase = base;
+  }
+  return lastEscaped;
+}
+
 /** The record's own members before the type's fields: a type field of the same name would take their place in `operationRecord`. */
 const HEAD_KEYS = new Set(["_links", "id", "paging_token", "transaction_successful", "source_account", "source_account_muxed", "source_account_muxed_id", "type", "type_i", "created_at", "transaction_hash"]);
 
@@ -416,14 +428,17 @@ export function operationJson(sop: StoredOp, base: string): string {
   }
   if (!plain) return JSON.stringify(operationRecord(sop, base));
   const q = JSON.stringify;
-  const self = q(`${base}/operations/${sop.id}`);
-  const id = q(sop.id);
+  // The id (a TOID's digits), the hash (hex), the account (a strkey), the type (snake case) and
+  // the time (ISO 8601) never need escaping in JSON; only the origin might (it is the client's Host).
+  const b = escapedBase(base);
+  const id = sop.id;
+  const self = `${b}/operations/${id}`;
   const head =
-    `{"_links":{"self":{"href":${self}},"transaction":{"href":${q(`${base}/transactions/${sop.txHash}`)}},` +
-    `"effects":{"href":${q(`${base}/operations/${sop.id}/effects`)}},"succeeds":{"href":${q(`${base}/effects?order=desc&cursor=${sop.id}`)}},` +
-    `"precedes":{"href":${q(`${base}/effects?order=asc&cursor=${sop.id}`)}}},"id":${id},"paging_token":${id},` +
-    `"transaction_successful":${q(sop.transactionSuccessful)},"source_account":${q(sop.sourceAccount)},"type":${q(type)},` +
-    `"type_i":${q(OPERATION_TYPE_I[type] ?? -1)},"created_at":${q(isoTime(sop.closedAt))},"transaction_hash":${q(sop.txHash)}`;
+    `{"_links":{"self":{"href":"${self}"},"transaction":{"href":"${b}/transactions/${sop.txHash}"},` +
+    `"effects":{"href":"${self}/effects"},"succeeds":{"href":"${b}/effects?order=desc&cursor=${id}"},` +
+    `"precedes":{"href":"${b}/effects?order=asc&cursor=${id}"}},"id":"${id}","paging_token":"${id}",` +
+    `"transaction_successful":${sop.transactionSuccessful ? "true" : "false"},"source_account":"${sop.sourceAccount}","type":"${type}",` +
+    `"type_i":${OPERATION_TYPE_I[type] ?? -1},"created_at":"${isoTime(sop.closedAt)}","transaction_hash":"${sop.txHash}"`;
   const rest = q(fields);
   return rest === "{}" ? head + "}" : head + "," + rest.slice(1);
 }

@@ -87,9 +87,11 @@ let scratch = Buffer.allocUnsafe(64 * 1024);
  */
 export function recordsFrameBytes(sub: Subscription, ledger: number | null, items: readonly StreamItem[]): Buffer {
   const head = recordsHead(sub, ledger, items);
-  // Records' texts may hold any character (a memo): measured in UTF-8 bytes.
-  let size = Buffer.byteLength(head, "utf8") + items.length - 1 + 2;
-  for (const it of items) size += Buffer.byteLength(it.json, "utf8");
+  // A text of n UTF-16 units is at most 3n bytes of UTF-8 (a memo may hold any character): room
+  // for that, so nothing is measured before it is written.
+  let units = head.length + items.length - 1 + 2;
+  for (const it of items) units += it.json.length;
+  const size = 3 * units;
   if (size > scratch.length) scratch = Buffer.allocUnsafe(Math.max(size, scratch.length * 2));
   const out = scratch;
   let at = out.write(head, 0, "utf8");
