@@ -16,7 +16,7 @@
  * `path_search_too_expensive` error past `maxWork` instead of running into a timeout.
  */
 import type {AssetKey, OfferEntry} from "../ledger/types.js";
-import {exchangeV10, INT64_MAX} from "./exchange.js";
+import {exchangeV10, INT32_MAX, INT64_MAX} from "./exchange.js";
 import {PathError, PathErrorCode} from "./paths-errors.js";
 
 /** The order book as the search reads it; `store-book.ts`'s cached view or a test's in-memory one. */
@@ -173,16 +173,101 @@ export class WorkMeter {
 }
 
 /**
+ * Integers below this are exact in doubles with room for one more addition of the same size, and
+ * floor(x / d) of such an x by an int32 d is exact: the quotient's rounding error stays under
+ * 1/(2d), less than the distance from x/d to the next integer when the division is not exact.
+ */
+const EXACT = 2 ** 52;
+
+function isInt32Price(n: number, d: number): boolean {
+  return Number.isInteger(n) && Number.isInteger(d) && n > 0 && d > 0 && n <= INT32_MAX && d <= INT32_MAX;
+}
+
+/** ceil(x / d) for integers 0 ≤ x < 2^52, d ≥ 1. */
+function ceilDiv(x: number, d: number): number {
+  const q = Math.floor(x / d);
+  return q * d === x ? q : q + 1;
+}
+
+/**
  * What obtaining `wheatWanted` of a book's selling asset costs in its buying asset, crossing offers
  * as a strict-receive path payment does (rounding in the book's favour). Undefined when apply would
  * fail the hop: the book runs out, an offer stays before the amount is met, the payer's own offer
  * comes up, or more offers than one payment may cross.
+ *
+ * Each offer is exchanged as exchangeV10 does with the path payment's limits (the seller can
+ * receive and the taker send without bound), in doubles while every product stays below 2^52,
+ * where they are exact: a query crosses a few hundred offers, and exchangeV10's BigInt products
+ * and quotients were over half of what a query allocated (native-bench RESULTS.md, path finding).
+ * Past that range, or for anything exchangeV10 would refuse (a bad price, a negative amount, a
+ * price error bound it throws on), the rest of the hop goes through exchangeV10 itself, from the
+ * same state: the answers, the errors and the work counted are exchangeV10's.
  */
 export function strictReceiveHopCost(offers: readonly OfferEntry[], wheatWanted: bigint, payer: string | undefined, meter: WorkMeter | null): bigint | undefined {
-  let remaining = wheatWanted;
-  let sheepSent = 0n;
+  if (wheatWanted >= EXACT) return receiveWithExchange(offers, 0, wheatWanted, 0n, 0, payer, meter);
+  let remaining = Number(wheatWanted);
+  let sheepSent = 0;
   let crossed = 0;
-  for (const offer of offers) {
+  for (let i = 0; i < offers.length; i++) {
+    if (remaining === 0) break;
+    const offer = offers[i] as OfferEntry;
+    const n = offer.price.n;
+    const d = offer.price.d;
+    if (sheepSent >= EXACT || !isInt32Price(n, d) || offer.amount < 0n || remaining * n >= EXACT) {
+      return receiveWithExchange(offers, i, BigInt(remaining), BigInt(sheepSent), crossed, payer, meter);
+    }
+    // Exact: an offer of 2^53 or more rounds to 2^53 or more, above any `remaining` here.
+    const amount = Number(offer.amount);
+    let wheat: number;
+    let sheep: number;
+    const wheatStays = amount > remaining;
+    if (wheatStays) {
+      // The taker's side is the smaller: it receives what it asks and pays the rounding up.
+      wheat = remaining;
+      sheep = ceilDiv(remaining * n, d);
+    } else {
+      const value = amount * n;
+      if (n > d) {
+        wheat = amount;
+        sheep = Math.floor(value / d);
+      } else {
+        sheep = Math.floor(value / d);
+        wheat = ceilDiv(sheep * d, n);
+      }
+      // exchangeV10 throws past the 1% price error bound in the taker's favour: let it.
+      if (wheat > 0 && sheep > 0 && 100 * (n * wheat - d * sheep) > n * wheat) {
+        return receiveWithExchange(offers, i, BigInt(remaining), BigInt(sheepSent), crossed, payer, meter);
+      }
+    }
+    if (wheat === 0 || sheep === 0) {
+      wheat = 0;
+      sheep = 0;
+    }
+    if (offer.sellerId === payer) return undefined;
+    if (++crossed > MAX_OFFERS_TO_CROSS) return undefined;
+    meter?.spend(1);
+    sheepSent += sheep;
+    remaining -= wheat;
+    if (remaining > 0 && wheatStays) return undefined;
+  }
+  return remaining === 0 ? BigInt(sheepSent) : undefined;
+}
+
+/** `strictReceiveHopCost` through exchangeV10 from offer `start` on, with the state reached so far. */
+function receiveWithExchange(
+  offers: readonly OfferEntry[],
+  start: number,
+  wheatWanted: bigint,
+  sheepSentSoFar: bigint,
+  crossedSoFar: number,
+  payer: string | undefined,
+  meter: WorkMeter | null,
+): bigint | undefined {
+  let remaining = wheatWanted;
+  let sheepSent = sheepSentSoFar;
+  let crossed = crossedSoFar;
+  for (let i = start; i < offers.length; i++) {
+    const offer = offers[i] as OfferEntry;
     if (remaining === 0n) break;
     if (offer.sellerId === payer) return undefined;
     if (++crossed > MAX_OFFERS_TO_CROSS) return undefined;
@@ -200,13 +285,60 @@ export function strictReceiveHopCost(offers: readonly OfferEntry[], wheatWanted:
  * What sending `sheepToSend` into a book (which buys that asset) yields of its selling asset, as a
  * strict-send path payment crosses it. Undefined when apply would fail the hop (not all of the
  * amount could be sent, or more offers than one payment may cross). May be 0: strict send can sell
- * for nothing, and the search drops such hops.
+ * for nothing, and the search drops such hops. In doubles where exact, as `strictReceiveHopCost`.
  */
 export function strictSendHopYield(offers: readonly OfferEntry[], sheepToSend: bigint, meter: WorkMeter | null): bigint | undefined {
-  let remaining = sheepToSend;
-  let wheatReceived = 0n;
+  if (sheepToSend >= EXACT) return sendWithExchange(offers, 0, sheepToSend, 0n, 0, meter);
+  let remaining = Number(sheepToSend);
+  let wheatReceived = 0;
   let crossed = 0;
-  for (const offer of offers) {
+  for (let i = 0; i < offers.length; i++) {
+    if (remaining === 0) break;
+    const offer = offers[i] as OfferEntry;
+    const n = offer.price.n;
+    const d = offer.price.d;
+    const sheepValue = remaining * d;
+    if (wheatReceived >= EXACT || !isInt32Price(n, d) || offer.amount < 0n || sheepValue >= EXACT) {
+      return sendWithExchange(offers, i, BigInt(remaining), BigInt(wheatReceived), crossed, meter);
+    }
+    // A product that rounds to 2^52 or more is 2^52 or more, above `sheepValue`.
+    const wheatValue = Number(offer.amount) * n;
+    let wheat: number;
+    let sheep: number;
+    const wheatStays = wheatValue > sheepValue;
+    if (wheatStays) {
+      // Strict send: all of the taker's amount goes, for what it buys rounded down.
+      wheat = Math.floor(sheepValue / n);
+      sheep = remaining;
+    } else {
+      if (n > d) {
+        wheat = Number(offer.amount);
+        sheep = Math.floor(wheatValue / d);
+      } else {
+        sheep = Math.floor(wheatValue / d);
+        wheat = ceilDiv(sheep * d, n);
+      }
+      // exchangeV10 throws when strict send would send nothing, or past the price error bound.
+      if (sheep === 0 || (wheat > 0 && 100 * (n * wheat - d * sheep) > n * wheat)) {
+        return sendWithExchange(offers, i, BigInt(remaining), BigInt(wheatReceived), crossed, meter);
+      }
+    }
+    if (++crossed > MAX_OFFERS_TO_CROSS) return undefined;
+    meter?.spend(1);
+    wheatReceived += wheat;
+    remaining -= sheep;
+    if (remaining > 0 && wheatStays) return undefined;
+  }
+  return remaining === 0 ? BigInt(wheatReceived) : undefined;
+}
+
+/** `strictSendHopYield` through exchangeV10 from offer `start` on, with the state reached so far. */
+function sendWithExchange(offers: readonly OfferEntry[], start: number, sheepToSend: bigint, wheatSoFar: bigint, crossedSoFar: number, meter: WorkMeter | null): bigint | undefined {
+  let remaining = sheepToSend;
+  let wheatReceived = wheatSoFar;
+  let crossed = crossedSoFar;
+  for (let i = start; i < offers.length; i++) {
+    const offer = offers[i] as OfferEntry;
     if (remaining === 0n) break;
     if (++crossed > MAX_OFFERS_TO_CROSS) return undefined;
     meter?.spend(1);
