@@ -36,10 +36,13 @@ export interface ConsensusOptions {
   timeouts?: Partial<Pick<ScpOptions, "nominationTimeoutInitialMs" | "nominationTimeoutIncrementMs" | "ballotTimeoutInitialMs" | "ballotTimeoutIncrementMs" | "timeoutCapMs">>;
 }
 
-/** Where a validator keeps its latest statements per slot (the store's ScpStateRepo). */
+/** Where a validator keeps its latest statements per slot (the store's ScpStateStore). */
 export interface SlotStateStore {
-  /** Durable (on disk) when it returns; throws, writing nothing, if the commit failed. */
-  saveSync(slots: ReadonlyArray<{slot: number; envelopes: Buffer[]}>): void;
+  /**
+   * Durable (on disk) when it resolves; rejects if the commit failed. Saves are committed in
+   * the order they were called.
+   */
+  save(slots: ReadonlyArray<{slot: number; envelopes: Buffer[]}>): Promise<void>;
   load(fromSlot: number): Array<{slot: number; envelopes: Buffer[]}>;
 }
 
@@ -62,11 +65,14 @@ export class Consensus implements SCPDriver, ConsensusEngine, ConsensusNet {
    * disk, blocking the main thread) before it left; peers' messages that arrived meanwhile then
    * made the next statement, and the next fsync. Now the statements SCP emits while this turn's
    * messages are processed share one commit: the latest state of each slot, written before any
-   * of them is sent.
+   * of them is sent. The commit runs off the main thread (the store's own write thread), which
+   * meanwhile goes on with peers' messages and ledgers.
    */
   private unsentState = new Map<number, Envelope[]>();
   private unsent: Envelope[] = [];
   private flushScheduled = false;
+  /** The release of the statements written last: each turn's statements leave after the previous turn's. */
+  private releasing: Promise<void> = Promise.resolve();
   private stopped = false;
   /** This node's statements that left it (or were restored from disk): the only ones resent to peers. */
   private readonly released = new WeakSet<Envelope>();
@@ -241,21 +247,53 @@ export class Consensus implements SCPDriver, ConsensusEngine, ConsensusNet {
     setImmediate(() => this.flushStatements());
   }
 
-  /** Writes the turn's slot states in one durable commit, then sends its statements; a failed write sends none. */
+  /**
+   * Writes the turn's slot states in one durable commit, then sends its statements, in order
+   * after every earlier turn's; a failed write sends none of its statements (a later turn's
+   * write holds the slot's whole latest state, so its statements may still go).
+   */
   private flushStatements(): void {
     this.flushScheduled = false;
     const states = [...this.unsentState].map(([slot, envs]) => ({slot, envelopes: envs.map((e) => encodeEnvelope(e))}));
     const out = this.unsent;
     this.unsentState = new Map();
     this.unsent = [];
-    if (this.stopped) return;
+    if (this.stopped || this.modules.slotState === undefined) return;
+    let written: Promise<boolean>;
+    const timer = this.modules.metrics?.scpStateWriteSeconds.startTimer();
     try {
-      this.modules.slotState?.saveSync(states);
+      written = this.modules.slotState.save(states).then(
+        () => {
+          timer?.();
+          return true;
+        },
+        (err: unknown) => this.writeFailed(err, states, out),
+      );
     } catch (err) {
-      this.modules.log.error({err, slots: states.map((s) => s.slot), statements: out.length}, "SCP state not written; its statements are not sent");
-      return;
+      written = Promise.resolve(this.writeFailed(err, states, out));
     }
-    for (const e of out) this.release(e);
+    this.releasing = this.releasing
+      .then(() => written)
+      .then((ok) => {
+        if (!ok || this.stopped) return;
+        for (const e of out) {
+          try {
+            this.release(e);
+          } catch (err) {
+            this.modules.log.error({err, slot: e.statement.slotIndex}, "statement not handed to the overlay");
+          }
+        }
+      });
+  }
+
+  private writeFailed(err: unknown, states: ReadonlyArray<{slot: number}>, out: Envelope[]): false {
+    this.modules.log.error({err, slots: states.map((s) => s.slot), statements: out.length}, "SCP state not written; its statements are not sent");
+    return false;
+  }
+
+  /** Resolves once every statement emitted so far has been written and sent (or dropped on a failed write). */
+  settled(): Promise<void> {
+    return this.releasing;
   }
 
   private release(envelope: Envelope): void {

@@ -7,6 +7,7 @@ import {writeFileSync, renameSync} from "node:fs";
 import {pino, type Logger} from "pino";
 import {LedgerStore, networkMetaOf, type NetworkMeta} from "../store/ledger-store.js";
 import {StoreError, StoreErrorCode} from "../store/errors.js";
+import {ScpStateStore} from "../store/scp-state-repo.js";
 import {createMetrics, type Metrics} from "../metrics/metrics.js";
 import {InThreadVerifier} from "../verify/in-thread.js";
 import {niceThreadsNamed} from "../util/thread-priority.js";
@@ -103,6 +104,8 @@ export class Node {
   store!: LedgerStore;
   herder!: Herder;
   consensus!: Consensus;
+  /** A validator's latest SCP statements per slot (scp-state-repo.ts); none for a standalone node or a watcher. */
+  private scpState: ScpStateStore | undefined;
   api!: ApiServer;
   dashboard!: Dashboard;
   ws!: WsHub;
@@ -192,9 +195,11 @@ export class Node {
       if (!sanity.ok) throw new HerderError(HerderErrorCode.BAD_CONFIG, `quorum set: ${sanity.reason}`);
       quorumSet = net.quorumSet;
     }
+    // A validator's statements go to their own small environment, written off the main thread.
+    if (net !== undefined && net.validator !== false) this.scpState = new ScpStateStore(o.dataDir, this.store.scpState);
     this.consensus = new Consensus(
       {quorumSet, networkId: this.config.networkId, validating: net?.validator ?? true},
-      {herder: this.herder, nodeKey, log: this.log, metrics: this.metrics, ...(net !== undefined ? {slotState: this.store.scpState} : {})},
+      {herder: this.herder, nodeKey, log: this.log, metrics: this.metrics, ...(this.scpState !== undefined ? {slotState: this.scpState} : {})},
     );
     // A restarted validator resumes its open slots from what it said before (never contradicting it).
     this.consensus.restore(this.store.latestHeader().seq);
@@ -449,6 +454,8 @@ export class Node {
     await this.catchUp?.idle();
     await this.overlay?.stop();
     this.consensus?.stop();
+    await this.consensus?.settled();
+    await this.scpState?.close();
     await this.herder?.stop();
     // A checkpoint being written holds a read transaction on the store: let it finish first.
     await this.publisher?.idle();

@@ -1,9 +1,9 @@
 /**
  * A validator's SCP statements survive a restart through LMDB: the herder's consensus persists
- * its latest statements per slot in the store before sending them, and a consensus built on the
- * reopened store restores them, so what it emits after the restart never contradicts what it
- * emitted before. Also: the timer kind reaches the timeout schedule, and refused envelopes are
- * counted by reason.
+ * its latest statements per slot in their own environment (scp-state.mdb, written off the main
+ * thread) before sending them, and a consensus built on the reopened store restores them, so
+ * what it emits after the restart never contradicts what it emitted before. Also: the timer kind
+ * reaches the timeout schedule, and refused envelopes are counted by reason.
  */
 import {test} from "node:test";
 import assert from "node:assert/strict";
@@ -13,6 +13,7 @@ import {join} from "node:path";
 import {createHash, randomBytes} from "node:crypto";
 import {pino} from "pino";
 import {LedgerStore} from "../../../src/store/ledger-store.js";
+import {ScpStateStore} from "../../../src/store/scp-state-repo.js";
 import {Consensus, type SlotStateStore} from "../../../src/herder/consensus.js";
 import type {ConsensusHost} from "../../../src/herder/interface.js";
 import {encodeScpValue, type TxSet} from "../../../src/herder/tx-set.js";
@@ -56,8 +57,8 @@ function fromPeer(i: number, pledges: Pledge): Envelope {
 
 const prep = (b: Ballot, p: Partial<PreparePledge> = {}): PreparePledge => ({type: "prepare", ballot: b, prepared: null, preparedPrime: null, nC: 0, nH: 0, ...p});
 
-function consensusOn(store: LedgerStore | null, metrics = createMetrics(), timeouts = {}): {c: Consensus; emitted: Envelope[]} {
-  const c = new Consensus({quorumSet: QSET, networkId: NETWORK_ID, timeouts}, {herder: host, nodeKey: keys[0]!, log, metrics, ...(store ? {slotState: store.scpState} : {})});
+function consensusOn(store: ScpStateStore | null, metrics = createMetrics(), timeouts = {}): {c: Consensus; emitted: Envelope[]} {
+  const c = new Consensus({quorumSet: QSET, networkId: NETWORK_ID, timeouts}, {herder: host, nodeKey: keys[0]!, log, metrics, ...(store ? {slotState: store} : {})});
   const emitted: Envelope[] = [];
   c.onEnvelope((e) => emitted.push(e));
   return {c, emitted};
@@ -81,18 +82,19 @@ function contradictions(old: BallotPledge, emitted: Envelope[]): string[] {
 test("a validator restarted on the same LMDB folder resumes its slot from its persisted statements and never contradicts them", async () => {
   const dir = mkdtempSync(join(tmpdir(), "diamante-scp-persist-"));
   try {
-    let store = new LedgerStore({dir});
+    let store = new ScpStateStore(dir);
     const before = consensusOn(store);
     before.c.scp.bumpState(SLOT, X);
     for (const i of [1, 2]) before.c.receive(fromPeer(i, prep({counter: 1, value: X}, {prepared: {counter: 1, value: X}})));
     await turn();
+    await before.c.settled();
     const last = before.emitted.at(-1)!.statement.pledges;
     assert.ok(last.type === "prepare" && last.nC === 1 && last.nH === 1, "setup: the node voted to commit <1,x>");
     before.c.stop();
     await store.close();
 
     // The restart: a new process opens the folder again.
-    store = new LedgerStore({dir});
+    store = new ScpStateStore(dir);
     const after = consensusOn(store);
     assert.equal(after.c.restore(LCL.seq), 1, "the slot's ballot statement (it never nominated)");
     after.c.scp.bumpState(SLOT, Y);
@@ -100,6 +102,7 @@ test("a validator restarted on the same LMDB folder resumes its slot from its pe
     after.c.receive(fromPeer(1, prep({counter: 3, value: Y})));
     after.c.scp.bumpState(SLOT, Y);
     await turn();
+    await after.c.settled();
     assert.ok(after.emitted.length > 0, "the restored node keeps going");
     assert.deepEqual(contradictions(last, after.emitted), []);
     after.c.stop();
@@ -122,16 +125,26 @@ test("a validator restarted on the same LMDB folder resumes its slot from its pe
 test("the store keeps the latest 16 slots of statements and loads them from a slot on", async () => {
   const dir = mkdtempSync(join(tmpdir(), "diamante-scp-persist-"));
   try {
-    const store = new LedgerStore({dir});
-    for (let slot = 1; slot <= 40; slot++) store.scpState.saveSync([{slot, envelopes: [Buffer.from([slot])]}]);
-    const kept = store.scpState.load(0).map((s) => s.slot);
+    const store = new ScpStateStore(dir);
+    for (let slot = 1; slot <= 40; slot++) await store.save([{slot, envelopes: [Buffer.from([slot])]}]);
+    const kept = store.load(0).map((s) => s.slot);
     assert.equal(kept[0], 40 - 16, "slots more than 16 below the latest are dropped");
     assert.equal(kept.at(-1), 40);
     assert.deepEqual(
-      store.scpState.load(38).map((s) => s.slot),
+      store.load(38).map((s) => s.slot),
       [38, 39, 40],
     );
     await store.close();
+    const reopened = new ScpStateStore(dir);
+    assert.deepEqual(
+      reopened.load(39).map((s) => [s.slot, [...s.envelopes[0]!]]),
+      [
+        [39, [39]],
+        [40, [40]],
+      ],
+      "what a save resolved is there after reopening",
+    );
+    await reopened.close();
   } finally {
     rmSync(dir, {recursive: true, force: true});
   }
@@ -175,35 +188,44 @@ test("a peer's envelope is signature-checked once between the network layer and 
   }
 });
 
-/** A slot state store that records its commits, and fails them while `failing` is set. */
-function recordingStore(): {store: SlotStateStore; commits: number[][]; failing: {on: boolean}} {
+/**
+ * A slot state store that records its commits; each save stays pending until the test settles
+ * it (`finish(k)` resolves save k, `fail(k)` rejects it), as the write thread would later.
+ */
+function recordingStore(): {store: SlotStateStore; commits: number[][]; finish: (k: number) => void; fail: (k: number) => void} {
   const commits: number[][] = [];
-  const failing = {on: false};
+  const settle: Array<{resolve: () => void; reject: (e: Error) => void}> = [];
   const store: SlotStateStore = {
-    saveSync: (slots) => {
-      if (failing.on) throw new Error("disk full");
-      commits.push(slots.map((s) => s.slot));
-    },
+    save: (slots) =>
+      new Promise<void>((resolve, reject) => {
+        commits.push(slots.map((s) => s.slot));
+        settle.push({resolve, reject});
+      }),
     load: () => [],
   };
-  return {store, commits, failing};
+  return {store, commits, finish: (k) => settle[k]!.resolve(), fail: (k) => settle[k]!.reject(new Error("disk full"))};
 }
 
-test("statements emitted in one turn of the event loop are written in one commit before any of them is sent, in emission order", async () => {
-  const {store, commits} = recordingStore();
+/** Lets pending promise callbacks and one event-loop turn run. */
+const settleTurn = async () => {
+  for (let i = 0; i < 5; i++) await turn();
+};
+
+test("statements emitted in one turn of the event loop are written in one commit and sent only once it is durable, in emission order", async () => {
+  const {store, commits, finish} = recordingStore();
   const c = new Consensus({quorumSet: QSET, networkId: NETWORK_ID}, {herder: host, nodeKey: keys[0]!, log, slotState: store});
   const sent: Envelope[] = [];
-  c.onEnvelope((e) => {
-    assert.equal(commits.length, 1, "the state is on disk before a statement leaves");
-    sent.push(e);
-  });
+  c.onEnvelope((e) => sent.push(e));
   c.scp.bumpState(SLOT, X);
   for (const i of [1, 2]) c.receive(fromPeer(i, prep({counter: 1, value: X}, {prepared: {counter: 1, value: X}})));
   assert.equal(sent.length, 0, "nothing leaves before the write");
-  assert.deepEqual(c.localEnvelopes(SLOT), [], "nor is resent to a peer that asks");
-  await turn();
+  await settleTurn();
   assert.deepEqual(commits, [[SLOT]], "one commit for the turn's statements");
-  assert.ok(sent.length >= 2, "every statement is sent");
+  assert.equal(sent.length, 0, "nothing leaves while the write is in flight");
+  assert.deepEqual(c.localEnvelopes(SLOT), [], "nor is resent to a peer that asks");
+  finish(0);
+  await c.settled();
+  assert.ok(sent.length >= 2, "every statement is sent once the write is done");
   const first = sent[0]!.statement.pledges as PreparePledge;
   const last = sent.at(-1)!.statement.pledges as PreparePledge;
   assert.ok(first.type === "prepare" && first.nH === 0, "the first statement emitted goes first");
@@ -212,22 +234,78 @@ test("statements emitted in one turn of the event loop are written in one commit
   c.stop();
 });
 
-test("statements whose state write failed are never sent; later ones go out once their own write succeeds", async () => {
-  const {store, commits, failing} = recordingStore();
+test("a later turn's statements never leave before an earlier turn's, even if their write finishes first", async () => {
+  const {store, commits, finish} = recordingStore();
   const c = new Consensus({quorumSet: QSET, networkId: NETWORK_ID}, {herder: host, nodeKey: keys[0]!, log, slotState: store});
   const sent: Envelope[] = [];
   c.onEnvelope((e) => sent.push(e));
-  failing.on = true;
   c.scp.bumpState(SLOT, X);
-  await turn();
+  await settleTurn();
+  for (const i of [1, 2]) c.receive(fromPeer(i, prep({counter: 1, value: X}, {prepared: {counter: 1, value: X}})));
+  await settleTurn();
+  assert.equal(commits.length, 2, "two turns, two writes");
+  finish(1);
+  await settleTurn();
+  assert.equal(sent.length, 0, "the second turn's statements wait for the first turn's write");
+  finish(0);
+  await c.settled();
+  const types = sent.map((e) => (e.statement.pledges as PreparePledge).nC);
+  assert.equal(types[0], 0, "the first turn's statement (no commit vote yet) goes first");
+  assert.equal(types.at(-1), 1, "the second turn's vote to commit goes last");
+  c.stop();
+});
+
+test("statements whose state write failed are never sent; later ones go out once their own write succeeds", async () => {
+  const {store, commits, finish, fail} = recordingStore();
+  const c = new Consensus({quorumSet: QSET, networkId: NETWORK_ID}, {herder: host, nodeKey: keys[0]!, log, slotState: store});
+  const sent: Envelope[] = [];
+  c.onEnvelope((e) => sent.push(e));
+  c.scp.bumpState(SLOT, X);
+  await settleTurn();
+  fail(0);
+  await c.settled();
   assert.equal(sent.length, 0, "not sent: the write failed");
   assert.deepEqual(c.localEnvelopes(SLOT), []);
-  failing.on = false;
   for (const i of [1, 2]) c.receive(fromPeer(i, prep({counter: 1, value: X}, {prepared: {counter: 1, value: X}})));
-  await turn();
-  assert.deepEqual(commits, [[SLOT]]);
+  await settleTurn();
+  assert.deepEqual(commits, [[SLOT], [SLOT]]);
+  finish(1);
+  await c.settled();
   assert.ok(sent.length >= 1);
   const p = sent.at(-1)!.statement.pledges as PreparePledge;
   assert.ok(p.nC === 1 && p.nH === 1);
   c.stop();
+});
+
+test("statements written by a build that kept them in the ledger's environment are restored; a slot of the new file wins", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "diamante-scp-persist-"));
+  try {
+    const ledger = new LedgerStore({dir});
+    ledger.scpState.saveSync([
+      {slot: 11, envelopes: [Buffer.from([1, 1])]},
+      {slot: 12, envelopes: [Buffer.from([1, 2])]},
+    ]);
+    const store = new ScpStateStore(dir, ledger.scpState);
+    assert.deepEqual(
+      store.load(11).map((s) => [s.slot, [...s.envelopes[0]!]]),
+      [
+        [11, [1, 1]],
+        [12, [1, 2]],
+      ],
+      "an upgraded validator resumes from what the old build said",
+    );
+    await store.save([{slot: 12, envelopes: [Buffer.from([2, 2])]}]);
+    assert.deepEqual(
+      store.load(11).map((s) => [s.slot, [...s.envelopes[0]!]]),
+      [
+        [11, [1, 1]],
+        [12, [2, 2]],
+      ],
+    );
+    assert.deepEqual(store.load(12).map((s) => s.slot), [12]);
+    await store.close();
+    await ledger.close();
+  } finally {
+    rmSync(dir, {recursive: true, force: true});
+  }
 });
