@@ -9,6 +9,8 @@ import {existsSync, mkdirSync, readFileSync, readdirSync} from "node:fs";
 import {join} from "node:path";
 import {freeBasePort, networkDown, networkUp, type NetworkPlan} from "../src/cli/network.js";
 import {processCpuSeconds, runE2eBench, type BenchTarget, type E2eFigures} from "./e2e.js";
+import {startNode, stopNode, NODE_MAIN} from "./node-process.js";
+import {threadCpu, threadCpuDelta, type ThreadCpu} from "./threads.js";
 import {getJson, sleep} from "./horizon-http.js";
 import {formatNumber, formatRatio, markdownTable, textTable} from "./report.js";
 import {profileClockUs, readCpuProfile, topSelfTime, type ProfileWindow} from "./cpu-profile.js";
@@ -53,6 +55,14 @@ interface NodeCounters {
   /** Tx bodies received from peers (pulled or pushed, duplicates included). */
   txBodiesReceived: number;
   messagesSent: number;
+  /** SCP state writes (count, seconds): 0 for builds that wrote it on the main thread. */
+  stateWrites: number;
+  stateWriteSeconds: number;
+  /** This node's proposals that externalized (count, seconds from proposal). */
+  proposals: number;
+  proposeToExternalizeSeconds: number;
+  /** Ledger closes: apply + commit seconds. */
+  closeSeconds: number;
 }
 
 async function counters(apiPort: number, pid: number | undefined): Promise<NodeCounters> {
@@ -68,11 +78,91 @@ async function counters(apiPort: number, pid: number | undefined): Promise<NodeC
       ? sample(text, "diamante_overlay_tx_bodies_total", 'direction="received"')
       : sample(text, "diamante_overlay_messages_received_total", 'type="tx"'),
     messagesSent: sample(text, "diamante_overlay_messages_sent_total"),
+    stateWrites: sample(text, "diamante_scp_state_write_seconds_count"),
+    stateWriteSeconds: sample(text, "diamante_scp_state_write_seconds_sum"),
+    proposals: sample(text, "diamante_scp_propose_to_externalize_seconds_count"),
+    proposeToExternalizeSeconds: sample(text, "diamante_scp_propose_to_externalize_seconds_sum"),
+    closeSeconds: sample(text, "diamante_ledger_close_seconds_sum"),
+  };
+}
+
+/** CPU seconds of one process over the load window by thread group, user and system apart. */
+type ThreadSplit = Array<{name: string; seconds: number; user: number; system: number}>;
+
+/** What the window measured per thread: the single node's, then each validator's. */
+interface Splits {
+  committed: number;
+  single?: ThreadSplit;
+  validators: ThreadSplit[];
+}
+
+/** The thread groups in a fixed order (thread-names.ts), then any other name. */
+const THREAD_ORDER = ["main", "verify-worker", "uv-pool", "node-platform"];
+
+/**
+ * µs per committed tx of each thread group, user + system, for the single node and each
+ * validator of the same run: what a validator pays beyond the single node, and on which thread.
+ */
+function splitTable(single: Splits, network: Splits): {text: string; markdown: string} {
+  const names = new Set<string>(THREAD_ORDER);
+  for (const s of [single.single ?? [], ...network.validators]) for (const g of s) names.add(g.name);
+  const cell = (split: ThreadSplit | undefined, committed: number, name: string): string => {
+    const g = split?.find((x) => x.name === name);
+    if (g === undefined || committed === 0) return "n/a";
+    const us = (v: number) => ((v * 1e6) / committed).toFixed(0);
+    return `${us(g.seconds)} (${us(g.user)} + ${us(g.system)})`;
+  };
+  const rows = [...names].map((name) => [
+    name,
+    cell(single.single, single.committed, name),
+    ...network.validators.map((v) => cell(v, network.committed, name)),
+  ]);
+  const total = (split: ThreadSplit | undefined, committed: number) =>
+    split === undefined || committed === 0 ? "n/a" : `${((split.reduce((a, g) => a + g.seconds, 0) * 1e6) / committed).toFixed(0)}`;
+  rows.push(["all threads", total(single.single, single.committed), ...network.validators.map((v) => total(v, network.committed))]);
+  const header = ["µs per committed tx: all (user + system)", "single node", ...network.validators.map((_, i) => `validator ${i}`)];
+  const title = "CPU per committed tx by thread, single node vs each validator";
+  return {text: `
+== ${title} ==
+${textTable(header, rows)}`, markdown: `### ${title}
+
+${markdownTable(header, rows)}
+`};
+}
+
+/** One node as the e2e bench starts it, with a window that splits its CPU by thread. */
+async function startSingle(tmp: string, e2e: E2eOptions, closeIntervalMs: number, splits: Splits): Promise<BenchTarget> {
+  const one = await startNode({
+    dataDir: join(tmp, "data"),
+    logPath: join(tmp, "node.log"),
+    closeIntervalMs,
+    startTimeoutMs: e2e.startTimeoutMs,
+    extraArgs: e2e.nodeArgs,
+    nodeMain: e2e.nodeMain ?? NODE_MAIN,
+  });
+  const pid = one.child.pid;
+  let before: ThreadCpu = new Map();
+  const {body} = await getJson(one.baseUrl, "/", 5000);
+  return {
+    baseUrl: one.baseUrl,
+    root: body as Record<string, unknown>,
+    pids: [pid],
+    stop: () => stopNode(one.child),
+    window: {
+      begin: async () => {
+        before = threadCpu(pid);
+      },
+      end: async (committed: number) => {
+        splits.single = threadCpuDelta(before, threadCpu(pid));
+        splits.committed = committed;
+        return {text: "", markdown: ""};
+      },
+    },
   };
 }
 
 /** Starts the validators in `tmp`; the load goes to validator 0. */
-async function startValidators(tmp: string, o: ValidatorsBenchOptions, closeIntervalMs: number): Promise<BenchTarget> {
+async function startValidators(tmp: string, o: ValidatorsBenchOptions, closeIntervalMs: number, splits: Splits): Promise<BenchTarget> {
   const dir = join(tmp, "network");
   const base = await freeBasePort(o.nodes).catch((err: Error) => {
     throw new BenchError(BenchErrorCode.NodeStartFailed, `no free port range for the validators: ${err.message}`);
@@ -103,6 +193,7 @@ async function startValidators(tmp: string, o: ValidatorsBenchOptions, closeInte
   }
   const {body} = await getJson(`http://127.0.0.1:${ports[0]}`, "/", 5000);
   let before: NodeCounters[] = [];
+  let threadsBefore: ThreadCpu[] = [];
   let began = 0;
   return {
     baseUrl: `http://127.0.0.1:${ports[0]}`,
@@ -112,6 +203,7 @@ async function startValidators(tmp: string, o: ValidatorsBenchOptions, closeInte
     window: {
       begin: async () => {
         before = await Promise.all(ports.map((p, i) => counters(p, pids[i])));
+        threadsBefore = pids.map((pid) => threadCpu(pid));
         began = performance.now();
         window.fromUs = profileClockUs();
       },
@@ -119,6 +211,8 @@ async function startValidators(tmp: string, o: ValidatorsBenchOptions, closeInte
         const seconds = (performance.now() - began) / 1000;
         window.toUs = profileClockUs();
         const after = await Promise.all(ports.map((p, i) => counters(p, pids[i])));
+        splits.validators = pids.map((pid, i) => threadCpuDelta(threadsBefore[i] ?? new Map(), threadCpu(pid)));
+        splits.committed = committed;
         const rows = after.map((a, i) => {
           const b = before[i]!;
           const ledgers = Math.max(1, a.ledgers - b.ledgers);
@@ -133,9 +227,12 @@ async function startValidators(tmp: string, o: ValidatorsBenchOptions, closeInte
             formatNumber(a.txBodiesReceived - b.txBodiesReceived),
             i === 0 || committed === 0 ? "n/a" : ((a.txBodiesReceived - b.txBodiesReceived) / committed).toFixed(2),
             formatNumber((a.messagesSent - b.messagesSent) / ledgers),
+            a.proposals > b.proposals ? `${(((a.proposeToExternalizeSeconds - b.proposeToExternalizeSeconds) * 1000) / (a.proposals - b.proposals)).toFixed(0)} ms` : "n/a",
+            `${(((a.closeSeconds - b.closeSeconds) * 1000) / ledgers).toFixed(0)} ms`,
+            a.stateWrites > b.stateWrites ? `${(((a.stateWriteSeconds - b.stateWriteSeconds) * 1000) / (a.stateWrites - b.stateWrites)).toFixed(1)} ms × ${((a.stateWrites - b.stateWrites) / ledgers).toFixed(1)}` : "n/a",
           ];
         });
-        const header = ["where the time goes", "CPU over the load window", "CPU per committed tx", "ledgers closed", "SCP envelopes sent / ledger", "SCP envelopes received / ledger", "tx bodies received from peers", "bodies received / committed tx", "overlay messages sent / ledger"];
+        const header = ["where the time goes", "CPU over the load window", "CPU per committed tx", "ledgers closed", "SCP envelopes sent / ledger", "SCP envelopes received / ledger", "tx bodies received from peers", "bodies received / committed tx", "overlay messages sent / ledger", "proposal → externalize, mean", "ledger close (apply + commit), mean", "SCP state write: mean × writes / ledger"];
         const title = `Validators: per node over the ${seconds.toFixed(1)} s load window`;
         return {text: `== ${title} ==\n${textTable(header, rows)}`, markdown: `#### ${title}\n\n${markdownTable(header, rows)}\n`};
       },
@@ -171,10 +268,17 @@ export async function runValidatorsBench(e2e: E2eOptions, o: ValidatorsBenchOpti
   const closeIntervalMs = 1000;
   if (o.cpuProfDir !== undefined) mkdirSync(o.cpuProfDir, {recursive: true});
   const base = {...e2e, payments: o.payments, closeIntervalMs};
-  const single = await runE2eBench({...base, label: `single node, the baseline of the ${o.nodes}-validator ratio`});
+  const singleSplits: Splits = {committed: 0, validators: []};
+  const networkSplits: Splits = {committed: 0, validators: []};
+  const single = await runE2eBench({
+    ...base,
+    label: `single node, the baseline of the ${o.nodes}-validator ratio`,
+    // Started here rather than by the e2e bench so that its window can split its CPU by thread.
+    ...(e2e.cpuProf ? {} : {target: (tmp: string) => startSingle(tmp, e2e, closeIntervalMs, singleSplits)}),
+  });
   print(single.text);
   let markdown = single.markdown;
-  const network = await runE2eBench({...base, label: `${o.nodes} validators as processes, threshold ${Math.floor((2 * o.nodes) / 3) + 1}, 1 s ledgers`, target: (tmp) => startValidators(tmp, o, closeIntervalMs)});
+  const network = await runE2eBench({...base, label: `${o.nodes} validators as processes, threshold ${Math.floor((2 * o.nodes) / 3) + 1}, 1 s ledgers`, target: (tmp) => startValidators(tmp, o, closeIntervalMs, networkSplits)});
   print(network.text);
   markdown += network.markdown;
   const s = single.figures;
@@ -190,7 +294,12 @@ export async function runValidatorsBench(e2e: E2eOptions, o: ValidatorsBenchOpti
     );
   }
   const header = ["validators vs single node", "value", "detail"];
-  const text = `\n== Validators vs single node ==\n${textTable(header, rows)}`;
+  let text = `\n== Validators vs single node ==\n${textTable(header, rows)}`;
   markdown += `### Validators vs single node\n\n${markdownTable(header, rows)}\n`;
+  if (networkSplits.validators.length > 0) {
+    const t = splitTable(singleSplits, networkSplits);
+    text += `\n${t.text}`;
+    markdown += `\n${t.markdown}`;
+  }
   return {text, markdown, figures: {single: s, network: n}};
 }

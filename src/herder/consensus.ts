@@ -229,10 +229,11 @@ export class Consensus implements SCPDriver, ConsensusEngine, ConsensusNet {
   }
 
   /**
-   * Without a store the statement leaves at once. With one it waits for the end of this turn of
-   * the event loop (setImmediate: after the I/O callbacks ready now, so peers' messages already
-   * here are answered in the same write), then the state is written durably and the statements
-   * are sent in the order SCP emitted them.
+   * Without a store the statement leaves at once. With one a ballot statement waits for the end
+   * of this turn of the event loop (setImmediate: after the I/O callbacks ready now, so peers'
+   * messages already here are answered in the same write), then the state is written durably
+   * and the statements are sent in the order SCP emitted them. A nomination statement leaves at
+   * once (see below).
    */
   emitEnvelope(envelope: Envelope): void {
     if (this.opts.validating === false) return;
@@ -241,7 +242,17 @@ export class Consensus implements SCPDriver, ConsensusEngine, ConsensusNet {
       this.release(envelope);
       return;
     }
-    this.unsent.push(envelope);
+    if (envelope.statement.pledges.type === "nominate") {
+      // Nomination is not what safety rests on: a NOMINATE statement has no contradicting one
+      // (voting or accepting "nominate x" never excludes y), so a validator that forgets it after
+      // a crash can at worst slow its slot down, never make two nodes externalize different
+      // values; the ballot statements (PREPARE, CONFIRM, EXTERNALIZE) are what may never be
+      // contradicted, and they still wait for their write. It leaves at once; the slot's state
+      // holding it is written all the same, for a restarted validator to resume from.
+      this.release(envelope);
+    } else {
+      this.unsent.push(envelope);
+    }
     if (this.flushScheduled) return;
     this.flushScheduled = true;
     setImmediate(() => this.flushStatements());

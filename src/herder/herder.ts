@@ -44,6 +44,8 @@ export class Herder implements TxSubmitter, FeeStatsSource, ConsensusHost {
   private consensus: ConsensusEngine | null = null;
   /** A watcher follows consensus and never proposes. */
   private proposing = true;
+  /** The slot this node last proposed for, and when (performance.now()), until it externalizes. */
+  private proposed: {slot: number; at: number} | null = null;
 
   constructor(
     opts: Partial<HerderOptions>,
@@ -168,6 +170,7 @@ export class Herder implements TxSubmitter, FeeStatsSource, ConsensusHost {
     const sel = this.admission.queue.select(config.maxTxSetSize, config.baseFee);
     const txSet = makeTxSet(lcl.hash, sel.txs.map((q) => q.frame), sel.ops, sel.baseFeeCharged);
     this.txSets.set(txSet.hashHex, txSet);
+    this.proposed = {slot: lcl.seq + 1, at: this.lastTrigger};
     try {
       this.consensus.propose(lcl.seq + 1, txSet, closeTime);
     } catch (e) {
@@ -225,6 +228,10 @@ export class Herder implements TxSubmitter, FeeStatsSource, ConsensusHost {
 
   /** ConsensusHost: queued for the ledger manager, applied on a later turn of the event loop. */
   externalized(slot: number, txSetHashHex: string, closeTime: number): void {
+    if (this.proposed?.slot === slot) {
+      this.modules.metrics.scpProposeToExternalizeSeconds.observe((performance.now() - this.proposed.at) / 1000);
+      this.proposed = null;
+    }
     this.ledgers.externalized(slot, txSetHashHex, closeTime);
   }
 

@@ -238,6 +238,12 @@ export function createMetrics(registry = new Registry()) {
     }),
     scpEnvelopesEmitted: new Counter({name: "diamante_scp_envelopes_emitted_total", help: "SCP envelopes this node signed and sent, by statement type", labelNames: ["type"] as const, ...r}),
     scpEnvelopesReceived: new Counter({name: "diamante_scp_envelopes_received_total", help: "Peers' SCP envelopes handed to SCP, by verdict", labelNames: ["verdict"] as const, ...r}),
+    scpProposeToExternalizeSeconds: new Histogram({
+      name: "diamante_scp_propose_to_externalize_seconds",
+      help: "From this node's proposal for a slot (nomination of its tx set) until the slot externalized here: consensus' share of a tx's wait",
+      buckets: LATENCY_BUCKETS,
+      ...r,
+    }),
     scpStateWriteSeconds: new Histogram({
       name: "diamante_scp_state_write_seconds",
       help: "A validator's SCP state write (one event-loop turn's statements, committed and synced off the main thread) from the call until durable: how long those statements wait before they are sent",

@@ -309,3 +309,24 @@ test("statements written by a build that kept them in the ledger's environment a
     rmSync(dir, {recursive: true, force: true});
   }
 });
+
+test("a NOMINATE statement leaves before its state is durable (nomination never decides safety); the slot's state is written all the same", async () => {
+  const {store, commits, finish} = recordingStore();
+  const solo: QuorumSet = {threshold: 1, validators: [keys[0]!.publicKey], innerSets: []};
+  const c = new Consensus({quorumSet: solo, networkId: NETWORK_ID}, {herder: host, nodeKey: keys[0]!, log, slotState: store});
+  const sent: Envelope[] = [];
+  c.onEnvelope((e) => sent.push(e));
+  c.propose(SLOT, SET_X, 1001);
+  const nominations = sent.filter((e) => e.statement.pledges.type === "nominate");
+  assert.ok(nominations.length >= 1, "the nomination left before any write finished");
+  assert.ok(c.localEnvelopes(SLOT).some((e) => e.statement.pledges.type === "nominate"), "and a peer asking again gets it");
+  assert.ok(
+    sent.every((e) => e.statement.pledges.type === "nominate"),
+    "no ballot statement left before its write",
+  );
+  await settleTurn();
+  assert.ok(commits.length >= 1 && commits[0]!.includes(SLOT), "the slot's state, nomination included, is written");
+  for (let k = 0; k < commits.length; k++) finish(k);
+  await c.settled();
+  c.stop();
+});
