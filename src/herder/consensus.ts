@@ -65,14 +65,16 @@ export class Consensus implements SCPDriver, ConsensusEngine, ConsensusNet {
    * disk, blocking the main thread) before it left; peers' messages that arrived meanwhile then
    * made the next statement, and the next fsync. Now the statements SCP emits while this turn's
    * messages are processed share one commit: the latest state of each slot, written before any
-   * of them is sent. The commit runs off the main thread (the store's own write thread), which
-   * meanwhile goes on with peers' messages and ledgers.
+   * of them is sent. The store is the validator's own small environment, so the commit never
+   * waits for a ledger commit's write lock.
    */
   private unsentState = new Map<number, Envelope[]>();
   private unsent: Envelope[] = [];
   private flushScheduled = false;
   /** The release of the statements written last: each turn's statements leave after the previous turn's. */
   private releasing: Promise<void> = Promise.resolve();
+  /** Externalized values to hand to the herder once this turn's statements have left. */
+  private afterFlush: Array<() => void> = [];
   private stopped = false;
   /** This node's statements that left it (or were restored from disk): the only ones resent to peers. */
   private readonly released = new WeakSet<Envelope>();
@@ -253,6 +255,10 @@ export class Consensus implements SCPDriver, ConsensusEngine, ConsensusNet {
     } else {
       this.unsent.push(envelope);
     }
+    this.scheduleFlush();
+  }
+
+  private scheduleFlush(): void {
     if (this.flushScheduled) return;
     this.flushScheduled = true;
     setImmediate(() => this.flushStatements());
@@ -265,13 +271,15 @@ export class Consensus implements SCPDriver, ConsensusEngine, ConsensusNet {
    */
   private flushStatements(): void {
     this.flushScheduled = false;
+    const after = this.afterFlush;
+    this.afterFlush = [];
     const states = [...this.unsentState].map(([slot, envs]) => ({slot, envelopes: envs.map((e) => encodeEnvelope(e))}));
     const out = this.unsent;
     this.unsentState = new Map();
     this.unsent = [];
     if (this.stopped || this.modules.slotState === undefined) return;
     let written: Promise<boolean>;
-    const timer = this.modules.metrics?.scpStateWriteSeconds.startTimer();
+    const timer = states.length > 0 ? this.modules.metrics?.scpStateWriteSeconds.startTimer() : undefined;
     try {
       written = this.modules.slotState.save(states).then(
         () => {
@@ -294,12 +302,34 @@ export class Consensus implements SCPDriver, ConsensusEngine, ConsensusNet {
             this.modules.log.error({err, slot: e.statement.slotIndex}, "statement not handed to the overlay");
           }
         }
+      })
+      .then(() => {
+        for (const fn of after) this.runSafely(fn);
       });
   }
 
   private writeFailed(err: unknown, states: ReadonlyArray<{slot: number}>, out: Envelope[]): false {
     this.modules.log.error({err, slots: states.map((s) => s.slot), statements: out.length}, "SCP state not written; its statements are not sent");
     return false;
+  }
+
+  /**
+   * Runs `fn` once the statements of this turn of the event loop have left (or failed to be
+   * written), and every earlier turn's: SCP may externalize before it emits the statements that
+   * got it there (it processes its own statement first), so this waits for the turn's end.
+   */
+  private afterRelease(fn: () => void): void {
+    this.afterFlush.push(fn);
+    this.scheduleFlush();
+  }
+
+  private runSafely(fn: () => void): void {
+    if (this.stopped) return;
+    try {
+      fn();
+    } catch (err) {
+      this.modules.log.error({err}, "externalized value not handed to the herder");
+    }
   }
 
   /** Resolves once every statement emitted so far has been written and sent (or dropped on a failed write). */
@@ -350,9 +380,17 @@ export class Consensus implements SCPDriver, ConsensusEngine, ConsensusNet {
     return encodeScpValue({txSetHash: best.hash, closeTime});
   }
 
+  /**
+   * With a state store the herder hears of the value once the statements emitted so far (this
+   * slot's last ballot statements) are written and sent: applying the ledger keeps the main
+   * thread busy for hundreds of ms, and statements whose write finished meanwhile would wait for
+   * it, while peers may still need them to externalize.
+   */
   valueExternalized(slotIndex: number, value: Buffer): void {
     const v = decodeScpValue(value);
-    this.modules.herder.externalized(slotIndex, v.txSetHash.toString("hex"), v.closeTime);
+    const tell = () => this.modules.herder.externalized(slotIndex, v.txSetHash.toString("hex"), v.closeTime);
+    if (this.modules.slotState === undefined || this.opts.validating === false) tell();
+    else this.afterRelease(tell);
     this.scp.purgeSlots(slotIndex - 2);
   }
 

@@ -246,7 +246,7 @@ export function createMetrics(registry = new Registry()) {
     }),
     scpStateWriteSeconds: new Histogram({
       name: "diamante_scp_state_write_seconds",
-      help: "A validator's SCP state write (one event-loop turn's statements, committed and synced off the main thread) from the call until durable: how long those statements wait before they are sent",
+      help: "A validator's SCP state write (one event-loop turn's statements, committed and synced in its own small LMDB environment) until durable: how long the turn's ballot statements wait before they are sent",
       buckets: [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2],
       ...r,
     }),

@@ -6,11 +6,14 @@
  * persisted SCP state. Only a few recent slots are kept.
  *
  * A validator keeps them in a small LMDB environment of their own (`ScpStateStore`,
- * scp-state.mdb in the data folder) written by lmdb-js's write thread of that environment: a
- * statement used to wait for a synchronous commit and fsync on the main thread in the ledger's
- * environment (where `finishTxn` blocked the main thread 17-18 ms at the median, and an
- * asynchronous write there would have waited behind the ledger commits). The `scpstate` table
- * of the ledger's environment, where builds before this one wrote, is still read at start.
+ * scp-state.mdb in the data folder). In the ledger's environment a statement's synchronous
+ * commit waited for LMDB's write lock, held by the ledger commit in flight (hundreds of ms under
+ * load), on the main thread. Its own environment has no other writer: the commit is a few pages
+ * and their sync. Written asynchronously by lmdb-js's write thread instead (tried), the commit
+ * left the main thread but a statement then waited for the thread pool and for the main thread
+ * to come back to the resolution, often after a ledger apply: 80-180 ms per write against 23-25
+ * ms synchronous on the same shared box, and slots took longer. The `scpstate` table of the
+ * ledger's environment, where builds before this one wrote, is still read at start.
  */
 import {join} from "node:path";
 import {mkdirSync} from "node:fs";
@@ -51,21 +54,6 @@ export class ScpStateRepo {
     });
   }
 
-  /**
-   * The same as `saveSync` through lmdb-js's asynchronous writes: the main thread only queues
-   * the records; the environment's write thread commits them, in the order queued, with the
-   * writes queued beside them. Resolves once that commit is done (durable when the environment
-   * syncs at commit, as `ScpStateStore`'s does); rejects if it failed.
-   */
-  async save(slots: ReadonlyArray<SlotStatements>): Promise<void> {
-    if (slots.length === 0) return;
-    const newest = Math.max(...slots.map((s) => s.slot));
-    const writes: Array<Promise<boolean>> = [];
-    for (const {slot, envelopes} of slots) writes.push(this.db.put(slot, [1, envelopes]));
-    for (const key of this.db.getKeys({end: newest - SCP_STATE_SLOTS_KEPT})) writes.push(this.db.remove(key));
-    await Promise.all(writes);
-  }
-
   /** Statements of every stored slot from `fromSlot` on, ascending. */
   load(fromSlot: number): SlotStatements[] {
     const out: SlotStatements[] = [];
@@ -81,12 +69,9 @@ export class ScpStateRepo {
 }
 
 /**
- * A validator's SCP state in its own environment (scp-state.mdb). Each `save` is committed and
- * fsynced by the environment's write thread (overlappingSync off: the commit returns only once
- * the data is on disk), so the promise resolves when the statements are durable and never waits
- * for a ledger commit; the main thread pays the encoding and the queueing only. Commits are
- * applied in the order `save` was called, so a later statement is never on disk before an
- * earlier one of the same slot.
+ * A validator's SCP state in its own environment (scp-state.mdb). `save` commits synchronously
+ * with overlappingSync off: when it returns, the data is on disk (LMDB syncs at commit). No
+ * other writer shares the environment, so a save never waits for a ledger commit.
  */
 export class ScpStateStore {
   private readonly root: RootDatabase;
@@ -108,8 +93,14 @@ export class ScpStateStore {
     this.repo = new ScpStateRepo(this.root);
   }
 
+  /** Durable when the promise settles, which it does at once: the commit is synchronous. */
   save(slots: ReadonlyArray<SlotStatements>): Promise<void> {
-    return this.repo.save(slots);
+    try {
+      this.repo.saveSync(slots);
+      return Promise.resolve();
+    } catch (err) {
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    }
   }
 
   /** Slots from `fromSlot` on; a slot this environment lacks is taken from the legacy table. */

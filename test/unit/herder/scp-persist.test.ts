@@ -330,3 +330,21 @@ test("a NOMINATE statement leaves before its state is durable (nomination never 
   await c.settled();
   c.stop();
 });
+
+test("the herder hears of an externalized value only once the slot's statements up to the EXTERNALIZE have been written and sent", async () => {
+  const {store, commits, finish} = recordingStore();
+  const order: string[] = [];
+  const recordingHost: ConsensusHost = {...host, externalized: (slot) => order.push(`externalized ${slot}`)};
+  const solo: QuorumSet = {threshold: 1, validators: [keys[0]!.publicKey], innerSets: []};
+  const c = new Consensus({quorumSet: solo, networkId: NETWORK_ID}, {herder: recordingHost, nodeKey: keys[0]!, log, slotState: store});
+  c.onEnvelope((e) => order.push(e.statement.pledges.type));
+  c.propose(SLOT, SET_X, 1001);
+  await settleTurn();
+  assert.ok(commits.length >= 1, "the slot's state is being written");
+  assert.ok(!order.some((o) => o.startsWith("externalized")), `${order.join(",")} ${commits.length}: not applied while the EXTERNALIZE waits for its write`);
+  for (let k = 0; k < commits.length; k++) finish(k);
+  await c.settled();
+  assert.equal(order.at(-1), `externalized ${SLOT}`, "handed to the herder last");
+  assert.equal(order.at(-2), "externalize", "right after its EXTERNALIZE statement left");
+  c.stop();
+});
