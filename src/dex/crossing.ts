@@ -12,12 +12,12 @@
 import {xdr} from "@stellar/stellar-base";
 import type {LedgerTxn} from "../ledger/state.js";
 import type {AccountId, Asset, OfferEntry, Price} from "../ledger/types.js";
-import {assetKey, offerKey} from "../ledger/types.js";
+import {assetKey, assetsEqual, offerKey} from "../ledger/types.js";
 import {accountIdXdr, assetXdr} from "../ledger/meta.js";
-import {addBalance, loadHolding} from "../tx/ops/balances.js";
+import {addBalance} from "../tx/ops/balances.js";
 import {DexError, DexErrorCode} from "./errors.js";
 import {adjustOffer, exchangeV10, type Rounding} from "./exchange.js";
-import {acquireLiabilities, canBuyAtMost, canSellAtMost, releaseLiabilities} from "./liabilities.js";
+import {acquireLiabilitiesOn, canBuyAtMost, canSellAtMost, loadSellerHoldings, releaseLiabilitiesOn, type SellerHoldings} from "./liabilities.js";
 
 /**
  * Most offers one operation may cross (stellar-core's MAX_OFFERS_TO_CROSS, protocol ≥ 11): bounds
@@ -73,9 +73,9 @@ function loadOffer(ltx: LedgerTxn, offerId: bigint): OfferEntry {
 }
 
 /** Fits an offer to what its seller can deliver and receive now (stellar-core's adjustOffer on an entry). */
-function adjustOfferEntry(ltx: LedgerTxn, o: OfferEntry, baseReserve: bigint): void {
-  const canSell = canSellAtMost(loadHolding(ltx, o.sellerId, o.selling), baseReserve);
-  o.amount = adjustOffer(o.price, o.amount < canSell ? o.amount : canSell, canBuyAtMost(loadHolding(ltx, o.sellerId, o.buying)));
+function adjustOfferEntry(h: SellerHoldings, o: OfferEntry, baseReserve: bigint): void {
+  const canSell = canSellAtMost(h.selling, baseReserve);
+  o.amount = adjustOffer(o.price, o.amount < canSell ? o.amount : canSell, canBuyAtMost(h.buying));
 }
 
 interface Crossed {
@@ -91,25 +91,30 @@ function crossOffer(ltx: LedgerTxn, offerId: bigint, maxWheatReceive: bigint, ma
   if (ltx.getAccount(seller) === undefined) {
     throw new DexError(DexErrorCode.InvariantViolation, "offer without its seller account", {offerId: offerId.toString(), seller});
   }
-  releaseLiabilities(ltx, o, baseReserve);
-  adjustOfferEntry(ltx, o, baseReserve);
+  if (assetsEqual(o.selling, o.buying)) {
+    throw new DexError(DexErrorCode.InvariantViolation, "offer buys and sells the same asset", {offerId: offerId.toString()});
+  }
+  // The seller's two holdings, loaded once: every step below works on these same layer copies.
+  const h = loadSellerHoldings(ltx, o);
+  releaseLiabilitiesOn(h, o, baseReserve);
+  adjustOfferEntry(h, o, baseReserve);
 
-  const wheatH = loadHolding(ltx, seller, o.selling);
-  const sheepH = loadHolding(ltx, seller, o.buying);
+  const wheatH = h.selling;
+  const sheepH = h.buying;
   const canSell = canSellAtMost(wheatH, baseReserve);
   const maxWheatSend = o.amount < canSell ? o.amount : canSell;
   const ex = exchangeV10(o.price, maxWheatSend, maxWheatReceive, maxSheepSend, canBuyAtMost(sheepH), round);
 
-  if (ex.sheepSend !== 0n && (sheepH === undefined || !addBalance(sheepH, ex.sheepSend, baseReserve))) {
+  if (ex.sheepSend !== 0n && !addBalance(sheepH, ex.sheepSend, baseReserve)) {
     throw new DexError(DexErrorCode.InvariantViolation, "overflowed the seller's sheep balance", {offerId: offerId.toString()});
   }
-  if (ex.wheatReceive !== 0n && (wheatH === undefined || !addBalance(wheatH, -ex.wheatReceive, baseReserve))) {
+  if (ex.wheatReceive !== 0n && !addBalance(wheatH, -ex.wheatReceive, baseReserve)) {
     throw new DexError(DexErrorCode.InvariantViolation, "overdrew the seller's wheat balance", {offerId: offerId.toString()});
   }
 
   if (ex.wheatStays) {
     o.amount -= ex.wheatReceive;
-    adjustOfferEntry(ltx, o, baseReserve);
+    adjustOfferEntry(h, o, baseReserve);
   } else {
     o.amount = 0n;
   }
@@ -119,7 +124,7 @@ function crossOffer(ltx: LedgerTxn, offerId: bigint, maxWheatReceive: bigint, ma
     account.numSubEntries -= 1;
     ltx.erase(offerKey(offerId));
   } else {
-    acquireLiabilities(ltx, o, baseReserve);
+    acquireLiabilitiesOn(h, o, baseReserve);
   }
   trail.push({sellerId: seller, offerId, assetSold: o.selling, amountSold: ex.wheatReceive, assetBought: o.buying, amountBought: ex.sheepSend});
   return {wheatReceived: ex.wheatReceive, sheepSend: ex.sheepSend, wheatStays: ex.wheatStays};
@@ -168,16 +173,29 @@ export function convertWithOffers(
   return done(needMore ? "partial" : "ok");
 }
 
+/**
+ * The trade each ClaimOfferAtom built at apply was made from. The ledger's commit files every
+ * trade from the operation results apply built; with this it reads the seller, assets and amounts
+ * back as they were instead of decoding them from the XDR (a StrKey encoding for the seller and
+ * each issuer, bigints through strings), which cost more than building the atom.
+ */
+const appliedAtoms = new WeakMap<xdr.ClaimOfferAtom, ClaimOfferAtom>();
+
+/** The trade `atom` was built from by claimAtomXdr, or undefined for an atom decoded from bytes. */
+export function appliedAtomOf(atom: xdr.ClaimOfferAtom): ClaimOfferAtom | undefined {
+  return appliedAtoms.get(atom);
+}
+
 /** The XDR of a trade as protocol ≥ 18 results carry it (ClaimAtom of type CLAIM_ATOM_TYPE_ORDER_BOOK). */
 export function claimAtomXdr(a: ClaimOfferAtom): xdr.ClaimAtom {
-  return xdr.ClaimAtom.claimAtomTypeOrderBook(
-    new xdr.ClaimOfferAtom({
-      sellerId: accountIdXdr(a.sellerId),
-      offerId: xdr.Int64.fromString(a.offerId.toString()),
-      assetSold: assetXdr(a.assetSold),
-      amountSold: xdr.Int64.fromString(a.amountSold.toString()),
-      assetBought: assetXdr(a.assetBought),
-      amountBought: xdr.Int64.fromString(a.amountBought.toString()),
-    }),
-  );
+  const atom = new xdr.ClaimOfferAtom({
+    sellerId: accountIdXdr(a.sellerId),
+    offerId: xdr.Int64.fromString(a.offerId.toString()),
+    assetSold: assetXdr(a.assetSold),
+    amountSold: xdr.Int64.fromString(a.amountSold.toString()),
+    assetBought: assetXdr(a.assetBought),
+    amountBought: xdr.Int64.fromString(a.amountBought.toString()),
+  });
+  appliedAtoms.set(atom, a);
+  return xdr.ClaimAtom.claimAtomTypeOrderBook(atom);
 }

@@ -192,6 +192,16 @@ export function adjustOffer(price: Price, maxWheatSend: bigint, maxSheepReceive:
   return exchangeV10(price, maxWheatSend, INT64_MAX, INT64_MAX, maxSheepReceive, "normal").wheatReceive;
 }
 
+/**
+ * Both liabilities of an offer of `amount` at `price` from one exchange: `wheatReceive` is what it
+ * promises to sell (selling liabilities), `sheepSend` what it would receive (buying liabilities).
+ * Releasing and acquiring an offer's liabilities needs both, and each exchange allocates its
+ * 128-bit intermediates afresh.
+ */
+export function offerLiabilities(price: Price, amount: bigint): ExchangeResult {
+  return exchangeV10WithoutPriceErrorThresholds(price, amount, INT64_MAX, INT64_MAX, INT64_MAX, "normal");
+}
+
 /** What an offer of `amount` at `price` promises to sell: its selling liabilities. */
 export function offerSellingLiabilities(price: Price, amount: bigint): bigint {
   return exchangeV10WithoutPriceErrorThresholds(price, amount, INT64_MAX, INT64_MAX, INT64_MAX, "normal").wheatReceive;

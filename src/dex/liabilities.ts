@@ -12,7 +12,7 @@ import type {AccountId, Asset, OfferEntry} from "../ledger/types.js";
 import {assetKey, assetsEqual, offerKey} from "../ledger/types.js";
 import {addBuyingLiabilities, addSellingLiabilities, availableToReceive, availableToSend, loadHolding, type Holding} from "../tx/ops/balances.js";
 import {DexError, DexErrorCode} from "./errors.js";
-import {offerBuyingLiabilities, offerSellingLiabilities} from "./exchange.js";
+import {offerLiabilities} from "./exchange.js";
 
 function max0(x: bigint): bigint {
   return x > 0n ? x : 0n;
@@ -40,16 +40,38 @@ function sellerHolding(ltx: LedgerTxn, offer: OfferEntry, asset: Asset): Holding
   return h;
 }
 
+/** An offer's seller's two holdings, loaded once for the several steps of one trade. */
+export interface SellerHoldings {
+  /** Of the asset the offer buys. */
+  buying: Holding;
+  /** Of the asset the offer sells. */
+  selling: Holding;
+}
+
+/**
+ * Loads the holdings `changeLiabilities` works on, in the order it loads them (buying first: the
+ * order entries are first loaded into a layer is the order of the meta's changes).
+ */
+export function loadSellerHoldings(ltx: LedgerTxn, offer: OfferEntry): SellerHoldings {
+  const buying = sellerHolding(ltx, offer, offer.buying);
+  return {buying, selling: sellerHolding(ltx, offer, offer.selling)};
+}
+
 function changeLiabilities(ltx: LedgerTxn, offer: OfferEntry, sign: 1n | -1n, baseReserve: bigint): void {
   if (assetsEqual(offer.selling, offer.buying)) {
     throw new DexError(DexErrorCode.InvariantViolation, "offer buys and sells the same asset", {offerId: offer.offerId.toString()});
   }
-  const buying = sign * offerBuyingLiabilities(offer.price, offer.amount);
-  if (!addBuyingLiabilities(sellerHolding(ltx, offer, offer.buying), buying)) {
+  changeLiabilitiesOn(loadSellerHoldings(ltx, offer), offer, sign, baseReserve);
+}
+
+function changeLiabilitiesOn(h: SellerHoldings, offer: OfferEntry, sign: 1n | -1n, baseReserve: bigint): void {
+  const l = offerLiabilities(offer.price, offer.amount);
+  const buying = sign === 1n ? l.sheepSend : -l.sheepSend;
+  if (!addBuyingLiabilities(h.buying, buying)) {
     throw new DexError(DexErrorCode.InvariantViolation, "could not change buying liabilities", {offerId: offer.offerId.toString(), delta: buying.toString()});
   }
-  const selling = sign * offerSellingLiabilities(offer.price, offer.amount);
-  if (!addSellingLiabilities(sellerHolding(ltx, offer, offer.selling), selling, baseReserve)) {
+  const selling = sign === 1n ? l.wheatReceive : -l.wheatReceive;
+  if (!addSellingLiabilities(h.selling, selling, baseReserve)) {
     throw new DexError(DexErrorCode.InvariantViolation, "could not change selling liabilities", {offerId: offer.offerId.toString(), delta: selling.toString()});
   }
 }
@@ -60,6 +82,19 @@ function changeLiabilities(ltx: LedgerTxn, offer: OfferEntry, sign: 1n | -1n, ba
  */
 export function acquireLiabilities(ltx: LedgerTxn, offer: OfferEntry, baseReserve: bigint): void {
   changeLiabilities(ltx, offer, 1n, baseReserve);
+}
+
+/**
+ * acquireLiabilities / releaseLiabilities on holdings already loaded from the same layer (by
+ * `loadSellerHoldings`): what a crossing does several times per trade. The offer's two assets
+ * differ (loadSellerHoldings was given the same offer).
+ */
+export function acquireLiabilitiesOn(h: SellerHoldings, offer: OfferEntry, baseReserve: bigint): void {
+  changeLiabilitiesOn(h, offer, 1n, baseReserve);
+}
+
+export function releaseLiabilitiesOn(h: SellerHoldings, offer: OfferEntry, baseReserve: bigint): void {
+  changeLiabilitiesOn(h, offer, -1n, baseReserve);
 }
 
 /** Takes an offer's liabilities (at its current amount and price) off its seller's holdings. */

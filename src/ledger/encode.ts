@@ -9,6 +9,9 @@
 import type {AccountEntry, Asset, ClaimableBalanceEntry, ClaimPredicate, DataEntry, LedgerEntry, LedgerHeader, OfferEntry, TrustLineEntry} from "./types.js";
 import {assetKey} from "./types.js";
 
+/** Largest integer a double holds exactly. */
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
 const ENTRY_TAG_ACCOUNT = 1;
 const ENTRY_TAG_DATA = 2;
 const ENTRY_TAG_TRUSTLINE = 3;
@@ -47,6 +50,7 @@ export class CanonicalWriter {
   }
 
   i64(v: bigint): this {
+    if (v >= 0n && v <= MAX_SAFE) return this.safeU64(Number(v));
     this.ensure(8);
     this.buf.writeBigInt64BE(v, this.pos);
     this.pos += 8;
@@ -54,8 +58,22 @@ export class CanonicalWriter {
   }
 
   u64(v: bigint): this {
+    if (v >= 0n && v <= MAX_SAFE) return this.safeU64(Number(v));
     this.ensure(8);
     this.buf.writeBigUInt64BE(v, this.pos);
+    this.pos += 8;
+    return this;
+  }
+
+  /**
+   * 0 ≤ x ≤ 2^53 as 8 bytes big-endian, the same bytes as writeBigUInt64BE without its bigint
+   * shifts and masks (several bigints allocated per value; every entry hashed has five or more).
+   */
+  private safeU64(x: number): this {
+    this.ensure(8);
+    const hi = Math.floor(x / 0x1_0000_0000);
+    this.buf.writeUInt32BE(hi, this.pos);
+    this.buf.writeUInt32BE(x - hi * 0x1_0000_0000, this.pos + 4);
     this.pos += 8;
     return this;
   }
@@ -68,8 +86,14 @@ export class CanonicalWriter {
     return this;
   }
 
+  /** u32 byte length ‖ UTF-8 bytes, written in place (no Buffer per string). */
   str(v: string): this {
-    return this.bytes(Buffer.from(v, "utf8"));
+    // A UTF-16 code unit takes at most 3 bytes of UTF-8 (a surrogate pair, 2 units, takes 4).
+    this.ensure(4 + 3 * v.length);
+    const n = this.buf.write(v, this.pos + 4, "utf8");
+    this.buf.writeUInt32BE(n, this.pos);
+    this.pos += 4 + n;
+    return this;
   }
 
   optStr(v: string | null): this {

@@ -111,6 +111,8 @@ export type EncodedMeta = [fee: unknown[], before: unknown[], operations: unknow
 type Fields = Record<string, unknown>;
 
 const U64_LIMIT = 1n << 64n;
+/** Largest integer a double holds exactly. */
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 
 /** Big-endian magnitude bytes of a bigint, none for 0. */
 export function magnitudeBytes(v: bigint): Buffer {
@@ -482,8 +484,9 @@ class ByteWriter {
   /** A length byte and the big-endian magnitude of `v` (no bytes for 0), as magnitudeBytes. */
   magnitude(v: bigint): void {
     const m = v < 0n ? -v : v;
-    if (m <= 0xffffffffn) {
-      // Most amounts and sequence numbers: no bigint arithmetic beyond this one conversion.
+    if (m <= MAX_SAFE) {
+      // Amounts, balances and sequence numbers up to 2^53: no bigint arithmetic beyond this one
+      // conversion (each `>>`/`&` on a bigint allocates a new one).
       let x = Number(m);
       let n = 0;
       for (let t = x; t > 0; t = Math.floor(t / 256)) n++;

@@ -18,6 +18,7 @@ import {StrKey, xdr} from "@stellar/stellar-base";
 import type {Database, RootDatabase, Transaction} from "lmdb";
 import {assetKey, type AccountId, type AssetKey} from "../ledger/types.js";
 import {decodeAsset} from "../tx/frame.js";
+import {appliedAtomOf} from "../dex/crossing.js";
 import type {TxMeta} from "../ledger/meta.js";
 import {fieldsOf} from "./codec.js";
 import type {CommittedTx} from "./history-repo.js";
@@ -175,10 +176,12 @@ export function tradesOfTx(t: CommittedTx): TradeRow[] {
     const prices = offerPricesBefore(t.meta, opIndex);
     const takerOfferId = found.restingOfferId ?? (BigInt(toidString(t.ledger, t.index, opIndex)) | SYNTHETIC_OFFER_BIT);
     found.atoms.forEach((a, order) => {
-      const amountSold = BigInt(a.amountSold().toString());
-      const amountBought = BigInt(a.amountBought().toString());
+      // An atom apply just built carries its values; one decoded from stored bytes is read from the XDR.
+      const applied = appliedAtomOf(a);
+      const amountSold = applied?.amountSold ?? BigInt(a.amountSold().toString());
+      const amountBought = applied?.amountBought ?? BigInt(a.amountBought().toString());
       if (amountSold === 0n && amountBought === 0n) return;
-      const makerOfferId = BigInt(a.offerId().toString());
+      const makerOfferId = applied?.offerId ?? BigInt(a.offerId().toString());
       const price = prices.get(makerOfferId) ?? {n: 0, d: 0};
       out.push({
         ledger: t.ledger,
@@ -186,11 +189,11 @@ export function tradesOfTx(t: CommittedTx): TradeRow[] {
         opIndex,
         order,
         closedAt: t.closedAt,
-        maker: StrKey.encodeEd25519PublicKey(a.sellerId().ed25519()),
+        maker: applied?.sellerId ?? StrKey.encodeEd25519PublicKey(a.sellerId().ed25519()),
         makerOfferId,
-        sold: assetKey(decodeAsset(a.assetSold())),
+        sold: assetKey(applied?.assetSold ?? decodeAsset(a.assetSold())),
         amountSold,
-        bought: assetKey(decodeAsset(a.assetBought())),
+        bought: assetKey(applied?.assetBought ?? decodeAsset(a.assetBought())),
         amountBought,
         taker: sources![i]!,
         takerOfferId,

@@ -2,7 +2,7 @@ import {describe, it} from "node:test";
 import assert from "node:assert/strict";
 import {Asset, Keypair, Operation} from "@stellar/stellar-base";
 import {pack, unpack} from "msgpackr";
-import {decodeMeta, encodeMeta, encodeMetaBytes} from "../../../src/store/meta-codec.js";
+import {decodeMeta, encodeMeta, encodeMetaBytes, magnitudeBytes} from "../../../src/store/meta-codec.js";
 import {feeMetaXdr, transactionMetaXdr, type TxMeta} from "../../../src/ledger/meta.js";
 import type {LedgerEntry} from "../../../src/ledger/types.js";
 import {StoreError, StoreErrorCode} from "../../../src/store/errors.js";
@@ -176,6 +176,26 @@ describe("tx meta codec", () => {
     } finally {
       await db.close();
       rmSync(dir, {recursive: true, force: true});
+    }
+  });
+
+  it("writes every int64 as its length and big-endian magnitude, the same bytes on each side of 2^32 and 2^53", () => {
+    const seller = Keypair.random().publicKey();
+    const values = [0n, 1n, 255n, 256n, 2n ** 32n - 1n, 2n ** 32n, 2n ** 40n + 5n, 10n ** 15n + 3n, 2n ** 53n - 1n, 2n ** 53n, 2n ** 53n + 1n, 2n ** 63n - 1n];
+    for (const v of [...values, ...values.map((x) => -x)]) {
+      // A new entry lists its fields whole: its amount is written as 1 length byte and magnitudeBytes.
+      const offer = {type: "offer", sellerId: seller, offerId: 9n, amount: v, lastModifiedLedger: 2} as unknown as LedgerEntry;
+      const meta = {fee: [], before: [{before: null, after: offer}], operations: []} as unknown as TxMeta;
+      const bytes = encodeMetaBytes(meta);
+      const magnitude = magnitudeBytes(v);
+      const want = Buffer.concat([Buffer.from([magnitude.length]), magnitude]);
+      const idBytes = Buffer.concat([Buffer.from([1]), magnitudeBytes(9n)]);
+      const amountAt = bytes.indexOf(idBytes) + idBytes.length;
+      assert.ok(amountAt > idBytes.length - 1, `offer id found in ${bytes.toString("hex")}`);
+      // After the id: the amount's ref (field 29, form 1 or 6: a 2-byte varuint), then its bytes.
+      assert.deepEqual(bytes.subarray(amountAt + 2, amountAt + 2 + want.length), want, `amount ${v} in ${bytes.toString("hex")}`);
+      const back = decodeMeta(bytes).before[0]!.after as unknown as {amount: bigint};
+      assert.equal(back.amount, v);
     }
   });
 
