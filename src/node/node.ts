@@ -3,7 +3,7 @@
  * API) and stops them in reverse. Only the CLI and tests construct it.
  */
 import {join} from "node:path";
-import {writeFileSync, renameSync} from "node:fs";
+import {AtomicFileWriter} from "../util/atomic-file.js";
 import {pino, type Logger} from "pino";
 import {LedgerStore, networkMetaOf, type NetworkMeta} from "../store/ledger-store.js";
 import {StoreError, StoreErrorCode} from "../store/errors.js";
@@ -127,6 +127,8 @@ export class Node {
   pathsPort = 0;
   private statusWritten = 0;
   private statusTimer: NodeJS.Timeout | null = null;
+  /** status.json, rewritten off the main thread (util/atomic-file.ts). */
+  private statusFile: AtomicFileWriter | undefined;
 
   /**
    * `overlay`: the peer transport of a network node (tests pass an in-memory one); required when
@@ -393,13 +395,8 @@ export class Node {
     const now = Date.now();
     if (now - this.statusWritten < 250) return;
     this.statusWritten = now;
-    const file = join(this.opts.dataDir, "status.json");
-    try {
-      writeFileSync(file + ".tmp", JSON.stringify(this.status()) + "\n");
-      renameSync(file + ".tmp", file);
-    } catch (err) {
-      this.log.warn({err}, "status file not written");
-    }
+    this.statusFile ??= new AtomicFileWriter(join(this.opts.dataDir, "status.json"), (err) => this.log.warn({err}, "status file not written"));
+    this.statusFile.write(JSON.stringify(this.status()) + "\n");
   }
 
   /**
@@ -447,6 +444,7 @@ export class Node {
   async stop(): Promise<void> {
     this.dashboard?.stop();
     if (this.statusTimer) clearInterval(this.statusTimer);
+    await this.statusFile?.idle();
     await this.api?.stop();
     await this.pathListener?.close();
     this.network?.stop();
