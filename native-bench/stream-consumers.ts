@@ -24,6 +24,7 @@
 import net from "node:net";
 import {createHash, randomBytes, type Hash} from "node:crypto";
 import * as hdr from "hdr-histogram-js";
+import {niceOtherThreads} from "../src/util/thread-priority.js";
 
 export interface ConsumersOptions {
   baseUrl: string;
@@ -38,6 +39,11 @@ export interface ConsumersOptions {
   connectConcurrency: number;
   /** The SSE streams' `limit`: events per response before the node's goodbye and the consumer's reconnection (default 200, Horizon's largest). */
   sseLimit?: number;
+  /**
+   * The nice value this process's threads run at (0 or absent: as started). The consumers stand
+   * for remote clients: on the bench's shared cores they yield to the node under test.
+   */
+  nice?: number;
 }
 
 /** What one consumer followed ("" : every payment, else an account) and received. */
@@ -67,6 +73,8 @@ export interface ConsumersReport {
   consumerCpuUs: number;
   /** Of which user time, µs (the rest is the kernel's: receiving from loopback, the socket calls). */
   consumerUserUs: number;
+  /** The nice value set on this process's threads, how many were set and refused (absent: none asked). */
+  niced?: {nice: number; threads: number; failed: number; refused?: string};
 }
 
 /**
@@ -761,6 +769,12 @@ async function inBatches<T>(n: number, batch: number, open: (i: number) => Promi
 
 /** Opens every consumer; `stop()` closes them and reports. */
 export async function startConsumers(opts: ConsumersOptions): Promise<{received(): number; stop(): ConsumersReport}> {
+  // Threads started later (libuv's pool, V8's helpers) inherit the nice value of the thread that starts them.
+  const niceOutcome = opts.nice !== undefined && opts.nice !== 0 ? niceOtherThreads(new Set(), opts.nice) : undefined;
+  const niced =
+    niceOutcome === undefined || opts.nice === undefined
+      ? undefined
+      : {nice: opts.nice, threads: niceOutcome.changed.length, failed: niceOutcome.failed, ...(niceOutcome.refused !== undefined ? {refused: niceOutcome.refused} : {})};
   const fanout = new Fanout();
   const counters = {sseReconnects: 0, errors: 0, wsClosedByNode: 0, malformed: 0};
   const n = opts.accounts.length;
@@ -784,6 +798,7 @@ export async function startConsumers(opts: ConsumersOptions): Promise<{received(
         consumerRssBytes: process.memoryUsage().rss,
         consumerCpuUs: cpu.user + cpu.system,
         consumerUserUs: cpu.user,
+        ...(niced !== undefined ? {niced} : {}),
       };
     },
   };

@@ -10,9 +10,15 @@
  * the node's memory before and after, and committed TPS with subscribers as a ratio of the run
  * without (goal ≥ 0.9).
  *
- *   node dist/native-bench/streams.js [--ws N] [--sse N] [--node-main OTHER/dist/src/cli/main.js] [e2e flags: --payments N --accounts K …]
+ * The consumers and the load generator stand for remote clients, which in a deployment do not
+ * run on the node's cores. Here they share 2 cores with it, so while the load runs their threads
+ * run at nice 10 (--clients-nice N, 0..19; 0 leaves them as started), identically in both runs:
+ * the node gets the cores first, and the report shows whether the niced consumers still kept up.
+ *
+ *   node dist/native-bench/streams.js [--ws N] [--sse N] [--clients-nice N] [--node-main OTHER/dist/src/cli/main.js] [e2e flags: --payments N --accounts K …]
  */
 import {fork, type ChildProcess} from "node:child_process";
+import os from "node:os";
 import {fileURLToPath} from "node:url";
 import {benchAccount, runE2eBench, parseE2eFlags, type E2eResult} from "./e2e.js";
 import {getRecord, pageRecords, sleep} from "./horizon-http.js";
@@ -22,6 +28,7 @@ import {rssBytes} from "./node-process.js";
 import {threadCpu, threadCpuDelta, type ThreadCpu} from "./threads.js";
 import {defaultE2eOptions, type E2eOptions} from "./options.js";
 import {formatNumber, formatRatio, markdownTable, textTable} from "./report.js";
+import {MAX_NICE, niceOtherThreads, type ThreadsNiced} from "../src/util/thread-priority.js";
 import {recordsDigest, type ConsumerCount, type ConsumersOptions, type ConsumersReport} from "./stream-consumers.js";
 
 export interface StreamsBenchOptions {
@@ -32,9 +39,74 @@ export interface StreamsBenchOptions {
   firehoseSse: number;
   /** Sockets opened at once while connecting (a burst of 1,000 handshakes would be its own benchmark). */
   connectConcurrency: number;
+  /** Nice value of the load generator's threads and the consumer process while the load runs (0: as started). */
+  clientsNice: number;
 }
 
-export const defaultStreamsBenchOptions: StreamsBenchOptions = {wsSubscribers: 1000, sseStreams: 200, firehoseWs: 10, firehoseSse: 10, connectConcurrency: 50};
+export const defaultStreamsBenchOptions: StreamsBenchOptions = {wsSubscribers: 1000, sseStreams: 200, firehoseWs: 10, firehoseSse: 10, connectConcurrency: 50, clientsNice: 10};
+
+/** The bench's command line: its own flags, `--node-main`, and the rest for the e2e bench. */
+export interface StreamsBenchArgs {
+  opts: StreamsBenchOptions;
+  nodeMain?: string;
+  /** The flags left for `parseE2eFlags`. */
+  e2eArgs: string[];
+}
+
+/**
+ * Reads --ws, --sse (whole numbers ≥ 0), --clients-nice (a whole number 0..19: a negative value
+ * would need privileges and would put the clients ahead of the node) and --node-main; throws on a
+ * bad value, naming the flag, before anything runs.
+ */
+export function parseStreamsBenchArgs(argv: readonly string[]): StreamsBenchArgs {
+  const args = [...argv];
+  const take = (flag: string): string | undefined => {
+    const at = args.indexOf(flag);
+    if (at < 0) return undefined;
+    const v = args[at + 1];
+    if (v === undefined || v.startsWith("--")) throw new Error(`${flag} needs a value`);
+    args.splice(at, 2);
+    return v;
+  };
+  const whole = (flag: string, max: number): number | undefined => {
+    const raw = take(flag);
+    if (raw === undefined) return undefined;
+    const v = /^\d+$/.test(raw) ? Number(raw) : Number.NaN;
+    if (!Number.isSafeInteger(v) || v > max) throw new Error(`${flag} takes a whole number 0..${max}, got "${raw}"`);
+    return v;
+  };
+  const wsSubscribers = whole("--ws", Number.MAX_SAFE_INTEGER) ?? defaultStreamsBenchOptions.wsSubscribers;
+  const sseStreams = whole("--sse", Number.MAX_SAFE_INTEGER) ?? defaultStreamsBenchOptions.sseStreams;
+  const clientsNice = whole("--clients-nice", MAX_NICE) ?? defaultStreamsBenchOptions.clientsNice;
+  // Another build's node against this bench (A/B runs): its dist/src/cli/main.js.
+  const nodeMain = take("--node-main");
+  return {opts: {...defaultStreamsBenchOptions, wsSubscribers, sseStreams, clientsNice}, ...(nodeMain !== undefined ? {nodeMain} : {}), e2eArgs: args};
+}
+
+/**
+ * Sets the clients' nice value on every thread of this process (the load generator's: main,
+ * libuv's and V8's helpers); undefined when `nice` is 0. Called once the node is running, so the
+ * node, spawned earlier, keeps its own priority.
+ */
+function niceLoadGenerator(nice: number): ThreadsNiced | undefined {
+  return nice === 0 ? undefined : niceOtherThreads(new Set(), nice);
+}
+
+/** What a nicing did, for the report. */
+function nicedText(n: ThreadsNiced | undefined): string {
+  if (n === undefined) return "not set";
+  return n.refused ?? `${n.changed.length} threads${n.failed > 0 ? `, ${n.failed} refused` : ""}`;
+}
+
+/** The nice value of a process's main thread (NaN when it cannot be read). */
+function niceOf(pid: number | undefined): number {
+  if (pid === undefined) return Number.NaN;
+  try {
+    return os.getPriority(pid);
+  } catch {
+    return Number.NaN;
+  }
+}
 
 /** Longest wait for the last payments to be committed and delivered after sending ends. */
 const SETTLE_MS = 120_000;
@@ -149,20 +221,32 @@ async function publishLag(baseUrl: string): Promise<PublishLag> {
 export async function runStreamsBench(e2e: Partial<E2eOptions>, opts: StreamsBenchOptions = defaultStreamsBenchOptions): Promise<{text: string; markdown: string}> {
   const base: E2eOptions = {...defaultE2eOptions, ...e2e};
   let quietThreads = new Map<string, GroupCpu>();
-  const quiet: E2eResult = await runE2eBench({
-    ...base,
-    label: "no subscribers",
-    // Nothing runs beside the load: only the node's threads are read, as in the run with subscribers.
-    async sideLoad(_baseUrl, nodePid) {
-      const from = threadCpu(nodePid);
-      return {
-        stop: async () => {},
-        async afterMeasure() {
-          quietThreads = threadSplit(from, threadCpu(nodePid));
-        },
-      };
-    },
-  });
+  /** The load generator's nicing in each run; restored before the next node is spawned (it would inherit it). */
+  let quietNiced: ThreadsNiced | undefined;
+  let loadedNiced: ThreadsNiced | undefined;
+  const nodeNice = {quiet: Number.NaN, loaded: Number.NaN};
+  let quiet: E2eResult;
+  try {
+    quiet = await runE2eBench({
+      ...base,
+      label: "no subscribers",
+      // Nothing runs beside the load: only the node's threads are read, as in the run with subscribers.
+      async sideLoad(_baseUrl, nodePid) {
+        nodeNice.quiet = niceOf(nodePid);
+        quietNiced = niceLoadGenerator(opts.clientsNice);
+        const from = threadCpu(nodePid);
+        return {
+          stop: async () => {},
+          async afterMeasure() {
+            quietThreads = threadSplit(from, threadCpu(nodePid));
+            quietNiced?.restore();
+          },
+        };
+      },
+    });
+  } finally {
+    quietNiced?.restore();
+  }
   let report: ConsumersReport | undefined;
   let loadedThreads = new Map<string, GroupCpu>();
   /** Payments committed while subscribed, by what a consumer follows ("": all): count and digest. */
@@ -173,43 +257,53 @@ export async function runStreamsBench(e2e: Partial<E2eOptions>, opts: StreamsBen
   let rssSubscribed = Number.NaN;
   let rssAfter = Number.NaN;
   let lag: {meanMs: number; p99Ms: number} = {meanMs: Number.NaN, p99Ms: Number.NaN};
-  const loaded = await runE2eBench({
-    ...base,
-    label: `${opts.wsSubscribers} ws + ${opts.sseStreams} sse subscribers`,
-    async sideLoad(baseUrl, nodePid) {
-      // Every payment after this one is committed while the consumers are subscribed.
-      const from = await newestPayment(baseUrl);
-      rssBefore = rssBytes(nodePid);
-      const consumers = await startConsumerProcess({
-        baseUrl,
-        ws: opts.wsSubscribers,
-        sse: opts.sseStreams,
-        firehoseWs: opts.firehoseWs,
-        firehoseSse: opts.firehoseSse,
-        accounts,
-        connectConcurrency: opts.connectConcurrency,
-      });
-      rssSubscribed = rssBytes(nodePid);
-      const lagBefore = await publishLag(baseUrl);
-      const threadsFrom = threadCpu(nodePid);
-      return {
-        async stop() {
-          // Sending ended: let the last payments commit and reach everyone before counting.
-          settledInTime = await settled(baseUrl);
-          report = await consumers.stop();
-          rssAfter = rssBytes(nodePid);
-          const lagAfter = await publishLag(baseUrl);
-          const count = lagAfter.count - lagBefore.count;
-          lag = {meanMs: count > 0 ? ((lagAfter.sum - lagBefore.sum) / count) * 1000 : Number.NaN, p99Ms: bucketPercentile(lagBefore.buckets, lagAfter.buckets, 99) * 1000};
-        },
-        // Counting what each consumer should have got reads every account's payments: not the load's cost.
-        async afterMeasure() {
-          loadedThreads = threadSplit(threadsFrom, threadCpu(nodePid));
-          for (const c of [...(report?.ws ?? []), ...(report?.sse ?? [])]) if (!expected.has(c.follows)) expected.set(c.follows, await paymentsAfter(baseUrl, from, c.follows));
-        },
-      };
-    },
-  });
+  let loaded: E2eResult;
+  try {
+    loaded = await runE2eBench({
+      ...base,
+      label: `${opts.wsSubscribers} ws + ${opts.sseStreams} sse subscribers`,
+      async sideLoad(baseUrl, nodePid) {
+        // Every payment after this one is committed while the consumers are subscribed.
+        const from = await newestPayment(baseUrl);
+        rssBefore = rssBytes(nodePid);
+        const consumers = await startConsumerProcess({
+          baseUrl,
+          ws: opts.wsSubscribers,
+          sse: opts.sseStreams,
+          firehoseWs: opts.firehoseWs,
+          firehoseSse: opts.firehoseSse,
+          accounts,
+          connectConcurrency: opts.connectConcurrency,
+          nice: opts.clientsNice,
+        });
+        // Subscribed: from here the load generator yields to the node, as in the run without subscribers.
+        nodeNice.loaded = niceOf(nodePid);
+        loadedNiced = niceLoadGenerator(opts.clientsNice);
+        rssSubscribed = rssBytes(nodePid);
+        const lagBefore = await publishLag(baseUrl);
+        const threadsFrom = threadCpu(nodePid);
+        return {
+          async stop() {
+            // Sending ended: let the last payments commit and reach everyone before counting.
+            settledInTime = await settled(baseUrl);
+            report = await consumers.stop();
+            rssAfter = rssBytes(nodePid);
+            const lagAfter = await publishLag(baseUrl);
+            const count = lagAfter.count - lagBefore.count;
+            lag = {meanMs: count > 0 ? ((lagAfter.sum - lagBefore.sum) / count) * 1000 : Number.NaN, p99Ms: bucketPercentile(lagBefore.buckets, lagAfter.buckets, 99) * 1000};
+          },
+          // Counting what each consumer should have got reads every account's payments: not the load's cost.
+          async afterMeasure() {
+            loadedThreads = threadSplit(threadsFrom, threadCpu(nodePid));
+            loadedNiced?.restore();
+            for (const c of [...(report?.ws ?? []), ...(report?.sse ?? [])]) if (!expected.has(c.follows)) expected.set(c.follows, await paymentsAfter(baseUrl, from, c.follows));
+          },
+        };
+      },
+    });
+  } finally {
+    loadedNiced?.restore();
+  }
   const tpsQuiet = quiet.figures?.committedTps ?? Number.NaN;
   const tpsLoaded = loaded.figures?.committedTps ?? Number.NaN;
   const r = report;
@@ -237,6 +331,13 @@ export async function runStreamsBench(e2e: Partial<E2eOptions>, opts: StreamsBen
       `${opts.wsSubscribers} ws (topic payments; ${opts.firehoseWs} unfiltered, the others one account each) + ${opts.sseStreams} sse (${opts.firehoseSse} /payments, the others /accounts/{id}/payments), in their own process`,
     ],
     ["ratio", formatRatio(tpsLoaded / tpsQuiet), "goal ≥ 0.9"],
+    [
+      "clients' nice (--clients-nice)",
+      String(opts.clientsNice),
+      `while the load ran: load generator ${nicedText(quietNiced)} without subscribers, ${nicedText(loadedNiced)} with; consumer process ${
+        r?.niced === undefined ? "not set" : r.niced.refused ?? `${r.niced.threads} threads${r.niced.failed > 0 ? `, ${r.niced.failed} refused` : ""}`
+      }; the node at nice ${nodeNice.quiet} / ${nodeNice.loaded}`,
+    ],
     ["payment records committed while subscribed", formatNumber(expected.get("")?.count ?? Number.NaN), settledInTime ? "counted from /payments after the load settled" : "the load had not settled when counted"],
     ["ws records per subscriber min / max: all payments | one account", r === undefined ? "n/a" : `${minMax(firehose(r.ws))} | ${minMax(oneAccount(r.ws))}`, ""],
     [
@@ -280,21 +381,15 @@ export async function runStreamsBench(e2e: Partial<E2eOptions>, opts: StreamsBen
 }
 
 if (isEntryPoint(import.meta.url)) {
-  const args = process.argv.slice(2);
-  const own = (flag: string): number | undefined => {
-    const at = args.indexOf(flag);
-    if (at < 0) return undefined;
-    const v = Number(args[at + 1]);
-    args.splice(at, 2);
-    if (!Number.isInteger(v) || v < 0) throw new Error(`${flag} takes a whole number ≥ 0`);
-    return v;
-  };
-  // Another build's node against this bench (A/B runs): its dist/src/cli/main.js.
-  const mainAt = args.indexOf("--node-main");
-  const nodeMain = mainAt >= 0 ? args.splice(mainAt, 2)[1] : undefined;
-  const wsSubscribers = own("--ws") ?? defaultStreamsBenchOptions.wsSubscribers;
-  const sseStreams = own("--sse") ?? defaultStreamsBenchOptions.sseStreams;
-  const result = await runStreamsBench({...parseE2eFlags(args), ...(nodeMain !== undefined ? {nodeMain} : {})}, {...defaultStreamsBenchOptions, wsSubscribers, sseStreams});
+  let parsed: StreamsBenchArgs;
+  try {
+    parsed = parseStreamsBenchArgs(process.argv.slice(2));
+  } catch (err) {
+    console.error(err instanceof Error ? err.message : String(err));
+    process.exit(2);
+  }
+  const {opts, nodeMain, e2eArgs} = parsed;
+  const result = await runStreamsBench({...parseE2eFlags(e2eArgs), ...(nodeMain !== undefined ? {nodeMain} : {})}, opts);
   console.log(machineMarkdown(machineInfo()));
   console.log(result.text);
   console.log("\n----- markdown -----\n");
