@@ -12,7 +12,7 @@
 import {xdr} from "@stellar/stellar-base";
 import type {LedgerTxn} from "../ledger/state.js";
 import type {AccountId, Asset, OfferEntry, Price} from "../ledger/types.js";
-import {assetKey, assetsEqual, offerKey} from "../ledger/types.js";
+import {assetKey, offerKey} from "../ledger/types.js";
 import {accountIdXdr, assetXdr} from "../ledger/meta.js";
 import {addBalance} from "../tx/ops/balances.js";
 import {DexError, DexErrorCode} from "./errors.js";
@@ -90,9 +90,6 @@ function crossOffer(ltx: LedgerTxn, offerId: bigint, maxWheatReceive: bigint, ma
   const seller = o.sellerId;
   if (ltx.getAccount(seller) === undefined) {
     throw new DexError(DexErrorCode.InvariantViolation, "offer without its seller account", {offerId: offerId.toString(), seller});
-  }
-  if (assetsEqual(o.selling, o.buying)) {
-    throw new DexError(DexErrorCode.InvariantViolation, "offer buys and sells the same asset", {offerId: offerId.toString()});
   }
   // The seller's two holdings, loaded once: every step below works on these same layer copies.
   const h = loadSellerHoldings(ltx, o);

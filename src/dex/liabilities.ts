@@ -50,17 +50,18 @@ export interface SellerHoldings {
 
 /**
  * Loads the holdings `changeLiabilities` works on, in the order it loads them (buying first: the
- * order entries are first loaded into a layer is the order of the meta's changes).
+ * order entries are first loaded into a layer is the order of the meta's changes). An offer of an
+ * asset for itself is an invariant violation: it has no two holdings.
  */
 export function loadSellerHoldings(ltx: LedgerTxn, offer: OfferEntry): SellerHoldings {
+  if (assetsEqual(offer.selling, offer.buying)) {
+    throw new DexError(DexErrorCode.InvariantViolation, "offer buys and sells the same asset", {offerId: offer.offerId.toString()});
+  }
   const buying = sellerHolding(ltx, offer, offer.buying);
   return {buying, selling: sellerHolding(ltx, offer, offer.selling)};
 }
 
 function changeLiabilities(ltx: LedgerTxn, offer: OfferEntry, sign: 1n | -1n, baseReserve: bigint): void {
-  if (assetsEqual(offer.selling, offer.buying)) {
-    throw new DexError(DexErrorCode.InvariantViolation, "offer buys and sells the same asset", {offerId: offer.offerId.toString()});
-  }
   changeLiabilitiesOn(loadSellerHoldings(ltx, offer), offer, sign, baseReserve);
 }
 

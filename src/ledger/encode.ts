@@ -66,7 +66,7 @@ export class CanonicalWriter {
   }
 
   /**
-   * 0 ≤ x ≤ 2^53 as 8 bytes big-endian, the same bytes as writeBigUInt64BE without its bigint
+   * 0 ≤ x < 2^53 as 8 bytes big-endian, the same bytes as writeBigUInt64BE without its bigint
    * shifts and masks (several bigints allocated per value; every entry hashed has five or more).
    */
   private safeU64(x: number): this {

@@ -53,8 +53,6 @@ import {HeadersRepo} from "./headers-repo.js";
 import {PendingRepo} from "./pending-repo.js";
 import {TxSetsRepo, type StoredTxSet} from "./txsets-repo.js";
 
-/** Tx sets deleted per pruning write (a version-2 set deletes its parts too: a few pages each). */
-const PRUNE_TXSETS = 50;
 import {ScpStateRepo} from "./scp-state-repo.js";
 import {HistoryRepo, OP_INDEX_MAX, accountBounds, accountOpKey, compareKeys, ledgerBounds, type AccountIndexEntry, type CommittedTx, type TxKey, type TxRecord} from "./history-repo.js";
 import {rawFromAccountId} from "../tx/keys.js";
@@ -65,6 +63,9 @@ import {StateIndexes, type AssetTotals} from "./state-indexes.js";
 import {BalanceHistory} from "./balance-history.js";
 import {TradeBuckets, type MinuteBucket} from "./trade-buckets.js";
 import {decodeMeta} from "./meta-codec.js";
+
+/** Tx sets deleted per pruning write (a version-2 set deletes its parts too: a few pages each). */
+const PRUNE_TXSETS = 50;
 
 export type {StoreOptions, AccountIndexEntry, CommittedTx, StoredTxSet};
 

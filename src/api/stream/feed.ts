@@ -225,6 +225,12 @@ function frameOf(token: string | undefined, json: () => string): () => Buffer {
   return () => (bytes ??= Buffer.from(eventFrame(token, json())));
 }
 
+/** A record already written as its GET JSON (`operationJson`), with its paging token. */
+interface Written {
+  readonly token: string;
+  readonly text: string;
+}
+
 /**
  * A record of a topic. The records of a ledger are many (one per payment, effect, …) and live
  * while the feed keeps the ledger: each kind is a class (one shape, fields set once in the
@@ -236,12 +242,6 @@ function frameOf(token: string | undefined, json: () => string): () => Buffer {
  * streams bench's profile showed its garbage collection as the largest cost subscribers add.
  * `record` parses the text again for the rare reader that needs the object.
  */
-/** A record already written as its GET JSON (`operationJson`), with its paging token. */
-interface Written {
-  readonly token: string;
-  readonly text: string;
-}
-
 class Rec<R extends {paging_token: string}> implements FeedRecord<R> {
   readonly token: string;
   readonly json: string;
