@@ -225,10 +225,57 @@ function frameOf(token: string | undefined, json: () => string): () => Buffer {
   return () => (bytes ??= Buffer.from(eventFrame(token, json())));
 }
 
-/** A record already written as its GET JSON (`operationJson`), with its paging token. */
-interface Written {
-  readonly token: string;
-  readonly text: string;
+const ID_PREFIX = "id: ";
+const DATA_PREFIX = "\ndata: ";
+const EVENT_END = "\n\n";
+
+/**
+ * A topic list's records as their SSE events (`eventFrame` of each), back to back in one buffer,
+ * with where each starts (`offsets[i]`) and the end (`offsets[length]`). The buffer's memory is
+ * outside V8's heap: a ledger kept for the resume window holds its records' bytes here rather
+ * than as one JSON string per record, which every scavenge copied until it was promoted (the
+ * largest part of the garbage collection subscribers added). A record's JSON is a slice of its
+ * event: after `id: <token>\ndata: `, before the closing blank line.
+ */
+export class EventPack {
+  constructor(
+    readonly bytes: Buffer,
+    readonly offsets: Uint32Array,
+  ) {}
+}
+
+/**
+ * Packs the records' texts (`texts[i]` the JSON of `recs[i]`) into one `EventPack` and points
+ * each record at its event. The texts are not kept: they die young.
+ */
+function packRecords(recs: readonly Rec<{paging_token: string}>[], texts: readonly string[]): void {
+  const n = recs.length;
+  if (n === 0) return;
+  const offsets = new Uint32Array(n + 1);
+  let size = 0;
+  for (let i = 0; i < n; i++) {
+    offsets[i] = size;
+    // Tokens are ASCII digits and "-"; the JSON may hold any text (a memo), so it is measured.
+    size += ID_PREFIX.length + recs[i]!.token.length + DATA_PREFIX.length + Buffer.byteLength(texts[i]!, "utf8") + EVENT_END.length;
+  }
+  offsets[n] = size;
+  const bytes = Buffer.allocUnsafeSlow(size);
+  let at = 0;
+  for (let i = 0; i < n; i++) {
+    at += bytes.write(ID_PREFIX, at, "latin1");
+    at += bytes.write(recs[i]!.token, at, "latin1");
+    at += bytes.write(DATA_PREFIX, at, "latin1");
+    at += bytes.write(texts[i]!, at, "utf8");
+    at += bytes.write(EVENT_END, at, "latin1");
+  }
+  const pack = new EventPack(bytes, offsets);
+  for (let i = 0; i < n; i++) recs[i]!.place(pack, i);
+}
+
+/** Packs records made from their objects (the JSON text is `JSON.stringify` of each). */
+function packObjects<X extends Rec<{paging_token: string}>>(recs: X[], objects: readonly object[]): X[] {
+  packRecords(recs, objects.map((o) => JSON.stringify(o)));
+  return recs;
 }
 
 /**
@@ -237,47 +284,100 @@ interface Written {
  * constructor, methods on the prototype) rather than an object literal spread from another with
  * closures of its own, which allocated several objects per record and left V8 slow shapes.
  *
- * Only the JSON text is kept: the record object it was written from (a dozen objects and strings
- * per record) dies young instead of living in the old generation for the kept ledgers, where the
- * streams bench's profile showed its garbage collection as the largest cost subscribers add.
- * `record` parses the text again for the rare reader that needs the object.
+ * The record's JSON lives only as bytes in its list's `EventPack` (see there); `json` and
+ * `record` decode it again for the rare reader that needs a string or the object, while the
+ * streams copy (or share) the bytes.
  */
 class Rec<R extends {paging_token: string}> implements FeedRecord<R> {
-  readonly token: string;
-  readonly json: string;
-  private bytes: Buffer | undefined = undefined;
+  private pack: EventPack | undefined = undefined;
+  private index = 0;
 
   constructor(
-    source: R | Written,
+    readonly token: string,
     readonly ledger: number,
-  ) {
-    if ("paging_token" in source) {
-      this.token = source.paging_token;
-      this.json = JSON.stringify(source);
-    } else {
-      this.token = source.token;
-      this.json = source.text;
-    }
+  ) {}
+
+  /** Called once by `packRecords`. */
+  place(pack: EventPack, index: number): void {
+    this.pack = pack;
+    this.index = index;
+  }
+
+  private packed(): EventPack {
+    if (this.pack === undefined) throw new Error(`feed record ${this.token} was not packed`);
+    return this.pack;
+  }
+
+  /** Where the record's JSON starts in its pack. */
+  private jsonStart(pack: EventPack): number {
+    return pack.offsets[this.index]! + ID_PREFIX.length + this.token.length + DATA_PREFIX.length;
+  }
+
+  get json(): string {
+    const pack = this.packed();
+    return pack.bytes.toString("utf8", this.jsonStart(pack), pack.offsets[this.index + 1]! - EVENT_END.length);
   }
 
   get record(): R {
     return JSON.parse(this.json) as R;
   }
 
-  frame(): Buffer {
-    return (this.bytes ??= Buffer.from(eventFrame(this.token, this.json)));
+  get jsonByteLength(): number {
+    const pack = this.packed();
+    return pack.offsets[this.index + 1]! - EVENT_END.length - this.jsonStart(pack);
   }
+
+  copyJson(target: Buffer, at: number): number {
+    const pack = this.packed();
+    return pack.bytes.copy(target, at, this.jsonStart(pack), pack.offsets[this.index + 1]! - EVENT_END.length);
+  }
+
+  get eventByteLength(): number {
+    const pack = this.packed();
+    return pack.offsets[this.index + 1]! - pack.offsets[this.index]!;
+  }
+
+  copyEvent(target: Buffer, at: number): number {
+    const pack = this.packed();
+    return pack.bytes.copy(target, at, pack.offsets[this.index]!, pack.offsets[this.index + 1]!);
+  }
+
+  /** The record's event: a view into its pack (no copy). */
+  frame(): Buffer {
+    const pack = this.packed();
+    return pack.bytes.subarray(pack.offsets[this.index]!, pack.offsets[this.index + 1]!);
+  }
+
+  /** The events of `items[from..to)` as one view when they are consecutive records of one pack, else undefined. */
+  static run(items: readonly unknown[], from: number, to: number): Buffer | undefined {
+    const first = items[from];
+    if (!(first instanceof Rec) || first.pack === undefined) return undefined;
+    const pack = first.pack;
+    for (let i = from + 1; i < to; i++) {
+      const r = items[i];
+      if (!(r instanceof Rec) || r.pack !== pack || r.index !== first.index + (i - from)) return undefined;
+    }
+    return pack.bytes.subarray(pack.offsets[first.index]!, pack.offsets[first.index + (to - from)]!);
+  }
+}
+
+/**
+ * The SSE events of `items[from..to)` as one view of their list's pack when they are
+ * consecutive records of it (a whole topic list, or a run of it): no copy. Undefined otherwise.
+ */
+export function packedRun(items: readonly unknown[], from: number, to: number): Buffer | undefined {
+  return Rec.run(items, from, to);
 }
 
 class TxRec extends Rec<TransactionRecord> implements TransactionFeedRecord {
   constructor(
-    record: TransactionRecord,
+    token: string,
     ledger: number,
     readonly txHash: string,
     readonly successful: boolean,
     readonly accounts: ReadonlySet<AccountId>,
   ) {
-    super(record, ledger);
+    super(token, ledger);
   }
 }
 
@@ -286,9 +386,8 @@ class OpRec extends Rec<OperationRecord> implements OperationFeedRecord {
   private joinedBytes: Buffer | undefined = undefined;
 
   constructor(
-    record: Written,
-    ledger: number,
     readonly opId: string,
+    ledger: number,
     readonly txHash: string,
     readonly transactionSuccessful: boolean,
     readonly payment: boolean,
@@ -296,7 +395,7 @@ class OpRec extends Rec<OperationRecord> implements OperationFeedRecord {
     /** The JSON of the ledger's transaction records by hash, made on first use by any of its operations. */
     private readonly txOf: (hash: string) => string | undefined,
   ) {
-    super(record, ledger);
+    super(opId, ledger);
   }
 
   /**
@@ -318,19 +417,19 @@ class OpRec extends Rec<OperationRecord> implements OperationFeedRecord {
 
 class EffectRec extends Rec<EffectRecord> implements EffectFeedRecord {
   constructor(
-    record: EffectRecord,
+    token: string,
     ledger: number,
     readonly opId: string,
     readonly txHash: string,
     readonly accounts: ReadonlySet<AccountId>,
   ) {
-    super(record, ledger);
+    super(token, ledger);
   }
 }
 
 class OfferRec extends Rec<OfferRecord> implements OfferFeedRecord {
   constructor(
-    record: OfferRecord,
+    token: string,
     ledger: number,
     readonly offerId: bigint,
     readonly seller: AccountId,
@@ -338,7 +437,7 @@ class OfferRec extends Rec<OfferRecord> implements OfferFeedRecord {
     readonly buying: AssetKey,
     readonly created: boolean,
   ) {
-    super(record, ledger);
+    super(token, ledger);
   }
 }
 
@@ -349,10 +448,11 @@ class TradeRec extends Rec<TradeRecord> implements TradeFeedRecord {
   private readonly byBase = new Map<AssetKey, {record: TradeRecord; json: string; frame(): Buffer}>();
 
   constructor(
+    token: string,
     readonly row: TradeRow,
     private readonly base: string,
   ) {
-    super(tradeRecord(orientTrade(row), base), row.ledger);
+    super(token, row.ledger);
     this.accounts = new Set([row.maker, row.taker]);
     const offerIds = new Set<string>([row.makerOfferId.toString()]);
     if ((row.takerOfferId & (1n << 62n)) === 0n) offerIds.add(row.takerOfferId.toString());
@@ -392,13 +492,22 @@ class Topics implements LedgerTopics {
   ) {}
 
   get ledgers(): FeedRecord<LedgerRecord>[] {
-    return (this.ledgerList ??= [new Rec(ledgerRecord(this.data.input.header, this.base), this.data.seq)]);
+    if (this.ledgerList === undefined) {
+      const record = ledgerRecord(this.data.input.header, this.base);
+      this.ledgerList = packObjects([new Rec<LedgerRecord>(record.paging_token, this.data.seq)], [record]);
+    }
+    return this.ledgerList;
   }
 
   get transactions(): TransactionFeedRecord[] {
     if (this.txList === undefined) {
       const parts = this.data.participants.txs;
-      this.txList = this.data.txs.map((tx) => new TxRec(transactionRecord(tx, this.base), tx.ledger, tx.hash, tx.successful, parts.get(tx.index) ?? NO_ACCOUNTS));
+      const txs = this.data.txs;
+      const records = txs.map((tx) => transactionRecord(tx, this.base));
+      this.txList = packObjects(
+        txs.map((tx, i) => new TxRec(records[i]!.paging_token, tx.ledger, tx.hash, tx.successful, parts.get(tx.index) ?? NO_ACCOUNTS)),
+        records,
+      );
     }
     return this.txList;
   }
@@ -412,9 +521,16 @@ class Topics implements LedgerTopics {
         if (txRecords.size === 0) for (const t of this.transactions) txRecords.set(t.txHash, t.json);
         return txRecords.get(hash);
       };
-      this.opList = this.data.ops.map(
-        (op) => new OpRec({token: op.id, text: operationJson(op, this.base)}, op.ledger, op.id, op.txHash, op.transactionSuccessful, payments.has(op.id), parts.get(op.id) ?? NO_ACCOUNTS, txOf),
-      );
+      const ops = this.data.ops;
+      const texts = new Array<string>(ops.length);
+      const list = new Array<OpRec>(ops.length);
+      for (let i = 0; i < ops.length; i++) {
+        const op = ops[i]!;
+        texts[i] = operationJson(op, this.base);
+        list[i] = new OpRec(op.id, op.ledger, op.txHash, op.transactionSuccessful, payments.has(op.id), parts.get(op.id) ?? NO_ACCOUNTS, txOf);
+      }
+      packRecords(list, texts);
+      this.opList = list;
     }
     return this.opList;
   }
@@ -428,7 +544,8 @@ class Topics implements LedgerTopics {
       const parts = this.data.participants.ops;
       const txs = new Map<string, StoredTx>();
       for (const tx of this.data.txs) txs.set(tx.hash, tx);
-      const out: EffectFeedRecord[] = [];
+      const out: EffectRec[] = [];
+      const records: EffectRecord[] = [];
       let outcomeHash = "";
       let outcome: ReturnType<typeof txOutcomeXdr> | null = null;
       for (const op of this.data.ops) {
@@ -441,17 +558,24 @@ class Topics implements LedgerTopics {
         if (outcome === null) continue;
         const opAccounts = parts.get(op.id) ?? NO_ACCOUNTS;
         for (const e of operationEffects(op, outcome)) {
-          out.push(new EffectRec(effectRecord(op, e, this.base), op.ledger, op.id, op.txHash, opAccounts.has(e.account) ? new Set([e.account]) : NO_ACCOUNTS));
+          const record = effectRecord(op, e, this.base);
+          records.push(record);
+          out.push(new EffectRec(record.paging_token, op.ledger, op.id, op.txHash, opAccounts.has(e.account) ? new Set([e.account]) : NO_ACCOUNTS));
         }
       }
-      this.effectList = out;
+      this.effectList = packObjects(out, records);
     }
     return this.effectList;
   }
 
   get trades(): TradeFeedRecord[] {
     if (this.tradeList === undefined) {
-      this.tradeList = this.data.trades.map((row) => new TradeRec(row, this.base));
+      const rows = this.data.trades;
+      const records = rows.map((row) => tradeRecord(orientTrade(row), this.base));
+      this.tradeList = packObjects(
+        rows.map((row, i) => new TradeRec(records[i]!.paging_token, row, this.base)),
+        records,
+      );
     }
     return this.tradeList;
   }
@@ -459,16 +583,17 @@ class Topics implements LedgerTopics {
   get offers(): OfferFeedRecord[] {
     if (this.offerList === undefined) {
       const ids = [...this.data.changed.offers].map((s) => BigInt(s)).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-      const out: OfferFeedRecord[] = [];
+      const out: OfferRec[] = [];
+      const records: OfferRecord[] = [];
       for (const id of ids) {
         const offer = this.reader.offer(id);
         if (offer === undefined) continue;
         const closedAt = this.reader.header(offer.lastModifiedLedger)?.closeTime ?? null;
-        out.push(
-          new OfferRec(offerRecord(offer, closedAt, this.base), this.data.seq, id, offer.sellerId, assetKey(offer.selling), assetKey(offer.buying), this.data.createdOffers.has(id.toString())),
-        );
+        const record = offerRecord(offer, closedAt, this.base);
+        records.push(record);
+        out.push(new OfferRec(record.paging_token, this.data.seq, id, offer.sellerId, assetKey(offer.selling), assetKey(offer.buying), this.data.createdOffers.has(id.toString())));
       }
-      this.offerList = out;
+      this.offerList = packObjects(out, records);
     }
     return this.offerList;
   }

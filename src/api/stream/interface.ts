@@ -25,11 +25,17 @@ export interface FeedRecord<R> {
   /** Horizon's paging token, the SSE `id:` of the record. */
   readonly token: string;
   readonly record: R;
-  /** `JSON.stringify(record)`, byte-identical to the record inside a GET answer. */
+  /** `JSON.stringify(record)`, byte-identical to the record inside a GET answer (kept as bytes, decoded on each read). */
   readonly json: string;
   readonly ledger: number;
-  /** The record's SSE event (`id:` + `data:` lines), encoded on first use and shared by every stream that sends it. */
+  /** The record's SSE event (`id:` + `data:` lines): a view of the bytes every stream that sends it shares. */
   frame(): Buffer;
+  /** The UTF-8 length of `json`, and a copy of those bytes into `target` at `at` (returns the bytes written): no string made. */
+  readonly jsonByteLength: number;
+  copyJson(target: Buffer, at: number): number;
+  /** The same for the record's SSE event. */
+  readonly eventByteLength: number;
+  copyEvent(target: Buffer, at: number): number;
 }
 
 export interface TransactionFeedRecord extends FeedRecord<TransactionRecord> {

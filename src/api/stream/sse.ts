@@ -23,6 +23,7 @@ import {SseConnection, eventFrame, SSE_HEARTBEAT, type CloseReason} from "./conn
 import type {EventFeed, LedgerEvent} from "./interface.js";
 import type {Metrics} from "../../metrics/metrics.js";
 import {resolveSseOptions, type SseOptions} from "./options.js";
+import {packedRun} from "./feed.js";
 import {streamPlan, type ObjectStreamPlan, type OfferStreamPlan, type PageStreamPlan, type StreamItem, type StreamPlan} from "./plans.js";
 
 /** A busy worker pool frees up within a few query times (ms); 5 tries 100 ms apart outlast a burst. */
@@ -75,17 +76,20 @@ export interface Packed {
   offsets: number[];
 }
 
-/** Per selected list (a ledger's topic or per-account list, kept with the ledger's event): its events in one buffer. */
+/** Per selected list (a per-account list, or a filtered one, kept with the ledger's event): its events in one buffer. */
 const packedLists = new WeakMap<readonly StreamItem[], Packed>();
 
 /**
- * The events of `items[from..to)` as one buffer. A single event is the record's own shared
- * buffer; a run of several is a view into the list's events packed once (the first stream to
- * need them packs them), so streams sending the same records share the same bytes, copied
- * neither per stream nor per ledger.
+ * The events of `items[from..to)` as one buffer. A single event is the record's own bytes; a run
+ * of consecutive records of a topic list is a view into the list's pack (`packedRun`: a whole
+ * topic, as the unfiltered streams take it, is never copied); any other run is a view into the
+ * list's events packed once (the first stream to need them packs them), so streams sending the
+ * same records share the same bytes, copied neither per stream nor per ledger.
  */
 function eventBytes(items: readonly StreamItem[], from: number, to: number): Buffer {
   if (to - from === 1) return items[from]!.frame();
+  const run = packedRun(items, from, to);
+  if (run !== undefined) return run;
   let packed = packedLists.get(items);
   if (packed === undefined) {
     packed = packEvents(items);
@@ -98,10 +102,22 @@ const ID_PREFIX = "id: ";
 const DATA_PREFIX = "\ndata: ";
 const EVENT_END = "\n\n";
 
+/** An item whose event is already encoded (a feed record): its bytes are copied, not encoded again. */
+interface EncodedEvent {
+  readonly eventByteLength: number;
+  copyEvent(target: Buffer, at: number): number;
+}
+
+function encoded(item: StreamItem): EncodedEvent | undefined {
+  const e = item as Partial<EncodedEvent>;
+  return typeof e.copyEvent === "function" ? (e as EncodedEvent) : undefined;
+}
+
 /**
  * A list's SSE events (`eventFrame` of each record) written straight into one buffer: no buffer
  * per record kept beside the packed one (a ledger of 3,000 payments held both for the kept
- * ledgers, twice its events' bytes in external memory).
+ * ledgers, twice its events' bytes in external memory). A feed record's event is copied from its
+ * topic's pack; any other item's is encoded from its text.
  */
 export function packEvents(items: readonly StreamItem[]): Packed {
   const offsets = new Array<number>(items.length + 1);
@@ -109,13 +125,19 @@ export function packEvents(items: readonly StreamItem[]): Packed {
   for (let i = 0; i < items.length; i++) {
     offsets[i] = size;
     const it = items[i]!;
+    const enc = encoded(it);
     // Tokens are ASCII digits and "-"; the JSON may hold any text (a memo), so it is measured.
-    size += ID_PREFIX.length + it.token.length + DATA_PREFIX.length + Buffer.byteLength(it.json, "utf8") + EVENT_END.length;
+    size += enc !== undefined ? enc.eventByteLength : ID_PREFIX.length + it.token.length + DATA_PREFIX.length + Buffer.byteLength(it.json, "utf8") + EVENT_END.length;
   }
   offsets[items.length] = size;
   const bytes = Buffer.allocUnsafe(size);
   let at = 0;
   for (const it of items) {
+    const enc = encoded(it);
+    if (enc !== undefined) {
+      at += enc.copyEvent(bytes, at);
+      continue;
+    }
     at += bytes.write(ID_PREFIX, at, "latin1");
     at += bytes.write(it.token, at, "latin1");
     at += bytes.write(DATA_PREFIX, at, "latin1");

@@ -20,6 +20,9 @@ export const BOOK_LEVELS = 20;
 export interface StreamItem {
   readonly token: string;
   readonly json: string;
+  /** A feed record's JSON is bytes already (its topic's pack): their length and a copy of them, with no string made. */
+  readonly jsonByteLength?: number;
+  copyJson?(target: Buffer, at: number): number;
 }
 
 /** What /ws needs of the API to read history as the routes do. */
@@ -89,15 +92,16 @@ export function recordsFrameBytes(sub: Subscription, ledger: number | null, item
   const head = recordsHead(sub, ledger, items);
   // A text of n UTF-16 units is at most 3n bytes of UTF-8 (a memo may hold any character): room
   // for that, so nothing is measured before it is written.
-  let units = head.length + items.length - 1 + 2;
-  for (const it of items) units += it.json.length;
-  const size = 3 * units;
+  // A feed record's bytes are copied from its topic's pack (their length is known).
+  let size = 3 * head.length + items.length - 1 + 2;
+  for (const it of items) size += it.copyJson !== undefined ? it.jsonByteLength! : 3 * it.json.length;
   if (size > scratch.length) scratch = Buffer.allocUnsafe(Math.max(size, scratch.length * 2));
   const out = scratch;
   let at = out.write(head, 0, "utf8");
   for (let i = 0; i < items.length; i++) {
     if (i > 0) out[at++] = 0x2c;
-    at += out.write(items[i]!.json, at, "utf8");
+    const it = items[i]!;
+    at += it.copyJson !== undefined ? it.copyJson(out, at) : out.write(it.json, at, "utf8");
   }
   out[at++] = 0x5d;
   out[at++] = 0x7d;
