@@ -61,8 +61,16 @@ export class WsHub implements WsEndpoint {
   private readonly sockets = new Set<Socket>();
   /** Subscriptions per channel (with one of them to read the filters), so a ledger builds frames only for channels someone listens on. */
   private readonly channels = new Map<string, {count: number; sub: Subscription}>();
-  /** The last ledger the feed published (or readable at start): history up to it is replayed, later ones arrive live. */
+  /**
+   * The last ledger the feed published (or readable at start). A channel's history is replayed up
+   * to `boundFor(channel)`, which trails it while the channel's frame of a ledger is yet to go
+   * out; later ledgers arrive live.
+   */
   private lastLedger: number;
+  /** Ledgers received and not yet fanned out to every channel, oldest first. */
+  private readonly fanOutQueue: LedgerEvent[] = [];
+  /** The ledger being fanned out: the channels listened on when it started, how many were done, and when it arrived. */
+  private fanOut: {e: LedgerEvent; channels: string[]; next: number; position: Map<string, number>; arrived: number} | null = null;
   private api: ApiAccess | null = null;
   private nextId = 1;
   private checkTimer: NodeJS.Timeout | null = null;
@@ -119,6 +127,7 @@ export class WsHub implements WsEndpoint {
         this.countConnections();
       },
     });
+    if (!Number.isInteger(this.opts.fanOutSliceChannels) || this.opts.fanOutSliceChannels < 1) throw new RangeError("fanOutSliceChannels must be a whole number ≥ 1");
     this.checkTimer = setInterval(() => this.closeSlowConsumers(), this.opts.checkIntervalMs);
     this.checkTimer.unref();
   }
@@ -128,6 +137,8 @@ export class WsHub implements WsEndpoint {
     this.checkTimer = null;
     for (const ws of [...this.sockets]) this.end(ws, WsCloseCode.GOING_AWAY, "server stopping");
     this.app = null;
+    this.fanOutQueue.length = 0;
+    this.fanOut = null;
   }
 
   get connections(): number {
@@ -138,24 +149,80 @@ export class WsHub implements WsEndpoint {
     this.modules.metrics.streamSubscribers.set({transport: "ws"}, this.sockets.size);
   }
 
-  /** Each listened channel's records of the ledger, serialised once and published. */
+  /**
+   * Queues the ledger for its fan-out: each listened channel's records of the ledger, serialised
+   * once and published, `fanOutSliceChannels` channels per event-loop turn, one ledger after the
+   * other.
+   */
   private onLedger(e: LedgerEvent): void {
     this.lastLedger = e.ledger;
-    const api = this.api;
-    if (api === null || this.channels.size === 0) return;
-    const t0 = performance.now();
-    let topics;
+    // With nobody listening and nothing in flight, nobody can need the ledger live (a subscription joining later replays it).
+    if (this.api === null || (this.channels.size === 0 && this.fanOut === null)) return;
+    this.fanOutQueue.push(e);
+    if (this.fanOut === null) this.startFanOut();
+  }
+
+  private startFanOut(): void {
+    const e = this.fanOutQueue.shift();
+    if (e === undefined || this.api === null) {
+      this.fanOut = null;
+      return;
+    }
+    const channels: string[] = [];
+    const position = new Map<string, number>();
     for (const [channel, {sub}] of this.channels) {
       if (sub.topic === "metrics") continue;
+      position.set(channel, channels.length);
+      channels.push(channel);
+    }
+    this.fanOut = {e, channels, next: 0, position, arrived: performance.now()};
+    this.fanOutSlice();
+  }
+
+  /** Publishes the next slice of the current ledger's channels; the rest (and the next ledger) on later turns. */
+  private fanOutSlice(): void {
+    const f = this.fanOut;
+    const api = this.api;
+    if (f === null || api === null) return;
+    const end = Math.min(f.channels.length, f.next + this.opts.fanOutSliceChannels);
+    let topics;
+    for (; f.next < end; f.next++) {
+      const channel = f.channels[f.next]!;
+      // A channel nobody listens on any more (or whose subscribers left and came back: the one now there) is read live.
+      const c = this.channels.get(channel);
+      if (c === undefined) continue;
+      const sub = c.sub;
       if (sub.topic === "order_book") {
-        if (bookTouched(e, sub)) this.publish(channel, bookFrame(api, sub, e.ledger));
+        if (bookTouched(f.e, sub)) this.publish(channel, bookFrame(api, sub, f.e.ledger));
         continue;
       }
-      topics ??= e.topicsFor(api.base());
+      topics ??= f.e.topicsFor(api.base());
       const items = selectItems(topics, sub);
-      if (items.length > 0) this.publish(channel, recordsFrameBytes(sub, e.ledger, items));
+      if (items.length > 0) this.publish(channel, recordsFrameBytes(sub, f.e.ledger, items));
     }
-    this.modules.metrics.streamLagSeconds.observe((performance.now() - t0) / 1000);
+    if (f.next < f.channels.length) {
+      setImmediate(() => this.fanOutSlice());
+      return;
+    }
+    this.modules.metrics.streamLagSeconds.observe((performance.now() - f.arrived) / 1000);
+    if (this.fanOutQueue.length === 0) {
+      this.fanOut = null;
+      return;
+    }
+    setImmediate(() => this.startFanOut());
+  }
+
+  /**
+   * The last ledger whose records `channel` has been sent (or, for a channel no fan-out will
+   * reach, would have been): what a subscription joining it now must replay up to. A ledger being
+   * fanned out counts once the channel's turn is past, or when the channel was not listened on as
+   * it started; a queued ledger reaches every channel listened on when its fan-out starts.
+   */
+  private boundFor(channel: string): number {
+    const f = this.fanOut;
+    if (f === null) return this.lastLedger;
+    const at = f.position.get(channel);
+    return at !== undefined && at >= f.next ? f.e.ledger - 1 : f.e.ledger;
   }
 
   /** One serialised frame to every subscriber of `channel` (uWS copies it in the call), then a check of the send buffers. */
@@ -245,7 +312,7 @@ export class WsHub implements WsEndpoint {
     if (sub.topic === "metrics" && this.modules.metricsSource === undefined) return refuse("this node publishes no metrics");
     if (sub.topic !== "metrics" && (this.modules.feed === undefined || this.api === null)) return refuse("this node streams no ledger events");
     data.subs.set(sub.id, sub);
-    this.send(ws, {type: "subscribed", id: sub.id, topic: sub.topic, channel: sub.channel, ledger: this.lastLedger});
+    this.send(ws, {type: "subscribed", id: sub.id, topic: sub.topic, channel: sub.channel, ledger: this.boundFor(sub.channel)});
     if (sub.topic === "order_book") {
       // As Horizon's stream, the book as it stands first, then again whenever a ledger changes it.
       ws.send(bookFrame(this.api!, sub, this.lastLedger), false);
@@ -271,8 +338,11 @@ export class WsHub implements WsEndpoint {
     if (parseToid(head!) === undefined || (order !== undefined && ((sub.topic !== "effects" && sub.topic !== "trades") || order.length > 10))) return undefined;
     const events = this.modules.feed?.since?.(ledgerOfToken(cursor));
     if (events === undefined || this.api === null) return undefined;
+    const bound = this.boundFor(sub.channel);
     const out: StreamItem[] = [];
     for (const e of events) {
+      // Later ledgers reach the channel live.
+      if (e.ledger > bound) break;
       for (const item of selectItems(e.topicsFor(this.api.base()), sub)) {
         if (compareTokens(item.token, cursor) <= 0) continue;
         out.push(item);
@@ -331,7 +401,7 @@ export class WsHub implements WsEndpoint {
           if (ws.getBufferedAmount() > this.opts.slowConsumerBytes / 2) await new Promise<void>((resolve) => data.drainWaiters.push(resolve));
           continue;
         }
-        const bound = this.lastLedger;
+        const bound = this.boundFor(sub.channel);
         const page = await replayPage(api, sub, cursor, this.opts.replayPageSize, bound);
         if (!live()) return;
         if (page.items.length > 0) {
@@ -339,7 +409,7 @@ export class WsHub implements WsEndpoint {
           this.modules.metrics.wsMessagesSent.inc();
           cursor = page.items[page.items.length - 1]!.token;
         }
-        if (page.done && bound === this.lastLedger) break;
+        if (page.done && bound === this.boundFor(sub.channel)) break;
         if (ws.getBufferedAmount() > this.opts.slowConsumerBytes / 2) await new Promise<void>((resolve) => data.drainWaiters.push(resolve));
       }
     } catch (err) {
@@ -349,7 +419,7 @@ export class WsHub implements WsEndpoint {
       data.subs.delete(sub.id);
       return;
     }
-    this.send(ws, {type: "caught_up", id: sub.id, channel: sub.channel, cursor, ledger: this.lastLedger});
+    this.send(ws, {type: "caught_up", id: sub.id, channel: sub.channel, cursor, ledger: this.boundFor(sub.channel)});
     this.listen(ws, sub);
   }
 }

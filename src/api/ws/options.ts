@@ -25,6 +25,13 @@ export interface WsOptions {
    * 8,000 payments), hence once a second.
    */
   checkIntervalMs: number;
+  /**
+   * Channels published per event-loop turn when a ledger is fanned out. A ledger with 1,000
+   * listened channels is a socket write per subscriber: in one turn that held the main thread for
+   * its whole fan-out right after the close, while submissions and HTTP requests waited. In
+   * slices, they run between them; each channel still gets its ledgers whole and in order.
+   */
+  fanOutSliceChannels: number;
 }
 
 export const defaultWsOptions: WsOptions = {
@@ -36,4 +43,5 @@ export const defaultWsOptions: WsOptions = {
   maxSubscriptionsPerSocket: 64,
   replayPageSize: 200,
   checkIntervalMs: 1000,
+  fanOutSliceChannels: 100,
 };
