@@ -59,6 +59,8 @@ Flags (start):
                          run, -20..19 (default 0)
   --no-friendbot         do not serve /friendbot
   --check-invariants     check coin conservation after every ledger
+  --close-slice-ms N     longest slice of a ledger's apply before HTTP, admission and consensus
+                         get a turn (default 4; 0 = the whole apply in one turn)
   --log-level LEVEL      pino level (default info)
   --history-retention N  ledgers of transaction history to keep; older transactions and
                          operations are pruned in the background (default 0 = keep all)
@@ -109,6 +111,7 @@ const FLAGS = {
   "uv-pool-nice": {type: "string"},
   "no-friendbot": {type: "boolean"},
   "check-invariants": {type: "boolean"},
+  "close-slice-ms": {type: "string"},
   "log-level": {type: "string"},
   "history-retention": {type: "string"},
   "entry-cache": {type: "string"},
@@ -179,6 +182,7 @@ async function main(argv: string[]): Promise<number> {
           uvPoolNice: niceFlag(values["uv-pool-nice"], "uv-pool-nice") ?? file?.uvPoolNice ?? defaultNodeOptions.uvPoolNice,
           friendbot: values["no-friendbot"] ? false : (file?.friendbot ?? true),
           checkInvariants: values["check-invariants"] ?? false,
+          closeSliceMs: intFlag(values["close-slice-ms"], "close-slice-ms", 0, 1000) ?? file?.closeSliceMs ?? defaultNodeOptions.closeSliceMs,
           logLevel: values["log-level"] ?? file?.logLevel ?? defaultNodeOptions.logLevel,
           historyRetention: intFlag(values["history-retention"], "history-retention", 0, 2 ** 32 - 1) ?? file?.historyRetention ?? defaultNodeOptions.historyRetention,
           entryCacheEntries: intFlag(values["entry-cache"], "entry-cache", 0, 100_000_000) ?? file?.entryCacheEntries ?? defaultNodeOptions.entryCacheEntries,

@@ -61,7 +61,7 @@ export class Herder implements TxSubmitter, FeeStatsSource, ConsensusHost {
     this.events = new LedgerEvents(modules.log);
     this.admission = new TxAdmission(this.opts, modules);
     this.ledgers = new LedgerManager(
-      {checkInvariants: this.opts.checkInvariants},
+      {checkInvariants: this.opts.checkInvariants, closeSliceMs: this.opts.closeSliceMs},
       {...modules, events: this.events, txSets: (h) => this.txSets.get(h)},
     );
     // Subscribed first: submitters are settled and the queue trimmed before any other listener runs.

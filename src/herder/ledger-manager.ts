@@ -1,7 +1,14 @@
 /**
  * The ledger manager: the one place ledgers are applied. A ledger (from consensus or replayed by
- * catch-up) is closed (`closeLedger`, synchronous and deterministic), committed in one LMDB
- * write together with its tx set, and announced on `LedgerEvents` once durable.
+ * catch-up) is closed (`closeLedgerSteps`, deterministic), committed in one LMDB write together
+ * with its tx set, and announced on `LedgerEvents` once durable.
+ *
+ * The close runs in slices of about `closeSliceMs` with the event loop running in between
+ * (setImmediate): a ledger of a few thousand txs takes hundreds of ms to apply, and in one turn
+ * it would hold back every HTTP request, admission, verify hand-off and SCP message meanwhile,
+ * leaving the other core idle. Between slices the close's changes live only in its private
+ * LedgerTxn; everyone else reads the last committed ledger, as during the commit's own async
+ * window, and `closing` is true from the first slice to the durable commit.
  *
  * Externalized values are queued by slot and drained on a later turn of the event loop
  * (setImmediate), never inside SCP's call stack: SCP may still be updating the slot's state
@@ -12,14 +19,15 @@ import type {Logger} from "pino";
 import type {LedgerStore} from "../store/ledger-store.js";
 import {ledgerCommit} from "../store/records.js";
 import type {Metrics} from "../metrics/metrics.js";
-import type {NetworkConfig} from "../ledger/types.js";
-import type {TxFrame} from "../tx/interface.js";
+import type {LedgerHeader, NetworkConfig} from "../ledger/types.js";
+import type {LedgerCloseResult, TxFrame} from "../tx/interface.js";
 import {decodeTxFrame} from "../tx/frame.js";
-import {closeLedger} from "../ledger/close.js";
+import {closeLedgerSteps} from "../ledger/close.js";
 import {HerderError, HerderErrorCode} from "./errors.js";
 import type {LedgerEvents} from "./events.js";
 import type {ClosedLedger} from "./interface.js";
 import type {TxSet} from "./tx-set.js";
+import {DEFAULT_CLOSE_SLICE_MS} from "./options.js";
 
 /** One ledger to apply on top of the last closed one. */
 export interface LedgerToApply {
@@ -31,6 +39,29 @@ export interface LedgerToApply {
   baseFeeCharged: bigint;
   /** A fetched ledger's header hash: the ledger is applied only if it reproduces it. */
   expectedHash?: string;
+}
+
+/** Runs resumable steps to their end; after a slice of `sliceMs` (0: never) the event loop runs first. */
+export async function driveSteps<T>(steps: Generator<void, T, void>, sliceMs: number, onSlice?: (ms: number) => void): Promise<T> {
+  for (;;) {
+    const start = performance.now();
+    const end = start + sliceMs;
+    for (;;) {
+      const r = steps.next();
+      if (r.done === true) {
+        onSlice?.(performance.now() - start);
+        return r.value;
+      }
+      if (sliceMs > 0 && performance.now() >= end) break;
+    }
+    onSlice?.(performance.now() - start);
+    await nextTurn();
+  }
+}
+
+/** Resolves on a later turn of the event loop, after the I/O that is ready now has been handled. */
+function nextTurn(): Promise<void> {
+  return new Promise<void>((resolve) => setImmediate(resolve));
 }
 
 interface Externalized {
@@ -51,8 +82,9 @@ export interface LedgerManagerModules {
 export class LedgerManager {
   private readonly externalizedQueue = new Map<number, Externalized>();
   private drainScheduled = false;
-  private commitInFlight = false;
-  /** The commit in flight, settled either way; stop() waits for it before the store closes. */
+  /** A ledger is being closed or committed (from its first slice until its commit settles). */
+  private busy = false;
+  /** The close or commit in flight, settled either way; stop() waits for it before the store closes. */
   private inFlight: Promise<unknown> | null = null;
   private stopped = false;
   private failure: Error | null = null;
@@ -60,13 +92,14 @@ export class LedgerManager {
   private readonly aheadListeners: Array<(slot: number) => void> = [];
 
   constructor(
-    private readonly opts: {checkInvariants: boolean},
+    private readonly opts: {checkInvariants: boolean; closeSliceMs?: number},
     private readonly modules: LedgerManagerModules,
   ) {}
 
   /**
-   * Applies no more ledgers and resolves once the commit in flight (if any) has settled, so the
-   * store is not closed under a commit: the commit finishes and is durable, or fails as before.
+   * Applies no more ledgers and resolves once the close or commit in flight (if any) has settled,
+   * so the store is not closed under it: a close under way runs to its commit, which finishes and
+   * is durable, or fails as before.
    */
   async stop(): Promise<void> {
     this.stopped = true;
@@ -74,9 +107,9 @@ export class LedgerManager {
     while (this.inFlight !== null) await this.inFlight;
   }
 
-  /** A ledger's commit is in flight: reads still show the previous one. */
+  /** A ledger is being closed or committed: reads still show the previous one. */
   get closing(): boolean {
-    return this.commitInFlight;
+    return this.busy;
   }
 
   get failed(): Error | null {
@@ -144,7 +177,7 @@ export class LedgerManager {
   }
 
   private drainNow(): void {
-    if (this.commitInFlight || this.failure !== null || this.stopped) return;
+    if (this.busy || this.failure !== null || this.stopped) return;
     const {store, log} = this.modules;
     const lcl = store.latestHeader().seq;
     for (const slot of this.externalizedQueue.keys()) if (slot <= lcl) this.externalizedQueue.delete(slot);
@@ -171,10 +204,10 @@ export class LedgerManager {
    * failed commit stops ledger closing for good (fatal event) and rejects too.
    */
   applyLedger(l: LedgerToApply): Promise<ClosedLedger> {
-    const {store, config, log} = this.modules;
+    const {store, config} = this.modules;
     if (this.failure !== null) return Promise.reject(new HerderError(HerderErrorCode.FAILED, "ledger closing has stopped after a failed commit"));
     if (this.stopped) return Promise.reject(new HerderError(HerderErrorCode.STOPPED, "the node is stopping: no ledger is applied", {seq: l.seq}));
-    if (this.commitInFlight) return Promise.reject(new HerderError(HerderErrorCode.BUSY, "a ledger commit is in flight", {seq: l.seq}));
+    if (this.busy) return Promise.reject(new HerderError(HerderErrorCode.BUSY, "a ledger close is in progress", {seq: l.seq}));
     const prev = store.latestHeader();
     if (l.seq !== prev.seq + 1) {
       return Promise.reject(new HerderError(HerderErrorCode.OUT_OF_ORDER, `ledger ${l.seq} is not the next ledger (last closed ${prev.seq})`, {seq: l.seq, lcl: prev.seq}));
@@ -189,71 +222,89 @@ export class LedgerManager {
         return Promise.reject(new HerderError(HerderErrorCode.BAD_LEDGER, `ledger ${l.seq} holds an unreadable envelope: ${(err as Error).message}`, {seq: l.seq}));
       }
     }
+    this.busy = true;
+    const settled = this.closeAndCommit(l, prev, frames);
+    const tracked: Promise<unknown> = settled
+      .then(
+        () => undefined,
+        () => undefined,
+      )
+      .finally(() => {
+        if (this.inFlight === tracked) this.inFlight = null;
+      });
+    this.inFlight = tracked;
+    return settled;
+  }
+
+  /** The close in slices, then the commit; `busy` is already set and is cleared here either way. */
+  private async closeAndCommit(l: LedgerToApply, prev: LedgerHeader, frames: TxFrame[]): Promise<ClosedLedger> {
+    const {store, config, log, metrics} = this.modules;
     const t0 = performance.now();
-    let result;
+    let result: LedgerCloseResult;
+    let longest = 0;
+    let slices = 0;
     try {
-      result = closeLedger(store, prev, frames, {
+      const steps = closeLedgerSteps(store, prev, frames, {
         closeTime: l.closeTime,
         config,
         baseFeeCharged: l.baseFeeCharged,
         checkInvariants: this.opts.checkInvariants,
       });
-    } catch (err) {
-      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
-    }
-    if (l.expectedHash !== undefined && result.header.hash !== l.expectedHash) {
-      return Promise.reject(
-        new HerderError(HerderErrorCode.HASH_MISMATCH, `ledger ${l.seq} replayed to header ${result.header.hash}, expected ${l.expectedHash}`, {
+      result = await driveSteps(steps, this.opts.closeSliceMs ?? DEFAULT_CLOSE_SLICE_MS, (ms) => {
+        slices++;
+        if (ms > longest) longest = ms;
+      });
+      if (l.expectedHash !== undefined && result.header.hash !== l.expectedHash) {
+        throw new HerderError(HerderErrorCode.HASH_MISMATCH, `ledger ${l.seq} replayed to header ${result.header.hash}, expected ${l.expectedHash}`, {
           seq: l.seq,
           got: result.header.hash,
           expected: l.expectedHash,
-        }),
-      );
+        });
+      }
+    } catch (err) {
+      // Nothing was written: the close's changes were only in its own LedgerTxn.
+      this.busy = false;
+      throw err instanceof Error ? err : new Error(String(err));
     }
     const t1 = performance.now();
-    const commit = ledgerCommit(result);
-    commit.txSet = {
-      seq: l.seq,
-      closeTime: l.closeTime,
-      baseFeeCharged: l.baseFeeCharged,
-      envelopes: result.frames.map((f) => f.envelopeXdr),
-    };
-    this.commitInFlight = true;
+    metrics.closeSlices.observe(slices);
+    // The records and the commit's batch are one more turn of their own (one LMDB write: not cut).
+    if ((this.opts.closeSliceMs ?? DEFAULT_CLOSE_SLICE_MS) > 0) await nextTurn();
+    const tc = performance.now();
     // A commit that throws before returning its promise fails the same way as one that rejects.
     let committed: Promise<void>;
     try {
+      const commit = ledgerCommit(result);
+      commit.txSet = {
+        seq: l.seq,
+        closeTime: l.closeTime,
+        baseFeeCharged: l.baseFeeCharged,
+        envelopes: result.frames.map((f) => f.envelopeXdr),
+      };
       committed = store.commitLedger(commit, result.frames.map((f) => f.hashHex));
     } catch (err) {
       committed = Promise.reject(err);
     }
-    const settled = committed.then(
-      () => {
-        this.commitInFlight = false;
-        const t2 = performance.now();
-        const closed: ClosedLedger = {header: result.header, result, closeMs: t2 - t0, baseFeeCharged: l.baseFeeCharged};
-        this.recordMetrics(closed, t0, t1, t2);
-        log.info(
-          {seq: result.header.seq, txs: result.frames.length, failed: result.header.failedTxCount, applyMs: Math.round(t1 - t0), ms: Math.round(t2 - t0)},
-          "ledger closed",
-        );
-        this.modules.events.emitClosed(closed);
-        // Values externalized meanwhile (or waiting for a replayed ledger) apply next.
-        if (this.externalizedQueue.size > 0) this.drain();
-        return closed;
-      },
-      (err: unknown) => {
-        this.failStop(err, l.seq);
-        throw this.failure;
-      },
+    metrics.closeCommitTurnSeconds.observe((performance.now() - tc) / 1000);
+    metrics.closeLongestSliceSeconds.observe(longest / 1000);
+    try {
+      await committed;
+    } catch (err) {
+      this.failStop(err, l.seq);
+      throw this.failure!;
+    }
+    this.busy = false;
+    const t2 = performance.now();
+    const closed: ClosedLedger = {header: result.header, result, closeMs: t2 - t0, baseFeeCharged: l.baseFeeCharged};
+    this.recordMetrics(closed, t0, t1, t2);
+    log.info(
+      {seq: result.header.seq, txs: result.frames.length, failed: result.header.failedTxCount, applyMs: Math.round(t1 - t0), slices, ms: Math.round(t2 - t0)},
+      "ledger closed",
     );
-    const tracked: Promise<unknown> = settled.then(
-      () => undefined,
-      () => undefined,
-    ).finally(() => {
-      if (this.inFlight === tracked) this.inFlight = null;
-    });
-    this.inFlight = tracked;
-    return settled;
+    this.modules.events.emitClosed(closed);
+    // Values externalized meanwhile (or waiting for a replayed ledger) apply next.
+    if (this.externalizedQueue.size > 0) this.drain();
+    return closed;
   }
 
   private recordMetrics(c: ClosedLedger, t0: number, t1: number, t2: number): void {

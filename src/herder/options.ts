@@ -1,3 +1,9 @@
+/**
+ * Default longest slice of a ledger's apply before the event loop gets a turn; 0 applies in one
+ * turn. Chosen from the A/B runs in native-bench/RESULTS.md (close slicing).
+ */
+export const DEFAULT_CLOSE_SLICE_MS = 4;
+
 export interface HerderOptions {
   /** Target time between ledger closes. */
   closeIntervalMs: number;
@@ -7,6 +13,8 @@ export interface HerderOptions {
   maxPendingPerAccount: number;
   /** Check ledger invariants (coins conserved, no negative balance) after every close. */
   checkInvariants: boolean;
+  /** Longest slice of a ledger's apply before the event loop gets a turn (ledger-manager.ts); 0: one turn. */
+  closeSliceMs: number;
   /** Longest POST /transactions waits for the including ledger before answering 504. */
   submitTimeoutMs: number;
 }
@@ -29,6 +37,7 @@ export const defaultHerderOptions: HerderOptions = {
   maxPendingPerAccount: 500,
   /** Off in production: the delta check costs one pass over the changed entries per ledger. */
   checkInvariants: false,
+  closeSliceMs: DEFAULT_CLOSE_SLICE_MS,
   /** 30 s, Horizon's submission timeout: many ledgers at any sane close interval. */
   submitTimeoutMs: 30_000,
 };

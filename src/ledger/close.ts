@@ -75,7 +75,27 @@ function dedupe(frames: TxFrame[]): TxFrame[] {
   return out;
 }
 
+/**
+ * Closes a ledger in one go: drives `closeLedgerSteps` to its end. For tests, tools and callers
+ * with nothing else to run meanwhile.
+ */
 export function closeLedger(root: LedgerStateReader, prev: LedgerHeader, frames: TxFrame[], params: CloseParams): LedgerCloseResult {
+  const steps = closeLedgerSteps(root, prev, frames, params);
+  for (;;) {
+    const r = steps.next();
+    if (r.done === true) return r.value;
+  }
+}
+
+/**
+ * The close as resumable steps: the same work as `closeLedger`, in the same order, pausing (a
+ * bare `yield`) after every fee charged, every tx applied and each part of the header. A driver
+ * may run other work on the event loop between two steps (the ledger manager does, so admission
+ * and HTTP are not held up for a whole close), as long as nothing changes `root` meanwhile: the
+ * close's own changes stay in its private LedgerTxn until the caller commits the result. A step
+ * that throws ends the close; nothing has been written anywhere.
+ */
+export function* closeLedgerSteps(root: LedgerStateReader, prev: LedgerHeader, frames: TxFrame[], params: CloseParams): Generator<void, LedgerCloseResult, void> {
   const {config, closeTime} = params;
   const seq = prev.seq + 1;
   const unique = dedupe(frames);
@@ -106,6 +126,7 @@ export function closeLedger(root: LedgerStateReader, prev: LedgerHeader, frames:
     charged.push(fee);
     feeSourceMissing.push(false);
     feeDeltas.push([entryDelta(beforeFee, acc)]);
+    yield;
   }
 
   // Phase 2: apply in order.
@@ -163,11 +184,13 @@ export function closeLedger(root: LedgerStateReader, prev: LedgerHeader, frames:
     if (opResults !== undefined) a.opResults = opResults;
     if (plainResult) a.plainResult = true;
     applied.push(a);
+    yield;
   }
 
   // Stamped on copies: the layers' objects are the meta's snapshots and must stay as they were.
   const changes = ltx.changes();
   for (const [key, e] of changes) if (e !== null) changes.set(key, {...e, lastModifiedLedger: seq});
+  yield;
 
   const header: LedgerHeader = {
     seq,
@@ -190,7 +213,10 @@ export function closeLedger(root: LedgerStateReader, prev: LedgerHeader, frames:
     successfulOpCount,
   };
   header.hash = headerHash(header);
-  if (params.checkInvariants) checkCloseInvariants(root, prev, header, changes, ltx.issued());
+  if (params.checkInvariants) {
+    yield;
+    checkCloseInvariants(root, prev, header, changes, ltx.issued());
+  }
   return {header, changes, frames: ordered, applied};
 }
 

@@ -1,4 +1,4 @@
-export {closeLedger, applyOrder, txSetHashOf, checkCloseInvariants, type CloseParams} from "./close.js";
+export {closeLedger, closeLedgerSteps, applyOrder, txSetHashOf, checkCloseInvariants, type CloseParams} from "./close.js";
 export {genesisLedger, rootKeypair, GENESIS_LEDGER_SEQ} from "./genesis.js";
 export {headerHash, stateHashOf, ZERO_HASH_HEX} from "./header.js";
 export {encodeEntry, encodeHeader, CanonicalWriter} from "./encode.js";

@@ -38,6 +38,24 @@ export function createMetrics(registry = new Registry()) {
       buckets: LATENCY_BUCKETS,
       ...r,
     }),
+    closeSlices: new Histogram({
+      name: "diamante_ledger_close_slices",
+      help: "Slices a ledger's apply was cut into (the event loop runs between two)",
+      buckets: [1, 2, 5, 10, 25, 50, 100, 250, 500],
+      ...r,
+    }),
+    closeLongestSliceSeconds: new Histogram({
+      name: "diamante_ledger_close_longest_slice_seconds",
+      help: "Longest slice of a ledger's apply: the longest the apply held the main thread at once",
+      buckets: LATENCY_BUCKETS,
+      ...r,
+    }),
+    closeCommitTurnSeconds: new Histogram({
+      name: "diamante_ledger_close_commit_turn_seconds",
+      help: "The one turn that builds a ledger's records and queues its LMDB write (not cut into slices)",
+      buckets: LATENCY_BUCKETS,
+      ...r,
+    }),
     commitSeconds: new Histogram({
       name: "diamante_store_commit_seconds",
       help: "The one LMDB write transaction of a ledger",

@@ -72,6 +72,8 @@ export interface NodeOptions {
   /** Serve /friendbot (never on a public network). */
   friendbot: boolean;
   checkInvariants: boolean;
+  /** Longest slice of a ledger's apply before the event loop gets a turn (herder/ledger-manager.ts); 0: one turn. */
+  closeSliceMs: number;
   logLevel: string;
   /** Ledgers of transaction history to keep (Horizon's HISTORY_RETENTION_COUNT); 0 keeps all. */
   historyRetention: number;
@@ -98,6 +100,7 @@ export const defaultNodeOptions: NodeOptions = {
   uvPoolNice: 0,
   friendbot: true,
   checkInvariants: false,
+  closeSliceMs: defaultHerderOptions.closeSliceMs,
   logLevel: "info",
   historyRetention: defaultStoreOptions.historyRetention,
   entryCacheEntries: defaultStoreOptions.entryCacheEntries,
