@@ -70,6 +70,25 @@ export interface E2eFigures {
   nodeCpuUsPerTx: number;
   /** Node RSS once the load is committed, bytes; NaN where /proc is not readable. */
   nodeRssBytes: number;
+  /** POST /transactions_async latency p99 (autocannon, per request), ms. */
+  submitHttpP99Ms: number;
+  /** The node's main-thread event-loop delay p99 from the first send until all is committed, ms; NaN if unreadable. */
+  loopP99Ms: number;
+}
+
+/**
+ * The node's main-thread event-loop delay p99 and max (ms) since the previous scrape of /metrics
+ * (prom-client resets its monitor on every scrape): how long a request or a worker's answer can
+ * wait before the main thread even sees it. NaN where the node does not export them.
+ */
+async function loopDelay(baseUrl: string): Promise<{p99Ms: number; maxMs: number}> {
+  try {
+    const text = await (await fetch(baseUrl + "/metrics")).text();
+    const num = (name: string): number => Number(new RegExp(`^${name} ([0-9.e+-]+)$`, "m").exec(text)?.[1] ?? Number.NaN) * 1000;
+    return {p99Ms: num("diamante_process_nodejs_eventloop_lag_p99_seconds"), maxMs: num("diamante_process_nodejs_eventloop_lag_max_seconds")};
+  } catch {
+    return {p99Ms: Number.NaN, maxMs: Number.NaN};
+  }
 }
 
 interface LedgerSeen {
@@ -556,6 +575,8 @@ export async function runE2eBench(opts: E2eOptions = defaultE2eOptions): Promise
     const side = opts.sideLoad ? await opts.sideLoad(node.baseUrl, node.pids[0]) : undefined;
     const submitAt = new Float64Array(opts.payments).fill(Number.NaN);
     await node.window?.begin();
+    // Resets the node's event-loop delay monitor: the figure read after the drain covers the load.
+    await loopDelay(node.baseUrl);
     const nodeCpuBefore = sumOf(node.pids.map(processCpuSeconds));
     const profileFrom = profileClockUs();
     const stealBefore = hostSteal();
@@ -578,6 +599,7 @@ export async function runE2eBench(opts: E2eOptions = defaultE2eOptions): Promise
     // CPU spent from the first send until everything committed: the node's own cost per tx, apart
     // from the load generator's, which shares the same cores.
     const nodeCpu = sumOf(node.pids.map(processCpuSeconds)) - nodeCpuBefore;
+    const loop = await loopDelay(node.baseUrl);
     const windowReport = await node.window?.end(committedSoFar());
     const profileWindow: ProfileWindow = {fromUs: profileFrom, toUs: profileClockUs()};
     const nodeRss = sumOf(node.pids.map(rssBytes));
@@ -653,6 +675,7 @@ export async function runE2eBench(opts: E2eOptions = defaultE2eOptions): Promise
       ["submit→ledger p50", ms(histogram.getValueAtPercentile(50)), `first-seen by a ${opts.pollMs} ms poll`],
       ["submit→ledger p99", ms(histogram.getValueAtPercentile(99)), `${histogram.totalCount} txs timed`],
       ["submit→ledger max", ms(histogram.maxValue), inferredLedgers > 0 ? `${inferredLedgers} ledgers closed between polls (upper bound)` : ""],
+      ["node event-loop delay p99 / max", `${loop.p99Ms.toFixed(1)} / ${loop.maxMs.toFixed(1)} ms`, "main thread, from the first send until all is committed (prom-client's monitor)"],
     ];
     if (Number.isFinite(nodeCpu) && committed > 0) {
       const perTx = (nodeCpu * 1e6) / committed;
@@ -714,6 +737,8 @@ export async function runE2eBench(opts: E2eOptions = defaultE2eOptions): Promise
       p99Ms: histogram.getValueAtPercentile(99) / 1000,
       nodeCpuUsPerTx: committed > 0 ? (nodeCpu * 1e6) / committed : Number.NaN,
       nodeRssBytes: nodeRss,
+      submitHttpP99Ms: sent.httpLatencyP99,
+      loopP99Ms: loop.p99Ms,
     };
     return {text: `${text}\n`, markdown, figures};
   } catch (err) {

@@ -157,6 +157,8 @@ async function main(): Promise<void> {
         ["node CPU per tx, payment-only", `${cpu(figures.payments).toFixed(0)} µs`, "all node threads, medians"],
         ["node CPU per tx, mixed", `${cpu(figures.mixed).toFixed(0)} µs`, "the steadier figure on a loaded box"],
         ["CPU per tx, mixed / payment-only", formatRatio(cpu(figures.mixed) / cpu(figures.payments)), ""],
+        ["submit HTTP p99, payment-only / mixed", `${median(figures.payments.map((x) => x.submitHttpP99Ms)).toFixed(0)} / ${median(figures.mixed.map((x) => x.submitHttpP99Ms)).toFixed(0)} ms`, "medians"],
+        ["node event-loop delay p99, payment-only / mixed", `${median(figures.payments.map((x) => x.loopP99Ms)).toFixed(1)} / ${median(figures.mixed.map((x) => x.loopP99Ms)).toFixed(1)} ms`, "main thread, medians"],
       ];
       const header = ["mixed load (50% payments, 30% offers, 20% path payments)", "value", "detail"];
       console.log(`\n== Mixed load vs payment-only ==\n${textTable(header, rows)}`);
@@ -237,6 +239,8 @@ function e2eSummary(figures: E2eFigures[]): {header: string[]; rows: string[][]}
       row("submit→ledger p50", (f) => f.p50Ms, "ms"),
       row("submit→ledger p99", (f) => f.p99Ms, "ms"),
       row("node CPU per committed tx", (f) => f.nodeCpuUsPerTx, "µs"),
+      row("submit HTTP p99", (f) => f.submitHttpP99Ms, "ms"),
+      row("node event-loop delay p99", (f) => f.loopP99Ms, "ms", 1),
     ],
   };
 }
