@@ -34,7 +34,7 @@ export function createMetrics(registry = new Registry()) {
     }),
     applySeconds: new Histogram({
       name: "diamante_ledger_apply_seconds",
-      help: "Applying the tx set (closeLedger)",
+      help: "Applying the tx set (closeLedgerSteps), wall time: includes the turns other work gets between its slices",
       buckets: LATENCY_BUCKETS,
       ...r,
     }),
