@@ -18,6 +18,7 @@
 import type {Logger} from "pino";
 import type {LedgerStore} from "../store/ledger-store.js";
 import {ledgerCommit} from "../store/records.js";
+import {encodeMetaBytes} from "../store/meta-codec.js";
 import type {Metrics} from "../metrics/metrics.js";
 import type {LedgerHeader, NetworkConfig} from "../ledger/types.js";
 import type {LedgerCloseResult, TxFrame} from "../tx/interface.js";
@@ -57,6 +58,27 @@ export async function driveSteps<T>(steps: Generator<void, T, void>, sliceMs: nu
     onSlice?.(performance.now() - start);
     await nextTurn();
   }
+}
+
+/**
+ * The close's steps, then its header checked against `expectedHash`, then each tx's meta encoded
+ * in the stored form, a step per tx: the history write in the commit's single turn then finds
+ * those bytes made (encodeMetaBytes keeps them per meta object) instead of encoding them there.
+ */
+function* closeAndPrepareSteps(steps: Generator<void, LedgerCloseResult, void>, l: LedgerToApply): Generator<void, LedgerCloseResult, void> {
+  const result = yield* steps;
+  if (l.expectedHash !== undefined && result.header.hash !== l.expectedHash) {
+    throw new HerderError(HerderErrorCode.HASH_MISMATCH, `ledger ${l.seq} replayed to header ${result.header.hash}, expected ${l.expectedHash}`, {
+      seq: l.seq,
+      got: result.header.hash,
+      expected: l.expectedHash,
+    });
+  }
+  for (const a of result.applied) {
+    if (a.meta !== undefined) encodeMetaBytes(a.meta);
+    yield;
+  }
+  return result;
 }
 
 /** Resolves on a later turn of the event loop, after the I/O that is ready now has been handled. */
@@ -252,18 +274,11 @@ export class LedgerManager {
         baseFeeCharged: l.baseFeeCharged,
         checkInvariants: this.opts.checkInvariants,
       });
-      result = await driveSteps(steps, this.opts.closeSliceMs ?? DEFAULT_CLOSE_SLICE_MS, (ms) => {
+      result = await driveSteps(closeAndPrepareSteps(steps, l), this.opts.closeSliceMs ?? DEFAULT_CLOSE_SLICE_MS, (ms) => {
         slices++;
         busyMs += ms;
         if (ms > longest) longest = ms;
       });
-      if (l.expectedHash !== undefined && result.header.hash !== l.expectedHash) {
-        throw new HerderError(HerderErrorCode.HASH_MISMATCH, `ledger ${l.seq} replayed to header ${result.header.hash}, expected ${l.expectedHash}`, {
-          seq: l.seq,
-          got: result.header.hash,
-          expected: l.expectedHash,
-        });
-      }
     } catch (err) {
       // Nothing was written: the close's changes were only in its own LedgerTxn.
       this.busy = false;
