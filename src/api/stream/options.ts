@@ -31,6 +31,13 @@ export interface SseOptions {
    * Horizon's defaultObjectStreamLimit.
    */
   objectStreamLimit: number;
+  /**
+   * Streams sent a new ledger per event-loop turn. 200 streams each written in the close's turn
+   * held the main thread for the whole fan-out while submissions and requests waited; in slices
+   * they run between. A collection stream never sends a record at or before its last token, so a
+   * stream served meanwhile from the kept ledgers is not sent a ledger twice.
+   */
+  fanOutSliceStreams: number;
 }
 
 export const defaultSseOptions: SseOptions = {
@@ -38,6 +45,7 @@ export const defaultSseOptions: SseOptions = {
   maxStreams: 1000,
   maxBufferedBytes: 1024 * 1024,
   objectStreamLimit: 10,
+  fanOutSliceStreams: 50,
 };
 
 export function resolveSseOptions(opts: Partial<SseOptions> | undefined): SseOptions {
@@ -46,5 +54,6 @@ export function resolveSseOptions(opts: Partial<SseOptions> | undefined): SseOpt
   if (!(merged.maxStreams >= 0)) throw new RangeError("maxStreams must not be negative");
   if (!(merged.maxBufferedBytes > 0)) throw new RangeError("maxBufferedBytes must be positive");
   if (!(merged.objectStreamLimit > 0)) throw new RangeError("objectStreamLimit must be positive");
+  if (!Number.isInteger(merged.fanOutSliceStreams) || merged.fanOutSliceStreams < 1) throw new RangeError("fanOutSliceStreams must be a whole number ≥ 1");
   return merged;
 }

@@ -242,6 +242,10 @@ export class SseStreams {
   private readonly closed: Record<CloseReason, number> = {client: 0, limit: 0, overflow: 0, error: 0, shutdown: 0};
   /** Collection streams that caught up from the feed's kept ledgers, and pages read from history. */
   private readonly served = {window: 0, pages: 0};
+  /** Ledgers received and not yet sent to every stream, oldest first. */
+  private readonly fanOutQueue: LedgerEvent[] = [];
+  /** The ledger being sent: the streams open when it arrived and how many were done. */
+  private fanOut: {e: LedgerEvent; streams: Stream[]; next: number} | null = null;
 
   constructor(
     opts: Partial<SseOptions> | undefined,
@@ -270,6 +274,8 @@ export class SseStreams {
     this.unsubscribe = null;
     if (this.heartbeat !== null) clearInterval(this.heartbeat);
     this.heartbeat = null;
+    this.fanOutQueue.length = 0;
+    this.fanOut = null;
     for (const s of [...this.streams]) {
       if (s.conn !== null) s.conn.aborted();
       this.untrack(s);
@@ -558,13 +564,43 @@ export class SseStreams {
     }
   }
 
+  /** Queues the ledger for its fan-out to the open streams, `fanOutSliceStreams` per event-loop turn, one ledger after the other. */
   private onLedger(e: LedgerEvent): void {
     this.renders = new Map();
     this.accepted = new Set();
-    for (const s of this.streams) {
-      if (s.pending !== null) s.pending.push(e);
-      else if (s.conn !== null && s.conn.open) this.deliver(s, e);
+    this.fanOutQueue.push(e);
+    if (this.fanOut === null) this.startFanOut();
+  }
+
+  private startFanOut(): void {
+    const e = this.fanOutQueue.shift();
+    if (e === undefined) {
+      this.fanOut = null;
+      return;
     }
+    this.fanOut = {e, streams: [...this.streams], next: 0};
+    this.fanOutSlice();
+  }
+
+  /**
+   * Sends the current ledger to the next slice of the streams open when it arrived. A stream that
+   * ended meanwhile is skipped; one still catching up keeps the event for after its pages; one
+   * opened after the ledger arrived read or was sent it already (its page read or its kept
+   * ledgers cover it).
+   */
+  private fanOutSlice(): void {
+    const f = this.fanOut;
+    if (f === null) return;
+    const end = Math.min(f.streams.length, f.next + this.opts.fanOutSliceStreams);
+    for (; f.next < end; f.next++) {
+      const s = f.streams[f.next]!;
+      if (!this.streams.has(s)) continue;
+      if (s.pending !== null) s.pending.push(f.e);
+      else if (s.conn !== null && s.conn.open) this.deliver(s, f.e);
+    }
+    if (f.next < f.streams.length) setImmediate(() => this.fanOutSlice());
+    else if (this.fanOutQueue.length > 0) setImmediate(() => this.startFanOut());
+    else this.fanOut = null;
   }
 
   private deliver(s: Stream, e: LedgerEvent): void {

@@ -154,10 +154,10 @@ async function settle(): Promise<void> {
   for (let i = 0; i < 20; i++) await new Promise<void>((r) => setImmediate(r));
 }
 
-function setup(retain: number, ledgers: number, pages = {defaultPageLimit: 50, maxPageLimit: 4}) {
+function setup(retain: number, ledgers: number, pages = {defaultPageLimit: 50, maxPageLimit: 4}, fanOutSliceStreams = 50) {
   const chain = new Chain(retain);
   for (let i = 0; i < ledgers; i++) chain.close();
-  const streams = new SseStreams({heartbeatMs: 60_000}, {feed: chain.feed as unknown as EventFeed, ...pages, log: {error: () => {}}});
+  const streams = new SseStreams({heartbeatMs: 60_000, fanOutSliceStreams}, {feed: chain.feed as unknown as EventFeed, ...pages, log: {error: () => {}}});
   streams.start();
   const open = async (query: string, lastEventId = "") => {
     const {res, state} = response();
@@ -307,5 +307,54 @@ describe("SSE streams from the feed's kept ledgers", () => {
     await assert.rejects(open("", "99999999999999999999"), (err: unknown) => err instanceof ApiError && err.code === ApiErrorCode.BAD_REQUEST);
     assert.equal(streams.count, 0);
     streams.stop();
+  });
+});
+
+describe("SSE fan-out in slices", () => {
+  it("a ledger reaches the streams fanOutSliceStreams per turn; ledgers back to back arrive whole and in order", async () => {
+    const {chain, streams, open} = setup(5, 20, {defaultPageLimit: 200, maxPageLimit: 200}, 2);
+    const cursor = tokenOf(20, PER_LEDGER - 1);
+    const all = [];
+    for (let i = 0; i < 5; i++) all.push(await open(`cursor=${cursor}`));
+    chain.close();
+    // The first slice in the ledger's own turn, the next on the next turn.
+    assert.deepEqual(
+      all.map((s) => ids(s.state.written).length),
+      [PER_LEDGER, PER_LEDGER, 0, 0, 0],
+    );
+    await new Promise<void>((r) => setImmediate(r));
+    assert.deepEqual(
+      all.map((s) => ids(s.state.written).length),
+      [PER_LEDGER, PER_LEDGER, PER_LEDGER, PER_LEDGER, 0],
+    );
+    chain.close();
+    chain.close();
+    await settle();
+    for (const s of all) assert.deepEqual(ids(s.state.written), chain.after(cursor));
+    streams.stop();
+  });
+
+  it("a stream reconnecting while a ledger is half sent gets every record after its Last-Event-ID once", async () => {
+    const {chain, streams, open} = setup(5, 20, {defaultPageLimit: 200, maxPageLimit: 200}, 1);
+    const cursor = tokenOf(19, 0);
+    const first = await open(`cursor=${cursor}`);
+    const second = await open(`cursor=${cursor}`);
+    chain.close();
+    // The second stream's turn in ledger 21 is still to come; a reconnection from its last id and a new stream open meanwhile.
+    const got = ids(second.state.written);
+    assert.deepEqual(got, chain.after(cursor).filter((t) => BigInt(t) < BigInt(toid(21, 0, 0))));
+    const again = await open("", got[got.length - 1]!);
+    const third = await open(`cursor=${cursor}`);
+    chain.close();
+    await settle();
+    assert.deepEqual(ids(first.state.written), chain.after(cursor));
+    assert.deepEqual(ids(again.state.written), chain.after(got[got.length - 1]!));
+    assert.deepEqual(ids(second.state.written), chain.after(cursor));
+    assert.deepEqual(ids(third.state.written), chain.after(cursor));
+    streams.stop();
+  });
+
+  it("refuses a slice of no streams", () => {
+    assert.throws(() => new SseStreams({fanOutSliceStreams: 0}, {defaultPageLimit: 10, maxPageLimit: 200, log: {error: () => {}}}), /fanOutSliceStreams/);
   });
 });
