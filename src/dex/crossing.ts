@@ -183,15 +183,52 @@ export function appliedAtomOf(atom: xdr.ClaimOfferAtom): ClaimOfferAtom | undefi
   return appliedAtoms.get(atom);
 }
 
+/**
+ * Asset XDR shared by every result that names the asset (claim atoms, path payment results):
+ * building one (a code buffer, an AlphaNum struct and a union) cost as much as the rest of an
+ * atom, and a ledger of trades names the same few assets thousands of times. Result XDR values are
+ * never changed once built (ledger/meta.ts shares account ids the same way). Keyed by issuer,
+ * then code, per code length: no key string is built for a lookup. Bounded like the account id
+ * cache: cleared when it holds this many assets, far more than one ledger's books name.
+ */
+const RESULT_ASSET_CACHE_MAX = 10_000;
+const NATIVE_ASSET_XDR = xdr.Asset.assetTypeNative();
+const alphanum4Xdrs = new Map<string, Map<string, xdr.Asset>>();
+const alphanum12Xdrs = new Map<string, Map<string, xdr.Asset>>();
+let resultAssetsCached = 0;
+
+/** Stellar's Asset XDR of `a`, shared (see RESULT_ASSET_CACHE_MAX): the caller must not change it. */
+export function resultAssetXdr(a: Asset): xdr.Asset {
+  if (a.type === "native") return NATIVE_ASSET_XDR;
+  const byIssuer = a.type === "credit_alphanum4" ? alphanum4Xdrs : alphanum12Xdrs;
+  let byCode = byIssuer.get(a.issuer);
+  if (byCode === undefined) byIssuer.set(a.issuer, (byCode = new Map()));
+  let x = byCode.get(a.code);
+  if (x === undefined) {
+    if (resultAssetsCached >= RESULT_ASSET_CACHE_MAX) {
+      alphanum4Xdrs.clear();
+      alphanum12Xdrs.clear();
+      resultAssetsCached = 0;
+      byIssuer.set(a.issuer, byCode);
+      byCode.clear();
+    }
+    x = assetXdr(a);
+    byCode.set(a.code, x);
+    resultAssetsCached++;
+  }
+  return x;
+}
+
 /** The XDR of a trade as protocol ≥ 18 results carry it (ClaimAtom of type CLAIM_ATOM_TYPE_ORDER_BOOK). */
 export function claimAtomXdr(a: ClaimOfferAtom): xdr.ClaimAtom {
+  // Int64 from the bigint itself: the same value as fromString(toString()) without two conversions.
   const atom = new xdr.ClaimOfferAtom({
     sellerId: accountIdXdr(a.sellerId),
-    offerId: xdr.Int64.fromString(a.offerId.toString()),
-    assetSold: assetXdr(a.assetSold),
-    amountSold: xdr.Int64.fromString(a.amountSold.toString()),
-    assetBought: assetXdr(a.assetBought),
-    amountBought: xdr.Int64.fromString(a.amountBought.toString()),
+    offerId: new xdr.Int64(a.offerId),
+    assetSold: resultAssetXdr(a.assetSold),
+    amountSold: new xdr.Int64(a.amountSold),
+    assetBought: resultAssetXdr(a.assetBought),
+    amountBought: new xdr.Int64(a.amountBought),
   });
   appliedAtoms.set(atom, a);
   return xdr.ClaimAtom.claimAtomTypeOrderBook(atom);

@@ -14,11 +14,11 @@ import {xdr} from "@stellar/stellar-base";
 import type {Operation} from "../types.js";
 import {opInner, type OpResult} from "../results.js";
 import {availableBalance, INT64_MAX, type OpContext} from "./context.js";
-import {accountIdXdr, assetXdr} from "../../ledger/meta.js";
+import {accountIdXdr} from "../../ledger/meta.js";
 import {accountKey, assetsEqual, type Asset} from "../../ledger/types.js";
 import {addBalance, holdingAuthorized, loadHolding} from "./balances.js";
 import {isAssetValid} from "./trust.js";
-import {claimAtomXdr, convertWithOffers, MAX_OFFERS_TO_CROSS, type ClaimOfferAtom} from "../../dex/crossing.js";
+import {claimAtomXdr, convertWithOffers, MAX_OFFERS_TO_CROSS, resultAssetXdr, type ClaimOfferAtom} from "../../dex/crossing.js";
 
 export type PathPaymentStrictReceiveOp = Operation & {type: "path_payment_strict_receive"};
 export type PathPaymentStrictSendOp = Operation & {type: "path_payment_strict_send"};
@@ -92,8 +92,8 @@ function failure(op: PathPaymentOp, f: Strict): OpResult {
 function success(op: PathPaymentOp, offers: ClaimOfferAtom[], amount: bigint): OpResult {
   const last = new xdr.SimplePaymentResult({
     destination: accountIdXdr(op.destination),
-    asset: assetXdr(op.destAsset),
-    amount: xdr.Int64.fromString(amount.toString()),
+    asset: resultAssetXdr(op.destAsset),
+    amount: new xdr.Int64(amount),
   });
   const atoms = offers.map(claimAtomXdr);
   if (op.type === "path_payment_strict_receive") {
