@@ -1,7 +1,8 @@
 /**
  * The exchange arithmetic of the order book, as CAP-0004 and stellar-core's OfferExchange define
- * it (exchangeV10). Pure functions over bigint: no ledger access, so the apply path, the path
- * finder in the worker pool and the API all quote exactly the same amounts.
+ * it (exchangeV10). Pure functions over bigint amounts (computed in doubles where that is exact):
+ * no ledger access, so the apply path, the path finder in the worker pool and the API all quote
+ * exactly the same amounts.
  *
  * Vocabulary (stellar-core's): an offer in the book sells *wheat* for *sheep* at `price` (sheep per
  * wheat, n/d). The taker sends sheep and receives wheat. Values are compared scaled by the price,
@@ -72,10 +73,10 @@ function offerValue(priceN: bigint, priceD: bigint, maxSend: bigint, maxReceive:
 }
 
 /**
- * exchangeV10 before the price error thresholds: which side stays, and the amounts, rounded in
- * favour of the side that stays. Also what offer liabilities are computed with.
+ * exchangeV10WithoutPriceErrorThresholds computed in bigints throughout: the reference the
+ * double-precision path below is tested against, and what answers when that path cannot.
  */
-export function exchangeV10WithoutPriceErrorThresholds(
+export function exchangeV10WithoutPriceErrorThresholdsInBigInts(
   price: Price,
   maxWheatSend: bigint,
   maxWheatReceive: bigint,
@@ -120,6 +121,136 @@ export function exchangeV10WithoutPriceErrorThresholds(
   invariant(wheatReceive >= 0n && wheatReceive <= minWheat, "wheatReceive out of bounds", {wheatReceive: wheatReceive.toString()});
   invariant(sheepSend >= 0n && sheepSend <= minSheep, "sheepSend out of bounds", {sheepSend: sheepSend.toString()});
   return {wheatReceive, sheepSend, wheatStays};
+}
+
+/** The largest integer a double holds exactly, with every integer below it (2^53 − 1). */
+const SAFE = Number.MAX_SAFE_INTEGER;
+
+/** floor(a / b) for integers 0 ≤ a ≤ 2^53, b > 0: the remainder of doubles is exact, so is the quotient of a − r. */
+function floorDiv(a: number, b: number): number {
+  return (a - (a % b)) / b;
+}
+
+function ceilDiv(a: number, b: number): number {
+  const r = a % b;
+  return (a - r) / b + (r === 0 ? 0 : 1);
+}
+
+/*
+ * What exchangeInNumbers computed (module scratch: the fast path allocates nothing of its own).
+ */
+let fastWheatReceive = 0;
+let fastSheepSend = 0;
+let fastWheatStays = false;
+
+/**
+ * exchangeV10WithoutPriceErrorThresholds in doubles, exact whenever the value its amounts come
+ * from is below 2^53 (the four limits may be anything up to int64: a side worth 2^53 or more
+ * only ever loses the min or the comparison to one that is exact). Every product and quotient it
+ * takes is then an exact integer. Answers false, changing nothing, when it cannot be sure: the
+ * bigint path answers those (and raises its invariant errors). A crossing computes 3-6 exchanges,
+ * each of which allocated about ten 128-bit bigints.
+ *
+ * Arguments are prices as numbers and the limits as Number(limit): exact below 2^53, and a
+ * conversion never takes a limit of 2^53 or more below 2^53 (rounding is monotonic).
+ */
+function exchangeInNumbers(n: number, d: number, maxWheatSend: number, maxWheatReceive: number, maxSheepSend: number, maxSheepReceive: number, round: Rounding): boolean {
+  const ws = maxWheatSend * n;
+  const sr = maxSheepReceive * d;
+  const wheatValue = ws < sr ? ws : sr;
+  const ss = maxSheepSend * d;
+  const wr = maxWheatReceive * n;
+  const sheepValue = ss < wr ? ss : wr;
+  // A product of 2^53 or more is only ever compared: above SAFE in doubles iff above it exactly.
+  const wheatStays = wheatValue > sheepValue;
+  if ((wheatStays ? sheepValue : wheatValue) > SAFE) return false;
+  let wheatReceive: number;
+  let sheepSend: number;
+  if (wheatStays) {
+    if (round === "strict_send") {
+      wheatReceive = floorDiv(sheepValue, n);
+      sheepSend = maxSheepSend < maxSheepReceive ? maxSheepSend : maxSheepReceive;
+      if (sheepSend > SAFE) return false;
+    } else if (n > d || round === "strict_receive") {
+      wheatReceive = floorDiv(sheepValue, n);
+      sheepSend = ceilDiv(wheatReceive * n, d);
+    } else {
+      sheepSend = floorDiv(sheepValue, d);
+      wheatReceive = floorDiv(sheepSend * d, n);
+    }
+  } else if (n > d) {
+    wheatReceive = floorDiv(wheatValue, n);
+    sheepSend = floorDiv(wheatReceive * n, d);
+  } else {
+    sheepSend = floorDiv(wheatValue, d);
+    wheatReceive = ceilDiv(sheepSend * d, n);
+  }
+  // The bigint path's bounds; a limit of 2^53 or more is above any amount computed here.
+  if (wheatReceive > maxWheatReceive || wheatReceive > maxWheatSend || sheepSend > maxSheepReceive || sheepSend > maxSheepSend) return false;
+  fastWheatReceive = wheatReceive;
+  fastSheepSend = sheepSend;
+  fastWheatStays = wheatStays;
+  return true;
+}
+
+/**
+ * The price error thresholds (applyPriceErrorThresholds) on the fast path's amounts, in doubles,
+ * when both sides' values (wheatReceive·n and sheepSend·d) are below 2^53. False, changing
+ * nothing, when it cannot decide or the bigint path would raise an invariant error.
+ */
+function thresholdsInNumbers(n: number, d: number, round: Rounding): boolean {
+  const w = fastWheatReceive;
+  const s = fastSheepSend;
+  if (w > 0 && s > 0) {
+    const x = w * n;
+    const y = s * d;
+    if (x > SAFE || y > SAFE) return false;
+    if (fastWheatStays ? y < x : y > x) return false;
+    // checkPriceErrorBound: |100·x − 100·y| ≤ x. A difference of exact integers is exact; times
+    // 100 it is exact, or past 2^53 and so above x either way.
+    const withinBound = 100 * (x > y ? x - y : y - x) <= x;
+    if (round === "normal") {
+      if (!withinBound) {
+        fastWheatReceive = 0;
+        fastSheepSend = 0;
+      }
+    } else if (!(y > x || withinBound)) {
+      return false;
+    }
+  } else if (round === "strict_send") {
+    if (!(s > 0)) return false;
+  } else {
+    fastWheatReceive = 0;
+    fastSheepSend = 0;
+  }
+  return true;
+}
+
+function checkLimits(maxWheatSend: bigint, maxWheatReceive: bigint, maxSheepSend: bigint, maxSheepReceive: bigint): void {
+  if (maxWheatSend < 0n || maxWheatReceive < 0n || maxSheepSend < 0n || maxSheepReceive < 0n) {
+    throw new DexError(DexErrorCode.BadArgument, "exchange limits must be non-negative");
+  }
+}
+
+/**
+ * exchangeV10 before the price error thresholds: which side stays, and the amounts, rounded in
+ * favour of the side that stays. Also what offer liabilities are computed with. In doubles when
+ * exact (exchangeInNumbers), else in bigints: the same answer either way.
+ */
+export function exchangeV10WithoutPriceErrorThresholds(
+  price: Price,
+  maxWheatSend: bigint,
+  maxWheatReceive: bigint,
+  maxSheepSend: bigint,
+  maxSheepReceive: bigint,
+  round: Rounding,
+): ExchangeResult {
+  checkPrice(price);
+  checkLimits(maxWheatSend, maxWheatReceive, maxSheepSend, maxSheepReceive);
+  if (exchangeInNumbers(price.n, price.d, Number(maxWheatSend), Number(maxWheatReceive), Number(maxSheepSend), Number(maxSheepReceive), round)) {
+    return {wheatReceive: BigInt(fastWheatReceive), sheepSend: BigInt(fastSheepSend), wheatStays: fastWheatStays};
+  }
+  return exchangeV10WithoutPriceErrorThresholdsInBigInts(price, maxWheatSend, maxWheatReceive, maxSheepSend, maxSheepReceive, round);
 }
 
 /**
@@ -179,7 +310,27 @@ export function exchangeV10(
   maxSheepReceive: bigint,
   round: Rounding,
 ): ExchangeResult {
-  const r = exchangeV10WithoutPriceErrorThresholds(price, maxWheatSend, maxWheatReceive, maxSheepSend, maxSheepReceive, round);
+  checkPrice(price);
+  checkLimits(maxWheatSend, maxWheatReceive, maxSheepSend, maxSheepReceive);
+  if (
+    exchangeInNumbers(price.n, price.d, Number(maxWheatSend), Number(maxWheatReceive), Number(maxSheepSend), Number(maxSheepReceive), round) &&
+    thresholdsInNumbers(price.n, price.d, round)
+  ) {
+    return {wheatReceive: BigInt(fastWheatReceive), sheepSend: BigInt(fastSheepSend), wheatStays: fastWheatStays};
+  }
+  return exchangeV10InBigInts(price, maxWheatSend, maxWheatReceive, maxSheepSend, maxSheepReceive, round);
+}
+
+/** exchangeV10 in bigints throughout: the reference of the double-precision path. */
+export function exchangeV10InBigInts(
+  price: Price,
+  maxWheatSend: bigint,
+  maxWheatReceive: bigint,
+  maxSheepSend: bigint,
+  maxSheepReceive: bigint,
+  round: Rounding,
+): ExchangeResult {
+  const r = exchangeV10WithoutPriceErrorThresholdsInBigInts(price, maxWheatSend, maxWheatReceive, maxSheepSend, maxSheepReceive, round);
   return applyPriceErrorThresholds(price, r.wheatReceive, r.sheepSend, r.wheatStays, round);
 }
 
