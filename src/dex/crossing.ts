@@ -219,6 +219,24 @@ export function resultAssetXdr(a: Asset): xdr.Asset {
   return x;
 }
 
+/**
+ * The OfferEntry a manage offer result carries (created or updated): the same bytes as the
+ * ledger entry's own XDR (ledger/meta.ts), built with the shared asset XDR and without the
+ * LedgerEntry around it that the result does not use.
+ */
+export function offerResultXdr(o: OfferEntry): xdr.OfferEntry {
+  return new xdr.OfferEntry({
+    sellerId: accountIdXdr(o.sellerId),
+    offerId: new xdr.Int64(o.offerId),
+    selling: resultAssetXdr(o.selling),
+    buying: resultAssetXdr(o.buying),
+    amount: new xdr.Int64(o.amount),
+    price: new xdr.Price({n: o.price.n, d: o.price.d}),
+    flags: o.flags,
+    ext: new xdr.OfferEntryExt(0),
+  });
+}
+
 /** The XDR of a trade as protocol ≥ 18 results carry it (ClaimAtom of type CLAIM_ATOM_TYPE_ORDER_BOOK). */
 export function claimAtomXdr(a: ClaimOfferAtom): xdr.ClaimAtom {
   // Int64 from the bigint itself: the same value as fromString(toString()) without two conversions.

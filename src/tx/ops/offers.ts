@@ -17,11 +17,10 @@ import {isAssetValid} from "./trust.js";
 import {addBalance, availableToReceive, availableToSend, holdingAuthorized, holdingBalance, loadHolding, viewHolding} from "./balances.js";
 import type {Asset, OfferEntry, Price} from "../../ledger/types.js";
 import {assetsEqual, offerKey, PASSIVE_FLAG} from "../../ledger/types.js";
-import {ledgerEntryXdr} from "../../ledger/meta.js";
 import {adjustOffer, exchangeV10WithoutPriceErrorThresholds, INT32_MAX} from "../../dex/exchange.js";
 import {acquireLiabilities, canBuyAtMost, canSellAtMost, releaseLiabilities} from "../../dex/liabilities.js";
 import {DexError, DexErrorCode} from "../../dex/errors.js";
-import {claimAtomXdr, convertWithOffers, MAX_OFFERS_TO_CROSS, priceGreater, priceGreaterOrEqual, type ClaimOfferAtom} from "../../dex/crossing.js";
+import {claimAtomXdr, convertWithOffers, MAX_OFFERS_TO_CROSS, offerResultXdr, priceGreater, priceGreaterOrEqual, type ClaimOfferAtom} from "../../dex/crossing.js";
 
 export type ManageSellOfferOp = Operation & {type: "manage_sell_offer"};
 export type ManageBuyOfferOp = Operation & {type: "manage_buy_offer"};
@@ -267,7 +266,7 @@ export function applyOffer(op: OfferOp, ctx: OpContext): OpResult {
     const offer: OfferEntry = {type: "offer", sellerId: source, offerId, selling: p.sheep, buying: p.wheat, amount, price: {n: p.price.n, d: p.price.d}, flags, lastModifiedLedger: ctx.ledgerSeq};
     ltx.put(offer);
     acquireLiabilities(ltx, offer, baseReserve);
-    const entry = ledgerEntryXdr(offer, ctx.ledgerSeq).data().offer();
+    const entry = offerResultXdr(offer);
     offerResult = creating ? xdr.ManageOfferSuccessResultOffer.manageOfferCreated(entry) : xdr.ManageOfferSuccessResultOffer.manageOfferUpdated(entry);
   } else {
     offerResult = xdr.ManageOfferSuccessResultOffer.manageOfferDeleted();
