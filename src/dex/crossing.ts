@@ -176,11 +176,18 @@ export function convertWithOffers(
  * back as they were instead of decoding them from the XDR (a StrKey encoding for the seller and
  * each issuer, bigints through strings), which cost more than building the atom.
  */
-const appliedAtoms = new WeakMap<xdr.ClaimOfferAtom, ClaimOfferAtom>();
+const APPLIED_TRADE: unique symbol = Symbol("applied trade");
+
+/**
+ * The trade rides on the atom itself, under a symbol (the XDR encoding reads only the struct's
+ * attributes): a WeakMap entry per trade cost more than building the atom, and every one was an
+ * ephemeron the garbage collector had to trace.
+ */
+type AtomWithTrade = xdr.ClaimOfferAtom & {[APPLIED_TRADE]?: ClaimOfferAtom};
 
 /** The trade `atom` was built from by claimAtomXdr, or undefined for an atom decoded from bytes. */
 export function appliedAtomOf(atom: xdr.ClaimOfferAtom): ClaimOfferAtom | undefined {
-  return appliedAtoms.get(atom);
+  return (atom as AtomWithTrade)[APPLIED_TRADE];
 }
 
 /**
@@ -248,6 +255,6 @@ export function claimAtomXdr(a: ClaimOfferAtom): xdr.ClaimAtom {
     assetBought: resultAssetXdr(a.assetBought),
     amountBought: new xdr.Int64(a.amountBought),
   });
-  appliedAtoms.set(atom, a);
+  (atom as AtomWithTrade)[APPLIED_TRADE] = a;
   return xdr.ClaimAtom.claimAtomTypeOrderBook(atom);
 }
