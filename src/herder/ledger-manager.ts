@@ -222,7 +222,7 @@ export class LedgerManager {
 
   /**
    * Closes and commits one ledger. Rejects, changing nothing, when it is not the next ledger, a
-   * commit is in flight, an envelope is unreadable or the header is not the expected one; a
+   * close is in progress, an envelope is unreadable or the header is not the expected one; a
    * failed commit stops ledger closing for good (fatal event) and rejects too.
    */
   applyLedger(l: LedgerToApply): Promise<ClosedLedger> {

@@ -36,10 +36,14 @@ function sign(n: RunningNode, kp: Keypair, seq: bigint, ops: ReturnType<typeof O
   return tx.toEnvelope().toXDR();
 }
 
-/** Admits `envelopes` and returns the queued frames as the next ledger to apply. */
-async function nextLedger(n: RunningNode, envelopes: Buffer[]): Promise<LedgerToApply> {
+/** Admits `envelopes` and returns the queued frames as the next ledger to apply; `waits` gets the first one's ledger outcome. */
+async function nextLedger(n: RunningNode, envelopes: Buffer[], waits: Array<Promise<unknown>> = []): Promise<LedgerToApply> {
   const h = n.node.herder;
-  for (const e of envelopes) assert.equal((await h.admit(e)).outcome.status, "PENDING");
+  for (const e of envelopes) {
+    const adm = await h.admit(e, {wait: waits.length === 0});
+    assert.equal(adm.outcome.status, "PENDING");
+    if (adm.included !== undefined) waits.push(adm.included);
+  }
   const lcl = h.lastClosed();
   const frames: TxFrame[] = h.queue.select(10_000, 100).txs.map((q) => q.frame);
   assert.equal(frames.length, envelopes.length);
@@ -47,7 +51,7 @@ async function nextLedger(n: RunningNode, envelopes: Buffer[]): Promise<LedgerTo
 }
 
 /** Ledger 1: root funds the sources. Ledger 2 (returned, not applied): each source pays root and its neighbour. */
-async function fundedLedgers(n: RunningNode): Promise<{second: LedgerToApply; sources: Keypair[]}> {
+async function fundedLedgers(n: RunningNode): Promise<{second: LedgerToApply; sources: Keypair[]; waits: Array<Promise<unknown>>}> {
   const root = rootKeypair(n.node.config.passphrase);
   const sources = keys(SOURCES);
   const rootSeq = n.node.store.account(root.publicKey())!.seqNum;
@@ -62,7 +66,8 @@ async function fundedLedgers(n: RunningNode): Promise<{second: LedgerToApply; so
       envelopes.push(sign(n, sources[i]!, seq0 + 1n + BigInt(j), [Operation.payment({destination: to, asset: Asset.native(), amount: String(j + 1)})]));
     }
   }
-  return {second: await nextLedger(n, envelopes), sources};
+  const waits: Array<Promise<unknown>> = [];
+  return {second: await nextLedger(n, envelopes, waits), sources, waits};
 }
 
 async function balanceOverHttp(n: RunningNode, id: string): Promise<{balance: string; sequence: string}> {
@@ -101,10 +106,13 @@ test("between slices of a close, HTTP, store reads and admission see the last co
   const a = await idleNode(0.001);
   const b = await idleNode(0);
   try {
-    const {second, sources} = await fundedLedgers(a);
+    const {second, sources, waits} = await fundedLedgers(a);
     const h = a.node.herder;
     const store = a.node.store;
     const root = rootKeypair(a.node.config.passphrase).publicKey();
+    // A submitter waiting on a tx of the ledger is answered only once the ledger is durable.
+    let answered = false;
+    void waits[0]!.then(() => (answered = true));
     const lcl = store.latestHeader();
     const watched = [root, ...sources.map((k) => k.publicKey())];
     const before = new Map(watched.map((id) => [id, store.account(id)!]));
@@ -124,6 +132,7 @@ test("between slices of a close, HTTP, store reads and admission see the last co
     let httpRunning = false;
     while (h.ledgers.closing) {
       turns++;
+      assert.equal(answered, false);
       assert.equal(store.latestHeader().seq, lcl.seq);
       for (const id of watched) {
         const now = store.account(id)!;
@@ -144,6 +153,7 @@ test("between slices of a close, HTTP, store reads and admission see the last co
       await nextTurn();
     }
     const closed = await closing;
+    assert.equal(((await waits[0]!) as {status: string}).status, "SUCCESS");
     assert.ok(turns > 2 * SOURCES, `the close ran over ${turns} turns`);
     assert.ok(httpDuringClose > 0, "HTTP requests were answered between slices");
     assert.equal((await admitted).outcome.status, "PENDING");
