@@ -17,8 +17,7 @@
  */
 import type {Logger} from "pino";
 import type {LedgerStore} from "../store/ledger-store.js";
-import {ledgerCommit} from "../store/records.js";
-import {encodeMetaBytes} from "../store/meta-codec.js";
+import {ledgerCommit, prepareMetaBytes} from "../store/records.js";
 import type {Metrics} from "../metrics/metrics.js";
 import type {LedgerHeader, NetworkConfig} from "../ledger/types.js";
 import type {LedgerCloseResult, TxFrame} from "../tx/interface.js";
@@ -63,7 +62,7 @@ export async function driveSteps<T>(steps: Generator<void, T, void>, sliceMs: nu
 /**
  * The close's steps, then its header checked against `expectedHash`, then each tx's meta encoded
  * in the stored form, a step per tx: the history write in the commit's single turn then finds
- * those bytes made (encodeMetaBytes keeps them per meta object) instead of encoding them there.
+ * those bytes made (records.ts keeps them per close) instead of encoding them there.
  */
 function* closeAndPrepareSteps(steps: Generator<void, LedgerCloseResult, void>, l: LedgerToApply): Generator<void, LedgerCloseResult, void> {
   const result = yield* steps;
@@ -74,8 +73,8 @@ function* closeAndPrepareSteps(steps: Generator<void, LedgerCloseResult, void>, 
       expected: l.expectedHash,
     });
   }
-  for (const a of result.applied) {
-    if (a.meta !== undefined) encodeMetaBytes(a.meta);
+  for (let i = 0; i < result.applied.length; i++) {
+    prepareMetaBytes(result, i);
     yield;
   }
   return result;

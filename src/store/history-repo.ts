@@ -88,6 +88,8 @@ export interface CommittedTx extends Omit<TxRecord, "meta" | "result"> {
   /** The result is the plain success result of the envelope's operations: it is not stored. */
   resultImplied?: boolean;
   meta?: TxMeta;
+  /** `meta` in the stored form (encodeMetaBytes), when the caller already has it. */
+  metaBytes?: Buffer;
   hash: Buffer;
   /** Fee-bumps only */
   innerHash?: Buffer;
@@ -227,7 +229,7 @@ export class HistoryRepo {
     for (const t of txs) {
       const key: TxKey = [t.ledger, t.index];
       const codes = t.resultCodes === null || isPlainSuccess(t.resultCodes) ? null : t.resultCodes;
-      appendPut(this.txs, key, [TX_VERSION, t.closedAt, feeBytes(t.feeCharged), t.successful, codes, t.envelope, t.resultImplied === true ? null : t.result, t.meta === undefined ? null : encodeMetaBytes(t.meta)]);
+      appendPut(this.txs, key, [TX_VERSION, t.closedAt, feeBytes(t.feeCharged), t.successful, codes, t.envelope, t.resultImplied === true ? null : t.result, t.metaBytes ?? (t.meta === undefined ? null : encodeMetaBytes(t.meta))]);
       const own = hashKey(HASH_OWN, t.hash);
       void this.hashes.put(own, key);
       const rows = rowsOf.get(t.index) ?? [];

@@ -441,16 +441,35 @@ const TAG_BIGINT = 10;
 const TAG_NEGBIGINT = 11;
 const TAG_UNDEFINED = 12;
 
-/** A growable byte buffer, reused from one meta to the next (the result is copied out). */
+/**
+ * Metas are written one after another into shared chunks and handed out as views of them: a
+ * meta's bytes are packed into its txs record (msgpack copies them) and kept by the feed's records
+ * of the same close, never changed. Copying each meta out into a Buffer of its own cost an
+ * ArrayBuffer per ~25 metas plus a Buffer.copy per meta (~4 of a payment's ~10 µs of encoding).
+ * A chunk lives as long as any view of it; at CHUNK bytes it holds ~100 payment metas.
+ */
+const CHUNK = 32 * 1024;
+
+/** A byte buffer written from `start`; `take` hands out [start, pos) and the next meta starts there. */
 class ByteWriter {
-  buf = Buffer.allocUnsafe(4096);
+  buf = Buffer.allocUnsafe(CHUNK);
+  start = 0;
   pos = 0;
 
   room(n: number): void {
     if (this.pos + n <= this.buf.length) return;
-    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + n));
-    this.buf.copy(next, 0, 0, this.pos);
+    // The meta being written moves to a new chunk; the bytes of earlier metas stay where they are.
+    const used = this.pos - this.start;
+    const next = Buffer.allocUnsafe(Math.max(CHUNK, 2 * (used + n)));
+    this.buf.copy(next, 0, this.start, this.pos);
     this.buf = next;
+    this.start = 0;
+    this.pos = used;
+  }
+
+  /** Drops what was written since the last take (a meta that failed to encode). */
+  reset(): void {
+    this.pos = this.start;
   }
 
   u8(v: number): void {
@@ -521,11 +540,10 @@ class ByteWriter {
     this.raw(b);
   }
 
-  /** A copy of what was written. */
+  /** What was written since the last take, as a view of the chunk (never written again). */
   take(): Buffer {
-    const out = Buffer.allocUnsafe(this.pos);
-    this.buf.copy(out, 0, 0, this.pos);
-    this.pos = 0;
+    const out = this.buf.subarray(this.start, this.pos);
+    this.start = this.pos;
     return out;
   }
 }
@@ -577,8 +595,12 @@ function writeValue(w: ByteWriter, v: unknown): void {
 
 /** One present field with its short form, as pushField chooses it. */
 function writeField(w: ByteWriter, name: string, v: unknown): void {
-  const i = FIELD_INDEX.get(name);
-  if (i === undefined) {
+  writeFieldAt(w, name, FIELD_INDEX.get(name) ?? -1, v);
+}
+
+/** writeField with the field's index into FIELDS already looked up (-1: none). */
+function writeFieldAt(w: ByteWriter, name: string, i: number, v: unknown): void {
+  if (i < 0) {
     w.varuint(FORM_NAMED + 1);
     w.string(name);
     w.u8(1);
@@ -621,151 +643,175 @@ function writeAbsent(w: ByteWriter, name: string): void {
   } else w.varuint(i * 8 + FORM_ABSENT + 1);
 }
 
-/**
- * An entry's own field names, in order. Entries of one type nearly always share their field order,
- * so the last list seen per type is reused when a for…in walk matches it: no array per state.
- */
-const shapeKeys = new Map<string, string[]>();
+/** An entry's own field names in order, with each one's index into FIELDS (-1: none), looked up once per shape. */
+interface Shape {
+  keys: string[];
+  fields: number[];
+}
 
-function keysOf(e: LedgerEntry): string[] {
-  const cached = shapeKeys.get(e.type);
+/**
+ * The last shape seen per entry type. Entries of one type nearly always share their field order,
+ * so it is reused when a for…in walk matches it: no array and no field lookups per state.
+ */
+const shapes = new Map<string, Shape>();
+
+function shapeOf(e: LedgerEntry): Shape {
+  const cached = shapes.get(e.type);
   if (cached !== undefined) {
+    const keys = cached.keys;
     let i = 0;
     let same = true;
     for (const k in e) {
-      if (cached[i] !== k) {
+      if (keys[i] !== k) {
         same = false;
         break;
       }
       i++;
     }
-    if (same && i === cached.length) return cached;
+    if (same && i === keys.length) return cached;
   }
   const keys = Object.keys(e);
-  shapeKeys.set(e.type, keys);
-  return keys;
+  const shape: Shape = {keys, fields: keys.map((k) => FIELD_INDEX.get(k) ?? -1)};
+  shapes.set(e.type, shape);
+  return shape;
 }
 
-function sameKeys(a: string[], b: string[]): boolean {
+function sameKeys(a: Shape, b: Shape): boolean {
   if (a === b) return true;
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  if (a.keys.length !== b.keys.length) return false;
+  for (let i = 0; i < a.keys.length; i++) if (a.keys[i] !== b.keys[i]) return false;
   return true;
 }
 
 /** As pushDiff, into bytes, reading both states from their (never changed) entry objects. */
-function writeDiff(w: ByteWriter, prevKeys: string[], prev: Fields, keys: string[], now: Fields): void {
-  if (sameKeys(prevKeys, keys)) {
+function writeDiff(w: ByteWriter, prevShape: Shape, prev: Fields, shape: Shape, now: Fields): void {
+  const {keys, fields} = shape;
+  if (sameKeys(prevShape, shape)) {
     for (let i = 0; i < keys.length; i++) {
       const k = keys[i]!;
       const v = now[k];
       const was = prev[k];
-      if (v === undefined) {
-        if (was !== undefined) writeAbsent(w, k);
-      } else if (!sameValue(was, v)) {
-        writeField(w, k, v);
-      }
+      if (v === was) continue;
+      if (v === undefined) writeAbsent(w, k);
+      else if (!sameValue(was, v)) writeFieldAt(w, k, fields[i]!, v);
     }
     return;
   }
   const present = new Set<string>();
-  for (const k of keys) {
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i]!;
     const v = now[k];
     if (v === undefined) continue;
     present.add(k);
-    if (!sameValue(prevKeys.includes(k) ? prev[k] : undefined, v)) writeField(w, k, v);
+    if (!sameValue(prevShape.keys.includes(k) ? prev[k] : undefined, v)) writeFieldAt(w, k, fields[i]!, v);
   }
-  for (const k of prevKeys) if (prev[k] !== undefined && !present.has(k)) writeAbsent(w, k);
+  for (const k of prevShape.keys) if (prev[k] !== undefined && !present.has(k)) writeAbsent(w, k);
 }
 
-/** An entry's slot in the byte writer: its last state written, as the entry object and its field names. */
+/** An entry's slot in the byte writer: its key, and its last state written as the entry object and its shape. */
 interface ByteSlot {
   slot: number;
-  keys: string[];
+  key: EntryKey;
+  shape: Shape;
   obj: LedgerEntry;
 }
 
 /** MetaWriter's slots and templates, written as bytes. */
 class MetaByteWriter {
   private readonly slots = new Map<EntryKey, ByteSlot>();
+  /** The live slots in order, to find an entry object written before without building its key. */
+  private live: ByteSlot[] = [];
   private recent: ByteSlot | null = null;
   private next = 0;
 
   constructor(private readonly w: ByteWriter) {}
 
-  state(e: LedgerEntry, key: EntryKey): void {
+  /** The state `e` of the entry under `key`, whose slot (if it has one yet) is `known`; returns its slot. */
+  private state(e: LedgerEntry, key: EntryKey, known: ByteSlot | undefined): ByteSlot {
     const w = this.w;
-    let known = this.slots.get(key);
     if (known !== undefined && known.obj === e) {
       // The same object again (a layer's after state is the next layer's before state): no field differs.
       w.varuint(2 * (known.slot + 1));
       w.u8(0);
       this.recent = known;
-      return;
+      return known;
     }
     // Entry objects in a meta are never changed once their layer ended, so a slot keeps the object itself.
-    const keys = keysOf(e);
+    const shape = shapeOf(e);
     const now = e as unknown as Fields;
     if (known !== undefined) {
       w.varuint(2 * (known.slot + 1));
-      writeDiff(w, known.keys, known.obj as unknown as Fields, keys, now);
+      writeDiff(w, known.shape, known.obj as unknown as Fields, shape, now);
       known.obj = e;
-      known.keys = keys;
+      known.shape = shape;
     } else {
-      const template = this.recent !== null && sameKeys(this.recent.keys, keys) ? this.recent : null;
-      known = {slot: this.next++, keys, obj: e};
+      const template = this.recent !== null && sameKeys(this.recent.shape, shape) ? this.recent : null;
+      known = {slot: this.next++, key, shape, obj: e};
       this.slots.set(key, known);
+      this.live.push(known);
       if (template !== null) {
         w.varuint(2 * template.slot + 1);
-        writeDiff(w, template.keys, template.obj as unknown as Fields, keys, now);
+        writeDiff(w, template.shape, template.obj as unknown as Fields, shape, now);
       } else {
         w.varuint(2 * (known.slot + 1));
-        for (const k of keys) {
-          const v = now[k];
-          if (v !== undefined) writeField(w, k, v);
+        const {keys, fields} = shape;
+        for (let i = 0; i < keys.length; i++) {
+          const v = now[keys[i]!];
+          if (v !== undefined) writeFieldAt(w, keys[i]!, fields[i]!, v);
         }
       }
     }
     w.u8(0);
     this.recent = known;
+    return known;
+  }
+
+  /** The slot whose last state is the object `e` itself, if any. */
+  private slotOfObject(e: LedgerEntry): ByteSlot | undefined {
+    const live = this.live;
+    for (let i = live.length - 1; i >= 0; i--) if (live[i]!.obj === e) return live[i];
+    return undefined;
   }
 
   deltas(list: EntryDelta[]): void {
     this.w.varuint(list.length);
     for (const d of list) {
-      const key = entryKey((d.before ?? d.after) as LedgerEntry);
+      // An entry's before state is most often the object its last state was written from: then
+      // its slot (and key) is known without building the key string and hashing it.
+      let known = d.before === null ? undefined : this.slotOfObject(d.before);
+      const key = known !== undefined ? known.key : entryKey((d.before ?? d.after) as LedgerEntry);
+      known ??= this.slots.get(key);
       if (d.before === null) this.w.u8(0);
-      else this.state(d.before, key);
+      else known = this.state(d.before, key, known);
       if (d.after === null) {
         this.w.u8(0);
-        this.slots.delete(key);
-      } else this.state(d.after, key);
+        if (known !== undefined) {
+          // A removed entry's key starts over: an entry created again later is listed whole.
+          this.slots.delete(key);
+          this.live = this.live.filter((s) => s !== known);
+        }
+      } else this.state(d.after, key, known);
     }
   }
 }
 
-/** The stored form of a transaction's meta (txs codec version 4). */
+/**
+ * The stored form of a transaction's meta (txs codec version 4). A closed ledger's metas are
+ * encoded once, by ledgerCommit (records.ts), which hands the same bytes to the history write
+ * and to the event feed's records of that close.
+ */
 export function encodeMetaBytes(meta: TxMeta): Buffer {
-  // A closed ledger's meta is encoded by the history write and again by the event feed's records
-  // of the same close: the second asks for the same object and gets the same (never mutated) bytes.
-  const known = encodedMetas.get(meta);
-  if (known !== undefined) return known;
-  const out = encodeMetaBytesOnce(meta);
-  encodedMetas.set(meta, out);
-  return out;
-}
-
-/** Bytes already encoded per meta object; a meta is never changed once its tx is applied. */
-const encodedMetas = new WeakMap<TxMeta, Buffer>();
-
-function encodeMetaBytesOnce(meta: TxMeta): Buffer {
   const w = bytesOut;
-  w.pos = 0;
-  const m = new MetaByteWriter(w);
-  m.deltas(meta.fee);
-  m.deltas(meta.before);
-  w.varuint(meta.operations.length);
-  for (const o of meta.operations) m.deltas(o);
+  try {
+    const m = new MetaByteWriter(w);
+    m.deltas(meta.fee);
+    m.deltas(meta.before);
+    w.varuint(meta.operations.length);
+    for (const o of meta.operations) m.deltas(o);
+  } catch (err) {
+    w.reset();
+    throw err;
+  }
   return w.take();
 }
 

@@ -104,6 +104,34 @@ export function metaXdrOf(tx: StoredTx): {result: string; fee: string} {
 }
 
 /**
+ * Each tx's stored meta bytes per close (one entry per ledger, not per tx): made ahead of the
+ * commit by prepareMetaBytes or else by ledgerCommit, and reused by the feed's records of the same
+ * close, so no meta is encoded twice.
+ */
+const closeMetaBytes = new WeakMap<LedgerCloseResult, Array<Buffer | undefined>>();
+
+function metaBytesOf(result: LedgerCloseResult): Array<Buffer | undefined> {
+  let list = closeMetaBytes.get(result);
+  if (list === undefined) {
+    list = new Array<Buffer | undefined>(result.applied.length).fill(undefined);
+    closeMetaBytes.set(result, list);
+  }
+  return list;
+}
+
+/**
+ * Encodes the meta of tx `i` of a close in its stored form ahead of ledgerCommit, which then takes
+ * those bytes: a close spreads this over turns of the event loop instead of doing it all in the
+ * commit's one turn.
+ */
+export function prepareMetaBytes(result: LedgerCloseResult, i: number): Buffer | undefined {
+  const meta = result.applied[i]?.meta;
+  if (meta === undefined) return undefined;
+  const list = metaBytesOf(result);
+  return (list[i] ??= encodeMetaBytes(meta));
+}
+
+/**
  * The API's records of a closed ledger's txs, in apply order, from the close itself: exactly the
  * StoredTx values the store read of that ledger returns once it is committed (same fields, same
  * bytes), without reading the records back and decoding every envelope again. The ledger event
@@ -115,6 +143,7 @@ export function storedTxsOfClose(result: LedgerCloseResult): StoredTx[] {
   if (result.frames.length !== result.applied.length) {
     throw new StoreError(StoreErrorCode.CORRUPT_RECORD, `ledger ${header.seq} closed ${result.frames.length} frames but ${result.applied.length} results`, {table: "txs"});
   }
+  const metaBytes = closeMetaBytes.get(result);
   const out: StoredTx[] = [];
   for (let i = 0; i < result.frames.length; i++) {
     const frame = result.frames[i]!;
@@ -130,8 +159,9 @@ export function storedTxsOfClose(result: LedgerCloseResult): StoredTx[] {
       resultCodes: codes,
       result: applied.resultXdr,
     };
-    // The meta in the form the history stores and returns (the compact deltas), so every reader of it sees the same bytes.
-    if (applied.meta !== undefined) fields.meta = {encoded: encodeMetaBytes(applied.meta)};
+    // The meta in the form the history stores and returns (the compact deltas), so every reader of
+    // it sees the same bytes: those ledgerCommit encoded for the history, when it has run.
+    if (applied.meta !== undefined) fields.meta = {encoded: metaBytes?.[i] ?? encodeMetaBytes(applied.meta)};
     out.push(storedTxOf(frame, fields));
   }
   return out;
@@ -142,9 +172,11 @@ export function ledgerCommit(result: LedgerCloseResult): LedgerCommit {
   const {header} = result;
   const txs: CommittedTx[] = [];
   const participants: AccountIndexEntry[] = [];
+  const metaBytes = metaBytesOf(result);
   for (let i = 0; i < result.frames.length; i++) {
     const frame = result.frames[i];
     const applied = result.applied[i];
+    const bytes = applied.meta === undefined ? undefined : (metaBytes[i] ??= encodeMetaBytes(applied.meta));
     const tx: CommittedTx = {
       ledger: header.seq,
       index: applied.index,
@@ -158,7 +190,10 @@ export function ledgerCommit(result: LedgerCloseResult): LedgerCommit {
     };
     // The close marks the results it wrote as the plain success bytes; others are compared with a rebuild.
     if (applied.successful && (applied.plainResult === true || plainSuccessResult(applied.feeCharged, frame)?.equals(applied.resultXdr) === true)) tx.resultImplied = true;
-    if (applied.meta !== undefined) tx.meta = applied.meta;
+    if (applied.meta !== undefined) {
+      tx.meta = applied.meta;
+      tx.metaBytes = bytes;
+    }
     if (frame.isFeeBump) tx.innerHash = frame.innerHash;
     if (applied.opResults !== undefined) {
       tx.opResults = applied.opResults;

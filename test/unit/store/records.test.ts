@@ -1,7 +1,8 @@
 import {describe, it} from "node:test";
 import assert from "node:assert/strict";
 import {Asset, Keypair, Operation, TransactionBuilder, xdr} from "@stellar/stellar-base";
-import {ledgerCommit, plainSuccessResult} from "../../../src/store/records.js";
+import {ledgerCommit, plainSuccessResult, prepareMetaBytes, storedTxsOfClose} from "../../../src/store/records.js";
+import {encodeMetaBytes} from "../../../src/store/meta-codec.js";
 import {tradesOfTx} from "../../../src/store/trades-repo.js";
 import {credit, DexLedger, D} from "../dex/fixture.js";
 import {decodeTxFrame} from "../../../src/tx/frame.js";
@@ -28,6 +29,31 @@ describe("tx records", () => {
     const back = xdr.TransactionResult.fromXDR(rebuilt);
     assert.equal(back.feeCharged().toString(), "500");
     assert.deepEqual(back.result().results().map((o) => o.tr().switch().name), ["createAccount", "payment", "setOptions", "manageData", "bumpSequence"]);
+  });
+
+  it("encodes each meta once: the bytes made ahead of the commit are the history's and the feed's", () => {
+    const l = new TestLedger();
+    const [a, b, c] = [Keypair.random(), Keypair.random(), Keypair.random()];
+    l.fund([a, b, c]);
+    const r = l.close([
+      l.build(a, [Operation.payment({destination: b.publicKey(), asset: Asset.native(), amount: "1"})]),
+      l.build(b, [Operation.manageData({name: "k", value: "v"})]),
+      l.build(c, [Operation.payment({destination: a.publicKey(), asset: Asset.native(), amount: "2"})]),
+    ]);
+    // The close prepares some metas in its slices; the commit makes the rest.
+    const early = [prepareMetaBytes(r, 0), undefined, prepareMetaBytes(r, 2)];
+    assert.strictEqual(prepareMetaBytes(r, 0), early[0], "a second call gives the bytes already made");
+    const commit = ledgerCommit(r);
+    const feed = storedTxsOfClose(r);
+    for (let i = 0; i < r.applied.length; i++) {
+      const bytes = commit.txs[i]!.metaBytes;
+      assert.ok(bytes, `tx ${i} has its meta bytes`);
+      if (early[i] !== undefined) assert.strictEqual(bytes, early[i], `tx ${i}: the bytes prepared ahead, not a second encoding`);
+      const stored = feed[i]!.meta;
+      assert.ok(stored !== undefined && "encoded" in stored);
+      assert.strictEqual(stored.encoded, bytes, `tx ${i}: the feed's record carries the history's bytes`);
+      assert.ok(bytes.equals(encodeMetaBytes(r.applied[i]!.meta!)), `tx ${i}: the stored form of its meta`);
+    }
   });
 
   it("implies no result for an operation whose success carries a body, nor for a fee-bump", () => {
