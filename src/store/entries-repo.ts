@@ -50,15 +50,17 @@ export class EntriesRepo {
     return raw === undefined ? undefined : decodeEntry(key, raw);
   }
 
-  /** Inside a write batch (reads see the state before the batch). */
-  write(key: EntryKey, entry: LedgerEntry | null): void {
-    if (key.charCodeAt(0) === 0x6f /* "o" */) this.writeOfferIndexes(key, entry);
+  /**
+   * Inside a write batch (reads see the state before the batch). `oldOf` gives the entry as the
+   * state before the batch has it, when the caller knows it cheaper than a read of the table.
+   */
+  write(key: EntryKey, entry: LedgerEntry | null, oldOf?: (key: EntryKey) => LedgerEntry | undefined): void {
+    if (key.charCodeAt(0) === 0x6f /* "o" */) this.writeOfferIndexes(entry, oldOf === undefined ? this.get(key) : oldOf(key));
     if (entry === null) void this.db.remove(key);
     else void this.db.put(key, encodeEntry(key, entry));
   }
 
-  private writeOfferIndexes(key: EntryKey, entry: LedgerEntry | null): void {
-    const old = this.get(key);
+  private writeOfferIndexes(entry: LedgerEntry | null, old: LedgerEntry | undefined): void {
     if (old !== undefined && old.type === "offer") {
       this.bumpBookStamp(old);
       void this.book.remove(bookKeyOf(old));

@@ -312,12 +312,22 @@ export class LedgerStore implements LedgerReader, LedgerStateReader {
       this.snapshot = null;
       snapshot.done();
     };
+    /**
+     * A changed entry as the last closed ledger has it: from the entry cache, which holds that
+     * state until this commit is durable (apply read nearly every changed entry through it), else
+     * from the store. An offer's and a trustline's old index rows are found from it without a
+     * read and decode per change (~10 µs per tx of a mixed load).
+     */
+    const lastClosed = (key: EntryKey): LedgerEntry | undefined => {
+      const hit = this.cache.get(key);
+      return hit !== undefined ? hit ?? undefined : this.entries.get(key);
+    };
     let committed: Promise<unknown>;
     try {
       committed = this.root.batch(() => {
         // Index rows first: they read the changed entries as the last closed ledger has them.
-        this.stateIdx.write(c.changes, (key) => this.entries.get(key));
-        for (const [key, entry] of c.changes) this.entries.write(key, entry);
+        this.stateIdx.write(c.changes, lastClosed);
+        for (const [key, entry] of c.changes) this.entries.write(key, entry, lastClosed);
         this.headersRepo.write(c.header);
         this.history.write(c.header.seq, c.txs, c.participants);
         this.bucketsRepo.add(this.tradesRepo.write(c.txs));
