@@ -675,7 +675,7 @@ export async function runE2eBench(opts: E2eOptions = defaultE2eOptions): Promise
       ["submit→ledger p50", ms(histogram.getValueAtPercentile(50)), `first-seen by a ${opts.pollMs} ms poll`],
       ["submit→ledger p99", ms(histogram.getValueAtPercentile(99)), `${histogram.totalCount} txs timed`],
       ["submit→ledger max", ms(histogram.maxValue), inferredLedgers > 0 ? `${inferredLedgers} ledgers closed between polls (upper bound)` : ""],
-      ["node event-loop delay p99 / max", `${loop.p99Ms.toFixed(1)} / ${loop.maxMs.toFixed(1)} ms`, "main thread, from the first send until all is committed (prom-client's monitor)"],
+      ["node event-loop delay p99 / max", `${loop.p99Ms.toFixed(1)} / ${loop.maxMs.toFixed(1)} ms`, "main thread, from the first send until all is committed (prom-client's monitor: any other /metrics scrape meanwhile resets it, e.g. the paths bench's)"],
     ];
     if (Number.isFinite(nodeCpu) && committed > 0) {
       const perTx = (nodeCpu * 1e6) / committed;
