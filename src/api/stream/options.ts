@@ -35,7 +35,8 @@ export interface SseOptions {
    * Streams sent a new ledger per event-loop turn. 200 streams each written in the close's turn
    * held the main thread for the whole fan-out while submissions and requests waited; in slices
    * they run between. A collection stream never sends a record at or before its last token, so a
-   * stream served meanwhile from the kept ledgers is not sent a ledger twice.
+   * stream served meanwhile from the kept ledgers is not sent a ledger twice. The default sends
+   * every stream in one turn, for the reason given at WsOptions.fanOutSliceChannels.
    */
   fanOutSliceStreams: number;
 }
@@ -45,7 +46,7 @@ export const defaultSseOptions: SseOptions = {
   maxStreams: 1000,
   maxBufferedBytes: 1024 * 1024,
   objectStreamLimit: 10,
-  fanOutSliceStreams: 50,
+  fanOutSliceStreams: Number.MAX_SAFE_INTEGER,
 };
 
 export function resolveSseOptions(opts: Partial<SseOptions> | undefined): SseOptions {

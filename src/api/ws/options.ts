@@ -30,6 +30,10 @@ export interface WsOptions {
    * listened channels is a socket write per subscriber: in one turn that held the main thread for
    * its whole fan-out right after the close, while submissions and HTTP requests waited. In
    * slices, they run between them; each channel still gets its ledgers whole and in order.
+   * The default sends every channel in one turn: in the streams bench (1,000 channels, 200 SSE
+   * streams, 2 pairs on a quiet box) slices of 100 doubled the fan-out spread p99 (530-610 vs
+   * 330 ms) without raising committed TPS; smaller values suit a node whose API latency matters
+   * more than its streams' lag.
    */
   fanOutSliceChannels: number;
 }
@@ -43,5 +47,5 @@ export const defaultWsOptions: WsOptions = {
   maxSubscriptionsPerSocket: 64,
   replayPageSize: 200,
   checkIntervalMs: 1000,
-  fanOutSliceChannels: 100,
+  fanOutSliceChannels: Number.MAX_SAFE_INTEGER,
 };
