@@ -60,7 +60,7 @@ Flags (start):
   --no-friendbot         do not serve /friendbot
   --check-invariants     check coin conservation after every ledger
   --close-slice-ms N     longest slice of a ledger's apply before HTTP, admission and consensus
-                         get a turn (default 4; 0 = the whole apply in one turn)
+                         get a turn (default 0 = the whole apply in one turn)
   --log-level LEVEL      pino level (default info)
   --history-retention N  ledgers of transaction history to keep; older transactions and
                          operations are pruned in the background (default 0 = keep all)

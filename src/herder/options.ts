@@ -1,8 +1,11 @@
 /**
  * Default longest slice of a ledger's apply before the event loop gets a turn; 0 applies in one
- * turn. Chosen from the A/B runs in native-bench/RESULTS.md (close slicing).
+ * turn. Slices of 4 ms cut the main thread's event-loop delay p99 (paths bench API port p99 88 vs
+ * 143 ms) but admission keeps filling the queue while a close runs: creating the 1,000,000
+ * accounts of the scale bench then peaked at 1,620-1,680 MiB RSS against 1,260-1,280 in one turn
+ * (native-bench/RESULTS.md), past the 1.5 GB budget. So one turn unless asked for.
  */
-export const DEFAULT_CLOSE_SLICE_MS = 4;
+export const DEFAULT_CLOSE_SLICE_MS = 0;
 
 export interface HerderOptions {
   /** Target time between ledger closes. */
