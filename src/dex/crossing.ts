@@ -13,7 +13,7 @@ import {xdr} from "@stellar/stellar-base";
 import type {LedgerTxn} from "../ledger/state.js";
 import type {AccountId, Asset, OfferEntry, Price} from "../ledger/types.js";
 import {assetKey, offerKey} from "../ledger/types.js";
-import {accountIdXdr, assetXdr} from "../ledger/meta.js";
+import {accountIdXdr, assetXdr, offerXdr} from "../ledger/meta.js";
 import {addBalance} from "../tx/ops/balances.js";
 import {DexError, DexErrorCode} from "./errors.js";
 import {adjustOffer, exchangeV10, type Rounding} from "./exchange.js";
@@ -232,16 +232,7 @@ export function resultAssetXdr(a: Asset): xdr.Asset {
  * LedgerEntry around it that the result does not use.
  */
 export function offerResultXdr(o: OfferEntry): xdr.OfferEntry {
-  return new xdr.OfferEntry({
-    sellerId: accountIdXdr(o.sellerId),
-    offerId: new xdr.Int64(o.offerId),
-    selling: resultAssetXdr(o.selling),
-    buying: resultAssetXdr(o.buying),
-    amount: new xdr.Int64(o.amount),
-    price: new xdr.Price({n: o.price.n, d: o.price.d}),
-    flags: o.flags,
-    ext: new xdr.OfferEntryExt(0),
-  });
+  return offerXdr(o, resultAssetXdr);
 }
 
 /** The XDR of a trade as protocol ≥ 18 results carry it (ClaimAtom of type CLAIM_ATOM_TYPE_ORDER_BOOK). */

@@ -183,8 +183,9 @@ function trustLineAssetXdr(a: TrustLineEntry["asset"]): xdr.TrustLineAsset {
     : xdr.TrustLineAsset.assetTypeCreditAlphanum12(x.alphaNum12());
 }
 
+/** Int64 XDR from the bigint itself (the same value as through its decimal string, without the two conversions). */
 function int64(v: bigint): xdr.Int64 {
-  return xdr.Int64.fromString(v.toString());
+  return new xdr.Int64(v);
 }
 
 function trustLineXdr(t: TrustLineEntry): xdr.TrustLineEntry {
@@ -208,12 +209,13 @@ function trustLineXdr(t: TrustLineEntry): xdr.TrustLineEntry {
   });
 }
 
-function offerXdr(o: OfferEntry): xdr.OfferEntry {
+/** An offer's XDR; `asset` builds its assets (a caller may pass a builder of shared ones). */
+export function offerXdr(o: OfferEntry, asset: (a: Asset) => xdr.Asset = assetXdr): xdr.OfferEntry {
   return new xdr.OfferEntry({
     sellerId: accountIdXdr(o.sellerId),
     offerId: int64(o.offerId),
-    selling: assetXdr(o.selling),
-    buying: assetXdr(o.buying),
+    selling: asset(o.selling),
+    buying: asset(o.buying),
     amount: int64(o.amount),
     price: new xdr.Price({n: o.price.n, d: o.price.d}),
     flags: o.flags,
