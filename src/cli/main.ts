@@ -5,6 +5,7 @@
 import {parseArgs} from "node:util";
 import {Keypair} from "@stellar/stellar-base";
 import {defaultNodeOptions} from "../node/options.js";
+import {defaultHerderOptions} from "../herder/options.js";
 import {rootKeypair} from "../ledger/genesis.js";
 import {DEFAULT_PASSPHRASE, STROOPS_PER_DIAM} from "../ledger/options.js";
 import {DiamanteError} from "../util/errors.js";
@@ -61,6 +62,9 @@ Flags (start):
   --check-invariants     check coin conservation after every ledger
   --close-slice-ms N     longest slice of a ledger's apply before HTTP, admission and consensus
                          get a turn (default 0 = the whole apply in one turn)
+  --closing-queue-ledgers N
+                         while a ledger closes, queue txs only up to N ledgers' worth of
+                         operations, else TRY_AGAIN_LATER (default 2; the queue holds 4)
   --log-level LEVEL      pino level (default info)
   --history-retention N  ledgers of transaction history to keep; older transactions and
                          operations are pruned in the background (default 0 = keep all)
@@ -112,6 +116,7 @@ const FLAGS = {
   "no-friendbot": {type: "boolean"},
   "check-invariants": {type: "boolean"},
   "close-slice-ms": {type: "string"},
+  "closing-queue-ledgers": {type: "string"},
   "log-level": {type: "string"},
   "history-retention": {type: "string"},
   "entry-cache": {type: "string"},
@@ -183,6 +188,7 @@ async function main(argv: string[]): Promise<number> {
           friendbot: values["no-friendbot"] ? false : (file?.friendbot ?? true),
           checkInvariants: values["check-invariants"] ?? false,
           closeSliceMs: intFlag(values["close-slice-ms"], "close-slice-ms", 0, 1000) ?? file?.closeSliceMs ?? defaultNodeOptions.closeSliceMs,
+          closingQueueLedgers: intFlag(values["closing-queue-ledgers"], "closing-queue-ledgers", 1, defaultHerderOptions.queueLedgers) ?? defaultNodeOptions.closingQueueLedgers,
           logLevel: values["log-level"] ?? file?.logLevel ?? defaultNodeOptions.logLevel,
           historyRetention: intFlag(values["history-retention"], "history-retention", 0, 2 ** 32 - 1) ?? file?.historyRetention ?? defaultNodeOptions.historyRetention,
           entryCacheEntries: intFlag(values["entry-cache"], "entry-cache", 0, 100_000_000) ?? file?.entryCacheEntries ?? defaultNodeOptions.entryCacheEntries,

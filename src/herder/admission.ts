@@ -14,7 +14,8 @@ import type {CheckFailure, TxFrame} from "../tx/interface.js";
 import {decodeTxFrame} from "../tx/frame.js";
 import {checkValid, insufficientFeeFailure} from "../tx/check.js";
 import {DiamanteError} from "../util/errors.js";
-import {TxQueue, replaceByFeeMinimum, type QueuedTx} from "./tx-queue.js";
+import {HerderError, HerderErrorCode} from "./errors.js";
+import {TxQueue, feeOps, replaceByFeeMinimum, type QueuedTx} from "./tx-queue.js";
 import {nextCloseTime, type TrimmedTx} from "./tx-set.js";
 import type {ClosedLedger} from "./interface.js";
 
@@ -47,18 +48,26 @@ export class TxAdmission {
   private readonly waiters = new Map<string, Waiter>();
   private failure: Error | null = null;
   private readonly admittedListeners: Array<(frame: TxFrame, fromPeer: string | undefined) => void> = [];
+  /** Operations the queue may hold while a ledger closes (HerderOptions.closingQueueLedgers). */
+  private readonly closingMaxOps: number;
 
   constructor(
-    opts: {queueLedgers: number; maxPendingPerAccount: number},
+    opts: {queueLedgers: number; closingQueueLedgers: number; maxPendingPerAccount: number},
     private readonly modules: {
       store: LedgerStore;
       verifier: SignatureVerifier;
       config: NetworkConfig;
       metrics: Metrics;
       log: Logger;
+      /** A ledger is being closed or committed (absent: never). */
+      closing?: () => boolean;
     },
   ) {
+    if (!Number.isInteger(opts.closingQueueLedgers) || opts.closingQueueLedgers < 1) {
+      throw new HerderError(HerderErrorCode.BAD_CONFIG, `closingQueueLedgers must be a whole number ≥ 1, got ${opts.closingQueueLedgers}`);
+    }
     this.queue = new TxQueue(modules.config.maxTxSetSize * opts.queueLedgers, opts.maxPendingPerAccount);
+    this.closingMaxOps = modules.config.maxTxSetSize * Math.min(opts.closingQueueLedgers, opts.queueLedgers);
   }
 
   /** Told of every tx newly queued (the network floods it on, except back to `fromPeer`). */
@@ -139,6 +148,11 @@ export class TxAdmission {
       queuedFees: this.queue.queuedFees(frame.feeSource),
     });
     if (failure) return this.refused(frame, failure);
+    // While a close runs (all of it, when sliced) the queue is held lower: see closingQueueLedgers.
+    if (this.queue.ops + feeOps(frame) > this.closingMaxOps && this.modules.closing?.() === true) {
+      metrics.queueRejected.inc({reason: "queue_full_closing"});
+      return {outcome: {status: "TRY_AGAIN_LATER", hash}};
+    }
     const added = this.queue.add(frame, performance.now());
     if (added !== "added") {
       metrics.queueRejected.inc({reason: added});

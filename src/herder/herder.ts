@@ -59,7 +59,7 @@ export class Herder implements TxSubmitter, FeeStatsSource, ConsensusHost {
   ) {
     this.opts = {...defaultHerderOptions, ...opts};
     this.events = new LedgerEvents(modules.log);
-    this.admission = new TxAdmission(this.opts, modules);
+    this.admission = new TxAdmission(this.opts, {...modules, closing: () => this.ledgers.closing});
     this.ledgers = new LedgerManager(
       {checkInvariants: this.opts.checkInvariants, closeSliceMs: this.opts.closeSliceMs},
       {...modules, events: this.events, txSets: (h) => this.txSets.get(h)},

@@ -12,6 +12,12 @@ export interface HerderOptions {
   closeIntervalMs: number;
   /** The queue holds this many ledgers' worth of operations (maxTxSetSize × this). */
   queueLedgers: number;
+  /**
+   * While a ledger is being closed or committed, admission queues a tx only while the queue
+   * (which still holds the closing ledger's txs) stays within this many ledgers' worth of
+   * operations (maxTxSetSize × this); beyond, TRY_AGAIN_LATER. At most `queueLedgers`.
+   */
+  closingQueueLedgers: number;
   /** Txs one source account may have waiting at once. */
   maxPendingPerAccount: number;
   /** Check ledger invariants (coins conserved, no negative balance) after every close. */
@@ -33,6 +39,17 @@ export const defaultHerderOptions: HerderOptions = {
    * admitted tx at 4 intervals; beyond that, TRY_AGAIN_LATER tells clients to back off.
    */
   queueLedgers: 4,
+  /**
+   * 2: the ledger being applied and the next one. A close in slices lets admission run for the
+   * whole close, and with the full 4 ledgers a bulk load kept the queue at its bound throughout:
+   * creating the scale bench's 1,000,000 accounts (txs of 100 ops) in 4 ms slices ended at
+   * 1,500-1,640 MiB RSS (anonymous 853-890 MiB, 4 runs); held to 2 ledgers while closing,
+   * 1,400-1,410 MiB (anonymous 760-769), as in one-turn closes in the same session (1,345-1,502).
+   * Payment and mixed loads queue far fewer than 2 ledgers' ops and never meet it. The refusals
+   * are `diamante_herder_queue_rejected_total{reason="queue_full_closing"}`: many of them while
+   * the queue is short between closes would call for more.
+   */
+  closingQueueLedgers: 2,
   /**
    * 500: lets a load generator or an exchange chain many payments from one account per ledger
    * (stellar-core allows 1; we apply faster), while one account cannot fill the queue alone.

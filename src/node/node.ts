@@ -187,7 +187,7 @@ export class Node {
           );
 
     this.herder = new Herder(
-      {closeIntervalMs: o.closeIntervalMs, checkInvariants: o.checkInvariants, closeSliceMs: o.closeSliceMs},
+      {closeIntervalMs: o.closeIntervalMs, checkInvariants: o.checkInvariants, closeSliceMs: o.closeSliceMs, closingQueueLedgers: o.closingQueueLedgers},
       {store: this.store, verifier: this.verifier, config: this.config, metrics: this.metrics, log: this.log},
     );
     const net = o.network;

@@ -74,6 +74,8 @@ export interface NodeOptions {
   checkInvariants: boolean;
   /** Longest slice of a ledger's apply before the event loop gets a turn (herder/ledger-manager.ts); 0: one turn. */
   closeSliceMs: number;
+  /** While a ledger closes, the queue holds at most this many ledgers' operations (herder/options.ts). */
+  closingQueueLedgers: number;
   logLevel: string;
   /** Ledgers of transaction history to keep (Horizon's HISTORY_RETENTION_COUNT); 0 keeps all. */
   historyRetention: number;
@@ -101,6 +103,7 @@ export const defaultNodeOptions: NodeOptions = {
   friendbot: true,
   checkInvariants: false,
   closeSliceMs: defaultHerderOptions.closeSliceMs,
+  closingQueueLedgers: defaultHerderOptions.closingQueueLedgers,
   logLevel: "info",
   historyRetention: defaultStoreOptions.historyRetention,
   entryCacheEntries: defaultStoreOptions.entryCacheEntries,

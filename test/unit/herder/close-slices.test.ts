@@ -5,9 +5,15 @@
  * changes nothing and leaves the node able to close the same ledger again.
  */
 import {test} from "node:test";
+import {spawnSync} from "node:child_process";
+import {existsSync} from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import {fileURLToPath} from "node:url";
 import assert from "node:assert/strict";
 import {Account, Asset, Keypair, Operation, TransactionBuilder} from "@stellar/stellar-base";
 import {startNode, type RunningNode} from "../../helpers/node.js";
+import {defaultNodeOptions} from "../../../src/node/options.js";
 import {rootKeypair} from "../../../src/ledger/genesis.js";
 import {HerderError} from "../../../src/herder/errors.js";
 import type {LedgerToApply} from "../../../src/herder/ledger-manager.js";
@@ -232,4 +238,69 @@ test("stop() during a sliced close waits for it: the ledger is committed, then n
   } finally {
     await a.stop();
   }
+});
+
+test("while a ledger closes, admission queues txs only up to closingQueueLedgers ledgers' ops (TRY_AGAIN_LATER beyond, nothing kept); between closes up to the whole queue", async () => {
+  // 100 ops per ledger: the queue holds 400, 100 while a ledger closes.
+  const a = await startNode({
+    closeIntervalMs: 3_600_000,
+    verifyThreads: 0,
+    pathThreads: 0,
+    closeSliceMs: 0.001,
+    closingQueueLedgers: 1,
+    genesis: {...defaultNodeOptions.genesis, maxTxSetSize: 100},
+  });
+  try {
+    const h = a.node.herder;
+    const store = a.node.store;
+    const root = rootKeypair(a.node.config.passphrase);
+    const sources = keys(25);
+    const create = sources.map((k) => Operation.createAccount({destination: k.publicKey(), startingBalance: "1000"}));
+    await h.ledgers.applyLedger(await nextLedger(a, [sign(a, root, store.account(root.publicKey())!.seqNum + 1n, create as never)]));
+    const seqOf = (k: Keypair): bigint => store.account(k.publicKey())!.seqNum;
+    const pay = (k: Keypair, n: number): Buffer =>
+      sign(a, k, seqOf(k) + 1n, Array.from({length: n}, () => Operation.payment({destination: root.publicKey(), asset: Asset.native(), amount: "1"})));
+    // The ledger to close: 20 one-op payments, which stay queued until it is committed.
+    const second = await nextLedger(a, sources.slice(0, 20).map((k) => pay(k, 1)));
+    const rejected = async (): Promise<number> => (await a.node.metrics.queueRejected.get()).values.find((v) => v.labels.reason === "queue_full_closing")?.value ?? 0;
+
+    const closing = h.ledgers.applyLedger(second);
+    // Admission decides within microtasks (in-thread verify); the close needs many turns.
+    const fitsing = h.admit(pay(sources[20]!, 50));
+    const overflow = pay(sources[21]!, 50);
+    const refused = await h.admit(overflow);
+    assert.equal(h.ledgers.closing, true, "both were decided while the close ran");
+    assert.equal(refused.outcome.status, "TRY_AGAIN_LATER");
+    assert.equal(h.queue.ops, 70);
+    assert.equal(await rejected(), 1);
+    const fits = await fitsing;
+    assert.equal(fits.outcome.status, "PENDING");
+    const pending = store.pendingEnvelopes().map((p) => p.hash);
+    assert.ok(pending.includes(fits.outcome.hash));
+    assert.ok(!pending.includes(refused.outcome.hash), "the refused tx has no pending record");
+    await closing;
+
+    // Between closes the whole queue (4 ledgers) is open: the same envelope and more get in.
+    assert.equal((await h.admit(overflow)).outcome.status, "PENDING");
+    assert.equal((await h.admit(pay(sources[22]!, 60))).outcome.status, "PENDING");
+    assert.equal(h.queue.ops, 160);
+    assert.equal(await rejected(), 1);
+  } finally {
+    await a.stop();
+  }
+});
+
+test("closingQueueLedgers below 1 is refused when the node is built", async () => {
+  await assert.rejects(
+    startNode({closeIntervalMs: 3_600_000, verifyThreads: 0, pathThreads: 0, closingQueueLedgers: 0}),
+    (e: unknown) => e instanceof HerderError && e.code === "herder_bad_config",
+  );
+});
+
+test("diamante start refuses --closing-queue-ledgers outside 1..4 with a usage error, before touching the data folder", () => {
+  const dir = path.join(os.tmpdir(), `diamante-cql-${process.pid}`);
+  const r = spawnSync(process.execPath, [fileURLToPath(new URL("../../../src/cli/main.js", import.meta.url)), "start", "--data", dir, "--closing-queue-ledgers", "5"], {encoding: "utf8"});
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /--closing-queue-ledgers must be between 1 and 4, got 5/);
+  assert.equal(existsSync(dir), false);
 });
