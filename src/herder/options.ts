@@ -1,9 +1,13 @@
 /**
  * Default longest slice of a ledger's apply before the event loop gets a turn; 0 applies in one
  * turn. Slices of 4 ms cut the main thread's event-loop delay p99 (paths bench API port p99 88 vs
- * 143 ms) but admission keeps filling the queue while a close runs: creating the 1,000,000
- * accounts of the scale bench then peaked at 1,620-1,680 MiB RSS against 1,260-1,280 in one turn
- * (native-bench/RESULTS.md), past the 1.5 GB budget. So one turn unless asked for.
+ * 143 ms; mixed bench 117-163 vs 236-278 ms). Their memory cost under bulk loads is bounded by
+ * closingQueueLedgers (1,000,000 accounts created: 1,400-1,410 MiB RSS sliced, 1,345-1,502 in one
+ * turn). They stay off because they did not raise throughput on a shared 2-core box: in 5
+ * alternating mixed runs each (15,000 txs, 2026-11-28 03:13-03:20 UTC) 4 ms slices committed a
+ * median 2,050 tx/s against 3,140 in one turn, at 276 against 254 µs of node CPU per tx (main
+ * thread system time, GC, and LMDB write transactions: lmdb-js batches the pending-record
+ * writes of one event-loop turn, and slices make more turns); payments 2-5% more CPU per tx.
  */
 export const DEFAULT_CLOSE_SLICE_MS = 0;
 
