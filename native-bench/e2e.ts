@@ -6,6 +6,7 @@
  *
  *   node dist/native-bench/e2e.js [--accounts K] [--payments N] [--connections C]
  *     [--close-interval MS] [--commit-wait MS] [--cpu-prof] [--mixed] [--node-arg=--flag ...]
+ *     [--node-main PATH]   (another build's dist/src/cli/main.js, e.g. the A side of an A/B)
  *
  * With --mixed the N transactions are issue 6's mixed load (mixed.ts) instead of payments only.
  */
@@ -19,6 +20,7 @@ import autocannon from "autocannon";
 import * as hdr from "hdr-histogram-js";
 import sodium from "sodium-native";
 import {Account, Asset, Keypair, Operation, TimeoutInfinite, TransactionBuilder, xdr} from "@stellar/stellar-base";
+import {threadCpu, threadCpuDelta} from "./threads.js";
 import {profileClockUs, readCpuProfile, topSelfTime, type ProfileWindow} from "./cpu-profile.js";
 import {BenchError, BenchErrorCode} from "./errors.js";
 import {field, getJson, getRecord, pageRecords, postForm, sleep} from "./horizon-http.js";
@@ -122,6 +124,7 @@ export function parseE2eFlags(argv: string[]): E2eOptions {
       "cpu-prof-dir": {type: "string"},
       mixed: {type: "boolean"},
       "node-arg": {type: "string", multiple: true},
+      "node-main": {type: "string"},
     },
     allowPositionals: false,
     strict: true,
@@ -147,6 +150,7 @@ export function parseE2eFlags(argv: string[]): E2eOptions {
     cpuProfDir: values["cpu-prof-dir"],
     load: values.mixed === true ? "mixed" : "payments",
     nodeArgs: values["node-arg"] ?? [],
+    ...(values["node-main"] !== undefined ? {nodeMain: values["node-main"]} : {}),
   };
 }
 
@@ -578,6 +582,7 @@ export async function runE2eBench(opts: E2eOptions = defaultE2eOptions): Promise
     // Resets the node's event-loop delay monitor: the figure read after the drain covers the load.
     await loopDelay(node.baseUrl);
     const nodeCpuBefore = sumOf(node.pids.map(processCpuSeconds));
+    const threadsBefore = node.pids.length === 1 ? threadCpu(node.pids[0]) : undefined;
     const profileFrom = profileClockUs();
     const stealBefore = hostSteal();
     const benchCpuBefore = process.cpuUsage();
@@ -599,6 +604,7 @@ export async function runE2eBench(opts: E2eOptions = defaultE2eOptions): Promise
     // CPU spent from the first send until everything committed: the node's own cost per tx, apart
     // from the load generator's, which shares the same cores.
     const nodeCpu = sumOf(node.pids.map(processCpuSeconds)) - nodeCpuBefore;
+    const threadSplit = threadsBefore !== undefined ? threadCpuDelta(threadsBefore, threadCpu(node.pids[0])) : [];
     const loop = await loopDelay(node.baseUrl);
     const windowReport = await node.window?.end(committedSoFar());
     const profileWindow: ProfileWindow = {fromUs: profileFrom, toUs: profileClockUs()};
@@ -683,6 +689,16 @@ export async function runE2eBench(opts: E2eOptions = defaultE2eOptions): Promise
         "node CPU per committed tx",
         `${perTx.toFixed(0)} µs`,
         `all node threads; ${nodeCpu.toFixed(1)} s node vs ${benchCpu.toFixed(1)} s load generator; ${os.cpus().length} cores → ${formatNumber((os.cpus().length * 1e6) / perTx)} tx/s if the node had them alone`,
+      ]);
+    }
+    if (threadSplit.length > 0 && committed > 0) {
+      rows.push([
+        "node CPU per tx by thread",
+        threadSplit
+          .filter((g) => g.seconds > 0)
+          .map((g) => `${g.name} ${((g.seconds * 1e6) / committed).toFixed(0)}`)
+          .join(", "),
+        "µs per committed tx by thread name (/proc, 10 ms ticks): main, verify-worker, uv-pool (LMDB writes), node-platform (V8's GC and compiler helpers)",
       ]);
     }
     if (Number.isFinite(stealShare)) {
