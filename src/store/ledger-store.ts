@@ -327,7 +327,7 @@ export class LedgerStore implements LedgerReader, LedgerStateReader {
       committed = this.root.batch(() => {
         // Index rows first: they read the changed entries as the last closed ledger has them.
         this.stateIdx.write(c.changes, lastClosed);
-        for (const [key, entry] of c.changes) this.entries.write(key, entry, lastClosed);
+        this.entries.writeAll(c.changes, lastClosed);
         this.headersRepo.write(c.header);
         this.history.write(c.header.seq, c.txs, c.participants);
         this.bucketsRepo.add(this.tradesRepo.write(c.txs));
