@@ -13,7 +13,7 @@
  */
 import type {Database, RootDatabase, Transaction} from "lmdb";
 import type {AccountEntry, AccountId, AssetKey, DataEntry, EntryKey, LedgerEntry, OfferEntry, TrustLineEntry} from "../ledger/types.js";
-import {assetKey, offerKey, offerPrice} from "../ledger/types.js";
+import {assetKey, assetsEqual, offerKey, offerPrice} from "../ledger/types.js";
 import {decodeEntry, encodeEntry} from "./entry-codec.js";
 
 type BookKey = [AssetKey, AssetKey, number, string];
@@ -32,8 +32,9 @@ function bookKeyOf(o: OfferEntry): BookKey {
   return [assetKey(o.selling), assetKey(o.buying), offerPrice(o), idKey(o.offerId)];
 }
 
-function sameBookKey(a: BookKey, b: BookKey): boolean {
-  return a[0] === b[0] && a[1] === b[1] && a[2] === b[2] && a[3] === b[3];
+/** Whether two states of one offer (same id) have the same book and seller rows: same seller, assets and price. */
+function sameRows(a: OfferEntry, b: OfferEntry): boolean {
+  return a.sellerId === b.sellerId && assetsEqual(a.selling, b.selling) && assetsEqual(a.buying, b.buying) && offerPrice(a) === offerPrice(b);
 }
 
 export class EntriesRepo {
@@ -68,7 +69,7 @@ export class EntriesRepo {
   /**
    * Inside a write batch: one ledger's changes. Each book's stamp is written once for the whole
    * batch (reads inside it see the state before it, so every bump of a book in one ledger would
-   * write the same value): a mixed ledger of ~4,500 txs changes ~3,000 offers in a handful of
+   * write the same value): a ledger of offer trades changes thousands of offers in a handful of
    * books, and wrote two stamps per old and new offer, four puts and four reads per change.
    */
   writeAll(changes: Iterable<[EntryKey, LedgerEntry | null]>, oldOf: (key: EntryKey) => LedgerEntry | undefined): void {
@@ -83,22 +84,21 @@ export class EntriesRepo {
   private writeOfferIndexes(entry: LedgerEntry | null, old: LedgerEntry | undefined, bumped: Set<string>): void {
     const was = old !== undefined && old.type === "offer" ? old : null;
     const now = entry !== null && entry.type === "offer" ? entry : null;
-    const wasBook = was === null ? null : bookKeyOf(was);
-    const nowBook = now === null ? null : bookKeyOf(now);
-    const sameRows = wasBook !== null && nowBook !== null && sameBookKey(wasBook, nowBook) && was!.sellerId === now!.sellerId;
-    if (wasBook !== null) {
-      this.bumpBookStamp(wasBook[0], wasBook[1], bumped);
-      if (!sameRows) {
-        void this.book.remove(wasBook);
-        void this.sellerOffers.remove([was!.sellerId, wasBook[3]]);
-      }
+    if (was !== null && now !== null && sameRows(was, now)) {
+      this.bumpBookStamp(assetKey(now.selling), assetKey(now.buying), bumped);
+      return;
     }
-    if (nowBook !== null) {
-      this.bumpBookStamp(nowBook[0], nowBook[1], bumped);
-      if (!sameRows) {
-        void this.book.put(nowBook, null);
-        void this.sellerOffers.put([now!.sellerId, nowBook[3]], null);
-      }
+    if (was !== null) {
+      const k = bookKeyOf(was);
+      this.bumpBookStamp(k[0], k[1], bumped);
+      void this.book.remove(k);
+      void this.sellerOffers.remove([was.sellerId, k[3]]);
+    }
+    if (now !== null) {
+      const k = bookKeyOf(now);
+      this.bumpBookStamp(k[0], k[1], bumped);
+      void this.book.put(k, null);
+      void this.sellerOffers.put([now.sellerId, k[3]], null);
     }
   }
 

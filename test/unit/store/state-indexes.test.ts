@@ -1,7 +1,8 @@
 /**
  * The state indexes (store/state-indexes.ts) against brute force over a seeded random state:
  * trustlines, offers and claimable balances created, updated and removed over many ledgers
- * (several changes to one asset in one ledger among them). After every few ledgers each indexed
+ * (several changes to one asset in one ledger among them; offers updated in place and moved to
+ * other assets). After every few ledgers each indexed
  * read — /assets totals, /accounts?asset= holders, /offers by selling, buying and pair,
  * /claimable_balances by asset, sponsor and claimant — equals the same answer computed from a
  * model of the state, and walking it page by page in both orders gives exactly the full list.
@@ -216,7 +217,13 @@ describe("state indexes against brute force over a seeded random state", () => {
         if (open.length > 0 && rand() < 0.45) {
           const [key, o] = pick(open);
           if (rand() < 0.5) set(key, null);
-          else set(key, {...o, amount: BigInt(1 + Math.floor(rand() * 1e6)), price: {n: 1 + Math.floor(rand() * 9), d: 1 + Math.floor(rand() * 9)}, lastModifiedLedger: seq});
+          else if (rand() < 0.3) {
+            // An update that moves the offer to other assets (a manage offer may): its rows move.
+            const selling = anyAsset();
+            let buying = anyAsset();
+            while (assetKey(buying) === assetKey(selling)) buying = anyAsset();
+            set(key, {...o, selling, buying, amount: BigInt(1 + Math.floor(rand() * 1e6)), lastModifiedLedger: seq});
+          } else set(key, {...o, amount: BigInt(1 + Math.floor(rand() * 1e6)), price: {n: 1 + Math.floor(rand() * 9), d: 1 + Math.floor(rand() * 9)}, lastModifiedLedger: seq});
         } else {
           const selling = anyAsset();
           let buying = anyAsset();
