@@ -5,6 +5,7 @@
  */
 import {cereal, xdr} from "@stellar/stellar-base";
 import type {ResultCodes} from "./types.js";
+import {fastTransactionResultBytes} from "./result-bytes.js";
 
 /** Transaction result codes by their XDR arm name. */
 export enum TxCode {
@@ -161,6 +162,17 @@ const RESULT_SCRATCH = Buffer.allocUnsafe(16 * 1024);
 
 /** The XDR bytes of a TransactionResult: the same bytes as `result.toXDR()`, in a buffer of their own size. */
 export function transactionResultBytes(result: xdr.TransactionResult): Buffer {
+  const fast = fastTransactionResultBytes(result, RESULT_SCRATCH);
+  if (fast !== null) {
+    const out = Buffer.allocUnsafe(fast.length);
+    fast.copy(out);
+    return out;
+  }
+  return jsXdrTransactionResultBytes(result);
+}
+
+/** transactionResultBytes through js-xdr's writer alone: every shape, and the reference for the fast one. */
+export function jsXdrTransactionResultBytes(result: xdr.TransactionResult): Buffer {
   const w = new cereal.XdrWriter(RESULT_SCRATCH);
   // The typings name a Buffer as the writer; js-xdr's write takes its XdrWriter.
   xdr.TransactionResult.write(result, w as unknown as Buffer);
