@@ -2,15 +2,19 @@
  * The feed builds a new ledger's tx records from the close result instead of reading them back
  * from the store: for ledgers with payments, path payments, offers and trades, fee-bumps, failed
  * txs and multi-operation txs, those records equal the store read of the same ledger (deep-equal)
- * and every topic formats to the same JSON as a feed that reads the store.
+ * and every topic formats to the same JSON as a feed that reads the store. The operations a
+ * stream of payments asks for first are made straight from the close's frames (no tx records):
+ * their fields, JSON, payment flag and accounts equal the store read's and the record formatter's.
  */
 import {describe, it, before, after} from "node:test";
 import assert from "node:assert/strict";
-import {Asset, Keypair, Operation, TransactionBuilder, type Transaction, type FeeBumpTransaction, type Horizon} from "@stellar/stellar-sdk";
+import {Account, Asset, Keypair, MuxedAccount, Operation, TransactionBuilder, type Transaction, type FeeBumpTransaction, type Horizon} from "@stellar/stellar-sdk";
 import {startNode, waitFor, type RunningNode} from "../helpers/node.js";
 import {LedgerFeed} from "../../src/api/stream/feed.js";
 import type {LedgerEvent} from "../../src/api/stream/interface.js";
 import {storedTxsOfClose} from "../../src/store/records.js";
+import {isPaymentOp, storedOp} from "../../src/store/ledger-store.js";
+import {operationRecord} from "../../src/api/format/operation.js";
 import type {LedgerCloseResult} from "../../src/tx/interface.js";
 
 describe("feed records built from the close", () => {
@@ -88,6 +92,15 @@ describe("feed records built from the close", () => {
     const fb = TransactionBuilder.buildFeeBumpTransaction(sponsor, "200", inner, passphrase);
     fb.sign(sponsor);
     await submit(fb);
+    // Payments naming muxed accounts: to a muxed destination, and from a muxed operation source.
+    const muxedMaker = new MuxedAccount(new Account(maker.publicKey(), "0"), "42").accountId();
+    const muxedIssuer = new MuxedAccount(new Account(issuer.publicKey(), "0"), "7").accountId();
+    await submit(
+      await build(issuer, [
+        Operation.payment({destination: muxedMaker, asset: USD, amount: "2"}),
+        Operation.payment({destination: taker.publicKey(), asset: Asset.native(), amount: "3", source: muxedIssuer}),
+      ]),
+    );
     // Failed at apply: a payment of an asset the destination does not trust, and a second op that would pass.
     await submit(
       await build(issuer, [
@@ -145,6 +158,52 @@ describe("feed records built from the close", () => {
     }
     for (const [topic, k] of Object.entries(counts)) assert.ok(k > 0, `${topic} compared`);
     assert.ok(ledgers.size >= 6, `ledgers with submitted txs: ${ledgers.size}`);
+  });
+
+  it("operations made from the close, before any tx record, equal the store read's and the formatter's", () => {
+    let ops = 0;
+    let payments = 0;
+    let muxed = 0;
+    for (const [seq, result] of closes) {
+      const feed = new LedgerFeed({txsFrom: "close"}, {reader: n.node.store});
+      let event: LedgerEvent | undefined;
+      feed.subscribe((e) => (event = e));
+      feed.publish({header: result.header, result});
+      // The topics asked for first: no tx record of the ledger is made before them.
+      const topics = event!.topicsFor(n.url);
+      const built = topics.operations;
+      const paymentList = topics.payments;
+      const stored = n.node.store.txs({limit: 200, order: "asc"}, {ledger: seq}).flatMap((tx) => tx.operations.map((_, k) => storedOp(tx, k + 1)!));
+      const s = fromStore.get(seq)!.topicsFor(n.url).operations;
+      assert.equal(built.length, stored.length, `ledger ${seq} operation count`);
+      for (let i = 0; i < stored.length; i++) {
+        const b = built[i]!;
+        const oracle = JSON.stringify(operationRecord(stored[i]!, n.url));
+        assert.equal(b.json, oracle, `ledger ${seq} operation ${stored[i]!.id}`);
+        assert.equal(b.token, stored[i]!.id);
+        assert.equal(b.txHash, stored[i]!.txHash);
+        assert.equal(b.payment, isPaymentOp(stored[i]!));
+        assert.deepStrictEqual([...b.accounts], [...s[i]!.accounts], `ledger ${seq} operation ${b.opId} accounts`);
+        for (const a of s[i]!.accounts) assert.ok(b.accounts.has(a));
+        if (oracle.includes('_muxed"')) muxed++;
+      }
+      assert.deepStrictEqual(
+        paymentList.map((p) => p.json),
+        built.filter((o) => o.payment).map((o) => o.json),
+      );
+      for (const account of [issuer, maker, taker, sponsor].map((k) => k.publicKey())) {
+        assert.deepStrictEqual(
+          topics.forAccount("payments", account).map((p) => p.json),
+          fromStore.get(seq)!.topicsFor(n.url).forAccount("payments", account).map((p) => p.json),
+          `ledger ${seq} payments of ${account}`,
+        );
+      }
+      ops += built.length;
+      payments += paymentList.length;
+    }
+    assert.ok(ops >= 14, `operations compared: ${ops}`);
+    assert.ok(payments >= 6, `payments compared: ${payments}`);
+    assert.ok(muxed >= 2, `operations with muxed fields compared: ${muxed}`);
   });
 
   it("rejects an unknown record source", () => {

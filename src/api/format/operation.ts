@@ -22,6 +22,15 @@ type FieldValue =
   | {n: number; d: number}
   | {destination: string; predicate: PredicateJson}[];
 
+/**
+ * A stored operation as the formatters read it. A caller holding the tx envelope's bytes (the
+ * ledger feed, from the close result) passes them as `envelopeBytes`: the muxed account scan
+ * reads them instead of decoding `envelopeXdr` from base64 for every operation.
+ */
+export interface FormatOp extends StoredOp {
+  readonly envelopeBytes?: Buffer;
+}
+
 export interface OperationRecord {
   _links: {self: Link; transaction: Link; effects: Link; succeeds: Link; precedes: Link};
   id: string;
@@ -311,10 +320,10 @@ function putMuxed(out: Record<string, FieldValue>, prefix: string, m: xdr.MuxedA
  * (the operation's own, else the tx's), the same account as `funder` / `from` / `account`, and the
  * muxed destination as `to` / `into`. Only envelopes that may name a muxed account (`mayHoldMuxed`) are decoded.
  */
-function opMuxedFields(sop: StoredOp): Record<string, FieldValue> {
+function opMuxedFields(sop: FormatOp): Record<string, FieldValue> {
   const out: Record<string, FieldValue> = {};
-  if (sop.envelopeXdr === undefined) return out;
-  const raw = Buffer.from(sop.envelopeXdr, "base64");
+  const raw = sop.envelopeBytes ?? (sop.envelopeXdr === undefined ? undefined : Buffer.from(sop.envelopeXdr, "base64"));
+  if (raw === undefined) return out;
   if (!raw.includes(MUXED_TAG) || !mayHoldMuxed(raw)) return out;
   const env = xdr.TransactionEnvelope.fromXDR(raw);
   let tx: xdr.Transaction;
@@ -364,7 +373,7 @@ function opMuxedFields(sop: StoredOp): Record<string, FieldValue> {
   return out;
 }
 
-export function operationRecord(sop: StoredOp, base: string): OperationRecord {
+export function operationRecord(sop: FormatOp, base: string): OperationRecord {
   const {type, fields} = typeFields(sop);
   const muxed = opMuxedFields(sop);
   const self = `/operations/${sop.id}`;
@@ -414,7 +423,7 @@ const HEAD_KEYS = new Set(["_links", "id", "paging_token", "transaction_successf
  * operation of every ledger this way; an operation naming a muxed account (or a type field that
  * would reorder the common members) goes through the record object.
  */
-export function operationJson(sop: StoredOp, base: string): string {
+export function operationJson(sop: FormatOp, base: string): string {
   const {type, fields} = typeFields(sop);
   const muxed = opMuxedFields(sop);
   let plain = Object.keys(muxed).length === 0;

@@ -20,7 +20,9 @@ import {isPaymentOp, storedOp} from "../../store/ledger-store.js";
 import {effectRecord, operationEffects, txOutcomeXdr, type EffectRecord} from "../format/effect.js";
 import {ledgerRecord, type LedgerRecord} from "../format/ledger.js";
 import {offerRecord, type OfferRecord} from "../format/offer.js";
-import {operationJson, type OperationRecord} from "../format/operation.js";
+import {operationJson, type FormatOp, type OperationRecord} from "../format/operation.js";
+import type {AppliedTx, Operation} from "../../tx/types.js";
+import type {TxFrame} from "../../tx/interface.js";
 import {tradeRecord, type TradeRecord} from "../format/trade.js";
 import {transactionRecord, type TransactionRecord} from "../format/transaction.js";
 import {orientTrade} from "../queries/trades.js";
@@ -36,6 +38,7 @@ import type {
   OfferFeedRecord,
   OperationFeedRecord,
   TradeFeedRecord,
+  AccountSet,
   TransactionFeedRecord,
 } from "./interface.js";
 import type {Logger} from "pino";
@@ -50,27 +53,63 @@ export function pairKey(a: AssetKey, b: AssetKey): string {
   return assetOrder(a, b) < 0 ? `${a}|${b}` : `${b}|${a}`;
 }
 
-/** Which accounts the per-account index lists each operation and transaction under (as store/records.ts writes it). */
-interface Participants {
-  ops: Map<string, Set<AccountId>>;
-  txs: Map<number, Set<AccountId>>;
+/**
+ * The key of a ledger's operation in `opParticipantsOf`'s map: the tx's apply index and the
+ * operation's 1-based index (at most 100 per tx, Stellar's MAX_OPS_PER_TX) as one number, so a
+ * lookup needs no TOID string.
+ */
+function opKey(txIndex: number, opIndex: number): number {
+  return txIndex * 1024 + opIndex;
 }
 
-function participantsOf(input: ClosedLedgerInput): Participants {
-  const {header, result} = input;
-  const ops = new Map<string, Set<AccountId>>();
+/**
+ * An operation's accounts: its source first, then the ones apply reported, each once. Two or
+ * three ids in a list, tested by a scan: a `Set` per operation cost several times more to build
+ * for a ledger of payments, and these live as long as the feed keeps the ledger.
+ */
+class AccountList implements AccountSet {
+  constructor(private readonly ids: readonly AccountId[]) {}
+
+  has(account: AccountId): boolean {
+    return this.ids.includes(account);
+  }
+
+  [Symbol.iterator](): Iterator<AccountId> {
+    return this.ids[Symbol.iterator]();
+  }
+}
+
+/** The accounts of one operation, without repeats, source first (the order store/records.ts indexes them in). */
+function opAccounts(source: AccountId, touched: readonly AccountId[] | undefined): AccountList {
+  const ids = [source];
+  if (touched !== undefined) for (const id of touched) if (!ids.includes(id)) ids.push(id);
+  return new AccountList(ids);
+}
+
+/** Which accounts the per-account index lists each operation under (as store/records.ts writes it), by `opKey`. */
+function opParticipantsOf(input: ClosedLedgerInput): Map<number, AccountList> {
+  const {frames, applied} = input.result;
+  const ops = new Map<number, AccountList>();
+  for (let i = 0; i < frames.length; i++) {
+    const frame = frames[i]!;
+    const a = applied[i]!;
+    for (let j = 0; j < frame.operations.length; j++) ops.set(opKey(a.index, j + 1), opAccounts(frame.operations[j]!.source ?? frame.sourceAccount, a.opParticipants[j]));
+  }
+  return ops;
+}
+
+/** Which accounts the per-account index lists each transaction under (its source, fee source and its operations' accounts), by apply index. */
+function txParticipantsOf(input: ClosedLedgerInput, ops: Map<number, AccountSet>): Map<number, Set<AccountId>> {
+  const {frames, applied} = input.result;
   const txs = new Map<number, Set<AccountId>>();
-  result.frames.forEach((frame, i) => {
-    const applied = result.applied[i]!;
+  for (let i = 0; i < frames.length; i++) {
+    const frame = frames[i]!;
+    const index = applied[i]!.index;
     const inTx = new Set<AccountId>([frame.sourceAccount, frame.feeSource]);
-    frame.operations.forEach((op, j) => {
-      const set = new Set<AccountId>([op.source ?? frame.sourceAccount, ...(applied.opParticipants[j] ?? [])]);
-      for (const a of set) inTx.add(a);
-      ops.set(toidString(header.seq, applied.index, j + 1), set);
-    });
-    txs.set(applied.index, inTx);
-  });
-  return {ops, txs};
+    for (let j = 1; j <= frame.operations.length; j++) for (const id of ops.get(opKey(index, j)) ?? NO_ACCOUNTS) inTx.add(id);
+    txs.set(index, inTx);
+  }
+  return txs;
 }
 
 function changedStateOf(input: ClosedLedgerInput): {changed: ChangedState; created: Set<string>} {
@@ -113,13 +152,55 @@ function changedStateOf(input: ClosedLedgerInput): {changed: ChangedState; creat
   return {changed: {accounts, books, offers}, created};
 }
 
+/**
+ * An operation of a closed ledger as `storedOp` makes it from the tx's StoredTx (the same
+ * values: id, source, tx hash, time, outcome), read from the close result's frame. The envelope
+ * and the result are the frame's and the apply's bytes; their base64 texts, which a StoredTx
+ * holds for every tx, are made only if a formatter asks (a muxed account scan reads the bytes).
+ */
+class CloseOp implements FormatOp {
+  readonly id: string;
+  readonly txIndex: number;
+  readonly txHash: string;
+  readonly sourceAccount: AccountId;
+  readonly op: Operation;
+  readonly transactionSuccessful: boolean;
+
+  constructor(
+    readonly ledger: number,
+    readonly closedAt: number,
+    private readonly frame: TxFrame,
+    private readonly applied: AppliedTx,
+    readonly opIndex: number,
+  ) {
+    this.id = toidString(ledger, applied.index, opIndex);
+    this.txIndex = applied.index;
+    this.txHash = frame.hashHex;
+    this.op = frame.operations[opIndex - 1]!;
+    this.sourceAccount = this.op.source ?? frame.sourceAccount;
+    this.transactionSuccessful = applied.successful;
+  }
+
+  get envelopeBytes(): Buffer {
+    return this.frame.envelopeXdr;
+  }
+
+  get envelopeXdr(): string {
+    return this.frame.envelopeXdr.toString("base64");
+  }
+
+  get resultXdr(): string {
+    return this.applied.resultXdr.toString("base64");
+  }
+}
+
 /** The ledger's stored records, read once through the reader and shared by every origin's topics. */
 class LedgerData {
   private txList?: StoredTx[];
   private opList?: StoredOp[];
-  private paymentIds?: Set<string>;
   private tradeRows?: TradeRow[];
-  private parts?: Participants;
+  private opParts?: Map<number, AccountList>;
+  private txParts?: Map<number, Set<AccountId>>;
   private state?: {changed: ChangedState; created: Set<string>};
 
   constructor(
@@ -140,8 +221,14 @@ class LedgerData {
     return this.input.header.seq;
   }
 
-  get participants(): Participants {
-    return (this.parts ??= participantsOf(this.input));
+  /** The accounts of each operation, by `opKey(txIndex, opIndex)`. */
+  get opParticipants(): Map<number, AccountSet> {
+    return (this.opParts ??= opParticipantsOf(this.input));
+  }
+
+  /** The accounts of each transaction, by apply index. */
+  get txParticipants(): Map<number, Set<AccountId>> {
+    return (this.txParts ??= txParticipantsOf(this.input, this.opParticipants));
   }
 
   /**
@@ -159,24 +246,28 @@ class LedgerData {
   }
 
   /**
-   * The ledger's operations in paging order, from its transactions (failed ones included) as
-   * the reader's per-ledger operations read makes them: no second read of the ledger.
+   * The ledger's operations in paging order (failed ones included), as the reader's per-ledger
+   * operations read makes them: no second read of the ledger. From the close result they are
+   * made straight from its frames (`CloseOp`), without the ledger's StoredTx records: a stream of
+   * payments alone needs none of a tx's base64 strings; from the store, from its transactions.
    */
   get ops(): StoredOp[] {
     if (this.opList === undefined) {
       const out: StoredOp[] = [];
-      for (const tx of this.txs) {
-        for (let k = 1; k <= tx.operations.length; k++) out.push(storedOp(tx, k)!);
+      if (this.txsFrom === "close" && this.txList === undefined) {
+        const {header, frames, applied} = this.input.result;
+        for (let i = 0; i < frames.length; i++) {
+          const frame = frames[i]!;
+          for (let k = 1; k <= frame.operations.length; k++) out.push(new CloseOp(header.seq, header.closeTime, frame, applied[i]!, k));
+        }
+      } else {
+        for (const tx of this.txs) {
+          for (let k = 1; k <= tx.operations.length; k++) out.push(storedOp(tx, k)!);
+        }
       }
       this.opList = out;
     }
     return this.opList;
-  }
-
-  /** The store's own payments filter (`isPaymentOp`, what the reader's paymentsOnly keeps) decides what /payments lists. */
-  get payments(): Set<string> {
-    if (this.paymentIds === undefined) this.paymentIds = new Set(this.ops.filter(isPaymentOp).map((o) => o.id));
-    return this.paymentIds;
   }
 
   get trades(): TradeRow[] {
@@ -193,7 +284,7 @@ class LedgerData {
   }
 
   /**
-   * Drops the ledger's tx and operation lists, payment ids and participants once the event has
+   * Drops the ledger's tx and operation lists and participants once the event has
    * been handed to every listener. The topics built from them hold all that their streams read
    * (records, their texts and accounts); kept for the feed's window, these intermediates (a
    * StoredTx with its base64 strings, a StoredOp and two participant sets per payment) were the
@@ -203,8 +294,8 @@ class LedgerData {
   release(): void {
     this.txList = undefined;
     this.opList = undefined;
-    this.paymentIds = undefined;
-    this.parts = undefined;
+    this.opParts = undefined;
+    this.txParts = undefined;
   }
 
   private readAll<T>(page: (cursor: string | undefined) => T[], tokenOf: (t: T) => string): T[] {
@@ -391,7 +482,7 @@ class OpRec extends Rec<OperationRecord> implements OperationFeedRecord {
     readonly txHash: string,
     readonly transactionSuccessful: boolean,
     readonly payment: boolean,
-    readonly accounts: ReadonlySet<AccountId>,
+    readonly accounts: AccountSet,
     /** The JSON of the ledger's transaction records by hash, made on first use by any of its operations. */
     private readonly txOf: (hash: string) => string | undefined,
   ) {
@@ -501,7 +592,7 @@ class Topics implements LedgerTopics {
 
   get transactions(): TransactionFeedRecord[] {
     if (this.txList === undefined) {
-      const parts = this.data.participants.txs;
+      const parts = this.data.txParticipants;
       const txs = this.data.txs;
       const records = txs.map((tx) => transactionRecord(tx, this.base));
       this.txList = packObjects(
@@ -514,8 +605,7 @@ class Topics implements LedgerTopics {
 
   get operations(): OperationFeedRecord[] {
     if (this.opList === undefined) {
-      const parts = this.data.participants.ops;
-      const payments = this.data.payments;
+      const parts = this.data.opParticipants;
       const txRecords = new Map<string, string>();
       const txOf = (hash: string): string | undefined => {
         if (txRecords.size === 0) for (const t of this.transactions) txRecords.set(t.txHash, t.json);
@@ -527,7 +617,7 @@ class Topics implements LedgerTopics {
       for (let i = 0; i < ops.length; i++) {
         const op = ops[i]!;
         texts[i] = operationJson(op, this.base);
-        list[i] = new OpRec(op.id, op.ledger, op.txHash, op.transactionSuccessful, payments.has(op.id), parts.get(op.id) ?? NO_ACCOUNTS, txOf);
+        list[i] = new OpRec(op.id, op.ledger, op.txHash, op.transactionSuccessful, isPaymentOp(op), parts.get(opKey(op.txIndex, op.opIndex)) ?? NO_ACCOUNTS, txOf);
       }
       packRecords(list, texts);
       this.opList = list;
@@ -541,7 +631,7 @@ class Topics implements LedgerTopics {
 
   get effects(): EffectFeedRecord[] {
     if (this.effectList === undefined) {
-      const parts = this.data.participants.ops;
+      const parts = this.data.opParticipants;
       const txs = new Map<string, StoredTx>();
       for (const tx of this.data.txs) txs.set(tx.hash, tx);
       const out: EffectRec[] = [];
@@ -556,7 +646,7 @@ class Topics implements LedgerTopics {
           outcomeHash = op.txHash;
         }
         if (outcome === null) continue;
-        const opAccounts = parts.get(op.id) ?? NO_ACCOUNTS;
+        const opAccounts = parts.get(opKey(op.txIndex, op.opIndex)) ?? NO_ACCOUNTS;
         for (const e of operationEffects(op, outcome)) {
           const record = effectRecord(op, e, this.base);
           records.push(record);

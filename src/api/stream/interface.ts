@@ -38,6 +38,15 @@ export interface FeedRecord<R> {
   copyEvent(target: Buffer, at: number): number;
 }
 
+/**
+ * The accounts a record is listed under: iterated by the per-account index, tested by the
+ * streams' filters. A `Set` is one; the feed's operation records hold a small list instead (a
+ * ledger of N payments made N Sets, one of the larger costs of building the topic).
+ */
+export interface AccountSet extends Iterable<AccountId> {
+  has(account: AccountId): boolean;
+}
+
 export interface TransactionFeedRecord extends FeedRecord<TransactionRecord> {
   readonly txHash: string;
   readonly successful: boolean;
@@ -51,7 +60,7 @@ export interface OperationFeedRecord extends FeedRecord<OperationRecord> {
   readonly transactionSuccessful: boolean;
   /** One of Horizon's payment types (/payments lists only those). */
   readonly payment: boolean;
-  readonly accounts: ReadonlySet<AccountId>;
+  readonly accounts: AccountSet;
   /** The record with its transaction embedded (`join=transactions`), built on first use. */
   joinedJson(): string;
   /** The SSE event of `joinedJson()`, encoded on first use. */
