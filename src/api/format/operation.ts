@@ -424,8 +424,17 @@ const HEAD_KEYS = new Set(["_links", "id", "paging_token", "transaction_successf
  * would reorder the common members) goes through the record object.
  */
 export function operationJson(sop: FormatOp, base: string): string {
-  const {type, fields} = typeFields(sop);
   const muxed = opMuxedFields(sop);
+  const op = sop.op;
+  // A payment, the kind a stream carries most, has its members written here in typeFields'
+  // order: accounts are strkeys and the amount digits, so only an asset code is escaped.
+  if (op.type === "payment" && Object.keys(muxed).length === 0) {
+    const asset = op.asset;
+    const assetMembers =
+      asset.type === "native" ? `"asset_type":"native"` : `"asset_type":"${asset.type}","asset_code":${JSON.stringify(asset.code)},"asset_issuer":"${asset.issuer}"`;
+    return `${operationHead(sop, base, op.type)},${assetMembers},"from":"${sop.sourceAccount}","to":"${op.destination}","amount":"${formatAmount(op.amount)}"}`;
+  }
+  const {type, fields} = typeFields(sop);
   let plain = Object.keys(muxed).length === 0;
   if (plain) {
     for (const k in fields) {
@@ -436,18 +445,23 @@ export function operationJson(sop: FormatOp, base: string): string {
     }
   }
   if (!plain) return JSON.stringify(operationRecord(sop, base));
-  const q = JSON.stringify;
+  const head = operationHead(sop, base, type);
+  const rest = JSON.stringify(fields);
+  return rest === "{}" ? head + "}" : head + "," + rest.slice(1);
+}
+
+/** The record's common members as JSON, from its opening brace to the transaction hash (no closing brace). */
+function operationHead(sop: StoredOp, base: string, type: string): string {
   // The id (a TOID's digits), the hash (hex), the account (a strkey), the type (snake case) and
   // the time (ISO 8601) never need escaping in JSON; only the origin might (it is the client's Host).
   const b = escapedBase(base);
   const id = sop.id;
   const self = `${b}/operations/${id}`;
-  const head =
+  return (
     `{"_links":{"self":{"href":"${self}"},"transaction":{"href":"${b}/transactions/${sop.txHash}"},` +
     `"effects":{"href":"${self}/effects"},"succeeds":{"href":"${b}/effects?order=desc&cursor=${id}"},` +
     `"precedes":{"href":"${b}/effects?order=asc&cursor=${id}"}},"id":"${id}","paging_token":"${id}",` +
     `"transaction_successful":${sop.transactionSuccessful ? "true" : "false"},"source_account":"${sop.sourceAccount}","type":"${type}",` +
-    `"type_i":${OPERATION_TYPE_I[type] ?? -1},"created_at":"${isoTime(sop.closedAt)}","transaction_hash":"${sop.txHash}"`;
-  const rest = q(fields);
-  return rest === "{}" ? head + "}" : head + "," + rest.slice(1);
+    `"type_i":${OPERATION_TYPE_I[type] ?? -1},"created_at":"${isoTime(sop.closedAt)}","transaction_hash":"${sop.txHash}"`
+  );
 }

@@ -13,6 +13,7 @@ import {storedTxOf} from "../../../src/store/records.js";
 import {storedOp} from "../../../src/store/ledger-store.js";
 import {operationJson, operationRecord} from "../../../src/api/format/operation.js";
 import type {StoredOp} from "../../../src/store/types.js";
+import type {Asset as LedgerAsset} from "../../../src/tx/types.js";
 import {PASSPHRASE} from "./store-ledger.js";
 
 const anchor = Keypair.fromRawEd25519Seed(Buffer.alloc(32, 51));
@@ -87,6 +88,42 @@ describe("operationJson", () => {
       }
     });
   }
+
+  it("writes a payment's members as operationRecord does, over many seeded payments (assets, amounts, codes needing escapes)", () => {
+    const seed = Number(process.env.SEED ?? 20261128);
+    let state = seed >>> 0;
+    // mulberry32: a small seeded generator, so a failure can be replayed with SEED=<seed>.
+    const rand = (): number => {
+      state = (state + 0x6d2b79f5) >>> 0;
+      let t = state;
+      t = Math.imul(t ^ (t >>> 15), t | 1);
+      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
+    const accounts = [alice, bob, anchor].map((k) => k.publicKey());
+    const codeChars = ["A", "z", "9", '"', "\\", "\n", "é", "☕", "\u0001"];
+    const template = stored.find((s) => s.op.type === "payment" && s.transactionSuccessful)!;
+    for (let i = 0; i < 2000; i++) {
+      const code = Array.from({length: 1 + Math.floor(rand() * 12)}, () => pick(codeChars)).join("");
+      const asset: LedgerAsset =
+        rand() < 0.3 ? {type: "native"} : {type: code.length <= 4 ? "credit_alphanum4" : "credit_alphanum12", code, issuer: pick(accounts)};
+      // Amounts over the whole int64 range, and small ones.
+      const amount = rand() < 0.5 ? BigInt(Math.floor(rand() * 1e9)) : (BigInt(Math.floor(rand() * 2 ** 31)) << 32n) | BigInt(Math.floor(rand() * 2 ** 32));
+      const sop: StoredOp = {
+        ...template,
+        id: String(BigInt(1 + i) << 12n),
+        txHash: (i.toString(16).padStart(8, "0")).repeat(8),
+        closedAt: 1_700_000_000 + Math.floor(rand() * 1e8),
+        transactionSuccessful: rand() < 0.8,
+        sourceAccount: pick(accounts),
+        op: {type: "payment", source: null, destination: pick(accounts), asset, amount},
+        envelopeXdr: undefined,
+      };
+      const base = pick(["http://127.0.0.1:8000", 'http://we"ird\\host']);
+      assert.equal(operationJson(sop, base), JSON.stringify(operationRecord(sop, base)), `seed ${seed}, payment ${i}`);
+    }
+  });
 
   it("covers the kinds it was given", () => {
     const types = new Set(stored.map((s) => s.op.type));
