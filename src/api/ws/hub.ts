@@ -6,7 +6,7 @@
  *
  * Backpressure: uWS drops a published frame for a socket past `maxBackpressure`, which would lose
  * events silently. So that hard cap is set far above `slowConsumerBytes`, and a socket whose send
- * buffer passes the soft limit leaves all its channels at once (nothing more is queued for it),
+ * buffer passes the soft limit (beyond its channels' latest frames) leaves all its channels at once (nothing more is queued for it),
  * and is closed with 4008 once what was already queued has been written: the close frame comes
  * after the last record the client will get, and the client resubscribes from that record's
  * paging token, losing nothing. (Closing at once would let uWS cut the connection with its
@@ -60,7 +60,7 @@ export class WsHub implements WsEndpoint {
   private app: TemplatedApp | null = null;
   private readonly sockets = new Set<Socket>();
   /** Subscriptions per channel (with one of them to read the filters), so a ledger builds frames only for channels someone listens on. */
-  private readonly channels = new Map<string, {count: number; sub: Subscription}>();
+  private readonly channels = new Map<string, {count: number; sub: Subscription; lastFrameBytes: number}>();
   /**
    * The last ledger the feed published (or readable at start). A channel's history is replayed up
    * to `boundFor(channel)`, which trails it while the channel's frame of a ledger is yet to go
@@ -228,8 +228,10 @@ export class WsHub implements WsEndpoint {
   /** One serialised frame to every subscriber of `channel` (uWS copies it in the call), then a check of the send buffers. */
   private publish(channel: string, text: string | Buffer): void {
     const app = this.app;
-    if (app === null || !this.channels.has(channel)) return;
+    const c = this.channels.get(channel);
+    if (app === null || c === undefined) return;
     app.publish(channel, text);
+    c.lastFrameBytes = typeof text === "string" ? Buffer.byteLength(text, "utf8") : text.length;
     this.modules.metrics.wsMessagesSent.inc();
     // Published frames reach the sockets' buffers at the end of this loop iteration; one check
     // then covers every channel published in it (a check per frame would scan every socket per channel).
@@ -242,11 +244,24 @@ export class WsHub implements WsEndpoint {
     }
   }
 
+  /**
+   * Evicts the sockets more than `slowConsumerBytes` behind their channels' latest frames. A
+   * socket may hold the last frame of each channel it listens on unsent on top of the limit: a
+   * firehose channel's frame of one busy ledger is megabytes (~940 bytes per payment), larger
+   * than the limit and than what the kernel takes in one write, so a consumer reading as fast as
+   * it can was closed with 4008 right after the publish (the streams bench's 10 unfiltered
+   * subscribers at ~6,000 payments per ledger). One that has not taken the frames before them is
+   * behind by a ledger and more, and still goes.
+   */
   private closeSlowConsumers(): void {
     for (const ws of this.sockets) {
       const data = ws.getUserData();
       if (data.closed || data.evicted || data.subs.size === 0) continue;
-      if (ws.getBufferedAmount() > this.opts.slowConsumerBytes) this.evict(ws);
+      const buffered = ws.getBufferedAmount();
+      if (buffered <= this.opts.slowConsumerBytes) continue;
+      let latest = 0;
+      for (const channel of data.listening) latest += this.channels.get(channel)?.lastFrameBytes ?? 0;
+      if (buffered > this.opts.slowConsumerBytes + latest) this.evict(ws);
     }
   }
 
@@ -362,7 +377,7 @@ export class WsHub implements WsEndpoint {
     if (data.closed || data.evicted) return;
     data.listening.add(sub.channel);
     const c = this.channels.get(sub.channel);
-    if (c === undefined) this.channels.set(sub.channel, {count: 1, sub});
+    if (c === undefined) this.channels.set(sub.channel, {count: 1, sub, lastFrameBytes: 0});
     else c.count++;
     ws.subscribe(sub.channel);
   }

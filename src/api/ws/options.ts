@@ -2,7 +2,8 @@
 export interface WsOptions {
   path: string;
   /**
-   * A socket whose unsent bytes pass this is closed with 4008. 1 MiB is ~700 payment records,
+   * A socket whose unsent bytes pass this, beyond the latest frame of each channel it listens on
+   * (one busy ledger's frame of every payment is megabytes by itself), is closed with 4008. 1 MiB is ~700 payment records,
    * several ledgers of a busy account; a consumer that far behind is better served by resuming
    * from its token (a paged history read) than by the node holding its backlog in memory.
    * diamante_api_ws_slow_consumers_closed_total says how often it bites.

@@ -65,14 +65,16 @@ class Feed {
 interface FakeSocket {
   frames: {type: string; channel?: string; ledger?: number | null; records?: {paging_token: string}[]}[];
   channels: Set<string>;
+  /** Bytes published to the socket and not yet read by its client (what uWS reports as buffered). */
+  unread: number;
 }
 
-function harness(slice: number) {
+function harness(slice: number, slowConsumerBytes?: number) {
   const feed = new Feed();
   for (let i = 0; i < 3; i++) feed.publish();
   const metric = {set: () => {}, inc: () => {}, observe: () => {}};
   const hub = new WsHub(
-    {fanOutSliceChannels: slice},
+    {fanOutSliceChannels: slice, ...(slowConsumerBytes !== undefined ? {slowConsumerBytes} : {})},
     {
       metrics: {streamSubscribers: metric, wsMessagesSent: metric, wsSlowClosed: metric, streamLagSeconds: metric} as never,
       log: pino({level: "silent"}),
@@ -89,13 +91,17 @@ function harness(slice: number) {
     },
     publish: (channel: string, message: string | Buffer) => {
       published.push(channel);
-      for (const s of sockets) if (s.channels.has(channel)) s.frames.push(JSON.parse(message.toString()));
+      for (const s of sockets) {
+        if (!s.channels.has(channel)) continue;
+        s.frames.push(JSON.parse(message.toString()));
+        s.unread += Buffer.byteLength(message);
+      }
     },
   };
   const api = {base: () => "http://x"} as unknown as ApiAccess;
   hub.attach(app as never, api);
   const connect = (): {socket: FakeSocket; send(msg: object): void} => {
-    const socket: FakeSocket = {frames: [], channels: new Set()};
+    const socket: FakeSocket = {frames: [], channels: new Set(), unread: 0};
     let data: unknown;
     behavior.upgrade!({upgrade: (d: unknown) => (data = d)}, {getHeader: () => ""}, {});
     const ws = {
@@ -104,7 +110,7 @@ function harness(slice: number) {
       unsubscribe: (c: string) => socket.channels.delete(c),
       send: (m: string | Buffer) => socket.frames.push(JSON.parse(m.toString())),
       end: () => {},
-      getBufferedAmount: () => 0,
+      getBufferedAmount: () => socket.unread,
     };
     behavior.open!(ws);
     sockets.push(socket);
@@ -186,6 +192,38 @@ describe("ws fan-out in slices", () => {
     assert.deepEqual(tokens(pending.socket), after(5, toid(cursorLedger, 6, 1)));
     assert.deepEqual(tokens(fresh.socket), after(undefined, toid(cursorLedger, 3, 1)));
     for (const s of [done, pending, fresh]) assert.ok(s.socket.frames.some((f) => f.type === "caught_up"));
+  });
+
+  it("keeps a socket that takes each ledger's frame, though one frame is larger than slowConsumerBytes", async () => {
+    const {feed, connect} = harness(1000, 64);
+    const fire = connect();
+    fire.send({op: "subscribe", id: "all", topic: "payments"});
+    await settle();
+    for (let i = 0; i < 3; i++) {
+      feed.publish();
+      await settle();
+      assert.ok(fire.socket.unread > 64, `frame of ${fire.socket.unread} bytes, past the limit`);
+      assert.ok(fire.socket.channels.has("payments"), `still listening after ledger ${feed.ledger}`);
+      // The client reads it all before the next ledger.
+      fire.socket.unread = 0;
+    }
+    assert.equal(tokens(fire.socket).length, 3 * ACCOUNTS.length);
+  });
+
+  it("evicts a socket behind its channels' latest frames by more than slowConsumerBytes", async () => {
+    const {feed, connect} = harness(1000, 64);
+    const stuck = connect();
+    stuck.send({op: "subscribe", id: "all", topic: "payments"});
+    await settle();
+    feed.publish();
+    await settle();
+    // One frame unread: it is the channel's latest.
+    assert.ok(stuck.socket.channels.has("payments"));
+    feed.publish();
+    await settle();
+    // The first ledger's frame is still unread under the second's: behind, and closed.
+    assert.equal(stuck.socket.channels.size, 0);
+    assert.equal(tokens(stuck.socket).length, 2 * ACCOUNTS.length);
   });
 
   it("refuses a slice of no channels", () => {
