@@ -21,6 +21,7 @@ import type {
   TrustLineEntry,
 } from "./types.js";
 import {numSponsoring} from "./types.js";
+import {XdrWriter} from "../util/xdr-writer.js";
 
 /** One entry's change: before (null: created) and after (null: removed). */
 export interface EntryDelta {
@@ -320,69 +321,13 @@ export function entryChangesXdr(deltas: EntryDelta[], ledgerSeq: number): xdr.Le
   return out;
 }
 
-/**
- * XDR bytes written straight into a buffer. Building js-xdr objects and serializing them costs
- * ~50 µs for a payment's meta; result_meta_xdr is built on every read of a tx, so the account
- * entries every tx has are written here field by field, in the order and with the extension
- * arms accountXdr picks. Other kinds go through their js-xdr builders above (the tests check
- * both paths give the same bytes).
+/*
+ * Meta as XDR bytes written straight into a buffer (util/xdr-writer.ts). Building js-xdr objects
+ * and serializing them costs ~50 µs for a payment's meta; result_meta_xdr is built on every read
+ * of a tx, so the account entries every tx has are written here field by field, in the order and
+ * with the extension arms accountXdr picks. Other kinds go through their js-xdr builders above
+ * (the tests check both paths give the same bytes).
  */
-class XdrWriter {
-  private buf = Buffer.allocUnsafe(1024);
-  private at = 0;
-
-  private room(n: number): void {
-    if (this.at + n <= this.buf.length) return;
-    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.at + n));
-    this.buf.copy(next, 0, 0, this.at);
-    this.buf = next;
-  }
-
-  u32(v: number): void {
-    this.room(4);
-    this.buf.writeUInt32BE(v, this.at);
-    this.at += 4;
-  }
-
-  i32(v: number): void {
-    this.room(4);
-    this.buf.writeInt32BE(v, this.at);
-    this.at += 4;
-  }
-
-  i64(v: bigint): void {
-    this.room(8);
-    this.buf.writeBigInt64BE(v, this.at);
-    this.at += 8;
-  }
-
-  u64(v: bigint): void {
-    this.room(8);
-    this.buf.writeBigUInt64BE(v, this.at);
-    this.at += 8;
-  }
-
-  bytes(b: Uint8Array): void {
-    this.room(b.length);
-    this.buf.set(b, this.at);
-    this.at += b.length;
-  }
-
-  /** A variable-length string or opaque: length, bytes, zero padding to 4. */
-  varBytes(b: Uint8Array): void {
-    this.u32(b.length);
-    this.bytes(b);
-    const pad = (4 - (b.length % 4)) % 4;
-    this.room(pad);
-    this.buf.fill(0, this.at, this.at + pad);
-    this.at += pad;
-  }
-
-  done(): Buffer {
-    return this.buf.subarray(0, this.at);
-  }
-}
-
 const LEDGER_ENTRY_CREATED = 0;
 const LEDGER_ENTRY_UPDATED = 1;
 const LEDGER_ENTRY_REMOVED = 2;

@@ -8,6 +8,7 @@
  * the same (result-bytes test, against js-xdr on every shape).
  */
 import type {xdr} from "@stellar/stellar-base";
+import {XdrWriter} from "../util/xdr-writer.js";
 
 /** An XDR enum member or, for unions switched on an int, the int itself. */
 type Discriminant = number | {value: number};
@@ -46,70 +47,34 @@ const ASSET_ALPHANUM12 = 2;
 class Unsupported extends Error {}
 const UNSUPPORTED = new Unsupported();
 
-class Writer {
-  buf: Buffer;
-  pos = 0;
-
-  constructor(buf: Buffer) {
-    this.buf = buf;
-  }
-
-  room(n: number): void {
-    if (this.pos + n <= this.buf.length) return;
-    const next = Buffer.allocUnsafe(Math.max(2 * this.buf.length, this.pos + n));
-    this.buf.copy(next, 0, 0, this.pos);
-    this.buf = next;
-  }
-
-  i32(v: number): void {
-    this.room(4);
-    this.buf.writeInt32BE(v, this.pos);
-    this.pos += 4;
-  }
-
-  u32(v: number): void {
-    this.room(4);
-    this.buf.writeUInt32BE(v, this.pos);
-    this.pos += 4;
-  }
-
-  i64(v: bigint): void {
-    this.room(8);
-    this.buf.writeBigInt64BE(v, this.pos);
-    this.pos += 8;
-  }
-
-  /** Fixed-length opaque: exactly `n` bytes (n a multiple of 4 here: no padding). */
-  opaque(b: Uint8Array, n: number): void {
-    if (b.length !== n) throw UNSUPPORTED;
-    this.room(n);
-    this.buf.set(b, this.pos);
-    this.pos += n;
-  }
+/** A fixed-length opaque of exactly `n` bytes (n a multiple of 4 here: no padding); any other length is not a shape written here. */
+function opaque(w: XdrWriter, b: Uint8Array, n: number): void {
+  if (b.length !== n) throw UNSUPPORTED;
+  w.bytes(b);
 }
 
-function writeAccountId(w: Writer, id: xdr.PublicKey): void {
+function writeAccountId(w: XdrWriter, id: xdr.PublicKey): void {
   if (discriminant(id.switch()) !== 0) throw UNSUPPORTED;
   w.i32(0);
-  w.opaque(id.ed25519(), 32);
+  opaque(w, id.ed25519(), 32);
 }
 
-function writeAsset(w: Writer, a: xdr.Asset): void {
+function writeAsset(w: XdrWriter, a: xdr.Asset): void {
   const type = discriminant(a.switch());
   w.i32(type);
   if (type === ASSET_NATIVE) return;
   if (type === ASSET_ALPHANUM4) {
     const x = a.alphaNum4();
-    w.opaque(x.assetCode(), 4);
+    opaque(w, x.assetCode(), 4);
     writeAccountId(w, x.issuer());
   } else if (type === ASSET_ALPHANUM12) {
     const x = a.alphaNum12();
-    w.opaque(x.assetCode(), 12);
+    opaque(w, x.assetCode(), 12);
     writeAccountId(w, x.issuer());
   } else throw UNSUPPORTED;
 }
 
-function writeClaimAtoms(w: Writer, atoms: xdr.ClaimAtom[]): void {
+function writeClaimAtoms(w: XdrWriter, atoms: xdr.ClaimAtom[]): void {
   w.u32(atoms.length);
   for (const atom of atoms) {
     if (discriminant(atom.switch()) !== CLAIM_ATOM_TYPE_ORDER_BOOK) throw UNSUPPORTED;
@@ -124,7 +89,7 @@ function writeClaimAtoms(w: Writer, atoms: xdr.ClaimAtom[]): void {
   }
 }
 
-function writeOfferEntry(w: Writer, o: xdr.OfferEntry): void {
+function writeOfferEntry(w: XdrWriter, o: xdr.OfferEntry): void {
   writeAccountId(w, o.sellerId());
   w.i64(int64Of(o.offerId()));
   writeAsset(w, o.selling());
@@ -139,7 +104,7 @@ function writeOfferEntry(w: Writer, o: xdr.OfferEntry): void {
 }
 
 /** ManageSellOfferResult and ManageBuyOfferResult: the same layout, every failure arm void. */
-function writeManageOfferResult(w: Writer, r: xdr.ManageSellOfferResult | xdr.ManageBuyOfferResult): void {
+function writeManageOfferResult(w: XdrWriter, r: xdr.ManageSellOfferResult | xdr.ManageBuyOfferResult): void {
   const code = discriminant(r.switch());
   w.i32(code);
   if (code !== 0) return;
@@ -151,7 +116,7 @@ function writeManageOfferResult(w: Writer, r: xdr.ManageSellOfferResult | xdr.Ma
   if (effect !== MANAGE_OFFER_DELETED) writeOfferEntry(w, offer.offer());
 }
 
-function writePathPaymentResult(w: Writer, r: xdr.PathPaymentStrictReceiveResult | xdr.PathPaymentStrictSendResult): void {
+function writePathPaymentResult(w: XdrWriter, r: xdr.PathPaymentStrictReceiveResult | xdr.PathPaymentStrictSendResult): void {
   const code = discriminant(r.switch());
   w.i32(code);
   if (code === PATH_PAYMENT_NO_ISSUER) writeAsset(w, r.noIssuer());
@@ -164,7 +129,7 @@ function writePathPaymentResult(w: Writer, r: xdr.PathPaymentStrictReceiveResult
   w.i64(int64Of(last.amount()));
 }
 
-function writeOperationResult(w: Writer, r: xdr.OperationResult): void {
+function writeOperationResult(w: XdrWriter, r: xdr.OperationResult): void {
   const code = discriminant(r.switch());
   w.i32(code);
   // Every arm but opINNER is void.
@@ -197,7 +162,7 @@ function writeOperationResult(w: Writer, r: xdr.OperationResult): void {
  * the bytes written; null when the result is not one of the shapes written here.
  */
 export function fastTransactionResultBytes(result: xdr.TransactionResult, scratch: Buffer): Buffer | null {
-  const w = new Writer(scratch);
+  const w = new XdrWriter(scratch);
   try {
     w.i64(int64Of(result.feeCharged()));
     const r = result.result();
@@ -213,5 +178,5 @@ export function fastTransactionResultBytes(result: xdr.TransactionResult, scratc
     if (err === UNSUPPORTED) return null;
     throw err;
   }
-  return w.buf.subarray(0, w.pos);
+  return w.done();
 }
