@@ -12,11 +12,14 @@
  * A WebSocket consumer is a TCP socket with the RFC 6455 handshake and a minimal frame parser
  * (server frames unmasked, its own frames masked, pings answered); an SSE consumer is a TCP
  * socket speaking HTTP/1.1 with a chunked-body decoder, reconnecting after each goodbye on the
- * same keep-alive connection, as a browser's EventSource reuses its pooled connection. A consumer finds each record's paging token by a byte search
- * (checking that tokens only grow) and feeds the records' bytes into a running SHA-256 in the
- * digest layout of `recordsDigest` (a ledger's records joined by "," then "\n"). The bench
- * compares that digest with the one of the same records read back with GET after the load: every
- * record arrived, once, in order, byte-identical to the GET's.
+ * same keep-alive connection, as a browser's EventSource reuses its pooled connection. Every
+ * record's bytes go into a running SHA-256: a /ws frame's run of records as it is (the layout of
+ * `recordsDigest`: a ledger's records joined by "," then "\n"), an SSE event's JSON followed by
+ * "\n" (`eventsDigest`). Records are found and counted by byte searches; only the first and last
+ * token of each frame or socket chunk are read as strings (the first must follow the last one
+ * before it; the last is the next request's Last-Event-ID). The bench compares each digest with
+ * the one of the same records read back with GET after the load: every record arrived, once, in
+ * order, byte-identical to the GET's.
  *
  * Driven by the bench over IPC (`fork`): {start: options} → "ready" once every consumer is
  * subscribed; "stop" → the report, then the process exits.
@@ -50,14 +53,14 @@ export interface ConsumersOptions {
 export interface ConsumerCount {
   follows: string;
   records: number;
-  /** SHA-256 (hex) of the records received, laid out as `recordsDigest`. */
+  /** SHA-256 (hex) of the records received: laid out as `recordsDigest` (ws) or `eventsDigest` (sse). */
   digest: string;
 }
 
 export interface ConsumersReport {
   ws: ConsumerCount[];
   sse: ConsumerCount[];
-  /** Records not after the previous record of the same consumer (0 when every stream is in order). */
+  /** Frames or chunks whose first record is not after the consumer's record before them (within them the digest checks the order). */
   outOfOrder: number;
   /** SSE reconnections after a goodbye or drop, and failed connections. */
   sseReconnects: number;
@@ -93,6 +96,16 @@ export function recordsDigest(records: readonly {token: string; json: string}[])
     h.update(r.json);
   }
   if (ledger !== -1) h.update("\n");
+  return h.digest("hex");
+}
+
+/**
+ * The digest of a list of records as an SSE consumer computes it from what it received: each
+ * record's JSON followed by "\n" (an SSE event carries one record).
+ */
+export function eventsDigest(records: readonly {json: string}[]): string {
+  const h = createHash("sha256");
+  for (const r of records) h.update(r.json).update("\n");
   return h.digest("hex");
 }
 
@@ -164,30 +177,41 @@ interface Consumer {
   /** Last ledger whose arrival was recorded (one arrival per ledger per consumer). */
   lastLedger: number;
   hash: Hash;
-  /** Ledger of the last record hashed (-1: none yet): an SSE consumer's separator between records. */
-  hashLedger: number;
+  /** Where the token of the newest record is (read as a string at the end of its frame or chunk). */
+  newest: {buf: Buffer | null; start: number; end: number};
   close(): void;
 }
 
 function newConsumer(follows: string, close: () => void): Consumer {
-  return {follows, records: 0, outOfOrder: 0, last: "", lastLedger: -1, hash: createHash("sha256"), hashLedger: -1, close};
+  return {follows, records: 0, outOfOrder: 0, last: "", lastLedger: -1, hash: createHash("sha256"), newest: {buf: null, start: 0, end: 0}, close};
 }
 
-/** One record's token: order, count and the fan-out arrival of its ledger. */
-function take(c: Consumer, token: string, fanout: Fanout): number {
+/**
+ * The first or last record's token of a frame or chunk. Only those are read as strings: the
+ * first must come after the consumer's last record before it (the digest checks the order of the
+ * records between), and each ledger's first arrival at the consumer is noted.
+ */
+function take(c: Consumer, token: string, fanout: Fanout): void {
   if (c.last !== "" && tokenOrder(token, c.last) <= 0) c.outOfOrder++;
   c.last = token;
-  c.records++;
   const ledger = ledgerOf(token);
   if (ledger !== c.lastLedger) {
     c.lastLedger = ledger;
     fanout.seen(ledger);
   }
-  return ledger;
 }
 
+/** Takes the newest record's token, if one came since the last call. */
+function takeNewest(c: Consumer, fanout: Fanout): void {
+  const n = c.newest;
+  if (n.buf === null) return;
+  take(c, n.buf.toString("latin1", n.start, n.end), fanout);
+  n.buf = null;
+}
+
+/** An SSE consumer's digest: each record's JSON followed by "\n" (`eventsDigest`). */
 function digestOf(c: Consumer): string {
-  if (c.hashLedger !== -1) c.hash.update("\n");
+  if (c.records > 0) c.hash.update("\n");
   return c.hash.digest("hex");
 }
 
@@ -207,10 +231,11 @@ const MAX_TOKEN_RUN = TOKEN_KEY.length + 31;
  * whole or as the pieces it arrived in (a ledger's firehose frame is megabytes, read in socket
  * chunks: walked in place, never joined into one buffer). Each token is found by a byte search
  * (a record's only "paging_token" key: payment records embed no other record), including a token
- * cut by a piece's end; the records' bytes go to `bytes` in order. False when the frame is not
- * laid out so.
+ * cut by a piece's end, and handed to `token` as its place (`buf[start..end)`; the buffer is not
+ * written again, so it can be read later); the records' bytes go to `bytes` in order. False when
+ * the frame is not laid out so.
  */
-export function scanRecordsFrame(payload: Buffer | readonly Buffer[], token: (t: string) => void, bytes: (b: Buffer) => void): boolean {
+export function scanRecordsFrame(payload: Buffer | readonly Buffer[], token: (buf: Buffer, start: number, end: number) => void, bytes: (b: Buffer) => void): boolean {
   const parts = Buffer.isBuffer(payload) ? [payload] : payload;
   const first = parts[0];
   const last = parts[parts.length - 1];
@@ -238,7 +263,7 @@ export function scanRecordsFrame(payload: Buffer | readonly Buffer[], token: (t:
         const end = seam.indexOf(QUOTE, start);
         if (end < 0) break;
         if (end >= carry.length) {
-          token(seam.toString("latin1", start, end));
+          token(seam, start, end);
           any = true;
         }
         k = end;
@@ -250,7 +275,7 @@ export function scanRecordsFrame(payload: Buffer | readonly Buffer[], token: (t:
       const end = p.indexOf(QUOTE, start);
       // Cut by the piece's end: taken with the next piece.
       if (end < 0) break;
-      token(p.toString("latin1", start, end));
+      token(p, start, end);
       any = true;
       i = end;
     }
@@ -263,11 +288,23 @@ export function scanRecordsFrame(payload: Buffer | readonly Buffer[], token: (t:
 
 /** A live records frame: its tokens taken in order, its records' bytes hashed as they are (the digest's layout). */
 function takeFrame(c: Consumer, payload: Buffer | readonly Buffer[], fanout: Fanout): boolean {
+  let first = true;
   const ok = scanRecordsFrame(
     payload,
-    (t) => take(c, t, fanout),
+    (buf, start, end) => {
+      c.records++;
+      if (first) {
+        first = false;
+        take(c, buf.toString("latin1", start, end), fanout);
+      } else {
+        c.newest.buf = buf;
+        c.newest.start = start;
+        c.newest.end = end;
+      }
+    },
     (b) => c.hash.update(b),
   );
+  takeNewest(c, fanout);
   if (ok) c.hash.update("\n");
   return ok;
 }
@@ -580,7 +617,7 @@ export class SseEventSplitter {
   private pendingLen = 0;
 
   constructor(
-    private readonly onEvent: (block: Buffer) => void,
+    private readonly onEvent: (buf: Buffer, start: number, end: number) => void,
     /** Called after each pushed chunk's events. */
     private readonly onChunkEnd: () => void = () => {},
   ) {}
@@ -607,21 +644,22 @@ export class SseEventSplitter {
       const at = this.pending.subarray(0, this.pendingLen).indexOf(EVENT_END, before - 1);
       if (at < 0) return;
       this.pendingLen = 0;
-      this.onEvent(this.pending.subarray(0, at));
+      this.onEvent(this.pending, 0, at);
       from = at + EVENT_END.length - before;
     }
     let end: number;
     while ((end = bytes.indexOf(EVENT_END, from)) >= 0) {
-      this.onEvent(bytes.subarray(from, end));
+      this.onEvent(bytes, from, end);
       from = end + EVENT_END.length;
     }
+    // Before the rest is kept: the events handed over stay readable until then.
+    this.onChunkEnd();
     const left = bytes.length - from;
     if (left > 0) {
       if (left > this.pending.length) this.pending = Buffer.allocUnsafe(left * 2);
       bytes.copy(this.pending, 0, from);
       this.pendingLen = left;
     }
-    this.onChunkEnd();
   }
 }
 
@@ -635,19 +673,19 @@ export class HashBatch {
 
   constructor(private readonly hash: Hash) {}
 
-  /** `sep` (a byte, or -1 for none) then `src[from..]`. */
-  add(sep: number, src: Buffer, from: number): void {
-    const n = src.length - from + 1;
+  /** `sep` (a byte, or -1 for none) then `src[from..end)`. */
+  add(sep: number, src: Buffer, from: number, end = src.length): void {
+    const n = end - from + 1;
     if (this.len + n > this.buf.length) {
       this.flush();
       if (n > this.buf.length) {
         if (sep >= 0) this.hash.update(sep === 0x2c ? COMMA : NEWLINE);
-        this.hash.update(src.subarray(from));
+        this.hash.update(src.subarray(from, end));
         return;
       }
     }
     if (sep >= 0) this.buf[this.len++] = sep;
-    this.len += src.copy(this.buf, this.len, from);
+    this.len += src.copy(this.buf, this.len, from, end);
   }
 
   flush(): void {
@@ -674,18 +712,33 @@ function openSse(baseUrl: string, follows: string, limit: number, fanout: Fanout
     stopped = true;
     socket?.destroy();
   });
-  /** One event's bytes (without its blank line): records (`id:` then `data:`) are counted and hashed; the rest is skipped. */
-  const event = (block: Buffer): void => {
-    if (block.length < ID_LINE.length || block[0] !== 0x69 || block[1] !== 0x64 || block[2] !== 0x3a || block[3] !== 0x20) return;
-    const nl = block.indexOf(DATA_LINE);
-    if (nl < 0) return;
-    const ledger = take(c, block.toString("latin1", ID_LINE.length, nl), fanout);
-    const sep = c.hashLedger === -1 ? -1 : ledger === c.hashLedger ? 0x2c : 0x0a;
-    c.hashLedger = ledger;
-    hashed.add(sep, block, nl + DATA_LINE.length);
+  /**
+   * One event's bytes (`buf[start..end)`, without its blank line): a record (`id:` then `data:`)
+   * is counted and its JSON hashed; the rest is skipped. The first record of a chunk is taken at
+   * once, the last at the chunk's end.
+   */
+  let chunkFirst = true;
+  const event = (buf: Buffer, start: number, end: number): void => {
+    if (end - start < ID_LINE.length || buf[start] !== 0x69 || buf[start + 1] !== 0x64 || buf[start + 2] !== 0x3a || buf[start + 3] !== 0x20) return;
+    const nl = buf.indexOf(DATA_LINE, start);
+    if (nl < 0 || nl >= end) return;
+    hashed.add(c.records === 0 ? -1 : 0x0a, buf, nl + DATA_LINE.length, end);
+    c.records++;
+    if (chunkFirst) {
+      chunkFirst = false;
+      take(c, buf.toString("latin1", start + ID_LINE.length, nl), fanout);
+    } else {
+      c.newest.buf = buf;
+      c.newest.start = start + ID_LINE.length;
+      c.newest.end = nl;
+    }
   };
   const hashed = new HashBatch(c.hash);
-  const events = new SseEventSplitter(event, () => hashed.flush());
+  const events = new SseEventSplitter(event, () => {
+    hashed.flush();
+    takeNewest(c, fanout);
+    chunkFirst = true;
+  });
   return new Promise((resolve, reject) => {
     let first = true;
     let reader: HttpResponseReader | null = null;

@@ -11,7 +11,7 @@ import {startNode, waitFor, type RunningNode} from "../../helpers/node.js";
 import {openMarket} from "../../helpers/market.js";
 import {prng} from "../../helpers/prng.js";
 import {compareTokens} from "../../../src/api/stream/sse.js";
-import {recordsDigest, startConsumers, tokenMath} from "../../../native-bench/stream-consumers.js";
+import {eventsDigest, recordsDigest, startConsumers, tokenMath} from "../../../native-bench/stream-consumers.js";
 
 interface Rec {
   paging_token: string;
@@ -43,7 +43,7 @@ describe("bench stream consumers", () => {
     for (const a of tokens) for (const b of tokens.slice(0, 60)) assert.equal(tokenMath.tokenOrder(a, b), compareTokens(a, b), `${a} vs ${b}`);
   });
 
-  it("a digest changes when a record is missing, repeated, altered or moved to another ledger", () => {
+  it("a digest changes when a record is missing, repeated, altered, moved to another ledger or swapped", () => {
     const l = (ledger: number, i: number): string => String((BigInt(ledger) << 32n) + BigInt(i * 4096 + 1));
     const recs = [
       {token: l(5, 1), json: '{"a":1}'},
@@ -56,6 +56,14 @@ describe("bench stream consumers", () => {
     assert.notEqual(recordsDigest([recs[0]!, {token: recs[1]!.token, json: '{"a":9}'}, recs[2]!]), d);
     assert.notEqual(recordsDigest([recs[0]!, {token: l(6, 0), json: recs[1]!.json}, recs[2]!]), d);
     assert.equal(recordsDigest([...recs]), d);
+    // Over SSE each record is its own event: missing, repeated, altered and swapped records show.
+    const e = eventsDigest(recs);
+    assert.notEqual(eventsDigest(recs.slice(1)), e);
+    assert.notEqual(eventsDigest([...recs, recs[2]!]), e);
+    assert.notEqual(eventsDigest([recs[0]!, {token: recs[1]!.token, json: '{"a":9}'}, recs[2]!]), e);
+    assert.notEqual(eventsDigest([recs[1]!, recs[0]!, recs[2]!]), e);
+    assert.notEqual(recordsDigest([recs[1]!, recs[0]!, recs[2]!]), d);
+    assert.equal(eventsDigest([...recs]), e);
   });
 
   for (const sseLimit of [200, 1]) {
@@ -86,10 +94,12 @@ describe("bench stream consumers", () => {
         assert.equal(report.outOfOrder, 0);
         assert.equal(report.errors, 0);
         assert.equal(report.malformed, 0);
-        for (const c of [...report.ws, ...report.sse]) {
-          const want = c.follows === "" ? all : mine;
-          assert.equal(c.records, want.length, `records of ${c.follows || "the firehose"}`);
-          assert.equal(c.digest, recordsDigest(want), `digest of ${c.follows || "the firehose"}`);
+        for (const [transport, cs] of [["ws", report.ws], ["sse", report.sse]] as const) {
+          for (const c of cs) {
+            const want = c.follows === "" ? all : mine;
+            assert.equal(c.records, want.length, `${transport} records of ${c.follows || "the firehose"}`);
+            assert.equal(c.digest, transport === "ws" ? recordsDigest(want) : eventsDigest(want), `${transport} digest of ${c.follows || "the firehose"}`);
+          }
         }
         assert.ok(report.consumerCpuUs > 0);
         // One goodbye per `sseLimit` records, each answered by a reconnection from the last id.
