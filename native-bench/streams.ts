@@ -15,7 +15,13 @@
  * run at nice 10 (--clients-nice N, 0..19; 0 leaves them as started), identically in both runs:
  * the node gets the cores first, and the report shows whether the niced consumers still kept up.
  *
- *   node dist/native-bench/streams.js [--ws N] [--sse N] [--clients-nice N] [--node-main OTHER/dist/src/cli/main.js] [e2e flags: --payments N --accounts K …]
+ * One pair of runs swings with the ledgers the load happens to span (a run lasts a few ledgers):
+ * `--pairs N` runs N pairs back to back and reports each pair's ratio and their median;
+ * `--compare-node-main OTHER/dist/src/cli/main.js` alternates another build's node with this
+ * one's, pair by pair (this, other, this, other, …), for an A/B of the ratio in the same period.
+ *
+ *   node dist/native-bench/streams.js [--ws N] [--sse N] [--clients-nice N] [--pairs N] [--node-main OTHER/dist/src/cli/main.js]
+ *     [--compare-node-main OTHER/dist/src/cli/main.js] [e2e flags: --payments N --accounts K …]
  */
 import {fork, type ChildProcess} from "node:child_process";
 import os from "node:os";
@@ -23,7 +29,7 @@ import {fileURLToPath} from "node:url";
 import {benchAccount, runE2eBench, parseE2eFlags, type E2eResult} from "./e2e.js";
 import {getRecord, pageRecords, sleep} from "./horizon-http.js";
 import {machineInfo, machineMarkdown} from "./machine.js";
-import {isEntryPoint} from "./measure.js";
+import {isEntryPoint, median} from "./measure.js";
 import {rssBytes} from "./node-process.js";
 import {threadCpu, threadCpuDelta, type ThreadCpu} from "./threads.js";
 import {defaultE2eOptions, type E2eOptions} from "./options.js";
@@ -49,6 +55,10 @@ export const defaultStreamsBenchOptions: StreamsBenchOptions = {wsSubscribers: 1
 export interface StreamsBenchArgs {
   opts: StreamsBenchOptions;
   nodeMain?: string;
+  /** Pairs of runs (without, then with subscribers), at least 1. */
+  pairs: number;
+  /** A second build's node, run in alternate pairs. */
+  compareNodeMain?: string;
   /** The flags left for `parseE2eFlags`. */
   e2eArgs: string[];
 }
@@ -68,19 +78,27 @@ export function parseStreamsBenchArgs(argv: readonly string[]): StreamsBenchArgs
     args.splice(at, 2);
     return v;
   };
-  const whole = (flag: string, max: number): number | undefined => {
+  const whole = (flag: string, max: number, min = 0): number | undefined => {
     const raw = take(flag);
     if (raw === undefined) return undefined;
     const v = /^\d+$/.test(raw) ? Number(raw) : Number.NaN;
-    if (!Number.isSafeInteger(v) || v > max) throw new Error(`${flag} takes a whole number 0..${max}, got "${raw}"`);
+    if (!Number.isSafeInteger(v) || v > max || v < min) throw new Error(`${flag} takes a whole number ${min}..${max}, got "${raw}"`);
     return v;
   };
   const wsSubscribers = whole("--ws", Number.MAX_SAFE_INTEGER) ?? defaultStreamsBenchOptions.wsSubscribers;
   const sseStreams = whole("--sse", Number.MAX_SAFE_INTEGER) ?? defaultStreamsBenchOptions.sseStreams;
   const clientsNice = whole("--clients-nice", MAX_NICE) ?? defaultStreamsBenchOptions.clientsNice;
+  const pairs = whole("--pairs", 100, 1) ?? 1;
   // Another build's node against this bench (A/B runs): its dist/src/cli/main.js.
   const nodeMain = take("--node-main");
-  return {opts: {...defaultStreamsBenchOptions, wsSubscribers, sseStreams, clientsNice}, ...(nodeMain !== undefined ? {nodeMain} : {}), e2eArgs: args};
+  const compareNodeMain = take("--compare-node-main");
+  return {
+    opts: {...defaultStreamsBenchOptions, wsSubscribers, sseStreams, clientsNice},
+    pairs,
+    ...(nodeMain !== undefined ? {nodeMain} : {}),
+    ...(compareNodeMain !== undefined ? {compareNodeMain} : {}),
+    e2eArgs: args,
+  };
 }
 
 /**
@@ -226,7 +244,23 @@ async function publishLag(baseUrl: string): Promise<PublishLag> {
   return {sum: num("diamante_api_stream_publish_lag_seconds_sum"), count: num("diamante_api_stream_publish_lag_seconds_count"), buckets};
 }
 
-export async function runStreamsBench(e2e: Partial<E2eOptions>, opts: StreamsBenchOptions = defaultStreamsBenchOptions): Promise<{text: string; markdown: string}> {
+/** One pair's headline figures, for a summary over pairs. */
+export interface StreamsPairFigures {
+  tpsQuiet: number;
+  tpsLoaded: number;
+  /** Every consumer got every record it follows (count and digest). */
+  complete: boolean;
+  /** Node CPU per payment sent over all its threads (µs), without and with subscribers. */
+  nodeCpuQuietUs: number;
+  nodeCpuLoadedUs: number;
+  /** The consumer process's CPU per payment sent (µs). */
+  consumerCpuUs: number;
+}
+
+export async function runStreamsBench(
+  e2e: Partial<E2eOptions>,
+  opts: StreamsBenchOptions = defaultStreamsBenchOptions,
+): Promise<{text: string; markdown: string; figures: StreamsPairFigures}> {
   const base: E2eOptions = {...defaultE2eOptions, ...e2e};
   let quietThreads = new Map<string, GroupCpu>();
   /** The load generator's nicing in each run; restored before the next node is spawned (it would inherit it). */
@@ -382,7 +416,17 @@ export async function runStreamsBench(e2e: Partial<E2eOptions>, opts: StreamsBen
     ],
   ];
   const header = ["streams", "value", "detail"];
+  const total = (m: Map<string, GroupCpu>): number => [...m.values()].reduce((k, g) => k + g.user + g.system, 0);
+  const figures: StreamsPairFigures = {
+    tpsQuiet,
+    tpsLoaded,
+    complete,
+    nodeCpuQuietUs: (total(quietThreads) * 1e6) / payments,
+    nodeCpuLoadedUs: (total(loadedThreads) * 1e6) / payments,
+    consumerCpuUs: r === undefined ? Number.NaN : r.consumerCpuUs / payments,
+  };
   return {
+    figures,
     text: `${textTable(header, rows)}\n\n${quiet.text}\n\n${loaded.text}`,
     markdown: `### Streams under the payment load (${new Date().toISOString()})\n\n${markdownTable(header, rows)}\n\n${quiet.markdown}\n\n${loaded.markdown}\n`,
   };
@@ -396,10 +440,41 @@ if (isEntryPoint(import.meta.url)) {
     console.error(err instanceof Error ? err.message : String(err));
     process.exit(2);
   }
-  const {opts, nodeMain, e2eArgs} = parsed;
-  const result = await runStreamsBench({...parseE2eFlags(e2eArgs), ...(nodeMain !== undefined ? {nodeMain} : {})}, opts);
+  const {opts, nodeMain, compareNodeMain, pairs, e2eArgs} = parsed;
+  const e2e = parseE2eFlags(e2eArgs);
+  const builds: {label: string; nodeMain?: string}[] = [{label: nodeMain ?? "this build", ...(nodeMain !== undefined ? {nodeMain} : {})}];
+  if (compareNodeMain !== undefined) builds.push({label: compareNodeMain, nodeMain: compareNodeMain});
   console.log(machineMarkdown(machineInfo()));
-  console.log(result.text);
+  const got = new Map<string, StreamsPairFigures[]>(builds.map((b) => [b.label, []]));
+  const markdowns: string[] = [];
+  for (let i = 0; i < pairs; i++) {
+    for (const b of builds) {
+      const result = await runStreamsBench({...e2e, ...(b.nodeMain !== undefined ? {nodeMain: b.nodeMain} : {})}, opts);
+      got.get(b.label)!.push(result.figures);
+      console.log(`== pair ${i + 1} of ${pairs}: ${b.label} ==`);
+      console.log(result.text);
+      markdowns.push(result.markdown);
+    }
+  }
+  const summary = summarizePairs(got);
+  console.log(`\n${summary.text}`);
   console.log("\n----- markdown -----\n");
-  console.log(result.markdown);
+  console.log(markdowns.join("\n"));
+  console.log(summary.markdown);
+}
+
+/** Each build's pairs: their ratios in order, and the medians of TPS, ratio and CPU per payment. */
+export function summarizePairs(got: ReadonlyMap<string, readonly StreamsPairFigures[]>): {text: string; markdown: string} {
+  const header = ["build", "pairs", "ratio per pair (in run order)", "median ratio", "median TPS without / with", "median node CPU per payment without / with", "median consumer CPU per payment", "every record delivered"];
+  const rows = [...got].map(([label, fs]) => [
+    label,
+    String(fs.length),
+    fs.map((f) => formatRatio(f.tpsLoaded / f.tpsQuiet)).join(", "),
+    formatRatio(median(fs.map((f) => f.tpsLoaded / f.tpsQuiet))),
+    `${formatNumber(median(fs.map((f) => f.tpsQuiet)))} / ${formatNumber(median(fs.map((f) => f.tpsLoaded)))}`,
+    `${formatNumber(median(fs.map((f) => f.nodeCpuQuietUs)))} / ${formatNumber(median(fs.map((f) => f.nodeCpuLoadedUs)))} µs`,
+    `${formatNumber(median(fs.map((f) => f.consumerCpuUs)))} µs`,
+    fs.every((f) => f.complete) ? "yes, every pair" : `NO in ${fs.filter((f) => !f.complete).length} pair(s)`,
+  ]);
+  return {text: textTable(header, rows), markdown: `### Streams ratio over pairs of runs (${new Date().toISOString()})\n\n${markdownTable(header, rows)}\n`};
 }

@@ -2,10 +2,12 @@
  * The streams bench's command line: --clients-nice sets how nicely the load generator and the
  * consumer process run (default 10, 0 = as started); a value the kernel would refuse or that
  * would put the clients ahead of the node is rejected, naming the flag, before anything runs.
+ * --pairs repeats the pair of runs and --compare-node-main alternates another build; the summary
+ * gives each build's ratios and medians.
  */
 import {describe, it} from "node:test";
 import assert from "node:assert/strict";
-import {defaultStreamsBenchOptions, parseStreamsBenchArgs} from "../../../native-bench/streams.js";
+import {defaultStreamsBenchOptions, parseStreamsBenchArgs, summarizePairs, type StreamsPairFigures} from "../../../native-bench/streams.js";
 
 describe("streams bench arguments", () => {
   it("defaults the clients' nice to 10 and leaves the e2e flags", () => {
@@ -46,5 +48,32 @@ describe("streams bench arguments", () => {
   it("rejects a negative or fractional subscriber count", () => {
     assert.throws(() => parseStreamsBenchArgs(["--ws", "-3"]), /--ws takes a whole number/);
     assert.throws(() => parseStreamsBenchArgs(["--sse", "2.5"]), /--sse takes a whole number/);
+  });
+  it("reads --pairs and --compare-node-main, one pair and no other build by default", () => {
+    const d = parseStreamsBenchArgs(["--payments", "100"]);
+    assert.equal(d.pairs, 1);
+    assert.equal(d.compareNodeMain, undefined);
+    const a = parseStreamsBenchArgs(["--pairs", "5", "--payments", "100", "--compare-node-main", "/b/main.js"]);
+    assert.equal(a.pairs, 5);
+    assert.equal(a.compareNodeMain, "/b/main.js");
+    assert.deepEqual(a.e2eArgs, ["--payments", "100"]);
+    for (const bad of ["0", "101", "-1", "two"]) assert.throws(() => parseStreamsBenchArgs(["--pairs", bad]), /--pairs takes a whole number 1\.\.100/, bad);
+    assert.throws(() => parseStreamsBenchArgs(["--compare-node-main"]), /--compare-node-main needs a value/);
+  });
+
+  it("summarizes each build's pairs by their medians, and says when a pair lost a record", () => {
+    const pair = (q: number, l: number, complete = true): StreamsPairFigures => ({tpsQuiet: q, tpsLoaded: l, complete, nodeCpuQuietUs: 200, nodeCpuLoadedUs: 250, consumerCpuUs: 40});
+    const got = new Map([
+      ["a", [pair(1000, 800), pair(1000, 900), pair(1000, 500)]],
+      ["b", [pair(1000, 700, false), pair(2000, 1800)]],
+    ]);
+    const {text, markdown} = summarizePairs(got);
+    const [, , rowA, rowB] = text.split("\n");
+    assert.match(rowA!, /0\.80x, 0\.90x, 0\.50x\s+0\.80x\s+1,000 \/ 800\s/);
+    assert.match(rowA!, /yes, every pair/);
+    // Two pairs: the median is the mean of the two middle values.
+    assert.match(rowB!, /0\.70x, 0\.90x\s+0\.80x\s+1,500 \/ 1,250\s/);
+    assert.match(rowB!, /NO in 1 pair\(s\)/);
+    assert.match(markdown, /^### Streams ratio over pairs of runs/);
   });
 });
