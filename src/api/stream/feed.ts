@@ -336,36 +336,66 @@ export class EventPack {
 }
 
 /**
- * Packs the records' texts (`texts[i]` the JSON of `recs[i]`) into one `EventPack` and points
- * each record at its event. The texts are not kept: they die young.
+ * Where a topic's events are written as its records are formatted, before one copy into the
+ * pack's own buffer of the exact size: grown to the largest topic so far (a ledger of 7,500
+ * payments is ~7 MB), then reused. Each text is written as soon as it is made and dropped, so a
+ * ledger's texts are never all alive at once (a scavenge during a build copied every one made so
+ * far), and no text is measured before it is written.
  */
-function packRecords(recs: readonly Rec<{paging_token: string}>[], texts: readonly string[]): void {
-  const n = recs.length;
-  if (n === 0) return;
-  const offsets = new Uint32Array(n + 1);
-  let size = 0;
-  for (let i = 0; i < n; i++) {
-    offsets[i] = size;
-    // Tokens are ASCII digits and "-"; the JSON may hold any text (a memo), so it is measured.
-    size += ID_PREFIX.length + recs[i]!.token.length + DATA_PREFIX.length + Buffer.byteLength(texts[i]!, "utf8") + EVENT_END.length;
+let packScratch: Buffer | undefined;
+
+/** Writes one topic list's events (see `packScratch`); `finish` makes the `EventPack` and points each record at its event. */
+class EventPackWriter {
+  private readonly offsets: Uint32Array;
+  private bytes: Buffer;
+  private at = 0;
+  private n = 0;
+  constructor(count: number) {
+    this.offsets = new Uint32Array(count + 1);
+    // Taken while this list is written: a pack built meanwhile (none is, today) gets a buffer of its own.
+    this.bytes = packScratch ?? Buffer.allocUnsafeSlow(64 * 1024);
+    packScratch = undefined;
   }
-  offsets[n] = size;
-  const bytes = Buffer.allocUnsafeSlow(size);
-  let at = 0;
-  for (let i = 0; i < n; i++) {
+
+  /** The event of the next record: `id: <token>`, its JSON as the `data:` line. */
+  add(token: string, json: string): void {
+    // At most 3 bytes of UTF-8 per UTF-16 unit of the JSON (a memo may hold any text); tokens are ASCII.
+    const most = ID_PREFIX.length + token.length + DATA_PREFIX.length + 3 * json.length + EVENT_END.length;
+    if (this.at + most > this.bytes.length) {
+      const bigger = Buffer.allocUnsafeSlow(Math.max(this.bytes.length * 2, this.at + most));
+      this.bytes.copy(bigger, 0, 0, this.at);
+      this.bytes = bigger;
+    }
+    const bytes = this.bytes;
+    let at = this.at;
+    this.offsets[this.n++] = at;
     at += bytes.write(ID_PREFIX, at, "latin1");
-    at += bytes.write(recs[i]!.token, at, "latin1");
+    at += bytes.write(token, at, "latin1");
     at += bytes.write(DATA_PREFIX, at, "latin1");
-    at += bytes.write(texts[i]!, at, "utf8");
+    at += bytes.write(json, at, "utf8");
     at += bytes.write(EVENT_END, at, "latin1");
+    this.at = at;
   }
-  const pack = new EventPack(bytes, offsets);
-  for (let i = 0; i < n; i++) recs[i]!.place(pack, i);
+
+  /** Copies the events into a buffer of their size and points `recs[i]` at event i (as many as were added). */
+  finish(recs: readonly Rec<{paging_token: string}>[]): void {
+    if (recs.length !== this.n) throw new Error(`packed ${this.n} events for ${recs.length} records`);
+    this.offsets[this.n] = this.at;
+    const bytes = Buffer.allocUnsafeSlow(this.at);
+    this.bytes.copy(bytes, 0, 0, this.at);
+    // The scratch is given back (the larger of it and this writer's buffer) for the next topic.
+    if (packScratch === undefined || packScratch.length < this.bytes.length) packScratch = this.bytes;
+    const pack = new EventPack(bytes, this.offsets);
+    for (let i = 0; i < this.n; i++) recs[i]!.place(pack, i);
+  }
 }
 
-/** Packs records made from their objects (the JSON text is `JSON.stringify` of each). */
+/** Packs records made from their objects (the JSON text is `JSON.stringify` of each, made as it is written). */
 function packObjects<X extends Rec<{paging_token: string}>>(recs: X[], objects: readonly object[]): X[] {
-  packRecords(recs, objects.map((o) => JSON.stringify(o)));
+  if (recs.length === 0) return recs;
+  const w = new EventPackWriter(recs.length);
+  for (let i = 0; i < recs.length; i++) w.add(recs[i]!.token, JSON.stringify(objects[i]));
+  w.finish(recs);
   return recs;
 }
 
@@ -388,7 +418,7 @@ class Rec<R extends {paging_token: string}> implements FeedRecord<R> {
     readonly ledger: number,
   ) {}
 
-  /** Called once by `packRecords`. */
+  /** Called once, by `EventPackWriter.finish`. */
   place(pack: EventPack, index: number): void {
     this.pack = pack;
     this.index = index;
@@ -612,14 +642,14 @@ class Topics implements LedgerTopics {
         return txRecords.get(hash);
       };
       const ops = this.data.ops;
-      const texts = new Array<string>(ops.length);
       const list = new Array<OpRec>(ops.length);
+      const w = new EventPackWriter(ops.length);
       for (let i = 0; i < ops.length; i++) {
         const op = ops[i]!;
-        texts[i] = operationJson(op, this.base);
+        w.add(op.id, operationJson(op, this.base));
         list[i] = new OpRec(op.id, op.ledger, op.txHash, op.transactionSuccessful, isPaymentOp(op), parts.get(opKey(op.txIndex, op.opIndex)) ?? NO_ACCOUNTS, txOf);
       }
-      packRecords(list, texts);
+      w.finish(list);
       this.opList = list;
     }
     return this.opList;
