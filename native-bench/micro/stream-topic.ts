@@ -31,7 +31,7 @@ export interface StreamTopicResult {
 }
 
 /** Builds `ledgers` closed ledgers of `txs` one-payment txs each, decoded by `decodeTxFrame` of the build under test. */
-function closedLedgers(decode: (xdr: Buffer) => TxFrame, txs: number, ledgers: number): ClosedLedgerInput[] {
+export function closedLedgers(decode: (xdr: Buffer) => TxFrame, txs: number, ledgers: number): ClosedLedgerInput[] {
   const keys = Array.from({length: ACCOUNTS}, (_, i) => Keypair.fromRawEd25519Seed(Buffer.alloc(32, (i % 250) + 1).fill(i >> 8, 0, 1)));
   const out: ClosedLedgerInput[] = [];
   for (let l = 0; l < ledgers; l++) {

@@ -48,6 +48,10 @@ function ledgerOfToken(token: string): number | undefined {
  * operation's first").
  */
 export function compareTokens(a: string, b: string): number {
+  // Two plain TOIDs without leading zeros (every record's token) order as their lengths, then
+  // their digits: no split and no BigInt (a stream's binary search over a ledger's records made
+  // ~13 of each per reconnection).
+  if (canonicalToid(a) && canonicalToid(b)) return a.length !== b.length ? (a.length < b.length ? -1 : 1) : a === b ? 0 : a < b ? -1 : 1;
   const [ah, at] = a.split("-");
   const [bh, bt] = b.split("-");
   const x = BigInt(ah!);
@@ -56,6 +60,17 @@ export function compareTokens(a: string, b: string): number {
   const i = at === undefined ? -1 : Number(at);
   const j = bt === undefined ? -1 : Number(bt);
   return i === j ? 0 : i < j ? -1 : 1;
+}
+
+/** Digits only, without a leading zero (or "0" itself): what `toidString` writes. */
+function canonicalToid(token: string): boolean {
+  const n = token.length;
+  if (n === 0 || n > 19 || (n > 1 && token.charCodeAt(0) === 48)) return false;
+  for (let i = 0; i < n; i++) {
+    const c = token.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
 }
 
 /** The index of the first of `items` (in paging order) after `token`: a binary search. */

@@ -27,4 +27,18 @@ describe("stream negotiation and token order", () => {
     // Beyond 2^53: compared exactly.
     assert.equal(compareTokens("9007199254740993", "9007199254740992"), 1);
   });
+
+  it("orders plain TOIDs by value whatever their digits' length, leading zeros (a client's Last-Event-ID) included", () => {
+    const values = [0n, 1n, 9n, 10n, 99n, 4294967296n, 30064771073n, 30064775168n, 9007199254740993n, (1n << 63n) - 1n];
+    for (const x of values) {
+      for (const y of values) {
+        const want = x === y ? 0 : x < y ? -1 : 1;
+        assert.equal(compareTokens(x.toString(), y.toString()), want, `${x} vs ${y}`);
+        assert.equal(compareTokens(`00${x}`, y.toString()), want, `00${x} vs ${y}`);
+        assert.equal(compareTokens(x.toString(), `0${y}`), want, `${x} vs 0${y}`);
+      }
+    }
+    assert.equal(compareTokens("30064771073", "30064771072-5"), 1);
+    assert.equal(compareTokens("030064771072", "30064771072-5"), -1);
+  });
 });

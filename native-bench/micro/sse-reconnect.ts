@@ -1,0 +1,134 @@
+/**
+ * What a firehose SSE stream's reconnections cost the node's main thread, without the socket:
+ * ledgers of signed native payments (as the streams bench sends) published to a `LedgerFeed` that
+ * keeps them, then streams of GET /payments with `limit=200` that reconnect after each goodbye
+ * with Last-Event-ID, as an EventSource does, until they have every record: each reconnection is
+ * served from the kept ledgers (parameter check, the ledger's selection, the search for the
+ * token, the events and the goodbye). Reports the CPU per reconnection and per record sent; the
+ * response stub only counts the bytes (uWS's writes are not measured here).
+ *
+ * A/B: the same ledgers through another build's `SseStreams` and feed (its `dist`), run alternately:
+ *
+ *   node --expose-gc dist/native-bench/micro/sse-reconnect.js [--txs 7500] [--ledgers 3] [--streams 10] [--dist OTHER/dist]
+ */
+import {parseArgs} from "node:util";
+import {pathToFileURL} from "node:url";
+import path from "node:path";
+import {BENCH_PASSPHRASE} from "../fixtures.js";
+import {isEntryPoint} from "../measure.js";
+import {closedLedgers} from "./stream-topic.js";
+import type {LedgerFeed} from "../../src/api/stream/feed.js";
+import type {SseStreams, StreamRequest} from "../../src/api/stream/sse.js";
+import type {GetRoute, RouteContext} from "../../src/api/routes/context.js";
+import type {TxFrame} from "../../src/tx/interface.js";
+
+/** Horizon's largest `limit`, the streams bench's consumers' value. */
+const LIMIT = 200;
+
+export interface SseReconnectResult {
+  reconnections: number;
+  records: number;
+  bytes: number;
+  /** CPU per reconnection, µs, and per record sent. */
+  perReconnectUs: number;
+  perRecordUs: number;
+}
+
+/** A response that counts what it is sent and keeps the id of the last event. */
+function response(): {res: StreamRequest["res"]; state: {bytes: number; lastId: string; ended: boolean}} {
+  const state = {bytes: 0, lastId: "", ended: false};
+  const take = (chunk: string | Buffer | ArrayBuffer): void => {
+    const b = typeof chunk === "string" ? Buffer.from(chunk) : Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk);
+    state.bytes += b.length;
+    const at = b.lastIndexOf("id: ");
+    if (at >= 0) state.lastId = b.toString("latin1", at + 4, b.indexOf(10, at));
+  };
+  const res = {
+    cork: (cb: () => void) => {
+      cb();
+      return res;
+    },
+    writeStatus: () => res,
+    writeHeader: () => res,
+    write: (chunk: string | Buffer) => {
+      take(chunk);
+      return true;
+    },
+    end: (chunk?: string) => {
+      if (chunk !== undefined) take(chunk);
+      state.ended = true;
+      return res;
+    },
+    close: () => res,
+    onWritable: () => res,
+  };
+  return {res: res as unknown as StreamRequest["res"], state};
+}
+
+export async function runSseReconnectBench(opts: {txs: number; ledgers: number; streams: number; dist: string}): Promise<SseReconnectResult> {
+  const load = (rel: string): Promise<unknown> => import(pathToFileURL(path.join(opts.dist, rel)).href);
+  const {decodeTxFrame} = (await load("src/tx/frame.js")) as {decodeTxFrame: (xdr: Buffer, networkId: Buffer) => TxFrame};
+  const {networkIdOf} = (await load("src/ledger/options.js")) as {networkIdOf: (passphrase: string) => Buffer};
+  const {LedgerFeed: Feed} = (await load("src/api/stream/feed.js")) as {LedgerFeed: typeof LedgerFeed};
+  const {SseStreams: Streams} = (await load("src/api/stream/sse.js")) as {SseStreams: typeof SseStreams};
+  const networkId = networkIdOf(BENCH_PASSPHRASE);
+  const ledgers = closedLedgers((x) => decodeTxFrame(x, networkId), opts.txs, opts.ledgers);
+  const feed = new Feed({retainLedgers: 10, retainOperations: 1_000_000}, {reader: {} as never});
+  const streams = new Streams({heartbeatMs: 600_000}, {feed, defaultPageLimit: 10, maxPageLimit: LIMIT, log: {error: () => {}}});
+  streams.start();
+  for (const l of ledgers) feed.publish(l);
+  // Build the topic before the clock starts: the node builds it once per ledger whoever asks.
+  for (const e of feed.since(ledgers[0]!.header.seq)!) void e.topics.payments.length;
+  const latest = ledgers[ledgers.length - 1]!.header.seq;
+  // The parameter check's one-record read (cursor=now): an empty page, as the route answers it.
+  const route: GetRoute = {
+    method: "get",
+    pattern: "/payments",
+    cacheable: false,
+    handle: () => ({status: 200, contentType: "application/hal+json", body: '{"_links":{},"_embedded":{"records":[]}}'}),
+  } as unknown as GetRoute;
+  const first = feed.since(ledgers[0]!.header.seq)![0]!.topics.payments[0]!.token;
+  const start = (BigInt(first) - 1n).toString();
+  let reconnections = 0;
+  let bytes = 0;
+  // The setup's garbage (signing every payment) is collected before the clock when run with --expose-gc.
+  (globalThis as {gc?: () => void}).gc?.();
+  const before = process.cpuUsage();
+  for (let s = 0; s < opts.streams; s++) {
+    let last = start;
+    for (;;) {
+      const {res, state} = response();
+      const ctx = {
+        base: "http://127.0.0.1:8000",
+        params: [],
+        query: new URLSearchParams(`cursor=now&limit=${LIMIT}`),
+        path: "/payments",
+        accept: "text/event-stream",
+        modules: {reader: {latestHeader: () => ({seq: latest})}},
+      } as unknown as RouteContext;
+      const reply = await streams.open({route, ctx, lastEventId: last, res, onAbort: () => {}});
+      if (reply !== null) throw new Error(`stream refused: ${reply.status}`);
+      reconnections++;
+      bytes += state.bytes;
+      if (!state.ended) break;
+      last = state.lastId;
+    }
+  }
+  const used = process.cpuUsage(before);
+  streams.stop();
+  const records = opts.txs * opts.ledgers * opts.streams;
+  const us = used.user + used.system;
+  return {reconnections, records, bytes, perReconnectUs: us / reconnections, perRecordUs: us / records};
+}
+
+if (isEntryPoint(import.meta.url)) {
+  const {values} = parseArgs({options: {txs: {type: "string"}, ledgers: {type: "string"}, streams: {type: "string"}, dist: {type: "string"}}});
+  const txs = Number(values.txs ?? 7500);
+  const ledgers = Number(values.ledgers ?? 3);
+  const streams = Number(values.streams ?? 10);
+  for (const [k, v] of Object.entries({txs, ledgers, streams})) if (!Number.isSafeInteger(v) || v < 1) throw new Error(`--${k} takes a whole number ≥ 1`);
+  const dist = path.resolve(values.dist ?? path.join(path.dirname(new URL(import.meta.url).pathname), "..", ".."));
+  const r = await runSseReconnectBench({txs, ledgers, streams, dist});
+  console.log(`SSE reconnections, ${streams} streams of /payments limit=${LIMIT} over ${ledgers} kept ledgers of ${txs} payments, ${dist}`);
+  console.log(`${r.reconnections} reconnections, ${r.records} records, ${(r.bytes / 1e6).toFixed(1)} MB: ${r.perReconnectUs.toFixed(1)} µs CPU per reconnection, ${r.perRecordUs.toFixed(3)} µs per record`);
+}
