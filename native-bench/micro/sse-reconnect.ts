@@ -5,13 +5,17 @@
  * with Last-Event-ID, as an EventSource does, until they have every record: each reconnection is
  * served from the kept ledgers (parameter check, the ledger's selection, the search for the
  * token, the events and the goodbye). Reports the CPU per reconnection and per record sent; the
- * response stub only counts the bytes (uWS's writes are not measured here).
+ * response stub only counts the bytes (uWS's writes are not measured). With --socket the streams
+ * are served by a uWS app on loopback to a client in the same process (its CPU counted too, the
+ * same for both builds): the writes and syscalls are measured (e.g. under `strace -c -e sendto`).
  *
  * A/B: the same ledgers through another build's `SseStreams` and feed (its `dist`), run alternately:
  *
- *   node --expose-gc dist/native-bench/micro/sse-reconnect.js [--txs 7500] [--ledgers 3] [--streams 10] [--dist OTHER/dist]
+ *   node --expose-gc dist/native-bench/micro/sse-reconnect.js [--txs 7500] [--ledgers 3] [--streams 10] [--socket] [--dist OTHER/dist]
  */
+import net from "node:net";
 import {parseArgs} from "node:util";
+import uws, {type us_listen_socket} from "@trufflesuite/uws-js-unofficial";
 import {pathToFileURL} from "node:url";
 import path from "node:path";
 import {BENCH_PASSPHRASE} from "../fixtures.js";
@@ -65,7 +69,38 @@ function response(): {res: StreamRequest["res"]; state: {bytes: number; lastId: 
   return {res: res as unknown as StreamRequest["res"], state};
 }
 
-export async function runSseReconnectBench(opts: {txs: number; ledgers: number; streams: number; dist: string}): Promise<SseReconnectResult> {
+/**
+ * One connection's reply over a real uWS socket on loopback: a GET with Last-Event-ID, read
+ * until the response ends (the goodbye) or, for a stream that went live, until nothing more comes.
+ * Returns the body's last event id and whether the node ended the response.
+ */
+function fetchOverSocket(port: number, lastId: string): Promise<{lastId: string; ended: boolean; bytes: number}> {
+  return new Promise((resolve, reject) => {
+    const sock = net.connect(port, "127.0.0.1");
+    const chunks: Buffer[] = [];
+    let bytes = 0;
+    let idle: NodeJS.Timeout | undefined;
+    const finish = (ended: boolean): void => {
+      clearTimeout(idle);
+      sock.destroy();
+      const all = Buffer.concat(chunks);
+      const at = all.lastIndexOf("id: ");
+      resolve({lastId: at < 0 ? "" : all.toString("latin1", at + 4, all.indexOf(10, at)), ended, bytes});
+    };
+    sock.on("data", (b: Buffer) => {
+      chunks.push(b);
+      bytes += b.length;
+      // The chunked body's last chunk.
+      if (b.length >= 5 && b.subarray(b.length - 5).toString("latin1") === "0\r\n\r\n") return finish(true);
+      clearTimeout(idle);
+      idle = setTimeout(() => finish(false), 200);
+    });
+    sock.on("error", reject);
+    sock.write(`GET /payments?cursor=now&limit=${LIMIT} HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\nLast-Event-ID: ${lastId}\r\n\r\n`);
+  });
+}
+
+export async function runSseReconnectBench(opts: {txs: number; ledgers: number; streams: number; dist: string; socket: boolean}): Promise<SseReconnectResult> {
   const load = (rel: string): Promise<unknown> => import(pathToFileURL(path.join(opts.dist, rel)).href);
   const {decodeTxFrame} = (await load("src/tx/frame.js")) as {decodeTxFrame: (xdr: Buffer, networkId: Buffer) => TxFrame};
   const {networkIdOf} = (await load("src/ledger/options.js")) as {networkIdOf: (passphrase: string) => Buffer};
@@ -93,6 +128,43 @@ export async function runSseReconnectBench(opts: {txs: number; ledgers: number; 
   let bytes = 0;
   // The setup's garbage (signing every payment) is collected before the clock when run with --expose-gc.
   (globalThis as {gc?: () => void}).gc?.();
+  if (opts.socket) {
+    const app = uws.App();
+    app.get("/payments", (res, req) => {
+      const lastEventId = req.getHeader("last-event-id");
+      const ctx = {
+        base: "http://127.0.0.1:8000",
+        params: [],
+        query: new URLSearchParams(req.getQuery() ?? ""),
+        path: "/payments",
+        accept: "text/event-stream",
+        modules: {reader: {latestHeader: () => ({seq: latest})}},
+      } as unknown as RouteContext;
+      let abort: () => void = () => {};
+      res.onAborted(() => abort());
+      void streams.open({route, ctx, lastEventId, res, onAbort: (cb) => (abort = cb)});
+    });
+    const listen = await new Promise<us_listen_socket>((resolve, reject) => app.listen("127.0.0.1", 0, (t) => (t ? resolve(t) : reject(new Error("listen failed")))));
+    const port = uws.us_socket_local_port(listen);
+    (globalThis as {gc?: () => void}).gc?.();
+    const before = process.cpuUsage();
+    for (let s = 0; s < opts.streams; s++) {
+      let last = start;
+      for (;;) {
+        const r = await fetchOverSocket(port, last);
+        reconnections++;
+        bytes += r.bytes;
+        if (!r.ended) break;
+        last = r.lastId;
+      }
+    }
+    const used = process.cpuUsage(before);
+    streams.stop();
+    uws.us_listen_socket_close(listen);
+    const records = opts.txs * opts.ledgers * opts.streams;
+    const us = used.user + used.system;
+    return {reconnections, records, bytes, perReconnectUs: us / reconnections, perRecordUs: us / records};
+  }
   const before = process.cpuUsage();
   for (let s = 0; s < opts.streams; s++) {
     let last = start;
@@ -122,13 +194,14 @@ export async function runSseReconnectBench(opts: {txs: number; ledgers: number; 
 }
 
 if (isEntryPoint(import.meta.url)) {
-  const {values} = parseArgs({options: {txs: {type: "string"}, ledgers: {type: "string"}, streams: {type: "string"}, dist: {type: "string"}}});
+  const {values} = parseArgs({options: {txs: {type: "string"}, ledgers: {type: "string"}, streams: {type: "string"}, dist: {type: "string"}, socket: {type: "boolean"}}});
   const txs = Number(values.txs ?? 7500);
   const ledgers = Number(values.ledgers ?? 3);
   const streams = Number(values.streams ?? 10);
   for (const [k, v] of Object.entries({txs, ledgers, streams})) if (!Number.isSafeInteger(v) || v < 1) throw new Error(`--${k} takes a whole number ≥ 1`);
   const dist = path.resolve(values.dist ?? path.join(path.dirname(new URL(import.meta.url).pathname), "..", ".."));
-  const r = await runSseReconnectBench({txs, ledgers, streams, dist});
-  console.log(`SSE reconnections, ${streams} streams of /payments limit=${LIMIT} over ${ledgers} kept ledgers of ${txs} payments, ${dist}`);
+  const socket = values.socket ?? false;
+  const r = await runSseReconnectBench({txs, ledgers, streams, dist, socket});
+  console.log(`SSE reconnections, ${streams} streams of /payments limit=${LIMIT} over ${ledgers} kept ledgers of ${txs} payments, ${socket ? "over loopback uWS sockets" : "response stubbed"}, ${dist}`);
   console.log(`${r.reconnections} reconnections, ${r.records} records, ${(r.bytes / 1e6).toFixed(1)} MB: ${r.perReconnectUs.toFixed(1)} µs CPU per reconnection, ${r.perRecordUs.toFixed(3)} µs per record`);
 }
