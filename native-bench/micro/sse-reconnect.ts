@@ -12,6 +12,9 @@
  * A/B: the same ledgers through another build's `SseStreams` and feed (its `dist`), run alternately:
  *
  *   node --expose-gc dist/native-bench/micro/sse-reconnect.js [--txs 7500] [--ledgers 3] [--streams 10] [--socket] [--dist OTHER/dist]
+ *
+ * --live instead measures the live fan-out of each ledger to one-account streams (--streams of
+ * them, opened from `now`, then --ledgers ledgers published).
  */
 import net from "node:net";
 import {parseArgs} from "node:util";
@@ -98,6 +101,63 @@ function fetchOverSocket(port: number, lastId: string): Promise<{lastId: string;
     sock.on("error", reject);
     sock.write(`GET /payments?cursor=now&limit=${LIMIT} HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\nLast-Event-ID: ${lastId}\r\n\r\n`);
   });
+}
+
+/**
+ * The live fan-out to one-account streams: `streams` streams of /accounts/{id}/payments (round
+ * robin over the ledgers' accounts) opened from `now`, then `ledgers` ledgers published; CPU of
+ * the streams' ledger listener only (the topic and its per-account index are built by a listener
+ * before it, untimed). Returns µs per stream per ledger.
+ */
+export async function runSseLiveBench(opts: {txs: number; ledgers: number; streams: number; dist: string}): Promise<{perDeliveryUs: number; bytes: number}> {
+  const load = (rel: string): Promise<unknown> => import(pathToFileURL(path.join(opts.dist, rel)).href);
+  const {decodeTxFrame} = (await load("src/tx/frame.js")) as {decodeTxFrame: (xdr: Buffer, networkId: Buffer) => TxFrame};
+  const {networkIdOf} = (await load("src/ledger/options.js")) as {networkIdOf: (passphrase: string) => Buffer};
+  const {LedgerFeed: Feed} = (await load("src/api/stream/feed.js")) as {LedgerFeed: typeof LedgerFeed};
+  const {SseStreams: Streams} = (await load("src/api/stream/sse.js")) as {SseStreams: typeof SseStreams};
+  const networkId = networkIdOf(BENCH_PASSPHRASE);
+  const ledgers = closedLedgers((x) => decodeTxFrame(x, networkId), opts.txs, opts.ledgers + 1);
+  const feed = new Feed({retainLedgers: 10, retainOperations: 1_000_000}, {reader: {} as never});
+  const gc = (globalThis as {gc?: () => void}).gc;
+  let before = process.cpuUsage();
+  let used = 0;
+  let accounts: string[] = [];
+  feed.subscribe((e) => {
+    const payments = e.topics.payments;
+    if (accounts.length === 0) accounts = [...new Set(payments.map((p) => p.record.source_account))];
+    e.topics.forAccount("payments", accounts[0]!);
+    gc?.();
+    before = process.cpuUsage();
+  });
+  const streams = new Streams({heartbeatMs: 600_000}, {feed, defaultPageLimit: 10, maxPageLimit: LIMIT, log: {error: () => {}}});
+  streams.start();
+  let counting = false;
+  feed.subscribe(() => {
+    const u = process.cpuUsage(before);
+    if (counting) used += u.user + u.system;
+  });
+  feed.publish(ledgers[0]!);
+  const route = {method: "get", pattern: "/accounts/:id/payments", cacheable: false, handle: () => ({status: 200, contentType: "application/hal+json", body: '{"_links":{},"_embedded":{"records":[]}}'})} as unknown as GetRoute;
+  const states: {bytes: number}[] = [];
+  for (let i = 0; i < opts.streams; i++) {
+    const {res, state} = response();
+    const account = accounts[i % accounts.length]!;
+    const ctx = {
+      base: "http://127.0.0.1:8000",
+      params: [account],
+      query: new URLSearchParams(`cursor=now&limit=${LIMIT}`),
+      path: `/accounts/${account}/payments`,
+      accept: "text/event-stream",
+      modules: {reader: {latestHeader: () => ({seq: ledgers[0]!.header.seq})}},
+    } as unknown as RouteContext;
+    const reply = await streams.open({route, ctx, lastEventId: "", res, onAbort: () => {}});
+    if (reply !== null) throw new Error(`stream refused: ${reply.status}`);
+    states.push(state);
+  }
+  counting = true;
+  for (const l of ledgers.slice(1)) feed.publish(l);
+  streams.stop();
+  return {perDeliveryUs: used / (opts.streams * opts.ledgers), bytes: states.reduce((a, st) => a + st.bytes, 0)};
 }
 
 export async function runSseReconnectBench(opts: {txs: number; ledgers: number; streams: number; dist: string; socket: boolean}): Promise<SseReconnectResult> {
@@ -194,12 +254,18 @@ export async function runSseReconnectBench(opts: {txs: number; ledgers: number; 
 }
 
 if (isEntryPoint(import.meta.url)) {
-  const {values} = parseArgs({options: {txs: {type: "string"}, ledgers: {type: "string"}, streams: {type: "string"}, dist: {type: "string"}, socket: {type: "boolean"}}});
+  const {values} = parseArgs({options: {txs: {type: "string"}, ledgers: {type: "string"}, streams: {type: "string"}, dist: {type: "string"}, socket: {type: "boolean"}, live: {type: "boolean"}}});
   const txs = Number(values.txs ?? 7500);
   const ledgers = Number(values.ledgers ?? 3);
   const streams = Number(values.streams ?? 10);
   for (const [k, v] of Object.entries({txs, ledgers, streams})) if (!Number.isSafeInteger(v) || v < 1) throw new Error(`--${k} takes a whole number ≥ 1`);
   const dist = path.resolve(values.dist ?? path.join(path.dirname(new URL(import.meta.url).pathname), "..", ".."));
+  if (values.live ?? false) {
+    const r = await runSseLiveBench({txs, ledgers, streams, dist});
+    console.log(`SSE live fan-out, ${streams} one-account streams, ${ledgers} ledgers of ${txs} payments, response stubbed, ${dist}`);
+    console.log(`${(r.bytes / 1e6).toFixed(1)} MB sent: ${r.perDeliveryUs.toFixed(2)} µs CPU per stream per ledger`);
+    process.exit(0);
+  }
   const socket = values.socket ?? false;
   const r = await runSseReconnectBench({txs, ledgers, streams, dist, socket});
   console.log(`SSE reconnections, ${streams} streams of /payments limit=${LIMIT} over ${ledgers} kept ledgers of ${txs} payments, ${socket ? "over loopback uWS sockets" : "response stubbed"}, ${dist}`);

@@ -93,24 +93,39 @@ export interface Packed {
 
 /** Per selected list (a per-account list, or a filtered one, kept with the ledger's event): its events in one buffer. */
 const packedLists = new WeakMap<readonly StreamItem[], Packed>();
+/** Lists whose events one stream was sent (from `eventScratch`): a second stream sending them packs them for every later one. */
+const sentOnce = new WeakSet<readonly StreamItem[]>();
+/**
+ * Where the events of a list only one stream sends (a one-account stream's records of a ledger)
+ * are copied for its write, then reused by the next: a buffer of its own per stream per ledger
+ * (~14 KB for 15 payments) was one allocation outside the pool each.
+ */
+let eventScratch = Buffer.allocUnsafeSlow(64 * 1024);
 
 /**
  * The events of `items[from..to)` as one buffer. A single event is the record's own bytes; a run
  * of consecutive records of a topic list is a view into the list's pack (`packedRun`: a whole
- * topic, as the unfiltered streams take it, is never copied); any other run is a view into the
- * list's events packed once (the first stream to need them packs them), so streams sending the
- * same records share the same bytes, copied neither per stream nor per ledger.
+ * topic, as the unfiltered streams take it, is never copied); any other run is copied into the
+ * shared scratch the first time (`transient`: valid until the next call, so it must be written
+ * or copied at once), and into the list's own pack from the second stream on, so streams sending
+ * the same records share the same bytes, copied neither per stream nor per ledger.
  */
-function eventBytes(items: readonly StreamItem[], from: number, to: number): Buffer {
-  if (to - from === 1) return items[from]!.frame();
+function eventBytes(items: readonly StreamItem[], from: number, to: number): {bytes: Buffer; transient: boolean} {
+  if (to - from === 1) return {bytes: items[from]!.frame(), transient: false};
   const run = packedRun(items, from, to);
-  if (run !== undefined) return run;
+  if (run !== undefined) return {bytes: run, transient: false};
   let packed = packedLists.get(items);
   if (packed === undefined) {
+    if (!sentOnce.has(items)) {
+      sentOnce.add(items);
+      const size = eventsSize(items, from, to);
+      if (size > eventScratch.length) eventScratch = Buffer.allocUnsafeSlow(Math.max(size, eventScratch.length * 2));
+      return {bytes: eventScratch.subarray(0, writeEvents(items, from, to, eventScratch)), transient: true};
+    }
     packed = packEvents(items);
     packedLists.set(items, packed);
   }
-  return packed.bytes.subarray(packed.offsets[from], packed.offsets[to]);
+  return {bytes: packed.bytes.subarray(packed.offsets[from], packed.offsets[to]), transient: false};
 }
 
 const ID_PREFIX = "id: ";
@@ -139,15 +154,32 @@ export function packEvents(items: readonly StreamItem[]): Packed {
   let size = 0;
   for (let i = 0; i < items.length; i++) {
     offsets[i] = size;
-    const it = items[i]!;
-    const enc = encoded(it);
-    // Tokens are ASCII digits and "-"; the JSON may hold any text (a memo), so it is measured.
-    size += enc !== undefined ? enc.eventByteLength : ID_PREFIX.length + it.token.length + DATA_PREFIX.length + Buffer.byteLength(it.json, "utf8") + EVENT_END.length;
+    size += eventSize(items[i]!);
   }
   offsets[items.length] = size;
   const bytes = Buffer.allocUnsafe(size);
+  writeEvents(items, 0, items.length, bytes);
+  return {bytes, offsets};
+}
+
+/** The byte length of an item's SSE event. */
+function eventSize(it: StreamItem): number {
+  const enc = encoded(it);
+  // Tokens are ASCII digits and "-"; the JSON may hold any text (a memo), so it is measured.
+  return enc !== undefined ? enc.eventByteLength : ID_PREFIX.length + it.token.length + DATA_PREFIX.length + Buffer.byteLength(it.json, "utf8") + EVENT_END.length;
+}
+
+function eventsSize(items: readonly StreamItem[], from: number, to: number): number {
+  let size = 0;
+  for (let i = from; i < to; i++) size += eventSize(items[i]!);
+  return size;
+}
+
+/** Writes the events of `items[from..to)` back to back into `bytes` from 0 (room for them checked by the caller); returns their length. */
+function writeEvents(items: readonly StreamItem[], from: number, to: number, bytes: Buffer): number {
   let at = 0;
-  for (const it of items) {
+  for (let i = from; i < to; i++) {
+    const it = items[i]!;
     const enc = encoded(it);
     if (enc !== undefined) {
       at += enc.copyEvent(bytes, at);
@@ -159,7 +191,7 @@ export function packEvents(items: readonly StreamItem[]): Packed {
     at += bytes.write(it.json, at, "utf8");
     at += bytes.write(EVENT_END, at, "latin1");
   }
-  return {bytes, offsets};
+  return at;
 }
 
 /** Whether content negotiation picks text/event-stream among Horizon's types (HAL, JSON, event stream, raw). */
@@ -629,12 +661,15 @@ export class SseStreams {
     // its own (a write per record cost ~30 µs each in the streams bench's profile).
     const frames: Buffer[] = [];
     let done = false;
+    let transient = false;
     if (s.kind === "page") {
       const items = s.plan.select(topics);
       const from = s.lastToken === undefined ? 0 : firstAfter(items, s.lastToken);
       const to = Math.min(items.length, from + s.remaining);
       if (to > from) {
-        frames.push(eventBytes(items, from, to));
+        const events = eventBytes(items, from, to);
+        frames.push(events.bytes);
+        transient = events.transient;
         s.lastToken = items[to - 1]!.token;
         s.remaining -= to - from;
         done = s.remaining === 0;
@@ -651,7 +686,7 @@ export class SseStreams {
     }
     if (frames.length === 0) return;
     conn.batch(() => {
-      if (conn.send(frames.length === 1 ? frames[0]! : Buffer.concat(frames)) && done) conn.goodbye();
+      if (conn.send(frames.length === 1 ? frames[0]! : Buffer.concat(frames), transient) && done) conn.goodbye();
     });
   }
 

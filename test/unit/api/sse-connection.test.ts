@@ -109,6 +109,21 @@ describe("SSE connection buffer", () => {
     assert.ok(!socket.written.includes("id: x\n"));
   });
 
+  it("a transient chunk that must wait is copied: the caller may reuse its buffer at once", () => {
+    const {socket, conn} = connection(SSE_PREAMBLE.length + 10, 10_000);
+    const first = eventFrame("1", JSON.stringify({pad: "a".repeat(40)}));
+    const second = eventFrame("2", JSON.stringify({pad: "b".repeat(40)}));
+    conn.send(Buffer.from(first), true);
+    assert.ok(conn.buffered === 0 && socket.buffered > SSE_PREAMBLE.length + 10, "the socket took the first and is full");
+    const scratch = Buffer.from(second);
+    assert.equal(conn.send(scratch, true), true);
+    assert.equal(conn.buffered, scratch.length, "the second waits");
+    // The caller overwrites its buffer for another connection.
+    scratch.fill(0x78);
+    socket.drain();
+    assert.equal(socket.written, SSE_PREAMBLE + first + second);
+  });
+
   it("says goodbye after the events that waited, then ends the response", () => {
     const {socket, conn, ends} = connection(64, 10_000);
     const frames = Array.from({length: 5}, (_, i) => eventFrame(String(i), JSON.stringify({i, pad: "z".repeat(40)})));

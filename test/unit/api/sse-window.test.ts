@@ -247,6 +247,19 @@ describe("SSE streams from the feed's kept ledgers", () => {
     streams.stop();
   });
 
+  it("streams sent the same ledgers each get every record once, whether copied through the shared scratch (the first) or the list's pack", async () => {
+    const {chain, streams, open} = setup(5, 20, {defaultPageLimit: 50, maxPageLimit: 200});
+    const cursor = tokenOf(20, PER_LEDGER - 1);
+    const all = [await open(`cursor=${cursor}`), await open(`cursor=${cursor}`), await open(`cursor=${cursor}`)];
+    chain.close();
+    chain.close();
+    for (const s of all) {
+      assert.deepEqual(ids(s.state.written), chain.after(cursor));
+      for (const t of chain.after(cursor)) assert.ok(s.state.written.includes(eventFrame(t, jsonOf(t))));
+    }
+    streams.stop();
+  });
+
   it("reconnections within one ledger check their parameters with the route once; the next ledger checks again", async () => {
     const {chain, streams, open} = setup(5, 20, {defaultPageLimit: 10, maxPageLimit: 200});
     const got: string[] = [];
