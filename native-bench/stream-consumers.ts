@@ -211,7 +211,7 @@ function takeNewest(c: Consumer, fanout: Fanout): void {
 
 /** An SSE consumer's digest: each record's JSON followed by "\n" (`eventsDigest`). */
 function digestOf(c: Consumer): string {
-  if (c.records > 0) c.hash.update("\n");
+  if (c.records > 0) c.hash.update(NEWLINE);
   return c.hash.digest("hex");
 }
 
@@ -305,7 +305,7 @@ function takeFrame(c: Consumer, payload: Buffer | readonly Buffer[], fanout: Fan
     (b) => c.hash.update(b),
   );
   takeNewest(c, fanout);
-  if (ok) c.hash.update("\n");
+  if (ok) c.hash.update(NEWLINE);
   return ok;
 }
 
@@ -496,6 +496,8 @@ function openWs(baseUrl: string, follows: string, fanout: Fanout, report: {wsClo
 }
 
 const EVENT_END = Buffer.from("\n\n");
+/** Longest id a record event carries: a paging token (a TOID of at most 19 digits, "-", an index of at most 10). */
+const MAX_ID_LINE = 30;
 const ID_LINE = Buffer.from("id: ");
 const DATA_LINE = Buffer.from("\ndata: ");
 
@@ -720,8 +722,12 @@ function openSse(baseUrl: string, follows: string, limit: number, fanout: Fanout
   let chunkFirst = true;
   const event = (buf: Buffer, start: number, end: number): void => {
     if (end - start < ID_LINE.length || buf[start] !== 0x69 || buf[start + 1] !== 0x64 || buf[start + 2] !== 0x3a || buf[start + 3] !== 0x20) return;
-    const nl = buf.indexOf(DATA_LINE, start);
-    if (nl < 0 || nl >= end) return;
+    // The id line is short (a token): its end found by a loop, cheaper here than a native search per event.
+    let nl = start + ID_LINE.length;
+    const idEnd = Math.min(end, nl + MAX_ID_LINE);
+    while (nl < idEnd && buf[nl] !== 0x0a) nl++;
+    if (nl + DATA_LINE.length > end) return;
+    for (let k = 0; k < DATA_LINE.length; k++) if (buf[nl + k] !== DATA_LINE[k]) return;
     hashed.add(c.records === 0 ? -1 : 0x0a, buf, nl + DATA_LINE.length, end);
     c.records++;
     if (chunkFirst) {
