@@ -390,7 +390,7 @@ export async function runStreamsBench(
     [
       "consumers that got every record they follow: ws | sse",
       r === undefined ? "n/a" : `${whole(r.ws, "ws")} | ${whole(r.sse, "sse")}`,
-      "count and SHA-256 of the records' bytes equal to those of /payments or /accounts/{id}/payments after the start token",
+      "count, byte count and CRC-32 of the records' bytes equal to those of /payments or /accounts/{id}/payments after the start token",
     ],
     ["every record to every consumer", complete ? "yes" : "NO", ""],
     ["records out of paging order", r === undefined ? "n/a" : String(r.outOfOrder), "frames or chunks whose first record did not follow the one before, over all consumers (within them the digest checks the order)"],
@@ -412,7 +412,7 @@ export async function runStreamsBench(
     [
       "consumer process CPU per payment sent",
       r === undefined ? "n/a" : `${formatNumber(r.consumerCpuUs / payments)} µs (${formatNumber(r.consumerUserUs / payments)} user + ${formatNumber((r.consumerCpuUs - r.consumerUserUs) / payments)} sys)`,
-      "the 1,200 consumers' share of the same cores, from subscribed until the load settled (no record parsed: records found by byte search, SHA-256 of their bytes, two tokens read per frame or chunk)",
+      "the 1,200 consumers' share of the same cores, from subscribed until the load settled (no record parsed: records found by byte search, CRC-32 of their bytes, two tokens read per frame or chunk)",
     ],
   ];
   const header = ["streams", "value", "detail"];

@@ -6,8 +6,8 @@
  */
 import {describe, it} from "node:test";
 import assert from "node:assert/strict";
-import {createHash} from "node:crypto";
-import {HashBatch, HttpResponseReader, SseEventSplitter, WsFrameReader, scanRecordsFrame} from "../../../native-bench/stream-consumers.js";
+import zlib from "node:zlib";
+import {HashBatch, HttpResponseReader, RecordsDigest, SseEventSplitter, WsFrameReader, scanRecordsFrame} from "../../../native-bench/stream-consumers.js";
 import {prng} from "../../helpers/prng.js";
 
 /** An unmasked server frame. */
@@ -184,8 +184,8 @@ describe("bench consumer parsers", () => {
 
   it("a batched hash equals the hash of the same pieces fed one by one, past its buffer too", () => {
     const rnd = prng(11);
-    const direct = createHash("sha256");
-    const batched = createHash("sha256");
+    const direct = new RecordsDigest();
+    const batched = new RecordsDigest();
     const batch = new HashBatch(batched);
     for (let i = 0; i < 2000; i++) {
       const size = i % 500 === 0 ? 300_000 : Math.floor(rnd() * 3000);
@@ -200,6 +200,21 @@ describe("bench consumer parsers", () => {
       if (i % 37 === 0) batch.flush();
     }
     batch.flush();
-    assert.equal(batched.digest("hex"), direct.digest("hex"));
+    assert.equal(batched.digest(), direct.digest());
+  });
+
+  it("a records digest is the CRC-32 and length of the bytes fed, however they are cut", () => {
+    const rnd = prng(12);
+    const all = Buffer.from(Array.from({length: 5000}, () => Math.floor(rnd() * 256)));
+    const want = `crc32:${zlib.crc32(all).toString(16).padStart(8, "0")}:${all.length}`;
+    for (const cut of [1, 7, 1000, 4999]) {
+      const d = new RecordsDigest();
+      for (let i = 0; i < all.length; i += cut) d.update(all.subarray(i, i + cut));
+      assert.equal(d.digest(), want, `cut every ${cut}`);
+    }
+    // A string goes in as its UTF-8 bytes, counted as bytes.
+    assert.equal(new RecordsDigest().update("é,").update("x").digest(), new RecordsDigest().update(Buffer.from("é,x")).digest());
+    assert.match(new RecordsDigest().update("é").digest(), /^crc32:[0-9a-f]{8}:2$/);
+    assert.equal(new RecordsDigest().digest(), "crc32:00000000:0");
   });
 });
