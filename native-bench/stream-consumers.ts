@@ -253,86 +253,195 @@ export const tokenMath = {ledgerOf, tokenOrder};
 /** A token's key, a token (a TOID of at most 19 digits, "-", an index of at most 10) and its closing quote. */
 const MAX_TOKEN_RUN = TOKEN_KEY.length + 31;
 
+/** Where a records frame's bytes go: each valid only during the call (the bytes are the process's shared read buffer). */
+export interface RecordsFrameOut {
+  /** A record's token, `buf[start..end)`, in order. */
+  token(buf: Buffer, start: number, end: number): void;
+  /** The next run of the records' bytes (between `"records":[` and the closing `]}`), in order. */
+  bytes(b: Buffer): void;
+  /** The frame ended: whether it had the layout, how many tokens it held and its last one. */
+  records(ok: boolean, count: number, last: string): void;
+  /** A data frame that is not a records frame, copied whole (subscribed, errors: few). */
+  other(payload: Buffer): void;
+}
+
+/** A data frame's payload handed over as it arrives: its length, its pieces in order, its end. */
+export interface DataFrameSink {
+  start(length: number): void;
+  piece(buf: Buffer, start: number, end: number): void;
+  end(): void;
+}
+
+/** Longest head a records frame has before `"records":[` (its type, channel, topic, ledger, cursor: under 300 bytes). */
+const MAX_RECORDS_HEAD = 4096;
+
 /**
- * The records of a live records frame `{"type":"records",…,"records":[<one ledger's records>]}`,
- * whole or as the pieces it arrived in (a ledger's firehose frame is megabytes, read in socket
- * chunks: walked in place, never joined into one buffer). Each token is found by a byte search
- * (a record's only "paging_token" key: payment records embed no other record), including a token
- * cut by a piece's end, and handed to `token` as its place (`buf[start..end)`; the buffer is not
- * written again, so it can be read later); the records' bytes go to `bytes` in order. False when
- * the frame is not laid out so.
+ * The records of live records frames `{"type":"records",…,"records":[<one ledger's records>]}`,
+ * scanned as their pieces arrive (a ledger's firehose frame is megabytes, read in socket chunks
+ * into one buffer the next read overwrites): nothing is kept of a piece but copies of a few
+ * bytes. Each token is found by a byte search (a record's only "paging_token" key: payment
+ * records embed no other record), a token cut by a piece's end through a copy of the bytes
+ * before the cut; the records' bytes go out as they come, up to the closing `]}`, which the
+ * frame's length places. A head cut by a piece's end is gathered (copied) until its
+ * `"records":[`; a frame that does not start as a records frame is gathered whole for `other`.
  */
-export function scanRecordsFrame(payload: Buffer | readonly Buffer[], token: (buf: Buffer, start: number, end: number) => void, bytes: (b: Buffer) => void): boolean {
-  const parts = Buffer.isBuffer(payload) ? [payload] : payload;
-  const first = parts[0];
-  const last = parts[parts.length - 1];
-  // The frame's head (under 300 bytes) in its first piece and the closing "]}" in its last: else, rarely, joined.
-  const at = first === undefined ? -1 : first.indexOf(RECORDS_KEY);
-  if (first === undefined || last === undefined || at < 0 || first.length - at < RECORDS_KEY.length + MAX_TOKEN_RUN || last.length < 2) {
-    if (parts.length <= 1) return false;
-    return scanRecordsFrame(Buffer.concat(parts), token, bytes);
+export class RecordsFrameScanner implements DataFrameSink {
+  private length = 0;
+  /** Payload bytes received of the frame. */
+  private at = 0;
+  private mode: "head" | "body" | "other" = "head";
+  /** Copies of the head (or of a whole other frame) so far. */
+  private gathered: Buffer[] = [];
+  private gatheredLength = 0;
+  /** The body's last MAX_TOKEN_RUN - 1 bytes so far: a token not yet complete starts there. */
+  private readonly carry = Buffer.alloc(MAX_TOKEN_RUN - 1);
+  private carryLength = 0;
+  /** The carry and the next piece's first bytes, for tokens across the cut. */
+  private readonly seam = Buffer.alloc(2 * MAX_TOKEN_RUN);
+  /** The frame's last two bytes (its closing "]}"). */
+  private readonly tail = Buffer.alloc(2);
+  /** A copy of the newest token. */
+  private readonly last = Buffer.alloc(MAX_TOKEN_RUN);
+  private lastLength = 0;
+  private tokens = 0;
+
+  constructor(private readonly out: RecordsFrameOut) {}
+
+  start(length: number): void {
+    this.length = length;
+    this.at = 0;
+    this.mode = "head";
+    this.gathered = [];
+    this.gatheredLength = 0;
+    this.carryLength = 0;
+    this.lastLength = 0;
+    this.tokens = 0;
+    this.tail.fill(0);
   }
-  if (last[last.length - 1] !== 0x7d || last[last.length - 2] !== 0x5d) return false;
-  let any = false;
-  /** The stream's last MAX_TOKEN_RUN - 1 bytes: where a token not yet complete must start. */
-  let carry: Buffer = EMPTY;
-  for (let n = 0; n < parts.length; n++) {
-    let p = parts[n]!;
-    if (n === parts.length - 1) p = p.subarray(0, p.length - 2);
-    if (n === 0) p = p.subarray(at + RECORDS_KEY.length);
-    if (p.length === 0) continue;
-    if (carry.length > 0) {
+
+  piece(buf: Buffer, start: number, end: number): void {
+    const off = this.at;
+    this.at += end - start;
+    // The frame's last two bytes, placed by its length.
+    for (let k = Math.max(start, start + this.length - 2 - off); k < end; k++) this.tail[off + (k - start) - (this.length - 2)] = buf[k]!;
+    if (this.mode === "body") return this.body(buf, start, Math.min(end, start + this.length - 2 - off));
+    if (this.mode === "other") return this.gather(buf, start, end);
+    // The head: read in place when the piece holds it (the usual case), else gathered.
+    let head = buf;
+    let from = start;
+    let to = end;
+    let headOff = off;
+    if (this.gatheredLength > 0) {
+      this.gather(buf, start, end);
+      head = Buffer.concat(this.gathered);
+      from = 0;
+      to = head.length;
+      headOff = 0;
+    }
+    const n = Math.min(to - from, RECORDS_FRAME.length);
+    if (head.compare(RECORDS_FRAME, 0, n, from, from + n) !== 0) {
+      this.mode = "other";
+      if (this.gatheredLength === 0) this.gather(buf, start, end);
+      return;
+    }
+    const at = head.subarray(from, to).indexOf(RECORDS_KEY);
+    if (at < 0) {
+      if (this.gatheredLength === 0) this.gather(buf, start, end);
+      if (this.gatheredLength > MAX_RECORDS_HEAD) this.mode = "other";
+      return;
+    }
+    this.mode = "body";
+    this.gathered = [];
+    this.gatheredLength = 0;
+    this.body(head, from + at + RECORDS_KEY.length, Math.min(to, from + this.length - 2 - headOff));
+  }
+
+  end(): void {
+    if (this.mode === "body") {
+      const ok = this.tokens > 0 && this.at === this.length && this.tail[0] === 0x5d && this.tail[1] === 0x7d;
+      this.out.records(ok, this.tokens, this.last.toString("latin1", 0, this.lastLength));
+      return;
+    }
+    const payload = Buffer.concat(this.gathered);
+    this.gathered = [];
+    this.gatheredLength = 0;
+    if (this.mode === "head" && payload.length >= RECORDS_FRAME.length) this.out.records(false, 0, "");
+    else this.out.other(payload);
+  }
+
+  private gather(buf: Buffer, start: number, end: number): void {
+    if (end <= start) return;
+    this.gathered.push(Buffer.from(buf.subarray(start, end)));
+    this.gatheredLength += end - start;
+  }
+
+  /** Records' bytes `buf[from..to)`: their tokens found, the bytes handed over, the last few kept. */
+  private body(buf: Buffer, from: number, to: number): void {
+    if (to <= from) return;
+    const p = buf.subarray(from, to);
+    let lastBuf: Buffer | null = null;
+    let lastStart = 0;
+    let lastEnd = 0;
+    const carried = this.carryLength;
+    if (carried > 0) {
       // Tokens that started before this piece and end in it.
-      const seam = Buffer.concat([carry, p.subarray(0, MAX_TOKEN_RUN)]);
+      this.carry.copy(this.seam, 0, 0, carried);
+      const seam = this.seam.subarray(0, carried + p.copy(this.seam, carried, 0, Math.min(p.length, MAX_TOKEN_RUN)));
       let k = 0;
-      while ((k = seam.indexOf(TOKEN_KEY, k)) >= 0 && k < carry.length) {
-        const start = k + TOKEN_KEY.length;
-        const end = seam.indexOf(QUOTE, start);
-        if (end < 0) break;
-        if (end >= carry.length) {
-          token(seam, start, end);
-          any = true;
+      while ((k = seam.indexOf(TOKEN_KEY, k)) >= 0 && k < carried) {
+        const s = k + TOKEN_KEY.length;
+        const e = seam.indexOf(QUOTE, s);
+        if (e < 0) break;
+        if (e >= carried) {
+          this.tokens++;
+          this.out.token(seam, s, e);
+          lastBuf = seam;
+          lastStart = s;
+          lastEnd = e;
         }
-        k = end;
+        k = e;
       }
     }
     let i = 0;
     while ((i = p.indexOf(TOKEN_KEY, i)) >= 0) {
-      const start = i + TOKEN_KEY.length;
-      const end = p.indexOf(QUOTE, start);
-      // Cut by the piece's end: taken with the next piece.
-      if (end < 0) break;
-      token(p, start, end);
-      any = true;
-      i = end;
+      const s = i + TOKEN_KEY.length;
+      const e = p.indexOf(QUOTE, s);
+      // Cut by the piece's end: taken with the next piece, from the carry.
+      if (e < 0) break;
+      this.tokens++;
+      this.out.token(p, s, e);
+      lastBuf = p;
+      lastStart = s;
+      lastEnd = e;
+      i = e;
     }
-    bytes(p);
-    const keep = MAX_TOKEN_RUN - 1;
-    carry = p.length >= keep ? p.subarray(p.length - keep) : Buffer.concat([carry, p]).subarray(-keep);
+    if (lastBuf !== null) this.lastLength = lastBuf.copy(this.last, 0, lastStart, Math.min(lastEnd, lastStart + this.last.length));
+    this.out.bytes(p);
+    const keep = this.carry.length;
+    if (p.length >= keep) {
+      p.copy(this.carry, 0, p.length - keep);
+      this.carryLength = keep;
+    } else {
+      const drop = Math.max(0, carried + p.length - keep);
+      this.carry.copyWithin(0, drop, carried);
+      p.copy(this.carry, carried - drop);
+      this.carryLength = carried - drop + p.length;
+    }
   }
-  return any;
 }
 
-/** A live records frame: its tokens taken in order, its records' bytes hashed as they are (the digest's layout). */
-function takeFrame(c: Consumer, payload: Buffer | readonly Buffer[], fanout: Fanout): boolean {
-  let first = true;
-  const ok = scanRecordsFrame(
-    payload,
-    (buf, start, end) => {
-      c.records++;
-      if (first) {
-        first = false;
-        take(c, buf.toString("latin1", start, end), fanout);
-      } else {
-        c.newest.buf = buf;
-        c.newest.start = start;
-        c.newest.end = end;
-      }
-    },
-    (b) => c.hash.update(b),
-  );
-  takeNewest(c, fanout);
-  if (ok) c.hash.update(NEWLINE);
+/**
+ * The records of a records frame, whole or as the pieces it arrived in, through a
+ * `RecordsFrameScanner`: `token` and `bytes` as its, valid during the call. False when the frame
+ * is not laid out so.
+ */
+export function scanRecordsFrame(payload: Buffer | readonly Buffer[], token: (buf: Buffer, start: number, end: number) => void, bytes: (b: Buffer) => void): boolean {
+  const parts = Buffer.isBuffer(payload) ? [payload] : payload;
+  let ok = false;
+  const scanner = new RecordsFrameScanner({token, bytes, records: (good) => (ok = good), other: () => {}});
+  scanner.start(parts.reduce((n, p) => n + p.length, 0));
+  for (const p of parts) scanner.piece(p, 0, p.length);
+  scanner.end();
   return ok;
 }
 
@@ -363,28 +472,30 @@ function clientFrame(opcode: number, payload: Buffer): Buffer {
 }
 
 /**
- * Server frames (unmasked) from a byte stream: each frame's payload is collected as the chunks
- * it came in and joined once when complete (a ledger's firehose frame is megabytes); fragmented
- * messages are joined by their continuation frames.
+ * Server frames (unmasked) from a byte stream. A whole (unfragmented) text or binary frame goes
+ * to `data` piece by piece as it arrives, when given (a ledger's firehose frame is megabytes, and
+ * the chunks are the shared read buffer: nothing of them is kept); any other message, and every
+ * message without `data`, is copied and handed to `onMessage` whole, fragmented messages joined
+ * by their continuation frames.
  */
 export class WsFrameReader {
-  /** Bytes of a frame header cut by a chunk's end. */
+  /** A copy of the bytes of a frame header cut by a chunk's end. */
   private rest: Buffer | null = null;
   /** Payload bytes still to come of the frame being read. */
   private need = 0;
+  /** Copies of the pieces of a frame not streamed. */
   private parts: Buffer[] = [];
+  private streaming = false;
   private opcode = 0;
   private fin = true;
   /** A fragmented message's opcode and fragments. */
   private msgOpcode = 0;
   private msgParts: Buffer[] = [];
 
-  /**
-   * `onMessage` gets a data frame that came in several socket chunks as those pieces, in order
-   * (views of the chunks, not joined: a ledger's firehose frame is megabytes); any other
-   * message as one buffer.
-   */
-  constructor(private readonly onMessage: (opcode: number, payload: Buffer | readonly Buffer[]) => void) {}
+  constructor(
+    private readonly onMessage: (opcode: number, payload: Buffer) => void,
+    private readonly data?: DataFrameSink,
+  ) {}
 
   push(chunk: Buffer): void {
     let data = chunk;
@@ -397,13 +508,12 @@ export class WsFrameReader {
       if (this.need > 0) {
         const take = Math.min(this.need, data.length - i);
         if (take === 0) return;
-        this.parts.push(take === data.length && i === 0 ? data : data.subarray(i, i + take));
+        if (this.streaming) this.data!.piece(data, i, i + take);
+        else this.parts.push(Buffer.from(data.subarray(i, i + take)));
         this.need -= take;
         i += take;
         if (this.need > 0) return;
-        const payload = this.parts.length === 1 ? this.parts[0]! : this.parts;
-        this.parts = [];
-        this.frame(payload);
+        this.frameEnd();
         continue;
       }
       const left = data.length - i;
@@ -425,40 +535,63 @@ export class WsFrameReader {
       this.opcode = b0 & 0x0f;
       this.fin = (b0 & 0x80) !== 0;
       i += head;
-      if (len === 0) this.frame(EMPTY);
+      this.streaming = this.data !== undefined && this.fin && (this.opcode === 1 || this.opcode === 2) && this.msgParts.length === 0;
+      if (this.streaming) this.data!.start(len);
+      if (len === 0) this.frameEnd();
       else this.need = len;
     }
-    if (i < data.length) this.rest = data.subarray(i);
+    if (i < data.length) this.rest = Buffer.from(data.subarray(i));
   }
 
-  private frame(pieces: Buffer | readonly Buffer[]): void {
-    if (this.opcode >= 8) return this.onMessage(this.opcode, Buffer.isBuffer(pieces) ? pieces : Buffer.concat(pieces));
+  private frameEnd(): void {
+    if (this.streaming) {
+      this.streaming = false;
+      return this.data!.end();
+    }
+    const payload = this.parts.length === 1 ? this.parts[0]! : Buffer.concat(this.parts);
+    this.parts = [];
+    if (this.opcode >= 8) return this.onMessage(this.opcode, payload);
     if (this.opcode !== 0) this.msgOpcode = this.opcode;
     if (!this.fin) {
-      this.msgParts.push(Buffer.isBuffer(pieces) ? Buffer.from(pieces) : Buffer.concat(pieces));
+      this.msgParts.push(payload);
       return;
     }
     if (this.msgParts.length > 0) {
-      this.msgParts.push(...(Buffer.isBuffer(pieces) ? [pieces] : pieces));
+      this.msgParts.push(payload);
       const joined = Buffer.concat(this.msgParts);
       this.msgParts = [];
       return this.onMessage(this.msgOpcode, joined);
     }
-    this.onMessage(this.msgOpcode, pieces);
+    this.onMessage(this.msgOpcode, payload);
   }
 }
 
-/** A message's bytes as one buffer. */
-function joined(payload: Buffer | readonly Buffer[]): Buffer {
-  return Buffer.isBuffer(payload) ? payload : Buffer.concat(payload);
+/**
+ * One read buffer for every socket of the process (`onread`): reads run one at a time on its one
+ * thread, and each is consumed before the next, so no read allocates. 256 KB: a loopback read
+ * of a firehose frame fills up to the socket's receive queue, rarely more than 128 KB.
+ */
+const READ_BUFFER = Buffer.allocUnsafe(256 * 1024);
+
+/** A TCP connection whose reads go to `onChunk`, in the shared read buffer: valid only during the call. */
+function connectShared(host: string, port: number, onChunk: (chunk: Buffer) => void): net.Socket {
+  return net.connect({
+    host,
+    port,
+    onread: {
+      buffer: READ_BUFFER,
+      callback: (n: number) => {
+        onChunk(READ_BUFFER.subarray(0, n));
+        return true;
+      },
+    },
+  });
 }
 
 /** A /ws subscriber on a bare TCP socket: handshake, subscribe, then records frames as they come. */
 function openWs(baseUrl: string, follows: string, fanout: Fanout, report: {wsClosedByNode: number; malformed: number}): Promise<Consumer> {
   const {host, port} = endpoint(baseUrl);
   return new Promise((resolve, reject) => {
-    const socket = net.connect({host, port});
-    socket.setNoDelay(true);
     let closing = false;
     let open = false;
     const c = newConsumer(follows, () => {
@@ -468,31 +601,44 @@ function openWs(baseUrl: string, follows: string, fanout: Fanout, report: {wsClo
     const key = randomBytes(16).toString("base64");
     const accept = createHash("sha1").update(key + WS_GUID).digest("base64");
     let head: Buffer | null = EMPTY;
+    /** A records frame's first token is taken on arrival, its last at its end; its bytes go to the digest as they come. */
+    let first = true;
+    const records = new RecordsFrameScanner({
+      token(buf, start, end) {
+        c.records++;
+        if (first) {
+          first = false;
+          take(c, buf.toString("latin1", start, end), fanout);
+        }
+      },
+      bytes: (b) => c.hash.update(b),
+      records(ok, count, last) {
+        first = true;
+        if (count > 1) take(c, last, fanout);
+        if (ok) c.hash.update(NEWLINE);
+        else report.malformed++;
+      },
+      // Control messages (subscribed, errors) are few: parsed.
+      other(payload) {
+        const f = JSON.parse(payload.toString("utf8")) as {type: string};
+        if (f.type === "subscribed") resolve(c);
+      },
+    });
     const frames = new WsFrameReader((opcode, payload) => {
       if (opcode === 1 || opcode === 2) {
-        const head = Buffer.isBuffer(payload) ? payload : payload[0]!;
-        if (head.length >= RECORDS_FRAME.length ? head.subarray(0, RECORDS_FRAME.length).equals(RECORDS_FRAME) : joined(payload).subarray(0, RECORDS_FRAME.length).equals(RECORDS_FRAME)) {
-          if (!takeFrame(c, payload, fanout)) report.malformed++;
-          return;
-        }
-        // Control messages (subscribed, errors) are few: parsed.
-        const f = JSON.parse(joined(payload).toString("utf8")) as {type: string};
-        if (f.type === "subscribed") resolve(c);
-        return;
+        // A fragmented data message, joined: scanned whole.
+        records.start(payload.length);
+        records.piece(payload, 0, payload.length);
+        return records.end();
       }
-      if (opcode === 9) socket.write(clientFrame(10, joined(payload)));
+      if (opcode === 9) socket.write(clientFrame(10, payload));
       else if (opcode === 8 && !closing) {
         closing = true;
         report.wsClosedByNode++;
-        socket.end(clientFrame(8, joined(payload).subarray(0, 2)));
+        socket.end(clientFrame(8, payload.subarray(0, 2)));
       }
-    });
-    socket.on("connect", () => {
-      socket.write(
-        `GET /ws HTTP/1.1\r\nHost: ${host}:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
-      );
-    });
-    socket.on("data", (chunk: Buffer) => {
+    }, records);
+    const socket = connectShared(host, port, (chunk) => {
       if (head !== null) {
         head = Buffer.concat([head, chunk]);
         const end = head.indexOf(CRLF2);
@@ -511,6 +657,12 @@ function openWs(baseUrl: string, follows: string, fanout: Fanout, report: {wsClo
         chunk = rest;
       }
       frames.push(chunk);
+    });
+    socket.setNoDelay(true);
+    socket.on("connect", () => {
+      socket.write(
+        `GET /ws HTTP/1.1\r\nHost: ${host}:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+      );
     });
     socket.on("error", (err) => {
       if (!open) reject(err);
@@ -597,7 +749,8 @@ export class HttpResponseReader {
       // A line: a chunk's size, the CRLF after its data, or a trailer line.
       const nl = data.indexOf(0x0a, i);
       if (nl < 0) {
-        this.line = this.line === null ? data.subarray(i) : Buffer.concat([this.line, data.subarray(i)]);
+        // Copied: the chunk is the shared read buffer.
+        this.line = this.line === null ? Buffer.from(data.subarray(i)) : Buffer.concat([this.line, data.subarray(i)]);
         return;
       }
       let text = data.toString("latin1", i, nl);
@@ -815,10 +968,7 @@ function openSse(baseUrl: string, follows: string, limit: number, fanout: Fanout
       s.write(`GET ${path}?cursor=now&limit=${limit} HTTP/1.1\r\nHost: ${host}:${port}\r\nAccept: text/event-stream\r\n${last}\r\n`);
     };
     const connect = (): net.Socket => {
-      const s = net.connect({host, port});
-      s.setNoDelay(true);
-      socket = s;
-      s.on("data", (chunk: Buffer) => {
+      const s: net.Socket = connectShared(host, port, (chunk) => {
         if (socket !== s || reader === null) return;
         try {
           reader.push(chunk);
@@ -826,6 +976,8 @@ function openSse(baseUrl: string, follows: string, limit: number, fanout: Fanout
           fail(err as Error);
         }
       });
+      s.setNoDelay(true);
+      socket = s;
       s.on("error", (err) => {
         if (socket === s) fail(err);
       });

@@ -2,12 +2,14 @@
  * The bench consumers' own wire parsers (no client library: a bare socket each) must read what
  * the node sends however TCP cuts it: WebSocket frames of every length encoding, fragmented
  * messages and pings; HTTP/1.1 responses chunked or with a length, back to back on one
- * keep-alive socket; SSE events cut anywhere, the blank line between two chunks included.
+ * keep-alive socket; SSE events cut anywhere, the blank line between two chunks included. Every
+ * socket of the consumer process reads into one shared buffer, so the parsers are fed here
+ * through a buffer overwritten after each push: anything they keep must be a copy.
  */
 import {describe, it} from "node:test";
 import assert from "node:assert/strict";
 import zlib from "node:zlib";
-import {HashBatch, HttpResponseReader, RecordsDigest, SseEventSplitter, WsFrameReader, scanRecordsFrame} from "../../../native-bench/stream-consumers.js";
+import {HashBatch, HttpResponseReader, RecordsDigest, RecordsFrameScanner, SseEventSplitter, WsFrameReader, scanRecordsFrame} from "../../../native-bench/stream-consumers.js";
 import {prng} from "../../helpers/prng.js";
 
 /** An unmasked server frame. */
@@ -35,6 +37,16 @@ function cut(bytes: Buffer, at: number[]): Buffer[] {
   }
   out.push(bytes.subarray(from));
   return out;
+}
+
+/** Pushes each chunk as a view of one buffer, overwritten after each push, as the consumers' shared read buffer is by the next read. */
+function pushShared(chunks: readonly Buffer[], push: (chunk: Buffer) => void): void {
+  const shared = Buffer.alloc(Math.max(1, ...chunks.map((c) => c.length)));
+  for (const c of chunks) {
+    c.copy(shared);
+    push(shared.subarray(0, c.length));
+    shared.fill(0x7e);
+  }
 }
 
 function randomCuts(bytes: Buffer, n: number, rnd: () => number): Buffer[] {
@@ -70,20 +82,48 @@ describe("bench consumer parsers", () => {
     const runs = [[stream], cut(stream, Array.from({length: 120}, (_, i) => i + 1)), ...Array.from({length: 30}, () => randomCuts(stream, 12, rnd))];
     for (const chunks of runs) {
       const got: [number, string][] = [];
-      const r = new WsFrameReader((op, p) => got.push([op, (Buffer.isBuffer(p) ? p : Buffer.concat(p)).toString("latin1")]));
-      for (const c of chunks) r.push(c);
+      const held: Buffer[] = [];
+      const r = new WsFrameReader((op, p) => {
+        got.push([op, p.toString("latin1")]);
+        held.push(p);
+      });
+      pushShared(chunks, (c) => r.push(c));
       assert.deepEqual(got, want);
+      // Messages are the reader's own copies: still intact after the read buffer was overwritten.
+      assert.deepEqual(
+        held.map((p) => p.toString("latin1")),
+        want.map(([, text]) => text),
+      );
     }
   });
 
-  it("hands a data frame that came in several chunks over as those chunks, in order", () => {
-    const chunks = cut(serverFrame(2, big), [1000, 40_000]);
-    const got: (Buffer | readonly Buffer[])[] = [];
-    const r = new WsFrameReader((_op, p) => got.push(p));
-    for (const c of chunks) r.push(c);
-    assert.equal(got.length, 1);
-    assert.ok(!Buffer.isBuffer(got[0]) && got[0]!.length === 3);
-    assert.ok(Buffer.concat(got[0] as Buffer[]).equals(big));
+  it("hands a whole data frame to its sink piece by piece as it arrives; fragmented and control messages whole", () => {
+    const rnd = prng(4);
+    const runs = [[stream], cut(stream, Array.from({length: 120}, (_, i) => i + 1)), ...Array.from({length: 30}, () => randomCuts(stream, 12, rnd))];
+    for (const chunks of runs) {
+      const messages: [number, string][] = [];
+      const frames: {length: number; bytes: Buffer[]}[] = [];
+      const r = new WsFrameReader((op, p) => messages.push([op, p.toString("latin1")]), {
+        start: (length) => frames.push({length, bytes: []}),
+        piece: (buf, start, end) => frames[frames.length - 1]!.bytes.push(Buffer.from(buf.subarray(start, end))),
+        end: () => frames.push({length: -1, bytes: []}),
+      });
+      pushShared(chunks, (c) => r.push(c));
+      assert.deepEqual(messages, [
+        [9, "ping!"],
+        [9, ""],
+        [1, "frag-1/frag-2/frag-3"],
+        [8, "\x0f\xa8"],
+      ]);
+      // Each whole data frame: start with its length, its bytes, end.
+      const whole = [Buffer.from('{"type":"subscribed"}'), mid, big];
+      assert.equal(frames.length, 2 * whole.length);
+      whole.forEach((w, k) => {
+        assert.equal(frames[2 * k]!.length, w.length);
+        assert.ok(Buffer.concat(frames[2 * k]!.bytes).equals(w));
+        assert.equal(frames[2 * k + 1]!.length, -1);
+      });
+    }
   });
 
   it("takes a records frame's tokens and bytes whatever its pieces, tokens cut between pieces included", () => {
@@ -110,9 +150,49 @@ describe("bench consumer parsers", () => {
       assert.deepEqual(gotTokens, tokens);
       assert.ok(Buffer.concat(gotBytes).equals(region));
     }
+    // Streamed through one read buffer overwritten after each piece, cut in two at every byte
+    // (inside the head, a key, a token, the closing "]}") and at random: the same tokens, the
+    // same bytes, the count and the last token at the frame's end.
+    const twoPieces = Array.from({length: frame.length - 1}, (_, i) => cut(frame, [i + 1]));
+    for (const pieces of [...twoPieces, ...runs]) {
+      const gotTokens: string[] = [];
+      const digest = new RecordsDigest();
+      const ends: [boolean, number, string][] = [];
+      const scanner = new RecordsFrameScanner({
+        token: (buf, start, end) => gotTokens.push(buf.toString("latin1", start, end)),
+        bytes: (b) => digest.update(b),
+        records: (ok, count, last) => ends.push([ok, count, last]),
+        other: () => assert.fail("a records frame taken for another"),
+      });
+      // Twice in a row: the scanner's state starts again with each frame.
+      for (let twice = 0; twice < 2; twice++) {
+        scanner.start(frame.length);
+        pushShared(pieces, (c) => scanner.piece(c, 0, c.length));
+        scanner.end();
+      }
+      assert.deepEqual(gotTokens, [...tokens, ...tokens]);
+      assert.equal(digest.digest(), new RecordsDigest().update(region).update(region).digest());
+      assert.deepEqual(ends, [
+        [true, tokens.length, tokens[tokens.length - 1]!],
+        [true, tokens.length, tokens[tokens.length - 1]!],
+      ]);
+    }
+    // Another message goes out whole, a copy, however it was cut.
+    const subscribed = Buffer.from('{"type":"subscribed","id":"p"}');
+    for (let at = 1; at < subscribed.length; at++) {
+      const others: Buffer[] = [];
+      const scanner = new RecordsFrameScanner({token: () => assert.fail(), bytes: () => assert.fail(), records: () => assert.fail(), other: (p) => others.push(p)});
+      scanner.start(subscribed.length);
+      pushShared(cut(subscribed, [at]), (c) => scanner.piece(c, 0, c.length));
+      scanner.end();
+      assert.deepEqual(others.map(String), [subscribed.toString()]);
+    }
     // Not a records frame's layout: refused.
     assert.equal(scanRecordsFrame(Buffer.from('{"type":"records","records":[{"id":"1"}]}'), () => {}, () => {}), false);
     assert.equal(scanRecordsFrame(frame.subarray(0, frame.length - 1), () => {}, () => {}), false);
+    assert.equal(scanRecordsFrame(Buffer.concat([frame.subarray(0, frame.length - 2), Buffer.from("}]")]), () => {}, () => {}), false);
+    // A records frame's head that never reaches its records.
+    assert.equal(scanRecordsFrame([Buffer.from('{"type":"records","ledger":1'), Buffer.from("}")], () => {}, () => {}), false);
   });
 
   it("refuses a masked server frame", () => {
@@ -142,7 +222,7 @@ describe("bench consumer parsers", () => {
           ofChunk = [];
         },
       );
-      for (const c of chunks) s.push(c);
+      pushShared(chunks, (c) => s.push(c));
       assert.deepEqual(got, events);
     }
   });
@@ -164,7 +244,7 @@ describe("bench consumer parsers", () => {
         (b) => parts.push(Buffer.from(b)),
         () => ended++,
       );
-      for (const c of chunks) r.push(c);
+      pushShared(chunks, (c) => r.push(c));
       assert.equal(r.status, 200);
       assert.equal(ended, 1);
       assert.ok(Buffer.concat(parts).equals(body1));
@@ -173,10 +253,10 @@ describe("bench consumer parsers", () => {
     const parts: Buffer[] = [];
     const r = new HttpResponseReader(
       () => {},
-      (b) => parts.push(b),
+      (b) => parts.push(Buffer.from(b)),
       () => parts.push(Buffer.from("<end>")),
     );
-    for (const c of cut(sized, [3, 50, 70])) r.push(c);
+    pushShared(cut(sized, [3, 50, 70]), (c) => r.push(c));
     assert.equal(r.status, 400);
     assert.equal(r.keepAlive, false);
     assert.equal(Buffer.concat(parts).toString(), '{"a"}<end>');
