@@ -13,9 +13,10 @@
  * (server frames unmasked, its own frames masked, pings answered); an SSE consumer is a TCP
  * socket speaking HTTP/1.1 with a chunked-body decoder, reconnecting after each goodbye on the
  * same keep-alive connection, as a browser's EventSource reuses its pooled connection. Every
- * record's bytes go into a running CRC-32 and byte count (`RecordsDigest`): a /ws frame's run of
- * records as it is (the layout of
- * `recordsDigest`: a ledger's records joined by "," then "\n"), an SSE event's JSON followed by
+ * socket reads into one buffer shared by the process (`connectShared`): what a parser keeps of a
+ * read is a copy. Every record's bytes go into a running CRC-32 and byte count (`RecordsDigest`):
+ * a /ws frame's run of records as it is, scanned as it arrives (the layout of `recordsDigest`: a
+ * ledger's records joined by "," then "\n"), an SSE event's JSON followed by
  * "\n" (`eventsDigest`). Records are found and counted by byte searches; only the first and last
  * token of each frame or socket chunk are read as strings (the first must follow the last one
  * before it; the last is the next request's Last-Event-ID). The bench compares each digest with
@@ -204,7 +205,7 @@ interface Consumer {
   /** Last ledger whose arrival was recorded (one arrival per ledger per consumer). */
   lastLedger: number;
   hash: RecordsDigest;
-  /** Where the token of the newest record is (read as a string at the end of its frame or chunk). */
+  /** SSE: where the token of the newest record is (read as a string at the end of its chunk, before the next read overwrites it). */
   newest: {buf: Buffer | null; start: number; end: number};
   close(): void;
 }
