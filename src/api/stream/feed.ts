@@ -502,18 +502,9 @@ class TxRec extends Rec<TransactionRecord> implements TransactionFeedRecord {
   }
 }
 
-/**
- * An operation's record, which is also its set of accounts (`accounts` is the record itself):
- * the source, then the accounts apply reported, each once, as store/records.ts indexes them. The
- * first two are fields and only a third one and later take an array, so a payment's accounts
- * cost no object of their own for as long as the feed keeps the ledger (a list object and its
- * array per payment were a fifth of what a kept payments topic promoted).
- */
-class OpRec extends Rec<OperationRecord> implements OperationFeedRecord, AccountSet {
+class OpRec extends Rec<OperationRecord> implements OperationFeedRecord {
   private joined: string | undefined = undefined;
   private joinedBytes: Buffer | undefined = undefined;
-  private readonly second: AccountId | undefined;
-  private readonly more: AccountId[] | undefined;
 
   constructor(
     readonly opId: string,
@@ -521,46 +512,11 @@ class OpRec extends Rec<OperationRecord> implements OperationFeedRecord, Account
     readonly txHash: string,
     readonly transactionSuccessful: boolean,
     readonly payment: boolean,
-    private readonly source: AccountId,
-    touched: readonly AccountId[] | undefined,
+    readonly accounts: AccountSet,
     /** The JSON of the ledger's transaction records by hash, made on first use by any of its operations. */
     private readonly txOf: (hash: string) => string | undefined,
   ) {
     super(opId, ledger);
-    let second: AccountId | undefined;
-    let more: AccountId[] | undefined;
-    if (touched !== undefined) {
-      for (let i = 0; i < touched.length; i++) {
-        const id = touched[i]!;
-        if (id === source || id === second) continue;
-        if (second === undefined) second = id;
-        else if (more === undefined) more = [id];
-        else if (!more.includes(id)) more.push(id);
-      }
-    }
-    this.second = second;
-    this.more = more;
-  }
-
-  get accounts(): AccountSet {
-    return this;
-  }
-
-  has(account: AccountId): boolean {
-    return account === this.source || (this.second !== undefined && (account === this.second || (this.more !== undefined && this.more.includes(account))));
-  }
-
-  get accountCount(): number {
-    return this.second === undefined ? 1 : 2 + (this.more?.length ?? 0);
-  }
-
-  /** The k-th account, 0 ≤ k < accountCount. */
-  accountAt(k: number): AccountId {
-    return k === 0 ? this.source : k === 1 ? this.second! : this.more![k - 2]!;
-  }
-
-  *[Symbol.iterator](): Iterator<AccountId> {
-    for (let k = 0, n = this.accountCount; k < n; k++) yield this.accountAt(k);
   }
 
   /**
@@ -679,7 +635,7 @@ class Topics implements LedgerTopics {
 
   get operations(): OperationFeedRecord[] {
     if (this.opList === undefined) {
-      const {applied} = this.data.input.result;
+      const parts = this.data.opParticipants;
       const txRecords = new Map<string, string>();
       const txOf = (hash: string): string | undefined => {
         if (txRecords.size === 0) for (const t of this.transactions) txRecords.set(t.txHash, t.json);
@@ -691,11 +647,7 @@ class Topics implements LedgerTopics {
       for (let i = 0; i < ops.length; i++) {
         const op = ops[i]!;
         w.add(op.id, operationJson(op, this.base));
-        // Apply indexes count from 1 in apply order, so the tx is found by position (a search if not).
-        let t = op.txIndex - 1;
-        if (applied[t]?.index !== op.txIndex) t = applied.findIndex((a) => a.index === op.txIndex);
-        // The operation's effective source (its own, else the tx's), then what apply reported.
-        list[i] = new OpRec(op.id, op.ledger, op.txHash, op.transactionSuccessful, isPaymentOp(op), op.sourceAccount, t < 0 ? undefined : applied[t]!.opParticipants[op.opIndex - 1], txOf);
+        list[i] = new OpRec(op.id, op.ledger, op.txHash, op.transactionSuccessful, isPaymentOp(op), parts.get(opKey(op.txIndex, op.opIndex)) ?? NO_ACCOUNTS, txOf);
       }
       w.finish(list);
       this.opList = list;
@@ -793,26 +745,17 @@ class Topics implements LedgerTopics {
     let index = this.byAccount.get(topic);
     if (index === undefined) {
       index = new Map();
-      const recs = this[topic] as readonly {accounts: ReadonlySet<AccountId> | AccountSet}[];
-      for (let i = 0; i < recs.length; i++) {
-        const r = recs[i]!;
-        if (r instanceof OpRec) {
-          // An operation's accounts are read by position: no iterator object per record.
-          for (let k = 0, n = r.accountCount; k < n; k++) listUnder(index, r.accountAt(k), r);
-        } else {
-          for (const a of r.accounts) listUnder(index, a, r);
+      for (const r of this[topic] as readonly {accounts: ReadonlySet<AccountId>}[]) {
+        for (const a of r.accounts) {
+          let list = index.get(a);
+          if (list === undefined) index.set(a, (list = []));
+          list.push(r);
         }
       }
       this.byAccount.set(topic, index);
     }
     return (index.get(account) ?? []) as unknown as LedgerTopics[T];
   }
-}
-
-function listUnder(index: Map<AccountId, unknown[]>, account: AccountId, r: unknown): void {
-  const list = index.get(account);
-  if (list === undefined) index.set(account, [r]);
-  else list.push(r);
 }
 
 class Event implements LedgerEvent {
