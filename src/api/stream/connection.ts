@@ -30,6 +30,24 @@ export function eventFrame(id: string | undefined, json: string): string {
   return id === undefined ? `data: ${json}\n\n` : `id: ${id}\ndata: ${json}\n\n`;
 }
 
+/** The parts of a record's event (`eventFrame` with an id) around its token and its JSON. */
+export const EVENT_ID_PREFIX = "id: ";
+export const EVENT_DATA_PREFIX = "\ndata: ";
+export const EVENT_END = "\n\n";
+
+/**
+ * Writes `eventFrame(token, json)` as bytes into `bytes` at `at` (room checked by the caller:
+ * the token is ASCII, the JSON up to 3 bytes per UTF-16 unit); returns the bytes written.
+ */
+export function writeEvent(bytes: Buffer, at: number, token: string, json: string): number {
+  let n = bytes.write(EVENT_ID_PREFIX, at, "latin1");
+  n += bytes.write(token, at + n, "latin1");
+  n += bytes.write(EVENT_DATA_PREFIX, at + n, "latin1");
+  n += bytes.write(json, at + n, "utf8");
+  n += bytes.write(EVENT_END, at + n, "latin1");
+  return n;
+}
+
 /** Horizon's error event, sent when a stream fails after its preamble; the stream then ends. */
 export function errorFrame(message: string): string {
   return `event: error\ndata: ${JSON.stringify(message)}\n\n`;

@@ -42,7 +42,7 @@ import type {
   TransactionFeedRecord,
 } from "./interface.js";
 import type {Logger} from "pino";
-import {eventFrame} from "./connection.js";
+import {EVENT_DATA_PREFIX, EVENT_END, EVENT_ID_PREFIX, eventFrame, writeEvent} from "./connection.js";
 
 /** Records read from the store per call while collecting a ledger (a ledger holds up to maxTxSetSize). */
 const READ_CHUNK = 1000;
@@ -316,10 +316,6 @@ function frameOf(token: string | undefined, json: () => string): () => Buffer {
   return () => (bytes ??= Buffer.from(eventFrame(token, json())));
 }
 
-const ID_PREFIX = "id: ";
-const DATA_PREFIX = "\ndata: ";
-const EVENT_END = "\n\n";
-
 /**
  * A topic list's records as their SSE events (`eventFrame` of each), back to back in one buffer,
  * with where each starts (`offsets[i]`) and the end (`offsets[length]`). The buffer's memory is
@@ -360,21 +356,14 @@ class EventPackWriter {
   /** The event of the next record: `id: <token>`, its JSON as the `data:` line. */
   add(token: string, json: string): void {
     // At most 3 bytes of UTF-8 per UTF-16 unit of the JSON (a memo may hold any text); tokens are ASCII.
-    const most = ID_PREFIX.length + token.length + DATA_PREFIX.length + 3 * json.length + EVENT_END.length;
+    const most = EVENT_ID_PREFIX.length + token.length + EVENT_DATA_PREFIX.length + 3 * json.length + EVENT_END.length;
     if (this.at + most > this.bytes.length) {
       const bigger = Buffer.allocUnsafeSlow(Math.max(this.bytes.length * 2, this.at + most));
       this.bytes.copy(bigger, 0, 0, this.at);
       this.bytes = bigger;
     }
-    const bytes = this.bytes;
-    let at = this.at;
-    this.offsets[this.n++] = at;
-    at += bytes.write(ID_PREFIX, at, "latin1");
-    at += bytes.write(token, at, "latin1");
-    at += bytes.write(DATA_PREFIX, at, "latin1");
-    at += bytes.write(json, at, "utf8");
-    at += bytes.write(EVENT_END, at, "latin1");
-    this.at = at;
+    this.offsets[this.n++] = this.at;
+    this.at += writeEvent(this.bytes, this.at, token, json);
   }
 
   /** Copies the events into a buffer of their size and points `recs[i]` at event i (as many as were added). */
@@ -431,7 +420,7 @@ class Rec<R extends {paging_token: string}> implements FeedRecord<R> {
 
   /** Where the record's JSON starts in its pack. */
   private jsonStart(pack: EventPack): number {
-    return pack.offsets[this.index]! + ID_PREFIX.length + this.token.length + DATA_PREFIX.length;
+    return pack.offsets[this.index]! + EVENT_ID_PREFIX.length + this.token.length + EVENT_DATA_PREFIX.length;
   }
 
   get json(): string {

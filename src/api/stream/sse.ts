@@ -19,7 +19,7 @@ import type {HttpResponse} from "@trufflesuite/uws-js-unofficial";
 import {ApiError, ApiErrorCode, invalidField} from "../errors.js";
 import type {GetRoute, Reply, RouteContext} from "../routes/context.js";
 import {parseToid, toid} from "../format/toid.js";
-import {SseConnection, eventFrame, SSE_HEARTBEAT, type CloseReason} from "./connection.js";
+import {SseConnection, eventFrame, EVENT_DATA_PREFIX, EVENT_END, EVENT_ID_PREFIX, SSE_HEARTBEAT, writeEvent, type CloseReason} from "./connection.js";
 import type {EventFeed, LedgerEvent} from "./interface.js";
 import type {Metrics} from "../../metrics/metrics.js";
 import {resolveSseOptions, type SseOptions} from "./options.js";
@@ -128,10 +128,6 @@ function eventBytes(items: readonly StreamItem[], from: number, to: number): {by
   return {bytes: packed.bytes.subarray(packed.offsets[from], packed.offsets[to]), transient: false};
 }
 
-const ID_PREFIX = "id: ";
-const DATA_PREFIX = "\ndata: ";
-const EVENT_END = "\n\n";
-
 /** An item whose event is already encoded (a feed record): its bytes are copied, not encoded again. */
 interface EncodedEvent {
   readonly eventByteLength: number;
@@ -166,7 +162,7 @@ export function packEvents(items: readonly StreamItem[]): Packed {
 function eventSize(it: StreamItem): number {
   const enc = encoded(it);
   // Tokens are ASCII digits and "-"; the JSON may hold any text (a memo), so it is measured.
-  return enc !== undefined ? enc.eventByteLength : ID_PREFIX.length + it.token.length + DATA_PREFIX.length + Buffer.byteLength(it.json, "utf8") + EVENT_END.length;
+  return enc !== undefined ? enc.eventByteLength : EVENT_ID_PREFIX.length + it.token.length + EVENT_DATA_PREFIX.length + Buffer.byteLength(it.json, "utf8") + EVENT_END.length;
 }
 
 function eventsSize(items: readonly StreamItem[], from: number, to: number): number {
@@ -185,11 +181,7 @@ function writeEvents(items: readonly StreamItem[], from: number, to: number, byt
       at += enc.copyEvent(bytes, at);
       continue;
     }
-    at += bytes.write(ID_PREFIX, at, "latin1");
-    at += bytes.write(it.token, at, "latin1");
-    at += bytes.write(DATA_PREFIX, at, "latin1");
-    at += bytes.write(it.json, at, "utf8");
-    at += bytes.write(EVENT_END, at, "latin1");
+    at += writeEvent(bytes, at, it.token, it.json);
   }
   return at;
 }
