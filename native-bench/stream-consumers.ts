@@ -16,8 +16,8 @@
  * socket reads into one buffer shared by the process (`connectShared`): what a parser keeps of a
  * read is a copy. Every record's bytes go into a running CRC-32 and byte count (`RecordsDigest`):
  * a /ws frame's run of records as it is, scanned as it arrives (the layout of `recordsDigest`: a
- * ledger's records joined by "," then "\n"), an SSE event's JSON followed by
- * "\n" (`eventsDigest`). Records are found and counted by byte searches; only the first and last
+ * ledger's records joined by "," then "\n"), an SSE record's event as it is, in runs of the
+ * events back to back in a read (`eventsDigest`). Records are found and counted by byte searches; only the first and last
  * token of each frame or socket chunk are read as strings (the first must follow the last one
  * before it; the last is the next request's Last-Event-ID). The bench compares each digest with
  * the one of the same records read back with GET after the load: every record arrived, once, in
@@ -129,11 +129,12 @@ export function recordsDigest(records: readonly {token: string; json: string}[])
 
 /**
  * The digest of a list of records as an SSE consumer computes it from what it received: each
- * record's JSON followed by "\n" (an SSE event carries one record).
+ * record's event as the node writes it (`id: <token>`, `data: <json>`, the blank line), back to
+ * back; the stream's other events (the preamble, goodbyes, comments) are left out.
  */
-export function eventsDigest(records: readonly {json: string}[]): string {
+export function eventsDigest(records: readonly {token: string; json: string}[]): string {
   const h = new RecordsDigest();
-  for (const r of records) h.update(r.json).update("\n");
+  for (const r of records) h.update(`id: ${r.token}\ndata: `).update(r.json).update("\n\n");
   return h.digest();
 }
 
@@ -205,7 +206,7 @@ interface Consumer {
   /** Last ledger whose arrival was recorded (one arrival per ledger per consumer). */
   lastLedger: number;
   hash: RecordsDigest;
-  /** SSE: where the token of the newest record is (read as a string at the end of its chunk, before the next read overwrites it). */
+  /** SSE: where the newest record's event is (its id read as a string at the end of its chunk, before the next read overwrites it). */
   newest: {buf: Buffer | null; start: number; end: number};
   close(): void;
 }
@@ -229,18 +230,24 @@ function take(c: Consumer, token: string, fanout: Fanout): void {
   }
 }
 
-/** Takes the newest record's token, if one came since the last call. */
+/** Takes the newest record's token (its event's id), if one came since the last call. */
 function takeNewest(c: Consumer, fanout: Fanout): void {
   const n = c.newest;
   if (n.buf === null) return;
-  take(c, n.buf.toString("latin1", n.start, n.end), fanout);
+  take(c, eventId(n.buf, n.start, n.end), fanout);
   n.buf = null;
 }
 
-/** An SSE consumer's digest: each record's JSON followed by "\n" (`eventsDigest`). */
-function digestOf(c: Consumer): string {
-  if (c.records > 0) c.hash.update(NEWLINE);
-  return c.hash.digest();
+/**
+ * The id of a record's event `buf[start..end)` (it starts with "id: "). The id line is short (a
+ * token): its end is found by a loop, cheaper here than a native search.
+ */
+function eventId(buf: Buffer, start: number, end: number): string {
+  const from = start + ID_LINE.length;
+  let nl = from;
+  const most = Math.min(end, from + MAX_ID_LINE);
+  while (nl < most && buf[nl] !== 0x0a) nl++;
+  return buf.toString("latin1", from, nl);
 }
 
 const RECORDS_FRAME = Buffer.from('{"type":"records"');
@@ -699,7 +706,6 @@ const EVENT_END = Buffer.from("\n\n");
 /** Longest id a record event carries: a paging token (a TOID of at most 19 digits, "-", an index of at most 10). */
 const MAX_ID_LINE = 30;
 const ID_LINE = Buffer.from("id: ");
-const DATA_LINE = Buffer.from("\ndata: ");
 
 /**
  * An HTTP/1.1 response body on a keep-alive socket: the head, then the body as chunked,
@@ -867,38 +873,36 @@ export class SseEventSplitter {
 }
 
 /**
- * Feeds a hash with many small pieces (a separator byte and one record's JSON each) through a
- * scratch buffer, one update per chunk read instead of two per record: the same bytes hashed.
+ * Feeds a hash byte ranges through runs: a range that starts where the one before ended, in the
+ * same buffer, extends it, so events back to back in a read are hashed by one update; the run is
+ * hashed when a range does not follow it and at `flush` (before its buffer is reused).
  */
-export class HashBatch {
-  private buf = Buffer.allocUnsafe(256 * 1024);
-  private len = 0;
+export class ByteRuns {
+  private buf: Buffer | null = null;
+  private start = 0;
+  private end = 0;
 
   constructor(private readonly hash: {update(b: Buffer): unknown}) {}
 
-  /** `sep` (a byte, or -1 for none) then `src[from..end)`. */
-  add(sep: number, src: Buffer, from: number, end = src.length): void {
-    const n = end - from + 1;
-    if (this.len + n > this.buf.length) {
-      this.flush();
-      if (n > this.buf.length) {
-        if (sep >= 0) this.hash.update(sep === 0x2c ? COMMA : NEWLINE);
-        this.hash.update(src.subarray(from, end));
-        return;
-      }
+  /** Adds `buf[start..end)`. */
+  add(buf: Buffer, start: number, end: number): void {
+    if (buf === this.buf && start === this.end) {
+      this.end = end;
+      return;
     }
-    if (sep >= 0) this.buf[this.len++] = sep;
-    this.len += src.copy(this.buf, this.len, from, end);
+    this.flush();
+    this.buf = buf;
+    this.start = start;
+    this.end = end;
   }
 
   flush(): void {
-    if (this.len === 0) return;
-    this.hash.update(this.buf.subarray(0, this.len));
-    this.len = 0;
+    if (this.buf === null) return;
+    this.hash.update(this.buf.subarray(this.start, this.end));
+    this.buf = null;
   }
 }
 
-const COMMA = Buffer.from(",");
 const NEWLINE = Buffer.from("\n");
 
 /**
@@ -916,33 +920,28 @@ function openSse(baseUrl: string, follows: string, limit: number, fanout: Fanout
     socket?.destroy();
   });
   /**
-   * One event's bytes (`buf[start..end)`, without its blank line): a record (`id:` then `data:`)
-   * is counted and its JSON hashed; the rest is skipped. The first record of a chunk is taken at
-   * once, the last at the chunk's end.
+   * One event's bytes (`buf[start..end)`, without its blank line): a record (the node writes an
+   * `id:` line on records only) is counted and its event, blank line included, hashed; the rest
+   * is skipped. Records back to back in a read are hashed as one run. The first record of a chunk
+   * is taken at once, the last at the chunk's end.
    */
   let chunkFirst = true;
   const event = (buf: Buffer, start: number, end: number): void => {
     if (end - start < ID_LINE.length || buf[start] !== 0x69 || buf[start + 1] !== 0x64 || buf[start + 2] !== 0x3a || buf[start + 3] !== 0x20) return;
-    // The id line is short (a token): its end found by a loop, cheaper here than a native search per event.
-    let nl = start + ID_LINE.length;
-    const idEnd = Math.min(end, nl + MAX_ID_LINE);
-    while (nl < idEnd && buf[nl] !== 0x0a) nl++;
-    if (nl + DATA_LINE.length > end) return;
-    for (let k = 0; k < DATA_LINE.length; k++) if (buf[nl + k] !== DATA_LINE[k]) return;
-    hashed.add(c.records === 0 ? -1 : 0x0a, buf, nl + DATA_LINE.length, end);
+    runs.add(buf, start, end + EVENT_END.length);
     c.records++;
     if (chunkFirst) {
       chunkFirst = false;
-      take(c, buf.toString("latin1", start + ID_LINE.length, nl), fanout);
+      take(c, eventId(buf, start, end), fanout);
     } else {
       c.newest.buf = buf;
-      c.newest.start = start + ID_LINE.length;
-      c.newest.end = nl;
+      c.newest.start = start;
+      c.newest.end = end;
     }
   };
-  const hashed = new HashBatch(c.hash);
+  const runs = new ByteRuns(c.hash);
   const events = new SseEventSplitter(event, () => {
-    hashed.flush();
+    runs.flush();
     takeNewest(c, fanout);
     chunkFirst = true;
   });
@@ -1049,7 +1048,7 @@ export async function startConsumers(opts: ConsumersOptions): Promise<{received(
       for (const c of [...ws, ...sse]) c.close();
       return {
         ws: ws.map((c) => ({follows: c.follows, records: c.records, digest: c.hash.digest()})),
-        sse: sse.map((c) => ({follows: c.follows, records: c.records, digest: digestOf(c)})),
+        sse: sse.map((c) => ({follows: c.follows, records: c.records, digest: c.hash.digest()})),
         outOfOrder: [...ws, ...sse].reduce((s, c) => s + c.outOfOrder, 0),
         ...counters,
         errors: counters.errors + counters.malformed,

@@ -9,7 +9,7 @@
 import {describe, it} from "node:test";
 import assert from "node:assert/strict";
 import zlib from "node:zlib";
-import {HashBatch, HttpResponseReader, RecordsDigest, RecordsFrameScanner, SseEventSplitter, WsFrameReader, indexOfTokenKey, scanRecordsFrame} from "../../../native-bench/stream-consumers.js";
+import {ByteRuns, HttpResponseReader, RecordsDigest, RecordsFrameScanner, SseEventSplitter, WsFrameReader, indexOfTokenKey, scanRecordsFrame} from "../../../native-bench/stream-consumers.js";
 import {prng} from "../../helpers/prng.js";
 
 /** An unmasked server frame. */
@@ -281,25 +281,44 @@ describe("bench consumer parsers", () => {
     assert.equal(Buffer.concat(parts).toString(), '{"a"}<end>');
   });
 
-  it("a batched hash equals the hash of the same pieces fed one by one, past its buffer too", () => {
+  it("hashes byte ranges in runs: the same digest as each range fed alone, a range in another buffer or not following breaking the run", () => {
     const rnd = prng(11);
+    const a = Buffer.from(Array.from({length: 4000}, () => Math.floor(rnd() * 256)));
+    const b = Buffer.from(a);
     const direct = new RecordsDigest();
-    const batched = new RecordsDigest();
-    const batch = new HashBatch(batched);
-    for (let i = 0; i < 2000; i++) {
-      const size = i % 500 === 0 ? 300_000 : Math.floor(rnd() * 3000);
-      const src = Buffer.alloc(size + 12, i & 0xff);
-      const sep = i === 0 ? -1 : rnd() < 0.5 ? 0x2c : 0x0a;
-      if (sep >= 0) direct.update(Buffer.from([sep]));
-      // Up to the end, or short of it.
-      const end = i % 2 === 0 ? src.length : src.length - 5;
-      direct.update(src.subarray(7, end));
-      if (end === src.length) batch.add(sep, src, 7);
-      else batch.add(sep, src, 7, end);
-      if (i % 37 === 0) batch.flush();
+    const updates: number[] = [];
+    const viaRuns = new RecordsDigest();
+    const runs = new ByteRuns({
+      update(x: Buffer) {
+        updates.push(x.length);
+        viaRuns.update(x);
+      },
+    });
+    const feed = (buf: Buffer, start: number, end: number): void => {
+      direct.update(buf.subarray(start, end));
+      runs.add(buf, start, end);
+    };
+    // Back to back in a: one run.
+    feed(a, 0, 100);
+    feed(a, 100, 250);
+    feed(a, 250, 251);
+    // The same offsets in another buffer, then a gap, then a range before the run's end.
+    feed(b, 251, 400);
+    feed(b, 410, 500);
+    feed(b, 20, 30);
+    runs.flush();
+    runs.flush();
+    assert.deepEqual(updates, [251, 149, 90, 10]);
+    assert.equal(viaRuns.digest(), direct.digest());
+    // Random ranges, flushed now and then, as reads end.
+    for (let i = 0; i < 3000; i++) {
+      const buf = rnd() < 0.5 ? a : b;
+      const start = Math.floor(rnd() * 3900);
+      feed(buf, start, start + Math.floor(rnd() * 100));
+      if (rnd() < 0.1) runs.flush();
     }
-    batch.flush();
-    assert.equal(batched.digest(), direct.digest());
+    runs.flush();
+    assert.equal(viaRuns.digest(), direct.digest());
   });
 
   it("a records digest is the CRC-32 and length of the bytes fed, however they are cut", () => {

@@ -6,6 +6,7 @@
  */
 import {describe, it} from "node:test";
 import assert from "node:assert/strict";
+import zlib from "node:zlib";
 import {Asset, Operation} from "@stellar/stellar-sdk";
 import {startNode, waitFor, type RunningNode} from "../../helpers/node.js";
 import {openMarket} from "../../helpers/market.js";
@@ -64,6 +65,11 @@ describe("bench stream consumers", () => {
     assert.notEqual(eventsDigest([recs[1]!, recs[0]!, recs[2]!]), e);
     assert.notEqual(recordsDigest([recs[1]!, recs[0]!, recs[2]!]), d);
     assert.equal(eventsDigest([...recs]), e);
+    // The event's id is hashed with it: the same JSON under another token shows.
+    assert.notEqual(eventsDigest([recs[0]!, {token: l(6, 0), json: recs[1]!.json}, recs[2]!]), e);
+    // The bytes are the events as the node writes them, back to back.
+    const sent = recs.map((r) => `id: ${r.token}\ndata: ${r.json}\n\n`).join("");
+    assert.equal(e, `crc32:${zlib.crc32(sent).toString(16).padStart(8, "0")}:${sent.length}`);
   });
 
   for (const sseLimit of [200, 1]) {
