@@ -5,7 +5,7 @@
  * latency, accepted TPS and committed TPS.
  *
  *   node dist/native-bench/e2e.js [--accounts K] [--payments N] [--connections C]
- *     [--close-interval MS] [--commit-wait MS] [--cpu-prof] [--mixed] [--node-arg=--flag ...]
+ *     [--close-interval MS] [--commit-wait MS] [--cpu-prof] [--mixed] [--warmup N] [--node-arg=--flag ...]
  *     [--node-main PATH]   (another build's dist/src/cli/main.js, e.g. the A side of an A/B)
  *
  * With --mixed the N transactions are issue 6's mixed load (mixed.ts) instead of payments only.
@@ -123,6 +123,7 @@ export function parseE2eFlags(argv: string[]): E2eOptions {
     options: {
       accounts: {type: "string"},
       payments: {type: "string"},
+      warmup: {type: "string"},
       connections: {type: "string"},
       "close-interval": {type: "string"},
       "commit-wait": {type: "string"},
@@ -149,6 +150,7 @@ export function parseE2eFlags(argv: string[]): E2eOptions {
     ...d,
     accounts: int(values.accounts, "accounts", d.accounts, 2),
     payments: int(values.payments, "payments", d.payments, 1),
+    ...(values.warmup !== undefined ? {warmupPayments: int(values.warmup, "warmup", 0, 0)} : {}),
     connections: int(values.connections, "connections", d.connections, 1),
     closeIntervalMs: int(values["close-interval"], "close-interval", d.closeIntervalMs, 10),
     commitWaitMs: int(values["commit-wait"], "commit-wait", d.commitWaitMs, 0),
@@ -522,7 +524,16 @@ function refusalCode(body: string): string {
   }
 }
 
+/** Txs in the ledgers the poller saw after `ledger`. */
+function committedAfter(poller: LedgerPoller, ledger: number): number {
+  let n = 0;
+  for (const [seq, l] of poller.seen) if (seq > ledger && l.txCount > 0) n += l.txCount;
+  return n;
+}
+
 export async function runE2eBench(opts: E2eOptions = defaultE2eOptions): Promise<E2eResult> {
+  const warmupCount = opts.warmupPayments ?? 0;
+  if (opts.load === "mixed" && warmupCount > 0) throw new BenchError(BenchErrorCode.BadFlag, "--warmup goes with the payments load only, not --mixed");
   const nodeMain = opts.nodeMain ?? NODE_MAIN;
   if (!existsSync(nodeMain)) {
     const msg = `e2e skipped: ${nodeMain} does not exist yet (build the node with \`npx tsc -p .\`).`;
@@ -563,6 +574,7 @@ export async function runE2eBench(opts: E2eOptions = defaultE2eOptions): Promise
 
     const plan = opts.load === "mixed" ? planMixed(opts.payments, opts.accounts) : undefined;
     let signed: PreSigned;
+    let warmup: PreSigned | undefined;
     if (plan !== undefined) {
       t = performance.now();
       const market = await setupMarket(node.baseUrl, passphrase, accounts, plan, opts);
@@ -572,8 +584,11 @@ export async function runE2eBench(opts: E2eOptions = defaultE2eOptions): Promise
       phases.push(`pre-sign ${opts.payments} mixed txs ${(performance.now() - t).toFixed(0)} ms`);
     } else {
       t = performance.now();
-      signed = preSignPayments(passphrase, accounts, opts.payments, opts.fee);
-      phases.push(`pre-sign ${opts.payments} payments ${(performance.now() - t).toFixed(0)} ms`);
+      // Warm-up and measured payments in one pass: each account's sequence numbers run on from the one to the other.
+      const all = preSignPayments(passphrase, accounts, warmupCount + opts.payments, opts.fee);
+      if (warmupCount > 0) warmup = {bodies: all.bodies.slice(0, warmupCount), hashes: all.hashes.slice(0, warmupCount)};
+      signed = {bodies: all.bodies.slice(warmupCount), hashes: all.hashes.slice(warmupCount)};
+      phases.push(`pre-sign ${warmupCount > 0 ? `${warmupCount} + ` : ""}${opts.payments} payments ${(performance.now() - t).toFixed(0)} ms`);
     }
     const indexByHash = new Map(signed.hashes.map((h, i) => [h, i]));
     /** Committed txs of each kind of the mixed load, successful / failed. */
@@ -581,10 +596,27 @@ export async function runE2eBench(opts: E2eOptions = defaultE2eOptions): Promise
 
     poller = new LedgerPoller(node.baseUrl, opts.pollMs);
     await poller.pollOnce();
-    const startLedger = poller.newest;
+    let startLedger = poller.newest;
     poller.start();
 
     const side = opts.sideLoad ? await opts.sideLoad(node.baseUrl, node.pids[0]) : undefined;
+    if (warmup !== undefined) {
+      t = performance.now();
+      const warm = await sendAll(node.baseUrl, warmup, new Float64Array(warmupCount).fill(Number.NaN), opts);
+      // A refused warm-up payment would leave its account's measured ones out of sequence.
+      if (warm.accepted.size !== warmupCount) {
+        throw new BenchError(BenchErrorCode.NodeBadResponse, `the warm-up was not all accepted: ${warm.accepted.size} of ${warmupCount} (${statusSummary(warm.statusCounts)})`);
+      }
+      const warmStart = performance.now();
+      while (committedAfter(poller, startLedger) < warmupCount && performance.now() - warmStart < opts.commitWaitMs) await sleep(opts.pollMs * 5);
+      if (committedAfter(poller, startLedger) < warmupCount) {
+        throw new BenchError(BenchErrorCode.WaitTimedOut, `the warm-up was not committed within ${opts.commitWaitMs} ms`);
+      }
+      // The measured ledgers start after the newest one seen: none of them holds a warm-up payment.
+      startLedger = poller.newest;
+      await side?.warmedUp?.();
+      phases.push(`warm-up ${warmupCount} payments sent and committed ${(performance.now() - t).toFixed(0)} ms`);
+    }
     const submitAt = new Float64Array(opts.payments).fill(Number.NaN);
     await node.window?.begin();
     // Resets the node's event-loop delay monitor: the figure read after the drain covers the load.
@@ -600,11 +632,7 @@ export async function runE2eBench(opts: E2eOptions = defaultE2eOptions): Promise
 
     // Drain: wait until the ledgers after the start hold as many txs as were accepted.
     const drainStart = performance.now();
-    const committedSoFar = (): number => {
-      let n = 0;
-      for (const [seq, l] of poller!.seen) if (seq > startLedger && l.txCount > 0) n += l.txCount;
-      return n;
-    };
+    const committedSoFar = (): number => committedAfter(poller!, startLedger);
     while (committedSoFar() < sent.accepted.size && performance.now() - drainStart < opts.commitWaitMs) {
       await sleep(opts.pollMs * 5);
     }
@@ -676,7 +704,11 @@ export async function runE2eBench(opts: E2eOptions = defaultE2eOptions): Promise
     const count = (n: number): string => n.toLocaleString("en-US");
     const what = plan !== undefined ? "mixed txs" : "payments";
     const rows: string[][] = [
-      [`${what} submitted`, count(opts.payments), `${opts.accounts} accounts, ${Math.min(opts.connections, opts.payments)} connections, pipelining 1`],
+      [
+        `${what} submitted`,
+        count(opts.payments),
+        `${opts.accounts} accounts, ${Math.min(opts.connections, opts.payments)} connections, pipelining 1${warmupCount > 0 ? `; after ${count(warmupCount)} warm-up payments, sent the same way and committed` : ""}`,
+      ],
       ["HTTP statuses", statusSummary(sent.statusCounts), `conn errors ${sent.connectionErrors}, timeouts ${sent.timeouts}${sent.stoppedEarly ? ", STOPPED at send timeout" : ""}`],
       ["accepted (201)", count(sent.accepted.size), ""],
       ["accepted TPS", formatNumber(sent.accepted.size / sendSeconds), `201s over the ${sendSeconds.toFixed(2)} s send window`],

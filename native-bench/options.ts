@@ -29,6 +29,13 @@ export interface E2eOptions {
   accounts: number;
   /** Pre-signed payments to submit. */
   payments: number;
+  /**
+   * Payments sent and committed before the measured ones (none when unset): the node's JIT
+   * compiles its hot paths during the first seconds of load (its compiler threads spent 2.6-3.1 s
+   * in a 40,000-payment run from a fresh start), so a short run measures part start-up. Only with
+   * the payments load; the side load is running, and told when they are committed.
+   */
+  warmupPayments?: number;
   /** Concurrent HTTP connections of the load generator. */
   connections: number;
   /** `--close-interval` handed to the node, in ms. */
@@ -67,11 +74,12 @@ export interface E2eOptions {
   /**
    * Other traffic to run against the node while the payments are sent (the path finding figures):
    * called once the accounts are funded and the payments signed (with the node's pid, for its
-   * memory), stopped when sending ends. `afterMeasure`, if any, runs once the node's CPU and
+   * memory), stopped when sending ends. `warmedUp`, if any, runs once the warm-up payments are
+   * committed, just before the measured ones are sent. `afterMeasure`, if any, runs once the node's CPU and
    * profile window is closed, before the node stops: reads that check the run without being
    * counted as the load's cost.
    */
-  sideLoad?: (baseUrl: string, nodePid: number | undefined) => Promise<{stop(): Promise<void>; afterMeasure?(): Promise<void>}>;
+  sideLoad?: (baseUrl: string, nodePid: number | undefined) => Promise<{stop(): Promise<void>; warmedUp?(): Promise<void>; afterMeasure?(): Promise<void>}>;
   /** Starts what the load runs against instead of one node (validators.ts); `tmp` is the run's temp folder. */
   target?: (tmp: string) => Promise<import("./e2e.js").BenchTarget>;
 }

@@ -24,7 +24,8 @@
  * order, byte-identical to the GET's.
  *
  * Driven by the bench over IPC (`fork`): {start: options} → "ready" once every consumer is
- * subscribed; "stop" → the report, then the process exits.
+ * subscribed; "mark" → "marked" once the CPU time and the fan-out spread count from then (after
+ * the warm-up); "stop" → the report, then the process exits.
  */
 import net from "node:net";
 import {createHash, randomBytes} from "node:crypto";
@@ -75,7 +76,7 @@ export interface ConsumersReport {
   /** Fan-out spread per (ledger, consumer), µs. */
   spreadUs: {p50: number; p99: number; max: number; count: number};
   consumerRssBytes: number;
-  /** CPU time of this process (user + system) from "ready" to "stop", µs: what the consumers cost the shared cores. */
+  /** CPU time of this process (user + system) from "ready" (or the last "mark") to "stop", µs: what the consumers cost the shared cores. */
   consumerCpuUs: number;
   /** Of which user time, µs (the rest is the kernel's: receiving from loopback, the socket calls). */
   consumerUserUs: number;
@@ -190,6 +191,10 @@ class Fanout {
     const at = performance.now();
     if (!this.first.has(ledger)) this.first.set(ledger, at);
     this.arrivals.push([ledger, at]);
+  }
+  /** Forgets the arrivals so far (the first arrival of each ledger is kept, for ledgers still arriving). */
+  clear(): void {
+    this.arrivals.length = 0;
   }
   summary(): ConsumersReport["spreadUs"] {
     const h = hdr.build({lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: 3});
@@ -1026,7 +1031,7 @@ async function inBatches<T>(n: number, batch: number, open: (i: number) => Promi
 }
 
 /** Opens every consumer; `stop()` closes them and reports. */
-export async function startConsumers(opts: ConsumersOptions): Promise<{received(): number; stop(): ConsumersReport}> {
+export async function startConsumers(opts: ConsumersOptions): Promise<{received(): number; mark(): void; stop(): ConsumersReport}> {
   // Threads started later (libuv's pool, V8's helpers) inherit the nice value of the thread that starts them.
   const niceOutcome = opts.nice !== undefined && opts.nice !== 0 ? niceOtherThreads(new Set(), opts.nice) : undefined;
   const niced =
@@ -1039,10 +1044,15 @@ export async function startConsumers(opts: ConsumersOptions): Promise<{received(
   const ws = await inBatches(opts.ws, opts.connectConcurrency, (i) => openWs(opts.baseUrl, i < opts.firehoseWs || n === 0 ? "" : opts.accounts[i % n]!, fanout, counters));
   // SSE streams follow other accounts than the WS subscribers where there are enough.
   const sse = await inBatches(opts.sse, opts.connectConcurrency, (i) => openSse(opts.baseUrl, i < opts.firehoseSse || n === 0 ? "" : opts.accounts[(opts.ws + i) % n]!, opts.sseLimit ?? 200, fanout, counters));
-  const cpuFrom = process.cpuUsage();
+  let cpuFrom = process.cpuUsage();
   return {
     /** Records received so far over every consumer. */
     received: () => [...ws, ...sse].reduce((n, c) => n + c.records, 0),
+    /** Starts the CPU time and the fan-out spread again from now (the records and digests go on). */
+    mark(): void {
+      cpuFrom = process.cpuUsage();
+      fanout.clear();
+    },
     stop(): ConsumersReport {
       const cpu = process.cpuUsage(cpuFrom);
       for (const c of [...ws, ...sse]) c.close();
@@ -1062,10 +1072,15 @@ export async function startConsumers(opts: ConsumersOptions): Promise<{received(
   };
 }
 
-/** The forked process: start on the first message, report and exit on "stop". */
+/** The forked process: start on the first message, "mark" → "marked", report and exit on "stop". */
 if (process.send !== undefined && process.argv.includes("--consumers")) {
-  let running: {stop(): ConsumersReport} | null = null;
-  process.on("message", (m: {start?: ConsumersOptions} | "stop") => {
+  let running: {mark(): void; stop(): ConsumersReport} | null = null;
+  process.on("message", (m: {start?: ConsumersOptions} | "mark" | "stop") => {
+    if (m === "mark") {
+      running?.mark();
+      process.send!("marked");
+      return;
+    }
     if (m === "stop") {
       const report = running?.stop();
       process.send!({report}, () => process.exit(0));

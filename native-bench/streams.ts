@@ -15,13 +15,16 @@
  * run at nice 10 (--clients-nice N, 0..19; 0 leaves them as started), identically in both runs:
  * the node gets the cores first, and the report shows whether the niced consumers still kept up.
  *
+ * Each run first sends 20,000 warm-up payments and waits until they are committed
+ * (`STREAMS_WARMUP_PAYMENTS`); what is measured is the load after them.
+ *
  * One pair of runs swings with the ledgers the load happens to span (a run lasts a few ledgers):
  * `--pairs N` runs N pairs back to back and reports each pair's ratio and their median;
  * `--compare-node-main OTHER/dist/src/cli/main.js` alternates another build's node with this
  * one's, pair by pair (this, other, this, other, …), for an A/B of the ratio in the same period.
  *
  *   node dist/native-bench/streams.js [--ws N] [--sse N] [--clients-nice N] [--pairs N] [--node-main OTHER/dist/src/cli/main.js]
- *     [--compare-node-main OTHER/dist/src/cli/main.js] [e2e flags: --payments N --accounts K …]
+ *     [--compare-node-main OTHER/dist/src/cli/main.js] [e2e flags: --payments N --warmup N --accounts K …]
  */
 import {fork, type ChildProcess} from "node:child_process";
 import os from "node:os";
@@ -126,6 +129,15 @@ function niceOf(pid: number | undefined): number {
   }
 }
 
+/**
+ * Payments sent and committed before the measured ones in both runs of a pair (`--warmup N`
+ * changes it): the ratio is the node's steady state, not its first seconds, when its JIT is
+ * still compiling the admission, apply and stream code (the run with subscribers compiled
+ * ~0.5 s more of it). 20,000 is three to four ledgers of load. In the run with subscribers the
+ * consumers are subscribed throughout, and receive and check the warm-up's records too.
+ */
+const STREAMS_WARMUP_PAYMENTS = 20_000;
+
 /** Longest wait for the last payments to be committed and delivered after sending ends. */
 const SETTLE_MS = 120_000;
 /** The newest payment unchanged this long (with nothing left queued): the load is committed. */
@@ -134,7 +146,7 @@ const QUIET_MS = 3_000;
 const CONSUMERS_MAIN = fileURLToPath(new URL("./stream-consumers.js", import.meta.url));
 
 /** The consumer process, started and subscribed. */
-async function startConsumerProcess(opts: ConsumersOptions): Promise<{child: ChildProcess; stop(): Promise<ConsumersReport>}> {
+async function startConsumerProcess(opts: ConsumersOptions): Promise<{child: ChildProcess; mark(): Promise<void>; stop(): Promise<ConsumersReport>}> {
   const child = fork(CONSUMERS_MAIN, ["--consumers"], {stdio: ["ignore", "inherit", "inherit", "ipc"]});
   await new Promise<void>((resolve, reject) => {
     child.once("error", reject);
@@ -148,6 +160,11 @@ async function startConsumerProcess(opts: ConsumersOptions): Promise<{child: Chi
   child.removeAllListeners("exit");
   return {
     child,
+    mark: () =>
+      new Promise<void>((resolve, reject) => {
+        child.once("message", (m: unknown) => (m === "marked" ? resolve() : reject(new Error(`the consumer process answered ${JSON.stringify(m)} to "mark"`))));
+        child.send("mark");
+      }),
     stop: () =>
       new Promise<ConsumersReport>((resolve, reject) => {
         child.once("message", (m: {report?: ConsumersReport}) => (m.report !== undefined ? resolve(m.report) : reject(new Error("no report"))));
@@ -265,7 +282,7 @@ export async function runStreamsBench(
   e2e: Partial<E2eOptions>,
   opts: StreamsBenchOptions = defaultStreamsBenchOptions,
 ): Promise<{text: string; markdown: string; figures: StreamsPairFigures}> {
-  const base: E2eOptions = {...defaultE2eOptions, ...e2e};
+  const base: E2eOptions = {...defaultE2eOptions, ...e2e, warmupPayments: e2e.warmupPayments ?? STREAMS_WARMUP_PAYMENTS};
   let quietThreads = new Map<string, GroupCpu>();
   /** The load generator's nicing in each run; restored before the next node is spawned (it would inherit it). */
   let quietNiced: ThreadsNiced | undefined;
@@ -280,9 +297,12 @@ export async function runStreamsBench(
       async sideLoad(_baseUrl, nodePid) {
         nodeNice.quiet = niceOf(nodePid);
         quietNiced = niceLoadGenerator(opts.clientsNice);
-        const from = threadCpu(nodePid);
+        let from = threadCpu(nodePid);
         return {
           stop: async () => {},
+          async warmedUp() {
+            from = threadCpu(nodePid);
+          },
           async afterMeasure() {
             quietThreads = threadSplit(from, threadCpu(nodePid));
             quietNiced?.restore();
@@ -326,9 +346,15 @@ export async function runStreamsBench(
         nodeNice.loaded = niceOf(nodePid);
         loadedNiced = niceLoadGenerator(opts.clientsNice);
         rssSubscribed = rssBytes(nodePid);
-        const lagBefore = await publishLag(baseUrl);
-        const threadsFrom = threadCpu(nodePid);
+        let lagBefore = await publishLag(baseUrl);
+        let threadsFrom = threadCpu(nodePid);
         return {
+          // The measured load starts: its CPU, publish lag and fan-out spread count from here.
+          async warmedUp() {
+            await consumers.mark();
+            lagBefore = await publishLag(baseUrl);
+            threadsFrom = threadCpu(nodePid);
+          },
           async stop() {
             // Sending ended: let the last payments commit and reach everyone before counting.
             settledInTime = await settled(baseUrl);
