@@ -269,6 +269,9 @@ export interface StreamsPairFigures {
   /** Committed TPS over each run's full ledgers (E2eFigures.fullLedgerTps): the ratio the goal is read from. */
   fullQuiet: number;
   fullLoaded: number;
+  /** Accepted TPS over each run's send window (E2eFigures.acceptedTps): every accepted payment is committed, so a third reading, not cut by ledgers. */
+  acceptedQuiet: number;
+  acceptedLoaded: number;
   /** Every consumer got every record it follows (count and digest). */
   complete: boolean;
   /** Node CPU per payment sent over all its threads (µs), without and with subscribers. */
@@ -380,6 +383,8 @@ export async function runStreamsBench(
   const tpsLoaded = loaded.figures?.committedTps ?? Number.NaN;
   const fullQuiet = quiet.figures?.fullLedgerTps ?? Number.NaN;
   const fullLoaded = loaded.figures?.fullLedgerTps ?? Number.NaN;
+  const acceptedQuiet = quiet.figures?.acceptedTps ?? Number.NaN;
+  const acceptedLoaded = loaded.figures?.acceptedTps ?? Number.NaN;
   const r = report;
   const mib = (b: number): string => `${formatNumber(b / 2 ** 20)} MiB`;
   const minMax = (cs: ConsumerCount[]): string => {
@@ -406,6 +411,11 @@ export async function runStreamsBench(
     ],
     ["ratio over full ledgers", formatRatio(fullLoaded / fullQuiet), `goal ≥ 0.9; committed TPS over the ledgers the load filled from close to close: ${formatNumber(fullQuiet)} without, ${formatNumber(fullLoaded)} with`],
     ["ratio over the runs' spans", formatRatio(tpsLoaded / tpsQuiet), "the rows above: the partial first and last ledgers counted as whole, so one ledger more or less moves it by 1/7 in a 7-ledger run"],
+    [
+      "ratio of accepted TPS",
+      formatRatio(acceptedLoaded / acceptedQuiet),
+      `over each run's send window (every accepted payment was committed): ${formatNumber(acceptedQuiet)} without, ${formatNumber(acceptedLoaded)} with`,
+    ],
     [
       "clients' nice (--clients-nice)",
       String(opts.clientsNice),
@@ -455,6 +465,8 @@ export async function runStreamsBench(
     tpsLoaded,
     fullQuiet,
     fullLoaded,
+    acceptedQuiet,
+    acceptedLoaded,
     complete,
     nodeCpuQuietUs: (total(quietThreads) * 1e6) / payments,
     nodeCpuLoadedUs: (total(loadedThreads) * 1e6) / payments,
@@ -508,6 +520,8 @@ export function summarizePairs(got: ReadonlyMap<string, readonly StreamsPairFigu
     "median full-ledger TPS without / with",
     "span ratio per pair",
     "median span ratio",
+    "accepted-TPS ratio per pair",
+    "median accepted-TPS ratio",
     "median node CPU per payment without / with",
     "median consumer CPU per payment",
     "every record delivered",
@@ -520,6 +534,8 @@ export function summarizePairs(got: ReadonlyMap<string, readonly StreamsPairFigu
     `${formatNumber(median(fs.map((f) => f.fullQuiet)))} / ${formatNumber(median(fs.map((f) => f.fullLoaded)))}`,
     fs.map((f) => formatRatio(f.tpsLoaded / f.tpsQuiet)).join(", "),
     formatRatio(median(fs.map((f) => f.tpsLoaded / f.tpsQuiet))),
+    fs.map((f) => formatRatio(f.acceptedLoaded / f.acceptedQuiet)).join(", "),
+    formatRatio(median(fs.map((f) => f.acceptedLoaded / f.acceptedQuiet))),
     `${formatNumber(median(fs.map((f) => f.nodeCpuQuietUs)))} / ${formatNumber(median(fs.map((f) => f.nodeCpuLoadedUs)))} µs`,
     `${formatNumber(median(fs.map((f) => f.consumerCpuUs)))} µs`,
     fs.every((f) => f.complete) ? "yes, every pair" : `NO in ${fs.filter((f) => !f.complete).length} pair(s)`,

@@ -62,12 +62,14 @@ describe("streams bench arguments", () => {
   });
 
   it("summarizes each build's pairs by their medians, full-ledger ratio first, and says when a pair lost a record", () => {
-    // Full-ledger TPS (q, l); the span TPS is set apart from it (q + 10, l - 100) so each column shows where it comes from.
+    // Full-ledger TPS (q, l); the span TPS (q + 10, l - 100) and the accepted TPS (2q, 2l + 100) are set apart from it, so each column shows where it comes from.
     const pair = (q: number, l: number, complete = true): StreamsPairFigures => ({
       fullQuiet: q,
       fullLoaded: l,
       tpsQuiet: q + 10,
       tpsLoaded: l - 100,
+      acceptedQuiet: 2 * q,
+      acceptedLoaded: 2 * l + 100,
       complete,
       nodeCpuQuietUs: 200,
       nodeCpuLoadedUs: 250,
@@ -79,7 +81,7 @@ describe("streams bench arguments", () => {
     ]);
     const {text, markdown} = summarizePairs(got);
     const [, , rowA, rowB] = text.split("\n");
-    assert.match(rowA!, /0\.80x, 0\.90x, 0\.50x\s+0\.80x\s+1,000 \/ 800\s+0\.69x, 0\.79x, 0\.40x\s+0\.69x\s/);
+    assert.match(rowA!, /0\.80x, 0\.90x, 0\.50x\s+0\.80x\s+1,000 \/ 800\s+0\.69x, 0\.79x, 0\.40x\s+0\.69x\s+0\.85x, 0\.95x, 0\.55x\s+0\.85x\s/);
     assert.match(rowA!, /yes, every pair/);
     // Two pairs: the median is the mean of the two middle values.
     assert.match(rowB!, /0\.70x, 0\.90x\s+0\.80x\s+1,500 \/ 1,250\s/);
