@@ -17,9 +17,9 @@
  * read is a copy. Every record's bytes go into a running CRC-32 and byte count (`RecordsDigest`):
  * a /ws frame's run of records as it is, scanned as it arrives (the layout of `recordsDigest`: a
  * ledger's records joined by "," then "\n"), an SSE record's event as it is, in runs of the
- * events back to back in a read (`eventsDigest`). Records are found and counted by byte searches; only the first and last
- * token of each frame or socket chunk are read as strings (the first must follow the last one
- * before it; the last is the next request's Last-Event-ID). The bench compares each digest with
+ * events back to back in a read (`eventsDigest`). Records are found and counted by byte
+ * searches; only the first and last token of each frame or socket chunk are read as strings (the
+ * first must follow the last one before it; the last is the next request's Last-Event-ID). The bench compares each digest with
  * the one of the same records read back with GET after the load: every record arrived, once, in
  * order, byte-identical to the GET's.
  *
