@@ -75,9 +75,9 @@ export interface E2eOptions {
    * Other traffic to run against the node while the payments are sent (the path finding figures):
    * called once the accounts are funded and the payments signed (with the node's pid, for its
    * memory), stopped when sending ends. `warmedUp`, if any, runs once the warm-up payments are
-   * committed, just before the measured ones are sent. `afterMeasure`, if any, runs once the node's CPU and
-   * profile window is closed, before the node stops: reads that check the run without being
-   * counted as the load's cost.
+   * committed, just before the measured ones are sent. `afterMeasure`, if any, runs once the
+   * node's CPU and profile window is closed, before the node stops: reads that check the run
+   * without being counted as the load's cost.
    */
   sideLoad?: (baseUrl: string, nodePid: number | undefined) => Promise<{stop(): Promise<void>; warmedUp?(): Promise<void>; afterMeasure?(): Promise<void>}>;
   /** Starts what the load runs against instead of one node (validators.ts); `tmp` is the run's temp folder. */

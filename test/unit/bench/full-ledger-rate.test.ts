@@ -1,3 +1,7 @@
+/**
+ * The e2e bench's committed TPS over full ledgers: the ledgers the load filled from close to
+ * close, the partial first and last left out, over the time between their closes.
+ */
 import {describe, it} from "node:test";
 import assert from "node:assert/strict";
 import {fullLedgerRate} from "../../../native-bench/e2e.js";
