@@ -490,8 +490,14 @@ function threadLabel(file: string): string {
   return thread === "0" ? "main thread" : `worker thread ${thread ?? "?"}`;
 }
 
-function profileSummary(dir: string, window: ProfileWindow): {text: string; markdown: string} {
-  const files = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith(".cpuprofile")).sort() : [];
+/** The pid in a `--cpu-prof` file's name (CPU.<date>.<time>.<pid>.<thread>.<seq>.cpuprofile). */
+function profilePid(file: string): number {
+  return Number(file.split(".")[3]);
+}
+
+/** The profiles of the processes `pids` in `dir` (a kept directory holds earlier runs' too). */
+function profileSummary(dir: string, window: ProfileWindow, pids: readonly (number | undefined)[]): {text: string; markdown: string} {
+  const files = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith(".cpuprofile") && pids.includes(profilePid(f))).sort() : [];
   if (files.length === 0) {
     const msg = `no .cpuprofile was written in ${dir} (the node must exit normally on SIGTERM for V8 to write it)`;
     return {text: msg, markdown: msg};
@@ -783,13 +789,15 @@ export async function runE2eBench(opts: E2eOptions = defaultE2eOptions): Promise
       text += `\n\n${windowReport.text}`;
       markdown += `\n${windowReport.markdown}\n`;
     }
+    const pids = node.pids;
     const how = await node.stop();
     node = undefined;
     text += `\n  Node stopped: ${how}.`;
     if (opts.cpuProf) {
-      // Kept next to the profiles, for tools that cut them to the same span.
+      // Kept next to the profiles, for tools that cut them to the same span: the latest run's, and each run's by its node's pids.
       writeFileSync(path.join(profDir, "window.json"), JSON.stringify(profileWindow));
-      const prof = profileSummary(profDir, profileWindow);
+      writeFileSync(path.join(profDir, `window-${pids.join("-")}.json`), JSON.stringify(profileWindow));
+      const prof = profileSummary(profDir, profileWindow, pids);
       text += `\n\n${prof.text}`;
       markdown += `\n${prof.markdown}\n`;
     }
