@@ -499,7 +499,7 @@ function profilePid(file: string): number {
 function profileSummary(dir: string, window: ProfileWindow, pids: readonly (number | undefined)[]): {text: string; markdown: string} {
   const files = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith(".cpuprofile") && pids.includes(profilePid(f))).sort() : [];
   if (files.length === 0) {
-    const msg = `no .cpuprofile was written in ${dir} (the node must exit normally on SIGTERM for V8 to write it)`;
+    const msg = `no .cpuprofile of this run's node (pid ${pids.join(", ")}) was written in ${dir} (the node must exit normally on SIGTERM for V8 to write it)`;
     return {text: msg, markdown: msg};
   }
   const header = ["#", "self", "share", "function"];
