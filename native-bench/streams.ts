@@ -23,7 +23,10 @@
  * `--compare-node-main OTHER/dist/src/cli/main.js` alternates another build's node with this
  * one's, pair by pair (this, other, this, other, …), for an A/B of the ratio in the same period.
  *
- *   node dist/native-bench/streams.js [--ws N] [--sse N] [--clients-nice N] [--pairs N] [--node-main OTHER/dist/src/cli/main.js]
+ * `--firehose-ws N` and `--firehose-sse N` set how many of the subscribers follow every payment
+ * (10 and 10 by default); with 0 and 0, every subscriber follows one account.
+ *
+ *   node dist/native-bench/streams.js [--ws N] [--sse N] [--firehose-ws N] [--firehose-sse N] [--clients-nice N] [--pairs N] [--node-main OTHER/dist/src/cli/main.js]
  *     [--compare-node-main OTHER/dist/src/cli/main.js] [e2e flags: --payments N --warmup N --accounts K …]
  */
 import {fork, type ChildProcess} from "node:child_process";
@@ -90,13 +93,16 @@ export function parseStreamsBenchArgs(argv: readonly string[]): StreamsBenchArgs
   };
   const wsSubscribers = whole("--ws", Number.MAX_SAFE_INTEGER) ?? defaultStreamsBenchOptions.wsSubscribers;
   const sseStreams = whole("--sse", Number.MAX_SAFE_INTEGER) ?? defaultStreamsBenchOptions.sseStreams;
+  // Of those, how many follow every payment; by default as many as the defaults have, and never more than there are.
+  const firehoseWs = whole("--firehose-ws", wsSubscribers) ?? Math.min(defaultStreamsBenchOptions.firehoseWs, wsSubscribers);
+  const firehoseSse = whole("--firehose-sse", sseStreams) ?? Math.min(defaultStreamsBenchOptions.firehoseSse, sseStreams);
   const clientsNice = whole("--clients-nice", MAX_NICE) ?? defaultStreamsBenchOptions.clientsNice;
   const pairs = whole("--pairs", 100, 1) ?? 1;
   // Another build's node against this bench (A/B runs): its dist/src/cli/main.js.
   const nodeMain = take("--node-main");
   const compareNodeMain = take("--compare-node-main");
   return {
-    opts: {...defaultStreamsBenchOptions, wsSubscribers, sseStreams, clientsNice},
+    opts: {...defaultStreamsBenchOptions, wsSubscribers, sseStreams, firehoseWs, firehoseSse, clientsNice},
     pairs,
     ...(nodeMain !== undefined ? {nodeMain} : {}),
     ...(compareNodeMain !== undefined ? {compareNodeMain} : {}),

@@ -45,6 +45,21 @@ describe("streams bench arguments", () => {
     assert.throws(() => parseStreamsBenchArgs(["--clients-nice", "--payments", "10"]), /--clients-nice needs a value/);
   });
 
+  it("reads --firehose-ws and --firehose-sse, defaulting to 10 each and to no more than the subscribers", () => {
+    const d = parseStreamsBenchArgs([]);
+    assert.equal(d.opts.firehoseWs, 10);
+    assert.equal(d.opts.firehoseSse, 10);
+    const few = parseStreamsBenchArgs(["--ws", "4", "--sse", "0"]);
+    assert.equal(few.opts.firehoseWs, 4);
+    assert.equal(few.opts.firehoseSse, 0);
+    const a = parseStreamsBenchArgs(["--firehose-ws", "0", "--payments", "100", "--firehose-sse", "2"]);
+    assert.equal(a.opts.firehoseWs, 0);
+    assert.equal(a.opts.firehoseSse, 2);
+    assert.deepEqual(a.e2eArgs, ["--payments", "100"]);
+    assert.throws(() => parseStreamsBenchArgs(["--ws", "5", "--firehose-ws", "6"]), /--firehose-ws takes a whole number 0\.\.5, got "6"/);
+    assert.throws(() => parseStreamsBenchArgs(["--firehose-sse", "-1"]), /--firehose-sse takes a whole number 0\.\.200/);
+  });
+
   it("rejects a negative or fractional subscriber count", () => {
     assert.throws(() => parseStreamsBenchArgs(["--ws", "-3"]), /--ws takes a whole number/);
     assert.throws(() => parseStreamsBenchArgs(["--sse", "2.5"]), /--sse takes a whole number/);
