@@ -33,10 +33,11 @@ export interface SseOptions {
   objectStreamLimit: number;
   /**
    * Streams sent a new ledger per event-loop turn. 200 streams each written in the close's turn
-   * held the main thread for the whole fan-out while submissions and requests waited; in slices
+   * hold the main thread for the whole fan-out while submissions and requests wait; in slices
    * they run between. A collection stream never sends a record at or before its last token, so a
-   * stream served meanwhile from the kept ledgers is not sent a ledger twice. The default sends
-   * every stream in one turn, for the reason given at WsOptions.fanOutSliceChannels.
+   * stream served meanwhile from the kept ledgers is not sent a ledger twice. 50 goes with
+   * WsOptions.fanOutSliceChannels' 100 (the measurements are there); Number.MAX_SAFE_INTEGER
+   * sends every stream in one turn.
    */
   fanOutSliceStreams: number;
 }
@@ -46,7 +47,7 @@ export const defaultSseOptions: SseOptions = {
   maxStreams: 1000,
   maxBufferedBytes: 1024 * 1024,
   objectStreamLimit: 10,
-  fanOutSliceStreams: Number.MAX_SAFE_INTEGER,
+  fanOutSliceStreams: 50,
 };
 
 export function resolveSseOptions(opts: Partial<SseOptions> | undefined): SseOptions {
