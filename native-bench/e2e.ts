@@ -794,8 +794,7 @@ export async function runE2eBench(opts: E2eOptions = defaultE2eOptions): Promise
     node = undefined;
     text += `\n  Node stopped: ${how}.`;
     if (opts.cpuProf) {
-      // Kept next to the profiles, for tools that cut them to the same span: the latest run's, and each run's by its node's pids.
-      writeFileSync(path.join(profDir, "window.json"), JSON.stringify(profileWindow));
+      // Kept next to the profiles, by the run's node pids, for tools that cut them to the same span.
       writeFileSync(path.join(profDir, `window-${pids.join("-")}.json`), JSON.stringify(profileWindow));
       const prof = profileSummary(profDir, profileWindow, pids);
       text += `\n\n${prof.text}`;
