@@ -443,6 +443,7 @@ export class Node {
 
   async stop(): Promise<void> {
     this.dashboard?.stop();
+    this.feed?.close();
     if (this.statusTimer) clearInterval(this.statusTimer);
     await this.statusFile?.idle();
     await this.api?.stop();

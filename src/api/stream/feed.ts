@@ -8,7 +8,9 @@
  *
  * Work is per ledger, never per subscriber: each topic is read and formatted on first use and
  * kept with the event (so a ledger nobody streams costs nothing), and per-account lookups go
- * through an index built once per topic.
+ * through an index built once per topic. What the listeners asked of one ledger (its operation
+ * records, the per-account indexes) is built for the next over several event-loop turns before
+ * they get it (`prepareSliceRecords`).
  */
 import {assetKey, type AccountId, type AssetKey, type LedgerEntry} from "../../ledger/types.js";
 import type {LedgerReader, StoredOp, StoredTx} from "../../store/types.js";
@@ -47,6 +49,12 @@ import {EVENT_DATA_PREFIX, EVENT_END, EVENT_ID_PREFIX, eventFrame, writeEvent} f
 /** Records read from the store per call while collecting a ledger (a ledger holds up to maxTxSetSize). */
 const READ_CHUNK = 1000;
 const NO_ACCOUNTS: ReadonlySet<AccountId> = new Set();
+
+/** The topics `forAccount` serves. */
+type AccountTopic = "transactions" | "operations" | "payments" | "effects" | "trades";
+
+/** Work on a ledger's topics that can be done ahead of its listeners: the operation list, or a topic's per-account index. */
+type PreparedWork = "operations" | `index:${AccountTopic}`;
 
 /** The unordered pair key of two assets: "A|B" with A before B in `assetOrder` (the trades index's order). */
 export function pairKey(a: AssetKey, b: AssetKey): string {
@@ -592,6 +600,12 @@ class Topics implements LedgerTopics {
   private tradeList?: TradeFeedRecord[];
   private offerList?: OfferFeedRecord[];
   private readonly byAccount = new Map<string, Map<AccountId, unknown[]>>();
+  /** The operation list while it is built over several turns (`prepare`). */
+  private opBuild?: {ops: StoredOp[]; parts: Map<number, AccountSet>; list: OpRec[]; w: EventPackWriter; next: number; txOf: (hash: string) => string | undefined};
+  /** Per-account indexes while they are built over several turns. */
+  private readonly indexBuild = new Map<AccountTopic, {records: readonly {accounts: Iterable<AccountId>}[]; index: Map<AccountId, unknown[]>; next: number}>();
+  private readonly asked = new Set<PreparedWork>();
+  private preparing = false;
   /** Operation ids by claimable balance touched, made on first use. */
   private balanceOps?: Map<string, Set<string>>;
 
@@ -623,29 +637,50 @@ class Topics implements LedgerTopics {
   }
 
   get operations(): OperationFeedRecord[] {
-    if (this.opList === undefined) {
-      const parts = this.data.opParticipants;
+    this.ask("operations");
+    this.buildOperations(Infinity);
+    return this.opList!;
+  }
+
+  /**
+   * Formats up to `budget` more operation records into the list's pack; true once the list is
+   * whole (`opList` set). The getter builds it in one call, a preparation over several turns:
+   * the same records either way.
+   */
+  private buildOperations(budget: number): boolean {
+    if (this.opList !== undefined) return true;
+    let b = this.opBuild;
+    if (b === undefined) {
       const txRecords = new Map<string, string>();
       const txOf = (hash: string): string | undefined => {
         if (txRecords.size === 0) for (const t of this.transactions) txRecords.set(t.txHash, t.json);
         return txRecords.get(hash);
       };
       const ops = this.data.ops;
-      const list = new Array<OpRec>(ops.length);
-      const w = new EventPackWriter(ops.length);
-      for (let i = 0; i < ops.length; i++) {
-        const op = ops[i]!;
-        w.add(op.id, operationJson(op, this.base));
-        list[i] = new OpRec(op.id, op.ledger, op.txHash, op.transactionSuccessful, isPaymentOp(op), parts.get(opKey(op.txIndex, op.opIndex)) ?? NO_ACCOUNTS, txOf);
-      }
-      w.finish(list);
-      this.opList = list;
+      b = this.opBuild = {ops, parts: this.data.opParticipants, list: new Array<OpRec>(ops.length), w: new EventPackWriter(ops.length), next: 0, txOf};
     }
-    return this.opList;
+    const {ops, parts, list, w, txOf} = b;
+    const end = Math.min(ops.length, b.next + budget);
+    for (let i = b.next; i < end; i++) {
+      const op = ops[i]!;
+      w.add(op.id, operationJson(op, this.base));
+      list[i] = new OpRec(op.id, op.ledger, op.txHash, op.transactionSuccessful, isPaymentOp(op), parts.get(opKey(op.txIndex, op.opIndex)) ?? NO_ACCOUNTS, txOf);
+    }
+    b.next = end;
+    if (end < ops.length) return false;
+    w.finish(list);
+    this.opList = list;
+    this.opBuild = undefined;
+    return true;
   }
 
   get payments(): OperationFeedRecord[] {
     return (this.paymentList ??= this.operations.filter((o) => o.payment));
+  }
+
+  /** The topic's list, from its getter (which marks it asked unless `prepare` is running). */
+  private listOf(topic: AccountTopic): readonly {accounts: Iterable<AccountId>}[] {
+    return this[topic];
   }
 
   get effects(): EffectFeedRecord[] {
@@ -730,20 +765,63 @@ class Topics implements LedgerTopics {
     return this.transactions.filter((t) => hashes.has(t.txHash)) as unknown as LedgerTopics[T];
   }
 
-  forAccount<T extends "transactions" | "operations" | "payments" | "effects" | "trades">(topic: T, account: AccountId): LedgerTopics[T] {
-    let index = this.byAccount.get(topic);
-    if (index === undefined) {
-      index = new Map();
-      for (const r of this[topic] as readonly {accounts: ReadonlySet<AccountId>}[]) {
-        for (const a of r.accounts) {
-          let list = index.get(a);
-          if (list === undefined) index.set(a, (list = []));
-          list.push(r);
-        }
-      }
-      this.byAccount.set(topic, index);
+  forAccount<T extends AccountTopic>(topic: T, account: AccountId): LedgerTopics[T] {
+    this.ask(`index:${topic}`);
+    this.buildIndex(topic, Infinity);
+    return (this.byAccount.get(topic)!.get(account) ?? []) as unknown as LedgerTopics[T];
+  }
+
+  /** Indexes up to `budget` more of the topic's records by account; true once the index is whole. */
+  private buildIndex(topic: AccountTopic, budget: number): boolean {
+    if (this.byAccount.has(topic)) return true;
+    let b = this.indexBuild.get(topic);
+    if (b === undefined) {
+      b = {records: this.listOf(topic), index: new Map(), next: 0};
+      this.indexBuild.set(topic, b);
     }
-    return (index.get(account) ?? []) as unknown as LedgerTopics[T];
+    const {records, index} = b;
+    const end = Math.min(records.length, b.next + budget);
+    for (let i = b.next; i < end; i++) {
+      const r = records[i]!;
+      for (const a of r.accounts) {
+        let list = index.get(a);
+        if (list === undefined) index.set(a, (list = []));
+        list.push(r);
+      }
+    }
+    b.next = end;
+    if (end < records.length) return false;
+    this.byAccount.set(topic, index);
+    this.indexBuild.delete(topic);
+    return true;
+  }
+
+  /** Records a listener's use of a list, unless it comes from `prepare` (which follows what listeners asked). */
+  private ask(work: PreparedWork): void {
+    if (!this.preparing) this.asked.add(work);
+  }
+
+  /** What listeners asked of this view: a later ledger's view is prepared with the same. */
+  get askedWork(): ReadonlySet<PreparedWork> {
+    return this.asked;
+  }
+
+  /**
+   * Does up to `budget` records of `work` ahead of the listeners; true once it is complete. A
+   * list other than the operations (which payments are filtered from) is made whole in the
+   * first call: they are built at once by their getters, as when a listener asks first.
+   */
+  prepare(work: PreparedWork, budget: number): boolean {
+    this.preparing = true;
+    try {
+      if (work === "operations") return this.buildOperations(budget);
+      const topic = work.slice("index:".length) as AccountTopic;
+      // The list first: its records are indexed in later calls.
+      if ((topic === "operations" || topic === "payments") && !this.buildOperations(budget)) return false;
+      return this.buildIndex(topic, budget);
+    } finally {
+      this.preparing = false;
+    }
   }
 }
 
@@ -778,12 +856,35 @@ class Event implements LedgerEvent {
   }
 
   topicsFor(base: string): LedgerTopics {
+    return this.view(base);
+  }
+
+  private view(base: string): Topics {
     let view = this.views.get(base);
     if (view === undefined) {
       view = new Topics(this.data, this.reader, base);
       this.views.set(base, view);
     }
     return view;
+  }
+
+  /** What listeners asked of this ledger's topics, by origin. */
+  askedWork(): Map<string, PreparedWork[]> {
+    const out = new Map<string, PreparedWork[]>();
+    for (const [base, view] of this.views) if (view.askedWork.size > 0) out.set(base, [...view.askedWork]);
+    return out;
+  }
+
+  /**
+   * Does up to `budget` records of `work` (the first unfinished item first) ahead of the
+   * listeners; true once all of it is done.
+   */
+  prepare(work: Map<string, PreparedWork[]>, budget: number): boolean {
+    for (const [base, items] of work) {
+      const view = this.view(base);
+      for (const item of items) if (!view.prepare(item, budget)) return false;
+    }
+    return true;
   }
 }
 
@@ -819,13 +920,23 @@ export interface LedgerFeedOptions {
    * them back from the store once committed, as a history page does.
    */
   txsFrom: "close" | "store";
+  /**
+   * Records formatted per event-loop turn when a ledger's topics are built before its listeners
+   * get it. The work the listeners asked of the ledger before (its operation records, the
+   * per-account indexes) is done for each new ledger in turns of this many records, between
+   * which the node serves requests, and the listeners then find it done. Built in the
+   * listeners' own turn instead, a ledger of 7,000 payments held the event loop ~25-45 ms at
+   * once, during which no submission was taken. 0: nothing ahead, each list is built in one go
+   * when a listener first asks for it.
+   */
+  prepareSliceRecords: number;
 }
 
-export const defaultLedgerFeedOptions: LedgerFeedOptions = {defaultBase: "http://127.0.0.1:8000", retainLedgers: 10, retainOperations: 20_000, txsFrom: "close"};
+export const defaultLedgerFeedOptions: LedgerFeedOptions = {defaultBase: "http://127.0.0.1:8000", retainLedgers: 10, retainOperations: 20_000, txsFrom: "close", prepareSliceRecords: 1000};
 
 export class LedgerFeed implements EventFeed {
   private readonly listeners = new Set<LedgerEventListener>();
-  private lastEvent: LedgerEvent | undefined;
+  private lastEvent: Event | undefined;
   /** The last `retainLedgers` events (at most `retainOperations` operations), consecutive ledgers, oldest first. */
   private readonly kept: LedgerEvent[] = [];
   /** Operation count of each kept ledger, parallel to `kept`. */
@@ -834,6 +945,10 @@ export class LedgerFeed implements EventFeed {
   private readonly retainLedgers: number;
   private readonly retainOperations: number;
   private readonly txsFrom: "close" | "store";
+  private readonly prepareSlice: number;
+  /** Published ledgers not yet handed to the listeners, oldest first; the first is being prepared. */
+  private readonly queue: {event: Event; opCount: number}[] = [];
+  private closed = false;
   defaultBase: string;
 
   constructor(
@@ -850,26 +965,74 @@ export class LedgerFeed implements EventFeed {
     const from = opts.txsFrom ?? defaultLedgerFeedOptions.txsFrom;
     if (from !== "close" && from !== "store") throw new RangeError('txsFrom must be "close" or "store"');
     this.txsFrom = from;
+    const slice = opts.prepareSliceRecords ?? defaultLedgerFeedOptions.prepareSliceRecords;
+    if (!Number.isInteger(slice) || slice < 0) throw new RangeError("prepareSliceRecords must be a whole number ≥ 0");
+    this.prepareSlice = slice;
   }
 
   /**
    * Called once per closed ledger after its commit is durable (the herder's ledger-closed
-   * listener), in ledger order. Listeners run synchronously; one that throws is logged and the
-   * others still run.
+   * listener), in ledger order. The listeners get each ledger in order: at once when there is
+   * nothing to prepare, otherwise after the work they asked of the ledger before is done for it
+   * over a few turns (see `prepareSliceRecords`); `last` and `since` answer with a ledger from
+   * then. Listeners run synchronously; one that throws is logged and the others still run.
    */
   publish(input: ClosedLedgerInput): LedgerEvent {
     const event = new Event(new LedgerData(this.modules.reader, input, this.txsFrom), this.modules.reader, this.defaultBase);
+    if (this.closed) return event;
+    this.queue.push({event, opCount: input.header.opCount});
+    if (this.queue.length === 1) this.next();
+    return event;
+  }
+
+  /** Stops handing ledgers out: the ones still being prepared are dropped. */
+  close(): void {
+    this.closed = true;
+    this.queue.length = 0;
+  }
+
+  /** Prepares the first queued ledger, over as many turns as it takes, then hands it out and goes on with the next. */
+  private next(): void {
+    const first = this.queue[0];
+    if (first === undefined) return;
+    const work = this.prepareSlice > 0 && this.listeners.size > 0 ? (this.lastEvent?.askedWork() ?? new Map()) : new Map<string, PreparedWork[]>();
+    const step = (): void => {
+      if (this.closed || this.queue[0] !== first) return;
+      let done = true;
+      try {
+        done = first.event.prepare(work, this.prepareSlice);
+      } catch (err) {
+        // The listeners build what they need themselves (and meet the error in their own turn).
+        this.modules.log?.error({err, ledger: first.event.ledger}, "ledger feed preparation failed");
+      }
+      if (!done) {
+        setImmediate(step);
+        return;
+      }
+      this.queue.shift();
+      this.handOut(first.event, first.opCount);
+      if (this.queue.length > 0) setImmediate(() => this.next());
+    };
+    if (work.size === 0) {
+      this.queue.shift();
+      this.handOut(first.event, first.opCount);
+      this.next();
+      return;
+    }
+    step();
+  }
+
+  private handOut(event: Event, opCount: number): void {
     this.lastEvent = event;
-    this.keep(event, input.header.opCount);
+    this.keep(event, opCount);
     for (const l of [...this.listeners]) {
       try {
         l(event);
       } catch (err) {
-        this.modules.log?.error({err, ledger: input.header.seq}, "ledger feed listener failed");
+        this.modules.log?.error({err, ledger: event.ledger}, "ledger feed listener failed");
       }
     }
     event.release();
-    return event;
   }
 
   subscribe(listener: LedgerEventListener): () => void {
