@@ -827,6 +827,7 @@ class Topics implements LedgerTopics {
 
 class Event implements LedgerEvent {
   private readonly views = new Map<string, Topics>();
+  readonly publishedAt = performance.now();
 
   constructor(
     private readonly data: LedgerData,

@@ -131,6 +131,8 @@ export interface LedgerEvent {
   /** Topics with links for `base` (an origin without trailing slash), made once per origin. */
   topicsFor(base: string): LedgerTopics;
   readonly changed: ChangedState;
+  /** `performance.now()` when the feed got the ledger (its commit), for the publish lag; absent: when a listener got it. */
+  readonly publishedAt?: number;
 }
 
 export type LedgerEventListener = (event: LedgerEvent) => void;

@@ -69,7 +69,7 @@ export class WsHub implements WsEndpoint {
   private lastLedger: number;
   /** Ledgers received and not yet fanned out to every channel, oldest first. */
   private readonly fanOutQueue: LedgerEvent[] = [];
-  /** The ledger being fanned out: the channels listened on when it started, how many were done, and when it arrived. */
+  /** The ledger being fanned out: the channels listened on when it started, how many were done, and when the feed got it. */
   private fanOut: {e: LedgerEvent; channels: string[]; next: number; position: Map<string, number>; arrived: number} | null = null;
   private api: ApiAccess | null = null;
   private nextId = 1;
@@ -175,7 +175,7 @@ export class WsHub implements WsEndpoint {
       position.set(channel, channels.length);
       channels.push(channel);
     }
-    this.fanOut = {e, channels, next: 0, position, arrived: performance.now()};
+    this.fanOut = {e, channels, next: 0, position, arrived: e.publishedAt ?? performance.now()};
     this.fanOutSlice();
   }
 

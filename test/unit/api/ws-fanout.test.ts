@@ -36,11 +36,12 @@ class Feed {
   private readonly listeners = new Set<LedgerEventListener>();
   ledger = 10;
 
-  publish(): void {
+  /** `publishedAt`: when the ledger's event says the feed got it (absent: not said). */
+  publish(publishedAt?: number): void {
     const ledger = ++this.ledger;
     const list = payments(ledger);
     const topics = {payments: list, forAccount: (_t: string, a: string) => list.filter((r) => r.accounts.has(a))};
-    const e = {ledger, topicsFor: () => topics, topics, changed: {accounts: new Set(), books: new Set(), offers: new Set()}} as unknown as LedgerEvent;
+    const e = {ledger, topicsFor: () => topics, topics, changed: {accounts: new Set(), books: new Set(), offers: new Set()}, publishedAt} as unknown as LedgerEvent;
     this.kept.push(e);
     for (const l of [...this.listeners]) l(e);
   }
@@ -73,10 +74,12 @@ function harness(slice: number, slowConsumerBytes?: number) {
   const feed = new Feed();
   for (let i = 0; i < 3; i++) feed.publish();
   const metric = {set: () => {}, inc: () => {}, observe: () => {}};
+  /** Publish lags the hub observed, in seconds. */
+  const lags: number[] = [];
   const hub = new WsHub(
     {fanOutSliceChannels: slice, ...(slowConsumerBytes !== undefined ? {slowConsumerBytes} : {})},
     {
-      metrics: {streamSubscribers: metric, wsMessagesSent: metric, wsSlowClosed: metric, streamLagSeconds: metric} as never,
+      metrics: {streamSubscribers: metric, wsMessagesSent: metric, wsSlowClosed: metric, streamLagSeconds: {observe: (v: number) => lags.push(v)}} as never,
       log: pino({level: "silent"}),
       feed: feed.api,
       lastLedger: () => feed.ledger,
@@ -116,7 +119,7 @@ function harness(slice: number, slowConsumerBytes?: number) {
     sockets.push(socket);
     return {socket, send: (msg) => behavior.message!(ws, Buffer.from(JSON.stringify(msg)))};
   };
-  return {feed, hub, connect, published};
+  return {feed, hub, connect, published, lags};
 }
 
 const turn = (): Promise<void> => new Promise((r) => setImmediate(r));
@@ -162,6 +165,22 @@ describe("ws fan-out in slices", () => {
       );
     });
     assert.deepEqual(tokens(fire.socket), [first, first + 1, first + 2].flatMap((l) => payments(l).map((r) => r.token)));
+  });
+
+  it("measures a ledger's publish lag from when the feed got it, not from when its fan-out started", async () => {
+    const {feed, connect, lags} = harness(2);
+    for (let i = 0; i < 3; i++) connect().send({op: "subscribe", id: `s${i}`, topic: "payments", account: ACCOUNTS[i]});
+    await settle();
+    // The feed got the ledger 400 ms before handing it out (its topics were prepared meanwhile).
+    feed.publish(performance.now() - 400);
+    await settle();
+    assert.equal(lags.length, 1);
+    assert.ok(lags[0]! >= 0.4 && lags[0]! < 10, `lag ${lags[0]} s`);
+    // An event that does not say when the feed got it: from its arrival at the hub.
+    feed.publish();
+    await settle();
+    assert.equal(lags.length, 2);
+    assert.ok(lags[1]! < 0.4, `lag ${lags[1]} s`);
   });
 
   it("a subscription resuming while a ledger is half fanned out gets every record after its token once", async () => {
