@@ -661,12 +661,12 @@ class Topics implements LedgerTopics {
     }
     const {ops, parts, list, w, txOf} = b;
     const end = Math.min(ops.length, b.next + budget);
-    for (let i = b.next; i < end; i++) {
-      const op = ops[i]!;
+    // `next` moves with each record written, so a build that threw goes on from where it stopped.
+    for (; b.next < end; b.next++) {
+      const op = ops[b.next]!;
       w.add(op.id, operationJson(op, this.base));
-      list[i] = new OpRec(op.id, op.ledger, op.txHash, op.transactionSuccessful, isPaymentOp(op), parts.get(opKey(op.txIndex, op.opIndex)) ?? NO_ACCOUNTS, txOf);
+      list[b.next] = new OpRec(op.id, op.ledger, op.txHash, op.transactionSuccessful, isPaymentOp(op), parts.get(opKey(op.txIndex, op.opIndex)) ?? NO_ACCOUNTS, txOf);
     }
-    b.next = end;
     if (end < ops.length) return false;
     w.finish(list);
     this.opList = list;
@@ -781,15 +781,14 @@ class Topics implements LedgerTopics {
     }
     const {records, index} = b;
     const end = Math.min(records.length, b.next + budget);
-    for (let i = b.next; i < end; i++) {
-      const r = records[i]!;
+    for (; b.next < end; b.next++) {
+      const r = records[b.next]!;
       for (const a of r.accounts) {
         let list = index.get(a);
         if (list === undefined) index.set(a, (list = []));
         list.push(r);
       }
     }
-    b.next = end;
     if (end < records.length) return false;
     this.byAccount.set(topic, index);
     this.indexBuild.delete(topic);

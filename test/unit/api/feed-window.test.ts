@@ -52,6 +52,20 @@ describe("ledger feed window", () => {
     assert.equal(feed.last?.ledger, 3);
     assert.throws(() => new LedgerFeed({retainLedgers: -1}, {reader}), RangeError);
     assert.throws(() => new LedgerFeed({retainLedgers: 1.5}, {reader}), RangeError);
+    assert.throws(() => new LedgerFeed({prepareSliceRecords: -1}, {reader}), RangeError);
+    assert.throws(() => new LedgerFeed({prepareSliceRecords: 0.5}, {reader}), RangeError);
+  });
+
+  it("hands nothing out once closed", () => {
+    const feed = new LedgerFeed({retainLedgers: 3}, {reader});
+    const got: number[] = [];
+    feed.subscribe((e) => got.push(e.ledger));
+    publish(feed, 4);
+    feed.close();
+    publish(feed, 5);
+    assert.deepEqual(got, [4]);
+    assert.deepEqual(ledgers(feed, 4), [4]);
+    assert.equal(feed.last?.ledger, 4);
   });
 });
 
