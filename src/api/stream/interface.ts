@@ -140,12 +140,13 @@ export type LedgerEventListener = (event: LedgerEvent) => void;
 export interface EventFeed {
   /** Listener called once per ledger, in ledger order; returns the unsubscribe function. */
   subscribe(listener: LedgerEventListener): () => void;
-  /** The last event published, if any. */
+  /** The last event handed to the listeners, if any (a ledger still being prepared is not yet). */
   readonly last: LedgerEvent | undefined;
   /**
    * The retained events from `ledger` on, through `last`, in ledger order: every ledger after
-   * `ledger - 1` that was published. Undefined when `ledger` is older than the oldest event
-   * retained (or nothing was published yet): the records after it must be read from history.
+   * `ledger - 1` that was handed to the listeners. Undefined when `ledger` is older than the
+   * oldest event retained (or nothing was handed out yet): the records after it must be read
+   * from history.
    * Empty when `ledger` is after `last` (the ledgers from it on are still to come). A feed that
    * retains nothing leaves it out.
    */
