@@ -7,13 +7,15 @@
  * the preparing feed hands a ledger out after `publish` returned (later turns) once its
  * listener had asked, at once otherwise, in ledger order, with `since` answering only for
  * ledgers handed out; and once the listener stops asking, the ledgers after are handed out at once again.
+ * A backlog (ledgers published faster than they are prepared) goes out in order, the ledgers
+ * beyond two waiting unprepared, in the turn the one before them went out.
  */
 import {describe, it, before, after} from "node:test";
 import assert from "node:assert/strict";
 import {Asset, Keypair, Operation, TransactionBuilder} from "@stellar/stellar-sdk";
 import {startNode, waitFor, type RunningNode} from "../helpers/node.js";
 import {LedgerFeed} from "../../src/api/stream/feed.js";
-import type {LedgerEvent} from "../../src/api/stream/interface.js";
+import type {ClosedLedgerInput, LedgerEvent} from "../../src/api/stream/interface.js";
 
 interface Seen {
   /** The listener ran inside `publish` (same turn). */
@@ -35,6 +37,8 @@ describe("a ledger's topics prepared ahead of the feed's listeners", () => {
   const order: number[] = [];
   /** What the preparing feed's `since(ledger)` answered right after `publish` of the ledger returned. */
   const sinceAfterPublish = new Map<number, number[] | undefined>();
+  /** The node's closed ledgers, as the feeds got them. */
+  const closes: ClosedLedgerInput[] = [];
   /** Ledgers from which the listener of the preparing feed stops asking for records. */
   let stopAskingFrom = Number.POSITIVE_INFINITY;
   let preparingFeed: LedgerFeed;
@@ -71,6 +75,7 @@ describe("a ledger's topics prepared ahead of the feed's listeners", () => {
     });
     plainFeed.subscribe((e) => plain.set(e.ledger, look(e, publishing, true)));
     n.node.herder.onLedgerClosed((c) => {
+      closes.push(c);
       publishing = true;
       try {
         preparingFeed.publish(c);
@@ -130,6 +135,39 @@ describe("a ledger's topics prepared ahead of the feed's listeners", () => {
     const last = seqs[seqs.length - 1]!;
     assert.equal(prepared.get(last)!.asked, false);
     assert.equal(prepared.get(last)!.atOnce, true, "a ledger after one nobody asked of goes out at once: preparing asks nothing itself");
+  });
+
+  it("hands a backlog out in order, the ledgers beyond two waiting without preparation", async () => {
+    const burst = new LedgerFeed({prepareSliceRecords: 1}, {reader: n.node.store});
+    let turn = 0;
+    let ticking = true;
+    const tick = (): void => {
+      if (!ticking) return;
+      turn++;
+      setImmediate(tick);
+    };
+    tick();
+    const out: {ledger: number; turn: number; payments: string[]}[] = [];
+    burst.subscribe((e) => out.push({ledger: e.ledger, turn, payments: e.topics.payments.map((r) => r.json)}));
+    // Ledgers of several operations, published in one turn: the first goes out at once (nothing asked before it).
+    const inputs = closes.filter((c) => c.header.opCount >= 2);
+    assert.ok(inputs.length >= 6, `ledgers of several operations: ${inputs.length}`);
+    for (const c of inputs) burst.publish(c);
+    assert.equal(out.length, 1, "the first at once, the second being prepared, the rest waiting");
+    await waitFor(() => (out.length === inputs.length ? true : undefined), 10_000, "the backlog handed out");
+    ticking = false;
+    assert.deepEqual(
+      out.map((o) => o.ledger),
+      inputs.map((c) => c.header.seq),
+    );
+    for (const o of out) assert.deepEqual(o.payments, plain.get(o.ledger)?.payments, `payments of ledger ${o.ledger}`);
+    // Once the second is out, the third goes out unprepared in the next turn, and with it the
+    // ones after while more than two wait; the last two are prepared, a turn or more each.
+    const sameTurn = out.filter((o, i) => i > 1 && o.turn === out[i - 1]!.turn).map((o) => o.ledger);
+    assert.deepEqual(
+      sameTurn,
+      inputs.slice(3, inputs.length - 2).map((c) => c.header.seq),
+    );
   });
 
   it("answers since() only for the ledgers handed out", () => {

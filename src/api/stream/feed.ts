@@ -927,10 +927,14 @@ export interface LedgerFeedOptions {
    * which the node serves requests, and the listeners then find it done. Built in the
    * listeners' own turn instead, a ledger of 7,000 payments held the event loop ~25-45 ms at
    * once, during which no submission was taken. 0: nothing ahead, each list is built in one go
-   * when a listener first asks for it.
+   * when a listener first asks for it. A backlog (more than two ledgers waiting, as when the
+   * node catches up) goes out unprepared.
    */
   prepareSliceRecords: number;
 }
+
+/** Ledgers queued (the one to prepare included) beyond which the first is handed out unprepared. */
+const MAX_WAITING_TO_PREPARE = 2;
 
 export const defaultLedgerFeedOptions: LedgerFeedOptions = {defaultBase: "http://127.0.0.1:8000", retainLedgers: 10, retainOperations: 20_000, txsFrom: "close", prepareSliceRecords: 1000};
 
@@ -995,7 +999,10 @@ export class LedgerFeed implements EventFeed {
   private next(): void {
     const first = this.queue[0];
     if (first === undefined) return;
-    const work = this.prepareSlice > 0 && this.listeners.size > 0 ? (this.lastEvent?.askedWork() ?? new Map()) : new Map<string, PreparedWork[]>();
+    // A backlog (a node catching up publishes ledgers faster than they are prepared) goes out at
+    // once, as without preparation: ledgers waiting hold their close results in memory.
+    const prepare = this.prepareSlice > 0 && this.listeners.size > 0 && this.queue.length <= MAX_WAITING_TO_PREPARE;
+    const work = prepare ? (this.lastEvent?.askedWork() ?? new Map<string, PreparedWork[]>()) : new Map<string, PreparedWork[]>();
     const step = (): void => {
       if (this.closed || this.queue[0] !== first) return;
       let done = true;
