@@ -56,6 +56,15 @@ type AccountTopic = "transactions" | "operations" | "payments" | "effects" | "tr
 /** Work on a ledger's topics that can be done ahead of its listeners: the operation list, or a topic's per-account index. */
 type PreparedWork = "operations" | `index:${AccountTopic}`;
 
+/** Each topic's index work, so `forAccount` (once per subscription per ledger) builds no string. */
+const INDEX_WORK: Readonly<Record<AccountTopic, PreparedWork>> = {
+  transactions: "index:transactions",
+  operations: "index:operations",
+  payments: "index:payments",
+  effects: "index:effects",
+  trades: "index:trades",
+};
+
 /** The unordered pair key of two assets: "A|B" with A before B in `assetOrder` (the trades index's order). */
 export function pairKey(a: AssetKey, b: AssetKey): string {
   return assetOrder(a, b) < 0 ? `${a}|${b}` : `${b}|${a}`;
@@ -766,7 +775,7 @@ class Topics implements LedgerTopics {
   }
 
   forAccount<T extends AccountTopic>(topic: T, account: AccountId): LedgerTopics[T] {
-    this.ask(`index:${topic}`);
+    this.ask(INDEX_WORK[topic]);
     this.buildIndex(topic, Infinity);
     return (this.byAccount.get(topic)!.get(account) ?? []) as unknown as LedgerTopics[T];
   }
@@ -995,14 +1004,24 @@ export class LedgerFeed implements EventFeed {
     this.queue.length = 0;
   }
 
-  /** Prepares the first queued ledger, over as many turns as it takes, then hands it out and goes on with the next. */
+  /** Hands the queued ledgers out in order: at once while there is nothing to prepare, otherwise after the first is prepared. */
   private next(): void {
-    const first = this.queue[0];
-    if (first === undefined) return;
-    // A backlog (a node catching up publishes ledgers faster than they are prepared) goes out at
-    // once, as without preparation: ledgers waiting hold their close results in memory.
-    const prepare = this.prepareSlice > 0 && this.listeners.size > 0 && this.queue.length <= MAX_WAITING_TO_PREPARE;
-    const work = prepare ? (this.lastEvent?.askedWork() ?? new Map<string, PreparedWork[]>()) : new Map<string, PreparedWork[]>();
+    for (let first = this.queue[0]; first !== undefined; first = this.queue[0]) {
+      // A backlog (a node catching up publishes ledgers faster than they are prepared) goes out at
+      // once, as without preparation: ledgers waiting hold their close results in memory.
+      const prepare = this.prepareSlice > 0 && this.listeners.size > 0 && this.queue.length <= MAX_WAITING_TO_PREPARE;
+      const work = prepare ? this.lastEvent?.askedWork() : undefined;
+      if (work !== undefined && work.size > 0) {
+        this.prepareThenHandOut(first, work);
+        return;
+      }
+      this.queue.shift();
+      this.handOut(first.event, first.opCount);
+    }
+  }
+
+  /** Prepares `first` (the head of the queue) over as many turns as it takes, hands it out, and goes on with the next on a later turn. */
+  private prepareThenHandOut(first: {event: Event; opCount: number}, work: Map<string, PreparedWork[]>): void {
     const step = (): void => {
       if (this.closed || this.queue[0] !== first) return;
       let done = true;
@@ -1020,12 +1039,6 @@ export class LedgerFeed implements EventFeed {
       this.handOut(first.event, first.opCount);
       if (this.queue.length > 0) setImmediate(() => this.next());
     };
-    if (work.size === 0) {
-      this.queue.shift();
-      this.handOut(first.event, first.opCount);
-      this.next();
-      return;
-    }
     step();
   }
 
