@@ -8,8 +8,7 @@
  * listener had asked, at once otherwise, in ledger order, with `since` answering only for
  * ledgers handed out; and once the listener stops asking, the ledgers after are handed out at once again.
  * A backlog (ledgers published faster than they are prepared) goes out in order, the ledgers
- * beyond two waiting unprepared, in the turn the one before them went out. A ledger out of the
- * window is retired (its event packs released) once no listener holds it.
+ * beyond two waiting unprepared, in the turn the one before them went out.
  */
 import {describe, it, before, after} from "node:test";
 import assert from "node:assert/strict";
@@ -169,49 +168,6 @@ describe("a ledger's topics prepared ahead of the feed's listeners", () => {
       sameTurn,
       inputs.slice(3, inputs.length - 2).map((c) => c.header.seq),
     );
-  });
-
-  it("retires a ledger once it left the window and no listener holds it: its records then throw", () => {
-    const feed = new LedgerFeed({retainLedgers: 2, prepareSliceRecords: 0}, {reader: n.node.store});
-    const events = new Map<number, LedgerEvent>();
-    let holding: number | undefined;
-    feed.subscribe(
-      (e) => {
-        events.set(e.ledger, e);
-        // Read as a stream would, so the ledger has its packs.
-        void e.topics.payments;
-      },
-      () => holding,
-    );
-    const withPayments = closes.filter((c) => (plain.get(c.header.seq)?.payments.length ?? 0) > 0).map((c) => c.header.seq);
-    assert.ok(withPayments.length >= 4, `ledgers with payments: ${withPayments.length}`);
-    const [retired, held] = [withPayments[0]!, withPayments[1]!];
-    const jsonOf = (seq: number): string[] => events.get(seq)!.topics.payments.map((r) => r.json);
-    let heldChecked = false;
-    for (const c of closes) {
-      const seq = c.header.seq;
-      if (seq === held) holding = held;
-      feed.publish(c);
-      // Two kept; the third back left the window with this publish.
-      const left = seq - 2;
-      if (left === retired) {
-        assert.throws(() => jsonOf(retired), /was read after ledger \d+ was retired/, "left the window, held by nobody");
-        assert.deepEqual(feed.since(retired), undefined);
-      }
-      if (left === held) assert.deepEqual(jsonOf(held), plain.get(held)!.payments, "left the window but held: readable, the same bytes");
-      if (holding !== undefined && seq >= held + 4) {
-        holding = undefined;
-        assert.deepEqual(jsonOf(held), plain.get(held)!.payments);
-      } else if (holding === undefined && seq > held + 4 && !heldChecked) {
-        assert.throws(() => jsonOf(held), /retired/, "retired with the first ledger after its listener let go");
-        heldChecked = true;
-      }
-      // The kept ones read as ever.
-      for (const e of feed.since(seq - 1) ?? []) {
-        if (plain.get(e.ledger)?.asked) assert.deepEqual(jsonOf(e.ledger), plain.get(e.ledger)!.payments, `kept ledger ${e.ledger}`);
-      }
-    }
-    assert.ok(heldChecked, `held ledger ${held} checked after it was let go (last ledger ${closes[closes.length - 1]!.header.seq})`);
   });
 
   it("answers since() only for the ledgers handed out", () => {

@@ -97,16 +97,15 @@ export class SseConnection {
 
   /**
    * Queues `chunk` (a Buffer may be shared with other connections: it is written, never
-   * changed); false when the connection is (now) closed. A Buffer is written at once (uWS
-   * copies what the socket does not take), or copied if it must wait: it may be a shared scratch
-   * the caller reuses once this returns, or a view of a feed's event pack, released once its
-   * ledger is retired.
+   * changed); false when the connection is (now) closed. A `transient` chunk is reused by the
+   * caller once this returns: written at once (uWS copies what the socket does not take), or
+   * copied if it must wait.
    */
-  send(chunk: string | Buffer): boolean {
+  send(chunk: string | Buffer, transient = false): boolean {
     if (this.ended) return false;
     this.lastWriteAt = Date.now();
     if (this.blocked) {
-      this.waiting.push(typeof chunk === "string" ? chunk : Buffer.from(chunk));
+      this.waiting.push(transient && typeof chunk !== "string" ? Buffer.from(chunk) : chunk);
       this.waitingBytes += Buffer.byteLength(chunk);
       if (this.waitingBytes > this.maxBufferedBytes) {
         this.abort("overflow");

@@ -35,7 +35,6 @@ import type {
   EventFeed,
   FeedRecord,
   LedgerEvent,
-  HeldLedger,
   LedgerEventListener,
   LedgerTopics,
   OfferFeedRecord,
@@ -220,8 +219,6 @@ class LedgerData {
   private opParts?: Map<number, AccountList>;
   private txParts?: Map<number, Set<AccountId>>;
   private state?: {changed: ChangedState; created: Set<string>};
-  /** The event packs of the topic lists made for this ledger (every origin's), released with it. */
-  readonly packs: EventPack[] = [];
 
   constructor(
     private readonly reader: LedgerReader,
@@ -345,34 +342,10 @@ function frameOf(token: string | undefined, json: () => string): () => Buffer {
  * event: after `id: <token>\ndata: `, before the closing blank line.
  */
 export class EventPack {
-  private gone = false;
-
   constructor(
     readonly bytes: Buffer,
     readonly offsets: Uint32Array,
   ) {}
-
-  /** True once `release` gave the bytes back: reading the pack's records then throws. */
-  get released(): boolean {
-    return this.gone;
-  }
-
-  /**
-   * Gives the pack's memory back now, when its ledger is retired (see `LedgerFeed`), rather than
-   * at the next full collection. A pack outlives a few scavenges (its ledger stays in the kept
-   * window for seconds), so V8 promotes its buffer, and promoted buffers count towards the
-   * external memory whose growth starts a full collection: with streams formatting ~7 MB of
-   * events per ledger of 7,000 payments, that made a mark-compact every ~3.5 s under load
-   * instead of every ~5-6 s. Detaching the buffer (transferring it to a clone nobody keeps)
-   * takes it off that count at once; the clone dies in the next scavenge with the memory.
-   */
-  release(): void {
-    if (this.gone) return;
-    this.gone = true;
-    // The pack's buffer is its own (`allocUnsafeSlow`, never a pool slab shared with other buffers).
-    const ab = this.bytes.buffer as ArrayBuffer;
-    structuredClone(ab, {transfer: [ab]});
-  }
 }
 
 /**
@@ -390,11 +363,7 @@ class EventPackWriter {
   private bytes: Buffer;
   private at = 0;
   private n = 0;
-  /** `packs`: where the finished pack is listed, to be released with its ledger. */
-  constructor(
-    count: number,
-    private readonly packs: EventPack[],
-  ) {
+  constructor(count: number) {
     this.offsets = new Uint32Array(count + 1);
     // Taken while this list is written: a pack built meanwhile (none is, today) gets a buffer of its own.
     this.bytes = packScratch ?? Buffer.allocUnsafeSlow(64 * 1024);
@@ -423,15 +392,14 @@ class EventPackWriter {
     // The scratch is given back (the larger of it and this writer's buffer) for the next topic.
     if (packScratch === undefined || packScratch.length < this.bytes.length) packScratch = this.bytes;
     const pack = new EventPack(bytes, this.offsets);
-    this.packs.push(pack);
     for (let i = 0; i < this.n; i++) recs[i]!.place(pack, i);
   }
 }
 
 /** Packs records made from their objects (the JSON text is `JSON.stringify` of each, made as it is written). */
-function packObjects<X extends Rec<{paging_token: string}>>(recs: X[], objects: readonly object[], packs: EventPack[]): X[] {
+function packObjects<X extends Rec<{paging_token: string}>>(recs: X[], objects: readonly object[]): X[] {
   if (recs.length === 0) return recs;
-  const w = new EventPackWriter(recs.length, packs);
+  const w = new EventPackWriter(recs.length);
   for (let i = 0; i < recs.length; i++) w.add(recs[i]!.token, JSON.stringify(objects[i]));
   w.finish(recs);
   return recs;
@@ -463,10 +431,8 @@ class Rec<R extends {paging_token: string}> implements FeedRecord<R> {
   }
 
   private packed(): EventPack {
-    const pack = this.pack;
-    if (pack === undefined) throw new Error(`feed record ${this.token} was not packed`);
-    if (pack.released) throw new Error(`feed record ${this.token} was read after ledger ${this.ledger} was retired from the feed`);
-    return pack;
+    if (this.pack === undefined) throw new Error(`feed record ${this.token} was not packed`);
+    return this.pack;
   }
 
   /** Where the record's JSON starts in its pack. */
@@ -513,7 +479,7 @@ class Rec<R extends {paging_token: string}> implements FeedRecord<R> {
   static run(items: readonly unknown[], from: number, to: number): Buffer | undefined {
     const first = items[from];
     if (!(first instanceof Rec) || first.pack === undefined) return undefined;
-    const pack = first.packed();
+    const pack = first.pack;
     for (let i = from + 1; i < to; i++) {
       const r = items[i];
       if (!(r instanceof Rec) || r.pack !== pack || r.index !== first.index + (i - from)) return undefined;
@@ -661,7 +627,7 @@ class Topics implements LedgerTopics {
   get ledgers(): FeedRecord<LedgerRecord>[] {
     if (this.ledgerList === undefined) {
       const record = ledgerRecord(this.data.input.header, this.base);
-      this.ledgerList = packObjects([new Rec<LedgerRecord>(record.paging_token, this.data.seq)], [record], this.data.packs);
+      this.ledgerList = packObjects([new Rec<LedgerRecord>(record.paging_token, this.data.seq)], [record]);
     }
     return this.ledgerList;
   }
@@ -674,7 +640,6 @@ class Topics implements LedgerTopics {
       this.txList = packObjects(
         txs.map((tx, i) => new TxRec(records[i]!.paging_token, tx.ledger, tx.hash, tx.successful, parts.get(tx.index) ?? NO_ACCOUNTS)),
         records,
-        this.data.packs,
       );
     }
     return this.txList;
@@ -701,7 +666,7 @@ class Topics implements LedgerTopics {
         return txRecords.get(hash);
       };
       const ops = this.data.ops;
-      b = this.opBuild = {ops, parts: this.data.opParticipants, list: new Array<OpRec>(ops.length), w: new EventPackWriter(ops.length, this.data.packs), next: 0, txOf};
+      b = this.opBuild = {ops, parts: this.data.opParticipants, list: new Array<OpRec>(ops.length), w: new EventPackWriter(ops.length), next: 0, txOf};
     }
     const {ops, parts, list, w, txOf} = b;
     const end = Math.min(ops.length, b.next + budget);
@@ -751,7 +716,7 @@ class Topics implements LedgerTopics {
           out.push(new EffectRec(record.paging_token, op.ledger, op.id, op.txHash, opAccounts.has(e.account) ? new Set([e.account]) : NO_ACCOUNTS));
         }
       }
-      this.effectList = packObjects(out, records, this.data.packs);
+      this.effectList = packObjects(out, records);
     }
     return this.effectList;
   }
@@ -763,7 +728,6 @@ class Topics implements LedgerTopics {
       this.tradeList = packObjects(
         rows.map((row, i) => new TradeRec(records[i]!.paging_token, row, this.base)),
         records,
-        this.data.packs,
       );
     }
     return this.tradeList;
@@ -782,7 +746,7 @@ class Topics implements LedgerTopics {
         records.push(record);
         out.push(new OfferRec(record.paging_token, this.data.seq, id, offer.sellerId, assetKey(offer.selling), assetKey(offer.buying), this.data.createdOffers.has(id.toString())));
       }
-      this.offerList = packObjects(out, records, this.data.packs);
+      this.offerList = packObjects(out, records);
     }
     return this.offerList;
   }
@@ -900,12 +864,6 @@ class Event implements LedgerEvent {
     this.data.release();
   }
 
-  /** Releases the event packs of the topic lists made so far (see `LedgerFeed`): their records are not to be read again. */
-  retire(): void {
-    for (const pack of this.data.packs) pack.release();
-    this.data.packs.length = 0;
-  }
-
   topicsFor(base: string): LedgerTopics {
     return this.view(base);
   }
@@ -987,30 +945,13 @@ export interface LedgerFeedOptions {
 /** Ledgers queued (the one to prepare included) beyond which the first is handed out unprepared. */
 const MAX_WAITING_TO_PREPARE = 2;
 
-/**
- * Ledgers out of the kept window waiting for a listener to let go of them, beyond which the
- * oldest is dropped without releasing its packs (the garbage collector frees them once nothing
- * holds the event): a listener stuck on an old ledger cannot make the feed hold every later one.
- */
-const MAX_RETIRING = 32;
-
 export const defaultLedgerFeedOptions: LedgerFeedOptions = {defaultBase: "http://127.0.0.1:8000", retainLedgers: 10, retainOperations: 20_000, txsFrom: "close", prepareSliceRecords: 1000};
 
-/**
- * The ledger event feed. A ledger's records are formatted once into event packs (`EventPack`)
- * that every stream reads; the feed keeps the latest ledgers' events for resumes (`since`), and
- * once a ledger has left that window and no listener still holds it (`HeldLedger`), it retires
- * the ledger: its packs are released at once, and reading one of its records then throws.
- */
 export class LedgerFeed implements EventFeed {
   private readonly listeners = new Set<LedgerEventListener>();
-  /** What each listener still holds, for those that hold events beyond their call. */
-  private readonly holders = new Map<LedgerEventListener, HeldLedger>();
-  /** Events out of the kept window, not yet retired (a listener still held them), oldest first. */
-  private readonly retiring: Event[] = [];
   private lastEvent: Event | undefined;
   /** The last `retainLedgers` events (at most `retainOperations` operations), consecutive ledgers, oldest first. */
-  private readonly kept: Event[] = [];
+  private readonly kept: LedgerEvent[] = [];
   /** Operation count of each kept ledger, parallel to `kept`. */
   private readonly keptOps: number[] = [];
   private keptOpsTotal = 0;
@@ -1114,12 +1055,10 @@ export class LedgerFeed implements EventFeed {
     event.release();
   }
 
-  subscribe(listener: LedgerEventListener, held?: HeldLedger): () => void {
+  subscribe(listener: LedgerEventListener): () => void {
     this.listeners.add(listener);
-    if (held !== undefined) this.holders.set(listener, held);
     return () => {
       this.listeners.delete(listener);
-      this.holders.delete(listener);
     };
   }
 
@@ -1140,11 +1079,10 @@ export class LedgerFeed implements EventFeed {
    * the window holds more than `retainLedgers` ledgers or more than `retainOperations`
    * operations, down to the newest ledger.
    */
-  private keep(event: Event, opCount: number): void {
+  private keep(event: LedgerEvent, opCount: number): void {
     if (this.retainLedgers === 0) return;
     const newest = this.kept[this.kept.length - 1];
     if (newest !== undefined && event.ledger !== newest.ledger + 1) {
-      this.retiring.push(...this.kept);
       this.kept.length = 0;
       this.keptOps.length = 0;
       this.keptOpsTotal = 0;
@@ -1153,29 +1091,8 @@ export class LedgerFeed implements EventFeed {
     this.keptOps.push(opCount);
     this.keptOpsTotal += opCount;
     while (this.kept.length > 1 && (this.kept.length > this.retainLedgers || this.keptOpsTotal > this.retainOperations)) {
-      this.retiring.push(this.kept.shift()!);
+      this.kept.shift();
       this.keptOpsTotal -= this.keptOps.shift() ?? 0;
-    }
-    this.retire();
-  }
-
-  /**
-   * Retires the events out of the kept window that no listener holds any more: those of a ledger
-   * before the oldest any listener holds. Called with each new ledger, so an event a listener
-   * held is retired with the first ledger after it let go.
-   */
-  private retire(): void {
-    if (this.retiring.length === 0) return;
-    let oldestHeld = Infinity;
-    for (const held of this.holders.values()) {
-      const ledger = held();
-      if (ledger !== undefined && ledger < oldestHeld) oldestHeld = ledger;
-    }
-    while (this.retiring.length > 0) {
-      const e = this.retiring[0]!;
-      if (e.ledger < oldestHeld) e.retire();
-      else if (this.retiring.length <= MAX_RETIRING) return;
-      this.retiring.shift();
     }
   }
 

@@ -137,21 +137,9 @@ export interface LedgerEvent {
 
 export type LedgerEventListener = (event: LedgerEvent) => void;
 
-/**
- * The oldest ledger whose event a listener still holds beyond its call (queued for a later turn,
- * kept for a stream still paging history), or undefined when it holds none. A feed may retire
- * an event no listener holds once the event has left its kept window: the records of a retired
- * event must not be read again.
- */
-export type HeldLedger = () => number | undefined;
-
 export interface EventFeed {
-  /**
-   * Listener called once per ledger, in ledger order; returns the unsubscribe function. A
-   * listener that keeps events past its call (or records of their topics, or views of their
-   * bytes) passes `held`, saying which it still holds.
-   */
-  subscribe(listener: LedgerEventListener, held?: HeldLedger): () => void;
+  /** Listener called once per ledger, in ledger order; returns the unsubscribe function. */
+  subscribe(listener: LedgerEventListener): () => void;
   /** The last event handed to the listeners, if any (a ledger still being prepared is not yet). */
   readonly last: LedgerEvent | undefined;
   /**

@@ -106,26 +106,26 @@ let eventScratch = Buffer.allocUnsafeSlow(64 * 1024);
  * The events of `items[from..to)` as one buffer. A single event is the record's own bytes; a run
  * of consecutive records of a topic list is a view into the list's pack (`packedRun`: a whole
  * topic, as the unfiltered streams take it, is never copied); any other run is copied into the
- * shared scratch the first time (valid until the next call: the connection writes it or copies
- * it at once), and into the list's own pack from the second stream on, so streams sending
+ * shared scratch the first time (`transient`: valid until the next call, so it must be written
+ * or copied at once), and into the list's own pack from the second stream on, so streams sending
  * the same records share the same bytes, copied neither per stream nor per ledger.
  */
-function eventBytes(items: readonly StreamItem[], from: number, to: number): Buffer {
-  if (to - from === 1) return items[from]!.frame();
+function eventBytes(items: readonly StreamItem[], from: number, to: number): {bytes: Buffer; transient: boolean} {
+  if (to - from === 1) return {bytes: items[from]!.frame(), transient: false};
   const run = packedRun(items, from, to);
-  if (run !== undefined) return run;
+  if (run !== undefined) return {bytes: run, transient: false};
   let packed = packedLists.get(items);
   if (packed === undefined) {
     if (!sentOnce.has(items)) {
       sentOnce.add(items);
       const size = eventsSize(items, from, to);
       if (size > eventScratch.length) eventScratch = Buffer.allocUnsafeSlow(Math.max(size, eventScratch.length * 2));
-      return eventScratch.subarray(0, writeEvents(items, from, to, eventScratch));
+      return {bytes: eventScratch.subarray(0, writeEvents(items, from, to, eventScratch)), transient: true};
     }
     packed = packEvents(items);
     packedLists.set(items, packed);
   }
-  return packed.bytes.subarray(packed.offsets[from], packed.offsets[to]);
+  return {bytes: packed.bytes.subarray(packed.offsets[from], packed.offsets[to]), transient: false};
 }
 
 /** An item whose event is already encoded (a feed record): its bytes are copied, not encoded again. */
@@ -301,12 +301,7 @@ export class SseStreams {
   }
 
   start(): void {
-    if (this.unsubscribe === null && this.modules.feed !== undefined) {
-      this.unsubscribe = this.modules.feed.subscribe(
-        (e) => this.onLedger(e),
-        () => this.heldLedger(),
-      );
-    }
+    if (this.unsubscribe === null && this.modules.feed !== undefined) this.unsubscribe = this.modules.feed.subscribe((e) => this.onLedger(e));
     if (this.heartbeat === null) {
       this.heartbeat = setInterval(() => this.beat(), this.opts.heartbeatMs);
       this.heartbeat.unref();
@@ -608,19 +603,6 @@ export class SseStreams {
     }
   }
 
-  /**
-   * The oldest ledger still to be sent: the one being fanned out or queued, or one a stream
-   * keeps for after its history pages (the feed must not retire it yet).
-   */
-  private heldLedger(): number | undefined {
-    let oldest = this.fanOut?.e.ledger ?? this.fanOutQueue[0]?.ledger;
-    for (const s of this.streams) {
-      const first = s.pending?.[0];
-      if (first !== undefined && (oldest === undefined || first.ledger < oldest)) oldest = first.ledger;
-    }
-    return oldest;
-  }
-
   /** Queues the ledger for its fan-out to the open streams, `fanOutSliceStreams` per event-loop turn, one ledger after the other. */
   private onLedger(e: LedgerEvent): void {
     this.renders = new Map();
@@ -671,12 +653,15 @@ export class SseStreams {
     // its own (a write per record cost ~30 µs each in the streams bench's profile).
     const frames: Buffer[] = [];
     let done = false;
+    let transient = false;
     if (s.kind === "page") {
       const items = s.plan.select(topics);
       const from = s.lastToken === undefined ? 0 : firstAfter(items, s.lastToken);
       const to = Math.min(items.length, from + s.remaining);
       if (to > from) {
-        frames.push(eventBytes(items, from, to));
+        const events = eventBytes(items, from, to);
+        frames.push(events.bytes);
+        transient = events.transient;
         s.lastToken = items[to - 1]!.token;
         s.remaining -= to - from;
         done = s.remaining === 0;
@@ -693,7 +678,7 @@ export class SseStreams {
     }
     if (frames.length === 0) return;
     conn.batch(() => {
-      if (conn.send(frames.length === 1 ? frames[0]! : Buffer.concat(frames)) && done) conn.goodbye();
+      if (conn.send(frames.length === 1 ? frames[0]! : Buffer.concat(frames), transient) && done) conn.goodbye();
     });
   }
 

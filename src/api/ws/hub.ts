@@ -87,10 +87,7 @@ export class WsHub implements WsEndpoint {
     this.countConnections();
     this.lastLedger = modules.lastLedger();
     modules.metricsSource?.onFrame((frame) => this.publish("metrics", JSON.stringify(frame)));
-    modules.feed?.subscribe(
-      (e) => this.onLedger(e),
-      () => this.heldLedger(),
-    );
+    modules.feed?.subscribe((e) => this.onLedger(e));
   }
 
   attach(app: TemplatedApp, api: ApiAccess): void {
@@ -150,11 +147,6 @@ export class WsHub implements WsEndpoint {
 
   private countConnections(): void {
     this.modules.metrics.streamSubscribers.set({transport: "ws"}, this.sockets.size);
-  }
-
-  /** The oldest ledger queued or being fanned out (the feed must not retire it yet). */
-  private heldLedger(): number | undefined {
-    return this.fanOut?.e.ledger ?? this.fanOutQueue[0]?.ledger;
   }
 
   /**

@@ -109,20 +109,17 @@ describe("SSE connection buffer", () => {
     assert.ok(!socket.written.includes("id: x\n"));
   });
 
-  it("a Buffer that must wait is copied: the caller may reuse or release its bytes at once", () => {
+  it("a transient chunk that must wait is copied: the caller may reuse its buffer at once", () => {
     const {socket, conn} = connection(SSE_PREAMBLE.length + 10, 10_000);
     const first = eventFrame("1", JSON.stringify({pad: "a".repeat(40)}));
     const second = eventFrame("2", JSON.stringify({pad: "b".repeat(40)}));
-    conn.send(Buffer.from(first));
+    conn.send(Buffer.from(first), true);
     assert.ok(conn.buffered === 0 && socket.buffered > SSE_PREAMBLE.length + 10, "the socket took the first and is full");
-    // Not from Buffer's shared pool: detaching its memory below must touch nothing else.
-    const scratch = Buffer.alloc(Buffer.byteLength(second), second);
-    assert.equal(conn.send(scratch), true);
+    const scratch = Buffer.from(second);
+    assert.equal(conn.send(scratch, true), true);
     assert.equal(conn.buffered, scratch.length, "the second waits");
-    // The caller overwrites its buffer for another connection, or the pack it viewed is released (detached).
+    // The caller overwrites its buffer for another connection.
     scratch.fill(0x78);
-    structuredClone(scratch.buffer, {transfer: [scratch.buffer as ArrayBuffer]});
-    assert.equal(scratch.length, 0);
     socket.drain();
     assert.equal(socket.written, SSE_PREAMBLE + first + second);
   });
