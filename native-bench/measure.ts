@@ -38,6 +38,32 @@ export function median(values: readonly number[]): number {
   return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
+/**
+ * A distribution-free confidence interval for the median of the population `values` were drawn
+ * from (the sign test's): the k-th smallest and the k-th largest value, with k the largest for
+ * which the interval holds the median with probability ≥ `confidence`, that is
+ * 1 − 2·P(Bin(n, ½) ≤ k − 1). `coverage` is that probability for the k chosen. Undefined when
+ * even the whole range falls short (fewer than 6 values for 95%), or for more than 1,000 values.
+ */
+export function medianInterval(values: readonly number[], confidence = 0.95): {low: number; high: number; coverage: number} | undefined {
+  const n = values.length;
+  if (n === 0 || n > 1000 || !(confidence > 0 && confidence < 1)) return undefined;
+  const sorted = [...values].sort((a, b) => a - b);
+  // P(Bin(n, ½) = i) for i = 0, 1, …, built term by term from 2^-n (no underflow up to n = 1,000).
+  let term = 2 ** -n;
+  let below = 0; // P(X ≤ k − 1)
+  let best: {k: number; coverage: number} | undefined;
+  for (let k = 1; 2 * k <= n; k++) {
+    below += term;
+    term = (term * (n - (k - 1))) / k;
+    const coverage = 1 - 2 * below;
+    if (coverage < confidence) break;
+    best = {k, coverage};
+  }
+  if (best === undefined) return undefined;
+  return {low: sorted[best.k - 1]!, high: sorted[n - best.k]!, coverage: best.coverage};
+}
+
 /** (max − min) / median of the runs: how noisy the figure was, 0.05 = ±2.5%. */
 export function relativeSpread(runs: readonly number[]): number {
   if (runs.length === 0) return Number.NaN;

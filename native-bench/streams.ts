@@ -35,7 +35,7 @@ import {fileURLToPath} from "node:url";
 import {benchAccount, runE2eBench, parseE2eFlags, type E2eResult} from "./e2e.js";
 import {getRecord, pageRecords, sleep} from "./horizon-http.js";
 import {machineInfo, machineMarkdown} from "./machine.js";
-import {isEntryPoint, median} from "./measure.js";
+import {isEntryPoint, median, medianInterval} from "./measure.js";
 import {rssBytes} from "./node-process.js";
 import {threadCpu, threadCpuDelta, type ThreadCpu} from "./threads.js";
 import {defaultE2eOptions, type E2eOptions} from "./options.js";
@@ -516,6 +516,16 @@ if (isEntryPoint(import.meta.url)) {
   console.log(summary.markdown);
 }
 
+/**
+ * Where the median ratio of the pairs' population lies with 95% confidence (`medianInterval`:
+ * the pairs' k-th smallest to k-th largest ratio), and the interval's exact coverage. A goal is
+ * shown met when the interval's low end reaches it, not when the median of one set does.
+ */
+export function medianIntervalText(ratios: readonly number[]): string {
+  const i = medianInterval(ratios, 0.95);
+  return i === undefined ? "needs 6 pairs or more" : `${formatRatio(i.low)} to ${formatRatio(i.high)} (covers ${(i.coverage * 100).toFixed(1)}%)`;
+}
+
 /** Each build's pairs: their ratios in order, and the medians of TPS, ratio and CPU per payment. */
 export function summarizePairs(got: ReadonlyMap<string, readonly StreamsPairFigures[]>): {text: string; markdown: string} {
   const header = [
@@ -523,6 +533,7 @@ export function summarizePairs(got: ReadonlyMap<string, readonly StreamsPairFigu
     "pairs",
     "full-ledger ratio per pair (in run order)",
     "median full-ledger ratio",
+    "95% interval of that median",
     "median full-ledger TPS without / with",
     "span ratio per pair",
     "median span ratio",
@@ -537,6 +548,7 @@ export function summarizePairs(got: ReadonlyMap<string, readonly StreamsPairFigu
     String(fs.length),
     fs.map((f) => formatRatio(f.fullLoaded / f.fullQuiet)).join(", "),
     formatRatio(median(fs.map((f) => f.fullLoaded / f.fullQuiet))),
+    medianIntervalText(fs.map((f) => f.fullLoaded / f.fullQuiet)),
     `${formatNumber(median(fs.map((f) => f.fullQuiet)))} / ${formatNumber(median(fs.map((f) => f.fullLoaded)))}`,
     fs.map((f) => formatRatio(f.tpsLoaded / f.tpsQuiet)).join(", "),
     formatRatio(median(fs.map((f) => f.tpsLoaded / f.tpsQuiet))),
