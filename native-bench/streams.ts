@@ -19,7 +19,8 @@
  * (`STREAMS_WARMUP_PAYMENTS`); what is measured is the load after them.
  *
  * One pair of runs swings with the ledgers the load happens to span (a run lasts a few ledgers):
- * `--pairs N` runs N pairs back to back and reports each pair's ratio and their median;
+ * `--pairs N` runs N pairs back to back and reports each pair's ratio, their median, and the
+ * 95% interval of that median (from 6 pairs on; `medianInterval`);
  * `--compare-node-main OTHER/dist/src/cli/main.js` alternates another build's node with this
  * one's, pair by pair (this, other, this, other, …), for an A/B of the ratio in the same period.
  *

@@ -76,7 +76,7 @@ describe("streams bench arguments", () => {
     assert.throws(() => parseStreamsBenchArgs(["--compare-node-main"]), /--compare-node-main needs a value/);
   });
 
-  it("summarizes each build's pairs by their medians, full-ledger ratio first, and says when a pair lost a record", () => {
+  it("summarizes each build's pairs by their medians, full-ledger ratio first with the interval of its median, and says when a pair lost a record", () => {
     // Full-ledger TPS (q, l); the span TPS (q + 10, l - 100) and the accepted TPS (2q, 2l + 100) are set apart from it, so each column shows where it comes from.
     const pair = (q: number, l: number, complete = true): StreamsPairFigures => ({
       fullQuiet: q,
@@ -93,13 +93,16 @@ describe("streams bench arguments", () => {
     const got = new Map([
       ["a", [pair(1000, 800), pair(1000, 900), pair(1000, 500)]],
       ["b", [pair(1000, 700, false), pair(2000, 1800)]],
+      ["c", [700, 950, 880, 910, 860, 930].map((l) => pair(1000, l))],
     ]);
     const {text, markdown} = summarizePairs(got);
-    const [, , rowA, rowB] = text.split("\n");
-    assert.match(rowA!, /0\.80x, 0\.90x, 0\.50x\s+0\.80x\s+1,000 \/ 800\s+0\.69x, 0\.79x, 0\.40x\s+0\.69x\s+0\.85x, 0\.95x, 0\.55x\s+0\.85x\s/);
+    const [, , rowA, rowB, rowC] = text.split("\n");
+    assert.match(rowA!, /0\.80x, 0\.90x, 0\.50x\s+0\.80x\s+needs 6 pairs or more\s+1,000 \/ 800\s+0\.69x, 0\.79x, 0\.40x\s+0\.69x\s+0\.85x, 0\.95x, 0\.55x\s+0\.85x\s/);
     assert.match(rowA!, /yes, every pair/);
     // Two pairs: the median is the mean of the two middle values.
-    assert.match(rowB!, /0\.70x, 0\.90x\s+0\.80x\s+1,500 \/ 1,250\s/);
+    assert.match(rowB!, /0\.70x, 0\.90x\s+0\.80x\s+needs 6 pairs or more\s+1,500 \/ 1,250\s/);
+    // Six pairs: the whole range is the 95% interval of the median (1 - 2/64 = 96.9%).
+    assert.match(rowC!, /\s0\.90x\s+0\.70x to 0\.95x \(covers 96\.9%\)\s+1,000 \/ 895\s/);
     assert.match(rowB!, /NO in 1 pair\(s\)/);
     assert.match(markdown, /^### Streams ratio over pairs of runs/);
   });
