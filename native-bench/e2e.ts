@@ -86,12 +86,19 @@ export interface E2eFigures {
   loopP99Ms: number;
 }
 
+/** The node's main-thread event-loop delay over a span: p99 and max, ms. */
+export interface LoopDelay {
+  p99Ms: number;
+  maxMs: number;
+}
+
 /**
  * The node's main-thread event-loop delay p99 and max (ms) since the previous scrape of /metrics
  * (prom-client resets its monitor on every scrape): how long a request or a worker's answer can
- * wait before the main thread even sees it. NaN where the node does not export them.
+ * wait before the main thread even sees it. NaN where the node does not export them. A side load
+ * that scrapes /metrics when the sending ends reads this first and hands it back from its `stop`.
  */
-async function loopDelay(baseUrl: string): Promise<{p99Ms: number; maxMs: number}> {
+export async function loopDelay(baseUrl: string): Promise<LoopDelay> {
   try {
     const text = await (await fetch(baseUrl + "/metrics")).text();
     const num = (name: string): number => Number(new RegExp(`^${name} ([0-9.e+-]+)$`, "m").exec(text)?.[1] ?? Number.NaN) * 1000;
@@ -633,7 +640,7 @@ export async function runE2eBench(opts: E2eOptions = defaultE2eOptions): Promise
     const stealBefore = hostSteal();
     const benchCpuBefore = process.cpuUsage();
     const sent = await sendAll(node.baseUrl, signed, submitAt, opts);
-    await side?.stop();
+    const sideStopped = await side?.stop();
     const sendSeconds = (sent.lastReplyAt - sent.firstSendAt) / 1000;
 
     // Drain: wait until the ledgers after the start hold as many txs as were accepted.
@@ -647,7 +654,8 @@ export async function runE2eBench(opts: E2eOptions = defaultE2eOptions): Promise
     // from the load generator's, which shares the same cores.
     const nodeCpu = sumOf(node.pids.map(processCpuSeconds)) - nodeCpuBefore;
     const threadSplit = threadsBefore !== undefined ? threadCpuDelta(threadsBefore, threadCpu(node.pids[0])) : [];
-    const loop = await loopDelay(node.baseUrl);
+    // A side load that scraped /metrics meanwhile (and so reset the monitor) read it first.
+    const loop = sideStopped?.loop ?? (await loopDelay(node.baseUrl));
     const windowReport = await node.window?.end(committedSoFar());
     const profileWindow: ProfileWindow = {fromUs: profileFrom, toUs: profileClockUs()};
     const nodeRss = sumOf(node.pids.map(rssBytes));
@@ -734,7 +742,7 @@ export async function runE2eBench(opts: E2eOptions = defaultE2eOptions): Promise
       ["submit→ledger p50", ms(histogram.getValueAtPercentile(50)), `first-seen by a ${opts.pollMs} ms poll`],
       ["submit→ledger p99", ms(histogram.getValueAtPercentile(99)), `${histogram.totalCount} txs timed`],
       ["submit→ledger max", ms(histogram.maxValue), inferredLedgers > 0 ? `${inferredLedgers} ledgers closed between polls (upper bound)` : ""],
-      ["node event-loop delay p99 / max", `${loop.p99Ms.toFixed(1)} / ${loop.maxMs.toFixed(1)} ms`, "main thread, from the first send until all is committed (prom-client's monitor: any other /metrics scrape meanwhile resets it, e.g. the paths bench's)"],
+      ["node event-loop delay p99 / max", `${loop.p99Ms.toFixed(1)} / ${loop.maxMs.toFixed(1)} ms`, "main thread, from the first send until all is committed (prom-client's monitor, reset by every /metrics scrape: a side load that scrapes reads it first, up to when it stops)"],
     ];
     if (Number.isFinite(nodeCpu) && committed > 0) {
       const perTx = (nodeCpu * 1e6) / committed;

@@ -77,9 +77,13 @@ export interface E2eOptions {
    * memory), stopped when sending ends. `warmedUp`, if any, runs once the warm-up payments are
    * committed, just before the measured ones are sent. `afterMeasure`, if any, runs once the
    * node's CPU and profile window is closed, before the node stops: reads that check the run
-   * without being counted as the load's cost.
+   * without being counted as the load's cost. A `stop` that scrapes /metrics (which resets the
+   * node's event-loop delay monitor) first reads the delay with `loopDelay` and returns it as `loop`.
    */
-  sideLoad?: (baseUrl: string, nodePid: number | undefined) => Promise<{stop(): Promise<void>; warmedUp?(): Promise<void>; afterMeasure?(): Promise<void>}>;
+  sideLoad?: (
+    baseUrl: string,
+    nodePid: number | undefined,
+  ) => Promise<{stop(): Promise<void | {loop?: import("./e2e.js").LoopDelay}>; warmedUp?(): Promise<void>; afterMeasure?(): Promise<void>}>;
   /** Starts what the load runs against instead of one node (validators.ts); `tmp` is the run's temp folder. */
   target?: (tmp: string) => Promise<import("./e2e.js").BenchTarget>;
 }

@@ -33,7 +33,7 @@
 import {fork, type ChildProcess} from "node:child_process";
 import os from "node:os";
 import {fileURLToPath} from "node:url";
-import {benchAccount, runE2eBench, parseE2eFlags, type E2eResult} from "./e2e.js";
+import {benchAccount, loopDelay, runE2eBench, parseE2eFlags, type E2eResult} from "./e2e.js";
 import {getRecord, pageRecords, sleep} from "./horizon-http.js";
 import {machineInfo, machineMarkdown} from "./machine.js";
 import {isEntryPoint, median, medianInterval} from "./measure.js";
@@ -368,11 +368,14 @@ export async function runStreamsBench(
           async stop() {
             // Sending ended: let the last payments commit and reach everyone before counting.
             settledInTime = await settled(baseUrl);
+            // Before the scrape below resets the node's event-loop delay monitor.
+            const loop = await loopDelay(baseUrl);
             report = await consumers.stop();
             rssAfter = rssBytes(nodePid);
             const lagAfter = await publishLag(baseUrl);
             const count = lagAfter.count - lagBefore.count;
             lag = {meanMs: count > 0 ? ((lagAfter.sum - lagBefore.sum) / count) * 1000 : Number.NaN, p99Ms: bucketPercentile(lagBefore.buckets, lagAfter.buckets, 99) * 1000};
+            return {loop};
           },
           // Counting what each consumer should have got reads every account's payments: not the load's cost.
           async afterMeasure() {
