@@ -47,6 +47,8 @@ export function closedLedgers(decode: (xdr: Buffer) => TxFrame, txs: number, led
       tx.sign(src);
       const frame = decode(tx.toEnvelope().toXDR());
       frames.push(frame);
+      const op = frame.operations[0]!;
+      if (op.type !== "payment") throw new Error(`decoded a ${op.type}, not a payment`);
       applied.push({
         hashHex: frame.hashHex,
         index: i + 1,
@@ -54,7 +56,9 @@ export function closedLedgers(decode: (xdr: Buffer) => TxFrame, txs: number, led
         feeCharged: 100n,
         resultXdr: Buffer.alloc(48),
         resultCodes: {transaction: "tx_success"},
-        opParticipants: [[src.publicKey(), dst.publicKey()]],
+        // The decoded frame's own account strings, as apply lists them (tx/apply.ts opParticipants):
+        // equal strings made apart (StrKey's) would cost the feed a comparison the node never pays.
+        opParticipants: [[frame.sourceAccount, op.destination]],
       });
     }
     const seq = 100 + l;
