@@ -202,6 +202,10 @@ class CloseOp implements FormatOp {
     return this.frame.envelopeXdr;
   }
 
+  get plainAccounts(): boolean {
+    return this.frame.plainAccounts === true;
+  }
+
   get envelopeXdr(): string {
     return this.frame.envelopeXdr.toString("base64");
   }
