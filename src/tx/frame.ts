@@ -22,19 +22,11 @@ function malformed(message: string): never {
   throw new TxError(TxErrorCode.Malformed, message);
 }
 
-/**
- * Whether a muxed account was read since `decodeTxFrame` last cleared it: every MuxedAccount of an
- * envelope (tx, operation and fee-bump sources, destinations, a clawback's `from`) is read
- * through `muxedToAccountId`, so a frame decoded with none seen names only plain accounts.
- */
-let muxedSeen = false;
-
 export function muxedToAccountId(m: xdr.MuxedAccount): AccountId {
   switch (m.switch().value) {
     case xdr.CryptoKeyType.keyTypeEd25519().value:
       return accountIdFromRaw(m.ed25519());
     case xdr.CryptoKeyType.keyTypeMuxedEd25519().value:
-      muxedSeen = true;
       return accountIdFromRaw(m.med25519().ed25519());
     default:
       return malformed("unknown muxed account type");
@@ -354,14 +346,6 @@ function parseEnvelope(envelopeXdr: Buffer): xdr.TransactionEnvelope {
  * Throws TxError "tx_malformed" on anything that is not a readable envelope.
  */
 export function decodeTxFrame(envelopeXdr: Buffer, networkId: Buffer): TxFrame {
-  const frame = decodeEnvelope(envelopeXdr, networkId);
-  // Said only of a frame whose every operation was read whole (an unsupported one's body is not).
-  if (!muxedSeen && frame.notSupported === undefined && frame.operations.every((op) => op.type !== "unsupported")) (frame as {plainAccounts?: true}).plainAccounts = true;
-  return frame;
-}
-
-function decodeEnvelope(envelopeXdr: Buffer, networkId: Buffer): TxFrame {
-  muxedSeen = false;
   const env = parseEnvelope(envelopeXdr);
   try {
     switch (env.switch().value) {

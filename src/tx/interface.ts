@@ -68,11 +68,6 @@ export interface TxFrame {
    * answers tx_not_supported. Added by tx/frame.ts.
    */
   readonly notSupported?: string;
-  /**
-   * Set by tx/frame.ts when the envelope names no muxed account (M… address) anywhere: its
-   * formatters then need not scan the envelope for muxed fields. Absent: it may name one.
-   */
-  readonly plainAccounts?: true;
 }
 
 /** Context for admission checks against the last closed ledger plus the queue. */

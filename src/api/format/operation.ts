@@ -29,8 +29,6 @@ type FieldValue =
  */
 export interface FormatOp extends StoredOp {
   readonly envelopeBytes?: Buffer;
-  /** True when the envelope is known to name no muxed account (`TxFrame.plainAccounts`): no scan for muxed fields. */
-  readonly plainAccounts?: boolean;
 }
 
 export interface OperationRecord {
@@ -324,7 +322,6 @@ function putMuxed(out: Record<string, FieldValue>, prefix: string, m: xdr.MuxedA
  */
 function opMuxedFields(sop: FormatOp): Record<string, FieldValue> {
   const out: Record<string, FieldValue> = {};
-  if (sop.plainAccounts === true) return out;
   const raw = sop.envelopeBytes ?? (sop.envelopeXdr === undefined ? undefined : Buffer.from(sop.envelopeXdr, "base64"));
   if (raw === undefined) return out;
   if (!raw.includes(MUXED_TAG) || !mayHoldMuxed(raw)) return out;

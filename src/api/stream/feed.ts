@@ -202,10 +202,6 @@ class CloseOp implements FormatOp {
     return this.frame.envelopeXdr;
   }
 
-  get plainAccounts(): boolean {
-    return this.frame.plainAccounts === true;
-  }
-
   get envelopeXdr(): string {
     return this.frame.envelopeXdr.toString("base64");
   }

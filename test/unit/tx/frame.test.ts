@@ -76,41 +76,6 @@ test("muxed source and destination resolve to their G… account", () => {
   assert.equal(f.hashHex, tx.hash().toString("hex"));
 });
 
-test("plainAccounts: set on a frame that names no muxed account, absent on one that names any", () => {
-  const kp = Keypair.random();
-  const dest = Keypair.random();
-  const plain = payment(kp);
-  assert.equal(decodeTxFrame(plain.toEnvelope().toXDR(), NID).plainAccounts, true, "v1, G… accounts only");
-  const v1 = plain.toEnvelope().v1().tx();
-  const v0 = new xdr.TransactionV0({sourceAccountEd25519: kp.rawPublicKey(), fee: v1.fee(), seqNum: v1.seqNum(), timeBounds: v1.cond().timeBounds(), memo: v1.memo(), operations: v1.operations(), ext: new xdr.TransactionV0Ext(0)});
-  const v0Env = xdr.TransactionEnvelope.envelopeTypeTxV0(new xdr.TransactionV0Envelope({tx: v0, signatures: []}));
-  assert.equal(decodeTxFrame(v0Env.toXDR(), NID).plainAccounts, true, "v0");
-
-  const m = (k: Keypair, id: string): string => new MuxedAccount(new Account(k.publicKey(), "0"), id).accountId();
-  const build = (source: Account | MuxedAccount, op: xdr.Operation) =>
-    new TransactionBuilder(source, {fee: "100", networkPassphrase: PASS}).addOperation(op).setTimeout(0).build();
-  const native = Asset.native();
-  const named: Array<[string, ReturnType<typeof build>]> = [
-    ["muxed tx source", build(new MuxedAccount(new Account(kp.publicKey(), "1"), "7"), Operation.payment({destination: dest.publicKey(), asset: native, amount: "1"}))],
-    ["muxed operation source", build(new Account(kp.publicKey(), "1"), Operation.payment({destination: dest.publicKey(), asset: native, amount: "1", source: m(dest, "3")}))],
-    ["muxed payment destination", build(new Account(kp.publicKey(), "1"), Operation.payment({destination: m(dest, "9"), asset: native, amount: "1"}))],
-    ["muxed path payment destination", build(new Account(kp.publicKey(), "1"), Operation.pathPaymentStrictSend({sendAsset: native, sendAmount: "1", destination: m(dest, "9"), destAsset: native, destMin: "1", path: []}))],
-    ["muxed merge destination", build(new Account(kp.publicKey(), "1"), Operation.accountMerge({destination: m(dest, "9")}))],
-    ["muxed clawback from", build(new Account(kp.publicKey(), "1"), Operation.clawback({asset: new Asset("ABC", kp.publicKey()), amount: "1", from: m(dest, "9")}))],
-  ];
-  for (const [what, tx] of named) assert.equal(decodeTxFrame(tx.toEnvelope().toXDR(), NID).plainAccounts, undefined, what);
-
-  // A fee-bump whose fee source is muxed, around an inner tx of plain accounts.
-  const inner = build(new Account(kp.publicKey(), "1"), Operation.payment({destination: dest.publicKey(), asset: native, amount: "1"}));
-  inner.sign(kp);
-  const bumped = TransactionBuilder.buildFeeBumpTransaction(m(dest, "5"), "200", inner, PASS);
-  assert.equal(decodeTxFrame(bumped.toEnvelope().toXDR(), NID).plainAccounts, undefined, "muxed fee source");
-  const plainBump = TransactionBuilder.buildFeeBumpTransaction(dest, "200", inner, PASS);
-  assert.equal(decodeTxFrame(plainBump.toEnvelope().toXDR(), NID).plainAccounts, true, "plain fee-bump");
-  // A muxed frame decoded before does not mark the next one.
-  assert.equal(decodeTxFrame(plain.toEnvelope().toXDR(), NID).plainAccounts, true, "after a muxed frame");
-});
-
 test("garbage and truncated envelopes throw tx_malformed", () => {
   const tx = payment(Keypair.random());
   const bytes = tx.toEnvelope().toXDR();
