@@ -21,7 +21,10 @@
  * searches; only the first and last token of each frame or socket chunk are read as strings (the
  * first must follow the last one before it; the last is the next request's Last-Event-ID). The bench compares each digest with
  * the one of the same records read back with GET after the load: every record arrived, once, in
- * order, byte-identical to the GET's.
+ * order, byte-identical to the GET's. A large frame or chunk that several consumers receive
+ * alike (a ledger's /ws firehose frame, an SSE firehose's run of 200 events) is scanned and
+ * hashed once (`SharedFrames`): each other consumer compares its bytes with it and adds its
+ * CRC-32 to its digest (`crc32Combine`), so every byte each consumer got is still checked.
  *
  * Driven by the bench over IPC (`fork`): {start: options} → "ready" once every consumer is
  * subscribed; "mark" → "marked" once the CPU time and the fan-out spread count from then (after
@@ -104,9 +107,65 @@ export class RecordsDigest {
     return this;
   }
 
+  /**
+   * Adds the bytes whose own CRC-32 (from 0, as `zlib.crc32(bytes)` gives it) and length are
+   * given, without reading them: the same state as `update` with those bytes (`crc32Combine`).
+   */
+  append(crc: number, length: number): this {
+    this.crc = crc32Combine(this.crc, crc, length);
+    this.bytes += length;
+    return this;
+  }
+
   digest(): string {
     return `crc32:${(this.crc >>> 0).toString(16).padStart(8, "0")}:${this.bytes}`;
   }
+}
+
+/** CRC-32's polynomial, bit-reflected (zlib's). */
+const CRC_POLY = 0xedb88320;
+
+/** a·b modulo the CRC polynomial, both bit-reflected as CRC-32 values are (x^0 is the top bit). */
+function multModP(a: number, b: number): number {
+  let m = 0x80000000;
+  let p = 0;
+  for (;;) {
+    if ((a & m) !== 0) {
+      p ^= b;
+      if ((a & (m - 1)) === 0) break;
+    }
+    m >>>= 1;
+    b = (b & 1) !== 0 ? (b >>> 1) ^ CRC_POLY : b >>> 1;
+  }
+  return p >>> 0;
+}
+
+/** x^(2^k) modulo the polynomial, for k = 0..31 (x^1 is 1 << 30 reflected). */
+const X_POW_2K: number[] = (() => {
+  const t = [0x40000000];
+  for (let k = 1; k < 32; k++) t.push(multModP(t[k - 1]!, t[k - 1]!));
+  return t;
+})();
+
+/** x^(8·n) modulo the polynomial: the shift that n bytes appended after a CRC apply to it. */
+function xPow8n(n: number): number {
+  let p = 0x80000000;
+  let k = 3;
+  while (n > 0) {
+    if (n % 2 === 1) p = multModP(X_POW_2K[k & 31]!, p);
+    n = Math.floor(n / 2);
+    k++;
+  }
+  return p;
+}
+
+/**
+ * The CRC-32 of A followed by B from the CRC-32s of A and of B (each from 0) and B's length:
+ * CRC-32 is affine in its input, so A's CRC is carried over B's bytes by multiplying it by
+ * x^(8·|B|) modulo the polynomial (the method of zlib's crc32_combine).
+ */
+export function crc32Combine(crcA: number, crcB: number, lengthB: number): number {
+  return (multModP(xPow8n(lengthB), crcA >>> 0) ^ crcB) >>> 0;
 }
 
 /**
@@ -211,13 +270,11 @@ interface Consumer {
   /** Last ledger whose arrival was recorded (one arrival per ledger per consumer). */
   lastLedger: number;
   hash: RecordsDigest;
-  /** SSE: where the newest record's event is (its id read as a string at the end of its chunk, before the next read overwrites it). */
-  newest: {buf: Buffer | null; start: number; end: number};
   close(): void;
 }
 
 function newConsumer(follows: string, close: () => void): Consumer {
-  return {follows, records: 0, outOfOrder: 0, last: "", lastLedger: -1, hash: new RecordsDigest(), newest: {buf: null, start: 0, end: 0}, close};
+  return {follows, records: 0, outOfOrder: 0, last: "", lastLedger: -1, hash: new RecordsDigest(), close};
 }
 
 /**
@@ -233,14 +290,6 @@ function take(c: Consumer, token: string, fanout: Fanout): void {
     c.lastLedger = ledger;
     fanout.seen(ledger);
   }
-}
-
-/** Takes the newest record's token (its event's id), if one came since the last call. */
-function takeNewest(c: Consumer, fanout: Fanout): void {
-  const n = c.newest;
-  if (n.buf === null) return;
-  take(c, eventId(n.buf, n.start, n.end), fanout);
-  n.buf = null;
 }
 
 /**
@@ -478,6 +527,312 @@ export function scanRecordsFrame(payload: Buffer | readonly Buffer[], token: (bu
   return ok;
 }
 
+/**
+ * What a shared frame's scan found once it is whole: its records (whether the frame had the
+ * layout, their count, the last one's token), or that each consumer reads it by itself.
+ */
+export type SharedOutcome = {kind: "records"; ok: boolean; count: number; last: string} | {kind: "own"};
+
+/** A shared frame's scan, fed its bytes once, in order; what it finds goes into the frame's fields. */
+interface FrameScan {
+  piece(buf: Buffer, start: number, end: number): void;
+  end(): void;
+}
+
+/** Frames this long or longer are shared (a ledger's firehose frame is megabytes; one account's, a few KB). */
+const SHARE_MIN_BYTES = 64 * 1024;
+/** A frame's first piece must hold this many bytes to be shared: more than a records frame's head or an event's id line, so frames of one length differ there. */
+const JOIN_BYTES = 512;
+/** Shared frames' memory is taken in steps of this many bytes, so one frame's can hold a later, longer one. */
+const MEMORY_STEP = 1 << 20;
+/** Shared frames a consumer can join: the newest, whole or being received (a ledger's firehose frame is read by all its consumers within a ledger). */
+const SHARED_KEPT = 4;
+
+/**
+ * One frame's payload as far as any consumer has received it, scanned once. The consumer whose
+ * piece reaches past the bytes so far copies the rest in and scans it; every consumer compares
+ * what it got with the bytes already there, so a consumer sharing the frame has received
+ * exactly these bytes, and their scan is its.
+ */
+export class SharedFrame {
+  readonly bytes: Buffer;
+  filled = 0;
+  /** Consumers reading the frame now; once none is and the frame left `SharedFrames`' list, its memory is reused. */
+  readers = 0;
+  listed = true;
+  released = false;
+  /** The hashed bytes' own CRC-32 (from 0) and length: what a consumer's digest gets for them. */
+  crc = 0;
+  bodyLength = 0;
+  records = 0;
+  first = "";
+  /** Payload bytes received when the first record was found: a consumer that has as many has it. */
+  firstAt = -1;
+  outcome: SharedOutcome | undefined = undefined;
+  private readonly scan: FrameScan;
+
+  constructor(
+    readonly length: number,
+    /** The frame's memory, `length` bytes or more (reused from frame to frame: new pages cost more than the copy). */
+    readonly memory: Buffer,
+    scanOf: (f: SharedFrame) => FrameScan,
+  ) {
+    this.bytes = memory.subarray(0, length);
+    this.scan = scanOf(this);
+  }
+
+  /** Appends `buf[start..end)` at `filled` and scans it; the frame's end once it is whole. */
+  extend(buf: Buffer, start: number, end: number): void {
+    const at = this.filled;
+    buf.copy(this.bytes, at, start, end);
+    // `firstAt` reads the count after this piece.
+    this.filled = at + (end - start);
+    this.scan.piece(this.bytes, at, this.filled);
+    if (this.filled === this.length) this.scan.end();
+  }
+
+  /** A record found: the first one's token is read (`token`), with the bytes received by then. */
+  counted(token: () => string): void {
+    if (this.records++ === 0) {
+      this.first = token();
+      this.firstAt = this.filled;
+    }
+  }
+
+  hash(b: Buffer): void {
+    this.crc = zlib.crc32(b, this.crc);
+    this.bodyLength += b.length;
+  }
+}
+
+/** A /ws records frame's scan: its records' bytes hashed as a consumer's own `RecordsFrameScanner` would hand them over. */
+export function recordsFrameScan(f: SharedFrame): FrameScan {
+  const scanner = new RecordsFrameScanner({
+    token: (buf, start, end) => f.counted(() => buf.toString("latin1", start, end)),
+    bytes: (b) => f.hash(b),
+    records: (ok, count, last) => (f.outcome = {kind: "records", ok, count, last}),
+    other: () => (f.outcome = {kind: "own"}),
+  });
+  scanner.start(f.length);
+  return scanner;
+}
+
+/**
+ * An SSE body chunk's scan: shared when it holds record events only, whole (the node writes a
+ * run of events as one chunk): then its bytes are exactly what the consumer's digest takes of
+ * it (`eventsDigest`). Anything else (another event, an event cut by the chunk's end) leaves it
+ * to each consumer.
+ */
+export function eventsChunkScan(f: SharedFrame): FrameScan {
+  let others = false;
+  let lastBuf: Buffer | null = null;
+  let lastStart = 0;
+  let lastEnd = 0;
+  let last = "";
+  const splitter = new SseEventSplitter(
+    (buf, start, end) => {
+      if (!isRecordEvent(buf, start, end)) {
+        others = true;
+        return;
+      }
+      f.counted(() => eventId(buf, start, end));
+      lastBuf = buf;
+      lastStart = start;
+      lastEnd = end;
+    },
+    () => {
+      if (lastBuf !== null) last = eventId(lastBuf, lastStart, lastEnd);
+      lastBuf = null;
+    },
+  );
+  return {
+    piece(buf, start, end) {
+      const p = buf.subarray(start, end);
+      f.hash(p);
+      splitter.push(p);
+    },
+    end() {
+      f.outcome = !others && f.records > 0 && splitter.pendingLength === 0 ? {kind: "records", ok: true, count: f.records, last} : {kind: "own"};
+    },
+  };
+}
+
+/**
+ * The large frames several consumers of the process receive alike (a ledger's firehose frame,
+ * byte for byte the same to every unfiltered subscriber; a run of 200 events to SSE streams
+ * that follow the same records from the same point): each is scanned and hashed once, and
+ * every other consumer compares its bytes with it (a `memcmp`, ~10x cheaper than the CRC-32
+ * and the byte searches). A consumer whose bytes differ reads on by itself from where they
+ * did, so what it reports is always what it received.
+ */
+export class SharedFrames {
+  /** The newest frames, being received or whole. */
+  private readonly frames: SharedFrame[] = [];
+  /** Memory of frames out of the list that no consumer reads, for the next frames. */
+  private readonly spare: Buffer[] = [];
+  private scanned = 0;
+
+  constructor(private readonly scanOf: (f: SharedFrame) => FrameScan) {}
+
+  /** Bytes the shared frames were given so far: scanned and hashed once for every consumer that received them. */
+  get scannedBytes(): number {
+    return this.scanned;
+  }
+
+  /** Counts bytes a shared frame was given. */
+  extended(n: number): void {
+    this.scanned += n;
+  }
+
+  /**
+   * The frame of this length whose first bytes are `buf[start..end)`'s first `JOIN_BYTES` (its
+   * head: type, channel, topic, ledger), or a new one; the piece holds at least that many.
+   */
+  join(length: number, buf: Buffer, start: number, end: number): SharedFrame {
+    for (const f of this.frames) {
+      if (f.length !== length) continue;
+      const n = Math.min(end - start, f.filled);
+      if (n >= JOIN_BYTES && buf.compare(f.bytes, 0, n, start, start + n) === 0) {
+        f.readers++;
+        return f;
+      }
+    }
+    const i = this.spare.findIndex((m) => m.length >= length);
+    const memory = i >= 0 ? this.spare.splice(i, 1)[0]! : Buffer.allocUnsafeSlow(Math.ceil(length / MEMORY_STEP) * MEMORY_STEP);
+    const f = new SharedFrame(length, memory, this.scanOf);
+    f.readers = 1;
+    this.frames.push(f);
+    // The oldest leave the list (a consumer reading one still holds it).
+    if (this.frames.length > SHARED_KEPT) {
+      const old = this.frames.shift()!;
+      old.listed = false;
+      this.release(old);
+    }
+    return f;
+  }
+
+  /** A consumer is done with `f` (read whole, or parted from it). */
+  leave(f: SharedFrame): void {
+    f.readers--;
+    this.release(f);
+  }
+
+  private release(f: SharedFrame): void {
+    if (f.listed || f.readers > 0 || f.released) return;
+    f.released = true;
+    if (this.spare.length < SHARED_KEPT) this.spare.push(f.memory);
+  }
+}
+
+/** What a consumer gets of a shared frame it received whole: its records' count and last token, and the hash of the bytes its digest takes. */
+export interface SharedRecords {
+  ok: boolean;
+  count: number;
+  last: string;
+  crc: number;
+  bodyLength: number;
+}
+
+/**
+ * A consumer's frames (or chunks) through `SharedFrames` when they are large, through its own
+ * reader otherwise, or from where its bytes part from the shared frame's, or when the shared
+ * scan leaves the frame to each consumer (the bytes it received are then read from the shared
+ * copy). `shared` gets a shared frame's first token as soon as the consumer has received it,
+ * and its records at its end.
+ */
+export class SharingFrameSink implements DataFrameSink {
+  private frame: SharedFrame | undefined = undefined;
+  private pending = false;
+  private length = 0;
+  private at = 0;
+  private firstTaken = false;
+
+  constructor(
+    private readonly pool: SharedFrames,
+    private readonly own: DataFrameSink,
+    private readonly shared: {first(token: string): void; end(records: SharedRecords): void},
+    /** Whether the next frame may be shared (false while the consumer's own reader holds part of an event). */
+    private readonly canShare: () => boolean = () => true,
+  ) {}
+
+  start(length: number): void {
+    this.length = length;
+    this.at = 0;
+    this.frame = undefined;
+    this.firstTaken = false;
+    this.pending = length >= SHARE_MIN_BYTES && this.canShare();
+    if (!this.pending) this.own.start(length);
+  }
+
+  piece(buf: Buffer, start: number, end: number): void {
+    if (end <= start) return;
+    if (this.pending) {
+      this.pending = false;
+      // A first piece too short to tell frames of one length apart: this frame is read alone.
+      if (end - start < JOIN_BYTES) this.own.start(this.length);
+      else this.frame = this.pool.join(this.length, buf, start, end);
+    }
+    const f = this.frame;
+    if (f === undefined) return this.own.piece(buf, start, end);
+    const n = Math.min(end - start, f.filled - this.at);
+    if (n > 0 && buf.compare(f.bytes, this.at, this.at + n, start, start + n) !== 0) return this.part(buf, start, end);
+    if (start + n < end) {
+      f.extend(buf, start + n, end);
+      this.pool.extended(end - start - n);
+    }
+    this.at += end - start;
+    if (!this.firstTaken && f.firstAt >= 0 && this.at >= f.firstAt) {
+      this.firstTaken = true;
+      this.shared.first(f.first);
+    }
+  }
+
+  end(): void {
+    const f = this.frame;
+    if (this.pending) {
+      // No piece came: read by the own reader.
+      this.pending = false;
+      this.own.start(this.length);
+    }
+    if (f === undefined) return this.own.end();
+    this.frame = undefined;
+    const outcome = f.outcome;
+    if (outcome === undefined || outcome.kind === "own" || this.at !== f.length) {
+      // Cut short, or left to each consumer: what came of it, read by the own reader.
+      this.own.start(this.length);
+      this.own.piece(f.bytes, 0, Math.min(this.at, f.filled));
+      this.pool.leave(f);
+      return this.own.end();
+    }
+    const {first, firstAt, crc, bodyLength} = f;
+    this.pool.leave(f);
+    if (!this.firstTaken && firstAt >= 0) this.shared.first(first);
+    this.shared.end({ok: outcome.ok, count: outcome.count, last: outcome.last, crc, bodyLength});
+  }
+
+  /** The frame being read will not be finished (its response was cut): what came of it goes to the own reader, without its end. */
+  abort(): void {
+    const f = this.frame;
+    this.pending = false;
+    if (f === undefined) return;
+    this.frame = undefined;
+    this.own.start(this.length);
+    this.own.piece(f.bytes, 0, Math.min(this.at, f.filled));
+    this.pool.leave(f);
+  }
+
+  /** Bytes that differ from the shared frame's: the own reader reads the frame from its start, the bytes before from the shared copy. */
+  private part(buf: Buffer, start: number, end: number): void {
+    const f = this.frame!;
+    this.frame = undefined;
+    this.own.start(this.length);
+    if (this.at > 0) this.own.piece(f.bytes, 0, this.at);
+    this.pool.leave(f);
+    this.own.piece(buf, start, end);
+    this.at += end - start;
+  }
+}
+
 /** Host and port of the node's base URL (http://host:port). */
 function endpoint(baseUrl: string): {host: string; port: number} {
   const u = new URL(baseUrl);
@@ -622,7 +977,7 @@ function connectShared(host: string, port: number, onChunk: (chunk: Buffer) => v
 }
 
 /** A /ws subscriber on a bare TCP socket: handshake, subscribe, then records frames as they come. */
-function openWs(baseUrl: string, follows: string, fanout: Fanout, report: {wsClosedByNode: number; malformed: number}): Promise<Consumer> {
+function openWs(baseUrl: string, follows: string, fanout: Fanout, report: {wsClosedByNode: number; malformed: number}, shared: SharedFrames): Promise<Consumer> {
   const {host, port} = endpoint(baseUrl);
   return new Promise((resolve, reject) => {
     let closing = false;
@@ -645,16 +1000,31 @@ function openWs(baseUrl: string, follows: string, fanout: Fanout, report: {wsClo
         }
       },
       bytes: (b) => c.hash.update(b),
-      records(ok, count, last) {
-        first = true;
-        if (count > 1) take(c, last, fanout);
-        if (ok) c.hash.update(NEWLINE);
-        else report.malformed++;
+      records: framed,
+      other,
+    });
+    /** A records frame's end: its last token taken, the frame's newline hashed after its records. */
+    function framed(ok: boolean, count: number, last: string): void {
+      first = true;
+      if (count > 1) take(c, last, fanout);
+      if (ok) c.hash.update(NEWLINE);
+      else report.malformed++;
+    }
+    /** Control messages (subscribed, errors) are few: parsed. */
+    function other(payload: Buffer): void {
+      const f = JSON.parse(payload.toString("utf8")) as {type: string};
+      if (f.type === "subscribed") resolve(c);
+    }
+    // A large frame read alike by other consumers of the process (the firehose's) is scanned once.
+    const sink = new SharingFrameSink(shared, records, {
+      first(token) {
+        first = false;
+        take(c, token, fanout);
       },
-      // Control messages (subscribed, errors) are few: parsed.
-      other(payload) {
-        const f = JSON.parse(payload.toString("utf8")) as {type: string};
-        if (f.type === "subscribed") resolve(c);
+      end({ok, count, last, crc, bodyLength}) {
+        c.records += count;
+        c.hash.append(crc, bodyLength);
+        framed(ok, count, last);
       },
     });
     const frames = new WsFrameReader((opcode, payload) => {
@@ -670,7 +1040,7 @@ function openWs(baseUrl: string, follows: string, fanout: Fanout, report: {wsClo
         report.wsClosedByNode++;
         socket.end(clientFrame(8, payload.subarray(0, 2)));
       }
-    }, records);
+    }, sink);
     const socket = connectShared(host, port, (chunk) => {
       if (head !== null) {
         head = Buffer.concat([head, chunk]);
@@ -712,6 +1082,11 @@ const EVENT_END = Buffer.from("\n\n");
 const MAX_ID_LINE = 30;
 const ID_LINE = Buffer.from("id: ");
 
+/** Whether the event `buf[start..end)` is a record's: the node writes an `id:` line on records only. */
+function isRecordEvent(buf: Buffer, start: number, end: number): boolean {
+  return end - start >= ID_LINE.length && buf[start] === 0x69 && buf[start + 1] === 0x64 && buf[start + 2] === 0x3a && buf[start + 3] === 0x20;
+}
+
 /**
  * An HTTP/1.1 response body on a keep-alive socket: the head, then the body as chunked,
  * Content-Length or until close; `onBody` gets the body's bytes as they come, `onEnd` the end of
@@ -733,6 +1108,8 @@ export class HttpResponseReader {
     private readonly onHead: (status: number) => void,
     private readonly onBody: (bytes: Buffer) => void,
     private readonly onEnd: () => void,
+    /** A chunked body's chunks, when given: each one's size, its data as it comes, its end (instead of `onBody`). */
+    private readonly chunks?: DataFrameSink,
   ) {}
 
   push(chunk: Buffer): void {
@@ -772,10 +1149,14 @@ export class HttpResponseReader {
     while (i < data.length && !this.done) {
       if (this.state === "data") {
         const take = Math.min(this.left, data.length - i);
-        this.onBody(take === data.length ? data : data.subarray(i, i + take));
+        if (this.chunks !== undefined) this.chunks.piece(data, i, i + take);
+        else this.onBody(take === data.length ? data : data.subarray(i, i + take));
         this.left -= take;
         i += take;
-        if (this.left === 0) this.state = "crlf";
+        if (this.left === 0) {
+          this.state = "crlf";
+          this.chunks?.end();
+        }
         continue;
       }
       // A line: a chunk's size, the CRLF after its data, or a trailer line.
@@ -806,6 +1187,7 @@ export class HttpResponseReader {
       else {
         this.left = size;
         this.state = "data";
+        this.chunks?.start(size);
       }
     }
   }
@@ -839,6 +1221,11 @@ export class SseEventSplitter {
   /** Forgets a partial event (a new response starts). */
   reset(): void {
     this.pendingLen = 0;
+  }
+
+  /** Bytes of an event cut by the last push's end, kept for the next. */
+  get pendingLength(): number {
+    return this.pendingLen;
   }
 
   push(bytes: Buffer): void {
@@ -911,11 +1298,93 @@ export class ByteRuns {
 const NEWLINE = Buffer.from("\n");
 
 /**
+ * An SSE stream's record events from its responses' bodies, body bytes as they come (`push`) or
+ * a chunked body's chunks (`chunks`). Each event (`buf[start..end)`, without its blank line)
+ * that is a record's (the node writes an `id:` line on records only) is counted and its event,
+ * blank line included, hashed; the rest is skipped. Records back to back in a read are hashed
+ * as one run. The first record of a read is taken at once, the last at the read's end. A large
+ * chunk of record events that other streams of the process got alike (the firehose's runs of
+ * 200 events) is split and hashed once, through `SharedFrames`.
+ */
+export class SseRecordsReader {
+  /** A chunked body's chunks. */
+  readonly chunks: SharingFrameSink;
+  private readonly events: SseEventSplitter;
+  private readonly runs: ByteRuns;
+  private readFirst = true;
+  /** The newest record's event of the read, its id read as a string at the read's end (before the next read overwrites it). */
+  private newest: Buffer | null = null;
+  private newestStart = 0;
+  private newestEnd = 0;
+
+  constructor(
+    hash: RecordsDigest,
+    private readonly count: (n: number) => void,
+    private readonly take: (token: string) => void,
+    shared: SharedFrames,
+  ) {
+    this.runs = new ByteRuns(hash);
+    this.events = new SseEventSplitter(
+      (buf, start, end) => this.event(buf, start, end),
+      () => {
+        this.runs.flush();
+        if (this.newest !== null) this.take(eventId(this.newest, this.newestStart, this.newestEnd));
+        this.newest = null;
+        this.readFirst = true;
+      },
+    );
+    this.chunks = new SharingFrameSink(
+      shared,
+      {start() {}, piece: (buf, start, end) => this.events.push(buf.subarray(start, end)), end() {}},
+      {
+        first: (token) => {
+          // Its first record is taken now; if the chunk is read by `events` after all, as the newest of its read.
+          this.readFirst = false;
+          this.take(token);
+        },
+        end: ({count, last, crc, bodyLength}) => {
+          this.count(count);
+          hash.append(crc, bodyLength);
+          if (count > 1) this.take(last);
+          this.readFirst = true;
+        },
+      },
+      () => this.events.pendingLength === 0,
+    );
+  }
+
+  /** Body bytes of a response not chunked. */
+  push(bytes: Buffer): void {
+    this.events.push(bytes);
+  }
+
+  /** A new response: the whole events of a chunk the last one was cut in count, the cut event is forgotten. */
+  reset(): void {
+    this.chunks.abort();
+    this.events.reset();
+  }
+
+  private event(buf: Buffer, start: number, end: number): void {
+    if (!isRecordEvent(buf, start, end)) return;
+    this.runs.add(buf, start, end + EVENT_END.length);
+    this.count(1);
+    if (this.readFirst) {
+      this.readFirst = false;
+      this.take(eventId(buf, start, end));
+    } else {
+      this.newest = buf;
+      this.newestStart = start;
+      this.newestEnd = end;
+    }
+  }
+}
+
+/**
  * An EventSource-like /payments stream on a bare TCP socket: from `now`, then from its last id
  * after every goodbye, asked again on the same keep-alive connection (a new one when the node
  * closed it). Events are cut at their blank line in a buffer kept per stream and reused.
  */
-function openSse(baseUrl: string, follows: string, limit: number, fanout: Fanout, report: {sseReconnects: number; errors: number}): Promise<Consumer> {
+function openSse(baseUrl: string, follows: string, limit: number, fanout: Fanout, report: {sseReconnects: number; errors: number}, shared: SharedFrames): Promise<Consumer> {
   const {host, port} = endpoint(baseUrl);
   let stopped = false;
   let socket: net.Socket | null = null;
@@ -924,32 +1393,7 @@ function openSse(baseUrl: string, follows: string, limit: number, fanout: Fanout
     stopped = true;
     socket?.destroy();
   });
-  /**
-   * One event's bytes (`buf[start..end)`, without its blank line): a record (the node writes an
-   * `id:` line on records only) is counted and its event, blank line included, hashed; the rest
-   * is skipped. Records back to back in a read are hashed as one run. The first record of a chunk
-   * is taken at once, the last at the chunk's end.
-   */
-  let chunkFirst = true;
-  const event = (buf: Buffer, start: number, end: number): void => {
-    if (end - start < ID_LINE.length || buf[start] !== 0x69 || buf[start + 1] !== 0x64 || buf[start + 2] !== 0x3a || buf[start + 3] !== 0x20) return;
-    runs.add(buf, start, end + EVENT_END.length);
-    c.records++;
-    if (chunkFirst) {
-      chunkFirst = false;
-      take(c, eventId(buf, start, end), fanout);
-    } else {
-      c.newest.buf = buf;
-      c.newest.start = start;
-      c.newest.end = end;
-    }
-  };
-  const runs = new ByteRuns(c.hash);
-  const events = new SseEventSplitter(event, () => {
-    runs.flush();
-    takeNewest(c, fanout);
-    chunkFirst = true;
-  });
+  const body = new SseRecordsReader(c.hash, (n) => (c.records += n), (token) => take(c, token, fanout), shared);
   return new Promise((resolve, reject) => {
     let first = true;
     let reader: HttpResponseReader | null = null;
@@ -964,7 +1408,7 @@ function openSse(baseUrl: string, follows: string, limit: number, fanout: Fanout
     /** Asks for the stream from the last id, on the open connection or a new one. */
     const ask = (): void => {
       if (stopped) return;
-      events.reset();
+      body.reset();
       const s = socket ?? connect();
       reader = new HttpResponseReader(
         (status) => {
@@ -976,7 +1420,7 @@ function openSse(baseUrl: string, follows: string, limit: number, fanout: Fanout
           }
         },
         (bytes) => {
-          if (reader!.status === 200) events.push(bytes);
+          if (reader!.status === 200) body.push(bytes);
         },
         () => {
           if (stopped) return;
@@ -987,6 +1431,11 @@ function openSse(baseUrl: string, follows: string, limit: number, fanout: Fanout
           }
           report.sseReconnects++;
           setTimeout(ask, 10).unref();
+        },
+        {
+          start: (size) => reader!.status === 200 && body.chunks.start(size),
+          piece: (buf, start, end) => reader!.status === 200 && body.chunks.piece(buf, start, end),
+          end: () => reader!.status === 200 && body.chunks.end(),
         },
       );
       const last = c.last !== "" ? `Last-Event-ID: ${c.last}\r\n` : "";
@@ -1041,9 +1490,13 @@ export async function startConsumers(opts: ConsumersOptions): Promise<{received(
   const fanout = new Fanout();
   const counters = {sseReconnects: 0, errors: 0, wsClosedByNode: 0, malformed: 0};
   const n = opts.accounts.length;
-  const ws = await inBatches(opts.ws, opts.connectConcurrency, (i) => openWs(opts.baseUrl, i < opts.firehoseWs || n === 0 ? "" : opts.accounts[i % n]!, fanout, counters));
+  const wsShared = new SharedFrames(recordsFrameScan);
+  const ws = await inBatches(opts.ws, opts.connectConcurrency, (i) => openWs(opts.baseUrl, i < opts.firehoseWs || n === 0 ? "" : opts.accounts[i % n]!, fanout, counters, wsShared));
   // SSE streams follow other accounts than the WS subscribers where there are enough.
-  const sse = await inBatches(opts.sse, opts.connectConcurrency, (i) => openSse(opts.baseUrl, i < opts.firehoseSse || n === 0 ? "" : opts.accounts[(opts.ws + i) % n]!, opts.sseLimit ?? 200, fanout, counters));
+  const sseShared = new SharedFrames(eventsChunkScan);
+  const sse = await inBatches(opts.sse, opts.connectConcurrency, (i) =>
+    openSse(opts.baseUrl, i < opts.firehoseSse || n === 0 ? "" : opts.accounts[(opts.ws + i) % n]!, opts.sseLimit ?? 200, fanout, counters, sseShared),
+  );
   let cpuFrom = process.cpuUsage();
   return {
     /** Records received so far over every consumer. */

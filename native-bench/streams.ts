@@ -465,7 +465,7 @@ export async function runStreamsBench(
     [
       "consumer process CPU per payment sent",
       r === undefined ? "n/a" : `${formatNumber(r.consumerCpuUs / payments)} µs (${formatNumber(r.consumerUserUs / payments)} user + ${formatNumber((r.consumerCpuUs - r.consumerUserUs) / payments)} sys)`,
-      "the 1,200 consumers' share of the same cores, from subscribed until the load settled (no record parsed: records found by byte search, CRC-32 of their bytes, two tokens read per frame or chunk)",
+      "the 1,200 consumers' share of the same cores, from subscribed until the load settled (no record parsed: records found by byte search, CRC-32 of their bytes, two tokens read per frame or chunk; a large frame or chunk several consumers got alike scanned once, the others comparing their bytes with it)",
     ],
   ];
   const header = ["streams", "value", "detail"];

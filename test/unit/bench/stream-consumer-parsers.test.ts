@@ -9,7 +9,22 @@
 import {describe, it} from "node:test";
 import assert from "node:assert/strict";
 import zlib from "node:zlib";
-import {ByteRuns, HttpResponseReader, RecordsDigest, RecordsFrameScanner, SseEventSplitter, WsFrameReader, indexOfTokenKey, scanRecordsFrame} from "../../../native-bench/stream-consumers.js";
+import {
+  ByteRuns,
+  HttpResponseReader,
+  RecordsDigest,
+  RecordsFrameScanner,
+  SharedFrames,
+  SharingFrameSink,
+  SseRecordsReader,
+  SseEventSplitter,
+  WsFrameReader,
+  crc32Combine,
+  eventsChunkScan,
+  recordsFrameScan,
+  indexOfTokenKey,
+  scanRecordsFrame,
+} from "../../../native-bench/stream-consumers.js";
 import {prng} from "../../helpers/prng.js";
 
 /** An unmasked server frame. */
@@ -46,6 +61,39 @@ function pushShared(chunks: readonly Buffer[], push: (chunk: Buffer) => void): v
     c.copy(shared);
     push(shared.subarray(0, c.length));
     shared.fill(0x7e);
+  }
+}
+
+/**
+ * Feeds several consumers their units (frames, responses), each cut in pieces, interleaved at
+ * random (a consumer picked by its weight, so some run units ahead of others), each piece through
+ * one read buffer overwritten after it, as the consumer process's sockets share one.
+ */
+function feedInterleaved(
+  queues: readonly (readonly (readonly Buffer[])[])[],
+  rnd: () => number,
+  weights: readonly number[],
+  to: {start(k: number, unit: number): void; piece(k: number, view: Buffer): void; end(k: number, unit: number): void},
+): void {
+  const readBuffer = Buffer.alloc(Math.max(1, ...queues.flat(2).map((p) => p.length)));
+  const cursor = queues.map(() => ({unit: 0, piece: 0}));
+  for (;;) {
+    const live = cursor.map((_, k) => k).filter((k) => cursor[k]!.unit < queues[k]!.length);
+    if (live.length === 0) return;
+    let pick = rnd() * live.reduce((w, k) => w + weights[k]!, 0);
+    const k = live.find((j) => (pick -= weights[j]!) < 0) ?? live[live.length - 1]!;
+    const at = cursor[k]!;
+    const pieces = queues[k]![at.unit]!;
+    if (at.piece === 0) to.start(k, at.unit);
+    const p = pieces[at.piece]!;
+    p.copy(readBuffer);
+    to.piece(k, readBuffer.subarray(0, p.length));
+    readBuffer.fill(0x7e, 0, p.length);
+    if (++at.piece === pieces.length) {
+      to.end(k, at.unit);
+      at.unit++;
+      at.piece = 0;
+    }
   }
 }
 
@@ -334,5 +382,208 @@ describe("bench consumer parsers", () => {
     assert.equal(new RecordsDigest().update("é,").update("x").digest(), new RecordsDigest().update(Buffer.from("é,x")).digest());
     assert.match(new RecordsDigest().update("é").digest(), /^crc32:[0-9a-f]{8}:2$/);
     assert.equal(new RecordsDigest().digest(), "crc32:00000000:0");
+  });
+  it("combines CRC-32s: the CRC of two byte strings back to back from each one's CRC and the second's length", () => {
+    const rnd = prng(13);
+    const bytes = (n: number): Buffer => Buffer.from(Array.from({length: n}, () => Math.floor(rnd() * 256)));
+    for (const [na, nb] of [[0, 0], [0, 5], [5, 0], [1, 1], [3, 1000], [1000, 3], [70_000, 65_537], [17, 1 << 20]] as const) {
+      const a = bytes(na);
+      const b = bytes(nb);
+      assert.equal(crc32Combine(zlib.crc32(a), zlib.crc32(b), nb), zlib.crc32(Buffer.concat([a, b])), `${na} + ${nb} bytes`);
+      // As a digest: appending B by its CRC is updating with B.
+      const d = new RecordsDigest().update(a).append(zlib.crc32(b), nb);
+      assert.equal(d.digest(), new RecordsDigest().update(a).update(b).digest());
+    }
+  });
+
+  it("reads a large frame that several consumers receive alike once, each consumer's tokens, count, digest and first token as its own scan's, bytes that differ read by their consumer alone", () => {
+    const rnd = prng(14);
+    /** A records frame of a ledger, with one record's amount changed when `alter` is given. */
+    const makeFrame = (ledger: number, n: number, alter?: number): {frame: Buffer; tokens: string[]} => {
+      const records = Array.from({length: n}, (_, i) =>
+        JSON.stringify({id: String(i), paging_token: `${ledger * 4294967296 + (i + 1) * 4096}`, amount: i === alter ? "9.9999999" : "1.0000000", pad: "x".repeat(900)}),
+      );
+      return {
+        frame: Buffer.from(`{"type":"records","channel":"p","topic":"payments","ledger":${ledger},"records":[${records.join(",")}]}`),
+        tokens: records.map((r) => (JSON.parse(r) as {paging_token: string}).paging_token),
+      };
+    };
+    /** One consumer as openWs wires it: its own scanner, the sink, and what it ends up with. */
+    const consumer = (pool: SharedFrames | undefined) => {
+      const got = {records: 0, firsts: [] as string[], ends: [] as [boolean, number, string][], digest: new RecordsDigest()};
+      let first = true;
+      const framed = (ok: boolean, count: number, last: string): void => {
+        first = true;
+        got.ends.push([ok, count, last]);
+        if (ok) got.digest.update("\n");
+      };
+      const own = new RecordsFrameScanner({
+        token(buf, start, end) {
+          got.records++;
+          if (first) {
+            first = false;
+            got.firsts.push(buf.toString("latin1", start, end));
+          }
+        },
+        bytes: (b) => got.digest.update(b),
+        records: framed,
+        other: () => assert.fail("a records frame taken for another"),
+      });
+      const sink =
+        pool === undefined
+          ? own
+          : new SharingFrameSink(pool, own, {
+              first(token) {
+                first = false;
+                got.firsts.push(token);
+              },
+              end({ok, count, last, crc, bodyLength}) {
+                got.records += count;
+                got.digest.append(crc, bodyLength);
+                framed(ok, count, last);
+              },
+            });
+      return {got, sink};
+    };
+    // Six ledgers' frames; consumer 4 gets ledger 10's with one record altered. The frames of
+    // one length differ only after their heads when the ledger number has as many digits.
+    const ledgers = [7, 8, 9, 10, 11, 12].map((l) => makeFrame(l, 150 + (l % 2)));
+    const altered = makeFrame(10, 150 + (10 % 2), 90);
+    assert.ok(ledgers.every((l) => l.frame.length >= 64 * 1024));
+    const frameSets = [0, 1, 2, 3, 4].map((k) => ledgers.map((l, i) => (k === 4 && i === 3 ? altered.frame : l.frame)));
+    const distinctBytes = ledgers.reduce((n, l) => n + l.frame.length, altered.frame.length);
+    // One pool for every round: frames leave its list while consumers still read them, and their memory is reused.
+    const pool = new SharedFrames(recordsFrameScan);
+    for (let round = 0; round < 20; round++) {
+      const scannedBefore = pool.scannedBytes;
+      const shared = frameSets.map(() => consumer(pool));
+      const alone = frameSets.map(() => consumer(undefined));
+      // Each consumer's pieces, cut at random, fed interleaved (some consumers frames ahead of
+      // others) through one buffer overwritten after each piece.
+      const queues = frameSets.map((frames) => frames.map((f) => randomCuts(f, 1 + Math.floor(rnd() * 40), rnd).filter((x) => x.length > 0)));
+      feedInterleaved(
+        queues,
+        rnd,
+        frameSets.map(() => 0.2 + rnd()),
+        {
+          start: (k, unit) => [shared[k]!.sink, alone[k]!.sink].forEach((s) => s.start(frameSets[k]![unit]!.length)),
+          piece: (k, view) => [shared[k]!.sink, alone[k]!.sink].forEach((s) => s.piece(view, 0, view.length)),
+          end: (k) => [shared[k]!.sink, alone[k]!.sink].forEach((s) => s.end()),
+        },
+      );
+      for (let k = 0; k < frameSets.length; k++) {
+        const s = shared[k]!.got;
+        const o = alone[k]!.got;
+        assert.equal(s.records, o.records);
+        assert.deepEqual(s.firsts, o.firsts);
+        assert.deepEqual(s.ends, o.ends);
+        assert.equal(s.digest.digest(), o.digest.digest());
+      }
+      // And the scans are right: the altered frame's digest differs, its tokens do not.
+      assert.deepEqual(
+        alone[0]!.got.firsts,
+        ledgers.map((l) => l.tokens[0]),
+      );
+      assert.deepEqual(
+        alone[0]!.got.ends,
+        ledgers.map((l) => [true, l.tokens.length, l.tokens[l.tokens.length - 1]]),
+      );
+      assert.notEqual(shared[4]!.got.digest.digest(), shared[0]!.got.digest.digest());
+      assert.deepEqual(shared[4]!.got.ends, shared[0]!.got.ends);
+      // Scanned once for several consumers: of the 30 frames the 5 consumers got (7 distinct), the
+      // pool read less than half the bytes (a consumer frames behind the others may find a frame
+      // gone from the list, and read it anew).
+      const scanned = pool.scannedBytes - scannedBefore;
+      assert.ok(scanned >= distinctBytes / 2 && scanned < (5 * distinctBytes) / 2, `${scanned} of ${distinctBytes} distinct`);
+    }
+  });
+  it("reads a large chunk of record events that several SSE streams receive alike once, each stream's count, digest and last id as its own reading's", () => {
+    const rnd = prng(15);
+    const event = (i: number, amount = "1.0000000"): string => `id: ${(100 + Math.floor(i / 50)) * 4294967296 + (i % 50) * 4096 + 4096}\ndata: ${JSON.stringify({id: String(i), amount, pad: "y".repeat(950)})}\n\n`;
+    const events = (from: number, n: number, alter?: number): string => Array.from({length: n}, (_, k) => event(from + k, from + k === alter ? "7.0000000" : undefined)).join("");
+    const chunked = (chunks: string[]): Buffer =>
+      Buffer.from(`HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\n\r\n${chunks.map((c) => `${Buffer.byteLength(c).toString(16)}\r\n${c}\r\n`).join("")}0\r\n\r\n`);
+    const preamble = 'retry: 1000\nevent: open\ndata: "hello"\n\n';
+    const goodbye = 'retry: 10\nevent: close\ndata: "byebye"\n\n';
+    const cutEvent = event(239);
+    /**
+     * Four responses on one connection: a large chunk of record events only; one with a comment
+     * among them; one chunk ending inside an event and the next starting there; another run.
+     */
+    // A response dropped inside its large chunk (the stream asks again from its last whole event).
+    const dropped = chunked([preamble, events(409, 100)]);
+    const received = Math.floor(events(409, 100).length * 0.6);
+    const cutAt = dropped.indexOf(events(409, 100)) + received;
+    const whole = events(409, 100).slice(0, received).split("\n\n").length - 1;
+    const responses = (alter?: number): Buffer[] => [
+      chunked([preamble, events(0, 100, alter), events(100, 3), goodbye]),
+      chunked([preamble, events(103, 60) + ":\n\n" + events(163, 7)]),
+      chunked([preamble, events(170, 69) + cutEvent.slice(0, 500), cutEvent.slice(500) + events(240, 69), goodbye]),
+      chunked([preamble, events(309, 100), goodbye]),
+      dropped.subarray(0, cutAt),
+      chunked([preamble, events(409 + whole, 100 - whole), goodbye]),
+    ];
+    const total = 509;
+    const cut = 4;
+    const same = responses();
+    assert.ok(same[0]!.length > 100 * 1024);
+    const streams = [0, 1, 2, 3, 4].map((k) => (k === 4 ? responses(42) : same));
+    /** One stream as openSse wires it: its reader, each response read by a new HttpResponseReader, through the shared chunks or not. */
+    const stream = (pool: SharedFrames | undefined) => {
+      const got = {records: 0, taken: [] as string[], digest: new RecordsDigest()};
+      const body = new SseRecordsReader(got.digest, (n) => (got.records += n), (t) => got.taken.push(t), pool ?? new SharedFrames(eventsChunkScan));
+      let reader: HttpResponseReader | undefined;
+      return {
+        got,
+        respond(): void {
+          body.reset();
+          reader = new HttpResponseReader(
+            (status) => assert.equal(status, 200),
+            (b) => body.push(b),
+            () => {},
+            pool === undefined ? undefined : body.chunks,
+          );
+        },
+        push: (b: Buffer) => reader!.push(b),
+        done: () => reader!.done,
+      };
+    };
+    const pool = new SharedFrames(eventsChunkScan);
+    for (let round = 0; round < 20; round++) {
+      const scannedBefore = pool.scannedBytes;
+      const shared = streams.map(() => stream(pool));
+      const alone = streams.map(() => stream(undefined));
+      const queues = streams.map((rs) => rs.map((r) => randomCuts(r, 1 + Math.floor(rnd() * 30), rnd).filter((x) => x.length > 0)));
+      feedInterleaved(
+        queues,
+        rnd,
+        streams.map(() => 1),
+        {
+          start: (k) => [shared[k]!, alone[k]!].forEach((s) => s.respond()),
+          piece: (k, view) => [shared[k]!, alone[k]!].forEach((s) => s.push(view)),
+          end: (k, unit) => [shared[k]!, alone[k]!].forEach((s) => assert.equal(s.done(), unit !== cut)),
+        },
+      );
+      for (let k = 0; k < streams.length; k++) {
+        const s = shared[k]!.got;
+        const o = alone[k]!.got;
+        assert.equal(s.records, total);
+        assert.equal(s.records, o.records);
+        assert.equal(s.digest.digest(), o.digest.digest());
+        // The last id taken (the next request's Last-Event-ID) is the last record's, and each taken id follows the one before.
+        assert.equal(s.taken[s.taken.length - 1], o.taken[o.taken.length - 1]);
+        assert.equal(s.taken[s.taken.length - 1], event(total - 1).slice(4, event(total - 1).indexOf("\n")));
+        for (const taken of [s.taken, o.taken]) for (let i = 1; i < taken.length; i++) assert.ok(BigInt(taken[i]!) > BigInt(taken[i - 1]!), `${taken[i - 1]} then ${taken[i]}`);
+      }
+      // What a stream that reads every record's event alone hashes: the events back to back.
+      const plain = new RecordsDigest().update(events(0, total)).digest();
+      assert.equal(alone[0]!.got.digest.digest(), plain);
+      assert.notEqual(shared[4]!.got.digest.digest(), plain);
+      // The runs of record events only (the first and the last response's) were hashed once for
+      // the streams that got them alike (in later rounds, some are still in the pool, whole).
+      const scanned = pool.scannedBytes - scannedBefore;
+      const runs = Buffer.byteLength(events(0, 100)) + Buffer.byteLength(events(309, 100));
+      assert.ok((round > 0 || scanned >= runs) && scanned < 5 * runs, `${scanned}`);
+    }
   });
 });
