@@ -679,9 +679,10 @@ export class SharedFrames {
     return this.scanned;
   }
 
-  /** Counts bytes a shared frame was given. */
-  extended(n: number): void {
-    this.scanned += n;
+  /** Gives `f` the bytes `buf[start..end)` that come after all it has (`SharedFrame.extend`), counted. */
+  extend(f: SharedFrame, buf: Buffer, start: number, end: number): void {
+    f.extend(buf, start, end);
+    this.scanned += end - start;
   }
 
   /**
@@ -776,10 +777,7 @@ export class SharingFrameSink implements DataFrameSink {
     if (f === undefined) return this.own.piece(buf, start, end);
     const n = Math.min(end - start, f.filled - this.at);
     if (n > 0 && buf.compare(f.bytes, this.at, this.at + n, start, start + n) !== 0) return this.part(buf, start, end);
-    if (start + n < end) {
-      f.extend(buf, start + n, end);
-      this.pool.extended(end - start - n);
-    }
+    if (start + n < end) this.pool.extend(f, buf, start + n, end);
     this.at += end - start;
     if (!this.firstTaken && f.firstAt >= 0 && this.at >= f.firstAt) {
       this.firstTaken = true;
