@@ -20,7 +20,9 @@
  *
  * One pair of runs swings with the ledgers the load happens to span (a run lasts a few ledgers):
  * `--pairs N` runs N pairs back to back and reports each pair's ratio, their median, and the
- * 95% interval of that median (from 6 pairs on; `medianInterval`);
+ * 95% interval of that median (from 6 pairs on; `medianInterval`); beside them, each pair's
+ * speed control (how much more the verify workers' same work cost in the run with subscribers,
+ * `speedControl`) and the ratios multiplied by it, which tell a set the host disturbed apart;
  * `--compare-node-main OTHER/dist/src/cli/main.js` alternates another build's node with this
  * one's, pair by pair (this, other, this, other, …), for an A/B of the ratio in the same period.
  *
@@ -286,6 +288,12 @@ export interface StreamsPairFigures {
   nodeCpuLoadedUs: number;
   /** The consumer process's CPU per payment sent (µs). */
   consumerCpuUs: number;
+  /**
+   * The verify workers' CPU per payment sent (µs), without and with subscribers: the control of
+   * the machine's speed in each run (see `summarizePairs`). NaN when the node had no such thread.
+   */
+  verifyCpuQuietUs: number;
+  verifyCpuLoadedUs: number;
 }
 
 export async function runStreamsBench(
@@ -470,6 +478,10 @@ export async function runStreamsBench(
   ];
   const header = ["streams", "value", "detail"];
   const total = (m: Map<string, GroupCpu>): number => [...m.values()].reduce((k, g) => k + g.user + g.system, 0);
+  const verifyUs = (m: Map<string, GroupCpu>): number => {
+    const g = m.get("verify-worker");
+    return g === undefined ? Number.NaN : ((g.user + g.system) * 1e6) / payments;
+  };
   const figures: StreamsPairFigures = {
     tpsQuiet,
     tpsLoaded,
@@ -481,6 +493,8 @@ export async function runStreamsBench(
     nodeCpuQuietUs: (total(quietThreads) * 1e6) / payments,
     nodeCpuLoadedUs: (total(loadedThreads) * 1e6) / payments,
     consumerCpuUs: r === undefined ? Number.NaN : r.consumerCpuUs / payments,
+    verifyCpuQuietUs: verifyUs(quietThreads),
+    verifyCpuLoadedUs: verifyUs(loadedThreads),
   };
   return {
     figures,
@@ -530,7 +544,25 @@ export function medianIntervalText(ratios: readonly number[]): string {
   return i === undefined ? "needs 6 pairs or more" : `${formatRatio(i.low)} to ${formatRatio(i.high)} (covers ${(i.coverage * 100).toFixed(1)}%)`;
 }
 
-/** Each build's pairs: their ratios in order, and the medians of TPS, ratio and CPU per payment. */
+/**
+ * How much slower the machine ran in a pair's run with subscribers than in its run without,
+ * read from the verify workers' CPU per payment: the same signatures checked by the same code in
+ * both runs, which the subscribers do not touch (on a quiet box it moved by ±1 µs of ~50-100
+ * between the runs). A host that slows both cores for a run (a neighbour's load, which the
+ * guest's steal figure does not show) raises it in that run, and the run's committed TPS falls
+ * about as much. NaN without the figure.
+ */
+export function speedControl(f: StreamsPairFigures): number {
+  return f.verifyCpuLoadedUs / f.verifyCpuQuietUs;
+}
+
+/**
+ * Each build's pairs: their ratios in order, and the medians of TPS, ratio and CPU per payment.
+ * Beside the ratios, each pair's speed control (`speedControl`) and the ratio multiplied by it:
+ * a reading that takes out what the host's own swings between the two runs did, for telling a
+ * set disturbed by the host from one that is not. It assumes the subscribers leave the verify
+ * workers' cost as it is, so it is a check on the set, not the figure a goal is read from.
+ */
 export function summarizePairs(got: ReadonlyMap<string, readonly StreamsPairFigures[]>): {text: string; markdown: string} {
   const header = [
     "build",
@@ -545,8 +577,16 @@ export function summarizePairs(got: ReadonlyMap<string, readonly StreamsPairFigu
     "median accepted-TPS ratio",
     "median node CPU per payment without / with",
     "median consumer CPU per payment",
+    "speed control per pair (verify CPU per payment with / without)",
+    "median ratio × speed control",
+    "95% interval of that median",
     "every record delivered",
   ];
+  // The ratios × control, with their interval; n/a when a pair has no control.
+  const controlled = (fs: readonly StreamsPairFigures[]): [string, string] => {
+    const values = fs.map((f) => (f.fullLoaded / f.fullQuiet) * speedControl(f));
+    return values.every(Number.isFinite) ? [formatRatio(median(values)), medianIntervalText(values)] : ["n/a", "n/a"];
+  };
   const rows = [...got].map(([label, fs]) => [
     label,
     String(fs.length),
@@ -560,6 +600,8 @@ export function summarizePairs(got: ReadonlyMap<string, readonly StreamsPairFigu
     formatRatio(median(fs.map((f) => f.acceptedLoaded / f.acceptedQuiet))),
     `${formatNumber(median(fs.map((f) => f.nodeCpuQuietUs)))} / ${formatNumber(median(fs.map((f) => f.nodeCpuLoadedUs)))} µs`,
     `${formatNumber(median(fs.map((f) => f.consumerCpuUs)))} µs`,
+    fs.map((f) => (Number.isFinite(speedControl(f)) ? speedControl(f).toFixed(2) : "n/a")).join(", "),
+    ...controlled(fs),
     fs.every((f) => f.complete) ? "yes, every pair" : `NO in ${fs.filter((f) => !f.complete).length} pair(s)`,
   ]);
   return {text: textTable(header, rows), markdown: `### Streams ratio over pairs of runs (${new Date().toISOString()})\n\n${markdownTable(header, rows)}\n`};

@@ -7,7 +7,7 @@
  */
 import {describe, it} from "node:test";
 import assert from "node:assert/strict";
-import {defaultStreamsBenchOptions, parseStreamsBenchArgs, summarizePairs, type StreamsPairFigures} from "../../../native-bench/streams.js";
+import {defaultStreamsBenchOptions, parseStreamsBenchArgs, speedControl, summarizePairs, type StreamsPairFigures} from "../../../native-bench/streams.js";
 
 describe("streams bench arguments", () => {
   it("defaults the clients' nice to 10 and leaves the e2e flags", () => {
@@ -89,6 +89,8 @@ describe("streams bench arguments", () => {
       nodeCpuQuietUs: 200,
       nodeCpuLoadedUs: 250,
       consumerCpuUs: 40,
+      verifyCpuQuietUs: 100,
+      verifyCpuLoadedUs: 100,
     });
     const got = new Map([
       ["a", [pair(1000, 800), pair(1000, 900), pair(1000, 500)]],
@@ -105,5 +107,35 @@ describe("streams bench arguments", () => {
     assert.match(rowC!, /\s0\.90x\s+0\.70x to 0\.95x \(covers 96\.9%\)\s+1,000 \/ 895\s/);
     assert.match(rowB!, /NO in 1 pair\(s\)/);
     assert.match(markdown, /^### Streams ratio over pairs of runs/);
+    // The verify workers' cost was the same in both runs of every pair: the control is 1.00 and the controlled median is the ratio's.
+    assert.match(rowC!, /1\.00, 1\.00, 1\.00, 1\.00, 1\.00, 1\.00\s+0\.90x\s+0\.70x to 0\.95x \(covers 96\.9%\)\s/);
+  });
+
+  it("multiplies each pair's ratio by how much slower the verify workers ran with subscribers, and says n/a without that figure", () => {
+    // Six pairs whose runs with subscribers met a host slower or faster by the verify workers' cost: 0.60 at 1.50x slower reads 0.90.
+    const pair = (ratio: number, verifyQuiet: number, verifyLoaded: number): StreamsPairFigures => ({
+      fullQuiet: 1000,
+      fullLoaded: 1000 * ratio,
+      tpsQuiet: 1000,
+      tpsLoaded: 1000 * ratio,
+      acceptedQuiet: 1000,
+      acceptedLoaded: 1000 * ratio,
+      complete: true,
+      nodeCpuQuietUs: 200,
+      nodeCpuLoadedUs: 250,
+      consumerCpuUs: 40,
+      verifyCpuQuietUs: verifyQuiet,
+      verifyCpuLoadedUs: verifyLoaded,
+    });
+    const fs = [pair(0.6, 100, 150), pair(1.25, 140, 100), pair(0.9, 100, 100), pair(0.8, 100, 110), pair(0.95, 100, 96), pair(0.7, 100, 120)];
+    assert.equal(speedControl(fs[0]!), 1.5);
+    const [, , row] = summarizePairs(new Map([["noisy", fs]])).text.split("\n");
+    // Controlled: 0.90, 0.89, 0.90, 0.88, 0.91, 0.84; median 0.896, printed 0.90x; with six pairs the interval is the whole range.
+    assert.match(row!, /1\.50, 0\.71, 1\.00, 1\.10, 0\.96, 1\.20\s+0\.90x\s+0\.84x to 0\.91x \(covers 96\.9%\)\s/);
+    // The raw median of the same pairs, for contrast: 0.85 (0.80 and 0.90 in the middle).
+    assert.match(row!, /0\.60x, 1\.25x, 0\.90x, 0\.80x, 0\.95x, 0\.70x\s+0\.85x\s+0\.60x to 1\.25x/);
+    const noVerify = {...fs[0]!, verifyCpuQuietUs: Number.NaN, verifyCpuLoadedUs: Number.NaN};
+    const [, , rowNa] = summarizePairs(new Map([["none", [noVerify]]])).text.split("\n");
+    assert.match(rowNa!, /\sn\/a\s+n\/a\s+n\/a\s+yes, every pair/);
   });
 });
