@@ -547,10 +547,10 @@ export function medianIntervalText(ratios: readonly number[]): string {
 /**
  * How much slower the machine ran in a pair's run with subscribers than in its run without,
  * read from the verify workers' CPU per payment: the same signatures checked by the same code in
- * both runs, which the subscribers do not touch (on a quiet box it moved by ±1 µs of ~50-100
- * between the runs). A host that slows both cores for a run (a neighbour's load, which the
- * guest's steal figure does not show) raises it in that run, and the run's committed TPS falls
- * about as much. NaN without the figure.
+ * both runs, which the subscribers do not touch (on a quiet box it moved by ±1 µs per payment
+ * between the runs). A host that slows down for a run (a neighbour's load, which the guest's
+ * steal figure does not show) raises it in that run, and the run's committed TPS falls about as
+ * much. NaN (printed n/a) without the figure.
  */
 export function speedControl(f: StreamsPairFigures): number {
   return f.verifyCpuLoadedUs / f.verifyCpuQuietUs;
