@@ -5,15 +5,41 @@
  */
 import type {Logger} from "pino";
 import type {ClosedLedger} from "./interface.js";
+import type {TxFrame} from "../tx/interface.js";
+
+/** A ledger whose close has ordered its transactions and is about to apply them. */
+export interface CloseStarted {
+  seq: number;
+  /** Unix seconds agreed for the ledger. */
+  closeTime: number;
+  /** The tx set in apply order. */
+  frames: readonly TxFrame[];
+}
 
 export class LedgerEvents {
   private readonly closed: Array<(c: ClosedLedger) => void> = [];
   private readonly fatal: Array<(err: Error) => void> = [];
+  private readonly started: Array<(s: CloseStarted) => void> = [];
 
   constructor(private readonly log: Logger) {}
 
   onLedgerClosed(cb: (c: ClosedLedger) => void): void {
     this.closed.push(cb);
+  }
+
+  /** Called when a close has ordered its tx set, before it applies it (nothing is durable yet). */
+  onCloseStarted(cb: (s: CloseStarted) => void): void {
+    this.started.push(cb);
+  }
+
+  emitCloseStarted(s: CloseStarted): void {
+    for (const l of this.started) {
+      try {
+        l(s);
+      } catch (e) {
+        this.log.error({err: e, seq: s.seq}, "close-started listener failed");
+      }
+    }
   }
 
   /** Called once if the node can no longer close ledgers (a ledger commit failed). */

@@ -17,7 +17,7 @@ import type {TxFrame} from "../tx/interface.js";
 import {defaultHerderOptions, type HerderOptions} from "./options.js";
 import {makeTxSet, nextCloseTime, trimInvalid, type TxSet} from "./tx-set.js";
 import {MAX_CLOSE_TIME_DRIFT_S, type ClosedLedger, type ConsensusEngine, type ConsensusHost} from "./interface.js";
-import {LedgerEvents} from "./events.js";
+import {LedgerEvents, type CloseStarted} from "./events.js";
 import {RecentTxSets} from "./recent-tx-sets.js";
 import {LedgerManager} from "./ledger-manager.js";
 import {TxAdmission, type Admission, type AdmitOptions} from "./admission.js";
@@ -81,6 +81,11 @@ export class Herder implements TxSubmitter, FeeStatsSource, ConsensusHost {
 
   onLedgerClosed(cb: (c: ClosedLedger) => void): void {
     this.events.onLedgerClosed(cb);
+  }
+
+  /** Called when a close has ordered its tx set, before applying it (the stream feed's record worker starts then). */
+  onCloseStarted(cb: (s: CloseStarted) => void): void {
+    this.events.onCloseStarted(cb);
   }
 
   /**

@@ -272,6 +272,7 @@ export class LedgerManager {
         config,
         baseFeeCharged: l.baseFeeCharged,
         checkInvariants: this.opts.checkInvariants,
+        onApplyOrder: (seq, ordered) => this.modules.events.emitCloseStarted({seq, closeTime: l.closeTime, frames: ordered}),
       });
       result = await driveSteps(closeAndPrepareSteps(steps, l), this.opts.closeSliceMs ?? DEFAULT_CLOSE_SLICE_MS, (ms) => {
         slices++;

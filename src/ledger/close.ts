@@ -29,6 +29,8 @@ export interface CloseParams {
   /** Per-operation fee charged (surge pricing, int64); defaults to config.baseFee. */
   baseFeeCharged?: bigint;
   checkInvariants?: boolean;
+  /** Told the set's apply order (and the ledger's number) before the first fee is charged. */
+  onApplyOrder?: (seq: number, ordered: readonly TxFrame[]) => void;
 }
 
 /** sha256 over the previous header hash and the set's tx hashes in byte order. */
@@ -101,6 +103,7 @@ export function* closeLedgerSteps(root: LedgerStateReader, prev: LedgerHeader, f
   const unique = dedupe(frames);
   const txSetHash = txSetHashOf(prev.hash, unique);
   const ordered = applyOrder(unique, txSetHash);
+  params.onApplyOrder?.(seq, ordered);
   const ltx = new LedgerTxn(root, prev.idPool);
   const chargeBase = params.baseFeeCharged ?? BigInt(config.baseFee);
 
