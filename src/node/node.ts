@@ -242,7 +242,7 @@ export class Node {
         nodes: () => this.nodePanels(quorumSet),
       },
     );
-    this.feed = new LedgerFeed({}, {reader: this.store, log: this.log});
+    this.feed = new LedgerFeed(o.feed ?? {}, {reader: this.store, log: this.log});
     this.ws = new WsHub(o.ws ?? {}, {metrics: this.metrics, log: this.log, metricsSource: this.dashboard.stats, feed: this.feed, lastLedger: () => this.store.latestHeader().seq});
     this.api = new ApiServer(
       {port: o.port, host: o.host, ...(o.sse !== undefined ? {sse: o.sse} : {})},
@@ -291,6 +291,7 @@ export class Node {
       this.dashboard.ledgerClosed(c);
       this.feed.publish(c);
     });
+    this.herder.onCloseStarted((s) => this.feed.closeStarted(s.seq, s.closeTime, s.frames));
     await this.overlay?.start();
     await this.herder.start();
     this.port = await this.api.start();

@@ -6,6 +6,7 @@ import {defaultPathFinderOptions} from "../dex/paths-options.js";
 import type {QuorumSet} from "../scp/types.js";
 import type {WsOptions} from "../api/ws/options.js";
 import type {SseOptions} from "../api/stream/options.js";
+import type {LedgerFeedOptions} from "../api/stream/feed.js";
 
 /** What `diamante init` fixes for the life of a network. */
 export interface GenesisOptions {
@@ -87,6 +88,8 @@ export interface NodeOptions {
   ws?: Partial<WsOptions>;
   /** SSE stream knobs (heartbeat, stream limit, buffer per connection); absent: stream/options.ts defaults. */
   sse?: Partial<SseOptions>;
+  /** The ledger event feed's knobs (kept window, preparation, record thread); absent: stream/feed.ts defaults. */
+  feed?: Partial<LedgerFeedOptions>;
 }
 
 export const defaultNodeOptions: NodeOptions = {

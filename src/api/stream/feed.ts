@@ -45,6 +45,7 @@ import type {
 } from "./interface.js";
 import type {Logger} from "pino";
 import {EVENT_DATA_PREFIX, EVENT_END, EVENT_ID_PREFIX, eventFrame, writeEvent} from "./connection.js";
+import {CloseFormatter, closeFormatTask, type CloseFormatPack} from "./close-format.js";
 
 /** Records read from the store per call while collecting a ledger (a ledger holds up to maxTxSetSize). */
 const READ_CHUNK = 1000;
@@ -219,12 +220,26 @@ class LedgerData {
   private opParts?: Map<number, AccountList>;
   private txParts?: Map<number, Set<AccountId>>;
   private state?: {changed: ChangedState; created: Set<string>};
+  /** The packs the record worker made of this ledger's operations, once taken. */
+  private prePacks?: CloseFormatPack[];
 
   constructor(
     private readonly reader: LedgerReader,
     readonly input: ClosedLedgerInput,
     private readonly txsFrom: "close" | "store",
+    /** Takes the record worker's packs of this ledger, if it made any (see close-format.ts). */
+    private readonly takePacks?: () => CloseFormatPack[] | undefined,
+    /** The feed's counts of operation records by who formatted them. */
+    readonly counts: OperationRecordCounts = {worker: 0, main: 0},
   ) {}
+
+  /** The record worker's pack of the ledger's operations for `base`, when it made one of the right length. */
+  preformatted(base: string): EventPack | undefined {
+    if (this.prePacks === undefined && this.takePacks !== undefined) this.prePacks = this.takePacks() ?? [];
+    const p = this.prePacks?.find((x) => x.base === base);
+    if (p === undefined || p.offsets.length !== this.ops.length + 1) return undefined;
+    return new EventPack(Buffer.from(p.bytes.buffer, p.bytes.byteOffset, p.bytes.byteLength), p.offsets);
+  }
 
   get changed(): ChangedState {
     return (this.state ??= changedStateOf(this.input)).changed;
@@ -311,6 +326,7 @@ class LedgerData {
   release(): void {
     this.txList = undefined;
     this.opList = undefined;
+    this.prePacks = undefined;
     this.opParts = undefined;
     this.txParts = undefined;
   }
@@ -383,6 +399,18 @@ class EventPackWriter {
     this.at += writeEvent(this.bytes, this.at, token, json);
   }
 
+  /** The next record's event as bytes already made (`bytes[start..end)`, a whole event). */
+  addEvent(bytes: Buffer, start: number, end: number): void {
+    const n = end - start;
+    if (this.at + n > this.bytes.length) {
+      const bigger = Buffer.allocUnsafeSlow(Math.max(this.bytes.length * 2, this.at + n));
+      this.bytes.copy(bigger, 0, 0, this.at);
+      this.bytes = bigger;
+    }
+    this.offsets[this.n++] = this.at;
+    this.at += bytes.copy(this.bytes, this.at, start, end);
+  }
+
   /** Copies the events into a buffer of their size and points `recs[i]` at event i (as many as were added). */
   finish(recs: readonly Rec<{paging_token: string}>[]): void {
     if (recs.length !== this.n) throw new Error(`packed ${this.n} events for ${recs.length} records`);
@@ -395,6 +423,24 @@ class EventPackWriter {
     for (let i = 0; i < this.n; i++) recs[i]!.place(pack, i);
   }
 }
+
+/** Operation records made for the feed's streams, by where they were formatted. */
+export interface OperationRecordCounts {
+  /** By the record worker while the ledger applied (see close-format.ts). */
+  worker: number;
+  /** On the main thread once the ledger was published. */
+  main: number;
+}
+
+/** Whether `pack`'s event `i` is a record's with paging token `token` (`id: <token>` first). */
+function holdsEvent(pack: EventPack, i: number, token: string): boolean {
+  const start = pack.offsets[i]!;
+  const from = start + EVENT_ID_PREFIX.length;
+  const to = from + token.length;
+  return pack.offsets[i + 1]! > to && pack.bytes.toString("latin1", from, to) === token && pack.bytes[to] === NEWLINE;
+}
+
+const NEWLINE = 0x0a;
 
 /** Packs records made from their objects (the JSON text is `JSON.stringify` of each, made as it is written). */
 function packObjects<X extends Rec<{paging_token: string}>>(recs: X[], objects: readonly object[]): X[] {
@@ -610,7 +656,17 @@ class Topics implements LedgerTopics {
   private offerList?: OfferFeedRecord[];
   private readonly byAccount = new Map<string, Map<AccountId, unknown[]>>();
   /** The operation list while it is built over several turns (`prepare`). */
-  private opBuild?: {ops: StoredOp[]; parts: Map<number, AccountSet>; list: OpRec[]; w: EventPackWriter; next: number; txOf: (hash: string) => string | undefined};
+  private opBuild?: {
+    ops: StoredOp[];
+    parts: Map<number, AccountSet>;
+    list: OpRec[];
+    /** The records' pack as it is written; none while the record worker's pack is taken whole. */
+    w: EventPackWriter | undefined;
+    /** The record worker's pack of this ledger for this origin, if it made one. */
+    pre: EventPack | undefined;
+    next: number;
+    txOf: (hash: string) => string | undefined;
+  };
   /** Per-account indexes while they are built over several turns. */
   private readonly indexBuild = new Map<AccountTopic, {records: readonly {accounts: Iterable<AccountId>}[]; index: Map<AccountId, unknown[]>; next: number}>();
   private readonly asked = new Set<PreparedWork>();
@@ -666,18 +722,36 @@ class Topics implements LedgerTopics {
         return txRecords.get(hash);
       };
       const ops = this.data.ops;
-      b = this.opBuild = {ops, parts: this.data.opParticipants, list: new Array<OpRec>(ops.length), w: new EventPackWriter(ops.length), next: 0, txOf};
+      const pre = this.data.preformatted(this.base);
+      // The worker's pack is the list's own when it holds every record and every tx succeeded.
+      let whole = pre !== undefined;
+      for (let i = 0; whole && i < ops.length; i++) whole = ops[i]!.transactionSuccessful && pre!.offsets[i]! < pre!.offsets[i + 1]!;
+      const w = whole ? undefined : new EventPackWriter(ops.length);
+      b = this.opBuild = {ops, parts: this.data.opParticipants, list: new Array<OpRec>(ops.length), w, pre, next: 0, txOf};
     }
-    const {ops, parts, list, w, txOf} = b;
+    const {ops, parts, list, pre, txOf} = b;
     const end = Math.min(ops.length, b.next + budget);
     // `next` moves with each record written, so a build that threw goes on from where it stopped.
     for (; b.next < end; b.next++) {
-      const op = ops[b.next]!;
-      w.add(op.id, operationJson(op, this.base));
-      list[b.next] = new OpRec(op.id, op.ledger, op.txHash, op.transactionSuccessful, isPaymentOp(op), parts.get(opKey(op.txIndex, op.opIndex)) ?? NO_ACCOUNTS, txOf);
+      const i = b.next;
+      const op = ops[i]!;
+      if (pre !== undefined && op.transactionSuccessful && holdsEvent(pre, i, op.id)) {
+        b.w?.addEvent(pre.bytes, pre.offsets[i]!, pre.offsets[i + 1]!);
+        this.data.counts.worker++;
+      } else {
+        this.data.counts.main++;
+        // A record the worker did not make as this one (a failed tx, another kind): formatted here.
+        if (b.w === undefined) {
+          b.w = new EventPackWriter(ops.length);
+          if (pre !== undefined) for (let j = 0; j < i; j++) b.w.addEvent(pre.bytes, pre.offsets[j]!, pre.offsets[j + 1]!);
+        }
+        b.w.add(op.id, operationJson(op, this.base));
+      }
+      list[i] = new OpRec(op.id, op.ledger, op.txHash, op.transactionSuccessful, isPaymentOp(op), parts.get(opKey(op.txIndex, op.opIndex)) ?? NO_ACCOUNTS, txOf);
     }
     if (end < ops.length) return false;
-    w.finish(list);
+    if (b.w !== undefined) b.w.finish(list);
+    else for (let i = 0; i < list.length; i++) list[i]!.place(pre!, i);
     this.opList = list;
     this.opBuild = undefined;
     return true;
@@ -940,12 +1014,20 @@ export interface LedgerFeedOptions {
    * node catches up) goes out unprepared.
    */
   prepareSliceRecords: number;
+  /**
+   * Ledgers of at least this many operations have their operation records formatted on a
+   * thread of their own while they apply (see close-format.ts), for the origins whose streams
+   * asked for operations or payments of the ledger before; 0: never, every record is formatted
+   * on the main thread after the commit. Below a few hundred records the copy of the envelopes
+   * and the thread's answer cost about what they save.
+   */
+  recordWorkerMinOps: number;
 }
 
 /** Ledgers queued (the one to prepare included) beyond which the first is handed out unprepared. */
 const MAX_WAITING_TO_PREPARE = 2;
 
-export const defaultLedgerFeedOptions: LedgerFeedOptions = {defaultBase: "http://127.0.0.1:8000", retainLedgers: 10, retainOperations: 20_000, txsFrom: "close", prepareSliceRecords: 1000};
+export const defaultLedgerFeedOptions: LedgerFeedOptions = {defaultBase: "http://127.0.0.1:8000", retainLedgers: 10, retainOperations: 20_000, txsFrom: "close", prepareSliceRecords: 1000, recordWorkerMinOps: 200};
 
 export class LedgerFeed implements EventFeed {
   private readonly listeners = new Set<LedgerEventListener>();
@@ -962,6 +1044,13 @@ export class LedgerFeed implements EventFeed {
   /** Published ledgers not yet handed to the listeners, oldest first; the first is being prepared. */
   private readonly queue: {event: Event; opCount: number}[] = [];
   private closed = false;
+  private readonly recordWorkerMinOps: number;
+  /** The record worker (see close-format.ts), when `recordWorkerMinOps` > 0. */
+  private readonly formatter: CloseFormatter | undefined;
+  /** Operation records made for streams so far, by where they were formatted. */
+  readonly operationRecords: OperationRecordCounts = {worker: 0, main: 0};
+  /** The tx sets sent to the record worker, by ledger: its packs are used only for a ledger published with that same set. */
+  private readonly sentSets = new Map<number, readonly TxFrame[]>();
   defaultBase: string;
 
   constructor(
@@ -981,6 +1070,29 @@ export class LedgerFeed implements EventFeed {
     const slice = opts.prepareSliceRecords ?? defaultLedgerFeedOptions.prepareSliceRecords;
     if (!Number.isInteger(slice) || slice < 0) throw new RangeError("prepareSliceRecords must be a whole number ≥ 0");
     this.prepareSlice = slice;
+    const minOps = opts.recordWorkerMinOps ?? defaultLedgerFeedOptions.recordWorkerMinOps;
+    if (!Number.isInteger(minOps) || minOps < 0) throw new RangeError("recordWorkerMinOps must be a whole number ≥ 0");
+    this.recordWorkerMinOps = minOps;
+    this.formatter = minOps > 0 ? new CloseFormatter({...(modules.log !== undefined ? {log: modules.log} : {})}) : undefined;
+  }
+
+  /**
+   * Called by the close once it has ordered ledger `seq`'s transactions (`frames`, in apply
+   * order), before it applies them: when the listeners asked for the ledger before's operation
+   * records (or payments) and this ledger is large enough, the record worker formats them while
+   * the ledger applies (see close-format.ts). What it made is used when the ledger is published.
+   */
+  closeStarted(seq: number, closeTime: number, frames: readonly TxFrame[]): void {
+    if (this.formatter === undefined || this.closed || this.listeners.size === 0) return;
+    let ops = 0;
+    for (const f of frames) ops += f.operations.length;
+    if (ops < this.recordWorkerMinOps) return;
+    const bases: string[] = [];
+    for (const [base, work] of this.lastEvent?.askedWork() ?? []) {
+      if (work.some((w) => w === "operations" || w === "index:operations" || w === "index:payments")) bases.push(base);
+    }
+    if (bases.length === 0) return;
+    if (this.formatter.submit(closeFormatTask(seq, closeTime, bases, frames))) this.sentSets.set(seq, frames);
   }
 
   /**
@@ -991,7 +1103,14 @@ export class LedgerFeed implements EventFeed {
    * then. Listeners run synchronously; one that throws is logged and the others still run.
    */
   publish(input: ClosedLedgerInput): LedgerEvent {
-    const event = new Event(new LedgerData(this.modules.reader, input, this.txsFrom), this.modules.reader, this.defaultBase);
+    const formatter = this.formatter;
+    const seq = input.header.seq;
+    // The worker's records are this ledger's only if it was sent the very set (the same array, in apply order) that was applied.
+    const sent = this.sentSets.get(seq);
+    for (const s of this.sentSets.keys()) if (s <= seq) this.sentSets.delete(s);
+    const take = formatter !== undefined && sent !== undefined && sent === input.result.frames ? () => formatter.take(seq) : undefined;
+    const data = new LedgerData(this.modules.reader, input, this.txsFrom, take, this.operationRecords);
+    const event = new Event(data, this.modules.reader, this.defaultBase);
     if (this.closed) return event;
     this.queue.push({event, opCount: input.header.opCount});
     if (this.queue.length === 1) this.next();
@@ -1002,6 +1121,7 @@ export class LedgerFeed implements EventFeed {
   close(): void {
     this.closed = true;
     this.queue.length = 0;
+    this.formatter?.close();
   }
 
   /** Hands the queued ledgers out in order: at once while there is nothing to prepare, otherwise after the first is prepared. */
@@ -1021,7 +1141,12 @@ export class LedgerFeed implements EventFeed {
   }
 
   /** Prepares `first` (the head of the queue) over as many turns as it takes, hands it out, and goes on with the next on a later turn. */
-  private prepareThenHandOut(first: {event: Event; opCount: number}, work: Map<string, PreparedWork[]>): void {
+  private prepareThenHandOut(first: {event: Event; opCount: number}, work: Map<string, PreparedWork[]>, waited = false): void {
+    // The record worker's answer for this ledger first, if it is still formatting it (a bounded wait).
+    if (!waited && this.formatter?.isPending(first.event.ledger) === true) {
+      void this.formatter.settled(first.event.ledger).then(() => this.prepareThenHandOut(first, work, true));
+      return;
+    }
     const step = (): void => {
       if (this.closed || this.queue[0] !== first) return;
       let done = true;
@@ -1053,6 +1178,8 @@ export class LedgerFeed implements EventFeed {
       }
     }
     event.release();
+    // What the record worker made of a ledger no listener built.
+    this.formatter?.take(event.ledger);
   }
 
   subscribe(listener: LedgerEventListener): () => void {
