@@ -7,7 +7,11 @@
  *
  * A/B: the same ledgers through another build's feed (its `dist`), run alternately:
  *
- *   node dist/native-bench/micro/stream-topic.js [--txs 3000] [--ledgers 8] [--dist OTHER/dist]
+ *   node dist/native-bench/micro/stream-topic.js [--txs 3000] [--ledgers 8] [--dist OTHER/dist] [--record-worker]
+ *
+ * `--record-worker`: each ledger is first sent to the feed's record worker as the close does
+ * (`closeStarted`), and published once the worker has had time to answer; the listener's CPU is
+ * then what the main thread still spends on the topic.
  */
 import {parseArgs} from "node:util";
 import {pathToFileURL} from "node:url";
@@ -68,7 +72,7 @@ export function closedLedgers(decode: (xdr: Buffer) => TxFrame, txs: number, led
   return out;
 }
 
-export async function runStreamTopicBench(opts: {txs: number; ledgers: number; dist: string}): Promise<StreamTopicResult> {
+export async function runStreamTopicBench(opts: {txs: number; ledgers: number; dist: string; recordWorker?: boolean}): Promise<StreamTopicResult> {
   const load = (rel: string): Promise<unknown> => import(pathToFileURL(path.join(opts.dist, rel)).href);
   const {decodeTxFrame} = (await load("src/tx/frame.js")) as {decodeTxFrame: (xdr: Buffer, networkId: Buffer) => TxFrame};
   const {networkIdOf} = (await load("src/ledger/options.js")) as {networkIdOf: (passphrase: string) => Buffer};
@@ -78,7 +82,7 @@ export async function runStreamTopicBench(opts: {txs: number; ledgers: number; d
   // Payments need no store read: the reader is never called. No preparation ahead of the
   // listener (prepareSliceRecords 0): each ledger is handed out inside its publish, and the
   // listener's first read builds the topic in its own turn, where it is measured.
-  const feed = new feedModule.LedgerFeed({retainLedgers: 10, prepareSliceRecords: 0}, {reader: {} as never});
+  const feed = new feedModule.LedgerFeed({retainLedgers: 10, prepareSliceRecords: 0, recordWorkerMinOps: opts.recordWorker === true ? 1 : 0}, {reader: {} as never});
   const ledgerMs: number[] = [];
   feed.subscribe((e: LedgerEvent) => {
     const before = process.cpuUsage();
@@ -88,21 +92,30 @@ export async function runStreamTopicBench(opts: {txs: number; ledgers: number; d
     if (bytes === 0) throw new Error("no payment records built");
     ledgerMs.push((used.user + used.system) / 1000);
   });
-  for (const l of ledgers) feed.publish(l);
+  for (const l of ledgers) {
+    if (opts.recordWorker === true) {
+      feed.closeStarted(l.header.seq, l.header.closeTime, l.result.frames);
+      // A ledger of thousands of payments applies for a few hundred ms; the first also starts the thread.
+      await new Promise((r) => setTimeout(r, l === ledgers[0] ? 3000 : 500));
+    }
+    feed.publish(l);
+  }
+  feed.close();
   if (ledgerMs.length !== ledgers.length) throw new Error(`the listener got ${ledgerMs.length} of ${ledgers.length} ledgers inside publish`);
   const total = ledgerMs.reduce((a, b) => a + b, 0);
   return {ledgerMs, perOpUs: (total * 1000) / (opts.txs * opts.ledgers)};
 }
 
 if (isEntryPoint(import.meta.url)) {
-  const {values} = parseArgs({options: {txs: {type: "string"}, ledgers: {type: "string"}, dist: {type: "string"}}});
+  const {values} = parseArgs({options: {txs: {type: "string"}, ledgers: {type: "string"}, dist: {type: "string"}, "record-worker": {type: "boolean"}}});
   const txs = Number(values.txs ?? 3000);
   const ledgers = Number(values.ledgers ?? 8);
   if (!Number.isSafeInteger(txs) || txs < 1 || !Number.isSafeInteger(ledgers) || ledgers < 1) throw new Error("--txs and --ledgers take whole numbers ≥ 1");
   // This build's dist by default (this file is dist/native-bench/micro/stream-topic.js).
   const dist = path.resolve(values.dist ?? path.join(path.dirname(new URL(import.meta.url).pathname), "..", ".."));
-  const r = await runStreamTopicBench({txs, ledgers, dist});
-  console.log(`payments topic, ${ledgers} ledgers of ${txs} payments, feed of ${dist}`);
+  const recordWorker = values["record-worker"] === true;
+  const r = await runStreamTopicBench({txs, ledgers, dist, recordWorker});
+  console.log(`payments topic, ${ledgers} ledgers of ${txs} payments, feed of ${dist}${recordWorker ? ", records formatted by the record worker while each ledger applies" : ""}`);
   console.log(`listener CPU per ledger: ${r.ledgerMs.map((x) => x.toFixed(1)).join(" / ")} ms`);
   const sorted = [...r.ledgerMs].sort((a, b) => a - b);
   const median = sorted[sorted.length >> 1]!;
