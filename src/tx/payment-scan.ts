@@ -2,7 +2,7 @@
  * A reader of the commonest envelope, straight from its bytes: a v1 transaction whose every
  * operation is a payment between plain (not muxed) accounts, with no preconditions beyond time
  * bounds. It gives the source and the operations as `decodeTxFrame` does (the same `Operation`
- * values, the same account strings through `accountIdFromRaw`) at a fraction of js-xdr's cost,
+ * values, the same account strings through `accountIdFromRaw`) without building js-xdr's objects,
  * for work that only reads a closed ledger's payments (the stream feed's records, formatted
  * beside the close). Anything else, or bytes that do not parse, answer undefined: the caller
  * then takes the general path. It checks no signature and computes no hash.

@@ -7,7 +7,7 @@
  * to a worker, which formats each operation of the plain all-payment txs (`scanPaymentTx`)
  * as a successful one, as the feed's SSE events, for each origin that streams operations. The
  * close holds the main thread for its whole turn and leaves the other core mostly idle, so the
- * records cost the main thread only the copy of the envelopes. The feed then takes each record
+ * formatting costs the main thread only the copy of the envelopes. The feed then takes each record
  * from the worker's pack when its tx succeeded and its token matches, and formats the others
  * itself (failed txs, other operation types, muxed accounts): the same bytes either way, as
  * both sides call `operationJson`.
