@@ -18,7 +18,7 @@ import type {TxFrame} from "../../tx/interface.js";
 import {scanPaymentTx} from "../../tx/payment-scan.js";
 import {toidString} from "../../store/toid.js";
 import {operationJson, type FormatOp} from "../format/operation.js";
-import {EVENT_DATA_PREFIX, EVENT_END, EVENT_ID_PREFIX, writeEvent} from "./connection.js";
+import {eventBytesAtMost, withRoom, writeEvent} from "./connection.js";
 
 /** What the worker is sent for one ledger: its envelopes in apply order, back to back. */
 export interface CloseFormatTask {
@@ -114,7 +114,7 @@ export function formatCloseOps(task: CloseFormatTask): CloseFormatPack[] {
     }
   }
   const packs: CloseFormatPack[] = [];
-  let scratch = Buffer.allocUnsafe(64 * 1024);
+  let scratch: Buffer = Buffer.allocUnsafeSlow(64 * 1024);
   for (const base of task.bases) {
     const offsets = new Uint32Array(ops.length + 1);
     let at = 0;
@@ -123,13 +123,7 @@ export function formatCloseOps(task: CloseFormatTask): CloseFormatPack[] {
       const op = ops[i];
       if (op === null || op === undefined) continue;
       const json = operationJson(op, base);
-      // As the feed's pack writer: at most 3 bytes of UTF-8 per UTF-16 unit; tokens are ASCII.
-      const most = EVENT_ID_PREFIX.length + op.id.length + EVENT_DATA_PREFIX.length + 3 * json.length + EVENT_END.length;
-      if (at + most > scratch.length) {
-        const bigger = Buffer.allocUnsafe(Math.max(2 * scratch.length, at + most));
-        scratch.copy(bigger, 0, 0, at);
-        scratch = bigger;
-      }
+      scratch = withRoom(scratch, at, eventBytesAtMost(op.id, json));
       at += writeEvent(scratch, at, op.id, json);
     }
     offsets[ops.length] = at;

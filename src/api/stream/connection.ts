@@ -35,6 +35,19 @@ export const EVENT_ID_PREFIX = "id: ";
 export const EVENT_DATA_PREFIX = "\ndata: ";
 export const EVENT_END = "\n\n";
 
+/** The most bytes `writeEvent(…, token, json)` writes: 3 bytes of UTF-8 per UTF-16 unit of the JSON (a memo may hold any text); tokens are ASCII. */
+export function eventBytesAtMost(token: string, json: string): number {
+  return EVENT_ID_PREFIX.length + token.length + EVENT_DATA_PREFIX.length + 3 * json.length + EVENT_END.length;
+}
+
+/** `bytes` when `n` more bytes fit after its first `at`, else a buffer of at least twice its size holding those `at` bytes. */
+export function withRoom(bytes: Buffer, at: number, n: number): Buffer {
+  if (at + n <= bytes.length) return bytes;
+  const bigger = Buffer.allocUnsafeSlow(Math.max(bytes.length * 2, at + n));
+  bytes.copy(bigger, 0, 0, at);
+  return bigger;
+}
+
 /**
  * Writes `eventFrame(token, json)` as bytes into `bytes` at `at` (room checked by the caller:
  * the token is ASCII, the JSON up to 3 bytes per UTF-16 unit); returns the bytes written.

@@ -44,7 +44,7 @@ import type {
   TransactionFeedRecord,
 } from "./interface.js";
 import type {Logger} from "pino";
-import {EVENT_DATA_PREFIX, EVENT_END, EVENT_ID_PREFIX, eventFrame, writeEvent} from "./connection.js";
+import {EVENT_DATA_PREFIX, EVENT_END, EVENT_ID_PREFIX, eventBytesAtMost, eventFrame, withRoom, writeEvent} from "./connection.js";
 import {CloseFormatter, closeFormatTask, type CloseFormatPack} from "./close-format.js";
 
 /** Records read from the store per call while collecting a ledger (a ledger holds up to maxTxSetSize). */
@@ -388,25 +388,14 @@ class EventPackWriter {
 
   /** The event of the next record: `id: <token>`, its JSON as the `data:` line. */
   add(token: string, json: string): void {
-    // At most 3 bytes of UTF-8 per UTF-16 unit of the JSON (a memo may hold any text); tokens are ASCII.
-    const most = EVENT_ID_PREFIX.length + token.length + EVENT_DATA_PREFIX.length + 3 * json.length + EVENT_END.length;
-    if (this.at + most > this.bytes.length) {
-      const bigger = Buffer.allocUnsafeSlow(Math.max(this.bytes.length * 2, this.at + most));
-      this.bytes.copy(bigger, 0, 0, this.at);
-      this.bytes = bigger;
-    }
+    this.bytes = withRoom(this.bytes, this.at, eventBytesAtMost(token, json));
     this.offsets[this.n++] = this.at;
     this.at += writeEvent(this.bytes, this.at, token, json);
   }
 
   /** The next record's event as bytes already made (`bytes[start..end)`, a whole event). */
   addEvent(bytes: Buffer, start: number, end: number): void {
-    const n = end - start;
-    if (this.at + n > this.bytes.length) {
-      const bigger = Buffer.allocUnsafeSlow(Math.max(this.bytes.length * 2, this.at + n));
-      this.bytes.copy(bigger, 0, 0, this.at);
-      this.bytes = bigger;
-    }
+    this.bytes = withRoom(this.bytes, this.at, end - start);
     this.offsets[this.n++] = this.at;
     this.at += bytes.copy(this.bytes, this.at, start, end);
   }
