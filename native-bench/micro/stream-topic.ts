@@ -7,11 +7,15 @@
  *
  * A/B: the same ledgers through another build's feed (its `dist`), run alternately:
  *
- *   node dist/native-bench/micro/stream-topic.js [--txs 3000] [--ledgers 8] [--dist OTHER/dist] [--record-worker]
+ *   node dist/native-bench/micro/stream-topic.js [--txs 3000] [--ledgers 8] [--dist OTHER/dist] [--record-worker] [--index]
  *
  * `--record-worker`: each ledger is first sent to the feed's record worker as the close does
  * (`closeStarted`), and published once the worker has had time to answer; the listener's CPU is
  * then what the main thread still spends on the topic.
+ *
+ * `--index`: the listener also builds the topic's per-account index (one account's payments
+ * asked, as a one-account stream asks each ledger), which lists every payment under each of its
+ * accounts.
  */
 import {parseArgs} from "node:util";
 import {pathToFileURL} from "node:url";
@@ -72,7 +76,7 @@ export function closedLedgers(decode: (xdr: Buffer) => TxFrame, txs: number, led
   return out;
 }
 
-export async function runStreamTopicBench(opts: {txs: number; ledgers: number; dist: string; recordWorker?: boolean}): Promise<StreamTopicResult> {
+export async function runStreamTopicBench(opts: {txs: number; ledgers: number; dist: string; recordWorker?: boolean; index?: boolean}): Promise<StreamTopicResult> {
   const load = (rel: string): Promise<unknown> => import(pathToFileURL(path.join(opts.dist, rel)).href);
   const {decodeTxFrame} = (await load("src/tx/frame.js")) as {decodeTxFrame: (xdr: Buffer, networkId: Buffer) => TxFrame};
   const {networkIdOf} = (await load("src/ledger/options.js")) as {networkIdOf: (passphrase: string) => Buffer};
@@ -87,7 +91,9 @@ export async function runStreamTopicBench(opts: {txs: number; ledgers: number; d
   feed.subscribe((e: LedgerEvent) => {
     const before = process.cpuUsage();
     let bytes = 0;
-    for (const r of e.topics.payments) bytes += r.eventByteLength;
+    const payments = e.topics.payments;
+    for (const r of payments) bytes += r.eventByteLength;
+    if (opts.index === true && e.topics.forAccount("payments", payments[0]!.record.source_account).length === 0) throw new Error("the index lists no payment of a payer");
     const used = process.cpuUsage(before);
     if (bytes === 0) throw new Error("no payment records built");
     ledgerMs.push((used.user + used.system) / 1000);
@@ -107,15 +113,16 @@ export async function runStreamTopicBench(opts: {txs: number; ledgers: number; d
 }
 
 if (isEntryPoint(import.meta.url)) {
-  const {values} = parseArgs({options: {txs: {type: "string"}, ledgers: {type: "string"}, dist: {type: "string"}, "record-worker": {type: "boolean"}}});
+  const {values} = parseArgs({options: {txs: {type: "string"}, ledgers: {type: "string"}, dist: {type: "string"}, "record-worker": {type: "boolean"}, index: {type: "boolean"}}});
   const txs = Number(values.txs ?? 3000);
   const ledgers = Number(values.ledgers ?? 8);
   if (!Number.isSafeInteger(txs) || txs < 1 || !Number.isSafeInteger(ledgers) || ledgers < 1) throw new Error("--txs and --ledgers take whole numbers ≥ 1");
   // This build's dist by default (this file is dist/native-bench/micro/stream-topic.js).
   const dist = path.resolve(values.dist ?? path.join(path.dirname(new URL(import.meta.url).pathname), "..", ".."));
   const recordWorker = values["record-worker"] === true;
-  const r = await runStreamTopicBench({txs, ledgers, dist, recordWorker});
-  console.log(`payments topic, ${ledgers} ledgers of ${txs} payments, feed of ${dist}${recordWorker ? ", records formatted by the record worker while each ledger applies" : ""}`);
+  const index = values.index === true;
+  const r = await runStreamTopicBench({txs, ledgers, dist, recordWorker, index});
+  console.log(`payments topic${index ? " and its per-account index" : ""}, ${ledgers} ledgers of ${txs} payments, feed of ${dist}${recordWorker ? ", records formatted by the record worker while each ledger applies" : ""}`);
   console.log(`listener CPU per ledger: ${r.ledgerMs.map((x) => x.toFixed(1)).join(" / ")} ms`);
   const sorted = [...r.ledgerMs].sort((a, b) => a - b);
   const median = sorted[sorted.length >> 1]!;

@@ -72,59 +72,88 @@ export function pairKey(a: AssetKey, b: AssetKey): string {
 }
 
 /**
- * The key of a ledger's operation in `opParticipantsOf`'s map: the tx's apply index and the
- * operation's 1-based index (at most 100 per tx, Stellar's MAX_OPS_PER_TX) as one number, so a
- * lookup needs no TOID string.
- */
-function opKey(txIndex: number, opIndex: number): number {
-  return txIndex * 1024 + opIndex;
-}
-
-/**
  * An operation's accounts: its source first, then the ones apply reported, each once. Two or
- * three ids in a list, tested by a scan: a `Set` per operation cost several times more to build
- * for a ledger of payments, and these live as long as the feed keeps the ledger.
+ * three ids, held in fields and tested by comparison: a `Set` per operation cost several times
+ * more to build for a ledger of payments, an array per operation one allocation more, and these
+ * live as long as the feed keeps the ledger.
  */
 class AccountList implements AccountSet {
-  constructor(private readonly ids: readonly AccountId[]) {}
+  constructor(
+    readonly first: AccountId,
+    readonly second: AccountId | undefined,
+    /** The third and later ids (an operation touching more than two accounts). */
+    readonly rest: readonly AccountId[] | undefined,
+  ) {}
 
   has(account: AccountId): boolean {
-    return this.ids.includes(account);
+    return account === this.first || account === this.second || (this.rest !== undefined && this.rest.includes(account));
   }
 
-  [Symbol.iterator](): Iterator<AccountId> {
-    return this.ids[Symbol.iterator]();
+  *[Symbol.iterator](): Iterator<AccountId> {
+    yield this.first;
+    if (this.second !== undefined) yield this.second;
+    if (this.rest !== undefined) yield* this.rest;
   }
 }
 
 /** The accounts of one operation, without repeats, source first (the order store/records.ts indexes them in). */
 function opAccounts(source: AccountId, touched: readonly AccountId[] | undefined): AccountList {
-  const ids = [source];
-  if (touched !== undefined) for (const id of touched) if (!ids.includes(id)) ids.push(id);
-  return new AccountList(ids);
+  let second: AccountId | undefined;
+  let rest: AccountId[] | undefined;
+  if (touched !== undefined) {
+    for (const id of touched) {
+      if (id === source || id === second || (rest !== undefined && rest.includes(id))) continue;
+      if (second === undefined) second = id;
+      else (rest ??= []).push(id);
+    }
+  }
+  return new AccountList(source, second, rest);
 }
 
-/** Which accounts the per-account index lists each operation under (as store/records.ts writes it), by `opKey`. */
-function opParticipantsOf(input: ClosedLedgerInput): Map<number, AccountList> {
-  const {frames, applied} = input.result;
-  const ops = new Map<number, AccountList>();
-  for (let i = 0; i < frames.length; i++) {
-    const frame = frames[i]!;
-    const a = applied[i]!;
-    for (let j = 0; j < frame.operations.length; j++) ops.set(opKey(a.index, j + 1), opAccounts(frame.operations[j]!.source ?? frame.sourceAccount, a.opParticipants[j]));
+/**
+ * Which accounts the per-account index lists each operation of a ledger under (as
+ * store/records.ts writes it), found by the tx's apply index and the operation's 1-based index:
+ * one list in apply order and each tx's first position, with no map entry or key per operation.
+ */
+class OpParticipants {
+  private readonly lists: AccountList[] = [];
+  /** Position in `lists` of the first operation of the tx with apply index i; -1 for an index no tx has. */
+  private readonly starts: Int32Array;
+  private readonly counts: Uint16Array;
+
+  constructor(input: ClosedLedgerInput) {
+    const {frames, applied} = input.result;
+    let top = 0;
+    for (const a of applied) if (a.index > top) top = a.index;
+    this.starts = new Int32Array(top + 1).fill(-1);
+    this.counts = new Uint16Array(top + 1);
+    for (let i = 0; i < frames.length; i++) {
+      const frame = frames[i]!;
+      const a = applied[i]!;
+      this.starts[a.index] = this.lists.length;
+      this.counts[a.index] = frame.operations.length;
+      for (let j = 0; j < frame.operations.length; j++) this.lists.push(opAccounts(frame.operations[j]!.source ?? frame.sourceAccount, a.opParticipants[j]));
+    }
   }
-  return ops;
+
+  /** The accounts of operation `opIndex` (1-based) of the tx applied at `txIndex`. */
+  get(txIndex: number, opIndex: number): AccountList | undefined {
+    if (!(txIndex >= 0 && txIndex < this.starts.length)) return undefined;
+    const start = this.starts[txIndex]!;
+    if (start < 0 || opIndex < 1 || opIndex > this.counts[txIndex]!) return undefined;
+    return this.lists[start + opIndex - 1];
+  }
 }
 
 /** Which accounts the per-account index lists each transaction under (its source, fee source and its operations' accounts), by apply index. */
-function txParticipantsOf(input: ClosedLedgerInput, ops: Map<number, AccountSet>): Map<number, Set<AccountId>> {
+function txParticipantsOf(input: ClosedLedgerInput, ops: OpParticipants): Map<number, Set<AccountId>> {
   const {frames, applied} = input.result;
   const txs = new Map<number, Set<AccountId>>();
   for (let i = 0; i < frames.length; i++) {
     const frame = frames[i]!;
     const index = applied[i]!.index;
     const inTx = new Set<AccountId>([frame.sourceAccount, frame.feeSource]);
-    for (let j = 1; j <= frame.operations.length; j++) for (const id of ops.get(opKey(index, j)) ?? NO_ACCOUNTS) inTx.add(id);
+    for (let j = 1; j <= frame.operations.length; j++) for (const id of ops.get(index, j) ?? NO_ACCOUNTS) inTx.add(id);
     txs.set(index, inTx);
   }
   return txs;
@@ -217,7 +246,7 @@ class LedgerData {
   private txList?: StoredTx[];
   private opList?: StoredOp[];
   private tradeRows?: TradeRow[];
-  private opParts?: Map<number, AccountList>;
+  private opParts?: OpParticipants;
   private txParts?: Map<number, Set<AccountId>>;
   private state?: {changed: ChangedState; created: Set<string>};
   /** The packs the record worker made of this ledger's operations, once taken. */
@@ -253,9 +282,9 @@ class LedgerData {
     return this.input.header.seq;
   }
 
-  /** The accounts of each operation, by `opKey(txIndex, opIndex)`. */
-  get opParticipants(): Map<number, AccountSet> {
-    return (this.opParts ??= opParticipantsOf(this.input));
+  /** The accounts of each operation, by its tx's apply index and its own index. */
+  get opParticipants(): OpParticipants {
+    return (this.opParts ??= new OpParticipants(this.input));
   }
 
   /** The accounts of each transaction, by apply index. */
@@ -426,7 +455,11 @@ function holdsEvent(pack: EventPack, i: number, token: string): boolean {
   const start = pack.offsets[i]!;
   const from = start + EVENT_ID_PREFIX.length;
   const to = from + token.length;
-  return pack.offsets[i + 1]! > to && pack.bytes.toString("latin1", from, to) === token && pack.bytes[to] === NEWLINE;
+  if (!(pack.offsets[i + 1]! > to) || pack.bytes[to] !== NEWLINE) return false;
+  // Compared byte by byte (a token is ASCII digits and "-"): no string made per record.
+  const bytes = pack.bytes;
+  for (let k = 0; k < token.length; k++) if (bytes[from + k] !== token.charCodeAt(k)) return false;
+  return true;
 }
 
 const NEWLINE = 0x0a;
@@ -647,7 +680,7 @@ class Topics implements LedgerTopics {
   /** The operation list while it is built over several turns (`prepare`). */
   private opBuild?: {
     ops: StoredOp[];
-    parts: Map<number, AccountSet>;
+    parts: OpParticipants;
     list: OpRec[];
     /** The records' pack as it is written; none while the record worker's pack is taken whole. */
     w: EventPackWriter | undefined;
@@ -736,7 +769,7 @@ class Topics implements LedgerTopics {
         }
         b.w.add(op.id, operationJson(op, this.base));
       }
-      list[i] = new OpRec(op.id, op.ledger, op.txHash, op.transactionSuccessful, isPaymentOp(op), parts.get(opKey(op.txIndex, op.opIndex)) ?? NO_ACCOUNTS, txOf);
+      list[i] = new OpRec(op.id, op.ledger, op.txHash, op.transactionSuccessful, isPaymentOp(op), parts.get(op.txIndex, op.opIndex) ?? NO_ACCOUNTS, txOf);
     }
     if (end < ops.length) return false;
     if (b.w !== undefined) b.w.finish(list);
@@ -772,7 +805,7 @@ class Topics implements LedgerTopics {
           outcomeHash = op.txHash;
         }
         if (outcome === null) continue;
-        const opAccounts = parts.get(opKey(op.txIndex, op.opIndex)) ?? NO_ACCOUNTS;
+        const opAccounts = parts.get(op.txIndex, op.opIndex) ?? NO_ACCOUNTS;
         for (const e of operationEffects(op, outcome)) {
           const record = effectRecord(op, e, this.base);
           records.push(record);
@@ -853,13 +886,20 @@ class Topics implements LedgerTopics {
     }
     const {records, index} = b;
     const end = Math.min(records.length, b.next + budget);
+    const add = (a: AccountId, r: unknown): void => {
+      const list = index.get(a);
+      if (list === undefined) index.set(a, [r]);
+      else list.push(r);
+    };
     for (; b.next < end; b.next++) {
       const r = records[b.next]!;
-      for (const a of r.accounts) {
-        let list = index.get(a);
-        if (list === undefined) index.set(a, (list = []));
-        list.push(r);
-      }
+      const accounts = r.accounts;
+      // An operation's accounts are read from their fields: no iterator per record.
+      if (accounts instanceof AccountList) {
+        add(accounts.first, r);
+        if (accounts.second !== undefined) add(accounts.second, r);
+        if (accounts.rest !== undefined) for (const a of accounts.rest) add(a, r);
+      } else for (const a of accounts) add(a, r);
     }
     if (end < records.length) return false;
     this.byAccount.set(topic, index);
