@@ -89,6 +89,12 @@ class AccountList implements AccountSet {
     return account === this.first || account === this.second || (this.rest !== undefined && this.rest.includes(account));
   }
 
+  forEach(fn: (account: AccountId) => void): void {
+    fn(this.first);
+    if (this.second !== undefined) fn(this.second);
+    if (this.rest !== undefined) for (const a of this.rest) fn(a);
+  }
+
   *[Symbol.iterator](): Iterator<AccountId> {
     yield this.first;
     if (this.second !== undefined) yield this.second;
@@ -690,7 +696,7 @@ class Topics implements LedgerTopics {
     txOf: (hash: string) => string | undefined;
   };
   /** Per-account indexes while they are built over several turns. */
-  private readonly indexBuild = new Map<AccountTopic, {records: readonly {accounts: Iterable<AccountId>}[]; index: Map<AccountId, unknown[]>; next: number}>();
+  private readonly indexBuild = new Map<AccountTopic, {records: readonly {accounts: AccountSet}[]; index: Map<AccountId, unknown[]>; next: number}>();
   private readonly asked = new Set<PreparedWork>();
   private preparing = false;
   /** Operation ids by claimable balance touched, made on first use. */
@@ -784,7 +790,7 @@ class Topics implements LedgerTopics {
   }
 
   /** The topic's list, from its getter (which marks it asked unless `prepare` is running). */
-  private listOf(topic: AccountTopic): readonly {accounts: Iterable<AccountId>}[] {
+  private listOf(topic: AccountTopic): readonly {accounts: AccountSet}[] {
     return this[topic];
   }
 
@@ -886,20 +892,17 @@ class Topics implements LedgerTopics {
     }
     const {records, index} = b;
     const end = Math.min(records.length, b.next + budget);
-    const add = (a: AccountId, r: unknown): void => {
+    // One callback for every record (it lists `r`, the record being walked): no closure or iterator per record.
+    let r: unknown;
+    const add = (a: AccountId): void => {
       const list = index.get(a);
       if (list === undefined) index.set(a, [r]);
       else list.push(r);
     };
     for (; b.next < end; b.next++) {
-      const r = records[b.next]!;
-      const accounts = r.accounts;
-      // An operation's accounts are read from their fields: no iterator per record.
-      if (accounts instanceof AccountList) {
-        add(accounts.first, r);
-        if (accounts.second !== undefined) add(accounts.second, r);
-        if (accounts.rest !== undefined) for (const a of accounts.rest) add(a, r);
-      } else for (const a of accounts) add(a, r);
+      const rec = records[b.next]!;
+      r = rec;
+      rec.accounts.forEach(add);
     }
     if (end < records.length) return false;
     this.byAccount.set(topic, index);

@@ -45,6 +45,8 @@ export interface FeedRecord<R> {
  */
 export interface AccountSet extends Iterable<AccountId> {
   has(account: AccountId): boolean;
+  /** Calls `fn` with each account (as a `Set`'s forEach): the index's walk, with no iterator. */
+  forEach(fn: (account: AccountId) => void): void;
 }
 
 export interface TransactionFeedRecord extends FeedRecord<TransactionRecord> {
