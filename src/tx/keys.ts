@@ -5,6 +5,7 @@
  */
 import {StrKey} from "@stellar/stellar-base";
 import {createHash} from "node:crypto";
+import {flatLatin1} from "../util/strings.js";
 
 /** 100k entries of ~120 bytes: ~12 MB worst case, cleared wholesale when full. */
 const MAX_CACHED_KEYS = 100_000;
@@ -14,7 +15,8 @@ export function accountIdFromRaw(raw: Uint8Array): string {
   const k = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString("latin1");
   let id = accountIds.get(k);
   if (id === undefined) {
-    id = StrKey.encodeEd25519PublicKey(Buffer.from(raw));
+    // Flat: the encoder's text is a chain of its characters (util/strings.ts).
+    id = flatLatin1(StrKey.encodeEd25519PublicKey(Buffer.from(raw)));
     if (accountIds.size >= MAX_CACHED_KEYS) accountIds.clear();
     accountIds.set(k, id);
   }

@@ -1,6 +1,7 @@
 /**
  * Times as Horizon prints them: RFC 3339 in UTC with second precision ("2024-05-01T12:00:00Z").
  */
+import {flatLatin1} from "../../util/strings.js";
 
 /**
  * Latest instant printed. Time bounds are uint64 seconds chosen by the submitter, far beyond
@@ -17,7 +18,8 @@ export function isoTime(unixSeconds: number | bigint): string {
   let s = typeof unixSeconds === "bigint" ? unixSeconds : BigInt(Math.trunc(unixSeconds));
   if (s < 0n) s = 0n;
   if (s > MAX_SECONDS) s = MAX_SECONDS;
-  const text = new Date(Number(s) * 1000).toISOString().replace(/\.\d{3}Z$/, "Z");
+  // Flat: every record of the ledger copies it (util/strings.ts).
+  const text = flatLatin1(new Date(Number(s) * 1000).toISOString().replace(/\.\d{3}Z$/, "Z"));
   lastSeconds = unixSeconds;
   lastText = text;
   return text;

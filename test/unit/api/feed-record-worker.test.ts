@@ -169,6 +169,26 @@ describe("formatCloseOps", () => {
     assert.match(first, /"transaction_successful":true,/);
     assert.ok(first.endsWith("}\n\n"));
   });
+
+  it("formats a ledger after a larger one exactly as before it (the kept scratch leaves nothing behind)", () => {
+    const small = [frameOf(plainTxs()[0]!), frameOf(plainTxs()[2]!)];
+    const format = (frames: TxFrame[], seq: number) => formatCloseOps(closeFormatTask(seq, 1_700_000_000 + seq, ["http://a.example"], frames))[0]!;
+    const before = format(small, 90);
+    // ~100 records of ~1 KB: past the first scratch's 64 KB, so it grows and is kept.
+    const big = format(Array.from({length: 20}, () => plainTxs().map(frameOf)).flat(), 91);
+    assert.ok(big.bytes.length > 64 * 1024, `${big.bytes.length} bytes`);
+    const after = format(small, 90);
+    assert.deepEqual([...after.offsets], [...before.offsets]);
+    assert.deepEqual(Buffer.from(after.bytes), Buffer.from(before.bytes));
+    const text = Buffer.from(after.bytes).toString("utf8");
+    const events = text.split("\n\n").filter((e) => e !== "");
+    assert.equal(events.length, 4);
+    for (const [i, e] of events.entries()) {
+      const [idLine, dataLine] = e.split("\n");
+      const record = JSON.parse(dataLine!.slice("data: ".length)) as {paging_token: string};
+      assert.equal(idLine, `id: ${record.paging_token}`, `event ${i}`);
+    }
+  });
 });
 
 describe("ledger feed with the record worker", () => {
