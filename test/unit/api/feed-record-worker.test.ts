@@ -174,7 +174,7 @@ describe("formatCloseOps", () => {
     const small = [frameOf(plainTxs()[0]!), frameOf(plainTxs()[2]!)];
     const format = (frames: TxFrame[], seq: number) => formatCloseOps(closeFormatTask(seq, 1_700_000_000 + seq, ["http://a.example"], frames))[0]!;
     const before = format(small, 90);
-    // ~100 records of ~1 KB: past the first scratch's 64 KB, so it grows and is kept.
+    // 140 records of ~1 KB: more than the first scratch's 64 KB, so it grows and is kept.
     const big = format(Array.from({length: 20}, () => plainTxs().map(frameOf)).flat(), 91);
     assert.ok(big.bytes.length > 64 * 1024, `${big.bytes.length} bytes`);
     const after = format(small, 90);
