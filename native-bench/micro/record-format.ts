@@ -40,7 +40,7 @@ async function loadBuild(dist: string, txs: number): Promise<Build> {
   const {seq, closeTime} = l!.header;
   const frames = l!.result.frames;
   // The task is sent to the thread (its buffers transferred): a fresh one per run.
-  return {dist, task: () => cf.closeFormatTask(seq, Number(closeTime), [BASE], frames), format: cf.formatCloseOps};
+  return {dist, task: () => cf.closeFormatTask(seq, closeTime, [BASE], frames), format: cf.formatCloseOps};
 }
 
 export interface RecordFormatResult {
