@@ -258,6 +258,8 @@ interface PublishLag {
   sum: number;
   count: number;
   buckets: Map<number, number>;
+  /** Operation records formatted for the streams so far, by the record thread and by the main thread (NaN: a node without the metric). */
+  records: {thread: number; main: number};
 }
 
 async function publishLag(baseUrl: string): Promise<PublishLag> {
@@ -267,7 +269,12 @@ async function publishLag(baseUrl: string): Promise<PublishLag> {
   for (const m of text.matchAll(/^diamante_api_stream_publish_lag_seconds_bucket\{le="([^"]+)"\} (\S+)$/gm)) {
     buckets.set(m[1] === "+Inf" ? Infinity : Number(m[1]), Number(m[2]));
   }
-  return {sum: num("diamante_api_stream_publish_lag_seconds_sum"), count: num("diamante_api_stream_publish_lag_seconds_count"), buckets};
+  return {
+    sum: num("diamante_api_stream_publish_lag_seconds_sum"),
+    count: num("diamante_api_stream_publish_lag_seconds_count"),
+    buckets,
+    records: {thread: num('diamante_api_stream_operation_records_total\\{thread="records"\\}'), main: num('diamante_api_stream_operation_records_total\\{thread="main"\\}')},
+  };
 }
 
 /** One pair's headline figures, for a summary over pairs. */
@@ -341,6 +348,8 @@ export async function runStreamsBench(
   let rssSubscribed = Number.NaN;
   let rssAfter = Number.NaN;
   let lag: {meanMs: number; p99Ms: number} = {meanMs: Number.NaN, p99Ms: Number.NaN};
+  /** Operation records formatted for the streams during the measured load, by thread. */
+  let records = {thread: Number.NaN, main: Number.NaN};
   let loaded: E2eResult;
   try {
     loaded = await runE2eBench({
@@ -383,6 +392,7 @@ export async function runStreamsBench(
             const lagAfter = await publishLag(baseUrl);
             const count = lagAfter.count - lagBefore.count;
             lag = {meanMs: count > 0 ? ((lagAfter.sum - lagBefore.sum) / count) * 1000 : Number.NaN, p99Ms: bucketPercentile(lagBefore.buckets, lagAfter.buckets, 99) * 1000};
+            records = {thread: lagAfter.records.thread - lagBefore.records.thread, main: lagAfter.records.main - lagBefore.records.main};
             return {loop};
           },
           // Counting what each consumer should have got reads every account's payments: not the load's cost.
@@ -457,6 +467,11 @@ export async function runStreamsBench(
     ["records out of paging order", r === undefined ? "n/a" : String(r.outOfOrder), "frames or chunks whose first record did not follow the one before, over all consumers (within them the digest checks the order)"],
     ["connection errors / ws closed by the node", r === undefined ? "n/a" : `${r.errors} / ${r.wsClosedByNode}`, ""],
     ["node publish per ledger mean / p99", `${lag.meanMs.toFixed(2)} ms / ≤ ${lag.p99Ms} ms`, "ledger event to frames handed to the sockets (diamante_api_stream_publish_lag_seconds; p99 as its bucket bound)"],
+    [
+      "operation records formatted: record thread / main thread",
+      Number.isFinite(records.thread) ? `${formatNumber(records.thread)} / ${formatNumber(records.main)}` : "n/a",
+      "during the measured load (diamante_api_stream_operation_records_total): the main thread formats a ledger's records itself when the record thread has not answered within 250 ms",
+    ],
     [
       "fan-out spread p50 / p99 / max",
       r === undefined ? "n/a" : `${(r.spreadUs.p50 / 1000).toFixed(1)} / ${fanP99Ms.toFixed(1)} / ${(r.spreadUs.max / 1000).toFixed(1)} ms`,

@@ -12,11 +12,20 @@ const TASK_BUCKETS = [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.
 /** Path queries: finer around the 20 ms p99 goal, which TASK_BUCKETS puts inside one 10-50 ms bucket. */
 const PATH_TASK_BUCKETS = [0.0005, 0.001, 0.002, 0.005, 0.01, 0.015, 0.02, 0.03, 0.05, 0.1, 0.25, 1];
 
+/** Operation records formatted for streams so far, by thread (the stream feed's counts). */
+export interface StreamRecordCounts {
+  worker: number;
+  main: number;
+}
+
 export function createMetrics(registry = new Registry()) {
   collectDefaultMetrics({register: registry, prefix: "diamante_process_"});
   const r = {registers: [registry]};
+  /** Read at each scrape; the node sets it once its stream feed exists. */
+  const streamRecordSource: {read?: () => StreamRecordCounts} = {};
   return {
     registry,
+    streamRecordSource,
     ledgersClosed: new Counter({name: "diamante_ledger_closed_total", help: "Ledgers closed", ...r}),
     ledgerSeq: new Gauge({name: "diamante_ledger_sequence", help: "Last closed ledger sequence", ...r}),
     txsApplied: new Counter({
@@ -177,6 +186,19 @@ export function createMetrics(registry = new Registry()) {
     wsSlowClosed: new Counter({
       name: "diamante_api_ws_slow_consumers_closed_total",
       help: "WebSocket connections closed with code 4008 because their send buffer passed the limit",
+      ...r,
+    }),
+    streamOperationRecords: new Counter({
+      name: "diamante_api_stream_operation_records_total",
+      help: "Operation records formatted for streams, by thread: records (the feed's record thread, while the ledger applied) or main (other kinds, failed txs, small ledgers, or the record thread late)",
+      labelNames: ["thread"] as const,
+      collect() {
+        const c = streamRecordSource.read?.();
+        if (c === undefined) return;
+        this.reset();
+        this.inc({thread: "records"}, c.worker);
+        this.inc({thread: "main"}, c.main);
+      },
       ...r,
     }),
     streamLagSeconds: new Histogram({

@@ -94,5 +94,10 @@ describe("stream records formatted by the feed's record thread", () => {
     const counts = n.node.feed.operationRecords;
     assert.ok(counts.worker >= 20, `records from the thread: ${JSON.stringify(counts)}`);
     assert.ok(counts.main >= 1, `the failed one and the first ledger's on the main thread: ${JSON.stringify(counts)}`);
+    // /metrics reports the same counts, by thread.
+    const text = await (await fetch(`${n.url}/metrics`)).text();
+    const now = n.node.feed.operationRecords;
+    assert.match(text, new RegExp(`^diamante_api_stream_operation_records_total\\{thread="records"\\} ${now.worker}$`, "m"));
+    assert.match(text, new RegExp(`^diamante_api_stream_operation_records_total\\{thread="main"\\} ${now.main}$`, "m"));
   });
 });
