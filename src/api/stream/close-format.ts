@@ -153,12 +153,6 @@ export type CloseFormatMessage = {kind: "done"; result: CloseFormatResult} | {ki
 /** Longest wait for a ledger's packs before the feed formats the records itself. */
 const DEFAULT_WAIT_MS = 250;
 
-/** What the record thread is started with (its `workerData`). */
-export interface CloseFormatThreadData {
-  /** The thread's nice value, 0..19 (Linux keeps one per thread); 0 leaves it at the process's. */
-  nice: number;
-}
-
 /**
  * The worker and the packs it returned, by ledger. Started on the first task; a worker that
  * fails or exits is not restarted (the feed formats every record itself from then on).
@@ -170,12 +164,7 @@ export class CloseFormatter {
   private readonly pending = new Map<number, (() => void)[]>();
   private readonly results = new Map<number, CloseFormatPack[]>();
 
-  constructor(
-    private readonly modules: {log?: Pick<Logger, "error">} = {},
-    private readonly thread: CloseFormatThreadData = {nice: 0},
-  ) {
-    if (!Number.isInteger(thread.nice) || thread.nice < 0 || thread.nice > 19) throw new RangeError("the record thread's nice must be a whole number 0..19");
-  }
+  constructor(private readonly modules: {log?: Pick<Logger, "error">} = {}) {}
 
   /** Sends a ledger's task; false when the worker is gone. */
   submit(task: CloseFormatTask): boolean {
@@ -221,7 +210,7 @@ export class CloseFormatter {
   }
 
   private start(): Worker {
-    const worker = new Worker(new URL("../../../workers/close-format-worker.js", import.meta.url), {workerData: this.thread});
+    const worker = new Worker(new URL("../../../workers/close-format-worker.js", import.meta.url));
     // The thread serves the feed only: it keeps no process alive.
     worker.unref();
     worker.on("message", (m: CloseFormatMessage) => this.received(m));

@@ -1054,19 +1054,12 @@ export interface LedgerFeedOptions {
    * and the thread's answer cost about what they save.
    */
   recordWorkerMinOps: number;
-  /**
-   * The record thread's nice value (0..19; 0: the process's own). Its records are only needed
-   * when the ledger is handed out, so on a box whose cores are all busy it yields to the threads
-   * that take and apply transactions; a ledger whose records it has not made in time is formatted
-   * by the main thread, as without it.
-   */
-  recordThreadNice: number;
 }
 
 /** Ledgers queued (the one to prepare included) beyond which the first is handed out unprepared. */
 const MAX_WAITING_TO_PREPARE = 2;
 
-export const defaultLedgerFeedOptions: LedgerFeedOptions = {defaultBase: "http://127.0.0.1:8000", retainLedgers: 10, retainOperations: 20_000, txsFrom: "close", prepareSliceRecords: 1000, recordWorkerMinOps: 200, recordThreadNice: 10};
+export const defaultLedgerFeedOptions: LedgerFeedOptions = {defaultBase: "http://127.0.0.1:8000", retainLedgers: 10, retainOperations: 20_000, txsFrom: "close", prepareSliceRecords: 1000, recordWorkerMinOps: 200};
 
 export class LedgerFeed implements EventFeed {
   private readonly listeners = new Set<LedgerEventListener>();
@@ -1112,9 +1105,7 @@ export class LedgerFeed implements EventFeed {
     const minOps = opts.recordWorkerMinOps ?? defaultLedgerFeedOptions.recordWorkerMinOps;
     if (!Number.isInteger(minOps) || minOps < 0) throw new RangeError("recordWorkerMinOps must be a whole number ≥ 0");
     this.recordWorkerMinOps = minOps;
-    const nice = opts.recordThreadNice ?? defaultLedgerFeedOptions.recordThreadNice;
-    if (!Number.isInteger(nice) || nice < 0 || nice > 19) throw new RangeError("recordThreadNice must be a whole number 0..19");
-    this.formatter = minOps > 0 ? new CloseFormatter({...(modules.log !== undefined ? {log: modules.log} : {})}, {nice}) : undefined;
+    this.formatter = minOps > 0 ? new CloseFormatter({...(modules.log !== undefined ? {log: modules.log} : {})}) : undefined;
   }
 
   /**

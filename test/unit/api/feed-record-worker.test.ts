@@ -17,8 +17,7 @@ import {scanPaymentTx} from "../../../src/tx/payment-scan.js";
 import {networkIdOf} from "../../../src/ledger/options.js";
 import type {TxFrame} from "../../../src/tx/interface.js";
 import type {AppliedTx} from "../../../src/tx/types.js";
-import {CloseFormatter, closeFormatTask, formatCloseOps} from "../../../src/api/stream/close-format.js";
-import {existsSync, readdirSync, readFileSync} from "node:fs";
+import {closeFormatTask, formatCloseOps} from "../../../src/api/stream/close-format.js";
 import {toidString} from "../../../src/store/toid.js";
 
 const PASSPHRASE = "Diamante record worker test";
@@ -264,68 +263,5 @@ describe("ledger feed with the record worker", () => {
     } finally {
       feed.close();
     }
-  });
-});
-
-/** The nice values of this process's threads named `name` (Linux: /proc/self/task/TID/comm and stat). */
-function nicesOf(name: string): number[] {
-  const out: number[] = [];
-  for (const tid of readdirSync("/proc/self/task")) {
-    try {
-      if (readFileSync(`/proc/self/task/${tid}/comm`, "utf8").trim() !== name) continue;
-      const stat = readFileSync(`/proc/self/task/${tid}/stat`, "utf8");
-      // Fields after the name's closing parenthesis: state is field 3, nice field 19.
-      out.push(Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[16]));
-    } catch {
-      // The thread ended meanwhile.
-    }
-  }
-  return out;
-}
-
-function niceOfMain(): number {
-  const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, "utf8");
-  return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[16]);
-}
-
-describe("the record thread's priority", {skip: !existsSync("/proc/self/task") && "needs Linux's /proc"}, () => {
-  it("runs at the nice value it is given, and formats as before", async () => {
-    const before = nicesOf("stream-records").filter((n) => n === 7).length;
-    const mainNice = niceOfMain();
-    const formatter = new CloseFormatter({}, {nice: 7});
-    try {
-      const frames = plainTxs().map(frameOf);
-      assert.ok(formatter.submit(closeFormatTask(400, 1_700_000_000, ["http://127.0.0.1:8123"], frames)));
-      await formatter.settled(400, 10_000);
-      const packs = formatter.take(400);
-      assert.ok(packs !== undefined, "the thread answered");
-      const direct = formatCloseOps(closeFormatTask(400, 1_700_000_000, ["http://127.0.0.1:8123"], frames));
-      assert.ok(Buffer.from(packs[0]!.bytes).equals(Buffer.from(direct[0]!.bytes)));
-      assert.equal(nicesOf("stream-records").filter((n) => n === 7).length, before + 1);
-      assert.equal(niceOfMain(), mainNice, "the main thread keeps its priority");
-    } finally {
-      formatter.close();
-    }
-  });
-
-  it("is the feed's recordThreadNice, 10 unless set; a value outside 0..19 is refused", async () => {
-    const feed = new LedgerFeed({recordWorkerMinOps: 1}, {reader});
-    const got = listen(feed, "http://127.0.0.1:8123");
-    const before = nicesOf("stream-records").filter((n) => n === 10).length;
-    try {
-      for (const seq of [500, 501]) {
-        const input = ledger(seq, plainTxs().map(frameOf));
-        feed.closeStarted(seq, input.header.closeTime, input.result.frames);
-        feed.publish(input);
-        await until(() => got.get(seq), `ledger ${seq}`);
-      }
-      // The thread may still be loading when a ledger is handed out without its records.
-      await until(() => (nicesOf("stream-records").filter((n) => n === 10).length === before + 1 ? true : undefined), "a record thread at nice 10");
-    } finally {
-      feed.close();
-    }
-    assert.throws(() => new LedgerFeed({recordThreadNice: 20}, {reader}), /recordThreadNice/);
-    assert.throws(() => new LedgerFeed({recordThreadNice: -1}, {reader}), /recordThreadNice/);
-    assert.throws(() => new CloseFormatter({}, {nice: 1.5}), /nice/);
   });
 });
