@@ -243,8 +243,7 @@ export class Node {
       },
     );
     this.feed = new LedgerFeed(o.feed ?? {}, {reader: this.store, log: this.log});
-    const feed = this.feed;
-    this.metrics.streamRecordSource.read = () => feed.operationRecords;
+    this.metrics.streamRecordSource.read = () => this.feed.operationRecords;
     this.ws = new WsHub(o.ws ?? {}, {metrics: this.metrics, log: this.log, metricsSource: this.dashboard.stats, feed: this.feed, lastLedger: () => this.store.latestHeader().seq});
     this.api = new ApiServer(
       {port: o.port, host: o.host, ...(o.sse !== undefined ? {sse: o.sse} : {})},
