@@ -254,7 +254,8 @@ function bucketPercentile(before: Map<number, number>, after: Map<number, number
   return Infinity;
 }
 
-interface PublishLag {
+/** What the streams bench reads from the node's /metrics: the publish lag histogram and the records by thread. */
+interface StreamMetrics {
   sum: number;
   count: number;
   buckets: Map<number, number>;
@@ -262,7 +263,7 @@ interface PublishLag {
   records: {thread: number; main: number};
 }
 
-async function publishLag(baseUrl: string): Promise<PublishLag> {
+async function streamMetrics(baseUrl: string): Promise<StreamMetrics> {
   const text = await (await fetch(`${baseUrl}/metrics`)).text();
   const num = (name: string): number => Number(new RegExp(`^${name} (\\S+)$`, "m").exec(text)?.[1] ?? Number.NaN);
   const buckets = new Map<number, number>();
@@ -373,13 +374,13 @@ export async function runStreamsBench(
         nodeNice.loaded = niceOf(nodePid);
         loadedNiced = niceLoadGenerator(opts.clientsNice);
         rssSubscribed = rssBytes(nodePid);
-        let lagBefore = await publishLag(baseUrl);
+        let lagBefore = await streamMetrics(baseUrl);
         let threadsFrom = threadCpu(nodePid);
         return {
           // The measured load starts: its CPU, publish lag and fan-out spread count from here.
           async warmedUp() {
             await consumers.mark();
-            lagBefore = await publishLag(baseUrl);
+            lagBefore = await streamMetrics(baseUrl);
             threadsFrom = threadCpu(nodePid);
           },
           async stop() {
@@ -389,7 +390,7 @@ export async function runStreamsBench(
             const loop = await loopDelay(baseUrl);
             report = await consumers.stop();
             rssAfter = rssBytes(nodePid);
-            const lagAfter = await publishLag(baseUrl);
+            const lagAfter = await streamMetrics(baseUrl);
             const count = lagAfter.count - lagBefore.count;
             lag = {meanMs: count > 0 ? ((lagAfter.sum - lagBefore.sum) / count) * 1000 : Number.NaN, p99Ms: bucketPercentile(lagBefore.buckets, lagAfter.buckets, 99) * 1000};
             records = {thread: lagAfter.records.thread - lagBefore.records.thread, main: lagAfter.records.main - lagBefore.records.main};

@@ -4,6 +4,7 @@
  */
 import {Counter, Gauge, Histogram, Registry, collectDefaultMetrics} from "prom-client";
 import {HdrBackedHistogram} from "./latency.js";
+import type {OperationRecordCounts} from "../api/stream/feed.js";
 
 /** Buckets from 1 ms to ~16 s: ledger close and submit→confirm live between 10 ms and a few s. */
 const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 16];
@@ -12,17 +13,11 @@ const TASK_BUCKETS = [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.
 /** Path queries: finer around the 20 ms p99 goal, which TASK_BUCKETS puts inside one 10-50 ms bucket. */
 const PATH_TASK_BUCKETS = [0.0005, 0.001, 0.002, 0.005, 0.01, 0.015, 0.02, 0.03, 0.05, 0.1, 0.25, 1];
 
-/** Operation records formatted for streams so far, by thread (the stream feed's counts). */
-export interface StreamRecordCounts {
-  worker: number;
-  main: number;
-}
-
 export function createMetrics(registry = new Registry()) {
   collectDefaultMetrics({register: registry, prefix: "diamante_process_"});
   const r = {registers: [registry]};
   /** Read at each scrape; the node sets it once its stream feed exists. */
-  const streamRecordSource: {read?: () => StreamRecordCounts} = {};
+  const streamRecordSource: {read?: () => OperationRecordCounts} = {};
   return {
     registry,
     streamRecordSource,
