@@ -108,7 +108,7 @@ export async function loopDelay(baseUrl: string): Promise<LoopDelay> {
   }
 }
 
-interface LedgerSeen {
+export interface LedgerSeen {
   /** performance.now() when this sequence was first seen by the poller. */
   seenAt: number;
   /** True when the poller never saw this ledger as the newest (it jumped past it). */
@@ -612,7 +612,7 @@ export async function runE2eBench(opts: E2eOptions = defaultE2eOptions): Promise
     let startLedger = poller.newest;
     poller.start();
 
-    const side = opts.sideLoad ? await opts.sideLoad(node.baseUrl, node.pids[0]) : undefined;
+    const side = opts.sideLoad ? await opts.sideLoad(node.baseUrl, node.pids[0], poller) : undefined;
     if (warmup !== undefined) {
       t = performance.now();
       const warm = await sendAll(node.baseUrl, warmup, new Float64Array(warmupCount).fill(Number.NaN), opts);

@@ -83,6 +83,8 @@ export interface E2eOptions {
   sideLoad?: (
     baseUrl: string,
     nodePid: number | undefined,
+    /** The bench's own view of the ledgers as they close (polled every `pollMs`): newest sequence, and when each was first seen. */
+    ledgers: {readonly newest: number; readonly seen: ReadonlyMap<number, import("./e2e.js").LedgerSeen>},
   ) => Promise<{stop(): Promise<void | {loop?: import("./e2e.js").LoopDelay}>; warmedUp?(): Promise<void>; afterMeasure?(): Promise<void>}>;
   /** Starts what the load runs against instead of one node (validators.ts); `tmp` is the run's temp folder. */
   target?: (tmp: string) => Promise<import("./e2e.js").BenchTarget>;

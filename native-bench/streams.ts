@@ -25,6 +25,8 @@
  * `speedControl`) and the ratios multiplied by it, which tell a set the host disturbed apart;
  * `--compare-node-main OTHER/dist/src/cli/main.js` alternates another build's node with this
  * one's, pair by pair (this, other, this, other, …), for an A/B of the ratio in the same period.
+ * streams-alternate.ts reads the same ratio within one run, subscribers switched on and off
+ * every few ledgers under one continuous load (no delivery digests there).
  *
  * `--firehose-ws N` and `--firehose-sse N` set how many of the subscribers follow every payment
  * (10 and 10 by default); with 0 and 0, every subscriber follows one account.
@@ -118,12 +120,12 @@ export function parseStreamsBenchArgs(argv: readonly string[]): StreamsBenchArgs
  * libuv's and V8's helpers); undefined when `nice` is 0. Called once the node is running, so the
  * node, spawned earlier, keeps its own priority.
  */
-function niceLoadGenerator(nice: number): ThreadsNiced | undefined {
+export function niceLoadGenerator(nice: number): ThreadsNiced | undefined {
   return nice === 0 ? undefined : niceOtherThreads(new Set(), nice);
 }
 
 /** What a nicing did, for the report. */
-function nicedText(n: ThreadsNiced | undefined): string {
+export function nicedText(n: ThreadsNiced | undefined): string {
   if (n === undefined) return "not set";
   return n.refused ?? `${n.changed.length} threads${n.failed > 0 ? `, ${n.failed} refused` : ""}`;
 }
@@ -154,8 +156,22 @@ const QUIET_MS = 3_000;
 
 const CONSUMERS_MAIN = fileURLToPath(new URL("./stream-consumers.js", import.meta.url));
 
+/** The consumer process's options for the bench's subscribers, following `accounts` round-robin. */
+export function consumersOptions(baseUrl: string, opts: StreamsBenchOptions, accounts: string[]): ConsumersOptions {
+  return {
+    baseUrl,
+    ws: opts.wsSubscribers,
+    sse: opts.sseStreams,
+    firehoseWs: opts.firehoseWs,
+    firehoseSse: opts.firehoseSse,
+    accounts,
+    connectConcurrency: opts.connectConcurrency,
+    nice: opts.clientsNice,
+  };
+}
+
 /** The consumer process, started and subscribed. */
-async function startConsumerProcess(opts: ConsumersOptions): Promise<{child: ChildProcess; mark(): Promise<void>; stop(): Promise<ConsumersReport>}> {
+export async function startConsumerProcess(opts: ConsumersOptions): Promise<{child: ChildProcess; mark(): Promise<void>; stop(): Promise<ConsumersReport>}> {
   const child = fork(CONSUMERS_MAIN, ["--consumers"], {stdio: ["ignore", "inherit", "inherit", "ipc"]});
   await new Promise<void>((resolve, reject) => {
     child.once("error", reject);
@@ -360,16 +376,7 @@ export async function runStreamsBench(
         // Every payment after this one is committed while the consumers are subscribed.
         const from = await newestPayment(baseUrl);
         rssBefore = rssBytes(nodePid);
-        const consumers = await startConsumerProcess({
-          baseUrl,
-          ws: opts.wsSubscribers,
-          sse: opts.sseStreams,
-          firehoseWs: opts.firehoseWs,
-          firehoseSse: opts.firehoseSse,
-          accounts,
-          connectConcurrency: opts.connectConcurrency,
-          nice: opts.clientsNice,
-        });
+        const consumers = await startConsumerProcess(consumersOptions(baseUrl, opts, accounts));
         // Subscribed: from here the load generator yields to the node, as in the run without subscribers.
         nodeNice.loaded = niceOf(nodePid);
         loadedNiced = niceLoadGenerator(opts.clientsNice);
@@ -555,9 +562,9 @@ if (isEntryPoint(import.meta.url)) {
  * the pairs' k-th smallest to k-th largest ratio), and the interval's exact coverage. A goal is
  * shown met when the interval's low end reaches it, not when the median of one set does.
  */
-export function medianIntervalText(ratios: readonly number[]): string {
+export function medianIntervalText(ratios: readonly number[], of = "pairs"): string {
   const i = medianInterval(ratios, 0.95);
-  return i === undefined ? "needs 6 pairs or more" : `${formatRatio(i.low)} to ${formatRatio(i.high)} (covers ${(i.coverage * 100).toFixed(1)}%)`;
+  return i === undefined ? `needs 6 ${of} or more` : `${formatRatio(i.low)} to ${formatRatio(i.high)} (covers ${(i.coverage * 100).toFixed(1)}%)`;
 }
 
 /**
