@@ -185,12 +185,12 @@ export function processCpuSeconds(pid: number | undefined): number {
   }
 }
 
-/** Steal and total jiffies of all CPUs from /proc/stat (Linux); undefined elsewhere. */
-function hostSteal(): {steal: number; total: number} | undefined {
+/** Steal, idle (with iowait) and total jiffies of all CPUs from /proc/stat (Linux); undefined elsewhere. */
+export function hostSteal(): {steal: number; idle: number; total: number} | undefined {
   try {
     const cpu = readFileSync("/proc/stat", "utf8").split("\n")[0].trim().split(/\s+/).slice(1).map(Number);
     // user nice system idle iowait irq softirq steal …
-    return {steal: cpu[7] ?? 0, total: cpu.slice(0, 8).reduce((a, b) => a + b, 0)};
+    return {steal: cpu[7] ?? 0, idle: (cpu[3] ?? 0) + (cpu[4] ?? 0), total: cpu.slice(0, 8).reduce((a, b) => a + b, 0)};
   } catch {
     return undefined;
   }

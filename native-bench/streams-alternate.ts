@@ -24,7 +24,7 @@
  */
 import os from "node:os";
 import {performance} from "node:perf_hooks";
-import {benchAccount, parseE2eFlags, runE2eBench, type LedgerSeen} from "./e2e.js";
+import {benchAccount, hostSteal, parseE2eFlags, runE2eBench, type LedgerSeen} from "./e2e.js";
 import {getRecord, sleep} from "./horizon-http.js";
 import {machineInfo, machineMarkdown} from "./machine.js";
 import {isEntryPoint, median} from "./measure.js";
@@ -78,6 +78,12 @@ export interface AlternateWindow {
   /** The node's resident memory at the window's end (bytes): all, and its private part (heap and other anonymous memory; the rest is LMDB's mapped file). */
   rssBytes: number;
   rssAnonBytes: number;
+  /**
+   * Shares of the machine's CPU time over the window (/proc/stat): idle (a window with idle cores
+   * was not held back by CPU, so the subscribers' cost may not show in its TPS) and stolen by the host.
+   */
+  idleShare: number;
+  stealShare: number;
 }
 
 /** A window with subscribers and the windows without either side of it. */
@@ -192,10 +198,13 @@ export async function runStreamsAlternate(e2e: Partial<E2eOptions>, opts: Stream
               const from = ledgers.newest + 1;
               if (!(await ledgerSeen(ledgers, from, () => ended))) break;
               const cpuFrom = threadCpu(nodePid);
+              const hostFrom = hostSteal();
               const to = from + alt.windowLedgers;
               if (!(await ledgerSeen(ledgers, to, () => ended))) break;
               const cpuTo = threadCpu(nodePid);
+              const hostTo = hostSteal();
               const rss = rssParts(nodePid);
+              const hostTotal = hostFrom !== undefined && hostTo !== undefined ? hostTo.total - hostFrom.total : Number.NaN;
               let txs = 0;
               for (let s = from + 1; s <= to; s++) txs += await txCount(baseUrl, ledgers, s);
               got.push({
@@ -208,6 +217,8 @@ export async function runStreamsAlternate(e2e: Partial<E2eOptions>, opts: Stream
                 verifyCpu: cpuSeconds(cpuFrom, cpuTo, "verify-worker"),
                 rssBytes: rss.rss,
                 rssAnonBytes: rss.anon,
+                idleShare: hostTotal > 0 ? (hostTo!.idle - hostFrom!.idle) / hostTotal : Number.NaN,
+                stealShare: hostTotal > 0 ? (hostTo!.steal - hostFrom!.steal) / hostTotal : Number.NaN,
               });
             }
           } catch (err) {
@@ -247,7 +258,8 @@ function alternateReport(
   niced: ThreadsNiced | undefined,
 ): {text: string; markdown: string} {
   const mib = (b: number): string => `${formatNumber(b / 2 ** 20)} MiB`;
-  const wHeader = ["window", "subscribers", "ledgers", "txs", "seconds", "TPS", "node CPU per payment", "verify CPU per payment", "node RSS (anonymous) at its end"];
+  const pct = (x: number): string => (Number.isFinite(x) ? `${(x * 100).toFixed(1)}%` : "n/a");
+  const wHeader = ["window", "subscribers", "ledgers", "txs", "seconds", "TPS", "node CPU per payment", "verify CPU per payment", "node RSS (anonymous) at its end", "machine idle / stolen"];
   const wRows = windows.map((w, i) => [
     String(i + 1),
     w.subscribed ? `${opts.wsSubscribers} ws + ${opts.sseStreams} sse` : "none",
@@ -258,6 +270,7 @@ function alternateReport(
     `${formatNumber((w.nodeCpu * 1e6) / w.txs)} µs`,
     `${formatNumber((w.verifyCpu * 1e6) / w.txs)} µs`,
     `${mib(w.rssBytes)} (${mib(w.rssAnonBytes)})`,
+    `${pct(w.idleShare)} / ${pct(w.stealShare)}`,
   ]);
   const ratios = cycles.map((c) => c.ratio);
   const delivered = (r: ConsumersReport): string =>

@@ -8,7 +8,7 @@ import {alternateCycles, defaultAlternateArgs, parseAlternateArgs, type Alternat
 
 /** A window of `txs` payments over `seconds`, with `cpuUs` node and `verifyUs` verify CPU per payment. */
 function win(subscribed: boolean, from: number, txs: number, seconds: number, cpuUs = 500, verifyUs = 150): AlternateWindow {
-  return {subscribed, from, to: from + 6, txs, seconds, nodeCpu: (txs * cpuUs) / 1e6, verifyCpu: (txs * verifyUs) / 1e6, rssBytes: 0, rssAnonBytes: 0};
+  return {subscribed, from, to: from + 6, txs, seconds, nodeCpu: (txs * cpuUs) / 1e6, verifyCpu: (txs * verifyUs) / 1e6, rssBytes: 0, rssAnonBytes: 0, idleShare: 0, stealShare: 0};
 }
 
 describe("streams bench, subscribers on and off", () => {
