@@ -186,7 +186,7 @@ export function processCpuSeconds(pid: number | undefined): number {
 }
 
 /** Steal, idle (with iowait) and total jiffies of all CPUs from /proc/stat (Linux); undefined elsewhere. */
-export function hostSteal(): {steal: number; idle: number; total: number} | undefined {
+export function hostCpuTicks(): {steal: number; idle: number; total: number} | undefined {
   try {
     const cpu = readFileSync("/proc/stat", "utf8").split("\n")[0].trim().split(/\s+/).slice(1).map(Number);
     // user nice system idle iowait irq softirq steal …
@@ -637,7 +637,7 @@ export async function runE2eBench(opts: E2eOptions = defaultE2eOptions): Promise
     const nodeCpuBefore = sumOf(node.pids.map(processCpuSeconds));
     const threadsBefore = node.pids.length === 1 ? threadCpu(node.pids[0]) : undefined;
     const profileFrom = profileClockUs();
-    const stealBefore = hostSteal();
+    const stealBefore = hostCpuTicks();
     const benchCpuBefore = process.cpuUsage();
     const sent = await sendAll(node.baseUrl, signed, submitAt, opts);
     const sideStopped = await side?.stop();
@@ -661,7 +661,7 @@ export async function runE2eBench(opts: E2eOptions = defaultE2eOptions): Promise
     const nodeRss = sumOf(node.pids.map(rssBytes));
     const benchCpuUs = process.cpuUsage(benchCpuBefore);
     const benchCpu = (benchCpuUs.user + benchCpuUs.system) / 1e6;
-    const stealAfter = hostSteal();
+    const stealAfter = hostCpuTicks();
     const stealShare =
       stealBefore && stealAfter ? (stealAfter.steal - stealBefore.steal) / Math.max(1, stealAfter.total - stealBefore.total) : Number.NaN;
     poller.stop();

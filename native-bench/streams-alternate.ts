@@ -24,7 +24,7 @@
  */
 import os from "node:os";
 import {performance} from "node:perf_hooks";
-import {benchAccount, hostSteal, parseE2eFlags, runE2eBench, type LedgerSeen} from "./e2e.js";
+import {benchAccount, hostCpuTicks, parseE2eFlags, runE2eBench, type LedgerSeen} from "./e2e.js";
 import {getRecord, sleep} from "./horizon-http.js";
 import {machineInfo, machineMarkdown} from "./machine.js";
 import {isEntryPoint, median} from "./measure.js";
@@ -155,7 +155,7 @@ export interface AlternateResult {
   cycles: AlternateCycle[];
   /** Each window with subscribers' consumer report, in order. */
   reports: ConsumersReport[];
-  /** Cycles asked for and windows the load ended before. */
+  /** Cycles asked for (`cycles` has fewer when the load ended first). */
   asked: number;
   text: string;
   markdown: string;
@@ -198,11 +198,11 @@ export async function runStreamsAlternate(e2e: Partial<E2eOptions>, opts: Stream
               const from = ledgers.newest + 1;
               if (!(await ledgerSeen(ledgers, from, () => ended))) break;
               const cpuFrom = threadCpu(nodePid);
-              const hostFrom = hostSteal();
+              const hostFrom = hostCpuTicks();
               const to = from + alt.windowLedgers;
               if (!(await ledgerSeen(ledgers, to, () => ended))) break;
               const cpuTo = threadCpu(nodePid);
-              const hostTo = hostSteal();
+              const hostTo = hostCpuTicks();
               const rss = rssParts(nodePid);
               const hostTotal = hostFrom !== undefined && hostTo !== undefined ? hostTo.total - hostFrom.total : Number.NaN;
               let txs = 0;
@@ -241,6 +241,9 @@ export async function runStreamsAlternate(e2e: Partial<E2eOptions>, opts: Stream
       },
     });
   } finally {
+    // A run that failed before sending ended leaves no window open and no consumer running.
+    ended = true;
+    await done;
     niced?.restore();
   }
   if (failure !== undefined) throw failure;
