@@ -23,6 +23,12 @@ export const defaultMicroOptions: MicroOptions = {
   warmupMs: 150,
 };
 
+/** The ledgers as the e2e bench's poller saw them: the newest sequence, and when each was first seen. */
+export interface LedgersView {
+  readonly newest: number;
+  readonly seen: ReadonlyMap<number, import("./e2e.js").LedgerSeen>;
+}
+
 export interface E2eOptions {
   /** Funded accounts the payments round-robin over (the stellar sequence-number limits how fast
    * one account can go, so parallel load needs many sources). */
@@ -83,8 +89,8 @@ export interface E2eOptions {
   sideLoad?: (
     baseUrl: string,
     nodePid: number | undefined,
-    /** The bench's own view of the ledgers as they close (polled every `pollMs`): newest sequence, and when each was first seen. */
-    ledgers: {readonly newest: number; readonly seen: ReadonlyMap<number, import("./e2e.js").LedgerSeen>},
+    /** The bench's own view of the ledgers as they close (polled every `pollMs`). */
+    ledgers: LedgersView,
   ) => Promise<{stop(): Promise<void | {loop?: import("./e2e.js").LoopDelay}>; warmedUp?(): Promise<void>; afterMeasure?(): Promise<void>}>;
   /** Starts what the load runs against instead of one node (validators.ts); `tmp` is the run's temp folder. */
   target?: (tmp: string) => Promise<import("./e2e.js").BenchTarget>;

@@ -27,12 +27,12 @@
  */
 import os from "node:os";
 import {performance} from "node:perf_hooks";
-import {benchAccount, hostCpuTicks, parseE2eFlags, runE2eBench, type LedgerSeen} from "./e2e.js";
+import {benchAccount, hostCpuTicks, parseE2eFlags, runE2eBench} from "./e2e.js";
 import {getRecord, sleep} from "./horizon-http.js";
 import {machineInfo, machineMarkdown} from "./machine.js";
 import {isEntryPoint, median} from "./measure.js";
 import {rssParts} from "./node-process.js";
-import {defaultE2eOptions, type E2eOptions} from "./options.js";
+import {defaultE2eOptions, type E2eOptions, type LedgersView} from "./options.js";
 import {formatNumber, formatRatio, markdownTable, textTable} from "./report.js";
 import {threadCpu, threadCpuDelta, type ThreadCpu} from "./threads.js";
 import {consumersOptions, medianIntervalText, niceLoadGenerator, nicedText, parseStreamsBenchArgs, startConsumerProcess, type StreamsBenchOptions} from "./streams.js";
@@ -133,11 +133,8 @@ const cpuSeconds = (before: ThreadCpu, after: ThreadCpu, group?: string): number
     .filter((g) => group === undefined || g.name === group)
     .reduce((s, g) => s + g.seconds, 0);
 
-/** The poller's view of the ledgers, as the e2e bench hands it to a side load. */
-type Ledgers = {readonly newest: number; readonly seen: ReadonlyMap<number, LedgerSeen>};
-
 /** Waits until ledger `seq` has been seen, or the load has ended (false). */
-async function ledgerSeen(ledgers: Ledgers, seq: number, ended: () => boolean): Promise<boolean> {
+async function ledgerSeen(ledgers: LedgersView, seq: number, ended: () => boolean): Promise<boolean> {
   while (ledgers.newest < seq) {
     if (ended()) return false;
     await sleep(10);
@@ -146,7 +143,7 @@ async function ledgerSeen(ledgers: Ledgers, seq: number, ended: () => boolean): 
 }
 
 /** A ledger's transaction count: the poller's, or the node's record when the poller jumped past it. */
-async function txCount(baseUrl: string, ledgers: Ledgers, seq: number): Promise<number> {
+async function txCount(baseUrl: string, ledgers: LedgersView, seq: number): Promise<number> {
   const seen = ledgers.seen.get(seq);
   if (seen !== undefined && seen.txCount >= 0) return seen.txCount;
   const rec = await getRecord(baseUrl, `/ledgers/${seq}`);
