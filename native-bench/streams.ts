@@ -190,10 +190,12 @@ export async function startConsumerProcess(opts: ConsumersOptions): Promise<{chi
         child.once("message", (m: unknown) => (m === "marked" ? resolve() : reject(new Error(`the consumer process answered ${JSON.stringify(m)} to "mark"`))));
         child.send("mark");
       }),
+    // The report, once the process has exited (its sockets closed, its CPU off the cores).
     stop: () =>
       new Promise<ConsumersReport>((resolve, reject) => {
-        child.once("message", (m: {report?: ConsumersReport}) => (m.report !== undefined ? resolve(m.report) : reject(new Error("no report"))));
-        child.once("exit", (code) => reject(new Error(`the consumer process exited (${code}) before reporting`)));
+        let report: ConsumersReport | undefined;
+        child.once("message", (m: {report?: ConsumersReport}) => (report = m.report));
+        child.once("exit", (code) => (report !== undefined ? resolve(report) : reject(new Error(`the consumer process exited (${code}) without a report`))));
         child.send("stop");
       }),
   };
