@@ -54,8 +54,6 @@ export interface ConsumersOptions {
    * for remote clients: on the bench's shared cores they yield to the node under test.
    */
   nice?: number;
-  /** `GLIBC_TUNABLES` the process is started with ("" or absent: glibc's defaults); read by the parent that forks it. */
-  mallocTunables?: string;
 }
 
 /** What one consumer followed ("" : every payment, else an account) and received. */

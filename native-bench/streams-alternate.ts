@@ -22,7 +22,7 @@
  * window. The load generator runs at the clients' nice value from the warm-up's end to the end
  * (both kinds of window alike); the consumer process nices itself as in the pairs.
  *
- *   node dist/native-bench/streams-alternate.js [--cycles N] [--window-ledgers L] [streams.ts flags: --ws --sse --firehose-ws --firehose-sse --clients-nice --consumer-malloc]
+ *   node dist/native-bench/streams-alternate.js [--cycles N] [--window-ledgers L] [streams.ts flags: --ws --sse --firehose-ws --firehose-sse --clients-nice]
  *     [e2e flags: --payments N --accounts K …]
  */
 import os from "node:os";
@@ -291,7 +291,7 @@ function alternateReport(
       report === undefined ? "n/a" : delivered(report),
     ];
   });
-  const sHeader = ["cycles (asked)", "ratio per cycle (in run order)", "median ratio", "95% interval of that median", "median ratio × speed control", "95% interval of that median", "median node CPU ratio", "ws slow-consumer closes, errors, out of order (all windows)", "load generator / consumer nice", "consumer malloc"];
+  const sHeader = ["cycles (asked)", "ratio per cycle (in run order)", "median ratio", "95% interval of that median", "median ratio × speed control", "95% interval of that median", "median node CPU ratio", "ws slow-consumer closes, errors, out of order (all windows)", "load generator / consumer nice"];
   const controlled = cycles.map((c) => c.ratio * c.control);
   const sRows = [
     [
@@ -304,7 +304,6 @@ function alternateReport(
       formatRatio(median(cycles.map((c) => c.cpuRatio))),
       `${reports.reduce((s, r) => s + r.wsClosedByNode, 0)}, ${reports.reduce((s, r) => s + r.errors, 0)}, ${reports.reduce((s, r) => s + r.outOfOrder, 0)}`,
       `${nicedText(niced)} / ${opts.clientsNice}`,
-      opts.consumerMalloc,
     ],
   ];
   const title = `Streams, subscribers on and off in one run: ${alt.cycles} cycles of ${alt.windowLedgers}-ledger windows (${new Date().toISOString()})`;

@@ -30,10 +30,8 @@
  *
  * `--firehose-ws N` and `--firehose-sse N` set how many of the subscribers follow every payment
  * (10 and 10 by default); with 0 and 0, every subscriber follows one account.
- * `--consumer-malloc default` runs the consumer process with glibc's own malloc settings instead of
- * `CONSUMER_KEEPS_MEMORY` (keep, the default).
  *
- *   node dist/native-bench/streams.js [--ws N] [--sse N] [--firehose-ws N] [--firehose-sse N] [--clients-nice N] [--consumer-malloc keep|default] [--pairs N] [--node-main OTHER/dist/src/cli/main.js]
+ *   node dist/native-bench/streams.js [--ws N] [--sse N] [--firehose-ws N] [--firehose-sse N] [--clients-nice N] [--pairs N] [--node-main OTHER/dist/src/cli/main.js]
  *     [--compare-node-main OTHER/dist/src/cli/main.js] [e2e flags: --payments N --warmup N --accounts K …]
  */
 import {fork, type ChildProcess} from "node:child_process";
@@ -60,26 +58,9 @@ export interface StreamsBenchOptions {
   connectConcurrency: number;
   /** Nice value of the load generator's threads and the consumer process while the load runs (0: as started). */
   clientsNice: number;
-  /**
-   * The consumer process's malloc: "keep" runs it with `CONSUMER_KEEPS_MEMORY` (what its
-   * allocator frees stays in the process), "default" with glibc's own settings.
-   */
-  consumerMalloc: "keep" | "default";
 }
 
-export const defaultStreamsBenchOptions: StreamsBenchOptions = {wsSubscribers: 1000, sseStreams: 200, firehoseWs: 10, firehoseSse: 10, connectConcurrency: 50, clientsNice: 10, consumerMalloc: "keep"};
-
-/**
- * glibc's malloc settings for the consumer process (its `GLIBC_TUNABLES`): blocks up to 32 MiB
- * come from its heap instead of their own mappings, and freed memory is kept for reuse instead of
- * given back. The consumers stand for remote clients. On the bench's VM, memory a process gives
- * back is reported free to the host, which takes the pages; the next process to fault a page in
- * waits for the host. The consumers receive ~57 MB/s (the 20 firehoses), and with glibc's
- * defaults their freed buffers made the node's own page faults several times dearer (RESULTS.md,
- * "where the subscribers' extra goes on this host"). With this the stand-in keeps its memory, as
- * a client on another machine would keep it off the node's. Ignored where the C library is not glibc.
- */
-export const CONSUMER_KEEPS_MEMORY = "glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=1073741824:glibc.malloc.top_pad=67108864";
+export const defaultStreamsBenchOptions: StreamsBenchOptions = {wsSubscribers: 1000, sseStreams: 200, firehoseWs: 10, firehoseSse: 10, connectConcurrency: 50, clientsNice: 10};
 
 /** The bench's command line: its own flags, `--node-main`, and the rest for the e2e bench. */
 export interface StreamsBenchArgs {
@@ -122,14 +103,11 @@ export function parseStreamsBenchArgs(argv: readonly string[]): StreamsBenchArgs
   const firehoseSse = whole("--firehose-sse", sseStreams) ?? Math.min(defaultStreamsBenchOptions.firehoseSse, sseStreams);
   const clientsNice = whole("--clients-nice", MAX_NICE) ?? defaultStreamsBenchOptions.clientsNice;
   const pairs = whole("--pairs", 100, 1) ?? 1;
-  const malloc = take("--consumer-malloc") ?? defaultStreamsBenchOptions.consumerMalloc;
-  if (malloc !== "keep" && malloc !== "default") throw new Error(`--consumer-malloc takes keep or default, got "${malloc}"`);
-  const consumerMalloc: StreamsBenchOptions["consumerMalloc"] = malloc;
   // Another build's node against this bench (A/B runs): its dist/src/cli/main.js.
   const nodeMain = take("--node-main");
   const compareNodeMain = take("--compare-node-main");
   return {
-    opts: {...defaultStreamsBenchOptions, wsSubscribers, sseStreams, firehoseWs, firehoseSse, clientsNice, consumerMalloc},
+    opts: {...defaultStreamsBenchOptions, wsSubscribers, sseStreams, firehoseWs, firehoseSse, clientsNice},
     pairs,
     ...(nodeMain !== undefined ? {nodeMain} : {}),
     ...(compareNodeMain !== undefined ? {compareNodeMain} : {}),
@@ -189,22 +167,12 @@ export function consumersOptions(baseUrl: string, opts: StreamsBenchOptions, acc
     accounts,
     connectConcurrency: opts.connectConcurrency,
     nice: opts.clientsNice,
-    mallocTunables: opts.consumerMalloc === "keep" ? CONSUMER_KEEPS_MEMORY : "",
   };
-}
-
-/** The consumer process's environment: this one's, with `GLIBC_TUNABLES` set to `tunables` ("" or absent: left out). */
-export function consumerEnv(env: NodeJS.ProcessEnv, tunables: string | undefined): NodeJS.ProcessEnv {
-  const out: NodeJS.ProcessEnv = {...env};
-  delete out.GLIBC_TUNABLES;
-  if (tunables !== undefined && tunables !== "") out.GLIBC_TUNABLES = tunables;
-  return out;
 }
 
 /** The consumer process, started and subscribed. */
 export async function startConsumerProcess(opts: ConsumersOptions): Promise<{child: ChildProcess; mark(): Promise<void>; stop(): Promise<ConsumersReport>}> {
-  // glibc reads its tunables when the process starts: they go in the environment it starts with.
-  const child = fork(CONSUMERS_MAIN, ["--consumers"], {stdio: ["ignore", "inherit", "inherit", "ipc"], env: consumerEnv(process.env, opts.mallocTunables)});
+  const child = fork(CONSUMERS_MAIN, ["--consumers"], {stdio: ["ignore", "inherit", "inherit", "ipc"]});
   await new Promise<void>((resolve, reject) => {
     child.once("error", reject);
     child.once("exit", (code) => reject(new Error(`the consumer process exited (${code}) before subscribing`)));
@@ -491,7 +459,7 @@ export async function runStreamsBench(
       String(opts.clientsNice),
       `while the load ran: load generator ${nicedText(quietNiced)} without subscribers, ${nicedText(loadedNiced)} with; consumer process ${
         r?.niced === undefined ? "not set" : r.niced.refused ?? `${r.niced.threads} threads${r.niced.failed > 0 ? `, ${r.niced.failed} refused` : ""}`
-      }; the node at nice ${nodeNice.quiet} / ${nodeNice.loaded}; consumer process malloc: ${opts.consumerMalloc} (--consumer-malloc)`,
+      }; the node at nice ${nodeNice.quiet} / ${nodeNice.loaded}`,
     ],
     ["payment records committed while subscribed", formatNumber(expected.get("")?.count ?? Number.NaN), settledInTime ? "counted from /payments after the load settled" : "the load had not settled when counted"],
     ["ws records per subscriber min / max: all payments | one account", r === undefined ? "n/a" : `${minMax(firehose(r.ws))} | ${minMax(oneAccount(r.ws))}`, ""],

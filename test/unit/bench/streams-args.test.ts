@@ -7,7 +7,7 @@
  */
 import {describe, it} from "node:test";
 import assert from "node:assert/strict";
-import {CONSUMER_KEEPS_MEMORY, consumerEnv, consumersOptions, defaultStreamsBenchOptions, parseStreamsBenchArgs, speedControl, summarizePairs, type StreamsPairFigures} from "../../../native-bench/streams.js";
+import {defaultStreamsBenchOptions, parseStreamsBenchArgs, speedControl, summarizePairs, type StreamsPairFigures} from "../../../native-bench/streams.js";
 
 describe("streams bench arguments", () => {
   it("defaults the clients' nice to 10 and leaves the e2e flags", () => {
@@ -43,28 +43,6 @@ describe("streams bench arguments", () => {
   it("rejects --clients-nice with no value", () => {
     assert.throws(() => parseStreamsBenchArgs(["--clients-nice"]), /--clients-nice needs a value/);
     assert.throws(() => parseStreamsBenchArgs(["--clients-nice", "--payments", "10"]), /--clients-nice needs a value/);
-  });
-
-  it("runs the consumer process with malloc keeping its memory unless --consumer-malloc default", () => {
-    const d = parseStreamsBenchArgs(["--payments", "100"]);
-    assert.equal(d.opts.consumerMalloc, "keep");
-    assert.equal(consumersOptions("http://127.0.0.1:1", d.opts, ["GA"]).mallocTunables, CONSUMER_KEEPS_MEMORY);
-    const plain = parseStreamsBenchArgs(["--consumer-malloc", "default", "--payments", "100"]);
-    assert.equal(plain.opts.consumerMalloc, "default");
-    assert.deepEqual(plain.e2eArgs, ["--payments", "100"]);
-    assert.equal(consumersOptions("http://127.0.0.1:1", plain.opts, ["GA"]).mallocTunables, "");
-    assert.throws(() => parseStreamsBenchArgs(["--consumer-malloc", "big"]), /--consumer-malloc takes keep or default, got "big"/);
-    assert.throws(() => parseStreamsBenchArgs(["--consumer-malloc"]), /--consumer-malloc needs a value/);
-  });
-
-  it("gives the consumer process GLIBC_TUNABLES only when asked, over any it would inherit", () => {
-    const env = {PATH: "/bin", GLIBC_TUNABLES: "glibc.malloc.arena_max=1"};
-    assert.deepEqual(consumerEnv(env, CONSUMER_KEEPS_MEMORY), {PATH: "/bin", GLIBC_TUNABLES: CONSUMER_KEEPS_MEMORY});
-    assert.deepEqual(consumerEnv(env, ""), {PATH: "/bin"});
-    assert.deepEqual(consumerEnv(env, undefined), {PATH: "/bin"});
-    // The caller's environment is not changed.
-    assert.equal(env.GLIBC_TUNABLES, "glibc.malloc.arena_max=1");
-    for (const part of CONSUMER_KEEPS_MEMORY.split(":")) assert.match(part, /^glibc\.malloc\.(mmap_threshold|trim_threshold|top_pad)=\d+$/);
   });
 
   it("reads --firehose-ws and --firehose-sse, defaulting to 10 each and to no more than the subscribers", () => {
